@@ -1,0 +1,33 @@
+import { EventFlowError } from "./errors.js";
+
+/**
+ * Longest function name. A DNS-1123 label may have 63 characters; Kubernetes appends
+ * `-<pod-template-hash>-<5 chars>` to pod names and EventFlow adds its own suffixes
+ * (`-canary`, tenant prefixes), so names keep 23 characters of room.
+ */
+export const MAX_FUNCTION_NAME_LENGTH = 40;
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Returns why `name` is not a valid function name, or undefined when it is. */
+export function checkFunctionName(name: unknown): string | undefined {
+  if (typeof name !== "string" || name.length === 0) return "must be a non-empty string";
+  if (name.length > MAX_FUNCTION_NAME_LENGTH) {
+    return `must be at most ${MAX_FUNCTION_NAME_LENGTH} characters (got ${name.length})`;
+  }
+  if (!DNS_LABEL.test(name)) {
+    return "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
+  }
+  return undefined;
+}
+
+/** Validates a function name; throws REQUEST_VALIDATION_FAILED when it is not valid. */
+export function parseFunctionName(name: unknown): string {
+  const problem = checkFunctionName(name);
+  if (problem !== undefined) {
+    throw new EventFlowError("REQUEST_VALIDATION_FAILED", `invalid function name: ${problem}`, {
+      details: [{ path: "name", message: problem }],
+    });
+  }
+  return name as string;
+}
