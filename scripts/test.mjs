@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The README's test command runs this: `npm ci && npm test`. Steps, in order:
+//   1. every scripts/setup/*.sh (idempotent installers and builders of test infrastructure),
+//   2. build, lint and typecheck,
+//   3. vitest (all tiers; integration tests start the services they need),
+//   4. the runtime's compatibility run on older Node versions,
+//   5. every `bench:*` script in --quick smoke mode (timings are printed, never asserted).
+// Set EVENTFLOW_TEST_STEPS=vitest,compat (comma list) to run a subset.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const only = process.env.EVENTFLOW_TEST_STEPS?.split(",").map((s) => s.trim());
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+function run(label, cmd, args) {
+  if (only && !only.some((o) => label === o || label.startsWith(`${o}:`))) return;
+  const started = Date.now();
+  process.stderr.write(`\n=== ${label}: ${cmd} ${args.join(" ")}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    process.stderr.write(`=== ${label} FAILED (exit ${r.status ?? r.signal}) after ${secs}s\n`);
+    process.exit(r.status || 1);
+  }
+  process.stderr.write(`=== ${label} ok in ${secs}s\n`);
+}
+
+const setupDir = join(root, "scripts/setup");
+for (const file of readdirSync(setupDir).filter((f) => f.endsWith(".sh")).sort()) {
+  run(`setup:${file}`, "bash", [join(setupDir, file)]);
+}
+run("build", "npm", ["run", "build"]);
+run("lint", "npm", ["run", "lint"]);
+run("typecheck", "npm", ["run", "typecheck"]);
+run("vitest", "npx", ["vitest", "run"]);
+run("compat", "npm", ["run", "test:compat"]);
+for (const name of Object.keys(pkg.scripts).filter((s) => s.startsWith("bench:")).sort()) {
+  run(name, "npm", ["run", name, "--", "--quick"]);
+}
