@@ -1,0 +1,114 @@
+/**
+ * The driver interface: how the controller turns function specs into running replicas.
+ * `local` runs EventFlow-built images as supervised processes; `kubernetes` creates
+ * Deployments, Services and HPAs. The API layer and the invoke router only see this.
+ */
+
+/** Resource quantities in Kubernetes notation (`250m`, `128Mi`). */
+export interface ResourceQuantities {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** Autoscaling bounds and targets (an HPA on Kubernetes). */
+export interface ScalingSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCPUUtilization?: number;
+  readonly targetMemoryUtilization?: number;
+}
+
+/** A validated function spec, as stored and handed to drivers. */
+export interface FunctionSpec {
+  readonly tenant: string;
+  readonly name: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly resources?: { readonly requests?: ResourceQuantities; readonly limits?: ResourceQuantities };
+  readonly scaling?: ScalingSpec;
+  readonly timeoutSeconds?: number;
+}
+
+/** The seed's status values. */
+export type FunctionPhase = "Pending" | "Deploying" | "Running" | "Degraded" | "Failed" | "ScaledToZero";
+
+/** What the API lists for one function (the seed's field names). */
+export interface FunctionStatus {
+  readonly name: string;
+  readonly tenant: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly available_replicas: number;
+  readonly ready_replicas: number;
+  readonly updated_replicas: number;
+  readonly status: FunctionPhase;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** The last problem a user needs to see (crash loop with exit code, image not found). */
+  readonly last_error?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly spec: FunctionSpec;
+}
+
+/** One ready replica the invoke router may send requests to. */
+export interface Endpoint {
+  /** Stable replica id (pod name on Kubernetes, `<name>-<n>` locally). */
+  readonly replica: string;
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+}
+
+/** One log line of one replica. `id` is monotonic per function so SSE can resume. */
+export interface LogLine {
+  readonly id: string;
+  readonly replica: string;
+  readonly stream: "stdout" | "stderr";
+  readonly timestamp: string;
+  readonly line: string;
+}
+
+/** Options for reading logs. */
+export interface LogQuery {
+  readonly follow?: boolean;
+  /** Last N lines of history (before following). */
+  readonly tail?: number;
+  /** Only lines at or after this instant. */
+  readonly since?: Date;
+  /** Resume after this log id (SSE Last-Event-ID). */
+  readonly afterId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** A function driver. Methods throw EventFlowError with stable codes (FUNCTION_NOT_FOUND, ...). */
+export interface Driver {
+  readonly name: "local" | "kubernetes";
+  /** Restores persisted state (local: restarts stored functions). */
+  start(): Promise<void>;
+  /** Stops watching; the local driver drains and stops its processes. */
+  close(): Promise<void>;
+  /** Creates a function; FUNCTION_ALREADY_EXISTS when the name is taken in the tenant. */
+  create(spec: FunctionSpec): Promise<FunctionStatus>;
+  /** Rolling update with no dropped invocations. */
+  update(spec: FunctionSpec): Promise<FunctionStatus>;
+  delete(tenant: string, name: string): Promise<void>;
+  scale(tenant: string, name: string, replicas: number): Promise<FunctionStatus>;
+  get(tenant: string, name: string): Promise<FunctionStatus>;
+  /** All functions of one tenant, or of every tenant when `tenant` is undefined. */
+  list(tenant?: string): Promise<FunctionStatus[]>;
+  /** Ready replicas right now; synchronous because the invoke hot path calls it. */
+  endpoints(tenant: string, name: string): readonly Endpoint[];
+  /**
+   * Ensures at least one replica is starting (scale from zero) and resolves when one is
+   * ready, or rejects with FUNCTION_NOT_READY / FUNCTION_CRASH_LOOP after `timeoutMs`.
+   */
+  waitForEndpoint(tenant: string, name: string, timeoutMs: number): Promise<Endpoint>;
+  logs(tenant: string, name: string, query: LogQuery): AsyncIterable<LogLine>;
+}
+
+/** Records invocations; the controller's metrics module implements it. */
+export interface InvocationRecorder {
+  invocation(fn: { tenant: string; name: string }, statusCode: number, seconds: number, coldStart: boolean): void;
+  inFlight(fn: { tenant: string; name: string }, delta: 1 | -1): void;
+}
