@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   REGISTRY_TOO_MANY_REQUESTS: c(429, "The registry is rate limiting; retried with backoff and still refused.", { retryable: true }),
   REGISTRY_UNAVAILABLE: c(503, "The registry answered with a server error; retried with backoff.", { retryable: true, expose: true }),
   REGISTRY_PROTOCOL_ERROR: c(502, "The registry answered in a way the OCI Distribution spec does not allow.", { expose: true }),
+  REGISTRY_MANIFEST_INVALID: c(400, "The registry rejected a manifest as invalid, or its media type or tag as unsupported."),
+  REGISTRY_UNSUPPORTED: c(405, "The registry does not support this operation (e.g. deletes or cross-repository mounts disabled)."),
 
   // Builds (CLI)
   BUILD_HANDLER_NOT_FOUND: c(400, "The handler entry named in eventflow.yaml or on the command line does not exist."),
