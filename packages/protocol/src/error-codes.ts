@@ -30,75 +30,200 @@ const c = (
 /** Every stable error code with its status and flags. */
 export const ERROR_CODES = {
   // Requests in general
-  REQUEST_VALIDATION_FAILED: c(400, "The request body or parameters failed validation; `details` lists every problem by field."),
-  REQUEST_MALFORMED_JSON: c(400, "The request body is not valid JSON for its `application/json` content type."),
+  REQUEST_VALIDATION_FAILED: c(
+    400,
+    "The request body or parameters failed validation; `details` lists every problem by field.",
+  ),
+  REQUEST_MALFORMED_JSON: c(
+    400,
+    "The request body is not valid JSON for its `application/json` content type.",
+  ),
   REQUEST_BODY_TOO_LARGE: c(413, "The request body exceeds the configured limit."),
-  REQUEST_UNSUPPORTED_MEDIA_TYPE: c(415, "The request's content type is not accepted by this endpoint."),
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: c(
+    415,
+    "The request's content type is not accepted by this endpoint.",
+  ),
   ROUTE_NOT_FOUND: c(404, "No route matches this path."),
-  METHOD_NOT_ALLOWED: c(405, "The route exists but does not accept this method; see the `allow` header."),
-  RATE_LIMITED: c(429, "Too many requests for this tenant or function; retry after the `retry-after` header.", { retryable: true }),
-  INTERNAL: c(500, "An unexpected platform error; the real error is in the server log under the request id."),
-  CONFIG_INVALID: c(400, "A configuration file or environment variable is invalid; every problem is listed."),
+  METHOD_NOT_ALLOWED: c(
+    405,
+    "The route exists but does not accept this method; see the `allow` header.",
+  ),
+  RATE_LIMITED: c(
+    429,
+    "Too many requests for this tenant or function; retry after the `retry-after` header.",
+    { retryable: true },
+  ),
+  INTERNAL: c(
+    500,
+    "An unexpected platform error; the real error is in the server log under the request id.",
+  ),
+  CONFIG_INVALID: c(
+    400,
+    "A configuration file or environment variable is invalid; every problem is listed.",
+  ),
 
   // Authentication and authorisation
   AUTH_TOKEN_MISSING: c(401, "No bearer token was sent."),
-  AUTH_TOKEN_INVALID: c(401, "The token is malformed, has a bad signature, a forbidden algorithm or wrong issuer/audience."),
+  AUTH_TOKEN_INVALID: c(
+    401,
+    "The token is malformed, has a bad signature, a forbidden algorithm or wrong issuer/audience.",
+  ),
   AUTH_TOKEN_EXPIRED: c(401, "The token has expired or is not yet valid."),
   AUTH_FORBIDDEN: c(403, "The token's role does not allow this action."),
-  AUTH_DEV_DISABLED: c(404, "Dev tokens are disabled on this controller (EVENTFLOW_DEV_AUTH is not true)."),
-  AUTH_PROVIDER_UNAVAILABLE: c(503, "The OIDC issuer or its JWKS could not be reached.", { retryable: true, expose: true }),
+  AUTH_DEV_DISABLED: c(
+    404,
+    "Dev tokens are disabled on this controller (EVENTFLOW_DEV_AUTH is not true).",
+  ),
+  AUTH_PROVIDER_UNAVAILABLE: c(503, "The OIDC issuer or its JWKS could not be reached.", {
+    retryable: true,
+    expose: true,
+  }),
 
   // Functions (control plane)
   FUNCTION_NOT_FOUND: c(404, "No function with this name exists in your tenant."),
   FUNCTION_ALREADY_EXISTS: c(409, "A function with this name already exists in your tenant."),
-  FUNCTION_NOT_READY: c(503, "The function has no ready replica yet; retry after the `retry-after` header.", { retryable: true, expose: true }),
-  FUNCTION_IMAGE_UNSUPPORTED: c(422, "The image was not built by EventFlow, so this driver cannot run it."),
+  FUNCTION_NOT_READY: c(
+    503,
+    "The function has no ready replica yet; retry after the `retry-after` header.",
+    { retryable: true, expose: true },
+  ),
+  FUNCTION_IMAGE_UNSUPPORTED: c(
+    422,
+    "The image was not built by EventFlow, so this driver cannot run it.",
+  ),
   FUNCTION_IMAGE_NOT_FOUND: c(422, "The image could not be found in its registry or OCI layout."),
-  FUNCTION_CRASH_LOOP: c(503, "The function's replicas keep crashing; see its logs.", { retryable: true, expose: true }),
+  FUNCTION_CRASH_LOOP: c(503, "The function's replicas keep crashing; see its logs.", {
+    retryable: true,
+    expose: true,
+  }),
 
   // Invocations through the controller
-  INVOKE_TIMEOUT: c(504, "The function did not answer within its timeoutSeconds.", { retryable: true, expose: true }),
-  INVOKE_UPSTREAM_UNREACHABLE: c(502, "The function's replica refused or dropped the connection.", { retryable: true, expose: true }),
+  INVOKE_TIMEOUT: c(504, "The function did not answer within its timeoutSeconds.", {
+    retryable: true,
+    expose: true,
+  }),
+  INVOKE_UPSTREAM_UNREACHABLE: c(502, "The function's replica refused or dropped the connection.", {
+    retryable: true,
+    expose: true,
+  }),
 
   // The function runtime (inside the container)
-  RUNTIME_BODY_TOO_LARGE: c(413, "The request body exceeds EVENTFLOW_MAX_BODY_BYTES of the function runtime."),
+  RUNTIME_BODY_TOO_LARGE: c(
+    413,
+    "The request body exceeds EVENTFLOW_MAX_BODY_BYTES of the function runtime.",
+  ),
   RUNTIME_INVALID_JSON: c(400, "The request declares JSON but its body does not parse."),
-  RUNTIME_TIMEOUT: c(504, "The handler did not finish within EVENTFLOW_TIMEOUT_MS; its AbortSignal was fired.", { retryable: true, expose: true }),
-  RUNTIME_OVERLOADED: c(429, "The replica is at EVENTFLOW_MAX_CONCURRENCY in-flight invocations.", { retryable: true }),
-  RUNTIME_NOT_READY: c(503, "The runtime is initialising, draining or its readiness hook failed.", { retryable: true, expose: true }),
-  RUNTIME_HANDLER_FAILED: c(500, "The handler threw an error; the stack is in the function's log under the request id."),
+  RUNTIME_TIMEOUT: c(
+    504,
+    "The handler did not finish within EVENTFLOW_TIMEOUT_MS; its AbortSignal was fired.",
+    { retryable: true, expose: true },
+  ),
+  RUNTIME_OVERLOADED: c(429, "The replica is at EVENTFLOW_MAX_CONCURRENCY in-flight invocations.", {
+    retryable: true,
+  }),
+  RUNTIME_NOT_READY: c(503, "The runtime is initialising, draining or its readiness hook failed.", {
+    retryable: true,
+    expose: true,
+  }),
+  RUNTIME_HANDLER_FAILED: c(
+    500,
+    "The handler threw an error; the stack is in the function's log under the request id.",
+  ),
   RUNTIME_RESERVED_PATH: c(404, "Unknown path under the runtime's reserved prefix /_eventflow/."),
-  CLOUDEVENT_INVALID: c(400, "The request looks like a CloudEvent but misses required attributes or is malformed."),
-  CLOUDEVENT_REQUIRED: c(400, "This function handles CloudEvents only; send one in binary or structured mode."),
-  CLOUDEVENT_BATCH_UNSUPPORTED: c(415, "Batched CloudEvents (application/cloudevents-batch+json) are not supported."),
+  CLOUDEVENT_INVALID: c(
+    400,
+    "The request looks like a CloudEvent but misses required attributes or is malformed.",
+  ),
+  CLOUDEVENT_REQUIRED: c(
+    400,
+    "This function handles CloudEvents only; send one in binary or structured mode.",
+  ),
+  CLOUDEVENT_BATCH_UNSUPPORTED: c(
+    415,
+    "Batched CloudEvents (application/cloudevents-batch+json) are not supported.",
+  ),
 
   // Image references and registries (CLI, local driver)
   IMAGE_REFERENCE_INVALID: c(400, "The image reference does not follow the distribution grammar."),
-  REGISTRY_UNREACHABLE: c(502, "The registry could not be reached (DNS, connection refused, TLS).", { retryable: true, expose: true }),
-  REGISTRY_UNAUTHORIZED: c(401, "The registry rejected the credentials; log in again or check the docker config."),
+  REGISTRY_UNREACHABLE: c(
+    502,
+    "The registry could not be reached (DNS, connection refused, TLS).",
+    { retryable: true, expose: true },
+  ),
+  REGISTRY_UNAUTHORIZED: c(
+    401,
+    "The registry rejected the credentials; log in again or check the docker config.",
+  ),
   REGISTRY_DENIED: c(403, "The credentials are valid but may not access this repository."),
   REGISTRY_NAME_UNKNOWN: c(404, "The repository does not exist in the registry."),
   REGISTRY_MANIFEST_UNKNOWN: c(404, "The tag or digest does not exist in the repository."),
   REGISTRY_BLOB_UNKNOWN: c(404, "A blob the manifest refers to does not exist in the registry."),
-  REGISTRY_DIGEST_MISMATCH: c(502, "Uploaded or downloaded content does not match its digest.", { expose: true }),
-  REGISTRY_TOO_MANY_REQUESTS: c(429, "The registry is rate limiting; retried with backoff and still refused.", { retryable: true }),
-  REGISTRY_UNAVAILABLE: c(503, "The registry answered with a server error; retried with backoff.", { retryable: true, expose: true }),
-  REGISTRY_PROTOCOL_ERROR: c(502, "The registry answered in a way the OCI Distribution spec does not allow.", { expose: true }),
-  REGISTRY_MANIFEST_INVALID: c(400, "The registry rejected a manifest as invalid, or its media type or tag as unsupported."),
-  REGISTRY_UNSUPPORTED: c(405, "The registry does not support this operation (e.g. deletes or cross-repository mounts disabled)."),
+  REGISTRY_DIGEST_MISMATCH: c(502, "Uploaded or downloaded content does not match its digest.", {
+    expose: true,
+  }),
+  REGISTRY_TOO_MANY_REQUESTS: c(
+    429,
+    "The registry is rate limiting; retried with backoff and still refused.",
+    { retryable: true },
+  ),
+  REGISTRY_UNAVAILABLE: c(503, "The registry answered with a server error; retried with backoff.", {
+    retryable: true,
+    expose: true,
+  }),
+  REGISTRY_PROTOCOL_ERROR: c(
+    502,
+    "The registry answered in a way the OCI Distribution spec does not allow.",
+    { expose: true },
+  ),
+  REGISTRY_MANIFEST_INVALID: c(
+    400,
+    "The registry rejected a manifest as invalid, or its media type or tag as unsupported.",
+  ),
+  REGISTRY_UNSUPPORTED: c(
+    405,
+    "The registry does not support this operation (e.g. deletes or cross-repository mounts disabled).",
+  ),
 
   // Builds (CLI)
-  BUILD_HANDLER_NOT_FOUND: c(400, "The handler entry named in eventflow.yaml or on the command line does not exist."),
-  BUILD_BUNDLE_FAILED: c(400, "esbuild could not bundle the handler; the errors name files and lines."),
-  BUILD_NATIVE_ADDON: c(400, "The handler depends on a native addon (.node file), which cannot be bundled."),
-  BUILD_BASE_IMAGE_NOT_FOUND: c(400, "The base image could not be found in its registry or OCI layout."),
-  BUILD_OUTPUT_FAILED: c(500, "The image could not be written to the output directory or tarball.", { expose: true }),
+  BUILD_HANDLER_NOT_FOUND: c(
+    400,
+    "The handler entry named in eventflow.yaml or on the command line does not exist.",
+  ),
+  BUILD_BUNDLE_FAILED: c(
+    400,
+    "esbuild could not bundle the handler; the errors name files and lines.",
+  ),
+  BUILD_NATIVE_ADDON: c(
+    400,
+    "The handler depends on a native addon (.node file), which cannot be bundled.",
+  ),
+  BUILD_BASE_IMAGE_NOT_FOUND: c(
+    400,
+    "The base image could not be found in its registry or OCI layout.",
+  ),
+  BUILD_OUTPUT_FAILED: c(
+    500,
+    "The image could not be written to the output directory or tarball.",
+    { expose: true },
+  ),
 
   // Drivers
-  DRIVER_UNAVAILABLE: c(503, "The function driver (local processes or Kubernetes) is not available.", { retryable: true, expose: true }),
-  KUBERNETES_UNREACHABLE: c(503, "The Kubernetes API server could not be reached.", { retryable: true, expose: true }),
-  KUBERNETES_FORBIDDEN: c(500, "The controller's service account lacks a permission; see the controller log."),
-  KUBERNETES_CONFLICT: c(409, "The Kubernetes object changed concurrently; retry.", { retryable: true }),
+  DRIVER_UNAVAILABLE: c(
+    503,
+    "The function driver (local processes or Kubernetes) is not available.",
+    { retryable: true, expose: true },
+  ),
+  KUBERNETES_UNREACHABLE: c(503, "The Kubernetes API server could not be reached.", {
+    retryable: true,
+    expose: true,
+  }),
+  KUBERNETES_FORBIDDEN: c(
+    500,
+    "The controller's service account lacks a permission; see the controller log.",
+  ),
+  KUBERNETES_CONFLICT: c(409, "The Kubernetes object changed concurrently; retry.", {
+    retryable: true,
+  }),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

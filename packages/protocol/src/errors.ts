@@ -45,7 +45,11 @@ export class EventFlowError extends Error {
   /** Request id reported by the server, when known. */
   readonly requestId: string | undefined;
 
-  constructor(code: ErrorCode | (string & {}), message: string, options: EventFlowErrorOptions = {}) {
+  constructor(
+    code: ErrorCode | (string & {}),
+    message: string,
+    options: EventFlowErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "EventFlowError";
     this.code = code;
@@ -62,12 +66,15 @@ export class EventFlowError extends Error {
 export function isEventFlowError(value: unknown): value is EventFlowError {
   return (
     value instanceof EventFlowError ||
-    (value instanceof Error && value.name === "EventFlowError" && typeof (value as { code?: unknown }).code === "string")
+    (value instanceof Error &&
+      value.name === "EventFlowError" &&
+      typeof (value as { code?: unknown }).code === "string")
   );
 }
 
 /** Text sent instead of the real message when an error is not exposed. */
-export const GENERIC_ERROR_MESSAGE = "An internal error occurred; quote the request id when reporting it.";
+export const GENERIC_ERROR_MESSAGE =
+  "An internal error occurred; quote the request id when reporting it.";
 
 /** Builds the wire envelope for an error; unexposed messages become a generic text. */
 export function toErrorEnvelope(error: EventFlowError, requestId?: string): ErrorEnvelope {

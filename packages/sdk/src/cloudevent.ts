@@ -47,22 +47,43 @@ export function cloudEvent<TData>(
 
 /** Whether a handler result is a {@link CloudEventReply}. */
 export function isCloudEventReply(value: unknown): value is CloudEventReply {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[REPLY] === true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[REPLY] === true
+  );
 }
 
 const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
-const CORE = new Set(["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"]);
+const CORE = new Set([
+  "specversion",
+  "id",
+  "source",
+  "type",
+  "subject",
+  "time",
+  "datacontenttype",
+  "dataschema",
+  "data",
+  "data_base64",
+]);
 
 function checkAttributes(event: Record<string, unknown>): string | undefined {
-  if (event.specversion !== "1.0") return `unsupported specversion ${JSON.stringify(event.specversion)} (only 1.0)`;
+  if (event.specversion !== "1.0")
+    return `unsupported specversion ${JSON.stringify(event.specversion)} (only 1.0)`;
   for (const key of ["id", "source", "type"] as const) {
-    if (typeof event[key] !== "string" || event[key] === "") return `attribute '${key}' is required and must be a non-empty string`;
+    if (typeof event[key] !== "string" || event[key] === "")
+      return `attribute '${key}' is required and must be a non-empty string`;
   }
-  if (event.time !== undefined && (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))) {
+  if (
+    event.time !== undefined &&
+    (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))
+  ) {
     return "attribute 'time' must be an RFC 3339 timestamp";
   }
   for (const key of Object.keys(event)) {
-    if (!CORE.has(key) && !ATTRIBUTE_NAME.test(key)) return `attribute name '${key}' must be lower-case letters and digits, at most 20`;
+    if (!CORE.has(key) && !ATTRIBUTE_NAME.test(key))
+      return `attribute name '${key}' must be lower-case letters and digits, at most 20`;
   }
   return undefined;
 }
@@ -87,7 +108,10 @@ export function detectCloudEventMode(headers: Headers): CloudEventMode | undefin
   const type = mediaType(first(headers["content-type"]));
   if (type.startsWith("application/cloudevents")) {
     if (type === "application/cloudevents-batch+json") {
-      throw new EventFlowError("CLOUDEVENT_BATCH_UNSUPPORTED", "batched CloudEvents are not supported; send events one by one");
+      throw new EventFlowError(
+        "CLOUDEVENT_BATCH_UNSUPPORTED",
+        "batched CloudEvents are not supported; send events one by one",
+      );
     }
     return "structured";
   }
@@ -144,15 +168,20 @@ function decodeHeaderValue(value: string): string {
 
 function encodeHeaderValue(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return /^[\x20-\x7e]*$/.test(value) && !value.includes("%") && !value.includes('"') ? value : encodeURIComponent(value);
+  return /^[\x20-\x7e]*$/.test(value) && !value.includes("%") && !value.includes('"')
+    ? value
+    : encodeURIComponent(value);
 }
 
 /** Headers and body for sending `event` in binary mode. */
 export function toBinary(event: CloudEvent): { headers: Record<string, string>; data: unknown } {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event)) {
-    if (key === "data" || key === "data_base64" || key === "datacontenttype" || value === undefined) continue;
-    headers[`ce-${key}`] = encodeHeaderValue(typeof value === "string" ? value : JSON.stringify(value));
+    if (key === "data" || key === "data_base64" || key === "datacontenttype" || value === undefined)
+      continue;
+    headers[`ce-${key}`] = encodeHeaderValue(
+      typeof value === "string" ? value : JSON.stringify(value),
+    );
   }
   if (event.datacontenttype !== undefined) headers["content-type"] = event.datacontenttype;
   return { headers, data: event.data };

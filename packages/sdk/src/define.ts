@@ -1,4 +1,11 @@
-import type { CloudEventHandler, Context, Handler, HandlerResult, HttpEvent, SendableResult } from "./types.js";
+import type {
+  CloudEventHandler,
+  Context,
+  Handler,
+  HandlerResult,
+  HttpEvent,
+  SendableResult,
+} from "./types.js";
 import type { CloudEvent } from "./cloudevent.js";
 
 /** What readiness and lifecycle hooks receive. */
@@ -19,21 +26,29 @@ interface LifecycleHooks {
 }
 
 /** A function with lifecycle hooks and an HTTP handler. */
-export interface HttpFunctionDefinition<TBody = unknown, R extends HandlerResult = HandlerResult>
-  extends LifecycleHooks {
+export interface HttpFunctionDefinition<
+  TBody = unknown,
+  R extends HandlerResult = HandlerResult,
+> extends LifecycleHooks {
   handle: (event: HttpEvent<TBody>, ctx: Context) => SendableResult<R> | Promise<SendableResult<R>>;
   cloudEvent?: never;
 }
 
 /** A function with lifecycle hooks that receives CloudEvents only. */
-export interface CloudEventFunctionDefinition<TData = unknown, R extends HandlerResult = HandlerResult>
-  extends LifecycleHooks {
-  cloudEvent: (event: CloudEvent<TData>, ctx: Context) => SendableResult<R> | Promise<SendableResult<R>>;
+export interface CloudEventFunctionDefinition<
+  TData = unknown,
+  R extends HandlerResult = HandlerResult,
+> extends LifecycleHooks {
+  cloudEvent: (
+    event: CloudEvent<TData>,
+    ctx: Context,
+  ) => SendableResult<R> | Promise<SendableResult<R>>;
   handle?: never;
 }
 
 /** Either kind of function definition. */
-export type FunctionDefinition = HttpFunctionDefinition<any, any> | CloudEventFunctionDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type FunctionDefinition =
+  HttpFunctionDefinition<any, any> | CloudEventFunctionDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const DEFINITION = Symbol.for("eventflow.function.definition");
 
@@ -52,7 +67,9 @@ export function defineFunction(definition: FunctionDefinition): FunctionDefiniti
   const hasHandle = typeof definition.handle === "function";
   const hasCloudEvent = typeof definition.cloudEvent === "function";
   if (hasHandle === hasCloudEvent) {
-    throw new TypeError("defineFunction() needs exactly one of `handle` or `cloudEvent` as a function");
+    throw new TypeError(
+      "defineFunction() needs exactly one of `handle` or `cloudEvent` as a function",
+    );
   }
   Object.defineProperty(definition, DEFINITION, { value: true });
   return definition;
@@ -62,7 +79,9 @@ export function defineFunction(definition: FunctionDefinition): FunctionDefiniti
 export function isFunctionDefinition(value: unknown): value is FunctionDefinition {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string | symbol, unknown>;
-  return v[DEFINITION] === true || typeof v.handle === "function" || typeof v.cloudEvent === "function";
+  return (
+    v[DEFINITION] === true || typeof v.handle === "function" || typeof v.cloudEvent === "function"
+  );
 }
 
 /** Type helper for a plain handler: `export default handler(async (event, ctx) => ...)`. */

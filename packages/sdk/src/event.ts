@@ -1,5 +1,12 @@
 import { EventFlowError } from "@eventflow/protocol";
-import { detectCloudEventMode, fromBinary, fromStructured, mediaType, type CloudEvent, type CloudEventMode } from "./cloudevent.js";
+import {
+  detectCloudEventMode,
+  fromBinary,
+  fromStructured,
+  mediaType,
+  type CloudEvent,
+  type CloudEventMode,
+} from "./cloudevent.js";
 import type { Headers, HttpEvent } from "./types.js";
 
 /** A request as the runtime (or the testing entry) has read it. */
@@ -18,7 +25,12 @@ function isJson(type: string): boolean {
 }
 
 function isText(type: string): boolean {
-  return type.startsWith("text/") || type === "application/x-www-form-urlencoded" || type === "application/xml" || type.endsWith("+xml");
+  return (
+    type.startsWith("text/") ||
+    type === "application/x-www-form-urlencoded" ||
+    type === "application/xml" ||
+    type.endsWith("+xml")
+  );
 }
 
 /** Parses a body by its content type; malformed JSON throws RUNTIME_INVALID_JSON. */
@@ -29,7 +41,10 @@ export function parseBody(contentType: string | undefined, raw: Buffer): unknown
     try {
       return JSON.parse(raw.toString("utf8"));
     } catch (error) {
-      throw new EventFlowError("RUNTIME_INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
+      throw new EventFlowError(
+        "RUNTIME_INVALID_JSON",
+        `request body is not valid JSON: ${(error as Error).message}`,
+      );
     }
   }
   if (isText(type)) return raw.toString("utf8");
@@ -65,7 +80,8 @@ class Event implements HttpEvent {
   get query(): Record<string, string> {
     if (this.#query === undefined) {
       const query: Record<string, string> = {};
-      for (const [key, value] of this.searchParams) if (!Object.hasOwn(query, key)) query[key] = value;
+      for (const [key, value] of this.searchParams)
+        if (!Object.hasOwn(query, key)) query[key] = value;
       this.#query = query;
     }
     return this.#query;
@@ -73,7 +89,10 @@ class Event implements HttpEvent {
 }
 
 /** The event a handler receives for `raw`, with the mode of its CloudEvent when it has one. */
-export function buildEvent(raw: RawRequest): { event: HttpEvent; mode: CloudEventMode | undefined } {
+export function buildEvent(raw: RawRequest): {
+  event: HttpEvent;
+  mode: CloudEventMode | undefined;
+} {
   const body = raw.body.length === 0 ? EMPTY : raw.body;
   const mode = detectCloudEventMode(raw.headers);
   if (mode === "structured") {

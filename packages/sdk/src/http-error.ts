@@ -48,9 +48,14 @@ export class HttpError extends Error {
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
-      throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
+      throw new RangeError(
+        `HttpError status must be an integer from 400 to 599, got ${String(status)}`,
+      );
     }
-    super(message ?? DEFAULT_CODES[status] ?? `HTTP ${status}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? DEFAULT_CODES[status] ?? `HTTP ${status}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "HttpError";
     this.status = status;
     this.code = options.code ?? DEFAULT_CODES[status] ?? `HTTP_${status}`;
@@ -63,6 +68,8 @@ export class HttpError extends Error {
 export function isHttpError(value: unknown): value is HttpError {
   return (
     value instanceof HttpError ||
-    (value instanceof Error && value.name === "HttpError" && typeof (value as { status?: unknown }).status === "number")
+    (value instanceof Error &&
+      value.name === "HttpError" &&
+      typeof (value as { status?: unknown }).status === "number")
   );
 }

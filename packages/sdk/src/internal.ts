@@ -7,4 +7,11 @@ export { buildEvent, parseBody, type RawRequest } from "./event.js";
 export { prepareResponse, toBody, isHttpResponse, type PreparedResponse } from "./result.js";
 export { resolveFunction, type ResolvedFunction } from "./resolve.js";
 export { errorToResponse, invokeFunction, type ErrorResponse } from "./invoke.js";
-export { detectCloudEventMode, fromBinary, fromStructured, toBinary, toStructured, mediaType } from "./cloudevent.js";
+export {
+  detectCloudEventMode,
+  fromBinary,
+  fromStructured,
+  toBinary,
+  toStructured,
+  mediaType,
+} from "./cloudevent.js";

@@ -20,15 +20,27 @@ export function errorToResponse(error: unknown, requestId: string): ErrorRespons
     const body: Record<string, unknown> = { code: error.code, message: error.message, requestId };
     if (error.details !== undefined) body.details = error.details;
     const headers: PreparedResponse["headers"] = {};
-    if (error.headers !== undefined) for (const [k, v] of Object.entries(error.headers)) headers[k.toLowerCase()] = v;
+    if (error.headers !== undefined)
+      for (const [k, v] of Object.entries(error.headers)) headers[k.toLowerCase()] = v;
     headers["content-type"] = JSON_TYPE;
-    return { response: { status: error.status, headers, body: JSON.stringify({ error: body }) }, unexpected: error.status >= 500 };
+    return {
+      response: { status: error.status, headers, body: JSON.stringify({ error: body }) },
+      unexpected: error.status >= 500,
+    };
   }
   const platform = isEventFlowError(error)
     ? error
-    : new EventFlowError("RUNTIME_HANDLER_FAILED", error instanceof Error ? error.message : String(error), { cause: error });
+    : new EventFlowError(
+        "RUNTIME_HANDLER_FAILED",
+        error instanceof Error ? error.message : String(error),
+        { cause: error },
+      );
   return {
-    response: { status: platform.status, headers: { "content-type": JSON_TYPE }, body: JSON.stringify(toErrorEnvelope(platform, requestId)) },
+    response: {
+      status: platform.status,
+      headers: { "content-type": JSON_TYPE },
+      body: JSON.stringify(toErrorEnvelope(platform, requestId)),
+    },
     unexpected: !isEventFlowError(error),
   };
 }
@@ -38,11 +50,18 @@ export function errorToResponse(error: unknown, requestId: string): ErrorRespons
  * handler and prepares its response. Throws what the handler throws; the caller maps it with
  * {@link errorToResponse} so that it can log first.
  */
-export async function invokeFunction(fn: ResolvedFunction, raw: RawRequest, ctx: Context): Promise<PreparedResponse> {
+export async function invokeFunction(
+  fn: ResolvedFunction,
+  raw: RawRequest,
+  ctx: Context,
+): Promise<PreparedResponse> {
   const { event, mode } = buildEvent(raw);
   if (fn.kind === "cloudevent") {
     if (event.cloudEvent === undefined) {
-      throw new EventFlowError("CLOUDEVENT_REQUIRED", "this function accepts CloudEvents only (binary mode ce-* headers or application/cloudevents+json)");
+      throw new EventFlowError(
+        "CLOUDEVENT_REQUIRED",
+        "this function accepts CloudEvents only (binary mode ce-* headers or application/cloudevents+json)",
+      );
     }
     return prepareResponse(await fn.cloudEvent!(event.cloudEvent, ctx), mode);
   }

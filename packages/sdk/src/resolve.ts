@@ -15,21 +15,44 @@ export interface ResolvedFunction {
 const NAMED = ["handle", "handler", "cloudEvent", "main"] as const;
 
 function fromDefinition(def: FunctionDefinition): ResolvedFunction {
-  const hooks = { init: def.init?.bind(def), shutdown: def.shutdown?.bind(def), readiness: def.readiness?.bind(def) };
+  const hooks = {
+    init: def.init?.bind(def),
+    shutdown: def.shutdown?.bind(def),
+    readiness: def.readiness?.bind(def),
+  };
   if (typeof def.cloudEvent === "function") {
     const cloudEvent = def.cloudEvent.bind(def) as (event: CloudEvent, ctx: Context) => unknown;
     return { kind: "cloudevent", handle: () => undefined, cloudEvent, ...hooks };
   }
-  return { kind: "http", handle: (def.handle as ResolvedFunction["handle"]).bind(def), cloudEvent: undefined, ...hooks };
+  return {
+    kind: "http",
+    handle: (def.handle as ResolvedFunction["handle"]).bind(def),
+    cloudEvent: undefined,
+    ...hooks,
+  };
 }
 
 function fromValue(value: unknown, exportName: string): ResolvedFunction | undefined {
   if (typeof value === "function") {
     const handle = value as ResolvedFunction["handle"];
     if (exportName === "cloudEvent") {
-      return { kind: "cloudevent", handle: () => undefined, cloudEvent: value as ResolvedFunction["cloudEvent"], init: undefined, shutdown: undefined, readiness: undefined };
+      return {
+        kind: "cloudevent",
+        handle: () => undefined,
+        cloudEvent: value as ResolvedFunction["cloudEvent"],
+        init: undefined,
+        shutdown: undefined,
+        readiness: undefined,
+      };
     }
-    return { kind: "http", handle, cloudEvent: undefined, init: undefined, shutdown: undefined, readiness: undefined };
+    return {
+      kind: "http",
+      handle,
+      cloudEvent: undefined,
+      init: undefined,
+      shutdown: undefined,
+      readiness: undefined,
+    };
   }
   if (isFunctionDefinition(value)) return fromDefinition(value);
   return undefined;
@@ -40,7 +63,10 @@ function fromValue(value: unknown, exportName: string): ResolvedFunction | undef
  * object, also behind CommonJS `module.exports`), else a named export `handle`, `handler`,
  * `cloudEvent` or `main`. Throws a message that lists what the module does export.
  */
-export function resolveFunction(moduleExports: unknown, source = "the handler module"): ResolvedFunction {
+export function resolveFunction(
+  moduleExports: unknown,
+  source = "the handler module",
+): ResolvedFunction {
   const mod = (moduleExports ?? {}) as Record<string, unknown>;
   const candidates: Array<[string, unknown]> = [["default", mod.default]];
   const inner = mod.default as Record<string, unknown> | undefined;

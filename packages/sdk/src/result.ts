@@ -16,7 +16,9 @@ const BYTES = "application/octet-stream";
 const RESPONSE_KEYS = new Set(["statusCode", "headers", "body"]);
 
 function isAsyncIterable(value: object): value is AsyncIterable<Uint8Array | string> {
-  return typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+  return (
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
+  );
 }
 
 function isReadableStream(value: object): value is ReadableStream<Uint8Array> {
@@ -28,7 +30,9 @@ function isWebResponse(value: object): value is Response {
 }
 
 /** Whether a value is an `{ statusCode, headers?, body? }` response object. */
-export function isHttpResponse(value: unknown): value is { statusCode: number; headers?: ResponseHeaders; body?: unknown } {
+export function isHttpResponse(
+  value: unknown,
+): value is { statusCode: number; headers?: ResponseHeaders; body?: unknown } {
   if (typeof value !== "object" || value === null) return false;
   const status = (value as { statusCode?: unknown }).statusCode;
   if (typeof status !== "number") return false;
@@ -50,7 +54,10 @@ async function* fromWebStream(stream: ReadableStream<Uint8Array>): AsyncIterable
 }
 
 /** Body and default content type for a plain value (no status decided). */
-export function toBody(value: unknown): { body: PreparedResponse["body"]; contentType: string | undefined } {
+export function toBody(value: unknown): {
+  body: PreparedResponse["body"];
+  contentType: string | undefined;
+} {
   if (value === undefined) return { body: null, contentType: undefined };
   if (typeof value === "string") return { body: value, contentType: TEXT };
   if (value instanceof Uint8Array) return { body: value, contentType: BYTES };
@@ -65,7 +72,10 @@ export function toBody(value: unknown): { body: PreparedResponse["body"]; conten
   return { body: JSON.stringify(value), contentType: JSON_TYPE };
 }
 
-function lowerCaseHeaders(headers: ResponseHeaders | undefined, into: PreparedResponse["headers"]): void {
+function lowerCaseHeaders(
+  headers: ResponseHeaders | undefined,
+  into: PreparedResponse["headers"],
+): void {
   if (headers === undefined) return;
   for (const key of Object.keys(headers)) {
     const value = headers[key];
@@ -80,17 +90,29 @@ function fromWebResponse(response: Response): PreparedResponse {
     if (key !== "set-cookie") headers[key] = value;
   });
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  return { status: response.status, headers, body: response.body === null ? null : fromWebStream(response.body) };
+  return {
+    status: response.status,
+    headers,
+    body: response.body === null ? null : fromWebStream(response.body),
+  };
 }
 
-function fromCloudEvent(event: Parameters<typeof toStructured>[0], mode: CloudEventMode): PreparedResponse {
+function fromCloudEvent(
+  event: Parameters<typeof toStructured>[0],
+  mode: CloudEventMode,
+): PreparedResponse {
   if (mode === "structured") {
-    return { status: 200, headers: { "content-type": "application/cloudevents+json; charset=utf-8" }, body: toStructured(event) };
+    return {
+      status: 200,
+      headers: { "content-type": "application/cloudevents+json; charset=utf-8" },
+      body: toStructured(event),
+    };
   }
   const { headers, data } = toBinary(event);
   const { body, contentType } = toBody(data);
   const out: PreparedResponse["headers"] = headers;
-  if (out["content-type"] === undefined && contentType !== undefined) out["content-type"] = contentType;
+  if (out["content-type"] === undefined && contentType !== undefined)
+    out["content-type"] = contentType;
   return { status: body === null ? 202 : 200, headers: out, body };
 }
 
@@ -102,7 +124,8 @@ export function prepareResponse(result: unknown, requestMode?: CloudEventMode): 
   if (result === undefined) return { status: 204, headers: {}, body: null };
   if (typeof result === "object" && result !== null) {
     if (isWebResponse(result)) return fromWebResponse(result);
-    if (isCloudEventReply(result)) return fromCloudEvent(result.event, result.mode ?? requestMode ?? "binary");
+    if (isCloudEventReply(result))
+      return fromCloudEvent(result.event, result.mode ?? requestMode ?? "binary");
     if (isHttpResponse(result)) {
       const { body, contentType } = toBody(result.body);
       const headers: PreparedResponse["headers"] = {};
@@ -112,5 +135,9 @@ export function prepareResponse(result: unknown, requestMode?: CloudEventMode): 
     }
   }
   const { body, contentType } = toBody(result);
-  return { status: 200, headers: contentType === undefined ? {} : { "content-type": contentType }, body };
+  return {
+    status: 200,
+    headers: contentType === undefined ? {} : { "content-type": contentType },
+    body,
+  };
 }

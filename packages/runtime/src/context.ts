@@ -1,0 +1,66 @@
+import type { ServerResponse } from "node:http";
+import type { Context, Logger } from "@eventflow/sdk";
+import type { RuntimeLogger } from "./logger.js";
+
+/**
+ * The `ctx` a handler receives. The AbortSignal and the bound logger are created on first
+ * use, so a handler that never looks at them costs nothing extra per request.
+ */
+export class InvocationContext implements Context {
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly deadline: number;
+  #controller: AbortController | undefined;
+  #log: Logger | undefined;
+  #abortReason: unknown;
+  readonly #logger: RuntimeLogger;
+  readonly #res: ServerResponse | undefined;
+
+  constructor(options: {
+    requestId: string;
+    functionName: string;
+    deadline: number;
+    logger: RuntimeLogger;
+    res?: ServerResponse;
+  }) {
+    this.requestId = options.requestId;
+    this.functionName = options.functionName;
+    this.deadline = options.deadline;
+    this.#logger = options.logger;
+    this.#res = options.res;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#abortReason !== undefined) controller.abort(this.#abortReason);
+      else if (this.#res !== undefined) {
+        const res = this.#res;
+        if (res.destroyed && !res.writableFinished) controller.abort(clientGone());
+        else {
+          res.once("close", () => {
+            if (!res.writableFinished) controller.abort(clientGone());
+          });
+        }
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#logger.forRequest(this.requestId));
+  }
+
+  /** Fires the signal (timeout or shutdown); a signal not yet created starts aborted. */
+  abort(reason: unknown): void {
+    if (this.#controller !== undefined) this.#controller.abort(reason);
+    else this.#abortReason ??= reason;
+  }
+}
+
+function clientGone(): Error {
+  const error = new Error("the client closed the connection before the response was complete");
+  error.name = "AbortError";
+  return error;
+}

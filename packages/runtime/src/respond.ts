@@ -1,0 +1,76 @@
+import type { ServerResponse } from "node:http";
+import { EventFlowError, toErrorEnvelope, type ErrorCode } from "@eventflow/protocol";
+import type { PreparedResponse } from "@eventflow/sdk/internal";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Waits until the socket can take more data, or is gone. */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+async function pipeIterable(
+  res: ServerResponse,
+  body: AsyncIterable<Uint8Array | string>,
+): Promise<void> {
+  for await (const chunk of body) {
+    if (res.destroyed) return; // leaving the loop calls return() on the source
+    if (!res.write(chunk)) await writable(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
+/**
+ * Writes a prepared response: complete bodies with content-length in one write, streams
+ * chunk by chunk with backpressure. `extra` headers (request id, duration) are added.
+ */
+export async function writeResponse(
+  res: ServerResponse,
+  prepared: PreparedResponse,
+  extra: Record<string, string>,
+): Promise<void> {
+  const headers = prepared.headers as Record<string, string | number | readonly string[]>;
+  for (const key in extra) headers[key] = extra[key]!;
+  const body = prepared.body;
+  if (body === null) {
+    res.writeHead(prepared.status, headers as Record<string, string>);
+    res.end();
+    return;
+  }
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    headers["content-length"] =
+      typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    res.writeHead(prepared.status, headers as Record<string, string>);
+    res.end(body);
+    return;
+  }
+  res.writeHead(prepared.status, headers as Record<string, string>);
+  await pipeIterable(res, body);
+}
+
+/** Writes the platform's JSON error envelope for `code`. */
+export function writeError(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  options: { requestId?: string; headers?: Record<string, string> } = {},
+): void {
+  const error = new EventFlowError(code, message);
+  const body = JSON.stringify(toErrorEnvelope(error, options.requestId));
+  const headers: Record<string, string | number> = {
+    "content-type": JSON_TYPE,
+    "content-length": Buffer.byteLength(body),
+  };
+  if (options.requestId !== undefined) headers["x-request-id"] = options.requestId;
+  if (options.headers !== undefined) Object.assign(headers, options.headers);
+  res.writeHead(error.status, headers);
+  res.end(body);
+}

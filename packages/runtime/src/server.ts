@@ -1,0 +1,343 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EventFlowError } from "@eventflow/protocol";
+import {
+  errorToResponse,
+  invokeFunction,
+  type PreparedResponse,
+  type RawRequest,
+  type ResolvedFunction,
+} from "@eventflow/sdk/internal";
+import { EMPTY_BODY, hasBody, readBody } from "./body.js";
+import type { RuntimeConfig } from "./config.js";
+import { InvocationContext } from "./context.js";
+import { requestContext, type RuntimeLogger } from "./logger.js";
+import type { RuntimeMetrics } from "./metrics.js";
+import { writeError, writeResponse } from "./respond.js";
+import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
+
+/** Lifecycle state of a runtime. */
+export type RuntimeState = "starting" | "ready" | "draining" | "stopped";
+
+/** Dependencies of {@link createRuntime}. */
+export interface RuntimeOptions {
+  readonly fn: ResolvedFunction;
+  readonly config: RuntimeConfig;
+  readonly logger: RuntimeLogger;
+  readonly metrics?: RuntimeMetrics | undefined;
+  /** Milliseconds clock for deadlines; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** A handler served over HTTP, with its lifecycle. */
+export interface Runtime {
+  readonly server: Server;
+  readonly state: RuntimeState;
+  readonly inFlight: number;
+  /** Runs `init`, then listens; resolves with the bound address once ready. */
+  start(): Promise<AddressInfo>;
+  /**
+   * Graceful stop: readiness fails at once, new connections stop after the shutdown delay,
+   * in-flight requests finish, `shutdown` runs. Resolves true when everything finished within
+   * the grace period, false when it had to cut requests or the hook short.
+   */
+  stop(): Promise<boolean>;
+  /** Whether the readiness endpoint would answer 200 now. */
+  isReady(): Promise<boolean>;
+}
+
+const REQUEST_ID = /^[\w.:@+/=-]{1,128}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}
+
+async function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T> | T,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`${what} timed out`));
+      reject(new Error(`${what} did not finish within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => work(controller.signal)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Builds the HTTP server around a resolved handler. Nothing listens until `start()`. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { fn, config, logger, metrics } = options;
+  const now = options.now ?? Date.now;
+  let state: RuntimeState = "starting";
+  let inFlight = 0;
+  let idleWaiters: Array<() => void> = [];
+
+  const settle = (): void => {
+    inFlight--;
+    if (inFlight === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  const finishWith = async (
+    res: ServerResponse,
+    prepared: PreparedResponse,
+    requestId: string,
+    started: number,
+  ): Promise<void> => {
+    const extra: Record<string, string> = {
+      "x-request-id": requestId,
+      "x-eventflow-duration-ms": (performance.now() - started).toFixed(3),
+    };
+    if (state === "draining") extra.connection = "close";
+    try {
+      await writeResponse(res, prepared, extra);
+    } catch (error) {
+      logger.write("error", "could not write the handler's response", { err: error }, requestId);
+      if (!res.headersSent)
+        writeError(res, "RUNTIME_HANDLER_FAILED", "invalid response from handler", { requestId });
+      else res.destroy(error as Error);
+    }
+  };
+
+  const invoke = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    requestId: string,
+    started: number,
+  ): Promise<void> => {
+    const deadline = now() + config.timeoutMs;
+    const ctx = new InvocationContext({
+      requestId,
+      functionName: config.functionName,
+      deadline,
+      logger,
+      res,
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctx.abort(
+        new EventFlowError("RUNTIME_TIMEOUT", `invocation exceeded ${config.timeoutMs} ms`),
+      );
+      logger.write("warn", "invocation timed out", { timeoutMs: config.timeoutMs }, requestId);
+      if (!res.headersSent) {
+        writeError(
+          res,
+          "RUNTIME_TIMEOUT",
+          `the function did not answer within ${config.timeoutMs} ms`,
+          { requestId },
+        );
+      } else res.destroy();
+    }, config.timeoutMs);
+    const raw: RawRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: req.headers,
+      body,
+    };
+    let prepared: PreparedResponse;
+    try {
+      prepared = config.logRequestContext
+        ? await requestContext.run(requestId, invokeFunction, fn, raw, ctx)
+        : await invokeFunction(fn, raw, ctx);
+    } catch (error) {
+      if (timedOut) return;
+      const mapped = errorToResponse(error, requestId);
+      if (mapped.unexpected) logger.write("error", "handler failed", { err: error }, requestId);
+      else
+        logger.write(
+          "info",
+          "invocation refused",
+          { status: mapped.response.status, code: (error as { code?: string }).code },
+          requestId,
+        );
+      prepared = mapped.response;
+    }
+    if (timedOut) return;
+    if (
+      prepared.body === null ||
+      typeof prepared.body === "string" ||
+      prepared.body instanceof Uint8Array
+    )
+      clearTimeout(timer);
+    await finishWith(res, prepared, requestId, started);
+    clearTimeout(timer);
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? "/";
+    if (url.startsWith(RESERVED_PREFIX)) {
+      serveReserved(req, res, {
+        url,
+        state: () => state,
+        inFlight: () => inFlight,
+        config,
+        metrics,
+        readiness: isReady,
+      });
+      return;
+    }
+    if (state !== "ready" && state !== "draining") {
+      writeError(res, "RUNTIME_NOT_READY", `the runtime is ${state}`, {
+        headers: { "retry-after": "1" },
+      });
+      return;
+    }
+    if (config.maxConcurrency > 0 && inFlight >= config.maxConcurrency) {
+      writeError(
+        res,
+        "RUNTIME_OVERLOADED",
+        `this replica is at its limit of ${config.maxConcurrency} concurrent invocations`,
+        {
+          headers: { "retry-after": "1" },
+        },
+      );
+      return;
+    }
+    inFlight++;
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.once("close", () => {
+      settle();
+      metrics?.observe(res.statusCode, (performance.now() - started) / 1000);
+    });
+    if (!hasBody(req)) {
+      void invoke(req, res, EMPTY_BODY, requestId, started);
+      return;
+    }
+    readBody(req, config.maxBodyBytes, (result) => {
+      if (result.ok) void invoke(req, res, result.body, requestId, started);
+      else if (result.reason === "too-large") {
+        writeError(
+          res,
+          "RUNTIME_BODY_TOO_LARGE",
+          `request body exceeds ${config.maxBodyBytes} bytes`,
+          {
+            requestId,
+            headers: { connection: "close" },
+          },
+        );
+      } else res.destroy();
+    });
+  };
+
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      requestTimeout: 0,
+    },
+    onRequest,
+  );
+  server.on("clientError", (error, socket) => {
+    if (socket.writable && !(error as { code?: string }).code?.startsWith("ECONNRESET")) {
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    } else socket.destroy();
+  });
+
+  async function isReady(): Promise<boolean> {
+    if (state !== "ready") return false;
+    if (config.maxConcurrency > 0 && inFlight >= config.maxConcurrency) return false;
+    if (fn.readiness === undefined) return true;
+    try {
+      return (await withTimeout(() => fn.readiness!(), 1000, "readiness")) === true;
+    } catch (error) {
+      logger.write("warn", "readiness check failed", { err: error }, undefined);
+      return false;
+    }
+  }
+
+  const lifecycle = (signal: AbortSignal) => ({ functionName: config.functionName, signal });
+
+  async function start(): Promise<AddressInfo> {
+    if (fn.init !== undefined)
+      await withTimeout((signal) => fn.init!(lifecycle(signal)), config.initTimeoutMs, "init");
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    state = "ready";
+    return server.address() as AddressInfo;
+  }
+
+  async function stop(): Promise<boolean> {
+    if (state === "draining" || state === "stopped") return false;
+    const deadline = now() + config.shutdownGraceMs;
+    state = "draining";
+    logger.write(
+      "info",
+      "draining",
+      { inFlight, shutdownDelayMs: config.shutdownDelayMs },
+      undefined,
+    );
+    if (config.shutdownDelayMs > 0)
+      await sleep(Math.min(config.shutdownDelayMs, config.shutdownGraceMs));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let clean = true;
+    if (inFlight > 0) {
+      const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
+      const left = Math.max(0, deadline - now());
+      const finished = await Promise.race([idle.then(() => true), sleep(left).then(() => false)]);
+      if (!finished) {
+        clean = false;
+        logger.write(
+          "error",
+          "grace period over with invocations still in flight",
+          { inFlight },
+          undefined,
+        );
+      }
+    }
+    if (fn.shutdown !== undefined) {
+      try {
+        await withTimeout(
+          (signal) => fn.shutdown!(lifecycle(signal)),
+          Math.max(1, deadline - now()),
+          "shutdown",
+        );
+      } catch (error) {
+        clean = false;
+        logger.write("error", "shutdown hook failed", { err: error }, undefined);
+      }
+    }
+    server.closeAllConnections();
+    await closed;
+    state = "stopped";
+    return clean;
+  }
+
+  return {
+    server,
+    get state() {
+      return state;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    start,
+    stop,
+    isReady,
+  };
+}
