@@ -206,6 +206,16 @@ export const ERROR_CODES = {
     "The image could not be written to the output directory or tarball.",
     { expose: true },
   ),
+  BUILD_SOURCE_NOT_FOUND: c(
+    400,
+    "`eventflow push` found no built image with this name in the OCI layout; build it first.",
+  ),
+  CLI_USAGE: c(
+    400,
+    "The command line is invalid: unknown option, missing argument or flags that conflict.",
+  ),
+  INIT_TARGET_EXISTS: c(409, "`eventflow init` target directory exists and is not empty."),
+  INIT_FAILED: c(500, "`eventflow init` could not write the project files.", { expose: true }),
 
   // Drivers
   DRIVER_UNAVAILABLE: c(
