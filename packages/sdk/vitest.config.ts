@@ -1,3 +1,3 @@
 import { packageConfig } from "../../vitest.shared.ts";
 
-export default packageConfig("sdk");
+export default packageConfig("sdk", { typecheck: true });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -31,7 +32,7 @@ export async function loadHandlerFile(file: string): Promise<unknown> {
     return await import(pathToFileURL(path).href);
   } catch (error) {
     if (error instanceof SyntaxError) {
-      const location = syntaxErrorLocation(error) ?? path;
+      const location = syntaxErrorLocation(error) ?? checkSyntax(path) ?? path;
       throw new HandlerLoadError(`syntax error in ${location}: ${error.message}`, {
         cause: error,
         location,
@@ -51,4 +52,19 @@ export function nameFromSource(source: string | undefined): string | undefined {
   if (base !== "index") return base;
   const parent = basename(resolve(source, ".."));
   return parent === "src" ? basename(resolve(source, "../..")) : parent;
+}
+
+/**
+ * Node does not put the place of a syntax error into errors from `import()`, so on that
+ * (rare) failure path ask `node --check`, which prints `file:line` first.
+ */
+function checkSyntax(path: string): string | undefined {
+  const result = spawnSync(process.execPath, ["--check", path], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  const first = result.stderr?.split("\n", 1)[0] ?? "";
+  return LOCATION.test(first)
+    ? syntaxErrorLocation(Object.assign(new Error(), { stack: first }))
+    : undefined;
 }

@@ -167,7 +167,6 @@ function decodeHeaderValue(value: string): string {
 }
 
 function encodeHeaderValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(value) && !value.includes("%") && !value.includes('"')
     ? value
     : encodeURIComponent(value);

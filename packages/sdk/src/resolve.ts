@@ -74,9 +74,14 @@ export function resolveFunction(
     candidates.push(["default", inner.default]);
     for (const name of NAMED) candidates.push([name, inner[name]]);
   }
-  for (const name of NAMED) candidates.push([name, mod[name]]);
   for (const [name, value] of candidates) {
     const resolved = fromValue(value, name);
+    if (resolved !== undefined) return resolved;
+  }
+  // Named exports `handle`/`cloudEvent` with optional `init`, `shutdown`, `readiness`.
+  if (isFunctionDefinition(mod)) return fromDefinition(mod as unknown as FunctionDefinition);
+  for (const name of NAMED) {
+    const resolved = fromValue(mod[name], name);
     if (resolved !== undefined) return resolved;
   }
   const names = Object.keys(mod);
