@@ -1,0 +1,367 @@
+import { EventEmitter } from "node:events";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EventFlowError } from "@eventflow/protocol";
+import type { Endpoint, FunctionSpec, FunctionStatus } from "../driver.js";
+import { APP_ENTRY } from "./app-cache.js";
+import { backoffDelay, type RestartBackoff } from "./backoff.js";
+import type { LogBook } from "./log-book.js";
+import { processStartTicks, type PidFiles } from "./pid-files.js";
+import { findFreePort, type PortRange } from "./ports.js";
+import { buildReplicaEnv } from "./replica-env.js";
+import { startReplicaProcess, type ReplicaExit, type ReplicaProcess } from "./replica-process.js";
+import { buildFunctionStatus, type SlotState } from "./status.js";
+
+/** Where a resolved image's app lives, as stored with the spec. */
+export interface ResolvedApp {
+  readonly appDir: string;
+  readonly manifestDigest: string;
+  readonly layerDigest: string;
+  readonly env: readonly string[];
+}
+
+/** Shared machinery every supervisor uses. */
+export interface SupervisorDeps {
+  readonly nodePath: string;
+  readonly portRange?: PortRange;
+  readonly takenPorts: Set<number>;
+  readonly backoff: RestartBackoff;
+  readonly readyTimeoutMs: number;
+  readonly drainDelayMs: number;
+  readonly stopGraceMs: number;
+  readonly logs: LogBook;
+  readonly pidFiles: PidFiles;
+  readonly clock: () => Date;
+  readonly log: (
+    level: "info" | "warn" | "error",
+    obj: Record<string, unknown>,
+    msg: string,
+  ) => void;
+}
+
+interface Slot {
+  readonly id: string;
+  readonly generation: number;
+  state: SlotState | "stopped";
+  proc?: ReplicaProcess;
+  crashes: number;
+  restartTimer?: NodeJS.Timeout;
+  resetTimer?: NodeJS.Timeout;
+}
+
+const EMPTY: readonly Endpoint[] = Object.freeze([]);
+
+/**
+ * Keeps one function's replicas running: starts `replicas` processes, restarts crashed ones
+ * with backoff, rolls updates (new replica ready before an old one is drained), and keeps the
+ * ready endpoint list the invoke router reads on every request.
+ */
+export class FunctionSupervisor extends EventEmitter {
+  spec: FunctionSpec;
+  app: ResolvedApp | undefined;
+  createdAt: string;
+  updatedAt: string;
+  lastError: FunctionStatus["last_error"];
+  imageError = false;
+  warm = false;
+  lastUsed = 0;
+  private generation = 1;
+  private everReady = false;
+  private seq = 0;
+  private slots: Slot[] = [];
+  private ready: readonly Endpoint[] = EMPTY;
+  private closed = false;
+
+  constructor(
+    private readonly deps: SupervisorDeps,
+    init: {
+      spec: FunctionSpec;
+      app: ResolvedApp | undefined;
+      createdAt: string;
+      updatedAt: string;
+    },
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.spec = init.spec;
+    this.app = init.app;
+    this.createdAt = init.createdAt;
+    this.updatedAt = init.updatedAt;
+  }
+
+  /** Ready endpoints right now (the same array until something changes). */
+  endpoints(): readonly Endpoint[] {
+    if (this.warm) this.lastUsed = Date.now();
+    return this.ready;
+  }
+
+  /** Whether the current generation keeps crashing. */
+  crashLooping(): boolean {
+    return this.slots.some(
+      (s) => s.generation === this.generation && s.crashes >= this.deps.backoff.crashLoopThreshold,
+    );
+  }
+
+  status(): FunctionStatus {
+    return buildFunctionStatus({
+      spec: this.spec,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+      generation: this.generation,
+      slots: this.slots.filter((s) => s.state !== "stopped") as {
+        generation: number;
+        state: SlotState;
+      }[],
+      crashLooping: this.crashLooping(),
+      imageError: this.imageError,
+      resolving: this.app === undefined && !this.imageError,
+      warm: this.warm,
+      everReady: this.everReady,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    });
+  }
+
+  private desired(): number {
+    if (this.app === undefined || this.closed) return 0;
+    return this.spec.replicas === 0 && this.warm ? 1 : this.spec.replicas;
+  }
+
+  /** Starts or stops replicas of the current generation until their count matches the spec. */
+  reconcile(): void {
+    const current = this.slots.filter(
+      (s) => s.generation === this.generation && s.state !== "stopped" && s.state !== "draining",
+    );
+    const want = this.desired();
+    for (let i = current.length; i < want; i++) {
+      const slot: Slot = {
+        id: `${this.spec.name}-${this.seq++}`,
+        generation: this.generation,
+        state: "starting",
+        crashes: 0,
+      };
+      this.slots.push(slot);
+      void this.startSlot(slot);
+    }
+    if (current.length > want) {
+      // Scale down the least useful first: backing off, then starting, then the newest ready.
+      const rank = (s: Slot) => (s.state === "backoff" ? 0 : s.state === "starting" ? 1 : 2);
+      const victims = [...current]
+        .sort((a, b) => rank(a) - rank(b))
+        .slice(0, current.length - want);
+      for (const v of victims) void this.retire(v);
+    }
+    this.retireOldIfCovered();
+  }
+
+  /** Applies a new spec and image: a rolling update when the image or runtime settings changed. */
+  update(spec: FunctionSpec, app: ResolvedApp, rollout: boolean): void {
+    this.spec = spec;
+    this.app = app;
+    this.imageError = false;
+    this.updatedAt = this.deps.clock().toISOString();
+    if (rollout) {
+      this.generation++;
+      this.everReady = false;
+      this.lastError = undefined;
+    }
+    this.reconcile();
+    this.changed();
+  }
+
+  /** Stops everything (delete or controller shutdown), draining ready replicas first. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.filter((s) => s.state !== "stopped").map((s) => this.retire(s)));
+  }
+
+  private changed(): void {
+    const ready = this.slots.filter((s) => s.state === "ready" && s.proc);
+    this.ready =
+      ready.length === 0
+        ? EMPTY
+        : Object.freeze(ready.map((s) => ({ replica: s.id, url: s.proc!.url })));
+    this.emit("changed");
+  }
+
+  /** Old-generation replicas are drained one for each ready replica of the new generation. */
+  private retireOldIfCovered(): void {
+    const old = this.slots.filter(
+      (s) => s.generation < this.generation && s.state !== "stopped" && s.state !== "draining",
+    );
+    if (old.length === 0) return;
+    const readyNew = this.slots.filter(
+      (s) => s.generation === this.generation && s.state === "ready",
+    ).length;
+    const want = this.desired();
+    // Keep as many old ones as new ones are missing; none when the new set is complete.
+    const keep = want === 0 ? 0 : Math.max(0, want - readyNew);
+    const rank = (s: Slot) => (s.state === "ready" ? 1 : 0);
+    const victims = [...old]
+      .sort((a, b) => rank(a) - rank(b))
+      .slice(0, Math.max(0, old.length - keep));
+    for (const v of victims) void this.retire(v);
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    const app = this.app;
+    if (!app || slot.state === "stopped" || slot.state === "draining") return;
+    slot.state = "starting";
+    let port: number;
+    try {
+      port = await findFreePort(this.deps.portRange, this.deps.takenPorts);
+    } catch (error) {
+      this.deps.log("error", { replica: slot.id, err: String(error) }, "no free port for replica");
+      this.scheduleRestart(slot, { code: null, signal: null }, "no free port");
+      return;
+    }
+    if (slot.state !== "starting") return;
+    this.deps.takenPorts.add(port);
+    const { tenant, name } = this.spec;
+    const proc = startReplicaProcess({
+      replica: slot.id,
+      nodePath: this.deps.nodePath,
+      args: [join(app.appDir, APP_ENTRY), ...(this.spec.args ?? [])],
+      cwd: join(app.appDir, "app"),
+      env: buildReplicaEnv({
+        imageEnv: app.env,
+        functionName: name,
+        port,
+        ...(this.spec.env ? { specEnv: this.spec.env } : {}),
+        ...(this.spec.timeoutSeconds !== undefined
+          ? { timeoutSeconds: this.spec.timeoutSeconds }
+          : {}),
+        ...(process.env.PATH !== undefined ? { hostPath: process.env.PATH } : {}),
+      }),
+      port,
+      onLine: (stream, line) =>
+        this.deps.logs.append({ tenant, name, replica: slot.id, stream, line }),
+    });
+    slot.proc = proc;
+    // Written synchronously: a controller killed right after spawn must still find this child.
+    this.deps.pidFiles.write({
+      pid: proc.pid,
+      startTicks: processStartTicks(proc.pid) ?? 0,
+      tenant,
+      name,
+      replica: slot.id,
+    });
+    void proc.exited.then((exit) => this.onExit(slot, proc, exit));
+    try {
+      await proc.waitReady(this.deps.readyTimeoutMs);
+    } catch {
+      if (proc.isRunning() && slot.proc === proc) {
+        this.deps.log("warn", { replica: slot.id }, "replica not ready in time; killing it");
+        await proc.stop(0);
+      }
+      return;
+    }
+    if (slot.proc !== proc || slot.state !== "starting" || !proc.isRunning()) return;
+    slot.state = "ready";
+    this.everReady = true;
+    slot.resetTimer = setTimeout(() => (slot.crashes = 0), this.deps.backoff.resetAfterMs);
+    slot.resetTimer.unref();
+    this.deps.log("info", { replica: slot.id, port }, "replica ready");
+    this.changed();
+    this.retireOldIfCovered();
+  }
+
+  private onExit(slot: Slot, proc: ReplicaProcess, exit: ReplicaExit): void {
+    this.deps.takenPorts.delete(proc.port);
+    void this.deps.pidFiles.remove(this.spec.tenant, slot.id);
+    if (slot.proc !== proc) return;
+    clearTimeout(slot.resetTimer);
+    if (slot.state === "draining" || slot.state === "stopped") return;
+    const stderr = proc.lastStderr();
+    this.scheduleRestart(slot, exit, stderr);
+  }
+
+  private scheduleRestart(slot: Slot, exit: ReplicaExit, detail: string | undefined): void {
+    slot.crashes++;
+    slot.state = "backoff";
+    const delay = backoffDelay(this.deps.backoff, slot.crashes);
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    this.deps.log(
+      "warn",
+      { replica: slot.id, exit: how, crashes: slot.crashes, delayMs: delay },
+      "replica exited; restarting",
+    );
+    if (slot.crashes >= this.deps.backoff.crashLoopThreshold) {
+      this.lastError = {
+        code: "FUNCTION_CRASH_LOOP",
+        message: `replica ${slot.id} exited with ${how} (${slot.crashes} times in a row)${detail ? `; last stderr line: ${detail}` : ""}`,
+        at: this.deps.clock().toISOString(),
+      };
+    }
+    this.changed();
+    slot.restartTimer = setTimeout(() => {
+      if (slot.state === "backoff") void this.startSlot(slot);
+    }, delay);
+    slot.restartTimer.unref();
+  }
+
+  /** Takes a replica out of the endpoints, waits for routed requests to land, then stops it. */
+  private async retire(slot: Slot): Promise<void> {
+    if (slot.state === "draining" || slot.state === "stopped") return;
+    const wasReady = slot.state === "ready";
+    slot.state = "draining";
+    clearTimeout(slot.restartTimer);
+    clearTimeout(slot.resetTimer);
+    this.changed();
+    if (wasReady && this.deps.drainDelayMs > 0) await sleep(this.deps.drainDelayMs);
+    if (slot.proc) await slot.proc.stop(this.deps.stopGraceMs);
+    slot.state = "stopped";
+    this.slots = this.slots.filter((s) => s !== slot);
+    this.changed();
+  }
+
+  /**
+   * Resolves with a ready endpoint, starting one replica if the function is scaled to zero.
+   * Rejects with FUNCTION_CRASH_LOOP when replicas keep crashing, FUNCTION_NOT_READY on timeout.
+   */
+  async waitForEndpoint(timeoutMs: number): Promise<Endpoint> {
+    const first = this.endpoints()[0];
+    if (first) return first;
+    if (this.spec.replicas === 0 && !this.warm) {
+      this.warm = true;
+      this.lastUsed = Date.now();
+      this.reconcile();
+      this.changed();
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ep = this.ready[0];
+      if (ep) return ep;
+      if (this.imageError && this.lastError)
+        throw new EventFlowError(this.lastError.code, this.lastError.message);
+      if (this.crashLooping())
+        throw new EventFlowError(
+          "FUNCTION_CRASH_LOOP",
+          this.lastError?.message ?? `${this.spec.name} is crash looping`,
+        );
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed) {
+        throw new EventFlowError(
+          "FUNCTION_NOT_READY",
+          `${this.spec.name} has no ready replica after ${timeoutMs} ms`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.once("changed", done);
+      });
+    }
+  }
+
+  /** Stops the replica started for invokes of a scaled-to-zero function once it is idle. */
+  idleCheck(idleMs: number): void {
+    if (this.warm && Date.now() - this.lastUsed > idleMs) {
+      this.warm = false;
+      this.reconcile();
+      this.changed();
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export { createLocalDriver } from "./local-driver.js";
+export type { DriverLogger, LocalDriverOptions } from "./local-driver.js";
+export type { RestartBackoff } from "./backoff.js";
+export type { PortRange } from "./ports.js";

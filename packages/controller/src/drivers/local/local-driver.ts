@@ -1,0 +1,313 @@
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { EventFlowError } from "@eventflow/protocol";
+import type {
+  Driver,
+  Endpoint,
+  FunctionSpec,
+  FunctionStatus,
+  LogLine,
+  LogQuery,
+} from "../driver.js";
+import { createSqliteStore, type Store } from "../../store/index.js";
+import { APP_ENTRY, ensureAppExtracted } from "./app-cache.js";
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoff } from "./backoff.js";
+import { FunctionSupervisor, type ResolvedApp } from "./function-supervisor.js";
+import { openImageSource } from "./image-source.js";
+import { createLogBook, type LogBook } from "./log-book.js";
+import { createPidFiles, isRecordAlive, processStartTicks } from "./pid-files.js";
+import type { PortRange } from "./ports.js";
+import { resolveImage } from "./resolve-image.js";
+
+/** A pino-like logger; the driver logs replica lifecycle events through it. */
+export interface DriverLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of {@link createLocalDriver}. */
+export interface LocalDriverOptions {
+  /** Holds the store (`eventflow.db`), the app cache and replica pid files. */
+  readonly dataDir: string;
+  readonly logger?: DriverLogger;
+  /** The Node binary replicas run on (default: the controller's own). */
+  readonly nodePath?: string;
+  readonly portRange?: PortRange;
+  readonly restartBackoff?: Partial<RestartBackoff>;
+  readonly clock?: () => Date;
+  /** How long a replica may take to answer its readiness probe (default 30 s). */
+  readonly readyTimeoutMs?: number;
+  /** Pause between leaving the endpoints and SIGTERM, for requests already routed (default 200 ms). */
+  readonly drainDelayMs?: number;
+  /** SIGTERM to SIGKILL (default 10 s). */
+  readonly stopGraceMs?: number;
+  /** A replica started for an invoke of a scaled-to-zero function stops after this idle time (default 5 min). */
+  readonly scaleToZeroAfterMs?: number;
+  /** Log lines kept per function (default 10,000). */
+  readonly maxLogLinesPerFunction?: number;
+}
+
+const key = (tenant: string, name: string) => `${tenant}/${name}`;
+const EMPTY: readonly Endpoint[] = Object.freeze([]);
+
+/**
+ * The local driver: EventFlow-built images run as supervised child processes on this machine.
+ * A development driver, not a sandbox (see docs/local-driver.md).
+ */
+export function createLocalDriver(options: LocalDriverOptions): Driver {
+  const clock = options.clock ?? (() => new Date());
+  const backoff: RestartBackoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
+  const cacheDir = join(options.dataDir, "cache", "apps");
+  const lockFile = join(options.dataDir, "controller.pid");
+  const pidFiles = createPidFiles(join(options.dataDir, "run"));
+  const sups = new Map<string, FunctionSupervisor>();
+  const creating = new Set<string>();
+  const extracting = new Map<string, Promise<string>>();
+  const takenPorts = new Set<number>();
+  const logger = options.logger;
+  let store: Store | undefined;
+  let logs: LogBook | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idleMs = options.scaleToZeroAfterMs ?? 300_000;
+
+  const log = (level: "info" | "warn" | "error", obj: Record<string, unknown>, msg: string) =>
+    logger?.[level](obj, msg);
+
+  function need<T>(value: T | undefined): T {
+    if (value === undefined)
+      throw new EventFlowError("DRIVER_UNAVAILABLE", "the local driver is not started");
+    return value;
+  }
+
+  function supervisor(tenant: string, name: string): FunctionSupervisor {
+    const sup = sups.get(key(tenant, name));
+    if (!sup) throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
+    return sup;
+  }
+
+  async function resolveApp(image: string): Promise<ResolvedApp> {
+    const source = openImageSource(image);
+    const resolved = await resolveImage(source, image);
+    const digest = resolved.appLayer.digest;
+    let pending = extracting.get(digest);
+    if (!pending) {
+      pending = ensureAppExtracted({
+        cacheDir,
+        digest,
+        mediaType: resolved.appLayer.mediaType,
+        open: () => source.openBlob(resolved.appLayer),
+      });
+      extracting.set(digest, pending);
+      pending.then(
+        () => extracting.delete(digest),
+        () => extracting.delete(digest),
+      );
+    }
+    const appDir = await pending;
+    return {
+      appDir,
+      manifestDigest: resolved.manifestDigest,
+      layerDigest: digest,
+      env: resolved.env,
+    };
+  }
+
+  function newSupervisor(
+    spec: FunctionSpec,
+    app: ResolvedApp | undefined,
+    createdAt: string,
+    updatedAt: string,
+  ) {
+    return new FunctionSupervisor(
+      {
+        nodePath: options.nodePath ?? process.execPath,
+        ...(options.portRange ? { portRange: options.portRange } : {}),
+        takenPorts,
+        backoff,
+        readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+        drainDelayMs: options.drainDelayMs ?? 200,
+        stopGraceMs: options.stopGraceMs ?? 10_000,
+        logs: need(logs),
+        pidFiles,
+        clock,
+        log,
+      },
+      { spec, app, createdAt, updatedAt },
+    );
+  }
+
+  function persist(sup: FunctionSupervisor): void {
+    need(store).putFunction({
+      tenant: sup.spec.tenant,
+      name: sup.spec.name,
+      spec: sup.spec,
+      resolved: sup.app ?? null,
+      createdAt: sup.createdAt,
+      updatedAt: sup.updatedAt,
+    });
+  }
+
+  /** Restores one stored function; re-resolves its image if the cache was wiped. */
+  async function restore(sup: FunctionSupervisor, stored: ResolvedApp | null): Promise<void> {
+    if (stored && existsSync(join(stored.appDir, APP_ENTRY))) {
+      sup.app = stored;
+    } else {
+      try {
+        sup.app = await resolveApp(sup.spec.image);
+        persist(sup);
+      } catch (error) {
+        const e =
+          error instanceof EventFlowError
+            ? error
+            : new EventFlowError("FUNCTION_IMAGE_NOT_FOUND", String(error));
+        sup.imageError = true;
+        sup.lastError = { code: e.code, message: e.message, at: clock().toISOString() };
+        log(
+          "error",
+          { function: sup.spec.name, tenant: sup.spec.tenant, code: e.code },
+          "cannot restore function",
+        );
+        return;
+      }
+    }
+    sup.reconcile();
+  }
+
+  function acquireDataDir(): void {
+    mkdirSync(options.dataDir, { recursive: true });
+    if (existsSync(lockFile)) {
+      try {
+        const owner = JSON.parse(readFileSync(lockFile, "utf8")) as {
+          pid: number;
+          startTicks: number;
+        };
+        if (
+          owner.pid !== process.pid &&
+          isRecordAlive({ ...owner, tenant: "", name: "", replica: "" })
+        ) {
+          throw new EventFlowError(
+            "DRIVER_UNAVAILABLE",
+            `data dir ${options.dataDir} is in use by controller pid ${owner.pid}`,
+          );
+        }
+      } catch (error) {
+        if (error instanceof EventFlowError) throw error;
+      }
+    }
+    writeFileSync(
+      lockFile,
+      JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid) ?? 0 }),
+    );
+  }
+
+  const driver: Driver = {
+    name: "local",
+    async start() {
+      acquireDataDir();
+      store = createSqliteStore(join(options.dataDir, "eventflow.db"));
+      logs = createLogBook({
+        store,
+        maxLinesPerFunction: options.maxLogLinesPerFunction ?? 10_000,
+        flushIntervalMs: 50,
+        clock,
+      });
+      const reaped = await pidFiles.reapStale(options.stopGraceMs ?? 10_000);
+      if (reaped > 0)
+        log("warn", { reaped }, "stopped replicas left behind by a previous controller");
+      const restored: Promise<void>[] = [];
+      for (const fn of store.listFunctions()) {
+        const sup = newSupervisor(fn.spec, undefined, fn.createdAt, fn.updatedAt);
+        sups.set(key(fn.tenant, fn.name), sup);
+        restored.push(restore(sup, fn.resolved as ResolvedApp | null));
+      }
+      await Promise.all(restored);
+      idleTimer = setInterval(
+        () => sups.forEach((s) => s.idleCheck(idleMs)),
+        Math.min(idleMs, 5_000),
+      );
+      idleTimer.unref();
+    },
+    async close() {
+      clearInterval(idleTimer);
+      await Promise.all([...sups.values()].map((s) => s.shutdown()));
+      sups.clear();
+      logs?.close();
+      store?.close();
+      store = undefined;
+      rmSync(lockFile, { force: true });
+    },
+    async create(spec) {
+      const k = key(spec.tenant, spec.name);
+      if (sups.has(k) || creating.has(k)) {
+        throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
+      }
+      need(store);
+      creating.add(k);
+      try {
+        const app = await resolveApp(spec.image);
+        const now = clock().toISOString();
+        const sup = newSupervisor(spec, app, now, now);
+        persist(sup);
+        need(logs).revive(spec.tenant, spec.name);
+        sups.set(k, sup);
+        sup.reconcile();
+        return sup.status();
+      } finally {
+        creating.delete(k);
+      }
+    },
+    async update(spec) {
+      const sup = supervisor(spec.tenant, spec.name);
+      const app = await resolveApp(spec.image);
+      const { replicas: _r, scaling: _s, ...before } = sup.spec;
+      const { replicas: _r2, scaling: _s2, ...after } = spec;
+      const rollout =
+        app.layerDigest !== sup.app?.layerDigest ||
+        JSON.stringify(before) !== JSON.stringify(after) ||
+        sup.imageError;
+      sup.update(spec, app, rollout);
+      persist(sup);
+      return sup.status();
+    },
+    async delete(tenant, name) {
+      const sup = supervisor(tenant, name);
+      sups.delete(key(tenant, name));
+      await sup.shutdown();
+      need(store).deleteFunction(tenant, name);
+      need(logs).drop(tenant, name);
+    },
+    async scale(tenant, name, replicas) {
+      const sup = supervisor(tenant, name);
+      sup.update({ ...sup.spec, replicas }, need(sup.app), false);
+      persist(sup);
+      return sup.status();
+    },
+    async get(tenant, name) {
+      return supervisor(tenant, name).status();
+    },
+    async list(tenant) {
+      const out: FunctionStatus[] = [];
+      for (const sup of sups.values())
+        if (tenant === undefined || sup.spec.tenant === tenant) out.push(sup.status());
+      return out.sort((a, b) =>
+        a.tenant === b.tenant ? a.name.localeCompare(b.name) : a.tenant.localeCompare(b.tenant),
+      );
+    },
+    endpoints(tenant, name) {
+      return sups.get(key(tenant, name))?.endpoints() ?? EMPTY;
+    },
+    waitForEndpoint(tenant, name, timeoutMs) {
+      try {
+        return supervisor(tenant, name).waitForEndpoint(timeoutMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
+      supervisor(tenant, name);
+      return need(logs).read(tenant, name, query);
+    },
+  };
+  return driver;
+}

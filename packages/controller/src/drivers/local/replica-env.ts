@@ -1,0 +1,33 @@
+/** Inputs of {@link buildReplicaEnv}. */
+export interface ReplicaEnvInput {
+  /** `Env` of the image config (KEY=value). */
+  readonly imageEnv: readonly string[];
+  readonly specEnv?: Readonly<Record<string, string>>;
+  readonly functionName: string;
+  readonly timeoutSeconds?: number;
+  /** The controller's PATH (the image's PATH names container paths, which do not exist here). */
+  readonly hostPath?: string;
+  readonly port: number;
+}
+
+/**
+ * The environment of one replica, built from scratch so none of the controller's own
+ * variables (JWT_SECRET, ...) leak into functions: PATH, the image's Env, the spec's env,
+ * then the runtime contract's variables, which nobody may override.
+ */
+export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (input.hostPath !== undefined) env.PATH = input.hostPath;
+  for (const entry of input.imageEnv) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const key = entry.slice(0, eq);
+    if (key !== "PATH") env[key] = entry.slice(eq + 1);
+  }
+  Object.assign(env, input.specEnv ?? {});
+  env.PORT = String(input.port);
+  env.EVENTFLOW_FUNCTION_NAME = input.functionName;
+  if (input.timeoutSeconds !== undefined)
+    env.EVENTFLOW_TIMEOUT_MS = String(Math.round(input.timeoutSeconds * 1000));
+  return env;
+}
