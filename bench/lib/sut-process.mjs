@@ -34,6 +34,8 @@ export async function startSut({ name, cmd, args, env, cpu, readyUrl, cwd, timeo
     pid: child.pid,
     stderrTail: () => tail,
     isAlive: () => !exited,
+    /** Resolves the exit `{ code, signal }`, or undefined after `ms` if still running. */
+    waitExit: (ms) => Promise.race([exit, new Promise((r) => setTimeout(r, ms).unref())]),
     async stop(graceMs = 3000) {
       if (exited) return exit;
       child.kill("SIGTERM");
