@@ -3,9 +3,9 @@
 //   1. every scripts/setup/*.sh (idempotent installers and builders of test infrastructure),
 //   2. build, lint and typecheck,
 //   3. vitest (all tiers; integration tests start the services they need),
-//   4. the runtime's compatibility run on older Node versions,
-//   5. every `bench:*` script in --quick smoke mode (timings are printed, never asserted).
-// Set EVENTFLOW_TEST_STEPS=vitest,compat (comma list) to run a subset.
+//      (the runtime's process tests run on Node 20, 22 and 24 there),
+//   4. every `bench:*` script in --quick smoke mode (timings are printed, never asserted).
+// Set EVENTFLOW_TEST_STEPS=build,vitest (comma list) to run a subset.
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +35,6 @@ run("build", "npm", ["run", "build"]);
 run("lint", "npm", ["run", "lint"]);
 run("typecheck", "npm", ["run", "typecheck"]);
 run("vitest", "npx", ["vitest", "run"]);
-run("compat", "npm", ["run", "test:compat"]);
 for (const name of Object.keys(pkg.scripts).filter((s) => s.startsWith("bench:")).sort()) {
   run(name, "npm", ["run", name, "--", "--quick"]);
 }
