@@ -1,1 +1,49 @@
-export {};
+/**
+ * `@eventflow/cli`: the `eventflow` command and the programmatic pieces behind it
+ * (bundling, reproducible OCI image assembly, outputs).
+ * @packageDocumentation
+ */
+export { runCli, exitCodeFor, EXIT, type CliIo } from "./cli.js";
+export { parseCliEnvironment, type CliEnvironment } from "./config.js";
+export {
+  loadProject,
+  parseProjectYaml,
+  PROJECT_FILE,
+  type FunctionConfig,
+  type ProjectConfig,
+} from "./project.js";
+export {
+  bundleFunction,
+  buildEntrySource,
+  type BundleOptions,
+  type BundleResult,
+} from "./bundle.js";
+export {
+  buildFunctionImage,
+  hostPlatform,
+  type BuildFunctionOptions,
+  type BuiltFunctionImage,
+} from "./build.js";
+export { resolveBase, DEFAULT_BASE, type BaseSource, type BlobReader } from "./base.js";
+export {
+  pushImage,
+  writeLayoutOutput,
+  writeTarball,
+  buildTarballMembers,
+  listImageBlobs,
+} from "./output.js";
+export { pushFromLayout } from "./push.js";
+export { initProject, TEMPLATES, type InitOptions } from "./init.js";
+export { buildTar, type TarEntryInput } from "./image/tar.js";
+export { buildAppLayer, buildLayer, gzipFixed, type BuiltLayer } from "./image/layer.js";
+export {
+  buildImageConfig,
+  Label,
+  IMAGE_USER,
+  IMAGE_PORT,
+  IMAGE_ENTRYPOINT,
+} from "./image/config.js";
+export { buildManifest, buildIndex } from "./image/manifest.js";
+export { assembleImage, type AssembledImage, type ResolvedBase } from "./image/assemble.js";
+export { MediaType, type Descriptor, type ImageConfig, type Platform } from "./image/types.js";
+export { EVENTFLOW_VERSION } from "./version.js";

@@ -114,7 +114,8 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
   block.write(`${digits}\0`, offset, length, "ascii");
 }
 
-function header(fields: {
+/** One ustar header block (uid/gid 0, empty owner names); `name` must fit in 100 bytes. */
+export function tarHeader(fields: {
   name: string;
   mode: number;
   size: number;
@@ -143,7 +144,8 @@ function header(fields: {
   return block;
 }
 
-function padding(size: number): Buffer {
+/** Zero bytes that pad a member of `size` bytes to the 512-byte block size. */
+export function tarPadding(size: number): Buffer {
   const rest = size % BLOCK;
   return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
 }
@@ -172,7 +174,7 @@ export function buildTar(entries: readonly TarEntryInput[], options: BuildTarOpt
     if (pax.length > 0) {
       const data = Buffer.from(pax.join(""), "utf8");
       chunks.push(
-        header({
+        tarHeader({
           name: "././@PaxHeader",
           mode: FILE_MODE,
           size: data.length,
@@ -181,13 +183,13 @@ export function buildTar(entries: readonly TarEntryInput[], options: BuildTarOpt
           linkname: "",
         }),
         data,
-        padding(data.length),
+        tarPadding(data.length),
       );
     }
     const asciiName = fitsUstar(name) ? name : name.replace(/[^\x20-\x7e]/g, "_").slice(-99);
     const asciiLink = fitsUstar(entry.linkname) ? entry.linkname : "";
     chunks.push(
-      header({
+      tarHeader({
         name: asciiName,
         mode: entry.mode,
         size: entry.data.length,
@@ -196,7 +198,7 @@ export function buildTar(entries: readonly TarEntryInput[], options: BuildTarOpt
         linkname: asciiLink,
       }),
       Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
-      padding(entry.data.length),
+      tarPadding(entry.data.length),
     );
   }
   chunks.push(Buffer.alloc(BLOCK * 2));

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { readdir, rm } from "node:fs/promises";
+import { EXIT, runCli } from "./cli.js";
+
+// Writers use temp names (`.NAME.tmp-*`) renamed into place; an interrupted build removes
+// the ones of this process's working directory tree it can find, then exits 130.
+async function removeTempFiles(): Promise<void> {
+  const dirs = [process.cwd(), `${process.cwd()}/.eventflow`];
+  await Promise.all(
+    dirs.map(async (dir) => {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      await Promise.all(
+        names
+          .filter((n) => /^\..+\.tmp-/.test(n))
+          .map((n) => rm(`${dir}/${n}`, { recursive: true, force: true })),
+      );
+    }),
+  );
+}
+
+process.once("SIGINT", () => {
+  process.stderr.write("\ninterrupted\n");
+  void removeTempFiles().finally(() => process.exit(EXIT.interrupted));
+});
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});

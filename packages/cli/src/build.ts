@@ -1,0 +1,75 @@
+import { toOciPlatform, type RegistryClient } from "@eventflow/registry";
+import { resolveBase, type BaseSource } from "./base.js";
+import { bundleFunction, type BundleResult } from "./bundle.js";
+import { assembleImage, type AssembledImage } from "./image/assemble.js";
+import { epochToCreated, type ImageMetadata } from "./image/config.js";
+import { buildAppLayer } from "./image/layer.js";
+import type { Platform } from "./image/types.js";
+import type { FunctionConfig } from "./project.js";
+import { EVENTFLOW_VERSION } from "./version.js";
+
+/** Options of {@link buildFunctionImage}. */
+export interface BuildFunctionOptions {
+  /** Project directory (absolute). */
+  readonly dir: string;
+  readonly fn: FunctionConfig;
+  /** `scratch`, `oci:DIR[:TAG]` or a registry reference. */
+  readonly base: string;
+  readonly client: RegistryClient;
+  /** SOURCE_DATE_EPOCH: mtimes of the app layer and, when set, `created`. */
+  readonly sourceDateEpoch?: number | undefined;
+  readonly source?: string | undefined;
+  readonly revision?: string | undefined;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  readonly minify?: boolean | undefined;
+  /** Platform of a scratch image (default: this machine's). */
+  readonly platform?: Platform | undefined;
+}
+
+/** A built (not yet written) image. */
+export interface BuiltFunctionImage {
+  readonly image: AssembledImage;
+  readonly base: BaseSource;
+  readonly bundle: BundleResult;
+}
+
+/** This machine's platform in OCI terms. */
+export function hostPlatform(): Platform {
+  return toOciPlatform(process.platform, process.arch);
+}
+
+/**
+ * Bundles the handler and resolves the base concurrently, then assembles the image in
+ * memory. Nothing is written: see output.ts for push, layout and tarball.
+ */
+export async function buildFunctionImage(
+  options: BuildFunctionOptions,
+): Promise<BuiltFunctionImage> {
+  const [bundle, base] = await Promise.all([
+    bundleFunction({
+      dir: options.dir,
+      handler: options.fn.handler,
+      minify: options.minify ?? false,
+    }),
+    resolveBase(options.base, options.client),
+  ]);
+  const mtime = options.sourceDateEpoch ?? 0;
+  const appLayer = buildAppLayer({ code: bundle.code, map: bundle.map }, { mtime });
+  const meta: ImageMetadata = {
+    functionName: options.fn.name,
+    eventflowVersion: EVENTFLOW_VERSION,
+    created:
+      options.sourceDateEpoch === undefined ? undefined : epochToCreated(options.sourceDateEpoch),
+    source: options.source,
+    revision: options.revision,
+    labels: options.labels,
+  };
+  const image = assembleImage({
+    base: base.base,
+    appLayer,
+    meta,
+    env: options.fn.env,
+    platform: options.platform ?? hostPlatform(),
+  });
+  return { image, base, bundle };
+}
