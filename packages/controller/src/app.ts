@@ -1,0 +1,85 @@
+/**
+ * Builds the controller's Koa app without listening: request ids, metrics, the error envelope,
+ * then the route table (which also yields /openapi.json). `createApp(deps).callback()` is what
+ * tests and the server use.
+ */
+import Router from "@koa/router";
+import Koa from "koa";
+import type { Logger } from "pino";
+import { createTokenIssuer, type TokenIssuer } from "./auth/tokens.js";
+import { createTokenVerifier, type TokenVerifier } from "./auth/verifier.js";
+import type { Config } from "./config.js";
+import type { Driver } from "./drivers/driver.js";
+import type { ControllerState } from "./http/context.js";
+import { createErrorMiddleware } from "./http/errors.js";
+import { createRequestIdMiddleware } from "./http/request-id.js";
+import type { ControllerMetrics } from "./metrics.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { authRoutes } from "./routes/auth.js";
+import type { InvokeHandler, RouteDeps } from "./routes/deps.js";
+import { functionRoutes } from "./routes/functions.js";
+import { observeRoutes } from "./routes/observe.js";
+import { registerRoutes } from "./routes/register.js";
+import type { AnyRoute } from "./routes/route.js";
+import { systemRoutes } from "./routes/system.js";
+import { CONTROLLER_VERSION } from "./version.js";
+
+/** What the app is built from. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly driver: Driver;
+  readonly logger: Logger;
+  readonly metrics: ControllerMetrics;
+  /** The invoke router (`createInvokeHandler` from ./invoke). */
+  readonly invoke: InvokeHandler;
+  readonly verifier?: TokenVerifier;
+  readonly issuer?: TokenIssuer;
+  readonly now?: () => Date;
+  /** Readiness for /readyz; defaults to always ready. */
+  readonly isReady?: () => boolean;
+}
+
+/** Every route of the API, in registration order. */
+export function buildRoutes(deps: RouteDeps): AnyRoute[] {
+  let document: unknown;
+  const routes: AnyRoute[] = [];
+  const openapi = () =>
+    (document ??= buildOpenApiDocument(routes, { version: CONTROLLER_VERSION }));
+  routes.push(
+    ...functionRoutes(deps),
+    ...observeRoutes(deps),
+    ...authRoutes(deps),
+    ...systemRoutes(deps, openapi),
+  );
+  return routes;
+}
+
+/** Creates the Koa app; it does not listen. */
+export function createApp(deps: AppDeps): Koa<ControllerState> {
+  const now = deps.now ?? (() => new Date());
+  const routeDeps: RouteDeps = {
+    config: deps.config,
+    driver: deps.driver,
+    metrics: deps.metrics,
+    invoke: deps.invoke,
+    issuer: deps.issuer ?? createTokenIssuer(deps.config.auth, now),
+    now,
+    isReady: deps.isReady ?? (() => true),
+  };
+  const verifier =
+    deps.verifier ?? createTokenVerifier({ auth: deps.config.auth, ...(deps.now ? { now } : {}) });
+  const app = new Koa<ControllerState>();
+  app.silent = true;
+  const router = new Router<ControllerState>();
+  registerRoutes(router, buildRoutes(routeDeps), {
+    verifier,
+    maxBodyBytes: deps.config.limits.maxBodyBytes,
+  });
+  app.use(createRequestIdMiddleware(deps.logger));
+  app.use(deps.metrics.httpMiddleware);
+  app.use(createErrorMiddleware());
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.on("error", (error: unknown) => deps.logger.error({ err: error }, "unhandled error"));
+  return app;
+}

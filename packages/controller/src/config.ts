@@ -1,0 +1,218 @@
+/**
+ * The controller's configuration: parsed once from the environment at startup, every bad key
+ * reported at once, the result frozen and passed down. Nothing else reads `process.env`.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
+import { z } from "zod";
+
+/** Roles a token may carry, weakest first. */
+export const ROLES = ["viewer", "developer", "admin"] as const;
+/** A role: viewer (read, logs, metrics), developer (deploy, invoke), admin (every tenant). */
+export type Role = (typeof ROLES)[number];
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** Asymmetric algorithms accepted from an OIDC issuer by default (never `none`, never HS*). */
+export const DEFAULT_OIDC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
+const ASYMMETRIC_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+] as const;
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const nonEmpty = z.string().trim().min(1);
+
+const envSchema = z
+  .object({
+    PORT: port.default(8080),
+    EVENTFLOW_HOST: nonEmpty.optional(),
+    NAMESPACE: nonEmpty.default("default"),
+    JWT_SECRET: z
+      .string({ error: "is required (HS256 secret of at least 32 characters)" })
+      .min(32, { error: "must be at least 32 characters (HS256 needs a 256-bit secret)" }),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+    METRICS_PORT: port.default(9090),
+    EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
+    EVENTFLOW_DATA_DIR: nonEmpty.optional(),
+    EVENTFLOW_DEV_AUTH: bool.default(false),
+    EVENTFLOW_DEFAULT_TENANT: nonEmpty.default("default"),
+    EVENTFLOW_JWT_ISSUER: nonEmpty.default("eventflow"),
+    EVENTFLOW_JWT_AUDIENCE: nonEmpty.default("eventflow"),
+    EVENTFLOW_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    EVENTFLOW_OIDC_AUDIENCE: nonEmpty.optional(),
+    EVENTFLOW_OIDC_ALGORITHMS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1))
+      .optional(),
+    EVENTFLOW_TENANT_CLAIM: nonEmpty.default("tenant"),
+    EVENTFLOW_ROLE_CLAIM: nonEmpty.default("role"),
+    EVENTFLOW_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    EVENTFLOW_JWKS_CACHE_SECONDS: positiveInt(86_400).default(600),
+    EVENTFLOW_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
+    EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(6 * 1024 * 1024),
+    EVENTFLOW_DEFAULT_TIMEOUT_SECONDS: positiveInt(3600).default(30),
+    EVENTFLOW_MAX_REPLICAS: positiveInt(1000).default(20),
+    EVENTFLOW_DEV_TOKEN_TTL_SECONDS: positiveInt(30 * 86_400).default(86_400),
+    EVENTFLOW_INVOKE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 86_400).default(30 * 86_400),
+    EVENTFLOW_SSE_HEARTBEAT_SECONDS: positiveInt(300).default(15),
+    KUBERNETES_SERVICE_HOST: z.string().optional(),
+    KUBECONFIG: z.string().optional(),
+    HOME: z.string().optional(),
+    XDG_DATA_HOME: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EVENTFLOW_OIDC_ISSUER !== undefined && env.EVENTFLOW_OIDC_AUDIENCE === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EVENTFLOW_OIDC_AUDIENCE"],
+        message: "is required when EVENTFLOW_OIDC_ISSUER is set",
+      });
+    }
+    if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "must differ from PORT" });
+    }
+  });
+
+/** The controller's frozen configuration. */
+export interface Config {
+  /** API port (`PORT`). */
+  readonly port: number;
+  /** Bind address: 127.0.0.1 when dev auth is on, else 0.0.0.0 (`EVENTFLOW_HOST`). */
+  readonly host: string;
+  /** Kubernetes namespace for functions (`NAMESPACE`). */
+  readonly namespace: string;
+  /** Prometheus listener port; 0 means no separate listener (`METRICS_PORT`). */
+  readonly metricsPort: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly driver: "local" | "kubernetes";
+  /** Where the local driver keeps its store, image cache and logs. */
+  readonly dataDir: string;
+  readonly auth: AuthConfig;
+  readonly limits: LimitsConfig;
+}
+
+/** Token verification and issuing settings. */
+export interface AuthConfig {
+  /** HS256 secret for tokens the controller issues (dev and scoped invoke tokens). */
+  readonly jwtSecret: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly devAuth: boolean;
+  /** Tenant of dev tokens that name none, and of admin tokens without a tenant claim. */
+  readonly defaultTenant: string;
+  readonly devTokenTtlSeconds: number;
+  readonly invokeTokenMaxTtlSeconds: number;
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly algorithms: readonly string[];
+    readonly jwksCacheSeconds: number;
+  };
+  readonly tenantClaim: string;
+  readonly roleClaim: string;
+  readonly clockSkewSeconds: number;
+}
+
+/** Request, replica and timing limits. */
+export interface LimitsConfig {
+  readonly maxBodyBytes: number;
+  readonly maxInvokeBodyBytes: number;
+  readonly defaultTimeoutSeconds: number;
+  readonly maxReplicas: number;
+  readonly sseHeartbeatSeconds: number;
+}
+
+function toIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses the controller's configuration from an environment map; throws CONFIG_INVALID whose
+ * `details` list every bad variable. Unrelated variables are ignored.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(defined);
+  if (!parsed.success) {
+    const details = toIssues(parsed.error);
+    const list = details.map((d) => `${d.path} ${d.message}`).join("; ");
+    throw new EventFlowError("CONFIG_INVALID", `invalid controller configuration: ${list}`, {
+      details,
+    });
+  }
+  const e = parsed.data;
+  const hasCluster = e.KUBERNETES_SERVICE_HOST !== undefined || e.KUBECONFIG !== undefined;
+  const dataHome = e.XDG_DATA_HOME ?? join(e.HOME ?? homedir(), ".local", "share");
+  const config: Config = {
+    port: e.PORT,
+    host: e.EVENTFLOW_HOST ?? (e.EVENTFLOW_DEV_AUTH ? "127.0.0.1" : "0.0.0.0"),
+    namespace: e.NAMESPACE,
+    metricsPort: e.METRICS_PORT,
+    logLevel: e.LOG_LEVEL,
+    driver: e.EVENTFLOW_DRIVER ?? (hasCluster ? "kubernetes" : "local"),
+    dataDir: e.EVENTFLOW_DATA_DIR ?? join(dataHome, "eventflow"),
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwtIssuer: e.EVENTFLOW_JWT_ISSUER,
+      jwtAudience: e.EVENTFLOW_JWT_AUDIENCE,
+      devAuth: e.EVENTFLOW_DEV_AUTH,
+      defaultTenant: e.EVENTFLOW_DEFAULT_TENANT,
+      devTokenTtlSeconds: e.EVENTFLOW_DEV_TOKEN_TTL_SECONDS,
+      invokeTokenMaxTtlSeconds: e.EVENTFLOW_INVOKE_TOKEN_MAX_TTL_SECONDS,
+      ...(e.EVENTFLOW_OIDC_ISSUER === undefined || e.EVENTFLOW_OIDC_AUDIENCE === undefined
+        ? {}
+        : {
+            oidc: {
+              issuer: e.EVENTFLOW_OIDC_ISSUER,
+              audience: e.EVENTFLOW_OIDC_AUDIENCE,
+              algorithms: e.EVENTFLOW_OIDC_ALGORITHMS ?? [...DEFAULT_OIDC_ALGORITHMS],
+              jwksCacheSeconds: e.EVENTFLOW_JWKS_CACHE_SECONDS,
+            },
+          }),
+      tenantClaim: e.EVENTFLOW_TENANT_CLAIM,
+      roleClaim: e.EVENTFLOW_ROLE_CLAIM,
+      clockSkewSeconds: e.EVENTFLOW_CLOCK_SKEW_SECONDS,
+    },
+    limits: {
+      maxBodyBytes: e.EVENTFLOW_MAX_BODY_BYTES,
+      maxInvokeBodyBytes: e.EVENTFLOW_MAX_INVOKE_BODY_BYTES,
+      defaultTimeoutSeconds: e.EVENTFLOW_DEFAULT_TIMEOUT_SECONDS,
+      maxReplicas: e.EVENTFLOW_MAX_REPLICAS,
+      sseHeartbeatSeconds: e.EVENTFLOW_SSE_HEARTBEAT_SECONDS,
+    },
+  };
+  return deepFreeze(config);
+}

@@ -1,0 +1,97 @@
+/**
+ * Turns every failure into the JSON envelope: EventFlowErrors keep their code, Koa and router
+ * HTTP errors map to request codes, anything else becomes INTERNAL. 5xx messages are generic
+ * on the wire and logged in full; 4xx are logged at info.
+ */
+import { EventFlowError, isEventFlowError, toErrorEnvelope } from "@eventflow/protocol";
+import type { Context, Middleware } from "koa";
+import type { ControllerState } from "./context.js";
+
+interface HttpErrorLike {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  headers?: Record<string, string>;
+  message?: string;
+}
+
+/** Converts a foreign error (router, Koa, unknown) into an EventFlowError. */
+export function toEventFlowError(error: unknown): EventFlowError {
+  if (isEventFlowError(error)) return error;
+  const e = (typeof error === "object" && error !== null ? error : {}) as HttpErrorLike;
+  const status = e.status ?? e.statusCode;
+  if (status === 405 || status === 501) {
+    return new EventFlowError("METHOD_NOT_ALLOWED", "this route does not accept this method", {
+      cause: error,
+    });
+  }
+  if (status === 404)
+    return new EventFlowError("ROUTE_NOT_FOUND", "no route matches this path", { cause: error });
+  if (status === 413)
+    return new EventFlowError("REQUEST_BODY_TOO_LARGE", "the request body is too large", {
+      cause: error,
+    });
+  if (status === 415) {
+    return new EventFlowError("REQUEST_UNSUPPORTED_MEDIA_TYPE", "unsupported content type", {
+      cause: error,
+    });
+  }
+  if (status === 400)
+    return new EventFlowError("REQUEST_MALFORMED_JSON", "malformed request", { cause: error });
+  return new EventFlowError("INTERNAL", error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+function routeNotFound(ctx: Context): EventFlowError {
+  return new EventFlowError("ROUTE_NOT_FOUND", `no route matches ${ctx.method} ${ctx.path}`);
+}
+
+/** Writes `error` as the envelope on `ctx` and logs it. */
+export function sendError(ctx: Context & { state: ControllerState }, raw: unknown): void {
+  const error = toEventFlowError(raw);
+  const log = ctx.state.log;
+  if (error.status >= 500)
+    log.error({ err: raw, code: error.code, path: ctx.path }, "request failed");
+  else log.info({ code: error.code, status: error.status, path: ctx.path }, "request rejected");
+  if (ctx.headerSent || !ctx.writable) return;
+  const allow =
+    (raw as HttpErrorLike | undefined)?.headers?.["Allow"] ??
+    (raw as HttpErrorLike)?.headers?.["allow"];
+  for (const name of Object.keys(ctx.response.headers)) {
+    if (
+      name !== "x-request-id" &&
+      name !== "allow" &&
+      name !== "retry-after" &&
+      name !== "www-authenticate"
+    ) {
+      ctx.remove(name);
+    }
+  }
+  if (allow !== undefined) ctx.set("allow", allow);
+  if (
+    error.retryable &&
+    (error.status === 503 || error.status === 429) &&
+    ctx.response.get("retry-after") === ""
+  ) {
+    ctx.set("retry-after", "1");
+  }
+  if (error.status === 401 && ctx.response.get("www-authenticate") === "") {
+    ctx.set("www-authenticate", `Bearer error="invalid_token"`);
+  }
+  ctx.status = error.status;
+  ctx.type = "application/json";
+  ctx.body = toErrorEnvelope(error, ctx.state.requestId);
+}
+
+/** The outermost error middleware; also answers ROUTE_NOT_FOUND when nothing handled the request. */
+export function createErrorMiddleware(): Middleware<ControllerState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, routeNotFound(ctx));
+    } catch (error) {
+      sendError(ctx, error);
+    }
+  };
+}

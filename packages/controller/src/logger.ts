@@ -1,0 +1,33 @@
+/** The controller's pino logger: JSON lines, secrets and credentials redacted. */
+import { pino, type DestinationStream, type Logger } from "pino";
+
+/** Paths pino censors wherever they appear in a log object. */
+export const REDACT_PATHS = [
+  "authorization",
+  "cookie",
+  "token",
+  "jwtSecret",
+  "*.authorization",
+  "*.cookie",
+  "*.token",
+  "*.jwtSecret",
+  "headers.authorization",
+  "headers.cookie",
+  'headers["set-cookie"]',
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
+  "config.auth.jwtSecret",
+  "auth.jwtSecret",
+];
+
+/** Creates the logger; tests pass a destination to read what was logged. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { service: "eventflow-controller" },
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}

@@ -1,0 +1,138 @@
+/**
+ * The controller's Prometheus metrics on a Registry of its own, with the seed's names. It
+ * implements the invoke router's InvocationRecorder and feeds the per-function series.
+ */
+import type { Middleware } from "koa";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { InvocationRecorder } from "./drivers/driver.js";
+import { createFunctionSeries, type FunctionSeries } from "./function-series.js";
+
+/** Seconds buckets for invocation latency: 1 ms to 5 minutes. */
+const DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+];
+
+/** The metrics of one controller app. */
+export interface ControllerMetrics {
+  readonly registry: Registry;
+  readonly recorder: InvocationRecorder;
+  readonly series: FunctionSeries;
+  /** Counts API requests by method, route template and status. */
+  readonly httpMiddleware: Middleware;
+  /** Drops a deleted function's series so labels stay bounded. */
+  forgetFunction(tenant: string, name: string): void;
+}
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Counts the deployed functions when Prometheus scrapes. */
+  readonly countFunctions: () => Promise<number>;
+  readonly now?: () => number;
+  /** Process metrics (CPU, memory, event loop); on by default. */
+  readonly processMetrics?: boolean;
+}
+
+/** Key of a function in the series store. */
+export function functionKey(tenant: string, name: string): string {
+  return `${tenant}/${name}`;
+}
+
+/** Creates the registry and every metric. */
+export function createMetrics(options: MetricsOptions): ControllerMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const series = createFunctionSeries(options.now);
+  const labels = ["tenant", "function"] as const;
+
+  const invocations = new Counter({
+    name: "eventflow_function_invocations_total",
+    help: "Function invocations through the controller by tenant, function and HTTP status code.",
+    labelNames: [...labels, "code"],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "eventflow_function_duration_seconds",
+    help: "Function invocation duration as seen by the controller, in seconds.",
+    labelNames: labels,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const coldStarts = new Counter({
+    name: "eventflow_function_cold_starts_total",
+    help: "Invocations that had to wait for a replica to start (scale from zero or first start).",
+    labelNames: labels,
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: "eventflow_function_invocations_in_flight",
+    help: "Invocations currently being proxied to a function.",
+    labelNames: labels,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: "eventflow_http_requests_total",
+    help: "Controller API requests by method, route template and status code.",
+    labelNames: ["method", "route", "status"],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "eventflow_active_functions",
+    help: "Functions deployed on this controller (every tenant).",
+    registers: [registry],
+    async collect() {
+      this.set(await options.countFunctions());
+    },
+  });
+
+  // Status codes seen per function, so a deleted function's series can all be removed.
+  const codesSeen = new Map<string, Set<string>>();
+  const recorder: InvocationRecorder = {
+    invocation(fn, statusCode, seconds, coldStart) {
+      const l = { tenant: fn.tenant, function: fn.name };
+      const code = String(statusCode);
+      invocations.inc({ ...l, code });
+      const key = functionKey(fn.tenant, fn.name);
+      let codes = codesSeen.get(key);
+      if (codes === undefined) codesSeen.set(key, (codes = new Set()));
+      codes.add(code);
+      duration.observe(l, seconds);
+      if (coldStart) coldStarts.inc(l);
+      series.record(key, statusCode, seconds);
+    },
+    inFlight(fn, delta) {
+      inFlight.inc({ tenant: fn.tenant, function: fn.name }, delta);
+    },
+  };
+
+  const httpMiddleware: Middleware = async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      const route =
+        typeof ctx._matchedRoute === "string" ? toTemplate(ctx._matchedRoute) : "unmatched";
+      httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
+    }
+  };
+
+  return {
+    registry,
+    recorder,
+    series,
+    httpMiddleware,
+    forgetFunction(tenant, name) {
+      const l = { tenant, function: name };
+      duration.remove(l);
+      coldStarts.remove(l);
+      inFlight.remove(l);
+      const key = functionKey(tenant, name);
+      for (const code of codesSeen.get(key) ?? []) invocations.remove({ ...l, code });
+      codesSeen.delete(key);
+      series.forget(key);
+    },
+  };
+}
+
+/** `/v1/functions/:name\:invoke` -> `/v1/functions/{name}:invoke` (the OpenAPI form). */
+export function toTemplate(routerPath: string): string {
+  return routerPath.replace(/(?<!\\):([A-Za-z_][A-Za-z0-9_]*)/g, "{$1}").replace(/\\:/g, ":");
+}

@@ -1,0 +1,24 @@
+/** What route handlers are built from. */
+import type { Context } from "koa";
+import type { TokenIssuer } from "../auth/tokens.js";
+import type { Config } from "../config.js";
+import type { Driver } from "../drivers/driver.js";
+import type { ControllerMetrics } from "../metrics.js";
+
+/** Streams one invocation to a replica and the answer back (the invoke router). */
+export type InvokeHandler = (
+  ctx: Context,
+  fn: { tenant: string; name: string; timeoutSeconds?: number },
+) => Promise<void>;
+
+/** Dependencies shared by the route modules. */
+export interface RouteDeps {
+  readonly config: Config;
+  readonly driver: Driver;
+  readonly metrics: ControllerMetrics;
+  readonly issuer: TokenIssuer;
+  readonly invoke: InvokeHandler;
+  readonly now: () => Date;
+  /** Whether the driver has started and can serve. */
+  readonly isReady: () => boolean;
+}

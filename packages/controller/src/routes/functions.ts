@@ -1,0 +1,198 @@
+/** The function endpoints: create, list, get, update, delete, scale and invoke. */
+import { EventFlowError } from "@eventflow/protocol";
+import type { FunctionSpec } from "../drivers/driver.js";
+import { errorEnvelopeSchema } from "../schemas/common.js";
+import {
+  buildFunctionSchemas,
+  functionListSchema,
+  functionParamsSchema,
+  functionStatusSchema,
+  listQuerySchema,
+  tenantQuerySchema,
+} from "../schemas/functions.js";
+import type { RouteDeps } from "./deps.js";
+import { defineRoute, type AnyRoute } from "./route.js";
+import { functionTenant, ownTenant, principalOf, toFunctionView } from "./tenancy.js";
+
+const TAGS = ["functions"];
+const one = { description: "The function.", schema: functionStatusSchema };
+const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
+
+/** Routes of `/v1/functions`. */
+export function functionRoutes(deps: RouteDeps): AnyRoute[] {
+  const { driver } = deps;
+  const schemas = buildFunctionSchemas({ maxReplicas: deps.config.limits.maxReplicas });
+  type Spec = Omit<FunctionSpec, "tenant" | "name">;
+  const toSpec = (tenant: string, name: string, fields: Spec): FunctionSpec => ({
+    ...fields,
+    tenant,
+    name,
+  });
+
+  return [
+    defineRoute({
+      method: "POST",
+      path: "/v1/functions",
+      operationId: "createFunction",
+      summary: "Deploy a function",
+      tags: TAGS,
+      auth: "write",
+      query: tenantQuerySchema,
+      body: { name: "FunctionCreate", schema: schemas.create },
+      responses: {
+        201: {
+          description: "Created; replicas start in the background.",
+          schema: functionStatusSchema,
+        },
+      },
+      errors: [
+        "REQUEST_VALIDATION_FAILED",
+        "FUNCTION_ALREADY_EXISTS",
+        "FUNCTION_IMAGE_UNSUPPORTED",
+        "FUNCTION_IMAGE_NOT_FOUND",
+      ],
+      async handle(ctx, { body, query }) {
+        const tenant = ownTenant(ctx, query.tenant);
+        const { name, ...fields } = body;
+        const status = await driver.create(toSpec(tenant, name, fields));
+        ctx.status = 201;
+        ctx.set("location", `/v1/functions/${name}`);
+        ctx.body = toFunctionView(status);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/functions",
+      operationId: "listFunctions",
+      summary: "List functions with their status (admins: every tenant unless `tenant` is given)",
+      tags: TAGS,
+      auth: "read",
+      query: listQuerySchema,
+      responses: { 200: { description: "The functions.", schema: functionListSchema } },
+      errors: ["AUTH_FORBIDDEN"],
+      async handle(ctx, { query }) {
+        const principal = principalOf(ctx);
+        const everyTenant =
+          principal.kind === "user" && principal.role === "admin" && query.tenant === undefined;
+        const list = await driver.list(everyTenant ? undefined : ownTenant(ctx, query.tenant));
+        ctx.body = list.map(toFunctionView);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/functions/{name}",
+      operationId: "getFunction",
+      summary: "Get one function",
+      tags: TAGS,
+      auth: "read",
+      params: functionParamsSchema,
+      query: tenantQuerySchema,
+      responses: { 200: one },
+      errors: ["FUNCTION_NOT_FOUND"],
+      async handle(ctx, { params, query }) {
+        const tenant = functionTenant(ctx, params.name, query.tenant);
+        ctx.body = toFunctionView(await driver.get(tenant, params.name));
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      path: "/v1/functions/{name}",
+      operationId: "updateFunction",
+      summary: "Replace a function's spec (rolling update, no dropped invocations)",
+      tags: TAGS,
+      auth: "write",
+      params: functionParamsSchema,
+      query: tenantQuerySchema,
+      body: { name: "FunctionUpdate", schema: schemas.update },
+      responses: { 200: one },
+      errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND", "FUNCTION_IMAGE_UNSUPPORTED"],
+      async handle(ctx, { params, query, body }) {
+        const tenant = functionTenant(ctx, params.name, query.tenant);
+        const { name, ...fields } = body;
+        if (name !== undefined && name !== params.name) {
+          throw new EventFlowError(
+            "REQUEST_VALIDATION_FAILED",
+            "name in the body differs from the path",
+            {
+              details: [{ path: "name", message: `must equal the path's name ${params.name}` }],
+            },
+          );
+        }
+        ctx.body = toFunctionView(await driver.update(toSpec(tenant, params.name, fields)));
+      },
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/functions/{name}",
+      operationId: "deleteFunction",
+      summary: "Delete a function (replicas drain first)",
+      tags: TAGS,
+      auth: "write",
+      params: functionParamsSchema,
+      query: tenantQuerySchema,
+      responses: { 204: { description: "Deleted." } },
+      errors: ["FUNCTION_NOT_FOUND"],
+      async handle(ctx, { params, query }) {
+        const tenant = functionTenant(ctx, params.name, query.tenant);
+        await driver.delete(tenant, params.name);
+        deps.metrics.forgetFunction(tenant, params.name);
+        ctx.status = 204;
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/functions/{name}:scale",
+      operationId: "scaleFunction",
+      summary: "Set a function's replica count (0 scales to zero)",
+      tags: TAGS,
+      auth: "write",
+      params: functionParamsSchema,
+      query: tenantQuerySchema,
+      body: { name: "FunctionScale", schema: schemas.scale },
+      responses: { 200: one },
+      errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND"],
+      async handle(ctx, { params, query, body }) {
+        const tenant = functionTenant(ctx, params.name, query.tenant);
+        ctx.body = toFunctionView(await driver.scale(tenant, params.name, body.replicas));
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/functions/{name}:invoke",
+      operationId: "invokeFunction",
+      summary:
+        "Invoke a function: body, content type and query pass through; the function's status, headers and body come back unchanged. Admins name another tenant with the X-EventFlow-Tenant header.",
+      tags: TAGS,
+      auth: "invoke",
+      params: functionParamsSchema,
+      rawBody: true,
+      responses: {
+        200: {
+          description: "The function's own answer (any status, headers and body).",
+          contentType: "*/*",
+        },
+        502: envelope("The replica refused or dropped the connection."),
+        503: envelope("No ready replica (retry-after) or crash loop."),
+        504: envelope("The function exceeded its timeoutSeconds."),
+      },
+      errors: [
+        "FUNCTION_NOT_FOUND",
+        "REQUEST_BODY_TOO_LARGE",
+        "FUNCTION_NOT_READY",
+        "INVOKE_TIMEOUT",
+        "INVOKE_UPSTREAM_UNREACHABLE",
+      ],
+      async handle(ctx, { params }) {
+        const requested = ctx.get("x-eventflow-tenant") || undefined;
+        const tenant = functionTenant(ctx, params.name, requested);
+        const status = await driver.get(tenant, params.name);
+        const timeoutSeconds = status.spec.timeoutSeconds;
+        await deps.invoke(ctx, {
+          tenant,
+          name: params.name,
+          ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+        });
+      },
+    }),
+  ];
+}

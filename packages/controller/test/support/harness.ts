@@ -1,0 +1,147 @@
+/** Starts the controller app in-process (app.callback() on 127.0.0.1:0) for API tests. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { SignJWT } from "jose";
+import { createApp } from "../../src/app.js";
+import { parseConfig, type Config } from "../../src/config.js";
+import type { Driver } from "../../src/drivers/driver.js";
+import { createLogger } from "../../src/logger.js";
+import { createMetrics, type ControllerMetrics } from "../../src/metrics.js";
+import type { InvokeHandler } from "../../src/routes/deps.js";
+
+/** The HS256 secret the tests configure. */
+export const TEST_SECRET = "test-secret-of-at-least-thirty-two-characters!";
+
+/** A running in-process controller. */
+export interface TestApp {
+  readonly url: string;
+  readonly config: Config;
+  readonly metrics: ControllerMetrics;
+  /** JSON log lines the app wrote. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Raw log text, to check that secrets never appear. */
+  rawLogs(): string;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startTestApp}. */
+export interface TestAppOptions {
+  readonly driver: Driver;
+  readonly env?: Record<string, string>;
+  /** The invoke router; tests of the API shape may leave it out (invokes then fail loudly). */
+  readonly invoke?: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
+  readonly now?: () => Date;
+}
+
+/** Builds and listens. */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const config = parseConfig({
+    JWT_SECRET: TEST_SECRET,
+    METRICS_PORT: "0",
+    LOG_LEVEL: "debug",
+    ...options.env,
+  });
+  let raw = "";
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      raw += chunk.toString();
+      for (const line of chunk.toString().split("\n").filter(Boolean))
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const metrics = createMetrics({
+    countFunctions: async () => (await options.driver.list()).length,
+  });
+  const invoke: InvokeHandler =
+    options.invoke?.(metrics, config) ??
+    (async () => {
+      throw new Error("no invoke router in this test");
+    });
+  const app = createApp({
+    config,
+    driver: options.driver,
+    logger,
+    metrics,
+    invoke,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    metrics,
+    logs,
+    rawLogs: () => raw,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Claims of a test token; defaults make a valid developer token of tenant `acme`. */
+export interface TokenClaims {
+  tenant?: string | undefined;
+  role?: string | string[] | undefined;
+  iss?: string;
+  aud?: string;
+  exp?: number;
+  nbf?: number;
+  sub?: string;
+  [claim: string]: unknown;
+}
+
+/** Signs a token with the test secret (independently of the controller's issuer). */
+export async function mintToken(
+  claims: TokenClaims = {},
+  secret: string = TEST_SECRET,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const { iss = "eventflow", aud = "eventflow", exp = now + 600, sub = "tester", ...rest } = claims;
+  const body: Record<string, unknown> = { tenant: "acme", role: "developer", ...rest };
+  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+  return new SignJWT(body)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuer(iss)
+    .setAudience(aud)
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** A fetch helper: JSON in, status + headers + parsed body out. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: tests look at the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}

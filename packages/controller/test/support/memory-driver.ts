@@ -1,0 +1,149 @@
+/**
+ * TEST DOUBLE: an in-memory Driver for pure API-shape tests (validation, auth, tenancy,
+ * envelopes), where starting real replica processes would add nothing but time. It runs
+ * nothing: functions are records, every replica is "ready" at once, logs are what a test
+ * appends. Happy paths also run against the real local driver (test/api/local-driver.test.ts).
+ */
+import { EventFlowError } from "@eventflow/protocol";
+import type {
+  Driver,
+  Endpoint,
+  FunctionSpec,
+  FunctionStatus,
+  LogLine,
+  LogQuery,
+} from "../../src/drivers/driver.js";
+
+/** The double plus helpers tests use to steer it. */
+export interface MemoryDriver extends Driver {
+  /** Appends a log line to a function's history (and to followers). */
+  appendLog(tenant: string, name: string, line: Omit<LogLine, "id">): LogLine;
+  /** Number of calls per method, to assert that rejected requests never reached the driver. */
+  readonly calls: Record<string, number>;
+}
+
+const key = (tenant: string, name: string) => `${tenant}/${name}`;
+
+/** Creates the test double. */
+export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDriver {
+  const functions = new Map<string, FunctionStatus>();
+  const logs = new Map<string, LogLine[]>();
+  const followers = new Map<string, Set<(line: LogLine) => void>>();
+  const calls: Record<string, number> = {};
+  let nextLogId = 1;
+  const count = (method: string) => (calls[method] = (calls[method] ?? 0) + 1);
+
+  function status(spec: FunctionSpec, created?: FunctionStatus): FunctionStatus {
+    const at = now().toISOString();
+    return {
+      name: spec.name,
+      tenant: spec.tenant,
+      image: spec.image,
+      replicas: spec.replicas,
+      available_replicas: spec.replicas,
+      ready_replicas: spec.replicas,
+      updated_replicas: spec.replicas,
+      status: spec.replicas === 0 ? "ScaledToZero" : "Running",
+      created_at: created?.created_at ?? at,
+      updated_at: at,
+      spec,
+    };
+  }
+
+  function find(tenant: string, name: string): FunctionStatus {
+    const found = functions.get(key(tenant, name));
+    if (found === undefined)
+      throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
+    return found;
+  }
+
+  return {
+    name: "local",
+    calls,
+    async start() {},
+    async close() {},
+    async create(spec) {
+      count("create");
+      if (functions.has(key(spec.tenant, spec.name))) {
+        throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} exists`);
+      }
+      const s = status(spec);
+      functions.set(key(spec.tenant, spec.name), s);
+      return { ...s, status: "Deploying" };
+    },
+    async update(spec) {
+      count("update");
+      const s = status(spec, find(spec.tenant, spec.name));
+      functions.set(key(spec.tenant, spec.name), s);
+      return s;
+    },
+    async delete(tenant, name) {
+      count("delete");
+      find(tenant, name);
+      functions.delete(key(tenant, name));
+    },
+    async scale(tenant, name, replicas) {
+      count("scale");
+      const old = find(tenant, name);
+      const s = status({ ...old.spec, replicas }, old);
+      functions.set(key(tenant, name), s);
+      return s;
+    },
+    async get(tenant, name) {
+      count("get");
+      return find(tenant, name);
+    },
+    async list(tenant) {
+      count("list");
+      return [...functions.values()].filter((f) => tenant === undefined || f.tenant === tenant);
+    },
+    endpoints(): readonly Endpoint[] {
+      return [];
+    },
+    async waitForEndpoint() {
+      throw new EventFlowError("FUNCTION_NOT_READY", "the test double runs no replicas");
+    },
+    appendLog(tenant, name, line) {
+      const full: LogLine = { ...line, id: String(nextLogId++) };
+      const k = key(tenant, name);
+      logs.set(k, [...(logs.get(k) ?? []), full]);
+      for (const follower of followers.get(k) ?? []) follower(full);
+      return full;
+    },
+    logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
+      count("logs");
+      const k = key(tenant, name);
+      return (async function* () {
+        find(tenant, name);
+        let history = logs.get(k) ?? [];
+        if (query.afterId !== undefined)
+          history = history.filter((l) => Number(l.id) > Number(query.afterId));
+        if (query.since !== undefined)
+          history = history.filter((l) => new Date(l.timestamp) >= query.since!);
+        if (query.tail !== undefined) history = history.slice(-query.tail);
+        yield* history;
+        if (query.follow !== true) return;
+        const queue: LogLine[] = [];
+        let wake: (() => void) | undefined;
+        const push = (line: LogLine) => {
+          queue.push(line);
+          wake?.();
+        };
+        let set = followers.get(k);
+        if (set === undefined) followers.set(k, (set = new Set()));
+        set.add(push);
+        const aborted = new Promise<void>((resolve) =>
+          query.signal?.addEventListener("abort", () => resolve()),
+        );
+        try {
+          while (query.signal?.aborted !== true) {
+            while (queue.length > 0) yield queue.shift()!;
+            await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+          }
+        } finally {
+          set.delete(push);
+        }
+      })();
+    },
+  };
+}
