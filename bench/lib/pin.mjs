@@ -27,8 +27,16 @@ export function pinned(cpu, cmd, args) {
 /** Pins every thread of this process (the harness) to `cpu`; returns whether it did. */
 export function pinSelf(cpu) {
   if (!canPin()) return false;
-  execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(process.pid)], {
-    stdio: "ignore",
-  });
-  return true;
+  // `-a` walks the thread list; a worker thread that exits meanwhile makes taskset fail: retry.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(process.pid)], {
+        stdio: "ignore",
+      });
+      return true;
+    } catch {
+      // try again
+    }
+  }
+  return false;
 }

@@ -13,7 +13,17 @@ import { buildColdStartResults, buildRatios, buildThroughputResults } from "./su
 import { defineSuts } from "./suts.mjs";
 import { runThroughput } from "./throughput.mjs";
 
-const COLD_START_SUTS = ["raw", "eventflow", "fastify", "functions_framework", "faas_js_runtime"];
+const COLD_START_SUTS = [
+  "raw",
+  "eventflow",
+  "eventflow_unbundled",
+  "fastify",
+  "functions_framework",
+  "faas_js_runtime",
+];
+// Type stripping (needed to load the unbundled example's .ts) is on by default from Node 22.18.
+const [major, minor] = process.versions.node.split(".").map(Number);
+const canStripTypes = major > 22 || (major === 22 && minor >= 18);
 
 const { values: opts } = parseArgs({
   options: {
@@ -52,7 +62,8 @@ async function main() {
   progress(
     `bundled EventFlow hello -> ${bundle}${opts["runtime-main"] ? ` (runtime main: ${opts["runtime-main"]})` : ""}`,
   );
-  const suts = defineSuts({ eventflowBundle: bundle, metricsOffArm: opts["metrics-off"] });
+  const allSuts = defineSuts({ eventflowBundle: bundle, metricsOffArm: opts["metrics-off"] });
+  const suts = allSuts.filter((s) => !s.coldStartOnly);
   const results = [
     {
       kind: "method",
@@ -65,7 +76,7 @@ async function main() {
       warmup_seconds: config.warmupSeconds,
       cold_start_iterations: config.coldIterations,
       seed: config.seed,
-      suts: suts.map((s) => ({ id: s.id, label: s.label })),
+      suts: allSuts.map((s) => ({ id: s.id, label: s.label })),
     },
   ];
 
@@ -86,7 +97,9 @@ async function main() {
 
   let coldRounds = [];
   if (!opts["skip-cold-start"]) {
-    const coldSuts = suts.filter((s) => COLD_START_SUTS.includes(s.id));
+    const coldSuts = allSuts.filter(
+      (s) => COLD_START_SUTS.includes(s.id) && (s.id !== "eventflow_unbundled" || canStripTypes),
+    );
     progress(`cold start: ${config.coldIterations} iterations x ${coldSuts.length} SUTs`);
     const c = await runColdStart({
       suts: coldSuts,
@@ -107,7 +120,7 @@ async function main() {
   const { entries, ratios } = buildRatios({ throughputRounds, coldRounds });
   results.push(...entries);
   const machine = machineInfo();
-  const markdown = buildMarkdown({ machine, results, suts });
+  const markdown = buildMarkdown({ machine, results, suts: allSuts });
   process.stderr.write(`\n${markdown}\n`);
   if (opts.markdown) writeFileSync(opts.markdown, markdown);
   emitResult({ bench: "runtime", machine, results, ratios });

@@ -85,6 +85,14 @@ export const RATIOS = [
     target: "<=",
     goal: 0.7,
   },
+  {
+    name: "cold_start_bundled_vs_unbundled",
+    metric: "cold",
+    num: "eventflow",
+    den: "eventflow_unbundled",
+    target: "<=",
+    goal: 0.8,
+  },
 ];
 
 const PICK = {

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "fixtures");
-const nodeModules = join(here, "../../node_modules");
+const repoRoot = join(here, "../..");
+const nodeModules = join(repoRoot, "node_modules");
 
 /** Absolute path of a package's bin script in the root node_modules (exports hide package.json). */
 function binOf(pkg, name) {
@@ -84,6 +85,21 @@ export function defineSuts({ eventflowBundle, node = process.execPath, metricsOf
       }),
     },
   ];
+  // Cold start only (its steady state is the bundled one's): the runtime's bin from tsc output,
+  // resolving node_modules at start and loading the handler's .ts (Node >= 22.18 strips types).
+  suts.push({
+    id: "eventflow_unbundled",
+    label: "EventFlow runtime (unbundled bin + .ts handler)",
+    coldStartOnly: true,
+    command: (port) => ({
+      cmd: node,
+      args: [
+        join(repoRoot, "packages/runtime/dist/bin.js"),
+        join(repoRoot, "examples/hello/src/index.ts"),
+      ],
+      env: eventflowEnv(port, true),
+    }),
+  });
   if (metricsOffArm) {
     suts.splice(2, 0, {
       id: "eventflow_metrics_off",
