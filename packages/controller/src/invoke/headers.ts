@@ -1,0 +1,132 @@
+import { randomBytes, randomUUID } from "node:crypto";
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must not forward. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Request headers the controller consumes itself: `host` (the replica gets its own),
+ * `authorization` (the platform credential must not reach function code) and `expect`
+ * (100-continue is answered by the controller's server, not forwarded).
+ */
+const CONSUMED = new Set(["host", "authorization", "expect", "x-request-id", "traceparent"]);
+
+function connectionTokens(value: string | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const tokens = value
+    .split(",")
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== "" && t !== "close" && t !== "keep-alive");
+  return tokens.length > 0 ? new Set(tokens) : undefined;
+}
+
+/** Whether a header name (lower case) is hop-by-hop for this message. */
+export function isHopByHop(name: string, listed?: ReadonlySet<string>): boolean {
+  return HOP_BY_HOP.has(name) || (listed?.has(name) ?? false);
+}
+
+/** What the controller adds to every forwarded request. */
+export interface ForwardedInfo {
+  readonly requestId: string;
+  readonly traceparent: string;
+  readonly tracestate?: string;
+  readonly clientIp?: string;
+  readonly proto: string;
+  readonly host?: string;
+}
+
+/**
+ * Builds the upstream request headers from Node's `rawHeaders` (names keep their case and
+ * duplicates their order) as the flat list undici accepts: hop-by-hop and consumed headers
+ * dropped, request id, traceparent and X-Forwarded-* set.
+ */
+export function buildUpstreamHeaders(rawHeaders: readonly string[], info: ForwardedInfo): string[] {
+  let connection: string | undefined;
+  let forwardedFor: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = rawHeaders[i]!.toLowerCase();
+    if (lower === "connection") connection = rawHeaders[i + 1];
+    else if (lower === "x-forwarded-for")
+      forwardedFor = forwardedFor ? `${forwardedFor}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
+  }
+  const listed = connectionTokens(connection);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (
+      isHopByHop(lower, listed) ||
+      CONSUMED.has(lower) ||
+      lower === "tracestate" ||
+      lower.startsWith("x-forwarded-")
+    )
+      continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  out.push("x-request-id", info.requestId, "traceparent", info.traceparent);
+  if (info.tracestate !== undefined) out.push("tracestate", info.tracestate);
+  const xff = info.clientIp
+    ? forwardedFor
+      ? `${forwardedFor}, ${info.clientIp}`
+      : info.clientIp
+    : forwardedFor;
+  if (xff) out.push("x-forwarded-for", xff);
+  out.push("x-forwarded-proto", info.proto);
+  if (info.host) out.push("x-forwarded-host", info.host);
+  return out;
+}
+
+/** Response headers to copy back to the client: everything but hop-by-hop ones. */
+export function* responseHeaderEntries(
+  headers: Record<string, string | string[] | undefined>,
+): Generator<[string, string | string[]]> {
+  const c = headers.connection;
+  const listed = connectionTokens(Array.isArray(c) ? c.join(",") : c);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || isHopByHop(name, listed)) continue;
+    yield [name, value];
+  }
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/**
+ * The W3C traceparent to send upstream: the caller's trace continued with a new parent id
+ * (the controller's hop), or a new sampled trace when the caller sent none or a bad one.
+ */
+export function nextTraceparent(incoming: string | undefined): {
+  traceparent: string;
+  continued: boolean;
+} {
+  const span = randomBytes(8).toString("hex");
+  const m = incoming ? TRACEPARENT.exec(incoming.trim()) : null;
+  if (
+    m &&
+    m[1] !== "ff" &&
+    !/^0+$/.test(m[2]!) &&
+    !/^0+$/.test(m[3]!) &&
+    (m[1] !== "00" || m[5] === undefined)
+  ) {
+    return { traceparent: `00-${m[2]}-${span}-${m[4]}`, continued: true };
+  }
+  return { traceparent: `00-${randomBytes(16).toString("hex")}-${span}-01`, continued: false };
+}
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** The request id: the platform's own (set by earlier middleware), the caller's if sane, or a new one. */
+export function pickRequestId(fromState: unknown, header: string | undefined): string {
+  if (typeof fromState === "string" && fromState !== "") return fromState;
+  if (header && REQUEST_ID.test(header)) return header;
+  return randomUUID();
+}

@@ -1,0 +1,8 @@
+export { createInvokeHandler } from "./invoke-handler.js";
+export type {
+  InvokeConfig,
+  InvokeHandler,
+  InvokeHandlerDeps,
+  InvokeLogger,
+  InvokeTarget,
+} from "./invoke-handler.js";

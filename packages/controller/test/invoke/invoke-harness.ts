@@ -1,0 +1,74 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import Koa from "koa";
+import type { Driver, InvocationRecorder } from "../../src/drivers/driver.js";
+import {
+  createInvokeHandler,
+  type InvokeConfig,
+  type InvokeHandler,
+} from "../../src/invoke/index.js";
+
+/** What the test recorder saw. */
+export interface Recorded {
+  readonly invocations: { name: string; status: number; seconds: number; coldStart: boolean }[];
+  inFlight: number;
+}
+
+/** An InvocationRecorder that keeps everything in arrays. */
+export function createTestRecorder(): InvocationRecorder & { seen: Recorded } {
+  const seen: Recorded = { invocations: [], inFlight: 0 };
+  return {
+    seen,
+    invocation(fn, status, seconds, coldStart) {
+      seen.invocations.push({ name: fn.name, status, seconds, coldStart });
+    },
+    inFlight(_fn, delta) {
+      seen.inFlight += delta;
+    },
+  };
+}
+
+/**
+ * Serves the invoke handler the way the API mounts it: `/v1/functions/<name>:invoke` on a real
+ * HTTP server on a free port (streaming and disconnects need real sockets).
+ */
+export async function startInvokeServer(options: {
+  driver: Driver;
+  recorder: InvocationRecorder;
+  tenant: string;
+  config?: Partial<InvokeConfig>;
+  timeouts?: Record<string, number>;
+}): Promise<{ url: string; handler: InvokeHandler; close: () => Promise<void> }> {
+  const handler = createInvokeHandler({
+    driver: options.driver,
+    recorder: options.recorder,
+    config: { maxBodyBytes: 1024 * 1024, defaultTimeoutSeconds: 10, ...options.config },
+  });
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const m = /^\/v1\/functions\/([a-z0-9-]+):invoke$/.exec(ctx.path);
+    if (!m) {
+      ctx.status = 404;
+      return;
+    }
+    const name = m[1]!;
+    const timeoutSeconds = options.timeouts?.[name];
+    await handler(ctx, {
+      tenant: options.tenant,
+      name,
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    });
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    handler,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await handler.close();
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { request as httpRequest } from "node:http";
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EventFlowError } from "@eventflow/protocol";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Driver, Endpoint } from "../../src/drivers/driver.js";
+import { startDriver, tempDir, waitForStatus } from "../local-driver/helpers/driver-harness.js";
+import { writeTestImage } from "../local-driver/helpers/oci-image.js";
+import { createTestRecorder, startInvokeServer } from "./invoke-harness.js";
+
+const T = "acme";
+
+async function collectLogs(
+  driver: Driver,
+  name: string,
+  match: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    for await (const line of driver.logs(T, name, { follow: true, signal: ac.signal })) {
+      if (line.line.includes(match)) return true;
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("invoke router against real replicas", () => {
+  let data: Awaited<ReturnType<typeof tempDir>>;
+  let driver: Driver;
+  let server: Awaited<ReturnType<typeof startInvokeServer>>;
+  const recorder = createTestRecorder();
+
+  beforeAll(async () => {
+    data = await tempDir("invoke");
+    const image = await writeTestImage({ dir: `${data.path}/layout` });
+    driver = await startDriver(`${data.path}/data`);
+    await driver.create({ tenant: T, name: "fx", image, replicas: 2 });
+    await driver.create({ tenant: T, name: "cold", image, replicas: 0 });
+    await waitForStatus(driver, { tenant: T, name: "fx" }, (s) => s.status === "Running");
+    server = await startInvokeServer({
+      driver,
+      recorder,
+      tenant: T,
+      config: { maxBodyBytes: 256 * 1024 },
+      timeouts: { fx: 0.5 },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await driver?.close();
+    await data?.cleanup();
+  });
+
+  it("passes the function's own error status, headers and body through unchanged", async () => {
+    const res = await request(`${server.url}/v1/functions/fx:invoke?op=status&code=418`);
+    expect(res.statusCode).toBe(418);
+    expect(res.headers["x-custom"]).toBe("kept");
+    expect(res.headers["content-type"]).toBe("text/plain");
+    expect(res.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
+    expect(await res.body.text()).toBe("function's own error body");
+    const five = await request(`${server.url}/v1/functions/fx:invoke?op=status&code=503`);
+    expect(five.statusCode).toBe(503);
+    expect(five.headers["retry-after"]).toBeUndefined();
+    expect(await five.body.text()).toBe("function's own error body");
+  });
+
+  it("propagates the request id and W3C trace context, drops the platform credential", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const res = await request(`${server.url}/v1/functions/fx:invoke?op=headers&x=1`, {
+      method: "POST",
+      headers: {
+        "x-request-id": "req-abc-123",
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        tracestate: "vendor=1",
+        authorization: "Bearer platform-token",
+        "x-custom-in": "yes",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ payload: { a: 1 } }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["x-request-id"]).toBe("req-abc-123");
+    const seen = (await res.body.json()) as {
+      headers: Record<string, string>;
+      url: string;
+      method: string;
+    };
+    expect(seen.method).toBe("POST");
+    expect(seen.url).toBe("/?op=headers&x=1");
+    expect(seen.headers["x-request-id"]).toBe("req-abc-123");
+    expect(seen.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(seen.headers.traceparent).not.toContain("00f067aa0ba902b7");
+    expect(seen.headers.tracestate).toBe("vendor=1");
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(seen.headers["x-custom-in"]).toBe("yes");
+    expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen.headers["content-type"]).toBe("application/json");
+  });
+
+  it("starts a new trace when none is sent", async () => {
+    const res = await request(`${server.url}/v1/functions/fx:invoke?op=headers`);
+    const seen = (await res.body.json()) as { headers: Record<string, string> };
+    expect(seen.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(res.headers["x-request-id"]).toBe(seen.headers["x-request-id"]);
+  });
+
+  it("streams a 64 KiB response as it is produced", async () => {
+    const started = Date.now();
+    const res = await request(`${server.url}/v1/functions/fx:invoke?op=stream&kb=64&gap=40`);
+    expect(res.statusCode).toBe(200);
+    let first = 0;
+    let total = 0;
+    for await (const chunk of res.body) {
+      if (first === 0) first = Date.now() - started;
+      total += (chunk as Buffer).length;
+    }
+    const end = Date.now() - started;
+    expect(total).toBe(64 * 1024);
+    // 8 chunks 40 ms apart: a buffering proxy would deliver the first byte only at the end.
+    expect(end - first).toBeGreaterThan(150);
+  });
+
+  it("streams a 64 KiB request body both ways without buffering it", async () => {
+    const chunk = Buffer.alloc(8 * 1024, "x");
+    const echoed = await new Promise<{ status: number; bytes: number; firstBeforeEnd: boolean }>(
+      (resolve, reject) => {
+        const req = httpRequest(`${server.url}/v1/functions/fx:invoke?op=echo`, {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream" },
+        });
+        let sent = 0;
+        let bodyDone = false;
+        let firstBeforeEnd = false;
+        req.on("response", (res) => {
+          let bytes = 0;
+          res.on("data", (c: Buffer) => {
+            if (bytes === 0) firstBeforeEnd = !bodyDone;
+            bytes += c.length;
+            // Send the next chunk only once the previous one came back: proves streaming both ways.
+            if (sent < 8) {
+              req.write(chunk);
+              sent++;
+            } else if (!bodyDone && bytes >= 64 * 1024) {
+              bodyDone = true;
+            }
+            if (sent === 8 && !bodyDone) {
+              bodyDone = true;
+              req.end();
+            }
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, firstBeforeEnd }));
+        });
+        req.on("error", reject);
+        req.flushHeaders();
+        req.write(chunk);
+        sent = 1;
+      },
+    );
+    expect(echoed.status).toBe(200);
+    expect(echoed.bytes).toBe(64 * 1024);
+    expect(echoed.firstBeforeEnd).toBe(true);
+  });
+
+  it("answers 504 INVOKE_TIMEOUT after the function's timeout and aborts the upstream request", async () => {
+    const aborted = collectLogs(driver, "fx", "client aborted", 5_000);
+    const res = await request(`${server.url}/v1/functions/fx:invoke?op=slow&ms=3000`);
+    expect(res.statusCode).toBe(504);
+    const body = (await res.body.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe("INVOKE_TIMEOUT");
+    expect(body.error.requestId).toBe(res.headers["x-request-id"]);
+    expect(await aborted).toBe(true);
+  });
+
+  it("starts a scaled-to-zero function on the first invoke", async () => {
+    expect(driver.endpoints(T, "cold")).toHaveLength(0);
+    const res = await request(`${server.url}/v1/functions/cold:invoke`);
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { hello: string }).hello).toBe("world");
+    expect(recorder.seen.invocations.at(-1)).toMatchObject({
+      name: "cold",
+      status: 200,
+      coldStart: true,
+    });
+  });
+
+  it("propagates a client disconnect to the replica", async () => {
+    const aborted = collectLogs(driver, "cold", "client aborted", 8_000);
+    const before = recorder.seen.invocations.length;
+    const ac = new AbortController();
+    const pending = request(`${server.url}/v1/functions/cold:invoke?op=slow&ms=5000`, {
+      signal: ac.signal,
+    }).catch((e: Error) => e);
+    await sleep(300);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    expect(await aborted).toBe(true);
+    await sleep(50);
+    expect(recorder.seen.invocations.slice(before).map((i) => i.status)).toContain(499);
+  });
+
+  it("rejects bodies over the limit with 413, by length and while streaming", async () => {
+    const big = await request(`${server.url}/v1/functions/fx:invoke?op=echo`, {
+      method: "POST",
+      body: Buffer.alloc(300 * 1024),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(((await big.body.json()) as { error: { code: string } }).error.code).toBe(
+      "REQUEST_BODY_TOO_LARGE",
+    );
+    const chunks = Array.from({ length: 40 }, () => Buffer.alloc(8 * 1024));
+    const streamed = await request(`${server.url}/v1/functions/fx:invoke?op=slow&ms=3000`, {
+      method: "POST",
+      body: Readable.from(chunks),
+    });
+    expect(streamed.statusCode).toBe(413);
+    expect(((await streamed.body.json()) as { error: { code: string } }).error.code).toBe(
+      "REQUEST_BODY_TOO_LARGE",
+    );
+  });
+
+  it("sends each request to the replica with the fewest outstanding requests", async () => {
+    const slow = request(`${server.url}/v1/functions/fx:invoke?op=slow&ms=400`);
+    await sleep(50);
+    const pids = new Set<unknown>();
+    for (let i = 0; i < 6; i++) {
+      const res = await request(`${server.url}/v1/functions/fx:invoke`);
+      pids.add(((await res.body.json()) as { pid: number }).pid);
+    }
+    expect(pids.size).toBe(1);
+    expect((await slow).statusCode).toBe(200);
+    const after = new Set<unknown>();
+    for (let i = 0; i < 6; i++) {
+      const res = await request(`${server.url}/v1/functions/fx:invoke`);
+      after.add(((await res.body.json()) as { pid: number }).pid);
+    }
+    expect(after.size).toBe(2);
+  });
+
+  it("records invocations and returns in-flight to zero", () => {
+    expect(recorder.seen.inFlight).toBe(0);
+    expect(recorder.seen.invocations.some((i) => i.status === 418)).toBe(true);
+    expect(recorder.seen.invocations.some((i) => i.coldStart)).toBe(true);
+  });
+});
+
+describe("invoke router when replicas are unreachable", () => {
+  // A driver double: the real driver never lists a dead port for long, so the refused and
+  // not-ready races are pinned here with endpoints that are known to be closed.
+  function stubDriver(endpoints: Endpoint[], waitError?: EventFlowError): Driver {
+    return {
+      endpoints: () => endpoints,
+      waitForEndpoint: () =>
+        Promise.reject(waitError ?? new EventFlowError("FUNCTION_NOT_READY", "not ready")),
+    } as unknown as Driver;
+  }
+  const closedPort = "http://127.0.0.1:9"; // discard port: nothing listens on loopback here
+
+  it("answers 502 INVOKE_UPSTREAM_UNREACHABLE when the only replica refuses", async () => {
+    const s = await startInvokeServer({
+      driver: stubDriver([{ replica: "r-0", url: closedPort }]),
+      recorder: createTestRecorder(),
+      tenant: T,
+    });
+    try {
+      const res = await request(`${s.url}/v1/functions/gone:invoke`, { method: "POST", body: "x" });
+      expect(res.statusCode).toBe(502);
+      expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
+        "INVOKE_UPSTREAM_UNREACHABLE",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("answers 503 FUNCTION_NOT_READY with retry-after when no replica becomes ready", async () => {
+    const s = await startInvokeServer({
+      driver: stubDriver([]),
+      recorder: createTestRecorder(),
+      tenant: T,
+    });
+    try {
+      const res = await request(`${s.url}/v1/functions/gone:invoke`);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("1");
+      expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
+        "FUNCTION_NOT_READY",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});
