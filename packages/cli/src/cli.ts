@@ -171,6 +171,11 @@ async function buildCommand(
         `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(image.appLayer.size)}, base ${baseText} (${image.platforms.map((p) => formatPlatform(p.platform)).join(", ")})`,
       );
       const written: string[] = [];
+      // Push first: when the registry fails, nothing is written locally.
+      if (flags.push && target !== undefined) {
+        await pushImage({ client, image, base: built.base, target, progress });
+        written.push(target.toString());
+      }
       for (const out of outputs) {
         if (out.kind === "oci") {
           const tag = out.tag ?? target?.tag ?? fn.name;
@@ -184,10 +189,6 @@ async function buildCommand(
           progress.step(`${fn.name}: wrote ${out.file}`);
           written.push(`tar:${out.file}`);
         }
-      }
-      if (flags.push && target !== undefined) {
-        await pushImage({ client, image, base: built.base, target, progress });
-        written.push(target.toString());
       }
       if (outputs.length === 0 && !flags.push) {
         const local = join(dir, LOCAL_LAYOUT);
