@@ -10,7 +10,7 @@ import {
 import { digestLike, parseDigest, sha256Digest, verifyChunks } from "./digest.js";
 import { MANIFEST_TYPES } from "./media-types.js";
 import { manifestIdentifier, parseReference, type RepositoryReference } from "./reference.js";
-import { toRetryPolicy, type RetryOptions } from "./retry.js";
+import { backoffDelay, toRetryPolicy, type RetryOptions } from "./retry.js";
 import { createDispatcher, header, RegistryTransport, type CallContext } from "./transport.js";
 import { putChunked, putMonolithic, uploadLocation, type BlobSource } from "./upload.js";
 
@@ -146,13 +146,14 @@ function mediaTypeOf(contentType: string | undefined, json: unknown): string {
  */
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
   const ownDispatcher = options.dispatcher === undefined ? createDispatcher(options) : undefined;
+  const retry = toRetryPolicy(options.retry);
   const credentials =
     options.credentials === undefined || isCredentialSource(options.credentials)
       ? options.credentials
       : staticCredentials(options.credentials);
   const transport = new RegistryTransport({
     dispatcher: options.dispatcher ?? ownDispatcher!,
-    retry: toRetryPolicy(options.retry),
+    retry,
     insecure: options.insecure ?? false,
     userAgent: options.userAgent ?? "eventflow-registry/0.1",
     credentials,
@@ -226,7 +227,6 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       notFound: "REGISTRY_BLOB_UNKNOWN",
       scopes: [scope(repo, "push"), ...(mount === undefined ? [] : [scope(mount, "pull")])],
     });
-    const policy = toRetryPolicy(options.retry);
     for (let attempt = 1; ; attempt++) {
       try {
         const query =
@@ -251,7 +251,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         }
         return { status: "uploaded" as const };
       } catch (error) {
-        if (attempt >= policy.attempts || !isEventFlowError(error) || !error.retryable) throw error;
+        if (attempt >= retry.attempts || !isEventFlowError(error) || !error.retryable) throw error;
+        await retry.sleep(backoffDelay(retry, attempt));
       }
     }
   }

@@ -1,5 +1,7 @@
 // Small builders shared by this package's tests: random blobs and minimal images.
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import type { EventFlowError } from "@eventflow/protocol";
 import {
   OCI_CONFIG,
   OCI_LAYER_GZIP,
@@ -27,9 +29,9 @@ export function blobOf(bytes: Buffer): TestBlob {
   return { bytes, digest: sha256Digest(bytes), size: bytes.length, open: () => bytes };
 }
 
-/** A minimal image: a config and one layer (random, not a real tar unless `layer` given). */
+/** A minimal image: a config and one gzip layer (random content, not a tar, unless `layer` given). */
 export function makeImage(options: { layer?: Buffer; architecture?: string } = {}) {
-  const layer = blobOf(options.layer ?? randomBytes(2048));
+  const layer = blobOf(options.layer ?? gzipSync(randomBytes(2048)));
   const config = blobOf(
     Buffer.from(
       JSON.stringify({
@@ -54,7 +56,7 @@ export function makeImage(options: { layer?: Buffer; architecture?: string } = {
 export async function rejectsWithCode(
   promise: Promise<unknown>,
   code: string,
-): Promise<Error & { code: string }> {
+): Promise<EventFlowError> {
   let caught: unknown;
   try {
     await promise;
@@ -67,5 +69,5 @@ export async function rejectsWithCode(
     throw new Error(`expected ${code}, got ${String(got)}: ${(caught as Error).message}`, {
       cause: caught,
     });
-  return caught as Error & { code: string };
+  return caught as EventFlowError;
 }

@@ -1,0 +1,117 @@
+// Tier 4: Debian's docker-registry with token auth. The token server is ours (startTokenServer):
+// it checks Basic credentials and signs real ES256 JWTs with an x5c header, which the
+// registry verifies against its rootcertbundle.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OCI_MANIFEST, createRegistryClient, type RegistryClientOptions } from "../src/index.ts";
+import { skopeoInspect, startRegistry, type TestRegistry } from "../../../test/registry/index.ts";
+import { makeImage, randomBlob, rejectsWithCode } from "./helpers.ts";
+
+let registry: TestRegistry;
+
+beforeAll(async () => {
+  registry = await startRegistry({
+    mode: "token",
+    users: { carol: "s3cret" },
+    deny: ["secret/vault"],
+  });
+});
+
+afterAll(async () => {
+  await registry?.stop();
+});
+
+async function withClient<T>(
+  options: RegistryClientOptions,
+  fn: (client: ReturnType<typeof createRegistryClient>) => Promise<T>,
+): Promise<T> {
+  const client = createRegistryClient({ retry: { attempts: 1 }, ...options });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+const carol = { username: "carol", password: "s3cret" };
+
+describe("token auth", () => {
+  it("pushes, mounts and pulls with Bearer tokens, caching one token per scope set", async () => {
+    const repo = `${registry.host}/team/app`;
+    const image = makeImage();
+    const requests = registry.tokenServer!.requests;
+    const before = requests.length;
+    await withClient({ credentials: carol }, async (client) => {
+      await client.pushBlob(repo, image.layer);
+      await client.pushBlob(repo, image.config);
+      await client.putManifest(`${repo}:v1`, {
+        mediaType: OCI_MANIFEST,
+        bytes: image.manifestBytes,
+      });
+      expect((await client.getManifest(`${repo}:v1`)).digest).toBe(image.manifestDigest);
+      const pushTokens = requests
+        .slice(before)
+        .filter((r) => r.scopes.includes("repository:team/app:pull,push"));
+      expect(pushTokens).toHaveLength(1);
+      expect(pushTokens[0]!.user).toBe("carol");
+      const mounted = await client.pushBlob(`${registry.host}/team/copy`, image.layer, {
+        mountFrom: repo,
+      });
+      expect(mounted.status).toBe("mounted");
+      expect(requests.at(-1)!.scopes.sort()).toEqual([
+        "repository:team/app:pull",
+        "repository:team/copy:pull,push",
+      ]);
+    });
+    const inspected = await skopeoInspect(registry, `${repo}:v1`);
+    expect(inspected.Digest).toBe(image.manifestDigest);
+  });
+
+  it("fetches a new token when the cached one expires (injected clock)", async () => {
+    let now = Date.now();
+    const requests = registry.tokenServer!.requests;
+    await withClient({ credentials: carol, now: () => now }, async (client) => {
+      await client.listTags(`${registry.host}/team/app`);
+      const after = requests.length;
+      await client.listTags(`${registry.host}/team/app`);
+      expect(requests.length).toBe(after);
+      now += 3_600_000;
+      await client.listTags(`${registry.host}/team/app`);
+      expect(requests.length).toBe(after + 1);
+    });
+  });
+
+  it("wrong password -> REGISTRY_UNAUTHORIZED from the token server", async () => {
+    await withClient({ credentials: { username: "carol", password: "nope" } }, async (client) => {
+      const error = await rejectsWithCode(
+        client.getManifest(`${registry.host}/team/app:v1`),
+        "REGISTRY_UNAUTHORIZED",
+      );
+      expect(error.message).toContain("carol");
+    });
+  });
+
+  it("anonymous -> REGISTRY_UNAUTHORIZED (the registry wants a login)", async () => {
+    await withClient({}, async (client) => {
+      await rejectsWithCode(
+        client.getManifest(`${registry.host}/team/app:v1`),
+        "REGISTRY_UNAUTHORIZED",
+      );
+    });
+  });
+
+  it("a repository the token server refuses -> REGISTRY_DENIED for push, pull and checkAccess", async () => {
+    await withClient({ credentials: carol }, async (client) => {
+      const repo = `${registry.host}/secret/vault`;
+      const error = await rejectsWithCode(
+        client.pushBlob(repo, randomBlob(100)),
+        "REGISTRY_DENIED",
+      );
+      expect(error.message).toContain("secret/vault");
+      await rejectsWithCode(client.getManifest(`${repo}:v1`), "REGISTRY_DENIED");
+      await rejectsWithCode(client.checkAccess(repo, "push"), "REGISTRY_DENIED");
+      await expect(
+        client.checkAccess(`${registry.host}/team/app`, "push"),
+      ).resolves.toBeUndefined();
+    });
+  });
+});
