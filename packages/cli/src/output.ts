@@ -78,6 +78,16 @@ async function inParallel<T>(
   await Promise.all(workers);
 }
 
+/**
+ * The registry client reports a failure of the content being uploaded (e.g. a corrupted
+ * local blob failing its digest check while it streams) as REGISTRY_UNREACHABLE with the
+ * real error as `cause`; this surfaces the real one.
+ */
+export function unwrapSourceError(error: unknown): unknown {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isEventFlowError(cause) && cause.code === "REGISTRY_DIGEST_MISMATCH" ? cause : error;
+}
+
 /** Options of {@link pushImage}. */
 export interface PushOptions {
   readonly client: RegistryClient;
@@ -105,20 +115,24 @@ export async function pushImage(options: PushOptions): Promise<{ digest: string 
     (b) => b.label === "base" || b.label === "app" || b.label === "config",
   );
   await inParallel(blobs, 3, async (blob) => {
-    const result = await client.pushBlob(
-      repo,
-      { digest: blob.digest, size: blob.size, open: blob.open },
-      {
-        ...(blob.fromBase && mountFrom !== undefined ? { mountFrom } : {}),
-        onProgress: (sent) => progress.blobBytes(blob.label, blob.digest, sent, blob.size),
-      },
-    );
+    const result = await client
+      .pushBlob(
+        repo,
+        { digest: blob.digest, size: blob.size, open: blob.open },
+        {
+          ...(blob.fromBase && mountFrom !== undefined ? { mountFrom } : {}),
+          onProgress: (sent) => progress.blobBytes(blob.label, blob.digest, sent, blob.size),
+        },
+      )
+      .catch((error: unknown) => {
+        throw unwrapSourceError(error);
+      });
     progress.blobDone(blob.label, blob.digest, blob.size, result.status);
   });
   if (image.top.mediaType === MediaType.ociIndex) {
     for (const p of image.platforms) {
       await client.putManifest({ ...repo, digest: p.manifest.digest }, p.manifest);
-      progress.blobDone("manifest", p.manifest.digest, p.manifest.size, "uploaded");
+      progress.blobDone("manifest", p.manifest.digest, p.manifest.size, "put");
     }
   }
   const put = await client.putManifest({ ...repo, tag: target.tag ?? "latest" }, image.top);

@@ -7,6 +7,7 @@ import {
   type RegistryClient,
 } from "@eventflow/registry";
 import { MediaType } from "./image/types.js";
+import { unwrapSourceError } from "./output.js";
 import type { Progress } from "./progress.js";
 
 const INDEX_TYPES: readonly string[] = [MediaType.ociIndex, MediaType.dockerManifestList];
@@ -65,11 +66,15 @@ export async function pushFromLayout(options: {
     ]) {
       if (seen.has(d.digest)) continue;
       seen.add(d.digest);
-      const result = await client.pushBlob(
-        repo,
-        { digest: d.digest, size: d.size, open: () => layout.openBlob(d.digest, d.size) },
-        { onProgress: (sent) => progress.blobBytes(label, d.digest, sent, d.size) },
-      );
+      const result = await client
+        .pushBlob(
+          repo,
+          { digest: d.digest, size: d.size, open: () => layout.openBlob(d.digest, d.size) },
+          { onProgress: (sent) => progress.blobBytes(label, d.digest, sent, d.size) },
+        )
+        .catch((error: unknown) => {
+          throw unwrapSourceError(error);
+        });
       progress.blobDone(label, d.digest, d.size, result.status);
     }
   }

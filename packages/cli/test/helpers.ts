@@ -79,9 +79,11 @@ export async function waitForHttp(
       return { status: res.statusCode, body: await res.body.text() };
     } catch (error) {
       if (child && (child.exitCode !== null || child.signalCode !== null))
-        throw new Error(`process exited: ${logs()}`);
+        throw new Error(`process exited: ${logs()}`, { cause: error });
       if (Date.now() > deadline)
-        throw new Error(`${url} did not answer: ${(error as Error).message}\n${logs()}`);
+        throw new Error(`${url} did not answer: ${(error as Error).message}\n${logs()}`, {
+          cause: error,
+        });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
