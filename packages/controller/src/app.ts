@@ -19,7 +19,7 @@ import { authRoutes } from "./routes/auth.js";
 import type { InvokeHandler, RouteDeps } from "./routes/deps.js";
 import { functionRoutes } from "./routes/functions.js";
 import { observeRoutes } from "./routes/observe.js";
-import { registerRoutes } from "./routes/register.js";
+import { createActionGuard, registerRoutes } from "./routes/register.js";
 import type { AnyRoute } from "./routes/route.js";
 import { systemRoutes } from "./routes/system.js";
 import { CONTROLLER_VERSION } from "./version.js";
@@ -71,15 +71,17 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   const app = new Koa<ControllerState>();
   app.silent = true;
   const router = new Router<ControllerState>();
-  registerRoutes(router, buildRoutes(routeDeps), {
+  const routes = buildRoutes(routeDeps);
+  registerRoutes(router, routes, {
     verifier,
     maxBodyBytes: deps.config.limits.maxBodyBytes,
   });
   app.use(createRequestIdMiddleware(deps.logger));
   app.use(deps.metrics.httpMiddleware);
   app.use(createErrorMiddleware());
+  app.use(createActionGuard(routes));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   app.on("error", (error: unknown) => deps.logger.error({ err: error }, "unhandled error"));
   return app;
 }

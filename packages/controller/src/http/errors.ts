@@ -47,6 +47,25 @@ function routeNotFound(ctx: Context): EventFlowError {
   return new EventFlowError("ROUTE_NOT_FOUND", `no route matches ${ctx.method} ${ctx.path}`);
 }
 
+/** Headers an error answer keeps from what the request's handling had set. */
+const KEPT_HEADERS = new Set([
+  "x-request-id",
+  "allow",
+  "retry-after",
+  "www-authenticate",
+  "connection",
+]);
+
+function methodNotAllowed(ctx: Context): EventFlowError {
+  return new EventFlowError("METHOD_NOT_ALLOWED", `${ctx.method} is not allowed on ${ctx.path}`, {
+    details: {
+      allow: String(ctx.response.get("allow") ?? "")
+        .split(/,\s*/)
+        .filter(Boolean),
+    },
+  });
+}
+
 /** Writes `error` as the envelope on `ctx` and logs it. */
 export function sendError(ctx: Context & { state: ControllerState }, raw: unknown): void {
   const error = toEventFlowError(raw);
@@ -59,24 +78,17 @@ export function sendError(ctx: Context & { state: ControllerState }, raw: unknow
     (raw as HttpErrorLike | undefined)?.headers?.["Allow"] ??
     (raw as HttpErrorLike)?.headers?.["allow"];
   for (const name of Object.keys(ctx.response.headers)) {
-    if (
-      name !== "x-request-id" &&
-      name !== "allow" &&
-      name !== "retry-after" &&
-      name !== "www-authenticate"
-    ) {
-      ctx.remove(name);
-    }
+    if (!KEPT_HEADERS.has(name)) ctx.remove(name);
   }
   if (allow !== undefined) ctx.set("allow", allow);
   if (
     error.retryable &&
     (error.status === 503 || error.status === 429) &&
-    ctx.response.get("retry-after") === ""
+    !ctx.response.get("retry-after")
   ) {
     ctx.set("retry-after", "1");
   }
-  if (error.status === 401 && ctx.response.get("www-authenticate") === "") {
+  if (error.status === 401 && !ctx.response.get("www-authenticate")) {
     ctx.set("www-authenticate", `Bearer error="invalid_token"`);
   }
   ctx.status = error.status;
@@ -89,7 +101,11 @@ export function createErrorMiddleware(): Middleware<ControllerState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, routeNotFound(ctx));
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) sendError(ctx, routeNotFound(ctx));
+        // The router answers wrong methods itself (405, or 501 for unknown ones) with `allow`.
+        else if (ctx.status === 405 || ctx.status === 501) sendError(ctx, methodNotAllowed(ctx));
+      }
     } catch (error) {
       sendError(ctx, error);
     }

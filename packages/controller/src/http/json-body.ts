@@ -22,7 +22,10 @@ function hasBody(ctx: Context): boolean {
 export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
   if (!hasBody(ctx)) return undefined;
   const declared = Number(ctx.get("content-length") || Number.NaN);
-  if (declared > limit) throw tooLarge(limit);
+  if (declared > limit) {
+    ctx.set("connection", "close");
+    throw tooLarge(limit);
+  }
   if (ctx.request.is("application/json", "+json") === false) {
     throw new EventFlowError(
       "REQUEST_UNSUPPORTED_MEDIA_TYPE",
@@ -37,7 +40,8 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<unknown
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      ctx.req.destroy();
+      // Answer 413 and close the connection rather than reading the rest of the body.
+      ctx.set("connection", "close");
       throw tooLarge(limit);
     }
     chunks.push(chunk);

@@ -1,6 +1,7 @@
 /** Mounts the route table on a @koa/router: auth, input validation, then the handler. */
 import { EventFlowError } from "@eventflow/protocol";
 import type Router from "@koa/router";
+import type { Middleware } from "koa";
 import { z } from "zod";
 import { authenticate } from "../auth/middleware.js";
 import { authorize, isAdmin } from "../auth/principal.js";
@@ -19,29 +20,37 @@ export interface RegisterOptions {
 }
 
 /**
- * `/v1/functions/{name}` also matches `foo:invoke`; such a name with a known action answers
- * 405 (with `allow`) for a method the action lacks, and 404 for an unknown action.
+ * `/v1/functions/{name}` also matches `foo:invoke`, so action paths are checked before the
+ * router: a known action with a method it lacks answers 405 (with `allow`), an unknown
+ * action 404, in the same envelope as everything else.
  */
-function checkActionSuffix(ctx: RouteContext, routes: readonly AnyRoute[]): void {
-  const name = (ctx.params as Record<string, string> | undefined)?.["name"];
-  if (name === undefined || !name.includes(":")) return;
-  const action = name.slice(name.indexOf(":") + 1);
-  const methods = routes.filter((r) => r.path.endsWith(`}:${action}`)).map((r) => r.method);
-  if (methods.length === 0)
-    throw new EventFlowError("ROUTE_NOT_FOUND", `no route matches ${ctx.method} ${ctx.path}`);
-  ctx.set("allow", methods.join(", "));
-  throw new EventFlowError("METHOD_NOT_ALLOWED", `${ctx.method} is not allowed here`, {
-    details: { allow: methods },
-  });
+export function createActionGuard(routes: readonly AnyRoute[]): Middleware<ControllerState> {
+  const actions = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const match = /^(.*)\}:([a-z]+)$/.exec(route.path);
+    if (match === null) continue;
+    const methods = actions.get(match[2]!) ?? new Set<string>();
+    methods.add(route.method);
+    actions.set(match[2]!, methods);
+  }
+  return async (ctx, next) => {
+    const match = /^\/v1\/functions\/[^/]+:([^/]*)$/.exec(ctx.path);
+    if (match !== null) {
+      const methods = actions.get(match[1]!);
+      if (methods === undefined)
+        throw new EventFlowError("ROUTE_NOT_FOUND", `no route matches ${ctx.method} ${ctx.path}`);
+      if (!methods.has(ctx.method)) {
+        ctx.set("allow", [...methods].join(", "));
+        throw new EventFlowError("METHOD_NOT_ALLOWED", `${ctx.method} is not allowed here`, {
+          details: { allow: [...methods] },
+        });
+      }
+    }
+    await next();
+  };
 }
 
-async function runRoute(
-  ctx: RouteContext,
-  route: AnyRoute,
-  routes: readonly AnyRoute[],
-  options: RegisterOptions,
-) {
-  checkActionSuffix(ctx, routes);
+async function runRoute(ctx: RouteContext, route: AnyRoute, options: RegisterOptions) {
   if (route.auth !== "none") {
     const principal = await authenticate(ctx, options.verifier);
     ctx.state.principal = principal;
@@ -77,7 +86,7 @@ export function registerRoutes(
 ): void {
   for (const route of routes) {
     router.register(toRouterPath(route.path), [route.method], (ctx) =>
-      runRoute(ctx as unknown as RouteContext, route, routes, options),
+      runRoute(ctx as unknown as RouteContext, route, options),
     );
   }
 }

@@ -44,6 +44,7 @@ export const cpuSchema = z
   .string()
   .regex(/^(?:[0-9]+m|[0-9]+(?:\.[0-9]{1,3})?)$/, {
     error: "must be a CPU quantity such as 250m or 1.5",
+    abort: true,
   })
   .refine((q) => cpuMillis(q) > 0 && cpuMillis(q) <= 64_000, {
     error: "must be more than 0 and at most 64 cores",
@@ -55,6 +56,7 @@ export const memorySchema = z
   .string()
   .regex(/^[0-9]+(?:Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
     error: "must be a memory quantity such as 128Mi or 1Gi",
+    abort: true,
   })
   .refine((q) => memoryBytes(q) >= 4 * 1024 * 1024 && memoryBytes(q) <= 256 * 1024 ** 3, {
     error: "must be between 4Mi and 256Gi",

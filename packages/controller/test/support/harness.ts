@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { SignJWT } from "jose";
 import { createApp } from "../../src/app.js";
+import { createTokenVerifier } from "../../src/auth/verifier.js";
 import { parseConfig, type Config } from "../../src/config.js";
 import type { Driver } from "../../src/drivers/driver.js";
 import { createLogger } from "../../src/logger.js";
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   /** The invoke router; tests of the API shape may leave it out (invokes then fail loudly). */
   readonly invoke?: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
   readonly now?: () => Date;
+  /** Least time between JWKS refetches (key rotation tests lower it). */
+  readonly jwksCooldownMs?: number;
 }
 
 /** Builds and listens. */
@@ -68,6 +71,14 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     metrics,
     invoke,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.jwksCooldownMs === undefined
+      ? {}
+      : {
+          verifier: createTokenVerifier({
+            auth: config.auth,
+            jwksCooldownMs: options.jwksCooldownMs,
+          }),
+        }),
   });
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

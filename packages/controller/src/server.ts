@@ -1,0 +1,151 @@
+/**
+ * The composition root: builds the driver, metrics, invoke router and app from a parsed
+ * config, listens on PORT (and METRICS_PORT for Prometheus), and shuts down in order.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EventFlowError } from "@eventflow/protocol";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import type { Driver } from "./drivers/driver.js";
+import { createLocalDriver } from "./drivers/local/index.js";
+import { createInvokeHandler } from "./invoke/index.js";
+import { createLogger } from "./logger.js";
+import { createMetrics, type ControllerMetrics } from "./metrics.js";
+
+/** A running controller. */
+export interface StartedController {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** Base URL of the Prometheus listener, when METRICS_PORT is not 0. */
+  readonly metricsUrl: string | undefined;
+  readonly driver: Driver;
+  /** Stops listening, closes replica pools, then stops the driver (local: drains replicas). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startController}. */
+export interface StartControllerOptions {
+  readonly logger?: Logger;
+  /** A driver to use instead of the configured one (tests). */
+  readonly driver?: Driver;
+}
+
+async function createDriver(config: Config, logger: Logger): Promise<Driver> {
+  if (config.driver === "local") {
+    return createLocalDriver({
+      dataDir: config.dataDir,
+      logger: logger.child({ component: "local-driver" }),
+    });
+  }
+  // The Kubernetes driver is its own module; it is loaded only when selected.
+  const modulePath = "./drivers/kubernetes/index.js";
+  try {
+    const mod = (await import(modulePath)) as {
+      createKubernetesDriver: (o: { namespace: string; logger: Logger }) => Driver;
+    };
+    return mod.createKubernetesDriver({
+      namespace: config.namespace,
+      logger: logger.child({ component: "k8s-driver" }),
+    });
+  } catch (error) {
+    throw new EventFlowError("DRIVER_UNAVAILABLE", "the kubernetes driver could not be loaded", {
+      cause: error,
+    });
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address() as AddressInfo;
+      const shown = address.address.includes(":") ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}
+
+function createMetricsServer(metrics: ControllerMetrics): Server {
+  return createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+      () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n"),
+    );
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** Starts the controller described by `config`. */
+export async function startController(
+  config: Config,
+  options: StartControllerOptions = {},
+): Promise<StartedController> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const driver = options.driver ?? (await createDriver(config, logger));
+  let ready = false;
+  const metrics = createMetrics({ countFunctions: async () => (await driver.list()).length });
+  const invoke = createInvokeHandler({
+    driver,
+    recorder: metrics.recorder,
+    config: {
+      maxBodyBytes: config.limits.maxInvokeBodyBytes,
+      defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
+    },
+    logger: logger.child({ component: "invoke" }),
+  });
+  const app = createApp({ config, driver, logger, metrics, invoke, isReady: () => ready });
+  const api = createServer(app.callback());
+  // Long invokes and log streams are bounded by their own timeouts, not the server's.
+  api.requestTimeout = 0;
+  api.keepAliveTimeout = 65_000;
+  const url = await listen(api, config.port, config.host);
+  const metricsServer = config.metricsPort === 0 ? undefined : createMetricsServer(metrics);
+  const metricsUrl =
+    metricsServer === undefined
+      ? undefined
+      : await listen(metricsServer, config.metricsPort, config.host);
+  await driver.start();
+  ready = true;
+  logger.info(
+    { url, metricsUrl, driver: driver.name, devAuth: config.auth.devAuth },
+    "controller listening",
+  );
+  if (config.auth.devAuth) {
+    logger.warn(
+      { hint: `curl -s -X POST ${url}/auth/token | jq -r .token` },
+      "dev auth is enabled: anyone who reaches this port gets a token",
+    );
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    metricsUrl,
+    driver,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        await Promise.all([
+          close(api),
+          metricsServer === undefined ? undefined : close(metricsServer),
+        ]);
+        await invoke.close();
+        await driver.close();
+        logger.info("controller stopped");
+      })();
+      return closing;
+    },
+  };
+}

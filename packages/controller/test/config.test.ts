@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.js";
+
+const SECRET = "x".repeat(32);
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect((error as { code: string }).code).toBe("CONFIG_INVALID");
+    return ((error as { details: Array<{ path: string }> }).details ?? []).map((d) => d.path);
+  }
+  throw new Error("expected CONFIG_INVALID");
+}
+
+describe("parseConfig", () => {
+  it("applies the seed's defaults and picks the local driver without a cluster", () => {
+    const c = parseConfig({ JWT_SECRET: SECRET, HOME: "/home/u" });
+    expect(c).toMatchObject({
+      port: 8080,
+      namespace: "default",
+      logLevel: "info",
+      metricsPort: 9090,
+      driver: "local",
+    });
+    expect(c.dataDir).toBe("/home/u/.local/share/eventflow");
+    expect(c.host).toBe("0.0.0.0");
+    expect(c.auth.devAuth).toBe(false);
+    expect(c.auth.oidc).toBeUndefined();
+    expect(Object.isFrozen(c) && Object.isFrozen(c.auth) && Object.isFrozen(c.limits)).toBe(true);
+  });
+
+  it("picks kubernetes inside a cluster and binds dev auth to loopback", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET, KUBERNETES_SERVICE_HOST: "10.0.0.1" }).driver).toBe(
+      "kubernetes",
+    );
+    expect(
+      parseConfig({
+        JWT_SECRET: SECRET,
+        KUBERNETES_SERVICE_HOST: "10.0.0.1",
+        EVENTFLOW_DRIVER: "local",
+      }).driver,
+    ).toBe("local");
+    const dev = parseConfig({ JWT_SECRET: SECRET, EVENTFLOW_DEV_AUTH: "true" });
+    expect(dev.auth.devAuth).toBe(true);
+    expect(dev.host).toBe("127.0.0.1");
+  });
+
+  it("fails clearly without JWT_SECRET or with a short one", () => {
+    expect(problems({})).toEqual(["JWT_SECRET"]);
+    expect(problems({ JWT_SECRET: "dev-secret" })).toEqual(["JWT_SECRET"]);
+  });
+
+  it("reports every bad key at once", () => {
+    const paths = problems({
+      JWT_SECRET: "short",
+      PORT: "http",
+      LOG_LEVEL: "loud",
+      METRICS_PORT: "70000",
+      EVENTFLOW_DRIVER: "docker",
+      EVENTFLOW_DEV_AUTH: "maybe",
+      EVENTFLOW_OIDC_ISSUER: "not a url",
+      EVENTFLOW_MAX_BODY_BYTES: "-1",
+    });
+    expect(paths.sort()).toEqual(
+      [
+        "JWT_SECRET",
+        "PORT",
+        "LOG_LEVEL",
+        "METRICS_PORT",
+        "EVENTFLOW_DRIVER",
+        "EVENTFLOW_DEV_AUTH",
+        "EVENTFLOW_OIDC_ISSUER",
+        "EVENTFLOW_MAX_BODY_BYTES",
+      ].sort(),
+    );
+  });
+
+  it("needs an audience with an OIDC issuer and refuses symmetric OIDC algorithms", () => {
+    expect(
+      problems({ JWT_SECRET: SECRET, EVENTFLOW_OIDC_ISSUER: "https://id.example.com" }),
+    ).toEqual(["EVENTFLOW_OIDC_AUDIENCE"]);
+    expect(
+      problems({
+        JWT_SECRET: SECRET,
+        EVENTFLOW_OIDC_ISSUER: "https://id.example.com",
+        EVENTFLOW_OIDC_AUDIENCE: "eventflow",
+        EVENTFLOW_OIDC_ALGORITHMS: "RS256,HS256",
+      }),
+    ).toEqual(["EVENTFLOW_OIDC_ALGORITHMS.1"]);
+    const c = parseConfig({
+      JWT_SECRET: SECRET,
+      EVENTFLOW_OIDC_ISSUER: "https://id.example.com",
+      EVENTFLOW_OIDC_AUDIENCE: "eventflow",
+      EVENTFLOW_TENANT_CLAIM: "org",
+    });
+    expect(c.auth.oidc).toMatchObject({ issuer: "https://id.example.com", audience: "eventflow" });
+    expect(c.auth.oidc?.algorithms).not.toContain("HS256");
+    expect(c.auth.tenantClaim).toBe("org");
+  });
+
+  it("refuses METRICS_PORT equal to PORT", () => {
+    expect(problems({ JWT_SECRET: SECRET, PORT: "9000", METRICS_PORT: "9000" })).toEqual([
+      "METRICS_PORT",
+    ]);
+  });
+});
