@@ -65,6 +65,9 @@ const TLS_CODES = new Set([
   "ERR_SSL_PACKET_LENGTH_TOO_LONG",
 ]);
 
+/** Prefixes of undici, TLS and certificate error codes. */
+const TRANSPORT_PREFIX = /^(UND_ERR_|ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/;
+
 /** Node/undici error codes that mean "the connection failed": retried, then REGISTRY_UNREACHABLE. */
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
@@ -84,7 +87,10 @@ const CONNECTION_CODES = new Set([
   "UND_ERR_DESTROYED",
 ]);
 
-/** The error code of a Node/undici error, looking through `cause` chains and AggregateErrors. */
+/**
+ * The transport error code (socket, DNS, TLS or `UND_ERR_*`) of an error, looking through
+ * `cause` chains and AggregateErrors; undefined for anything else.
+ */
 export function transportErrorCode(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   let current: unknown = error;
@@ -93,16 +99,14 @@ export function transportErrorCode(error: unknown): string | undefined {
     const code = (current as { code?: unknown }).code;
     if (
       typeof code === "string" &&
-      (CONNECTION_CODES.has(code) || TLS_CODES.has(code) || code.startsWith("UND_ERR"))
+      (CONNECTION_CODES.has(code) || TLS_CODES.has(code) || TRANSPORT_PREFIX.test(code))
     ) {
       return code;
     }
     if (current instanceof AggregateError && current.errors.length > 0) current = current.errors[0];
     else current = (current as { cause?: unknown }).cause;
   }
-  return typeof (error as { code?: unknown })?.code === "string"
-    ? (error as { code: string }).code
-    : undefined;
+  return undefined;
 }
 
 /** Whether a transport failure is worth retrying (connection-level, not TLS verification). */

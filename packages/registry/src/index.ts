@@ -78,3 +78,14 @@ export {
   type PlatformSelector,
 } from "./platform.js";
 export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./types.js";
+export { layoutSource, memorySource, registrySource, type ContentSource } from "./content.js";
+export {
+  pullImage,
+  pushImage,
+  pushOciLayout,
+  type BlobStatus,
+  type PullImageOptions,
+  type PushImageOptions,
+  type TransferEvent,
+  type TransferResult,
+} from "./transfer.js";

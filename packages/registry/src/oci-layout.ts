@@ -50,8 +50,15 @@ function blobFile(dir: string, digest: string): string {
   return join(dir, "blobs", algorithm, hex);
 }
 
-async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-  yield* createReadStream(path) as AsyncIterable<Buffer>;
+async function* fileChunks(dir: string, path: string, digest: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(path) as AsyncIterable<Buffer>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw layoutError(dir, `blob ${digest} is missing`, error);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -81,7 +88,11 @@ export async function readOciLayout(dir: string): Promise<OciLayout> {
     const path = blobFile(dir, digest);
     const what = `blob ${digest} in OCI layout ${dir}`;
     return Readable.from(
-      verifyChunks(fileChunks(path), { digest, what, ...(size === undefined ? {} : { size }) }),
+      verifyChunks(fileChunks(dir, path, digest), {
+        digest,
+        what,
+        ...(size === undefined ? {} : { size }),
+      }),
     );
   };
   return {
@@ -96,13 +107,7 @@ export async function readOciLayout(dir: string): Promise<OciLayout> {
     openBlob,
     readBlob: async (digest) => {
       const chunks: Buffer[] = [];
-      try {
-        for await (const chunk of openBlob(digest)) chunks.push(chunk as Buffer);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT")
-          throw layoutError(dir, `blob ${digest} is missing`, error);
-        throw error;
-      }
+      for await (const chunk of openBlob(digest)) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     },
     resolve: (tag) => {

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { Agent, request, type Dispatcher } from "undici";
-import type { EventFlowError } from "@eventflow/protocol";
+import { isEventFlowError, type EventFlowError } from "@eventflow/protocol";
 import { Authorizer, parseChallenge } from "./auth.js";
 import type { CredentialSource } from "./credentials.js";
 import {
@@ -10,6 +10,7 @@ import {
   isNotTlsError,
   isRetryableStatus,
   isRetryableTransportError,
+  transportErrorCode,
   type RegistryErrorContext,
 } from "./errors.js";
 import { DOCKER_HUB } from "./reference.js";
@@ -183,6 +184,8 @@ export class RegistryTransport {
       try {
         res = await send();
       } catch (error) {
+        // Errors raised by a request body (a source that is missing or corrupt) are not transport failures.
+        if (isEventFlowError(error) || transportErrorCode(error) === undefined) throw error;
         if (!last && isRetryableTransportError(error)) {
           await this.#retry.sleep(backoffDelay(this.#retry, attempt));
           continue;

@@ -1,6 +1,6 @@
 // Small builders shared by this package's tests: random blobs and minimal images.
 import { randomBytes } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { EventFlowError } from "@eventflow/protocol";
 import {
   OCI_CONFIG,
@@ -29,6 +29,11 @@ export function blobOf(bytes: Buffer): TestBlob {
   return { bytes, digest: sha256Digest(bytes), size: bytes.length, open: () => bytes };
 }
 
+/** The diff_id of a layer: the digest of its uncompressed content. */
+export function diffId(layer: Buffer): string {
+  return sha256Digest(layer[0] === 0x1f && layer[1] === 0x8b ? gunzipSync(layer) : layer);
+}
+
 /** A minimal image: a config and one gzip layer (random content, not a tar, unless `layer` given). */
 export function makeImage(options: { layer?: Buffer; architecture?: string } = {}) {
   const layer = blobOf(options.layer ?? gzipSync(randomBytes(2048)));
@@ -38,7 +43,7 @@ export function makeImage(options: { layer?: Buffer; architecture?: string } = {
         architecture: options.architecture ?? "amd64",
         os: "linux",
         config: { Env: ["PATH=/usr/bin"] },
-        rootfs: { type: "layers", diff_ids: [layer.digest] },
+        rootfs: { type: "layers", diff_ids: [diffId(layer.bytes)] },
       }),
     ),
   );
