@@ -7,6 +7,7 @@ import {
   type Credentials,
   type CredentialSource,
 } from "./credentials.js";
+import { fromTransportError } from "./errors.js";
 import { digestLike, parseDigest, sha256Digest, verifyChunks } from "./digest.js";
 import { MANIFEST_TYPES } from "./media-types.js";
 import { manifestIdentifier, parseReference, type RepositoryReference } from "./reference.js";
@@ -98,6 +99,18 @@ export interface RegistryClient {
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** A response body whose socket failures mid-stream become REGISTRY_UNREACHABLE. */
+async function* mapStreamErrors(
+  body: AsyncIterable<Uint8Array>,
+  ctx: CallContext,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw isEventFlowError(error) ? error : fromTransportError(ctx, error);
+  }
+}
 
 function toRepo(input: RepositoryInput): RepositoryReference {
   if (typeof input !== "string") return input;
@@ -200,7 +213,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         const length = header(res.headers, "content-length");
         const size = length === undefined ? undefined : Number(length);
         const what = `blob ${digest} from ${repo.registry}/${repo.repository}`;
-        return { size, stream: Readable.from(verifyChunks(res.body, { digest, what })) };
+        const body = mapStreamErrors(res.body, ctx);
+        return { size, stream: Readable.from(verifyChunks(body, { digest, what })) };
       }
       await res.body.dump();
       path = new URL(location, res.url).toString();

@@ -78,7 +78,13 @@ export {
   type PlatformSelector,
 } from "./platform.js";
 export type { Descriptor, ImageIndex, ImageManifest, Platform } from "./types.js";
-export { layoutSource, memorySource, registrySource, type ContentSource } from "./content.js";
+export {
+  combineSources,
+  layoutSource,
+  memorySource,
+  registrySource,
+  type ContentSource,
+} from "./content.js";
 export {
   pullImage,
   pushImage,

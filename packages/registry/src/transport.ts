@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
+import { debuglog } from "node:util";
 import { Agent, request, type Dispatcher } from "undici";
 import { isEventFlowError, type EventFlowError } from "@eventflow/protocol";
 import { Authorizer, parseChallenge } from "./auth.js";
@@ -16,6 +17,9 @@ import {
 import { DOCKER_HUB } from "./reference.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { fetchToken } from "./token.js";
+
+/** `NODE_DEBUG=eventflow-registry` prints one line per request (no headers, no query: they may hold secrets). */
+const debug = debuglog("eventflow-registry");
 
 /** What one registry call is about: for auth scopes and error messages. */
 export interface CallContext extends Omit<
@@ -165,6 +169,7 @@ export class RegistryTransport {
     body: CallRequest["body"],
   ) {
     const payload = typeof body === "function" ? body() : body;
+    debug("%s %s%s", method, url.origin, url.pathname);
     return request(url, {
       method,
       headers: { "user-agent": this.#userAgent, ...headers },
@@ -192,6 +197,7 @@ export class RegistryTransport {
         }
         throw fromTransportError({ ...ctx, attempts: attempt }, error);
       }
+      debug("-> %d (attempt %d)", res.statusCode, attempt);
       if (!last && isRetryableStatus(res.statusCode)) {
         await res.body.dump();
         await this.#retry.sleep(

@@ -12,7 +12,7 @@ let registry: TestRegistry;
 let proxy: Server;
 let proxyHost: string;
 /** What the proxy does to the next requests whose path matches: consumed front to back. */
-let faults: { match: RegExp; action: "503" | "429" | "drop" }[] = [];
+let faults: { match: RegExp; action: "503" | "429" | "drop" | "truncate" }[] = [];
 let seen = 0;
 
 beforeAll(async () => {
@@ -24,6 +24,15 @@ beforeAll(async () => {
     if (fault !== -1) {
       const action = faults.splice(fault, 1)[0]!.action;
       if (action === "drop") return req.socket.destroy();
+      if (action === "truncate") {
+        // Promise a large body, send a little, then cut the connection.
+        res.writeHead(200, {
+          "content-length": "100000",
+          "content-type": "application/octet-stream",
+        });
+        res.write(Buffer.alloc(1000));
+        return setTimeout(() => req.socket.destroy(), 20);
+      }
       req.resume();
       const headers =
         action === "429"
@@ -155,6 +164,23 @@ describe("retries with backoff", () => {
       expect(seen - before).toBeGreaterThan(4);
       expect(sleeps).toEqual([75]);
       expect(await client.hasBlob(`${proxyHost}/retry/chunks`, image.layer.digest)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("broken downloads", () => {
+  it("a connection cut mid-blob fails the stream with REGISTRY_UNREACHABLE", async () => {
+    const { client } = recordingClient(1);
+    try {
+      const image = makeImage();
+      await client.pushBlob(`${proxyHost}/retry/cut`, image.layer);
+      faults = [{ match: /blobs\/sha256/, action: "truncate" }];
+      await rejectsWithCode(
+        client.getBlobBytes(`${proxyHost}/retry/cut`, image.layer.digest),
+        "REGISTRY_UNREACHABLE",
+      );
     } finally {
       await client.close();
     }

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   OCI_INDEX,
   OCI_MANIFEST,
+  combineSources,
   createRegistryClient,
+  registrySource,
   memorySource,
   pullImage,
   pushImage,
@@ -194,6 +196,47 @@ describe("pushImage / pullImage", () => {
     const layout = await readOciLayout(full);
     expect(await layout.hasBlob(image.arm.config.digest)).toBe(true);
     expect(await layout.hasBlob(image.amd.manifestDigest)).toBe(true);
+  });
+
+  it("combines a base image in the registry with app content in memory: base layers are mounted", async () => {
+    const base = makeImage({ layer: tarLayer });
+    await pushImage({
+      client,
+      source: memorySource([base.layer.bytes, base.config.bytes, base.manifestBytes]),
+      root: {
+        mediaType: OCI_MANIFEST,
+        digest: base.manifestDigest,
+        size: base.manifestBytes.length,
+      },
+      to: `${registry.host}/transfer/base:1`,
+    });
+    const app = makeImage();
+    const manifest = {
+      ...app.manifest,
+      layers: [base.manifest.layers[0]!, ...app.manifest.layers],
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    const source = combineSources(
+      memorySource([app.layer.bytes, app.config.bytes, manifestBytes]),
+      registrySource(client, { registry: registry.host, repository: "transfer/base" }),
+    );
+    const result = await pushImage({
+      client,
+      source,
+      root: {
+        mediaType: OCI_MANIFEST,
+        digest: sha256Digest(manifestBytes),
+        size: manifestBytes.length,
+      },
+      to: `${registry.host}/transfer/app:1`,
+    });
+    const byDigest = new Map(result.blobs.map((b) => [b.digest, b.status]));
+    expect(byDigest.get(base.layer.digest)).toBe("mounted");
+    expect(byDigest.get(app.layer.digest)).toBe("uploaded");
+    expect((await skopeoInspect(registry, `${registry.host}/transfer/app:1`)).Layers).toEqual([
+      base.layer.digest,
+      app.layer.digest,
+    ]);
   });
 
   it("fails cleanly: missing platform, missing image, unreachable registry; no layout left behind", async () => {
