@@ -120,7 +120,7 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
           history = history.filter((l) => Number(l.id) > Number(query.afterId));
         if (query.since !== undefined)
           history = history.filter((l) => new Date(l.timestamp) >= query.since!);
-        if (query.tail !== undefined) history = history.slice(-query.tail);
+        if (query.tail !== undefined) history = query.tail === 0 ? [] : history.slice(-query.tail);
         yield* history;
         if (query.follow !== true) return;
         const queue: LogLine[] = [];

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryDriver } from "../support/memory-driver.js";
+import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
+import { promtoolCheck } from "../support/promtool.js";
+
+// /metrics and the per-function series. The driver is the in-memory TEST DOUBLE; invocations
+// are recorded through the InvocationRecorder the invoke router calls (real invokes feed the
+// same recorder in test/api/local-driver.test.ts).
+describe("metrics", () => {
+  let app: TestApp;
+  let admin: string;
+  let dev: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ driver: createMemoryDriver() });
+    admin = await mintToken({ tenant: "ops", role: "admin" });
+    dev = await mintToken({ tenant: "acme", role: "developer" });
+    for (const name of ["alpha", "beta"]) {
+      await call(app.url, "POST", "/v1/functions", {
+        token: dev,
+        body: { name, image: "hello:1" },
+      });
+    }
+    const alpha = { tenant: "acme", name: "alpha" };
+    app.metrics.recorder.inFlight(alpha, 1);
+    app.metrics.recorder.invocation(alpha, 200, 0.012, true);
+    app.metrics.recorder.invocation(alpha, 200, 0.018, false);
+    app.metrics.recorder.invocation(alpha, 502, 0.4, false);
+    app.metrics.recorder.inFlight(alpha, -1);
+    app.metrics.recorder.invocation({ tenant: "acme", name: "beta" }, 200, 0.001, false);
+    await call(app.url, "GET", "/v1/functions/alpha", { token: dev });
+    await call(app.url, "GET", "/v1/functions/nope", { token: dev });
+    await call(app.url, "GET", "/not/a/route", { token: dev });
+  });
+  afterAll(() => app.close());
+
+  it("exposes the seed's names and passes promtool check metrics", async () => {
+    const res = await fetch(`${app.url}/metrics`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    for (const name of [
+      "eventflow_function_invocations_total",
+      "eventflow_function_duration_seconds",
+      "eventflow_http_requests_total",
+      "eventflow_active_functions",
+      "eventflow_function_cold_starts_total",
+      "eventflow_function_invocations_in_flight",
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(text).toContain(
+      'eventflow_function_invocations_total{tenant="acme",function="alpha",code="502"} 1',
+    );
+    expect(text).toContain(
+      'eventflow_function_cold_starts_total{tenant="acme",function="alpha"} 1',
+    );
+    expect(text).toMatch(/^eventflow_active_functions 2$/m);
+    const check = await promtoolCheck(text);
+    expect(check.output).toBe("");
+    expect(check.code).toBe(0);
+  });
+
+  it("labels HTTP requests with route templates, never raw paths", async () => {
+    const text = await (
+      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })
+    ).text();
+    const http = text.split("\n").filter((l) => l.startsWith("eventflow_http_requests_total{"));
+    expect(
+      http.some((l) => l.includes('route="/v1/functions/{name}"') && l.includes('status="200"')),
+    ).toBe(true);
+    expect(
+      http.some((l) => l.includes('route="/v1/functions/{name}"') && l.includes('status="404"')),
+    ).toBe(true);
+    expect(http.some((l) => l.includes('route="unmatched"'))).toBe(true);
+    expect(http.join("\n")).not.toMatch(/alpha|nope|not\/a\/route/);
+  });
+
+  it("keeps /metrics on the API port for admins only", async () => {
+    expect((await call(app.url, "GET", "/metrics")).status).toBe(401);
+    const devRes = await call(app.url, "GET", "/metrics", { token: dev });
+    expect(devRes.status).toBe(403);
+  });
+
+  it("answers a small series with invocations, errors and p50/p95", async () => {
+    const res = await call(app.url, "GET", "/v1/functions/alpha/metrics?range=5m", { token: dev });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      name: "alpha",
+      tenant: "acme",
+      range: "5m",
+      step_seconds: 10,
+    });
+    expect(res.body.points).toHaveLength(30);
+    const points = res.body.points as Array<{
+      invocations: number;
+      errors: number;
+      p50_ms: number | null;
+      p95_ms: number | null;
+    }>;
+    const total = points.reduce((n, p) => n + p.invocations, 0);
+    const errors = points.reduce((n, p) => n + p.errors, 0);
+    expect(total).toBe(3);
+    expect(errors).toBe(1);
+    const busy = points.filter((p) => p.invocations > 0);
+    for (const p of busy) {
+      expect(p.p50_ms).not.toBeNull();
+      expect(p.p95_ms!).toBeGreaterThanOrEqual(p.p50_ms!);
+    }
+    const defaultRange = await call(app.url, "GET", "/v1/functions/beta/metrics", { token: dev });
+    expect(defaultRange.body).toMatchObject({ range: "1h", step_seconds: 60 });
+    expect(defaultRange.body.points).toHaveLength(60);
+  });
+
+  it("drops a deleted function's series", async () => {
+    expect((await call(app.url, "DELETE", "/v1/functions/beta", { token: dev })).status).toBe(204);
+    const text = await (
+      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })
+    ).text();
+    expect(text).not.toContain('function="beta"');
+    expect(text).toMatch(/^eventflow_active_functions 1$/m);
+  });
+});

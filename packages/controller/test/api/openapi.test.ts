@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryDriver } from "../support/memory-driver.js";
+import { call, startTestApp, type TestApp } from "../support/harness.js";
+
+// The document is generated from the route table; the driver is the in-memory TEST DOUBLE.
+describe("GET /openapi.json", () => {
+  let app: TestApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document
+  let doc: any;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      driver: createMemoryDriver(),
+      env: { EVENTFLOW_MAX_REPLICAS: "7" },
+    });
+    const res = await call(app.url, "GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+  afterAll(() => app.close());
+
+  it("is OpenAPI 3.1 and documents every endpoint of the API", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        "POST /v1/functions",
+        "GET /v1/functions",
+        "GET /v1/functions/{name}",
+        "PUT /v1/functions/{name}",
+        "DELETE /v1/functions/{name}",
+        "POST /v1/functions/{name}:scale",
+        "POST /v1/functions/{name}:invoke",
+        "GET /v1/functions/{name}/logs",
+        "GET /v1/functions/{name}/metrics",
+        "POST /v1/tokens",
+        "POST /auth/token",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /openapi.json",
+      ].sort(),
+    );
+  });
+
+  it("every documented operation is routed (no 404/405 from the router)", async () => {
+    for (const [path, ops] of Object.entries(
+      doc.paths as Record<string, Record<string, unknown>>,
+    )) {
+      for (const method of Object.keys(ops)) {
+        const res = await call(app.url, method.toUpperCase(), path.replace("{name}", "some-fn"));
+        expect(["ROUTE_NOT_FOUND", "METHOD_NOT_ALLOWED"], `${method} ${path}`).not.toContain(
+          res.body?.error?.code,
+        );
+      }
+    }
+  });
+
+  it("uses the validating schemas: strict bodies, limits from config, field rules", () => {
+    const create = doc.components.schemas.FunctionCreate;
+    expect(create.additionalProperties).toBe(false);
+    expect(create.required.sort()).toEqual(["image", "name"]);
+    expect(create.properties.replicas).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: 7,
+      default: 1,
+    });
+    expect(create.properties.timeoutSeconds).toMatchObject({ minimum: 1, maximum: 3600 });
+    expect(create.properties.resources.additionalProperties).toBe(false);
+    const op = doc.paths["/v1/functions"].post;
+    expect(op.requestBody.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/FunctionCreate",
+    );
+    expect(op.responses["400"].content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/ErrorEnvelope",
+    );
+    expect(op.responses["409"].description).toContain("FUNCTION_ALREADY_EXISTS");
+  });
+
+  it("documents query parameters, public routes and bearer auth", () => {
+    const logs = doc.paths["/v1/functions/{name}/logs"].get;
+    const names = logs.parameters
+      .map((p: { name: string; in: string }) => `${p.in}:${p.name}`)
+      .sort();
+    expect(names).toEqual([
+      "path:name",
+      "query:follow",
+      "query:since",
+      "query:tail",
+      "query:tenant",
+    ]);
+    expect(doc.paths["/healthz"].get.security).toEqual([]);
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("has no dangling $ref", () => {
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(5);
+    for (const ref of refs) {
+      const name = ref.slice('"$ref":"#/components/schemas/'.length, -1);
+      expect(doc.components.schemas[name], ref).toBeDefined();
+    }
+  });
+});
