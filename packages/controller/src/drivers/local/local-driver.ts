@@ -1,6 +1,11 @@
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
+import {
+  createRegistryClient,
+  type RegistryClient,
+  type RegistryClientOptions,
+} from "@eventflow/registry";
 import type {
   Driver,
   Endpoint,
@@ -46,6 +51,8 @@ export interface LocalDriverOptions {
   readonly scaleToZeroAfterMs?: number;
   /** Log lines kept per function (default 10,000). */
   readonly maxLogLinesPerFunction?: number;
+  /** How images are pulled from registries (loopback registries use plain HTTP by default). */
+  readonly registry?: RegistryClientOptions;
 }
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
@@ -69,6 +76,8 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let store: Store | undefined;
   let logs: LogBook | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let registryClient: RegistryClient | undefined;
+  const client = () => (registryClient ??= createRegistryClient(options.registry ?? {}));
   const idleMs = options.scaleToZeroAfterMs ?? 300_000;
 
   const log = (level: "info" | "warn" | "error", obj: Record<string, unknown>, msg: string) =>
@@ -87,7 +96,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   }
 
   async function resolveApp(image: string): Promise<ResolvedApp> {
-    const source = openImageSource(image);
+    const source = openImageSource(image, client);
     const resolved = await resolveImage(source, image);
     const digest = resolved.appLayer.digest;
     let pending = extracting.get(digest);
@@ -234,6 +243,8 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       sups.clear();
       logs?.close();
       store?.close();
+      await registryClient?.close();
+      registryClient = undefined;
       store = undefined;
       rmSync(lockFile, { force: true });
     },

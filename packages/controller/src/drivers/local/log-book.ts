@@ -13,6 +13,7 @@ export interface LogBookOptions {
 
 const fnKey = (tenant: string, name: string) => `${tenant}/${name}`;
 const PAGE = 1000;
+const DROP_AFTER_MS = 10_000;
 
 /**
  * Replica logs of every function, bounded on disk in the store's `logs` table. Lines are
@@ -25,6 +26,14 @@ export function createLogBook(options: LogBookOptions) {
   const sinceTrim = new Map<string, number>();
   const waiters = new Map<string, Set<() => void>>();
   const deleted = new Set<string>();
+  const pendingDrops = new Map<string, NodeJS.Timeout>();
+
+  function purge(tenant: string, name: string): void {
+    const key = fnKey(tenant, name);
+    clearTimeout(pendingDrops.get(key));
+    pendingDrops.delete(key);
+    store.deleteLogs(tenant, name);
+  }
   const timer = setInterval(flush, options.flushIntervalMs);
   timer.unref();
 
@@ -105,14 +114,19 @@ export function createLogBook(options: LogBookOptions) {
     if (!query.follow) return;
     if (history.length === 0 && afterId === undefined)
       lastId = store.readLogs(tenant, name, { tail: 1 })[0]?.id ?? 0;
-    while (!query.signal?.aborted && !deleted.has(key)) {
+    while (!query.signal?.aborted) {
+      const gone = deleted.has(key);
       const page = store.readLogs(tenant, name, { afterId: lastId, limit: PAGE });
       for (const l of page) {
         if (query.signal?.aborted) return;
         lastId = l.id;
         yield toLine(l);
       }
-      if (page.length < PAGE) await waitForLines(key, query.signal);
+      // A deleted function's followers get its last lines (the drain), then their stream ends.
+      if (page.length < PAGE) {
+        if (gone) return;
+        await waitForLines(key, query.signal);
+      }
     }
   }
 
@@ -131,20 +145,31 @@ export function createLogBook(options: LogBookOptions) {
     read,
     /** Marks a function as created again (a follow of a deleted name may start anew). */
     revive(tenant: string, name: string): void {
-      deleted.delete(fnKey(tenant, name));
+      const key = fnKey(tenant, name);
+      if (pendingDrops.has(key)) purge(tenant, name);
+      deleted.delete(key);
     },
-    /** Drops a deleted function's lines and ends its followers. */
+    /**
+     * Ends a deleted function's followers once they have read its last lines, and drops the
+     * lines a little later (at once if the name is created again).
+     */
     drop(tenant: string, name: string): void {
       flush();
       const key = fnKey(tenant, name);
-      store.deleteLogs(tenant, name);
       deleted.add(key);
       sinceTrim.delete(key);
       wake(key);
+      const timer = setTimeout(() => purge(tenant, name), DROP_AFTER_MS);
+      timer.unref();
+      pendingDrops.set(key, timer);
     },
     close(): void {
       clearInterval(timer);
       flush();
+      for (const key of [...pendingDrops.keys()]) {
+        const [tenant, ...rest] = key.split("/");
+        purge(tenant!, rest.join("/"));
+      }
       for (const key of [...waiters.keys()]) {
         deleted.add(key);
         wake(key);

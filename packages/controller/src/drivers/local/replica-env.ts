@@ -24,6 +24,9 @@ export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> 
     const key = entry.slice(0, eq);
     if (key !== "PATH") env[key] = entry.slice(eq + 1);
   }
+  // The driver takes a replica out of the endpoints before SIGTERM, so the runtime's own
+  // wait-for-load-balancers delay only slows deletes and updates down (a spec may still set it).
+  env.EVENTFLOW_SHUTDOWN_DELAY_MS = "0";
   Object.assign(env, input.specEnv ?? {});
   env.PORT = String(input.port);
   env.EVENTFLOW_FUNCTION_NAME = input.functionName;

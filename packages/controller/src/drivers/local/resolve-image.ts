@@ -1,20 +1,21 @@
 import { EventFlowError } from "@eventflow/protocol";
-import type { BlobDescriptor, ImageContentSource } from "./oci-layout.js";
+import {
+  isIndexMediaType,
+  selectPlatform,
+  toOciPlatform,
+  type Descriptor,
+} from "@eventflow/registry";
+import type { ImageContentSource } from "./image-source.js";
 
 /** The config label every EventFlow-built image carries; images without it are refused. */
 export const FUNCTION_LABEL = "dev.eventflow.function";
-
-const INDEX_TYPES = new Set([
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-]);
 
 /** What the local driver needs from an image. */
 export interface ResolvedImage {
   /** Digest of the platform manifest. */
   readonly manifestDigest: string;
   /** The app layer (the last layer: EventFlow's builder appends it on top of any base). */
-  readonly appLayer: BlobDescriptor;
+  readonly appLayer: Descriptor;
   /** `Env` of the image config as KEY=value strings. */
   readonly env: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
@@ -24,19 +25,9 @@ interface ImageConfigBlob {
   config?: { Env?: string[]; Labels?: Record<string, string> };
 }
 
-/** GOARCH name of this process's CPU, as OCI platforms spell it. */
-export function goArch(arch: string = process.arch): string {
-  return arch === "x64" ? "amd64" : arch === "ia32" ? "386" : arch;
-}
-
-/** Picks this machine's entry from an index: linux + our architecture, else the only entry. */
-export function selectPlatformEntry(
-  manifests: readonly BlobDescriptor[],
-  arch = goArch(),
-): BlobDescriptor | undefined {
-  const match = manifests.find(
-    (m) => m.platform?.os === "linux" && m.platform.architecture === arch,
-  );
+/** This machine's platform; an index without it but with one unlabelled entry uses that entry. */
+export function selectPlatformEntry(manifests: readonly Descriptor[]): Descriptor | undefined {
+  const match = selectPlatform({ manifests }, toOciPlatform(process.platform, process.arch));
   if (match) return match;
   return manifests.length === 1 && !manifests[0]!.platform ? manifests[0] : undefined;
 }
@@ -50,19 +41,19 @@ export async function resolveImage(
   image: string,
 ): Promise<ResolvedImage> {
   let desc = await source.rootDescriptor();
-  for (let depth = 0; INDEX_TYPES.has(desc.mediaType); depth++) {
-    const index = (await source.readJson(desc)) as { manifests?: BlobDescriptor[] };
+  for (let depth = 0; isIndexMediaType(desc.mediaType); depth++) {
+    const index = (await source.readJson(desc)) as { manifests?: Descriptor[] };
     const entry = depth < 3 ? selectPlatformEntry(index.manifests ?? []) : undefined;
     if (!entry)
       throw new EventFlowError(
         "FUNCTION_IMAGE_NOT_FOUND",
-        `${image} has no linux/${goArch()} image`,
+        `${image} has no image for ${process.platform}/${process.arch}`,
       );
     desc = entry;
   }
   const manifest = (await source.readJson(desc)) as {
-    config?: BlobDescriptor;
-    layers?: BlobDescriptor[];
+    config?: Descriptor;
+    layers?: Descriptor[];
   };
   if (!manifest.config || !Array.isArray(manifest.layers)) {
     throw new EventFlowError(
