@@ -35,3 +35,65 @@ export function cpuSeconds(pid) {
 export function cpuSecondsOf(pids) {
   return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
+
+/** Ticks of one CPU from /proc/stat: `{ user, nice, system, idle, iowait, irq, softirq, steal }`. */
+export function cpuTicks(cpu) {
+  const line = readFileSync("/proc/stat", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) throw new Error(`cpu${cpu} not in /proc/stat`);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { user, nice, system, idle, iowait, irq, softirq, steal };
+}
+
+/**
+ * Watches how much of a core other processes take while a pinned SUT runs: `start()` then
+ * `stop()` resolves `{ foreignShare, stealShare }`, the fractions of the interval's ticks used by
+ * processes other than `pids` (user + nice + system; interrupts are left out, they are mostly
+ * the SUT's own network work) and stolen by the hypervisor.
+ */
+export function createCoreWatch({ cpu, pids }) {
+  let t0;
+  let own0;
+  return {
+    start() {
+      t0 = cpuTicks(cpu);
+      own0 = pids.reduce((s, pid) => s + ownTicks(pid), 0);
+    },
+    stop() {
+      const t1 = cpuTicks(cpu);
+      const own = pids.reduce((s, pid) => s + ownTicks(pid), 0) - own0;
+      const d = Object.fromEntries(Object.keys(t1).map((k) => [k, t1[k] - t0[k]]));
+      const all = Object.values(d).reduce((a, b) => a + b, 0) || 1;
+      const foreign = Math.max(0, d.user + d.nice + d.system - own);
+      return { foreignShare: foreign / all, stealShare: d.steal / all };
+    },
+  };
+}
+
+function ownTicks(pid) {
+  const { utime, stime } = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  return utime + stime;
+}
+
+/**
+ * Waits until other processes use at most `maxShare` of `cpu` over a `windowMs` window, or
+ * `timeoutMs` passes. Resolves the last measured share.
+ */
+export async function waitForQuietCore({ cpu, maxShare = 0.05, windowMs = 250, timeoutMs = 2000 }) {
+  const deadline = performance.now() + timeoutMs;
+  let share;
+  do {
+    const a = cpuTicks(cpu);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const b = cpuTicks(cpu);
+    const busy = b.user + b.nice + b.system - (a.user + a.nice + a.system);
+    const all = Object.keys(b).reduce((s, k) => s + b[k] - a[k], 0) || 1;
+    share = busy / all;
+  } while (share > maxShare && performance.now() < deadline);
+  return share;
+}

@@ -1,13 +1,17 @@
-// Interleaved rounds: every arm measured once per round in a seeded order; a round in which any
-// arm is rejected (errors during the measurement) is dropped whole and replaced by an extra one.
+// Interleaved rounds: every arm measured once per round in a seeded order. A round in which an
+// arm failed (`reject`: errors, a dead process) is dropped whole and replaced by an extra round.
+// A round in which an arm was disturbed (`disturbed`: other load on the server's core) is set
+// aside and replaced too while extra rounds remain; if the extras run out, the least disturbed
+// of those rounds fill the gap, marked `disturbed`.
 import { roundOrders } from "./rng.mjs";
 import { summarize } from "./stats.mjs";
 
 /**
- * Runs `rounds` accepted rounds over `arms` (ids). `measure(arm, round)` resolves a sample;
- * `reject(sample)` returns a reason string to drop the round, or undefined to keep it.
- * Resolves `{ accepted: [{ round, order, samples }], rejected: [{ round, order, reasons }] }`,
- * where `samples` maps arm id to sample.
+ * Runs until `rounds` rounds are accepted or `maxExtraRounds` extra rounds are spent.
+ * `measure(arm, round)` resolves a sample; `reject(sample)` and `disturbed(sample)` return a
+ * reason string or undefined; `disturbance(sample)` scores a sample for the fill-in order.
+ * Resolves `{ accepted: [{ round, order, samples, disturbed? }], rejected: [{ round, order,
+ * reasons, kind }] }`, where `samples` maps arm id to sample.
  */
 export async function runInterleavedRounds({
   arms,
@@ -15,26 +19,42 @@ export async function runInterleavedRounds({
   seed,
   measure,
   reject = () => undefined,
+  disturbed = () => undefined,
+  disturbance = () => 0,
   maxExtraRounds = 3,
   onProgress = () => {},
 }) {
   const orders = roundOrders({ arms, rounds: rounds + maxExtraRounds, seed });
   const accepted = [];
   const rejected = [];
+  const setAside = [];
   for (let r = 0; r < orders.length && accepted.length < rounds; r++) {
     const order = orders[r];
     const samples = {};
-    const reasons = [];
+    const hard = [];
+    const soft = [];
     for (const arm of order) {
       const sample = await measure(arm, r);
       samples[arm] = sample;
       const reason = reject(sample);
-      if (reason) reasons.push(`${arm}: ${reason}`);
-      onProgress({ round: r, arm, sample, reason });
+      const softReason = reason ? undefined : disturbed(sample);
+      if (reason) hard.push(`${arm}: ${reason}`);
+      if (softReason) soft.push(`${arm}: ${softReason}`);
+      onProgress({ round: r, arm, sample, reason: reason ?? softReason });
     }
-    if (reasons.length > 0) rejected.push({ round: r, order, reasons });
-    else accepted.push({ round: r, order, samples });
+    if (hard.length > 0) rejected.push({ round: r, order, reasons: hard, kind: "failed" });
+    else if (soft.length > 0) {
+      const score = Math.max(...order.map((a) => disturbance(samples[a])));
+      setAside.push({ round: r, order, samples, reasons: soft, score });
+    } else accepted.push({ round: r, order, samples });
   }
+  setAside.sort((a, b) => a.score - b.score);
+  for (const s of setAside) {
+    if (accepted.length < rounds) {
+      accepted.push({ round: s.round, order: s.order, samples: s.samples, disturbed: s.reasons });
+    } else rejected.push({ round: s.round, order: s.order, reasons: s.reasons, kind: "disturbed" });
+  }
+  accepted.sort((a, b) => a.round - b.round);
   return { accepted, rejected };
 }
 

@@ -2,16 +2,30 @@
 // per round (performance.md 3.0 (c)).
 import { measureColdStart } from "../lib/cold-start.mjs";
 import { freePort } from "../lib/http-probe.mjs";
+import { waitForQuietCore } from "../lib/proc-cpu.mjs";
 import { runInterleavedRounds } from "../lib/rounds.mjs";
 
 /** Resolves `{ accepted, rejected }` with samples `{ ms }` per SUT per iteration. */
-export async function runColdStart({ suts, iterations, seed, serverCpu, progress }) {
+export async function runColdStart({
+  suts,
+  iterations,
+  seed,
+  serverCpu,
+  maxForeign,
+  quietTimeoutMs,
+  progress,
+}) {
+  let lastRound = -1;
   return runInterleavedRounds({
     arms: suts.map((s) => s.id),
     rounds: iterations,
     seed,
     maxExtraRounds: 2,
-    measure: async (arm) => {
+    measure: async (arm, round) => {
+      if (round !== lastRound) {
+        lastRound = round;
+        await waitForQuietCore({ cpu: serverCpu, maxShare: maxForeign, timeoutMs: quietTimeoutMs });
+      }
       const sut = suts.find((s) => s.id === arm);
       const port = await freePort();
       const { cmd, args, env } = sut.command(port);

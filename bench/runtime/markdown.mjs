@@ -42,11 +42,20 @@ export function buildMarkdown({ machine, results, suts }) {
         `${r.target ?? "–"} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} |`,
     );
   }
+  const disturbed = results.filter((r) => r.kind === "disturbed_round");
+  if (disturbed.length) {
+    lines.push(
+      "",
+      `Disturbed rounds kept (no quieter extra round was left): ${disturbed
+        .map((r) => `${r.round + 1}: ${r.reasons.join("; ")}`)
+        .join(" | ")}`,
+    );
+  }
   const rejected = results.filter((r) => r.kind === "rejected_round");
   if (rejected.length) {
     lines.push(
       "",
-      `Rejected rounds (replaced): ${rejected.map((r) => `${r.phase} ${r.round + 1}: ${r.reasons.join("; ")}`).join(" | ")}`,
+      `Rounds set aside: ${rejected.map((r) => `${r.phase} ${r.round + 1} (${r.kind ?? "failed"}): ${r.reasons.join("; ")}`).join(" | ")}`,
     );
   }
   return `${lines.join("\n")}\n`;

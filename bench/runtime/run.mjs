@@ -39,17 +39,21 @@ const { values: opts } = parseArgs({
     "skip-throughput": { type: "boolean", default: false },
     "skip-cold-start": { type: "boolean", default: false },
     markdown: { type: "string" },
+    "max-foreign": { type: "string", default: "0.05" },
   },
 });
 
 const quick = opts.quick;
 const config = {
   rounds: Number(opts.rounds ?? (quick ? 2 : 7)),
-  seconds: Number(opts.duration ?? (quick ? 2 : 6)),
+  seconds: Number(opts.duration ?? (quick ? 2 : 5)),
   warmupSeconds: Number(opts.warmup ?? (quick ? 1 : 3)),
   coldIterations: Number(opts["cold-iterations"] ?? (quick ? 5 : 30)),
   connections: Number(opts.connections),
   seed: Number(opts.seed),
+  maxForeign: Number(opts["max-foreign"]),
+  quietTimeoutMs: quick ? 200 : 1000,
+  maxExtraRounds: quick ? 0 : 2,
   serverCpu: 1,
   loadCpu: 0,
 };
@@ -76,6 +80,7 @@ async function main() {
       warmup_seconds: config.warmupSeconds,
       cold_start_iterations: config.coldIterations,
       seed: config.seed,
+      max_foreign_cpu_share: config.maxForeign,
       suts: allSuts.map((s) => ({ id: s.id, label: s.label })),
     },
   ];
@@ -87,6 +92,16 @@ async function main() {
     throughputRounds = t.accepted;
     results.push(...t.checks);
     results.push(...t.rejected.map((r) => ({ kind: "rejected_round", phase: "throughput", ...r })));
+    results.push(
+      ...t.accepted
+        .filter((r) => r.disturbed)
+        .map((r) => ({
+          kind: "disturbed_round",
+          phase: "throughput",
+          round: r.round,
+          reasons: r.disturbed,
+        })),
+    );
     results.push(
       ...buildThroughputResults(
         t.accepted,

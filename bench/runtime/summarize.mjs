@@ -128,6 +128,7 @@ export function buildThroughputResults(accepted, sutIds) {
     ["cpu_per_request", "us", PICK.cpu, 2],
     ["latency_p50", "ms", (s) => s.latency_ms.p50, 3],
     ["latency_p99", "ms", (s) => s.latency_ms.p99, 3],
+    ["foreign_cpu_share", "fraction of the server core", (s) => s.foreign_cpu_share, 3],
   ]) {
     for (const { id, values } of perSut(accepted, sutIds, pick)) {
       const s = summarize(values);

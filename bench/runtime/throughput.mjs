@@ -1,7 +1,7 @@
 // Throughput and CPU per request: all SUTs started at once on distinct ports, pinned to the
 // server core; wrk pinned to the other core; interleaved rounds (performance.md 3.0 (a)).
 import { freePort, httpGet } from "../lib/http-probe.mjs";
-import { cpuSeconds } from "../lib/proc-cpu.mjs";
+import { cpuSeconds, createCoreWatch, waitForQuietCore } from "../lib/proc-cpu.mjs";
 import { runInterleavedRounds } from "../lib/rounds.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { runWrk } from "../lib/wrk.mjs";
@@ -27,12 +27,17 @@ export async function checkResponse(sut, url) {
   return check;
 }
 
-async function measureOnce(running, { seconds, connections, loadCpu }) {
+async function measureOnce(running, { seconds, connections, loadCpu, serverCpu }) {
+  const watch = createCoreWatch({ cpu: serverCpu, pids: [running.pid] });
   const before = cpuSeconds(running.pid);
+  watch.start();
   const wrk = await runWrk({ url: running.url, seconds, connections, cpu: loadCpu });
+  const core = watch.stop();
   const after = cpuSeconds(running.pid);
   const cpu = after - before;
   return {
+    foreign_cpu_share: core.foreignShare,
+    steal_share: core.stealShare,
     rps: wrk.rps,
     requests: wrk.requests,
     seconds: wrk.seconds,
@@ -59,6 +64,9 @@ export async function runThroughput({
   seed,
   serverCpu,
   loadCpu,
+  maxForeign,
+  quietTimeoutMs,
+  maxExtraRounds,
   progress,
 }) {
   const running = {};
@@ -82,6 +90,7 @@ export async function runThroughput({
         seconds: warmupSeconds,
         connections,
         loadCpu,
+        serverCpu,
       });
       progress(`warm-up ${sut.id}: ${Math.round(w.rps)} req/s (discarded)`);
     }
@@ -89,9 +98,12 @@ export async function runThroughput({
       arms: suts.map((s) => s.id),
       rounds,
       seed,
+      maxExtraRounds,
       measure: async (arm) => {
-        await pause(250);
-        return measureOnce(running[arm], { seconds, connections, loadCpu });
+        // Let the previous run's connections close, and wait (briefly) for a quiet server core.
+        await pause(50);
+        await waitForQuietCore({ cpu: serverCpu, maxShare: maxForeign, timeoutMs: quietTimeoutMs });
+        return measureOnce(running[arm], { seconds, connections, loadCpu, serverCpu });
       },
       reject: (s) =>
         !s.alive
@@ -99,11 +111,18 @@ export async function runThroughput({
           : s.errorCount > 0
             ? `wrk errors ${JSON.stringify(s.errors)}`
             : undefined,
+      disturbed: (s) =>
+        s.foreign_cpu_share > maxForeign
+          ? `other processes took ${(100 * s.foreign_cpu_share).toFixed(0)} % of the server core`
+          : undefined,
+      disturbance: (s) => s.foreign_cpu_share,
       onProgress: ({ round, arm, sample, reason }) =>
         progress(
           `round ${round + 1} ${arm.padEnd(22)} ${String(Math.round(sample.rps)).padStart(6)} req/s ` +
             `${sample.cpu_us_per_request.toFixed(1).padStart(6)} us/req cpu ` +
-            `p99 ${sample.latency_ms.p99.toFixed(2)} ms${reason ? `  REJECTED (${reason})` : ""}`,
+            `p99 ${sample.latency_ms.p99.toFixed(2).padStart(6)} ms ` +
+            `foreign ${(100 * sample.foreign_cpu_share).toFixed(0).padStart(2)} %` +
+            `${reason ? `  SET ASIDE (${reason})` : ""}`,
         ),
     });
     return { checks, accepted, rejected };
