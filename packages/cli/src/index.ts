@@ -4,6 +4,13 @@
  * @packageDocumentation
  */
 export { runCli, exitCodeFor, EXIT, type CliIo } from "./cli.js";
+export {
+  buildCommand,
+  pushCommand,
+  LOCAL_LAYOUT,
+  type BuildFlags,
+  type PushFlags,
+} from "./commands.js";
 export { parseCliEnvironment, type CliEnvironment } from "./config.js";
 export {
   loadProject,

@@ -1,0 +1,249 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { EventFlowError } from "@eventflow/protocol";
+import {
+  chainCredentials,
+  createRegistryClient,
+  dockerConfigCredentials,
+  parseImageSource,
+  parseReference,
+  staticCredentials,
+  withReference,
+  type ImageReference,
+  type RegistryClient,
+} from "@eventflow/registry";
+import { DEFAULT_BASE } from "./base.js";
+import { buildFunctionImage } from "./build.js";
+import type { CliEnvironment } from "./config.js";
+import { formatPlatform } from "./image/types.js";
+import { buildTarballMembers, pushImage, writeLayoutOutput, writeTarball } from "./output.js";
+import { loadProject, type FunctionConfig } from "./project.js";
+import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
+import { pushFromLayout } from "./push.js";
+import { EVENTFLOW_VERSION } from "./version.js";
+
+/** What a command writes to; the process's streams in bin.ts, buffers in tests. */
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly cwd: string;
+}
+
+/** The default place `eventflow build` writes to and `eventflow push` reads from. */
+export const LOCAL_LAYOUT = join(".eventflow", "oci");
+
+/** Flags of `eventflow build`. */
+export interface BuildFlags {
+  tag?: string;
+  base?: string;
+  push?: boolean;
+  insecure?: boolean;
+  ca?: string;
+  output: string[];
+  json?: boolean;
+  minify?: boolean;
+  function?: string;
+  source?: string;
+  revision?: string;
+  label: string[];
+  quiet?: boolean;
+}
+
+function usage(message: string): EventFlowError {
+  return new EventFlowError("CLI_USAGE", message);
+}
+
+function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw usage(`--label needs KEY=VALUE, got ${JSON.stringify(pair)}`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
+type OutputSpec =
+  { kind: "oci"; dir: string; tag?: string | undefined } | { kind: "tar"; file: string };
+
+function parseOutput(text: string, cwd: string): OutputSpec {
+  if (text.startsWith("tar:") && text.length > 4)
+    return { kind: "tar", file: resolve(cwd, text.slice(4)) };
+  if (text.startsWith("oci:")) {
+    const source = parseImageSource(text);
+    if (source.kind === "oci-layout")
+      return { kind: "oci", dir: resolve(cwd, source.dir), tag: source.tag };
+  }
+  throw usage(`--output takes oci:DIR[:TAG] or tar:FILE, got ${JSON.stringify(text)}`);
+}
+
+async function createClient(
+  env: CliEnvironment,
+  flags: { insecure?: boolean; ca?: string },
+  cwd: string,
+): Promise<RegistryClient> {
+  const credentials = chainCredentials(
+    env.registryCredentials === undefined ? undefined : staticCredentials(env.registryCredentials),
+    dockerConfigCredentials({ env: env.dockerEnv }),
+  );
+  const ca = flags.ca === undefined ? undefined : await readFile(resolve(cwd, flags.ca));
+  return createRegistryClient({
+    credentials,
+    insecure: flags.insecure ?? false,
+    ...(ca ? { ca } : {}),
+    userAgent: `eventflow/${EVENTFLOW_VERSION}`,
+  });
+}
+
+function targetFor(fn: FunctionConfig, flags: BuildFlags): ImageReference | undefined {
+  const text = flags.tag ?? fn.image?.repository;
+  if (text === undefined) return undefined;
+  const ref = parseReference(text);
+  if (ref.digest !== undefined) throw usage(`-t takes a tag, not a digest: ${text}`);
+  return ref.tag === undefined ? withReference(ref, { tag: "latest" }) : ref;
+}
+
+/** `eventflow build [DIR]`: one image per function, pushed and/or written. */
+export async function buildCommand(
+  dirArg: string | undefined,
+  flags: BuildFlags,
+  io: CommandIo,
+  env: CliEnvironment,
+): Promise<void> {
+  const dir = resolve(io.cwd, dirArg ?? ".");
+  const outputs = flags.output.map((o) => parseOutput(o, io.cwd));
+  const project = await loadProject(dir);
+  const fns =
+    flags.function === undefined
+      ? project.functions
+      : project.functions.filter((f) => f.name === flags.function);
+  if (fns.length === 0) throw usage(`no function named ${flags.function} in ${dir}`);
+  if (flags.tag !== undefined && fns.length > 1)
+    throw usage(
+      "-t names one image: add --function NAME when eventflow.yaml has several functions",
+    );
+  const progress: Progress = flags.quiet
+    ? silentProgress
+    : createStreamProgress(io.stderr, { interactive: env.interactive });
+  const client = await createClient(env, flags, io.cwd);
+  try {
+    for (const fn of fns) {
+      const started = performance.now();
+      const target = targetFor(fn, flags);
+      if (flags.push && target === undefined)
+        throw usage(`--push needs -t REF or image.repository for function ${fn.name}`);
+      const baseText = flags.base ?? fn.image?.base ?? DEFAULT_BASE;
+      const built = await buildFunctionImage({
+        dir,
+        fn,
+        base: baseText,
+        client,
+        sourceDateEpoch: env.sourceDateEpoch,
+        source: flags.source,
+        revision: flags.revision,
+        labels: parseLabels(flags.label),
+        minify: flags.minify,
+      });
+      const { image } = built;
+      progress.step(
+        `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(image.appLayer.size)}, base ${baseText} (${image.platforms.map((p) => formatPlatform(p.platform)).join(", ")})`,
+      );
+      const written: string[] = [];
+      // Push first: when the registry fails, nothing is written locally.
+      if (flags.push && target !== undefined) {
+        await pushImage({ client, image, base: built.base, target, progress });
+        written.push(target.toString());
+      }
+      for (const out of outputs) {
+        if (out.kind === "oci") {
+          const tag = out.tag ?? target?.tag ?? fn.name;
+          await writeLayoutOutput({ dir: out.dir, tag, image, base: built.base, progress });
+          written.push(`oci:${out.dir}:${tag}`);
+        } else {
+          await writeTarball(
+            out.file,
+            buildTarballMembers({ image, base: built.base, repoTag: target?.toString() }),
+          );
+          progress.step(`${fn.name}: wrote ${out.file}`);
+          written.push(`tar:${out.file}`);
+        }
+      }
+      if (outputs.length === 0 && !flags.push) {
+        const local = join(dir, LOCAL_LAYOUT);
+        await writeLayoutOutput({ dir: local, tag: fn.name, image, base: built.base, progress });
+        written.push(`oci:${local}:${fn.name}`);
+      }
+      const imageName = flags.push && target !== undefined ? target.toString() : (written[0] ?? "");
+      const result = {
+        function: fn.name,
+        image: imageName,
+        digest: image.top.digest,
+        ...(flags.push && target !== undefined
+          ? { reference: `${withReference(target, { tag: null })}@${image.top.digest}` }
+          : {}),
+        mediaType: image.top.mediaType,
+        platforms: image.platforms.map((p) => formatPlatform(p.platform)),
+        appLayer: {
+          digest: image.appLayer.digest,
+          diffId: image.appLayer.diffId,
+          size: image.appLayer.size,
+        },
+        outputs: written,
+        durationMs: Math.round(performance.now() - started),
+      };
+      io.stdout.write(
+        flags.json ? `${JSON.stringify(result)}\n` : `${imageName}@${image.top.digest}\n`,
+      );
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** Flags of `eventflow push`. */
+export interface PushFlags {
+  from?: string;
+  function?: string;
+  insecure?: boolean;
+  ca?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `eventflow push REF`: an image from an OCI layout to a registry. */
+export async function pushCommand(
+  refText: string,
+  flags: PushFlags,
+  io: CommandIo,
+  env: CliEnvironment,
+): Promise<void> {
+  const parsed = parseReference(refText);
+  if (parsed.digest !== undefined) throw usage(`push takes a tag, not a digest: ${refText}`);
+  const target = parsed.tag === undefined ? withReference(parsed, { tag: "latest" }) : parsed;
+  const from = parseImageSource(flags.from ?? `oci:${join(io.cwd, LOCAL_LAYOUT)}`);
+  if (from.kind !== "oci-layout") throw usage("--from takes oci:DIR[:TAG]");
+  const progress: Progress = flags.quiet
+    ? silentProgress
+    : createStreamProgress(io.stderr, { interactive: env.interactive });
+  const client = await createClient(env, flags, io.cwd);
+  try {
+    const pushed = await pushFromLayout({
+      client,
+      dir: resolve(io.cwd, from.dir),
+      tag: from.tag ?? flags.function,
+      target,
+      progress,
+    });
+    const result = {
+      image: target.toString(),
+      digest: pushed.digest,
+      reference: `${withReference(target, { tag: null })}@${pushed.digest}`,
+      mediaType: pushed.mediaType,
+    };
+    io.stdout.write(
+      flags.json ? `${JSON.stringify(result)}\n` : `${result.image}@${result.digest}\n`,
+    );
+  } finally {
+    await client.close();
+  }
+}
