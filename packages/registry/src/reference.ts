@@ -179,16 +179,29 @@ export function manifestIdentifier(ref: {
 /** Where an image comes from: a registry reference or an OCI image layout directory. */
 export type ImageSource =
   | { readonly kind: "registry"; readonly reference: ImageReference }
-  | { readonly kind: "oci-layout"; readonly dir: string; readonly tag?: string };
+  | {
+      readonly kind: "oci-layout";
+      readonly dir: string;
+      /** The `org.opencontainers.image.ref.name` to pick from index.json. */
+      readonly tag?: string;
+      /** A manifest digest the image is pinned to (`oci:DIR:TAG@sha256:...`). */
+      readonly digest?: string;
+    };
 
 /**
- * Parses `oci:DIR[:TAG]` (an OCI image layout directory, optionally naming the
- * `org.opencontainers.image.ref.name` to use) or a registry reference (an optional
- * `docker://` prefix is accepted, as skopeo writes it).
+ * Parses `oci:DIR[:TAG][@DIGEST]` (an OCI image layout directory, optionally naming the
+ * `org.opencontainers.image.ref.name` to use and pinning the manifest digest) or a registry
+ * reference (an optional `docker://` prefix is accepted, as skopeo writes it).
  */
 export function parseImageSource(text: string): ImageSource {
   if (text.startsWith("oci:")) {
-    const body = text.slice(4);
+    let body = text.slice(4);
+    let digest: string | undefined;
+    const at = body.lastIndexOf("@");
+    if (at !== -1 && isDigest(body.slice(at + 1))) {
+      digest = body.slice(at + 1);
+      body = body.slice(0, at);
+    }
     const colon = body.lastIndexOf(":");
     const maybeTag = colon === -1 ? undefined : body.slice(colon + 1);
     const hasTag = maybeTag !== undefined && TAG.test(maybeTag);
@@ -196,10 +209,15 @@ export function parseImageSource(text: string): ImageSource {
     if (dir.length === 0) {
       throw new EventFlowError(
         "IMAGE_REFERENCE_INVALID",
-        `Invalid image source "${text}": oci: needs a directory (oci:DIR[:TAG]).`,
+        `Invalid image source "${text}": oci: needs a directory (oci:DIR[:TAG][@DIGEST]).`,
       );
     }
-    return hasTag ? { kind: "oci-layout", dir, tag: maybeTag } : { kind: "oci-layout", dir };
+    return {
+      kind: "oci-layout",
+      dir,
+      ...(hasTag ? { tag: maybeTag } : {}),
+      ...(digest === undefined ? {} : { digest }),
+    };
   }
   const reference = parseReference(text.startsWith("docker://") ? text.slice(9) : text);
   return { kind: "registry", reference };

@@ -124,6 +124,9 @@ describe("parseImageSource", () => {
     ["oci:/tmp/layout:v1", { kind: "oci-layout", dir: "/tmp/layout", tag: "v1" }],
     ["oci:./out", { kind: "oci-layout", dir: "./out" }],
     ["oci:relative/dir:latest", { kind: "oci-layout", dir: "relative/dir", tag: "latest" }],
+    [`oci:/tmp/l:v1@${D}`, { kind: "oci-layout", dir: "/tmp/l", tag: "v1", digest: D }],
+    [`oci:/tmp/l@${D}`, { kind: "oci-layout", dir: "/tmp/l", digest: D }],
+    ["oci:/tmp/with@sign", { kind: "oci-layout", dir: "/tmp/with@sign" }],
   ])("%s", (text, expected) => {
     expect(parseImageSource(text)).toEqual(expected);
   });

@@ -115,3 +115,28 @@ describe("token auth", () => {
     });
   });
 });
+
+describe("token auth over TLS", () => {
+  it("works with the CA; the token realm stays on its own (plain, loopback) origin", async () => {
+    const secure = await startRegistry({ mode: "token", tls: true, users: { dave: "pw" } });
+    try {
+      expect(secure.url.startsWith("https://")).toBe(true);
+      const image = makeImage();
+      await withClient(
+        { credentials: { username: "dave", password: "pw" }, ca: secure.ca! },
+        async (client) => {
+          await client.pushBlob(`${secure.host}/tls/app`, image.layer);
+          expect(await client.hasBlob(`${secure.host}/tls/app`, image.layer.digest)).toBe(true);
+        },
+      );
+      await withClient({ credentials: { username: "dave", password: "pw" } }, async (client) => {
+        await rejectsWithCode(
+          client.hasBlob(`${secure.host}/tls/app`, image.layer.digest),
+          "REGISTRY_UNREACHABLE",
+        );
+      });
+    } finally {
+      await secure.stop();
+    }
+  });
+});
