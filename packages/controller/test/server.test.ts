@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { promtoolCheck } from "./support/promtool.js";
+
+// The `eventflow-controller` bin as a real process (dist/, built by `npm run build` before the
+// tests), with the local driver and dev auth.
+const BIN = new URL("../dist/bin.js", import.meta.url).pathname;
+const SECRET = "server-test-secret-with-32-characters-at-least";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(env: Record<string, string>): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [BIN], {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: "pipe",
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+describe("eventflow-controller bin", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  it("refuses to start on bad configuration, listing every problem, exit 2", async () => {
+    const p = run({ JWT_SECRET: "short", PORT: "eighty", EVENTFLOW_DRIVER: "docker" });
+    expect(await p.exit).toBe(2);
+    expect(p.err()).toContain("CONFIG_INVALID");
+    for (const key of ["JWT_SECRET", "PORT", "EVENTFLOW_DRIVER"]) expect(p.err()).toContain(key);
+  });
+
+  it("starts with the local driver and dev auth, serves the API and METRICS_PORT, stops on SIGTERM", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "eventflow-bin-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const metricsPort = await freePort();
+    const p = run({
+      JWT_SECRET: SECRET,
+      PORT: "0",
+      METRICS_PORT: String(metricsPort),
+      EVENTFLOW_DEV_AUTH: "true",
+      EVENTFLOW_DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+    });
+    cleanups.push(async () => {
+      if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    });
+    const deadline = Date.now() + 15_000;
+    let url: string | undefined;
+    while (url === undefined && Date.now() < deadline) {
+      const line = p
+        .out()
+        .split("\n")
+        .find((l) => l.includes('"controller listening"'));
+      if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url, p.err() + p.out()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ driver: "local" });
+    const { token } = (await (await fetch(`${url}/auth/token`, { method: "POST" })).json()) as {
+      token: string;
+    };
+    const list = await fetch(`${url}/v1/functions`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual([]);
+
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toContain(
+      'eventflow_http_requests_total{method="GET",route="/v1/functions",status="200"} 1',
+    );
+    expect((await promtoolCheck(text)).code).toBe(0);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
+
+    expect(p.out()).not.toContain(SECRET);
+    expect(p.out()).not.toContain(token);
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    expect(p.out()).toContain('"controller stopped"');
+  });
+});
