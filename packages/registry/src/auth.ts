@@ -59,6 +59,7 @@ interface RegistryAuthState {
 export class Authorizer {
   readonly #states = new Map<string, RegistryAuthState>();
   readonly #tokens = new Map<string, { token: string; expiresAt: number }>();
+  readonly #pending = new Map<string, Promise<{ token: string; expiresInSeconds: number }>>();
   readonly #credentials: CredentialSource | undefined;
   readonly #fetchToken: TokenFetcher;
   readonly #now: () => number;
@@ -117,18 +118,27 @@ export class Authorizer {
     const cached = this.#tokens.get(key);
     if (!fresh && cached !== undefined && cached.expiresAt > this.#now())
       return `Bearer ${cached.token}`;
-    const { token, expiresInSeconds } = await this.#fetchToken({
-      realm,
-      service: challenge.params.service,
-      scopes: merged,
-      credentials,
-    });
-    // Renew 10 s early so a token never expires in flight.
-    this.#tokens.set(key, {
-      token,
-      expiresAt: this.#now() + Math.max(0, expiresInSeconds - 10) * 1000,
-    });
-    return `Bearer ${token}`;
+    // Concurrent requests for the same scopes share one token request.
+    let pending = fresh ? undefined : this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#fetchToken({
+        realm,
+        service: challenge.params.service,
+        scopes: merged,
+        credentials,
+      });
+      this.#pending.set(key, pending);
+      pending.then(
+        ({ token, expiresInSeconds }) => {
+          // Renew 10 s early so a token never expires in flight.
+          const expiresAt = this.#now() + Math.max(0, expiresInSeconds - 10) * 1000;
+          this.#tokens.set(key, { token, expiresAt });
+          this.#pending.delete(key);
+        },
+        () => this.#pending.delete(key),
+      );
+    }
+    return `Bearer ${(await pending).token}`;
   }
 
   /**

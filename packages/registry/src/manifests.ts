@@ -3,7 +3,7 @@ import { digestLike, sha256Digest } from "./digest.js";
 import { MANIFEST_TYPES } from "./media-types.js";
 import { manifestIdentifier, type RepositoryReference } from "./reference.js";
 import { ctxFor, toImage, toRepo, type ImageInput, type RepositoryInput } from "./requests.js";
-import { header, type RegistryTransport } from "./transport.js";
+import { header, readBody, type RegistryTransport } from "./transport.js";
 import { uploadLocation } from "./upload.js";
 
 /** A manifest as fetched: its bytes are what its digest covers. */
@@ -23,6 +23,16 @@ function mediaTypeOf(contentType: string | undefined, json: unknown): string {
     return fromHeader;
   const fromBody = (json as { mediaType?: unknown } | null)?.mediaType;
   return typeof fromBody === "string" ? fromBody : (fromHeader ?? "application/json");
+}
+
+function parseTagList(bytes: Buffer): { tags?: unknown } {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as { tags?: unknown };
+  } catch (error) {
+    throw new EventFlowError("REGISTRY_PROTOCOL_ERROR", "The tag list is not JSON.", {
+      cause: error,
+    });
+  }
 }
 
 /** Manifest operations, tag listing and access checks. */
@@ -45,7 +55,7 @@ export function createManifestOperations(transport: RegistryTransport) {
       headers: { accept: (opts.accept ?? MANIFEST_TYPES).join(", ") },
       expect: [200],
     });
-    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const bytes = await readBody(res, ctx);
     if (bytes.length > MAX_MANIFEST_BYTES) {
       throw new EventFlowError(
         "REGISTRY_PROTOCOL_ERROR",
@@ -138,7 +148,7 @@ export function createManifestOperations(transport: RegistryTransport) {
       path: `/v2/${repo.repository}/tags/list`,
       expect: [200],
     });
-    const body = (await res.body.json()) as { tags?: unknown };
+    const body = parseTagList(await readBody(res, ctx));
     return Array.isArray(body.tags)
       ? body.tags.filter((t): t is string => typeof t === "string")
       : [];

@@ -236,7 +236,13 @@ export class RegistryTransport {
           continue;
         }
       }
-      const body = req.method === "HEAD" ? undefined : Buffer.from(await res.body.arrayBuffer());
+      const body =
+        req.method === "HEAD"
+          ? undefined
+          : await res.body.arrayBuffer().then(
+              (b) => Buffer.from(b),
+              () => undefined,
+            );
       if (req.method === "HEAD") await res.body.dump();
       const credentials = await this.#authorizer.credentials(ctx.registry);
       throw fromRegistryResponse(
@@ -262,4 +268,13 @@ export function header(
 ): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a whole response body; a socket failure mid-body becomes REGISTRY_UNREACHABLE. */
+export async function readBody(res: CallResponse, ctx: CallContext): Promise<Buffer> {
+  try {
+    return Buffer.from(await res.body.arrayBuffer());
+  } catch (error) {
+    throw isEventFlowError(error) ? error : fromTransportError(ctx, error);
+  }
 }

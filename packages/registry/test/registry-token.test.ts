@@ -66,6 +66,26 @@ describe("token auth", () => {
     expect(inspected.Digest).toBe(image.manifestDigest);
   });
 
+  it("parallel pushes share one token request", async () => {
+    const requests = registry.tokenServer!.requests;
+    const before = requests.length;
+    await withClient({ credentials: carol }, async (client) => {
+      const blobs = [randomBlob(100), randomBlob(200), randomBlob(300), randomBlob(400)];
+      const results = await Promise.all(
+        blobs.map((b) => client.pushBlob(`${registry.host}/team/parallel`, b)),
+      );
+      expect(results.map((r) => r.status)).toEqual([
+        "uploaded",
+        "uploaded",
+        "uploaded",
+        "uploaded",
+      ]);
+    });
+    expect(requests.slice(before).map((r) => r.scopes)).toEqual([
+      ["repository:team/parallel:pull,push"],
+    ]);
+  });
+
   it("fetches a new token when the cached one expires (injected clock)", async () => {
     let now = Date.now();
     const requests = registry.tokenServer!.requests;
