@@ -176,7 +176,7 @@ function messageFor(
     case "REGISTRY_NAME_UNKNOWN":
       return `Repository ${where(ctx)} does not exist (${ctx.operation}). Check the image name, or push the image first.${said}`;
     case "REGISTRY_MANIFEST_UNKNOWN":
-      return `Image not found: ${ctx.operation} in ${where(ctx)} found no such tag or digest. Check the reference, or push the image first.${said}`;
+      return `Image not found in ${where(ctx)} (${ctx.operation}): no such tag or digest. Check the reference, or push the image first.${said}`;
     case "REGISTRY_BLOB_UNKNOWN":
       return `A blob is missing from ${where(ctx)} (${ctx.operation}). Push the image's layers and config before its manifest.${said}`;
     case "REGISTRY_DIGEST_MISMATCH":

@@ -35,6 +35,11 @@ function parseTagList(bytes: Buffer): { tags?: unknown } {
   }
 }
 
+/** How an operation names a manifest in messages: `tag "1"` or `manifest sha256:...`. */
+function manifestLabel(id: string): string {
+  return id.includes(":") ? `manifest ${id}` : `tag "${id}"`;
+}
+
 /** Manifest operations, tag listing and access checks. */
 export function createManifestOperations(transport: RegistryTransport) {
   const manifestPath = (repo: RepositoryReference, id: string) =>
@@ -46,7 +51,7 @@ export function createManifestOperations(transport: RegistryTransport) {
   ): Promise<FetchedManifest> {
     const ref = toImage(input);
     const id = manifestIdentifier(ref);
-    const ctx = ctxFor(ref, "pull", `pull manifest ${id}`, {
+    const ctx = ctxFor(ref, "pull", `pull ${manifestLabel(id)}`, {
       notFound: "REGISTRY_MANIFEST_UNKNOWN",
     });
     const res = await transport.call(ctx, {
@@ -93,7 +98,7 @@ export function createManifestOperations(transport: RegistryTransport) {
   async function headManifest(input: ImageInput, opts: { accept?: readonly string[] } = {}) {
     const ref = toImage(input);
     const id = manifestIdentifier(ref);
-    const ctx = ctxFor(ref, "pull", `check manifest ${id}`, {
+    const ctx = ctxFor(ref, "pull", `check ${manifestLabel(id)}`, {
       notFound: "REGISTRY_MANIFEST_UNKNOWN",
     });
     const res = await transport.call(ctx, {
@@ -120,7 +125,9 @@ export function createManifestOperations(transport: RegistryTransport) {
     const ref = toImage(input);
     const digest = sha256Digest(manifest.bytes);
     const id = ref.tag ?? ref.digest ?? digest;
-    const ctx = ctxFor(ref, "push", `push manifest ${id}`, { notFound: "REGISTRY_BLOB_UNKNOWN" });
+    const ctx = ctxFor(ref, "push", `push ${manifestLabel(id)}`, {
+      notFound: "REGISTRY_BLOB_UNKNOWN",
+    });
     const bytes = Buffer.from(manifest.bytes);
     const res = await transport.call(ctx, {
       method: "PUT",

@@ -124,20 +124,27 @@ export class RegistryTransport {
    * `insecure` registries fall back to plain HTTP when the server does not speak TLS.
    * The ping's challenge is remembered so later requests authenticate up front.
    */
-  origin(registry: string): Promise<string> {
+  origin(registry: string, ctx?: Pick<CallContext, "repository" | "operation">): Promise<string> {
     let found = this.#origins.get(registry);
     if (found === undefined) {
-      found = this.#ping(registry);
+      found = this.#ping(registry, ctx);
       this.#origins.set(registry, found);
       found.catch(() => this.#origins.delete(registry));
     }
     return found;
   }
 
-  async #ping(registry: string): Promise<string> {
+  async #ping(
+    registry: string,
+    caller?: Pick<CallContext, "repository" | "operation">,
+  ): Promise<string> {
     const host = registryHost(registry);
     const plainAllowed = this.#insecure || isLoopbackRegistry(registry);
-    const ctx = { registry, operation: "connect (GET /v2/)", scopes: [], expect: [] };
+    const ctx = {
+      registry,
+      repository: caller?.repository,
+      operation: caller?.operation ?? "connect",
+    };
     for (const scheme of plainAllowed ? ["https", "http"] : ["https"]) {
       const origin = `${scheme}://${host}`;
       try {
@@ -212,7 +219,7 @@ export class RegistryTransport {
 
   /** Sends one request; statuses outside `expect` become EventFlowErrors (see errors.ts). */
   async call(ctx: CallContext, req: CallRequest): Promise<CallResponse> {
-    const origin = await this.origin(ctx.registry);
+    const origin = await this.origin(ctx.registry, ctx);
     const url = new URL(req.path, origin);
     const sameOrigin = url.origin === new URL(origin).origin;
     let auth = sameOrigin ? await this.#authorizer.header(ctx.registry, ctx.scopes) : undefined;
