@@ -44,6 +44,7 @@ export function mergeScopes(scopes: readonly string[]): string[] {
 
 /** Fetches tokens from a token server; given by the client (it owns transport and retries). */
 export type TokenFetcher = (request: {
+  registry: string;
   realm: string;
   service: string | undefined;
   scopes: readonly string[];
@@ -122,6 +123,7 @@ export class Authorizer {
     let pending = fresh ? undefined : this.#pending.get(key);
     if (pending === undefined) {
       pending = this.#fetchToken({
+        registry,
         realm,
         service: challenge.params.service,
         scopes: merged,

@@ -265,3 +265,42 @@ export function fromTransportError(
     { cause: error, details: { registry: ctx.registry, repository: ctx.repository, cause: code } },
   );
 }
+
+/**
+ * Converts a token server's refusal (distribution token flow): 401 is REGISTRY_UNAUTHORIZED
+ * (bad credentials), 403 REGISTRY_DENIED, 5xx/429 REGISTRY_UNAVAILABLE, anything else
+ * REGISTRY_PROTOCOL_ERROR.
+ */
+export function fromTokenResponse(
+  ctx: {
+    registry: string;
+    realm: string;
+    scopes: readonly string[];
+    username?: string | undefined;
+    attempts: number;
+  },
+  response: { status: number; body?: string },
+): EventFlowError {
+  const realm = new URL(ctx.realm);
+  const server = `the token server ${realm.origin}${realm.pathname} of registry ${ctx.registry}`;
+  const user = ctx.username === undefined ? "" : ` for user "${ctx.username}"`;
+  const scopes = ctx.scopes.join(" ");
+  const details = { registry: ctx.registry, realm: ctx.realm, status: response.status };
+  if (response.status === 401) {
+    const message = `${capitalise(server)} rejected the credentials${user} (${scopes}). Check the username and password: run "docker login ${ctx.registry}" or pass --username/--password.`;
+    return new EventFlowError("REGISTRY_UNAUTHORIZED", message, { details });
+  }
+  if (response.status === 403) {
+    const message = `${capitalise(server)} refused access${user} to ${scopes}. Use a repository you may access, or ask the registry's owner for access.`;
+    return new EventFlowError("REGISTRY_DENIED", message, { details });
+  }
+  const code = isRetryableStatus(response.status)
+    ? "REGISTRY_UNAVAILABLE"
+    : "REGISTRY_PROTOCOL_ERROR";
+  const message = `${capitalise(server)} answered HTTP ${response.status} after ${ctx.attempts} attempts. Try again later.`;
+  return new EventFlowError(code, message, { details });
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -38,6 +38,7 @@ export { backoffDelay, toRetryPolicy, type RetryOptions, type RetryPolicy } from
 export { isLoopbackRegistry, registryHost } from "./transport.js";
 export {
   fromRegistryResponse,
+  fromTokenResponse,
   fromTransportError,
   parseRegistryErrors,
   transportErrorCode,

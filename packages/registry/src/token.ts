@@ -1,11 +1,18 @@
 import { request, type Dispatcher } from "undici";
 import { EventFlowError } from "@eventflow/protocol";
 import type { Credentials } from "./credentials.js";
-import { fromTransportError, isRetryableStatus, isRetryableTransportError } from "./errors.js";
+import {
+  fromTokenResponse,
+  fromTransportError,
+  isRetryableStatus,
+  isRetryableTransportError,
+} from "./errors.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 
 /** What a token request needs. */
 export interface TokenRequest {
+  /** The registry the token is for (messages name it). */
+  readonly registry: string;
   readonly realm: string;
   readonly service: string | undefined;
   readonly scopes: readonly string[];
@@ -58,8 +65,10 @@ export async function fetchToken(
   req: TokenRequest,
 ): Promise<{ token: string; expiresInSeconds: number }> {
   const { url, method, init, body } = tokenRequestInit(req);
-  const registry = url.host;
-  const ctx = { registry, operation: `get a token from ${url.origin}${url.pathname}` };
+  const ctx = {
+    registry: req.registry,
+    operation: `get a token from ${url.origin}${url.pathname}`,
+  };
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= req.retry.attempts;
     let res: Dispatcher.ResponseData;
@@ -84,29 +93,18 @@ export async function fetchToken(
     }
     const text = await res.body.text();
     if (res.statusCode === 200) return parseTokenBody(text, url);
-    const user =
-      req.credentials !== undefined && "username" in req.credentials
-        ? ` for user "${req.credentials.username}"`
-        : "";
-    const scopes = req.scopes.join(" ");
-    if (res.statusCode === 401) {
-      throw new EventFlowError(
-        "REGISTRY_UNAUTHORIZED",
-        `The token server ${url.origin} rejected the credentials${user} (scope ${scopes}). Check the username and password, or run "docker login".`,
-        { details: { realm: req.realm, status: 401 } },
-      );
-    }
-    if (res.statusCode === 403) {
-      throw new EventFlowError(
-        "REGISTRY_DENIED",
-        `The token server ${url.origin} refused access${user} to ${scopes}. Ask the registry's owner for access.`,
-        { details: { realm: req.realm, status: 403 } },
-      );
-    }
-    throw new EventFlowError(
-      isRetryableStatus(res.statusCode) ? "REGISTRY_UNAVAILABLE" : "REGISTRY_PROTOCOL_ERROR",
-      `The token server ${url.origin} answered HTTP ${res.statusCode} after ${attempt} attempts.`,
-      { details: { realm: req.realm, status: res.statusCode } },
+    throw fromTokenResponse(
+      {
+        registry: req.registry,
+        realm: req.realm,
+        scopes: req.scopes,
+        username:
+          req.credentials !== undefined && "username" in req.credentials
+            ? req.credentials.username
+            : undefined,
+        attempts: attempt,
+      },
+      { status: res.statusCode, body: text },
     );
   }
 }

@@ -125,3 +125,24 @@ describe("fromTransportError", () => {
     expect(mapped.details).toMatchObject({ registry: ctx.registry, cause: code });
   });
 });
+
+describe("fromTokenResponse", () => {
+  const tctx = {
+    registry: "r.example",
+    realm: "https://auth.example/token",
+    scopes: ["repository:a:pull"],
+    username: "u",
+    attempts: 1,
+  };
+  it.each([
+    [401, "REGISTRY_UNAUTHORIZED"],
+    [403, "REGISTRY_DENIED"],
+    [503, "REGISTRY_UNAVAILABLE"],
+    [429, "REGISTRY_UNAVAILABLE"],
+    [400, "REGISTRY_PROTOCOL_ERROR"],
+  ])("HTTP %i -> %s, naming the registry", (status, code) => {
+    const error = fromTokenResponse(tctx, { status });
+    expect(error.code).toBe(code);
+    expect(error.details).toMatchObject({ registry: "r.example", status });
+  });
+});
