@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "@eventflow/protocol";
 import {
   fromRegistryResponse,
+  fromTokenResponse,
   fromTransportError,
   parseRegistryErrors,
   transportErrorCode,
