@@ -111,6 +111,8 @@ export function createBlobOperations(transport: RegistryTransport, retry: RetryP
       scopes: [scope(repo, "push"), ...(mount === undefined ? [] : [scope(mount, "pull")])],
     });
     for (let attempt = 1; ; attempt++) {
+      // Starting an upload retries on its own; a failed transfer restarts the whole upload.
+      let transferring = false;
       try {
         const query =
           mount === undefined
@@ -124,6 +126,7 @@ export function createBlobOperations(transport: RegistryTransport, retry: RetryP
         await started.body.dump();
         if (started.status === 201) return { status: "mounted" as const };
         const location = uploadLocation(started, ctx);
+        transferring = true;
         if (opts.chunkSize !== undefined && opts.chunkSize > 0) {
           await putChunked(transport, ctx, location, blob, {
             chunkSize: opts.chunkSize,
@@ -134,7 +137,8 @@ export function createBlobOperations(transport: RegistryTransport, retry: RetryP
         }
         return { status: "uploaded" as const };
       } catch (error) {
-        if (attempt >= retry.attempts || !isEventFlowError(error) || !error.retryable) throw error;
+        const restart = transferring && isEventFlowError(error) && error.retryable;
+        if (!restart || attempt >= retry.attempts) throw error;
         await retry.sleep(backoffDelay(retry, attempt));
       }
     }
