@@ -170,6 +170,26 @@ describe("retries with backoff", () => {
   });
 });
 
+describe("bounded upload retries", () => {
+  it("a registry refusing to start uploads is retried per request only, not per upload", async () => {
+    const { client, sleeps } = recordingClient(3);
+    try {
+      faults = Array.from({ length: 3 }, () => ({
+        match: /blobs\/uploads\/$/,
+        action: "503" as const,
+      }));
+      await rejectsWithCode(
+        client.pushBlob(`${proxyHost}/retry/refused`, makeImage().layer),
+        "REGISTRY_UNAVAILABLE",
+      );
+      expect(sleeps).toEqual([75, 150]);
+      expect(faults).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("broken downloads", () => {
   it("a connection cut mid-blob fails the stream with REGISTRY_UNREACHABLE", async () => {
     const { client } = recordingClient(1);
