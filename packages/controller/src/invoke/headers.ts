@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must not forward. */
 const HOP_BY_HOP = new Set([
@@ -85,17 +85,31 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], info: Forwar
   return out;
 }
 
-/** Response headers to copy back to the client: everything but hop-by-hop ones. */
-export function* responseHeaderEntries(
+/** Copies the response headers to the client's response: everything but hop-by-hop ones. */
+export function copyResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
-): Generator<[string, string | string[]]> {
+  set: (name: string, value: string | string[]) => void,
+): void {
   const c = headers.connection;
-  const listed = connectionTokens(Array.isArray(c) ? c.join(",") : c);
+  const listed = c === undefined ? undefined : connectionTokens(Array.isArray(c) ? c.join(",") : c);
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || isHopByHop(name, listed)) continue;
-    yield [name, value];
+    if (value !== undefined && !isHopByHop(name, listed)) set(name, value);
   }
+}
+
+// Trace and span ids come from a pooled random buffer: one randomFillSync per 256 ids instead
+// of a crypto call per request (random ids, not secrets).
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString("hex", poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -108,7 +122,7 @@ export function nextTraceparent(incoming: string | undefined): {
   traceparent: string;
   continued: boolean;
 } {
-  const span = randomBytes(8).toString("hex");
+  const span = randomHex(8);
   const m = incoming ? TRACEPARENT.exec(incoming.trim()) : null;
   if (
     m &&
@@ -119,7 +133,7 @@ export function nextTraceparent(incoming: string | undefined): {
   ) {
     return { traceparent: `00-${m[2]}-${span}-${m[4]}`, continued: true };
   }
-  return { traceparent: `00-${randomBytes(16).toString("hex")}-${span}-01`, continued: false };
+  return { traceparent: `00-${randomHex(16)}-${span}-01`, continued: false };
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;

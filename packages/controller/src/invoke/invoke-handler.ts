@@ -8,8 +8,8 @@ import { createBalancer, type Upstream } from "./balancer.js";
 import {
   buildUpstreamHeaders,
   nextTraceparent,
+  copyResponseHeaders,
   pickRequestId,
-  responseHeaderEntries,
 } from "./headers.js";
 import {
   BodyTooLarge,
@@ -56,6 +56,37 @@ export type InvokeHandler = ((ctx: Context, fn: InvokeTarget) => Promise<void>) 
 };
 
 const NOT_READY_RETRY_AFTER = "1";
+/**
+ * Bodies with a known length up to this size are read whole before they are sent, as nginx's
+ * request buffering does: they nearly always arrive with the headers, and one write of head and
+ * body is much cheaper than a stream. Longer or chunked bodies stream.
+ */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** Reads a small body of known length; rejects if the client goes away first. */
+function readSmallBody(req: Readable, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new ClientAborted());
+    };
+    const cleanup = () => {
+      req.off("data", onData).off("end", onEnd).off("error", onClose).off("close", onClose);
+    };
+    req.on("data", onData).once("end", onEnd).once("error", onClose).once("close", onClose);
+    if (length === 0) req.resume();
+  });
+}
 
 /** Counts request body bytes and fails the stream past the limit (for bodies without a length). */
 function limitedBody(source: Readable, max: number): Transform {
@@ -93,7 +124,7 @@ function dispatchHandler(x: Exchange): Dispatcher.DispatchHandler {
       const { ctx, res } = x;
       ctx.status = statusCode;
       ctx.respond = false;
-      for (const [name, value] of responseHeaderEntries(headers)) res.setHeader(name, value);
+      copyResponseHeaders(headers, (name, value) => res.setHeader(name, value));
       if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", x.requestId);
       res.writeHead(statusCode);
       x.headersSent = true;
@@ -200,8 +231,9 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
           `request body exceeds ${config.maxBodyBytes} bytes`,
         );
       }
+      const declared = length === undefined ? undefined : Number(length);
       const hasBody =
-        (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+        (declared !== undefined && declared > 0) || req.headers["transfer-encoding"] !== undefined;
       let endpoints: readonly Endpoint[] = driver.endpoints(fn.tenant, fn.name);
       if (endpoints.length === 0) {
         coldStart = true;
@@ -226,7 +258,13 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
           proto: ctx.protocol,
           ...(req.headers.host ? { host: req.headers.host } : {}),
         }),
-        body: hasBody ? limitedBody(req, config.maxBodyBytes) : null,
+        body: !hasBody
+          ? null
+          : declared !== undefined &&
+              declared <= SMALL_BODY_BYTES &&
+              req.headers["transfer-encoding"] === undefined
+            ? await readSmallBody(req, declared)
+            : limitedBody(req, config.maxBodyBytes),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       };

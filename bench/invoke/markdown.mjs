@@ -1,0 +1,42 @@
+// The RESULTS.md tables of the invoke bench, from the same `results` list the JSON carries.
+
+const fmt = (v, d = 3) =>
+  v === null || v === undefined || Number.isNaN(v) ? "n/a" : Number(v).toFixed(d);
+
+/** Markdown for bench/invoke/RESULTS.md. */
+export function buildMarkdown({ machine, cfg, results, labels, arms, command }) {
+  const by = (kind, arm) => results.find((r) => r.kind === kind && r.arm === arm);
+  const lines = [
+    "# bench:invoke results",
+    "",
+    `Command: \`${command}\`. Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, kernel ${machine.kernel}.`,
+    `${cfg.rounds} interleaved rounds; per arm and round: \`wrk -t1 -c${cfg.connections} -d${cfg.seconds}s\` (closed loop, POST {}), then`,
+    `\`h2load --h1 -c20\` at a fixed ${cfg.rate} req/s for ${cfg.latencySeconds} s (latency). Load on CPU 0, every server (function, proxies, controller) on CPU 1.`,
+    "Ratios are medians of per-round ratios (min-max in brackets); added latency is arm minus direct in the same round.",
+    "",
+    "| arm | req/s (median) | p50 @ fixed rate (ms) | p99 @ fixed rate (ms) | proxy CPU us/req |",
+    "|---|---|---|---|---|",
+  ];
+  for (const id of arms) {
+    const t = by("throughput", id);
+    const l = by("latency_fixed_rate", id);
+    const c = by("proxy_cpu_per_request", id);
+    lines.push(
+      `| ${labels[id]} | ${fmt(t?.["req/s"].median, 0)} | ${fmt(l?.p50.median)} | ${fmt(l?.p99.median)} | ${c ? fmt(c.us.median, 1) : "-"} |`,
+    );
+  }
+  lines.push("", "| ratio | median | min-max | target | met |", "|---|---|---|---|---|");
+  for (const r of results.filter((x) => x.kind === "ratio")) {
+    lines.push(
+      `| \`${r.name}\` | ${fmt(r.median)} | ${fmt(r.min)}-${fmt(r.max)} | ${r.target ?? ""} | ${r.met === undefined ? "" : r.met ? "yes" : "no"} |`,
+    );
+  }
+  const rejected = results.filter((r) => r.kind === "rejected_round");
+  if (rejected.length > 0)
+    lines.push(
+      "",
+      `Rejected rounds: ${rejected.map((r) => `${r.round} (${r.reasons.join("; ")})`).join(", ")}.`,
+    );
+  lines.push("");
+  return lines.join("\n");
+}

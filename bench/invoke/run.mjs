@@ -1,0 +1,366 @@
+#!/usr/bin/env node
+// `npm run bench:invoke [-- --quick]`: invokes through the EventFlow controller (auth on: an
+// HS256 JWT verified per request) against the same function called directly, through nginx and
+// through @fastify/http-proxy, side by side in interleaved rounds (performance.md 3.0 and (b)).
+// Progress on stderr; the last stdout line is the JSON result.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { freePort } from "../lib/http-probe.mjs";
+import { canPin, pinSelf } from "../lib/pin.mjs";
+import { cpuSecondsOf } from "../lib/proc-cpu.mjs";
+import { createProgress, emitResult, machineInfo } from "../lib/report.mjs";
+import { perRoundRatio, runInterleavedRounds } from "../lib/rounds.mjs";
+import { round, summarize } from "../lib/stats.mjs";
+import { startSut } from "../lib/sut-process.mjs";
+import { h2loadFixedRate, wrkPost } from "./load.mjs";
+import { buildMarkdown } from "./markdown.mjs";
+import { nginxCommand, nginxWorkers } from "./nginx.mjs";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    "latency-duration": { type: "string" },
+    rate: { type: "string", default: "1000" },
+    connections: { type: "string", default: "64" },
+    seed: { type: "string", default: "20261126" },
+    markdown: { type: "string" },
+    "cpu-prof": { type: "string" },
+    arms: { type: "string" },
+  },
+});
+const quick = opts.quick;
+const cfg = {
+  rounds: Number(opts.rounds ?? (quick ? 2 : 7)),
+  seconds: Number(opts.duration ?? (quick ? 2 : 6)),
+  latencySeconds: Number(opts["latency-duration"] ?? (quick ? 2 : 6)),
+  warmupSeconds: quick ? 1 : 3,
+  rate: Number(opts.rate),
+  connections: Number(opts.connections),
+  seed: Number(opts.seed),
+  skipSeconds: quick ? 0.5 : 1,
+  maxExtraRounds: quick ? 0 : 2,
+};
+const markdownFile = opts.markdown ?? (quick ? undefined : join(ROOT, "bench/invoke/RESULTS.md"));
+const progress = createProgress("invoke");
+const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller"];
+const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
+const LABELS = {
+  direct: "direct to the function (EventFlow runtime, hello)",
+  nginx: "nginx 1.22 (worker_processes 1, upstream keepalive 64)",
+  fastify_proxy: "@fastify/http-proxy 11 (undici)",
+  controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
+};
+
+function need(path, what) {
+  if (!existsSync(path))
+    throw new Error(`${path} is missing (${what}): run \`npm run build\` first`);
+}
+
+async function main() {
+  need(join(ROOT, "packages/cli/dist/bin.js"), "the CLI builds the function image");
+  need(join(ROOT, "packages/controller/dist/index.js"), "the controller arm");
+  const pinnedSelf = pinSelf(0);
+  const work = mkdtempSync(join(tmpdir(), "eventflow-bench-invoke-"));
+  const suts = [];
+  try {
+    progress("building examples/hello with the CLI (base scratch, OCI layout)");
+    const built = execFileSync(
+      process.execPath,
+      [
+        join(ROOT, "packages/cli/dist/bin.js"),
+        "build",
+        "examples/hello",
+        "--base",
+        "scratch",
+        "--output",
+        `oci:${work}/layout:hello`,
+        "--quiet",
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    const image = built.trim().split("\n").at(-1);
+
+    const endpointFile = join(work, "endpoint.json");
+    const controllerPort = await freePort();
+    const controller = await startSut({
+      name: "controller",
+      cmd: process.execPath,
+      args: [
+        ...(opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["cpu-prof"]}`] : []),
+        join(ROOT, "bench/invoke/controller-sut.mjs"),
+      ],
+      cpu: 1,
+      cwd: ROOT,
+      env: {
+        PORT: String(controllerPort),
+        METRICS_PORT: "0",
+        EVENTFLOW_DRIVER: "local",
+        EVENTFLOW_DATA_DIR: join(work, "data"),
+        EVENTFLOW_DEV_AUTH: "true",
+        JWT_SECRET: randomBytes(32).toString("base64url"),
+        LOG_LEVEL: "warn",
+        ENDPOINT_FILE: endpointFile,
+      },
+      readyUrl: `http://127.0.0.1:${controllerPort}/healthz`,
+    });
+    suts.push(controller);
+    const api = `http://127.0.0.1:${controllerPort}`;
+    const tokenRes = await fetch(`${api}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tenant: "bench", role: "developer" }),
+    });
+    const { token } = await tokenRes.json();
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await fetch(`${api}/v1/functions`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "hello", image, replicas: 1 }),
+    });
+    if (created.status !== 201 && created.status !== 200)
+      throw new Error(`create failed: ${created.status} ${await created.text()}`);
+    for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const fn = JSON.parse(readFileSync(endpointFile, "utf8"));
+    progress(
+      `function replica at ${fn.url} (pid ${fn.pids.join(",")}), controller pid ${controller.pid}`,
+    );
+
+    const nginxPort = await freePort();
+    const [ncmd, nargs] = nginxCommand({
+      prefix: join(work, "nginx"),
+      port: nginxPort,
+      upstream: fn.url,
+    });
+    const nginx = await startSut({
+      name: "nginx",
+      cmd: ncmd,
+      args: nargs,
+      cpu: 1,
+      readyUrl: `http://127.0.0.1:${nginxPort}/`,
+    });
+    suts.push(nginx);
+    const fastifyPort = await freePort();
+    const fastify = await startSut({
+      name: "fastify_proxy",
+      cmd: process.execPath,
+      args: [join(ROOT, "bench/invoke/fastify-proxy.mjs")],
+      cpu: 1,
+      cwd: ROOT,
+      env: { PORT: String(fastifyPort), UPSTREAM: fn.url },
+      readyUrl: `http://127.0.0.1:${fastifyPort}/`,
+    });
+    suts.push(fastify);
+
+    const arms = {
+      direct: { url: `${fn.url}/`, headers: {}, pids: () => [] },
+      nginx: {
+        url: `http://127.0.0.1:${nginxPort}/`,
+        headers: {},
+        pids: () => [nginx.pid, ...nginxWorkers(nginx.pid)],
+      },
+      fastify_proxy: {
+        url: `http://127.0.0.1:${fastifyPort}/`,
+        headers: {},
+        pids: () => [fastify.pid],
+      },
+      controller: {
+        url: `${api}/v1/functions/hello:invoke`,
+        headers: auth,
+        pids: () => [controller.pid],
+      },
+    };
+
+    const results = [
+      {
+        kind: "method",
+        mode: quick ? "quick" : "full",
+        pinned: canPin() && pinnedSelf,
+        load: `wrk -t1 -c${cfg.connections} -d${cfg.seconds}s POST {} (closed loop); h2load --h1 -t1 -c20 --rps=${cfg.rate / 20} -D ${cfg.latencySeconds} (fixed ${cfg.rate} req/s, first ${cfg.skipSeconds}s dropped)`,
+        cpus: { load: 0, servers: 1 },
+        rounds: cfg.rounds,
+        seed: cfg.seed,
+        arms: ARMS.map((id) => ({ id, label: LABELS[id] })),
+      },
+    ];
+    for (const id of ARMS) {
+      const res = await fetch(arms[id].url, {
+        method: "POST",
+        headers: { ...arms[id].headers, "content-type": "application/json" },
+        body: "{}",
+      });
+      const body = await res.text();
+      const ok = res.status === 200 && body === "Hello, world!";
+      results.push({ kind: "response_check", arm: id, status: res.status, body, ok });
+      if (!ok) throw new Error(`${id} answered ${res.status} ${body}`);
+    }
+    progress(`warm-up ${cfg.warmupSeconds}s per arm`);
+    for (const id of ARMS)
+      await wrkPost({
+        url: arms[id].url,
+        headers: arms[id].headers,
+        seconds: cfg.warmupSeconds,
+        connections: cfg.connections,
+      });
+
+    const { accepted, rejected } = await runInterleavedRounds({
+      arms: ARMS,
+      rounds: cfg.rounds,
+      seed: cfg.seed,
+      maxExtraRounds: cfg.maxExtraRounds,
+      async measure(id) {
+        const arm = arms[id];
+        const pids = arm.pids();
+        const fnCpu0 = cpuSecondsOf(fn.pids);
+        const cpu0 = cpuSecondsOf(pids);
+        const wrk = await wrkPost({
+          url: arm.url,
+          headers: arm.headers,
+          seconds: cfg.seconds,
+          connections: cfg.connections,
+        });
+        const proxyCpu = cpuSecondsOf(pids) - cpu0;
+        const fnCpu = cpuSecondsOf(fn.pids) - fnCpu0;
+        const lat = await h2loadFixedRate({
+          url: arm.url,
+          headers: arm.headers,
+          rate: cfg.rate,
+          seconds: cfg.latencySeconds,
+          skipSeconds: cfg.skipSeconds,
+        });
+        return {
+          rps: wrk.rps,
+          wrkErrors: wrk.errorCount,
+          proxyCpuUsPerReq: pids.length > 0 ? (proxyCpu * 1e6) / wrk.requests : 0,
+          fnCpuUsPerReq: (fnCpu * 1e6) / wrk.requests,
+          ...lat,
+        };
+      },
+      reject: (s) =>
+        s.wrkErrors > 0
+          ? `wrk errors ${s.wrkErrors}`
+          : s.failed > 0 || s.non2xx > 0
+            ? `h2load failures ${s.failed + s.non2xx}`
+            : undefined,
+      onProgress: ({ round: r, arm, sample, reason }) =>
+        progress(
+          `round ${r + 1} ${arm.padEnd(13)} ${Math.round(sample.rps)} req/s, @${cfg.rate}/s p50 ${sample.p50_ms.toFixed(3)} ms p99 ${sample.p99_ms.toFixed(3)} ms${reason ? ` (${reason})` : ""}`,
+        ),
+    });
+
+    for (const id of ARMS) {
+      const pick = (k) => summarize(accepted.map((r) => r.samples[id][k]));
+      const entry = (k, unit) => ({
+        ...Object.fromEntries(
+          Object.entries(pick(k)).map(([a, b]) => [a, a === "n" ? b : round(b, 4)]),
+        ),
+        unit,
+        per_round: accepted.map((r) => round(r.samples[id][k], 4)),
+      });
+      results.push({ kind: "throughput", arm: id, "req/s": entry("rps", "req/s") });
+      results.push({
+        kind: "latency_fixed_rate",
+        arm: id,
+        rate: cfg.rate,
+        p50: entry("p50_ms", "ms"),
+        p99: entry("p99_ms", "ms"),
+        achieved_rps: entry("achievedRps", "req/s"),
+      });
+      if (id !== "direct")
+        results.push({
+          kind: "proxy_cpu_per_request",
+          arm: id,
+          us: entry("proxyCpuUsPerReq", "us"),
+        });
+    }
+    const ratio = (name, num, den, key) =>
+      ARMS.includes(num) && ARMS.includes(den)
+        ? { name, ...perRoundRatio(accepted, { num, den, pick: (s) => s[key] }) }
+        : undefined;
+    const diff = (name, arm, key) => {
+      if (!ARMS.includes(arm) || !ARMS.includes("direct")) return undefined;
+      const perRound = accepted.map((r) => r.samples[arm][key] - r.samples.direct[key]);
+      const s = summarize(perRound);
+      return { name, median: s.median, min: s.min, max: s.max, n: s.n, per_round: perRound };
+    };
+    const targets = {
+      added_p50_ms: ["<=", 0.3],
+      added_p99_ms: ["<=", 1.5],
+      throughput_vs_nginx: [">=", 0.45],
+      throughput_vs_fastify_proxy: [">=", 0.9],
+      proxy_cpu_per_request_vs_nginx: ["<=", 4],
+    };
+    const ratioList = [
+      diff("added_p50_ms", "controller", "p50_ms"),
+      diff("added_p99_ms", "controller", "p99_ms"),
+      ratio("throughput_vs_nginx", "controller", "nginx", "rps"),
+      ratio("throughput_vs_fastify_proxy", "controller", "fastify_proxy", "rps"),
+      ratio("throughput_vs_direct", "controller", "direct", "rps"),
+      ratio("proxy_cpu_per_request_vs_nginx", "controller", "nginx", "proxyCpuUsPerReq"),
+      ratio(
+        "proxy_cpu_per_request_vs_fastify_proxy",
+        "controller",
+        "fastify_proxy",
+        "proxyCpuUsPerReq",
+      ),
+      diff("nginx_added_p50_ms", "nginx", "p50_ms"),
+      diff("nginx_added_p99_ms", "nginx", "p99_ms"),
+      diff("fastify_proxy_added_p50_ms", "fastify_proxy", "p50_ms"),
+      diff("fastify_proxy_added_p99_ms", "fastify_proxy", "p99_ms"),
+      ratio("nginx_throughput_vs_direct", "nginx", "direct", "rps"),
+      ratio("fastify_proxy_throughput_vs_direct", "fastify_proxy", "direct", "rps"),
+    ].filter(Boolean);
+    const ratios = {};
+    for (const r of ratioList) {
+      const t = targets[r.name];
+      const met = t === undefined ? undefined : t[0] === "<=" ? r.median <= t[1] : r.median >= t[1];
+      results.push({
+        kind: "ratio",
+        name: r.name,
+        median: round(r.median, 4),
+        min: round(r.min, 4),
+        max: round(r.max, 4),
+        n: r.n,
+        per_round: r.per_round.map((v) => round(v, 4)),
+        ...(t ? { target: `${t[0]} ${t[1]}`, met } : {}),
+      });
+      ratios[r.name] = round(r.median, 4);
+    }
+    for (const r of rejected)
+      results.push({
+        kind: "rejected_round",
+        round: r.round + 1,
+        order: r.order,
+        reasons: r.reasons,
+      });
+    const machine = machineInfo();
+    if (markdownFile) {
+      writeFileSync(
+        markdownFile,
+        buildMarkdown({
+          machine,
+          cfg,
+          results,
+          labels: LABELS,
+          arms: ARMS,
+          command: `npm run bench:invoke${quick ? " -- --quick" : ""}`,
+        }),
+      );
+      progress(`tables written to ${markdownFile}`);
+    }
+    emitResult({ bench: "invoke", machine, results, ratios });
+  } finally {
+    for (const s of suts.reverse()) await s.stop(10_000).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
