@@ -6,6 +6,8 @@ import { enableCompileCache } from "node:module";
 // code on disk between runs (Node >= 22.1; a no-op where unsupported or disabled).
 enableCompileCache?.();
 const { EXIT, runCli } = await import("./cli.js");
+const { debuglog } = await import("node:util");
+debuglog("eventflow")("modules loaded after %s ms", performance.now().toFixed(0));
 
 // Writers use temp names (`.NAME.tmp-*`) renamed into place; an interrupted build removes
 // the ones of this process's working directory tree it can find, then exits 130.
@@ -28,6 +30,7 @@ process.once("SIGINT", () => {
   void removeTempFiles().finally(() => process.exit(EXIT.interrupted));
 });
 
+process.once("exit", () => debuglog("eventflow")("exit after %s ms", performance.now().toFixed(0)));
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

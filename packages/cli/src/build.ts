@@ -1,3 +1,4 @@
+import { debuglog } from "node:util";
 import { toOciPlatform, type RegistryClient } from "@eventflow/registry";
 import { resolveBase, type BaseSource } from "./base.js";
 import { bundleFunction, type BundleResult } from "./bundle.js";
@@ -33,6 +34,8 @@ export interface BuiltFunctionImage {
   readonly bundle: BundleResult;
 }
 
+const debug = debuglog("eventflow");
+
 /** This machine's platform in OCI terms. */
 export function hostPlatform(): Platform {
   return toOciPlatform(process.platform, process.arch);
@@ -45,13 +48,21 @@ export function hostPlatform(): Platform {
 export async function buildFunctionImage(
   options: BuildFunctionOptions,
 ): Promise<BuiltFunctionImage> {
+  const started = performance.now();
+  const since = () => `${(performance.now() - started).toFixed(0)} ms`;
   const [bundle, base] = await Promise.all([
     bundleFunction({
       dir: options.dir,
       handler: options.fn.handler,
       minify: options.minify ?? false,
+    }).then((b) => {
+      debug("bundled %s after %s", options.fn.handler, since());
+      return b;
     }),
-    resolveBase(options.base, options.client),
+    resolveBase(options.base, options.client).then((b) => {
+      debug("resolved base %s after %s", options.base, since());
+      return b;
+    }),
   ]);
   const mtime = options.sourceDateEpoch ?? 0;
   const appLayer = buildAppLayer({ code: bundle.code, map: bundle.map }, { mtime });
@@ -71,5 +82,6 @@ export async function buildFunctionImage(
     env: options.fn.env,
     platform: options.platform ?? hostPlatform(),
   });
+  debug("assembled %s after %s", image.top.digest, since());
   return { image, base, bundle };
 }

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { debuglog } from "node:util";
 import { join, resolve } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import {
@@ -21,6 +22,8 @@ import { loadProject, type FunctionConfig } from "./project.js";
 import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
 import { pushFromLayout } from "./push.js";
 import { EVENTFLOW_VERSION } from "./version.js";
+
+const debug = debuglog("eventflow");
 
 /** What a command writes to; the process's streams in bin.ts, buffers in tests. */
 export interface CommandIo {
@@ -110,6 +113,7 @@ export async function buildCommand(
   io: CommandIo,
   env: CliEnvironment,
 ): Promise<void> {
+  debug("build command started after %s ms", performance.now().toFixed(0));
   const dir = resolve(io.cwd, dirArg ?? ".");
   const outputs = flags.output.map((o) => parseOutput(o, io.cwd));
   const project = await loadProject(dir);
@@ -151,7 +155,13 @@ export async function buildCommand(
       const written: string[] = [];
       // Push first: when the registry fails, nothing is written locally.
       if (flags.push && target !== undefined) {
+        const pushStarted = performance.now();
         await pushImage({ client, image, base: built.base, target, progress });
+        debug(
+          "pushed %s in %s ms",
+          target.toString(),
+          (performance.now() - pushStarted).toFixed(0),
+        );
         written.push(target.toString());
       }
       for (const out of outputs) {

@@ -12,13 +12,8 @@ export {
   type PushFlags,
 } from "./commands.js";
 export { parseCliEnvironment, type CliEnvironment } from "./config.js";
-export {
-  loadProject,
-  parseProjectYaml,
-  PROJECT_FILE,
-  type FunctionConfig,
-  type ProjectConfig,
-} from "./project.js";
+export { loadProject, PROJECT_FILE, type FunctionConfig, type ProjectConfig } from "./project.js";
+export { parseProjectYaml } from "./project-schema.js";
 export {
   bundleFunction,
   buildEntrySource,

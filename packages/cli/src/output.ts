@@ -114,6 +114,15 @@ export async function pushImage(options: PushOptions): Promise<{ digest: string 
   const blobs = listImageBlobs(image, base).filter(
     (b) => b.label === "base" || b.label === "app" || b.label === "config",
   );
+  const tag = target.tag ?? "latest";
+  // A registry stores a manifest only when every blob it names is present, so a tag that
+  // already points at this exact digest means there is nothing to send (the warm path).
+  const current = await client.headManifest({ ...repo, tag }).catch(() => undefined);
+  if (current?.digest === image.top.digest) {
+    for (const blob of blobs) progress.blobDone(blob.label, blob.digest, blob.size, "exists");
+    progress.blobDone(topLabel(image), image.top.digest, image.top.size, `unchanged ${tag}`);
+    return { digest: image.top.digest };
+  }
   await inParallel(blobs, 3, async (blob) => {
     const result = await client
       .pushBlob(
@@ -135,20 +144,19 @@ export async function pushImage(options: PushOptions): Promise<{ digest: string 
       progress.blobDone("manifest", p.manifest.digest, p.manifest.size, "put");
     }
   }
-  const put = await client.putManifest({ ...repo, tag: target.tag ?? "latest" }, image.top);
+  const put = await client.putManifest({ ...repo, tag }, image.top);
   if (put.digest !== image.top.digest) {
     throw new EventFlowError(
       "REGISTRY_DIGEST_MISMATCH",
       `registry stored the manifest as ${put.digest}, expected ${image.top.digest}`,
     );
   }
-  progress.blobDone(
-    image.top.mediaType === MediaType.ociIndex ? "index" : "manifest",
-    image.top.digest,
-    image.top.size,
-    `tagged ${target.tag ?? "latest"}`,
-  );
+  progress.blobDone(topLabel(image), image.top.digest, image.top.size, `tagged ${tag}`);
   return { digest: image.top.digest };
+}
+
+function topLabel(image: AssembledImage): string {
+  return image.top.mediaType === MediaType.ociIndex ? "index" : "manifest";
 }
 
 function topDescriptor(image: AssembledImage, annotations?: Record<string, string>): Descriptor {
