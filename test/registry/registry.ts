@@ -24,6 +24,8 @@ export interface StartRegistryOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** Token mode: repositories the token server never grants access to. */
   readonly deny?: readonly string[];
+  /** Token mode: OAuth2 refresh tokens (docker identity tokens) and the user each stands for. */
+  readonly refreshTokens?: Readonly<Record<string, string>>;
   /** Token mode: serve the registry over TLS too (default false; basic mode is always TLS). */
   readonly tls?: boolean;
 }
@@ -145,6 +147,7 @@ async function authSection(
     service,
     users,
     ...(opts.deny ? { deny: opts.deny } : {}),
+    ...(opts.refreshTokens ? { refreshTokens: opts.refreshTokens } : {}),
   });
   return {
     auth: `auth:\n  token:\n    realm: ${tokenServer.realm}\n    service: ${service}\n    issuer: ${issuer}\n    rootcertbundle: ${signing.certPath}\n`,

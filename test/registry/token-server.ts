@@ -19,6 +19,8 @@ export interface TokenServerOptions {
   readonly service: string;
   /** Accepted users and passwords. */
   readonly users: Readonly<Record<string, string>>;
+  /** OAuth2 refresh tokens (docker identity tokens) and the user each stands for. */
+  readonly refreshTokens?: Readonly<Record<string, string>>;
   /** Repositories for which no access is ever granted (the registry then refuses). */
   readonly deny?: readonly string[];
   /** Token lifetime in seconds (default 300). */
@@ -74,27 +76,39 @@ function parseScope(scope: string): AccessEntry | undefined {
 /** Starts the token server on 127.0.0.1 with a free port. */
 export async function startTokenServer(opts: TokenServerOptions): Promise<TokenServer> {
   const requests: TokenServer["requests"] = [];
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const refuse = (res: ServerResponse) =>
+    res
+      .writeHead(401, { "content-type": "application/json" })
+      .end(JSON.stringify({ details: "invalid credentials" }));
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://token");
-    const auth = req.headers.authorization;
     let user: string | undefined;
-    if (auth?.startsWith("Basic ")) {
-      const decoded = Buffer.from(auth.slice(6), "base64").toString("utf8");
-      const colon = decoded.indexOf(":");
-      const name = decoded.slice(0, colon);
-      if (
-        colon < 0 ||
-        opts.users[name] === undefined ||
-        opts.users[name] !== decoded.slice(colon + 1)
-      ) {
-        res
-          .writeHead(401, { "content-type": "application/json" })
-          .end(JSON.stringify({ details: "invalid credentials" }));
-        return;
+    let scopes: string[];
+    if (req.method === "POST") {
+      // OAuth2 refresh-token grant (docker's identity tokens).
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+      user = opts.refreshTokens?.[form.get("refresh_token") ?? ""];
+      if (form.get("grant_type") !== "refresh_token" || user === undefined) return refuse(res);
+      scopes = (form.get("scope") ?? "").split(" ").filter(Boolean);
+    } else {
+      const auth = req.headers.authorization;
+      if (auth?.startsWith("Basic ")) {
+        const decoded = Buffer.from(auth.slice(6), "base64").toString("utf8");
+        const colon = decoded.indexOf(":");
+        const name = decoded.slice(0, colon);
+        if (
+          colon < 0 ||
+          opts.users[name] === undefined ||
+          opts.users[name] !== decoded.slice(colon + 1)
+        ) {
+          return refuse(res);
+        }
+        user = name;
       }
-      user = name;
+      scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" "));
     }
-    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" "));
     requests.push({ user, scopes });
     const access = scopes
       .map(parseScope)
@@ -112,7 +126,9 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       }),
     );
   };
-  const server = createServer(handle);
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,8 +1,16 @@
 // Tier 4: Debian's docker-registry with token auth. The token server is ours (startTokenServer):
 // it checks Basic credentials and signs real ES256 JWTs with an x5c header, which the
 // registry verifies against its rootcertbundle.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OCI_MANIFEST, createRegistryClient, type RegistryClientOptions } from "../src/index.ts";
+import {
+  OCI_MANIFEST,
+  createRegistryClient,
+  dockerConfigCredentials,
+  type RegistryClientOptions,
+} from "../src/index.ts";
 import { skopeoInspect, startRegistry, type TestRegistry } from "../../../test/registry/index.ts";
 import { makeImage, randomBlob, rejectsWithCode } from "./helpers.ts";
 
@@ -13,6 +21,7 @@ beforeAll(async () => {
     mode: "token",
     users: { carol: "s3cret" },
     deny: ["secret/vault"],
+    refreshTokens: { "refresh-for-carol": "carol" },
   });
 });
 
@@ -98,6 +107,32 @@ describe("token auth", () => {
       await client.listTags(`${registry.host}/team/app`);
       expect(requests.length).toBe(after + 1);
     });
+  });
+
+  it("identity tokens (docker config identitytoken, or a helper's <token> user) use the OAuth2 refresh grant", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "eventflow-idtoken-"));
+    try {
+      await writeFile(
+        join(dir, "config.json"),
+        JSON.stringify({ auths: { [registry.host]: { identitytoken: "refresh-for-carol" } } }),
+      );
+      const before = registry.tokenServer!.requests.length;
+      await withClient(
+        { credentials: dockerConfigCredentials({ configDir: dir }) },
+        async (client) => {
+          await client.pushBlob(`${registry.host}/team/idtoken`, randomBlob(64));
+        },
+      );
+      expect(registry.tokenServer!.requests.slice(before).map((r) => r.user)).toEqual(["carol"]);
+      await withClient({ credentials: { identityToken: "stale" } }, async (client) => {
+        await rejectsWithCode(
+          client.listTags(`${registry.host}/team/app`),
+          "REGISTRY_UNAUTHORIZED",
+        );
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("wrong password -> REGISTRY_UNAUTHORIZED from the token server", async () => {
