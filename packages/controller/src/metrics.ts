@@ -119,7 +119,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       await next();
     } finally {
       const route =
-        typeof ctx._matchedRoute === "string" ? toTemplate(ctx._matchedRoute) : "unmatched";
+        typeof ctx._matchedRoute === "string" ? templateOf(ctx._matchedRoute) : "unmatched";
       httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
     }
   };
@@ -140,6 +140,14 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       series.forget(key);
     },
   };
+}
+
+const templates = new Map<string, string>();
+/** {@link toTemplate}, memoised: route paths are few and fixed. */
+function templateOf(routerPath: string): string {
+  let template = templates.get(routerPath);
+  if (template === undefined) templates.set(routerPath, (template = toTemplate(routerPath)));
+  return template;
 }
 
 /** `/v1/functions/:name\:invoke` -> `/v1/functions/{name}:invoke` (the OpenAPI form). */

@@ -12,7 +12,13 @@ export function createRequestIdMiddleware(logger: Logger): Middleware<Controller
     const given = ctx.get("x-request-id");
     const requestId = SANE_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // The child logger is made on first use: most requests never log.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, "log", {
+      get: () => (log ??= logger.child({ requestId })),
+      enumerable: true,
+      configurable: true,
+    });
     ctx.set("x-request-id", requestId);
     await next();
   };
