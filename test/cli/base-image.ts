@@ -99,14 +99,19 @@ async function addMultiPlatform(dir: string): Promise<void> {
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.index.v1+json",
     manifests: [
-      { ...amd64, annotations: undefined, platform: { os: "linux", architecture: "amd64" } },
+      {
+        mediaType: amd64.mediaType,
+        digest: amd64.digest,
+        size: amd64.size,
+        platform: { os: "linux", architecture: "amd64" },
+      },
       {
         mediaType: amd64.mediaType,
         digest: armDigest,
         size: armManifest.length,
         platform: { os: "linux", architecture: "arm64", variant: "v8" },
       },
-    ].map(({ annotations: _a, ...d }) => d),
+    ],
   };
   const indexBytes = Buffer.from(JSON.stringify(index));
   const indexDigest = `sha256:${sha256(indexBytes)}`;

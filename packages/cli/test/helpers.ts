@@ -7,11 +7,12 @@ import { request } from "undici";
 
 /** Writes `files` (path -> text) under a new temporary directory and returns it. */
 export async function makeProject(
-  files: Record<string, string>,
+  files: Readonly<Record<string, string | undefined>>,
   prefix = "ef-cli-",
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   for (const [path, text] of Object.entries(files)) {
+    if (text === undefined) continue;
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
   }

@@ -31,7 +31,7 @@ const baseConfig = (architecture: string): ImageConfig => ({
 });
 
 describe("mergeEnv", () => {
-  it.each([
+  it.each<{ base: string[]; set: Record<string, string>; out: string[] }>([
     { base: [], set: { A: "1" }, out: ["A=1"] },
     { base: ["A=0", "B=2"], set: { A: "1" }, out: ["A=1", "B=2"] },
     {
