@@ -52,25 +52,28 @@ export interface ForwardedInfo {
 export function buildUpstreamHeaders(rawHeaders: readonly string[], info: ForwardedInfo): string[] {
   let connection: string | undefined;
   let forwardedFor: string | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = rawHeaders[i]!.toLowerCase();
-    if (lower === "connection") connection = rawHeaders[i + 1];
-    else if (lower === "x-forwarded-for")
-      forwardedFor = forwardedFor ? `${forwardedFor}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
-  }
-  const listed = connectionTokens(connection);
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
+    const value = rawHeaders[i + 1]!;
     const lower = name.toLowerCase();
-    if (
-      isHopByHop(lower, listed) ||
-      CONSUMED.has(lower) ||
-      lower === "tracestate" ||
-      lower.startsWith("x-forwarded-")
-    )
-      continue;
-    out.push(name, rawHeaders[i + 1]!);
+    if (lower === "connection") connection = value;
+    else if (lower === "x-forwarded-for")
+      forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
+    else if (
+      !HOP_BY_HOP.has(lower) &&
+      !CONSUMED.has(lower) &&
+      lower !== "tracestate" &&
+      !lower.startsWith("x-forwarded-")
+    ) {
+      out.push(name, value);
+    }
+  }
+  // Headers named in Connection are hop-by-hop too (rare: filtered after the fast pass).
+  const listed = connectionTokens(connection);
+  if (listed) {
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if (listed.has(out[i]!.toLowerCase())) out.splice(i, 2);
   }
   out.push("x-request-id", info.requestId, "traceparent", info.traceparent);
   if (info.tracestate !== undefined) out.push("tracestate", info.tracestate);

@@ -5,6 +5,7 @@ import type { Context } from "koa";
 import type { Dispatcher } from "undici";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
 import { createBalancer, type Upstream } from "./balancer.js";
+import { createDeadlines } from "./deadlines.js";
 import {
   buildUpstreamHeaders,
   nextTraceparent,
@@ -163,6 +164,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     connections: config.connectionsPerReplica ?? 128,
     keepAliveTimeoutMs: 30_000,
   });
+  const deadlines = createDeadlines();
   const coldStartTimeoutMs = config.coldStartTimeoutMs ?? 30_000;
 
   function sendError(ctx: Context, error: EventFlowError, requestId: string): void {
@@ -211,11 +213,11 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     let failure: unknown;
     recorder.inFlight(fn, 1);
 
-    const timer = setTimeout(() => {
+    const deadline = deadlines.add(timeoutMs, () => {
       failure = new InvokeTimeout();
       if (current?.headersSent) current.res.destroy();
       current?.controller?.abort(failure as Error);
-    }, timeoutMs);
+    });
     const onClientClose = () => {
       if (ctx.res.writableFinished) return;
       failure ??= new ClientAborted();
@@ -315,7 +317,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
         sendError(ctx, e, requestId);
       }
     } finally {
-      clearTimeout(timer);
+      deadline.cancel();
       ctx.res.off("close", onClientClose);
       recorder.inFlight(fn, -1);
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.

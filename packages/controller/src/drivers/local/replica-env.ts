@@ -29,6 +29,8 @@ export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> 
   env.EVENTFLOW_SHUTDOWN_DELAY_MS = "0";
   Object.assign(env, input.specEnv ?? {});
   env.PORT = String(input.port);
+  // Replicas are reached over loopback only; nothing else on the network may call them directly.
+  env.EVENTFLOW_HOST = "127.0.0.1";
   env.EVENTFLOW_FUNCTION_NAME = input.functionName;
   if (input.timeoutSeconds !== undefined)
     env.EVENTFLOW_TIMEOUT_MS = String(Math.round(input.timeoutSeconds * 1000));
