@@ -234,6 +234,19 @@ export const ERROR_CODES = {
   KUBERNETES_CONFLICT: c(409, "The Kubernetes object changed concurrently; retry.", {
     retryable: true,
   }),
+  KUBERNETES_INVALID: c(
+    422,
+    "The Kubernetes API server rejected an object as invalid; `details` lists its field causes.",
+  ),
+  KUBERNETES_QUOTA_EXCEEDED: c(
+    403,
+    "The tenant's ResourceQuota does not admit this function's pods or objects.",
+  ),
+  FUNCTION_UNSCHEDULABLE: c(
+    503,
+    "No node can run the function's pods (resources, taints); the scheduler's reason is shown.",
+    { retryable: true, expose: true },
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

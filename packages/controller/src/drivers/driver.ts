@@ -84,6 +84,11 @@ export interface LogQuery {
 /** A function driver. Methods throw EventFlowError with stable codes (FUNCTION_NOT_FOUND, ...). */
 export interface Driver {
   readonly name: "local" | "kubernetes";
+  /**
+   * Whether the driver can serve right now (Kubernetes: informers synced and watching);
+   * drivers without it are ready once started. /readyz should consult it.
+   */
+  ready?(): boolean;
   /** Restores persisted state (local: restarts stored functions). */
   start(): Promise<void>;
   /** Stops watching; the local driver drains and stops its processes. */

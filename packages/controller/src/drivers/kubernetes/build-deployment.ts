@@ -1,0 +1,141 @@
+import type { V1Container, V1Deployment, V1EnvVar, V1Probe } from "@kubernetes/client-node";
+import type { FunctionSpec } from "../driver.js";
+import {
+  CONTAINER_NAME,
+  CONTAINER_PORT,
+  SPEC_ANNOTATION,
+  functionLabels,
+  selectorLabels,
+  type ObjectRef,
+} from "./labels.js";
+
+/** Resource requests and limits used where a spec names none. */
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: "100m", memory: "128Mi" },
+  limits: { memory: "256Mi" },
+} as const;
+
+/** Grace after SIGTERM when a spec sets no timeout (the runtime's default timeout is 30 s). */
+const DEFAULT_TIMEOUT_SECONDS = 30;
+/** Room for the runtime's own shutdown delay on top of the longest invocation. */
+const SHUTDOWN_MARGIN_SECONDS = 10;
+/** The non-root user of EventFlow's base images (distroless "nonroot"). */
+export const RUNTIME_UID = 65532;
+
+/** Cluster-wide settings the Deployment builder needs besides the spec. */
+export interface DeploymentOptions {
+  readonly ref: ObjectRef;
+  /** Secrets in the function's namespace used to pull its image. */
+  readonly imagePullSecrets?: readonly string[];
+  /** Extra pod annotations (e.g. kwok usage annotations in tests, or a mesh's). */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** `imagePullPolicy`; IfNotPresent unless the tag is mutable and the caller wants Always. */
+  readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** Replicas to run instead of `spec.replicas` (one replica woken for an invoke at zero). */
+  readonly replicas?: number;
+}
+
+function probe(path: string, periodSeconds: number, failureThreshold: number): V1Probe {
+  return {
+    httpGet: { path, port: "http" },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 2,
+  };
+}
+
+/** The runtime contract's variables come last so a spec cannot override them. */
+function buildEnv(spec: FunctionSpec): V1EnvVar[] {
+  const user = Object.entries(spec.env ?? {})
+    .filter(([k]) => !RESERVED_ENV.has(k))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => ({ name, value }));
+  const contract: V1EnvVar[] = [
+    { name: "PORT", value: String(CONTAINER_PORT) },
+    { name: "EVENTFLOW_FUNCTION_NAME", value: spec.name },
+  ];
+  if (spec.timeoutSeconds !== undefined)
+    contract.push({ name: "EVENTFLOW_TIMEOUT_MS", value: String(spec.timeoutSeconds * 1000) });
+  return [...user, ...contract];
+}
+
+const RESERVED_ENV = new Set(["PORT", "EVENTFLOW_FUNCTION_NAME", "EVENTFLOW_TIMEOUT_MS"]);
+
+/** The function container: restricted-profile security context, probes, resources. */
+export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Container {
+  return {
+    name: CONTAINER_NAME,
+    image: spec.image,
+    imagePullPolicy: pullPolicy,
+    ...(spec.command ? { command: [...spec.command] } : {}),
+    ...(spec.args ? { args: [...spec.args] } : {}),
+    ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
+    env: buildEnv(spec),
+    resources: {
+      requests: { ...DEFAULT_RESOURCES.requests, ...spec.resources?.requests },
+      limits: { ...DEFAULT_RESOURCES.limits, ...spec.resources?.limits },
+    },
+    readinessProbe: probe("/_eventflow/readyz", 2, 2),
+    livenessProbe: probe("/_eventflow/healthz", 10, 3),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUNTIME_UID,
+      runAsGroup: RUNTIME_UID,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  };
+}
+
+/**
+ * The Deployment of one function, as a server-side apply body (pure). With `scaling` set,
+ * `spec.replicas` is left out so the HPA owns it and applies never fight it.
+ */
+export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions): V1Deployment {
+  const labels = functionLabels(spec.tenant, spec.name);
+  const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: options.ref.name,
+      namespace: options.ref.namespace,
+      labels,
+      annotations: { [SPEC_ANNOTATION]: JSON.stringify(spec) },
+    },
+    spec: {
+      ...(spec.scaling ? {} : { replicas: options.replicas ?? spec.replicas }),
+      selector: { matchLabels: selectorLabels(spec.tenant, spec.name) },
+      revisionHistoryLimit: 3,
+      progressDeadlineSeconds: 300,
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels,
+          ...(options.podAnnotations ? { annotations: { ...options.podAnnotations } } : {}),
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: timeout + SHUTDOWN_MARGIN_SECONDS,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUNTIME_UID,
+            runAsGroup: RUNTIME_UID,
+            fsGroup: RUNTIME_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          ...(options.imagePullSecrets?.length
+            ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) }
+            : {}),
+          containers: [buildContainer(spec, options.imagePullPolicy ?? "IfNotPresent")],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        },
+      },
+    },
+  };
+}

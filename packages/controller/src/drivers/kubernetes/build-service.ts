@@ -1,0 +1,80 @@
+import type {
+  V1OwnerReference,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+  V2MetricSpec,
+} from "@kubernetes/client-node";
+import type { FunctionSpec } from "../driver.js";
+import { functionLabels, selectorLabels, type ObjectRef } from "./labels.js";
+
+/** The Service port; it forwards to the runtime's `http` container port. */
+export const SERVICE_PORT = 80;
+
+/** The owner reference that makes an object go away with its function's Deployment. */
+export function ownedByDeployment(name: string, uid: string): V1OwnerReference {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    name,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** The ClusterIP Service of one function, owned by its Deployment (pure). */
+export function buildService(spec: FunctionSpec, ref: ObjectRef, ownerUid: string): V1Service {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: functionLabels(spec.tenant, spec.name),
+      ownerReferences: [ownedByDeployment(ref.name, ownerUid)],
+    },
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels(spec.tenant, spec.name),
+      ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+}
+
+/**
+ * The autoscaling/v2 HPA of one function, or undefined when the spec sets no scaling
+ * (the driver then deletes any HPA left from an earlier spec). Without a target, CPU at 80 %.
+ */
+export function buildHpa(
+  spec: FunctionSpec,
+  ref: ObjectRef,
+  ownerUid: string,
+): V2HorizontalPodAutoscaler | undefined {
+  const s = spec.scaling;
+  if (!s) return undefined;
+  const metrics: V2MetricSpec[] = [];
+  const target = (name: "cpu" | "memory", utilization: number): V2MetricSpec => ({
+    type: "Resource",
+    resource: { name, target: { type: "Utilization", averageUtilization: utilization } },
+  });
+  if (s.targetCPUUtilization !== undefined) metrics.push(target("cpu", s.targetCPUUtilization));
+  if (s.targetMemoryUtilization !== undefined)
+    metrics.push(target("memory", s.targetMemoryUtilization));
+  if (metrics.length === 0) metrics.push(target("cpu", 80));
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: functionLabels(spec.tenant, spec.name),
+      ownerReferences: [ownedByDeployment(ref.name, ownerUid)],
+    },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ref.name },
+      minReplicas: Math.max(1, s.minReplicas),
+      maxReplicas: Math.max(1, s.maxReplicas, s.minReplicas),
+      metrics,
+    },
+  };
+}

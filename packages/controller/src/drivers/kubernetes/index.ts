@@ -1,0 +1,11 @@
+export { createKubernetesDriver } from "./kubernetes-driver.js";
+export type { KubernetesDriver, KubernetesDriverOptions } from "./kubernetes-driver.js";
+export { buildDeployment, buildContainer, DEFAULT_RESOURCES } from "./build-deployment.js";
+export type { DeploymentOptions } from "./build-deployment.js";
+export { buildService, buildHpa, SERVICE_PORT } from "./build-service.js";
+export { buildTenantNamespace, buildTenantPolicies, tenantNamespace } from "./build-tenant.js";
+export type { TenantPolicy } from "./build-tenant.js";
+export { buildKubernetesStatus } from "./status.js";
+export { endpointsFromSlices } from "./cluster-cache.js";
+export { toEventFlowError as fromKubernetesError } from "./errors.js";
+export { FIELD_MANAGER, LABEL } from "./labels.js";

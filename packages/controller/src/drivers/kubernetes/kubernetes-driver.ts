@@ -1,0 +1,333 @@
+import {
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1Deployment,
+} from "@kubernetes/client-node";
+import { EventFlowError } from "@eventflow/protocol";
+import type {
+  Driver,
+  Endpoint,
+  FunctionSpec,
+  FunctionStatus,
+  LogLine,
+  LogQuery,
+} from "../driver.js";
+import type { DriverLogger } from "../local/local-driver.js";
+import { buildDeployment } from "./build-deployment.js";
+import { SERVICE_PORT, buildHpa, buildService } from "./build-service.js";
+import {
+  DEFAULT_TENANT_QUOTA,
+  buildTenantNamespace,
+  buildTenantPolicies,
+  tenantNamespace,
+  type TenantPolicy,
+} from "./build-tenant.js";
+import { createClusterCache, type ClusterCache } from "./cluster-cache.js";
+import { apiStatus, toEventFlowError } from "./errors.js";
+import { FIELD_MANAGER, LABEL, functionKey, type ObjectRef } from "./labels.js";
+import { readFunctionLogs } from "./pod-logs.js";
+import { buildKubernetesStatus, specOf } from "./status.js";
+
+/** Options of {@link createKubernetesDriver}. */
+export interface KubernetesDriverOptions {
+  /** A kubeconfig path or a loaded KubeConfig; default: KUBECONFIG, then in-cluster. */
+  readonly kubeconfig?: string | KubeConfig;
+  /**
+   * Single-tenant mode: every function lives in this namespace. When undefined, each tenant
+   * gets its own namespace (`namespacePrefix + tenant`), created on first use.
+   */
+  readonly namespace?: string;
+  /** Prefix of tenant namespaces (default `eventflow-`). */
+  readonly namespacePrefix?: string;
+  /** The controller's namespace; tenant NetworkPolicies admit ingress only from it. */
+  readonly controllerNamespace?: string;
+  readonly tenantPolicy?: Partial<Omit<TenantPolicy, "controllerNamespace">>;
+  /** Secrets used to pull function images (they must exist in the function's namespace). */
+  readonly imagePullSecrets?: readonly string[];
+  /** Extra annotations on every function pod. */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * How the invoke router reaches replicas: `pod` (ready pod IPs from EndpointSlices, in
+   * cluster) or `service` (the Service's DNS name; one endpoint, kube-proxy balances).
+   */
+  readonly endpointMode?: "pod" | "service";
+  readonly logger?: DriverLogger;
+  readonly clock?: () => Date;
+}
+
+/** The Kubernetes driver plus what its tests and the readiness probe need. */
+export interface KubernetesDriver extends Driver {
+  readonly name: "kubernetes";
+  /** Where a function's objects are. */
+  refOf(tenant: string, name: string): ObjectRef;
+}
+
+function loadKubeConfig(source: string | KubeConfig | undefined): KubeConfig {
+  if (source instanceof KubeConfig) return source;
+  const kc = new KubeConfig();
+  if (source) kc.loadFromFile(source);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+const applyOpts = [
+  undefined,
+  undefined,
+  FIELD_MANAGER,
+  true,
+  PatchStrategy.ServerSideApply,
+] as const;
+
+/** Creates the Kubernetes driver (no I/O until `start`). */
+export function createKubernetesDriver(options: KubernetesDriverOptions = {}): KubernetesDriver {
+  const kc = loadKubeConfig(options.kubeconfig);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const clock = options.clock ?? (() => new Date());
+  const prefix = options.namespacePrefix ?? "eventflow-";
+  const cache: ClusterCache = createClusterCache({
+    kubeConfig: kc,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    onError: (resource, error) =>
+      options.logger?.warn({ resource, err: String(error) }, "informer failed; restarting"),
+  });
+  const ensuredNamespaces = new Set<string>();
+  let started = false;
+
+  const refOf = (tenant: string, name: string): ObjectRef => ({
+    namespace: options.namespace ?? tenantNamespace(prefix, tenant),
+    name,
+  });
+
+  async function call<T>(fn: string, action: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw toEventFlowError(error, { function: fn, action });
+    }
+  }
+
+  const apply = <T extends KubernetesObject>(body: T): Promise<T> =>
+    objects.patch(body, ...applyOpts) as Promise<T>;
+
+  function requireStarted(): void {
+    if (!started)
+      throw new EventFlowError("DRIVER_UNAVAILABLE", "the kubernetes driver is not started");
+    if (!cache.healthy())
+      throw new EventFlowError(
+        "KUBERNETES_UNREACHABLE",
+        "the Kubernetes API server is unreachable",
+      );
+  }
+
+  /** The function's Deployment from the informer cache, checked against the tenant label. */
+  function cached(tenant: string, name: string): V1Deployment | undefined {
+    const ref = refOf(tenant, name);
+    const d = cache.deployment(ref.namespace, ref.name);
+    return d && d.metadata?.labels?.[LABEL.tenant] === tenant && !d.metadata.deletionTimestamp
+      ? d
+      : undefined;
+  }
+
+  function statusOf(d: V1Deployment): FunctionStatus {
+    const spec = specOf(d);
+    const key = spec ? functionKey(spec.tenant, spec.name) : "";
+    const status = buildKubernetesStatus(d, cache.pods(key), clock().toISOString());
+    if (!status) throw new EventFlowError("INTERNAL", "deployment without an EventFlow spec");
+    return status;
+  }
+
+  function existing(tenant: string, name: string): V1Deployment {
+    requireStarted();
+    const d = cached(tenant, name);
+    if (!d) throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
+    return d;
+  }
+
+  async function ensureTenant(tenant: string): Promise<void> {
+    if (options.namespace) return;
+    const ns = tenantNamespace(prefix, tenant);
+    if (ensuredNamespaces.has(ns)) return;
+    await call(`${tenant}/*`, "ensure tenant namespace", async () => {
+      await apply(buildTenantNamespace(ns, tenant));
+      const policy: TenantPolicy = {
+        quota: options.tenantPolicy?.quota ?? DEFAULT_TENANT_QUOTA,
+        defaultRequests: options.tenantPolicy?.defaultRequests ?? { cpu: "100m", memory: "128Mi" },
+        defaultLimits: options.tenantPolicy?.defaultLimits ?? { memory: "256Mi" },
+        controllerNamespace: options.controllerNamespace ?? "eventflow-system",
+      };
+      for (const obj of buildTenantPolicies(ns, tenant, policy)) await apply(obj);
+    });
+    ensuredNamespaces.add(ns);
+  }
+
+  /** Applies Deployment, Service and HPA (or deletes a stale HPA) under one field manager. */
+  async function write(spec: FunctionSpec, replicas?: number): Promise<V1Deployment> {
+    const ref = refOf(spec.tenant, spec.name);
+    const fn = functionKey(spec.tenant, spec.name);
+    const deployment = await call(fn, "apply Deployment", () =>
+      apply(
+        buildDeployment(spec, {
+          ref,
+          ...(options.imagePullSecrets ? { imagePullSecrets: options.imagePullSecrets } : {}),
+          ...(options.podAnnotations ? { podAnnotations: options.podAnnotations } : {}),
+          ...(replicas !== undefined ? { replicas } : {}),
+        }),
+      ),
+    );
+    const uid = deployment.metadata?.uid ?? "";
+    await call(fn, "apply Service", () => apply(buildService(spec, ref, uid)));
+    const hpa = buildHpa(spec, ref, uid);
+    if (hpa) await call(fn, "apply HPA", () => apply(hpa));
+    else
+      await call(fn, "delete HPA", async () => {
+        try {
+          await objects.delete({
+            apiVersion: "autoscaling/v2",
+            kind: "HorizontalPodAutoscaler",
+            metadata: { name: ref.name, namespace: ref.namespace },
+          });
+        } catch (error) {
+          if (apiStatus(error) !== 404) throw error;
+        }
+      });
+    return deployment;
+  }
+
+  /** Reads the live Deployment when the cache has none yet (creates must not overwrite). */
+  async function readLive(tenant: string, name: string): Promise<V1Deployment | undefined> {
+    const ref = refOf(tenant, name);
+    try {
+      return await objects.read<V1Deployment>({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: ref.name, namespace: ref.namespace },
+      });
+    } catch (error) {
+      if (apiStatus(error) === 404) return undefined;
+      throw toEventFlowError(error, {
+        function: functionKey(tenant, name),
+        action: "read Deployment",
+      });
+    }
+  }
+
+  const waitFor = (key: string, timeoutMs: number, ok: () => boolean) =>
+    new Promise<boolean>((resolve) => {
+      if (ok()) return resolve(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const off = cache.onChange((k) => k === key && ok() && done(true));
+      function done(value: boolean) {
+        clearTimeout(timer);
+        off();
+        resolve(value);
+      }
+    });
+
+  function endpointsOf(tenant: string, name: string): readonly Endpoint[] {
+    const key = functionKey(tenant, name);
+    if (options.endpointMode !== "service") return cache.endpoints(key);
+    const d = cached(tenant, name);
+    if (!d || (d.status?.readyReplicas ?? 0) === 0) return [];
+    const ref = refOf(tenant, name);
+    return [{ replica: ref.name, url: `http://${ref.name}.${ref.namespace}.svc:${SERVICE_PORT}` }];
+  }
+
+  const driver: KubernetesDriver = {
+    name: "kubernetes",
+    refOf,
+    ready: () => started && cache.healthy(),
+    async start() {
+      try {
+        await cache.start();
+      } catch (error) {
+        throw toEventFlowError(error, { action: "start informers" });
+      }
+      started = true;
+    },
+    async close() {
+      started = false;
+      await cache.stop();
+    },
+    async create(spec) {
+      requireStarted();
+      if (cached(spec.tenant, spec.name) || (await readLive(spec.tenant, spec.name)))
+        throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
+      await ensureTenant(spec.tenant);
+      return statusOf(await write(spec));
+    },
+    async update(spec) {
+      existing(spec.tenant, spec.name);
+      return statusOf(await write(spec));
+    },
+    async scale(tenant, name, replicas) {
+      const spec = specOf(existing(tenant, name));
+      if (!spec) throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
+      return statusOf(await write({ ...spec, replicas }));
+    },
+    async delete(tenant, name) {
+      existing(tenant, name);
+      const ref = refOf(tenant, name);
+      await call(functionKey(tenant, name), "delete Deployment", () =>
+        objects.delete(
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: ref.name, namespace: ref.namespace },
+          },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          "Background",
+        ),
+      );
+    },
+    async get(tenant, name) {
+      return statusOf(existing(tenant, name));
+    },
+    async list(tenant) {
+      requireStarted();
+      const out: FunctionStatus[] = [];
+      for (const d of cache.deployments()) {
+        if (d.metadata?.deletionTimestamp) continue;
+        if (tenant !== undefined && d.metadata?.labels?.[LABEL.tenant] !== tenant) continue;
+        if (specOf(d)) out.push(statusOf(d));
+      }
+      return out.sort((a, b) =>
+        a.tenant === b.tenant ? a.name.localeCompare(b.name) : a.tenant.localeCompare(b.tenant),
+      );
+    },
+    endpoints: endpointsOf,
+    async waitForEndpoint(tenant, name, timeoutMs) {
+      const d = existing(tenant, name);
+      const now = endpointsOf(tenant, name);
+      if (now[0]) return now[0];
+      const spec = specOf(d);
+      if (spec && !spec.scaling && (d.spec?.replicas ?? 0) === 0) await write(spec, 1);
+      const key = functionKey(tenant, name);
+      if (await waitFor(key, timeoutMs, () => endpointsOf(tenant, name).length > 0))
+        return endpointsOf(tenant, name)[0]!;
+      const current = cached(tenant, name);
+      const problem = current ? statusOf(current).last_error : undefined;
+      if (problem?.code === "FUNCTION_CRASH_LOOP")
+        throw new EventFlowError("FUNCTION_CRASH_LOOP", `function ${name}: ${problem.message}`);
+      throw new EventFlowError("FUNCTION_NOT_READY", `function ${name} has no ready replica`);
+    },
+    logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
+      existing(tenant, name);
+      const key = functionKey(tenant, name);
+      return readFunctionLogs(
+        {
+          kubeConfig: kc,
+          namespace: refOf(tenant, name).namespace,
+          pods: () => cache.pods(key),
+          onPodsChange: (listener) => cache.onChange((k) => k === key && listener()),
+        },
+        query,
+      );
+    },
+  };
+  return driver;
+}

@@ -1,0 +1,134 @@
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { FunctionPhase, FunctionSpec, FunctionStatus } from "../driver.js";
+import { CONTAINER_NAME, FIELD_MANAGER, SPEC_ANNOTATION } from "./labels.js";
+
+type LastError = NonNullable<FunctionStatus["last_error"]>;
+
+const IMAGE_REASONS = new Set([
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+  "RegistryUnavailable",
+]);
+const CRASH_REASONS = new Set(["CrashLoopBackOff", "RunContainerError", "CreateContainerError"]);
+
+const iso = (t: Date | string | undefined, fallback: string): string =>
+  t === undefined ? fallback : t instanceof Date ? t.toISOString() : new Date(t).toISOString();
+
+/** Reads the FunctionSpec the driver stored on a Deployment, or undefined if it is not ours. */
+export function specOf(deployment: V1Deployment): FunctionSpec | undefined {
+  const raw = deployment.metadata?.annotations?.[SPEC_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as FunctionSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason a user needs, from the pods: image pull, crash loop, unschedulable (pure). */
+export function podProblem(pods: readonly V1Pod[], now: string): LastError | undefined {
+  for (const pod of pods) {
+    for (const cs of pod.status?.containerStatuses ?? []) {
+      if (cs.name !== CONTAINER_NAME) continue;
+      const reason = cs.state?.waiting?.reason;
+      const detail = cs.state?.waiting?.message ?? reason ?? "";
+      if (reason && IMAGE_REASONS.has(reason))
+        return { code: "FUNCTION_IMAGE_NOT_FOUND", message: `${reason}: ${detail}`, at: now };
+      if (reason && CRASH_REASONS.has(reason)) {
+        const exit = cs.lastState?.terminated?.exitCode;
+        const suffix = exit === undefined ? "" : ` (last exit code ${exit})`;
+        return { code: "FUNCTION_CRASH_LOOP", message: `${reason}${suffix}`, at: now };
+      }
+    }
+    const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+    if (scheduled?.status === "False" && scheduled.reason === "Unschedulable")
+      return {
+        code: "FUNCTION_UNSCHEDULABLE",
+        message: scheduled.message ?? "Unschedulable",
+        at: iso(scheduled.lastTransitionTime, now),
+      };
+  }
+  return undefined;
+}
+
+/** The reason from the Deployment's conditions: quota refusals and stuck rollouts (pure). */
+export function deploymentProblem(d: V1Deployment, now: string): LastError | undefined {
+  for (const c of d.status?.conditions ?? []) {
+    const at = iso(c.lastTransitionTime, now);
+    if (c.type === "ReplicaFailure" && c.status === "True") {
+      const quota = c.message?.includes("exceeded quota") ?? false;
+      return {
+        code: quota ? "KUBERNETES_QUOTA_EXCEEDED" : "FUNCTION_UNSCHEDULABLE",
+        message: c.message ?? c.reason ?? "ReplicaFailure",
+        at,
+      };
+    }
+    if (c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded")
+      return { code: "FUNCTION_NOT_READY", message: c.message ?? c.reason, at };
+  }
+  return undefined;
+}
+
+/** When our field manager last changed the Deployment (its managedFields entry). */
+function appliedAt(d: V1Deployment, fallback: string): string {
+  const entry = d.metadata?.managedFields?.find(
+    (f) => f.manager === FIELD_MANAGER && f.operation === "Apply",
+  );
+  return iso(entry?.time, fallback);
+}
+
+function phaseOf(
+  d: V1Deployment,
+  pods: readonly V1Pod[],
+  desired: number,
+  problem: LastError | undefined,
+): FunctionPhase {
+  const st = d.status ?? {};
+  const ready = st.readyReplicas ?? 0;
+  const total = st.replicas ?? 0;
+  const updated = st.updatedReplicas ?? 0;
+  const live = pods.filter((p) => !p.metadata?.deletionTimestamp).length;
+  if (problem && problem.code !== "FUNCTION_NOT_READY" && ready === 0 && desired > 0)
+    return problem.code === "FUNCTION_UNSCHEDULABLE" ? "Pending" : "Failed";
+  if (problem?.code === "FUNCTION_NOT_READY") return ready > 0 ? "Degraded" : "Failed";
+  if (problem) return "Degraded";
+  if (desired === 0) return total === 0 && live === 0 ? "ScaledToZero" : "Deploying";
+  const observed = (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  if (!observed || total === 0) return live === 0 ? "Pending" : "Deploying";
+  if (updated < desired || total > updated) return "Deploying";
+  if (ready >= desired) return "Running";
+  return ready > 0 ? "Degraded" : "Deploying";
+}
+
+/**
+ * Builds the API's view of one function from its Deployment and pods, as the informers hold
+ * them (pure: no API call).
+ */
+export function buildKubernetesStatus(
+  d: V1Deployment,
+  pods: readonly V1Pod[],
+  now: string,
+): FunctionStatus | undefined {
+  const spec = specOf(d);
+  if (!spec) return undefined;
+  const desired = d.spec?.replicas ?? spec.replicas;
+  const problem = podProblem(pods, now) ?? deploymentProblem(d, now);
+  const created = iso(d.metadata?.creationTimestamp, now);
+  const st = d.status ?? {};
+  return {
+    name: spec.name,
+    tenant: spec.tenant,
+    image: spec.image,
+    replicas: desired,
+    available_replicas: st.availableReplicas ?? 0,
+    ready_replicas: st.readyReplicas ?? 0,
+    updated_replicas: st.updatedReplicas ?? 0,
+    status: phaseOf(d, pods, desired, problem),
+    created_at: created,
+    updated_at: appliedAt(d, created),
+    ...(problem ? { last_error: problem } : {}),
+    spec,
+  };
+}
