@@ -137,11 +137,19 @@ export async function resolveBase(text: string, client: RegistryClient): Promise
       },
     };
   } catch (error) {
+    if (isEventFlowError(error) && error.code === "REGISTRY_UNREACHABLE") {
+      throw new EventFlowError(
+        error.code,
+        `base image ${text}: ${error.message} (no registry reachable? use --base scratch or --base oci:DIR)`,
+        { cause: error, details: error.details },
+      );
+    }
     if (
       isEventFlowError(error) &&
-      ["REGISTRY_UNREACHABLE", "REGISTRY_UNAUTHORIZED", "REGISTRY_DENIED"].includes(error.code)
-    )
+      ["REGISTRY_UNAUTHORIZED", "REGISTRY_DENIED"].includes(error.code)
+    ) {
       throw error;
+    }
     throw notFound(text, error);
   }
 }
