@@ -1,4 +1,7 @@
-/** Gives every request an id (echoed as `x-request-id`) and a child logger bound to it. */
+/**
+ * Gives every request an id (echoed as `x-request-id`) and a child logger bound to it, and
+ * writes a debug access-log line for answered requests.
+ */
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
@@ -20,6 +23,15 @@ export function createRequestIdMiddleware(logger: Logger): Middleware<Controller
       configurable: true,
     });
     ctx.set("x-request-id", requestId);
+    const started = performance.now();
     await next();
+    // Failures are logged where they are answered (4xx info, 5xx error); this is the access log.
+    if (ctx.status < 400 && logger.isLevelEnabled("debug")) {
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      ctx.state.log.debug(
+        { method: ctx.method, route: ctx._matchedRoute ?? null, status: ctx.status, ms },
+        "request",
+      );
+    }
   };
 }

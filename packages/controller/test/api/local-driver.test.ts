@@ -174,6 +174,31 @@ describe("API over the real local driver and invoke router", () => {
     expect(total).toBeGreaterThanOrEqual(5);
   });
 
+  it("shows the last error a user needs: crash loop and missing image", async () => {
+    const crashing = await call(app.url, "POST", "/v1/functions", {
+      token,
+      body: { name: "crasher", image, replicas: 1, env: { FIXTURE_CRASH_AFTER_MS: "1" } },
+    });
+    expect(crashing.status).toBe(201);
+    const failed = await waitFor(
+      "crasher",
+      (f) => (f["last_error"] as { code?: string } | undefined)?.code === "FUNCTION_CRASH_LOOP",
+    );
+    expect(["Failed", "Degraded"]).toContain(failed["status"]);
+    const invoke = await call(app.url, "POST", "/v1/functions/crasher:invoke", { token, body: {} });
+    expect(invoke.status).toBe(503);
+    expect(invoke.body.error.code).toBe("FUNCTION_CRASH_LOOP");
+    expect((await call(app.url, "DELETE", "/v1/functions/crasher", { token })).status).toBe(204);
+
+    const missing = await call(app.url, "POST", "/v1/functions", {
+      token,
+      body: { name: "ghost", image: `oci:${data.path}/nowhere:v1` },
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.code).toBe("FUNCTION_IMAGE_NOT_FOUND");
+    expect((await call(app.url, "GET", "/v1/functions/ghost", { token })).status).toBe(404);
+  });
+
   it("updates the image and deletes", async () => {
     const v2 = await writeTestImage({
       dir: `${data.path}/layout`,

@@ -122,6 +122,48 @@ describe("GET /v1/functions/{name}/logs (server-sent events)", () => {
     expect(text).toContain(": heartbeat");
   });
 
+  it("eventsource reconnects after a dropped connection with Last-Event-ID and misses nothing", async () => {
+    const source = open("/v1/functions/logger/logs?follow=true&tail=1");
+    const lines: string[] = [];
+    const ids: string[] = [];
+    let opened = 0;
+    source.addEventListener("open", () => (opened += 1));
+    const done = new Promise<void>((resolve) => {
+      source.addEventListener("log", (event) => {
+        lines.push((JSON.parse(event.data as string) as { line: string }).line);
+        ids.push(event.lastEventId);
+        if (lines.includes("after-drop")) resolve();
+      });
+    });
+    while (lines.length < 1) await new Promise((r) => setTimeout(r, 20));
+    app.dropConnections();
+    driver.appendLog("acme", "logger", line("during-drop"));
+    await new Promise((r) => setTimeout(r, 200));
+    driver.appendLog("acme", "logger", line("after-drop"));
+    while (opened < 2) await new Promise((r) => setTimeout(r, 50));
+    await done;
+    source.close();
+    expect(lines).toEqual(["live-2", "during-drop", "after-drop"]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("stops following when the client goes away", async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${app.url}/v1/functions/logger/logs?follow=true&tail=0`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect(driver.followerCount("acme", "logger")).toBeGreaterThan(0);
+    abort.abort();
+    const deadline = Date.now() + 3000;
+    while (driver.followerCount("acme", "logger") > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(driver.followerCount("acme", "logger")).toBe(0);
+  });
+
   it("answers a JSON 404 before streaming when the function does not exist", async () => {
     const res = await call(app.url, "GET", "/v1/functions/ghost/logs?follow=true", { token });
     expect(res.status).toBe(404);

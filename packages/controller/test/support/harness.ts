@@ -23,6 +23,8 @@ export interface TestApp {
   readonly logs: Array<Record<string, unknown>>;
   /** Raw log text, to check that secrets never appear. */
   rawLogs(): string;
+  /** Cuts every open connection (clients see a network error and may reconnect). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export interface TestAppOptions {
   /** The invoke router; tests of the API shape may leave it out (invokes then fail loudly). */
   readonly invoke?: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
   readonly now?: () => Date;
+  /** Readiness for /readyz (default: ready). */
+  readonly isReady?: () => boolean;
   /** Least time between JWKS refetches (key rotation tests lower it). */
   readonly jwksCooldownMs?: number;
 }
@@ -71,6 +75,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     metrics,
     invoke,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.isReady ? { isReady: options.isReady } : {}),
     ...(options.jwksCooldownMs === undefined
       ? {}
       : {
@@ -89,6 +94,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     metrics,
     logs,
     rawLogs: () => raw,
+    dropConnections: () => server.closeAllConnections(),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

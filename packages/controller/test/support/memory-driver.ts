@@ -18,6 +18,8 @@ import type {
 export interface MemoryDriver extends Driver {
   /** Appends a log line to a function's history (and to followers). */
   appendLog(tenant: string, name: string, line: Omit<LogLine, "id">): LogLine;
+  /** Log streams currently following a function (0 once clients went away). */
+  followerCount(tenant: string, name: string): number;
   /** Number of calls per method, to assert that rejected requests never reached the driver. */
   readonly calls: Record<string, number>;
 }
@@ -102,6 +104,9 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     },
     async waitForEndpoint() {
       throw new EventFlowError("FUNCTION_NOT_READY", "the test double runs no replicas");
+    },
+    followerCount(tenant, name) {
+      return followers.get(key(tenant, name))?.size ?? 0;
     },
     appendLog(tenant, name, line) {
       const full: LogLine = { ...line, id: String(nextLogId++) };
