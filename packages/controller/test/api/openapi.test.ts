@@ -1,6 +1,10 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../support/memory-driver.js";
-import { call, startTestApp, type TestApp } from "../support/harness.js";
+import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
+
+const devToken = () => mintToken({ tenant: "acme", role: "developer" });
 
 // The document is generated from the route table; the driver is the in-memory TEST DOUBLE.
 describe("GET /openapi.json", () => {
@@ -95,6 +99,45 @@ describe("GET /openapi.json", () => {
     expect(doc.paths["/healthz"].get.security).toEqual([]);
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("validates against the OpenAPI 3.1 schema", async () => {
+    const result = await new Validator().validate(structuredClone(doc));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("the published JSON Schema agrees with the validating zod schema on sample bodies", async () => {
+    const ajv = new Ajv2020({ strict: false });
+    for (const [name, schema] of Object.entries(doc.components.schemas as Record<string, object>)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const check = ajv.getSchema("#/components/schemas/FunctionCreate")!;
+    const samples: Array<[unknown, boolean]> = [
+      [{ name: "ok", image: "hello:1" }, true],
+      [
+        {
+          name: "ok",
+          image: "hello:1",
+          replicas: 7,
+          env: { A: "b" },
+          scaling: { minReplicas: 0, maxReplicas: 2 },
+        },
+        true,
+      ],
+      [{ name: "ok", image: "hello:1", replicas: 8 }, false],
+      [{ name: "ok", image: "hello:1", extra: true }, false],
+      [{ name: "ok", image: "hello:1", env: { A: 1 } }, false],
+      [{ name: "ok" }, false],
+      [{ name: "ok", image: "hello:1", timeoutSeconds: 0 }, false],
+    ];
+    for (const [body, valid] of samples) {
+      expect(check(body), JSON.stringify(body)).toBe(valid);
+      const res = await call(app.url, "POST", "/v1/functions", { body, token: await devToken() });
+      if (valid) expect(res.status, JSON.stringify(res.body)).toBe(201);
+      else expect(res.status).toBe(400);
+      if (valid) await call(app.url, "DELETE", "/v1/functions/ok", { token: await devToken() });
+    }
   });
 
   it("has no dangling $ref", () => {
