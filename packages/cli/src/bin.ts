@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readdir, rm } from "node:fs/promises";
 import { enableCompileCache } from "node:module";
 
 // Most of a warm build is module loading (undici, zod, esbuild's JS API): keep V8's compiled
@@ -9,25 +8,12 @@ const { EXIT, runCli } = await import("./cli.js");
 const { debuglog } = await import("node:util");
 debuglog("eventflow")("modules loaded after %s ms", performance.now().toFixed(0));
 
-// Writers use temp names (`.NAME.tmp-*`) renamed into place; an interrupted build removes
-// the ones of this process's working directory tree it can find, then exits 130.
-async function removeTempFiles(): Promise<void> {
-  const dirs = [process.cwd(), `${process.cwd()}/.eventflow`];
-  await Promise.all(
-    dirs.map(async (dir) => {
-      const names = await readdir(dir).catch(() => [] as string[]);
-      await Promise.all(
-        names
-          .filter((n) => /^\..+\.tmp-/.test(n))
-          .map((n) => rm(`${dir}/${n}`, { recursive: true, force: true })),
-      );
-    }),
-  );
-}
-
+// Ctrl-C: remove the temp files of outputs being written, then exit 130.
 process.once("SIGINT", () => {
   process.stderr.write("\ninterrupted\n");
-  void removeTempFiles().finally(() => process.exit(EXIT.interrupted));
+  void import("./cleanup.js")
+    .then((m) => m.removeTempOutputs())
+    .finally(() => process.exit(EXIT.interrupted));
 });
 
 process.once("exit", () => debuglog("eventflow")("exit after %s ms", performance.now().toFixed(0)));

@@ -14,11 +14,12 @@ import {
   type RegistryClient,
 } from "@eventflow/registry";
 import { DEFAULT_BASE } from "./base.js";
-import { buildFunctionImage } from "./build.js";
+import { buildFunctionImage, hostPlatform } from "./build.js";
 import type { CliEnvironment } from "./config.js";
 import { formatPlatform } from "./image/types.js";
 import { buildTarballMembers, pushImage, writeLayoutOutput, writeTarball } from "./output.js";
 import { loadProject, type FunctionConfig } from "./project.js";
+import { trackOutput } from "./cleanup.js";
 import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
 import { pushFromLayout } from "./push.js";
 import { EVENTFLOW_VERSION } from "./version.js";
@@ -167,12 +168,24 @@ export async function buildCommand(
       for (const out of outputs) {
         if (out.kind === "oci") {
           const tag = out.tag ?? target?.tag ?? fn.name;
+          trackOutput(out.dir);
           await writeLayoutOutput({ dir: out.dir, tag, image, base: built.base, progress });
           written.push(`oci:${out.dir}:${tag}`);
         } else {
+          trackOutput(out.file);
           await writeTarball(
             out.file,
-            buildTarballMembers({ image, base: built.base, repoTag: target?.toString() }),
+            buildTarballMembers({
+              image,
+              base: built.base,
+              repoTag: target?.toString(),
+              dockerPlatform: Math.max(
+                0,
+                image.platforms.findIndex(
+                  (p) => p.platform.architecture === hostPlatform().architecture,
+                ),
+              ),
+            }),
           );
           progress.step(`${fn.name}: wrote ${out.file}`);
           written.push(`tar:${out.file}`);
@@ -180,6 +193,7 @@ export async function buildCommand(
       }
       if (outputs.length === 0 && !flags.push) {
         const local = join(dir, LOCAL_LAYOUT);
+        trackOutput(local);
         await writeLayoutOutput({ dir: local, tag: fn.name, image, base: built.base, progress });
         written.push(`oci:${local}:${fn.name}`);
       }
