@@ -69,9 +69,11 @@ async function buildWithUmoci(target: string, files: readonly string[]): Promise
     "--no-history",
   ]);
   await addMultiPlatform(layout);
-  await rm(target, { recursive: true, force: true });
   await mkdir(dirname(target), { recursive: true });
-  await rename(layout, target);
+  // Test files run in parallel processes: the first rename wins, the others keep its layout.
+  await rename(layout, target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+  });
   await rm(work, { recursive: true, force: true });
 }
 
