@@ -37,6 +37,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** Readiness for /readyz; defaults to always ready. */
   readonly isReady?: () => boolean;
+  /** Aborted when the controller shuts down: open log streams end so connections can close. */
+  readonly shutdown?: AbortSignal;
 }
 
 /** Every route of the API, in registration order. */
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
     issuer: deps.issuer ?? createTokenIssuer(deps.config.auth, now),
     now,
     isReady: deps.isReady ?? (() => true),
+    shutdown: deps.shutdown ?? new AbortController().signal,
   };
   const verifier =
     deps.verifier ?? createTokenVerifier({ auth: deps.config.auth, ...(deps.now ? { now } : {}) });

@@ -81,9 +81,20 @@ function createMetricsServer(metrics: ControllerMetrics): Server {
   });
 }
 
+/** In-flight requests get this long to finish before their connections are cut. */
+const CLOSE_GRACE_MS = 10_000;
+
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    // Keep-alive connections whose last response (an invoke, a log stream) ends after close()
+    // become idle later: close those as they appear.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearTimeout(cut);
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
@@ -106,7 +117,16 @@ export async function startController(
     },
     logger: logger.child({ component: "invoke" }),
   });
-  const app = createApp({ config, driver, logger, metrics, invoke, isReady: () => ready });
+  const shutdown = new AbortController();
+  const app = createApp({
+    config,
+    driver,
+    logger,
+    metrics,
+    invoke,
+    isReady: () => ready,
+    shutdown: shutdown.signal,
+  });
   const api = createServer(app.callback());
   // Long invokes and log streams are bounded by their own timeouts, not the server's.
   api.requestTimeout = 0;
@@ -137,6 +157,7 @@ export async function startController(
     close() {
       closing ??= (async () => {
         ready = false;
+        shutdown.abort();
         await Promise.all([
           close(api),
           metricsServer === undefined ? undefined : close(metricsServer),

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeTestImage } from "./local-driver/helpers/oci-image.js";
 import { promtoolCheck } from "./support/promtool.js";
 
 // The `eventflow-controller` bin as a real process (dist/, built by `npm run build` before the
@@ -101,10 +102,28 @@ describe("eventflow-controller bin", () => {
     expect((await promtoolCheck(text)).code).toBe(0);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
 
+    // A function with a follower on its logs: shutdown must end the stream, not wait for it.
+    const image = await writeTestImage({ dir: join(dataDir, "layout") });
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const created = await fetch(`${url}/v1/functions`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "follow-me", image }),
+    });
+    expect(created.status).toBe(201);
+    const follower = await fetch(`${url}/v1/functions/follow-me/logs?follow=true`, {
+      headers: auth,
+    });
+    expect(follower.status).toBe(200);
+    const reading = follower.text();
+
     expect(p.out()).not.toContain(SECRET);
     expect(p.out()).not.toContain(token);
+    const stopping = Date.now();
     p.child.kill("SIGTERM");
     expect(await p.exit).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(8000);
+    await reading.catch(() => "");
     expect(p.out()).toContain('"controller stopped"');
   });
 });

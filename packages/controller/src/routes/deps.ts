@@ -21,4 +21,6 @@ export interface RouteDeps {
   readonly now: () => Date;
   /** Whether the driver has started and can serve. */
   readonly isReady: () => boolean;
+  /** Aborted at shutdown; long-lived responses (log streams) end on it. */
+  readonly shutdown: AbortSignal;
 }

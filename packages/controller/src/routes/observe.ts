@@ -38,6 +38,12 @@ function streamLogs(ctx: RouteContext, deps: RouteDeps, req: LogsRequest): void 
   const stream = new PassThrough();
   ctx.body = stream;
   const abort = new AbortController();
+  const stop = () => abort.abort();
+  deps.shutdown.addEventListener("abort", stop, { once: true });
+  abort.signal.addEventListener("abort", () => deps.shutdown.removeEventListener("abort", stop), {
+    once: true,
+  });
+  if (deps.shutdown.aborted) abort.abort();
   ctx.req.once("close", () => abort.abort());
   stream.once("close", () => abort.abort());
   stream.write(`retry: 2000\n${sseComment("connected")}`);
