@@ -1,0 +1,479 @@
+/**
+ * Tier 4: the Kubernetes driver against a real kube-apiserver, kube-controller-manager and
+ * kube-scheduler (etcd behind them, kwok simulating the node and its pods), or against the
+ * cluster KUBECONFIG names. One cluster per run, one namespace per describe block.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FunctionSpec, FunctionStatus } from "../../src/drivers/driver.js";
+import {
+  FIELD_MANAGER,
+  buildDeployment,
+  createKubernetesDriver,
+  type KubernetesDriver,
+} from "../../src/drivers/kubernetes/index.js";
+import { startTestCluster, type TestCluster } from "./support/cluster.js";
+import { apisFor, eventually, statusOf, viaPort, type Apis } from "./support/k8s.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
+
+const IMAGE = "registry.invalid/eventflow/hello:1";
+const IMAGE_2 = "registry.invalid/eventflow/hello:2";
+const UNPULLABLE = "registry.invalid/eventflow/unpullable:1";
+const CRASHING = "registry.invalid/eventflow/crashing:1";
+const run = randomBytes(3).toString("hex");
+const NS = `ef-k8s-${run}`;
+
+let cluster: TestCluster;
+let api: Apis;
+let driver: KubernetesDriver;
+const drivers: KubernetesDriver[] = [];
+
+const spec = (name: string, patch: Partial<FunctionSpec> = {}): FunctionSpec => ({
+  tenant: "acme",
+  name,
+  image: IMAGE,
+  replicas: 1,
+  ...patch,
+});
+
+async function newDriver(options: Parameters<typeof createKubernetesDriver>[0]) {
+  const d = createKubernetesDriver(options);
+  drivers.push(d);
+  await d.start();
+  return d;
+}
+
+const readDeployment = (name: string, namespace = NS) =>
+  api.apps.readNamespacedDeployment({ name, namespace });
+
+function until(
+  d: KubernetesDriver,
+  tenant: string,
+  name: string,
+  ok: (s: FunctionStatus) => boolean,
+  ms = 30_000,
+) {
+  return eventually(
+    async () => {
+      const s = await d.get(tenant, name);
+      return ok(s) ? s : undefined;
+    },
+    ms,
+    `${tenant}/${name} status`,
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  api = apisFor(cluster.kubeconfig);
+  await api.core.createNamespace({
+    body: {
+      metadata: {
+        name: NS,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+      },
+    },
+  });
+  driver = await newDriver({ kubeconfig: cluster.kubeconfig, namespace: NS });
+}, 900_000);
+
+afterAll(async () => {
+  await Promise.all(drivers.map((d) => d.close()));
+  if (api) {
+    const namespaces = await api.core.listNamespace({
+      labelSelector: "app.kubernetes.io/managed-by=eventflow",
+    });
+    for (const ns of [
+      NS,
+      ...namespaces.items.map((n) => n.metadata!.name!).filter((n) => n.startsWith(`ef-${run}-`)),
+    ])
+      await api.core.deleteNamespace({ name: ns }).catch(() => {});
+  }
+  await cluster?.stop();
+}, 120_000);
+
+describe(
+  "functions in one namespace (restricted Pod Security enforced)",
+  { timeout: 120_000 },
+  () => {
+    it("create: Deployment, ClusterIP Service, labels, owner references, one field manager", async () => {
+      const created = await driver.create(spec("hello", { replicas: 2 }));
+      expect(["Pending", "Deploying"]).toContain(created.status);
+      const d = await readDeployment("hello");
+      expect(d.metadata?.labels).toMatchObject({
+        "app.kubernetes.io/managed-by": "eventflow",
+        "eventflow.dev/tenant": "acme",
+        "eventflow.dev/function": "hello",
+      });
+      const managers = (d.metadata?.managedFields ?? []).filter((f) => f.operation === "Apply");
+      expect(managers.map((f) => f.manager)).toEqual([FIELD_MANAGER]);
+      const svc = await api.core.readNamespacedService({ name: "hello", namespace: NS });
+      expect(svc.spec?.type).toBe("ClusterIP");
+      expect(svc.spec?.ports?.[0]).toMatchObject({ port: 80, targetPort: "http" });
+      expect(svc.metadata?.ownerReferences?.[0]).toMatchObject({
+        kind: "Deployment",
+        uid: d.metadata?.uid,
+      });
+      expect(
+        await statusOf(() =>
+          api.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "hello", namespace: NS }),
+        ),
+      ).toBe(404);
+    });
+
+    it("pods admitted under the restricted profile become Running (kwok), endpoints from EndpointSlices", async () => {
+      const s = await until(driver, "acme", "hello", (x) => x.status === "Running");
+      expect(s).toMatchObject({
+        replicas: 2,
+        ready_replicas: 2,
+        available_replicas: 2,
+        updated_replicas: 2,
+      });
+      const eps = await eventually(
+        () => driver.endpoints("acme", "hello").length === 2 && driver.endpoints("acme", "hello"),
+      );
+      for (const e of eps) expect(e.url).toMatch(/^http:\/\/10\.244\.\d+\.\d+:8080$/);
+      const pods = await api.core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: "eventflow.dev/function=hello",
+      });
+      expect(new Set(eps.map((e) => e.replica))).toEqual(
+        new Set(pods.items.map((p) => p.metadata!.name!)),
+      );
+    });
+
+    it("the restricted namespace refuses a pod without the security context (the profile is enforced)", async () => {
+      const body = buildDeployment(spec("bad"), { ref: { namespace: NS, name: "bad" } });
+      const pod = { ...body.spec!.template.spec! };
+      const container = { ...pod.containers[0]!, securityContext: {} };
+      const code = await statusOf(() =>
+        api.core.createNamespacedPod({
+          namespace: NS,
+          body: {
+            metadata: { name: `bad-${run}` },
+            spec: { ...pod, securityContext: {}, containers: [container] },
+          },
+        }),
+      );
+      expect(code).toBe(403);
+    });
+
+    it("an identical update is a no-op for the API server (same resourceVersion)", async () => {
+      const before = await readDeployment("hello");
+      await driver.update(spec("hello", { replicas: 2 }));
+      const after = await readDeployment("hello");
+      expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+      expect(after.metadata?.generation).toBe(before.metadata?.generation);
+    });
+
+    it("create of an existing name answers FUNCTION_ALREADY_EXISTS", async () => {
+      await expect(driver.create(spec("hello"))).rejects.toMatchObject({
+        code: "FUNCTION_ALREADY_EXISTS",
+      });
+    });
+
+    it("update rolls out a new image and ends Running on the new pods", async () => {
+      const before = await readDeployment("hello");
+      await driver.update(spec("hello", { replicas: 2, image: IMAGE_2 }));
+      const after = await readDeployment("hello");
+      expect(after.metadata!.generation!).toBeGreaterThan(before.metadata!.generation!);
+      const s = await until(
+        driver,
+        "acme",
+        "hello",
+        (x) => x.status === "Running" && x.image === IMAGE_2,
+      );
+      expect(s.updated_replicas).toBe(2);
+      await eventually(async () => {
+        const pods = await api.core.listNamespacedPod({
+          namespace: NS,
+          labelSelector: "eventflow.dev/function=hello",
+        });
+        const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+        return live.length === 2 && live.every((p) => p.spec?.containers[0]?.image === IMAGE_2);
+      });
+    });
+
+    it("scale up, down to zero, and wake one replica for an invoke", async () => {
+      await driver.scale("acme", "hello", 3);
+      await until(driver, "acme", "hello", (x) => x.status === "Running" && x.ready_replicas === 3);
+      await driver.scale("acme", "hello", 0);
+      await until(driver, "acme", "hello", (x) => x.status === "ScaledToZero");
+      expect(driver.endpoints("acme", "hello")).toEqual([]);
+      const ep = await driver.waitForEndpoint("acme", "hello", 30_000);
+      expect(ep.url).toMatch(/^http:\/\/10\.244\./);
+      expect((await readDeployment("hello")).spec?.replicas).toBe(1);
+    });
+
+    it("scaling adds an HPA that owns replicas; removing scaling deletes it", async () => {
+      await driver.update(
+        spec("hello", {
+          replicas: 1,
+          scaling: { minReplicas: 2, maxReplicas: 4, targetCPUUtilization: 50 },
+        }),
+      );
+      const hpa = await api.autoscaling.readNamespacedHorizontalPodAutoscaler({
+        name: "hello",
+        namespace: NS,
+      });
+      expect(hpa.spec).toMatchObject({
+        minReplicas: 2,
+        maxReplicas: 4,
+        scaleTargetRef: { kind: "Deployment", name: "hello" },
+      });
+      expect(hpa.metadata?.ownerReferences?.[0]?.kind).toBe("Deployment");
+      // The HPA controller raises replicas to its minimum, and our next apply leaves them alone.
+      await eventually(
+        async () => (await readDeployment("hello")).spec?.replicas === 2,
+        60_000,
+        "HPA minimum",
+      );
+      await driver.update(
+        spec("hello", {
+          replicas: 1,
+          scaling: { minReplicas: 2, maxReplicas: 4, targetCPUUtilization: 50 },
+        }),
+      );
+      const d = await readDeployment("hello");
+      expect(d.spec?.replicas).toBe(2);
+      const ours = d.metadata?.managedFields?.find(
+        (f) => f.manager === FIELD_MANAGER && f.operation === "Apply",
+      );
+      expect(JSON.stringify(ours?.fieldsV1)).not.toContain('"f:replicas"');
+      await driver.update(spec("hello", { replicas: 1 }));
+      expect(
+        await statusOf(() =>
+          api.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "hello", namespace: NS }),
+        ),
+      ).toBe(404);
+      await eventually(async () => (await readDeployment("hello")).spec?.replicas === 1);
+    });
+
+    it("status reasons: image pull failure, crash loop, unschedulable", async () => {
+      await driver.create(spec("unpullable", { image: UNPULLABLE }));
+      await driver.create(spec("crashing", { image: CRASHING }));
+      await driver.create(
+        spec("huge", { resources: { requests: { cpu: "5000" }, limits: { cpu: "5000" } } }),
+      );
+      const a = await until(driver, "acme", "unpullable", (x) => x.last_error !== undefined);
+      expect(a).toMatchObject({
+        status: "Failed",
+        last_error: { code: "FUNCTION_IMAGE_NOT_FOUND" },
+      });
+      const b = await until(driver, "acme", "crashing", (x) => x.last_error !== undefined);
+      expect(b).toMatchObject({ status: "Failed", last_error: { code: "FUNCTION_CRASH_LOOP" } });
+      const c = await until(driver, "acme", "huge", (x) => x.last_error !== undefined);
+      expect(c).toMatchObject({
+        status: "Pending",
+        last_error: { code: "FUNCTION_UNSCHEDULABLE" },
+      });
+      await expect(driver.waitForEndpoint("acme", "crashing", 500)).rejects.toMatchObject({
+        code: "FUNCTION_CRASH_LOOP",
+      });
+    });
+
+    it("an object the API server rejects answers KUBERNETES_INVALID with field causes", async () => {
+      const error = await driver
+        .create(spec("invalid", { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } }))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "KUBERNETES_INVALID", status: 422 });
+      const causes = (error as { details: { field?: string }[] }).details;
+      expect(causes.some((c) => c.field?.includes("resources.requests"))).toBe(true);
+    });
+
+    it("logs: every pod's pods/log merged, with tail and follow", async () => {
+      const lines = [];
+      for await (const l of driver.logs("acme", "hello", { tail: 5 })) lines.push(l);
+      expect(lines.length).toBeGreaterThan(0);
+      const pods = await api.core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: "eventflow.dev/function=hello",
+      });
+      const names = new Set(pods.items.map((p) => p.metadata!.name!));
+      for (const l of lines) expect(names.has(l.replica)).toBe(true);
+      const abort = new AbortController();
+      const followed = [];
+      const timer = setTimeout(() => abort.abort(), 2_000);
+      for await (const l of driver.logs("acme", "hello", {
+        follow: true,
+        tail: 1,
+        signal: abort.signal,
+      }))
+        followed.push(l);
+      clearTimeout(timer);
+      expect(followed.length).toBeGreaterThan(0);
+    });
+
+    it("list and get come from the informers; unknown names answer FUNCTION_NOT_FOUND", async () => {
+      const names = (await driver.list("acme")).map((s) => s.name);
+      expect(names).toEqual(["crashing", "hello", "huge", "unpullable"]);
+      expect(await driver.list("someone-else")).toEqual([]);
+      await expect(driver.get("acme", "nope")).rejects.toMatchObject({
+        code: "FUNCTION_NOT_FOUND",
+      });
+      await expect(driver.get("other", "hello")).rejects.toMatchObject({
+        code: "FUNCTION_NOT_FOUND",
+      });
+    });
+
+    it("delete cascades to the Service, HPA, ReplicaSets and pods", async () => {
+      await driver.update(
+        spec("crashing", { image: CRASHING, scaling: { minReplicas: 1, maxReplicas: 2 } }),
+      );
+      await api.autoscaling.readNamespacedHorizontalPodAutoscaler({
+        name: "crashing",
+        namespace: NS,
+      });
+      await driver.delete("acme", "crashing");
+      await eventually(
+        () =>
+          driver.get("acme", "crashing").then(
+            () => false,
+            (e: { code?: string }) => e.code === "FUNCTION_NOT_FOUND",
+          ),
+        30_000,
+        "informer to drop the function",
+      );
+      await eventually(
+        async () =>
+          (await statusOf(() =>
+            api.core.readNamespacedService({ name: "crashing", namespace: NS }),
+          )) === 404,
+        60_000,
+        "Service GC",
+      );
+      await eventually(
+        async () =>
+          (await statusOf(() =>
+            api.autoscaling.readNamespacedHorizontalPodAutoscaler({
+              name: "crashing",
+              namespace: NS,
+            }),
+          )) === 404,
+        60_000,
+        "HPA GC",
+      );
+      await eventually(
+        async () => {
+          const pods = await api.core.listNamespacedPod({
+            namespace: NS,
+            labelSelector: "eventflow.dev/function=crashing",
+          });
+          return pods.items.length === 0;
+        },
+        60_000,
+        "pods GC",
+      );
+    });
+  },
+);
+
+describe("tenants as namespaces", { timeout: 120_000 }, () => {
+  let tenants: KubernetesDriver;
+  const prefix = `ef-${run}-`;
+
+  beforeAll(async () => {
+    tenants = await newDriver({
+      kubeconfig: cluster.kubeconfig,
+      namespacePrefix: prefix,
+      controllerNamespace: "eventflow-system",
+      tenantPolicy: {
+        quota: { pods: "2", "requests.cpu": "2", "requests.memory": "2Gi", "limits.memory": "4Gi" },
+      },
+    });
+  });
+
+  it("a namespace per tenant with Pod Security labels, quota, limit range and network policy", async () => {
+    await tenants.create(spec("fn", { tenant: "red" }));
+    await tenants.create(spec("fn", { tenant: "blue" }));
+    for (const t of ["red", "blue"]) {
+      const ns = await api.core.readNamespace({ name: `${prefix}${t}` });
+      expect(ns.metadata?.labels).toMatchObject({
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "eventflow.dev/tenant": t,
+      });
+      const quota = await api.core.readNamespacedResourceQuota({
+        name: "eventflow-quota",
+        namespace: `${prefix}${t}`,
+      });
+      expect(quota.spec?.hard?.pods).toBe("2");
+      await api.core.readNamespacedLimitRange({
+        name: "eventflow-defaults",
+        namespace: `${prefix}${t}`,
+      });
+      const np = await api.networking.readNamespacedNetworkPolicy({
+        name: "eventflow-ingress-from-controller",
+        namespace: `${prefix}${t}`,
+      });
+      expect(np.spec?.ingress?.[0]?._from?.[0]?.namespaceSelector?.matchLabels).toEqual({
+        "kubernetes.io/metadata.name": "eventflow-system",
+      });
+    }
+    await until(tenants, "red", "fn", (x) => x.status === "Running");
+    await until(tenants, "blue", "fn", (x) => x.status === "Running");
+  });
+
+  it("tenants see only their own functions", async () => {
+    expect((await tenants.list("red")).map((s) => `${s.tenant}/${s.name}`)).toEqual(["red/fn"]);
+    expect((await tenants.list()).map((s) => `${s.tenant}/${s.name}`)).toEqual([
+      "blue/fn",
+      "red/fn",
+    ]);
+    await tenants.delete("red", "fn");
+    await eventually(async () => (await tenants.list("red")).length === 0);
+    expect((await tenants.get("blue", "fn")).status).toBe("Running");
+  });
+
+  it("a function beyond the tenant's pod quota reports KUBERNETES_QUOTA_EXCEEDED", async () => {
+    await tenants.create(spec("big", { tenant: "blue", replicas: 3 }));
+    const s = await until(
+      tenants,
+      "blue",
+      "big",
+      (x) => x.last_error?.code === "KUBERNETES_QUOTA_EXCEEDED",
+      60_000,
+    );
+    expect(s.ready_replicas).toBeLessThan(3);
+  });
+});
+
+describe("the API server going away", { timeout: 120_000 }, () => {
+  it("readiness fails, calls answer KUBERNETES_UNREACHABLE, and the informers resync on return", async () => {
+    const server = new URL(api.kc.getCurrentCluster()!.server);
+    const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 443) });
+    try {
+      const d = await newDriver({ kubeconfig: viaPort(api.kc, proxy.port), namespace: NS });
+      expect(d.ready?.()).toBe(true);
+      expect((await d.get("acme", "hello")).status).toBe("Running");
+      await proxy.cut();
+      await eventually(() => d.ready?.() === false, 30_000, "readiness to fail");
+      await expect(d.get("acme", "hello")).rejects.toMatchObject({
+        code: "KUBERNETES_UNREACHABLE",
+        status: 503,
+      });
+      await expect(d.create(spec("while-down"))).rejects.toMatchObject({
+        code: "KUBERNETES_UNREACHABLE",
+      });
+      // Changed behind its back while it could not watch:
+      await driver.scale("acme", "hello", 2);
+      await proxy.restore();
+      await eventually(() => d.ready?.() === true, 30_000, "readiness to return");
+      const s = await until(d, "acme", "hello", (x) => x.replicas === 2, 30_000);
+      expect(s.replicas).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a driver that cannot reach the API server at start fails with KUBERNETES_UNREACHABLE", async () => {
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 9 });
+    const port = proxy.port;
+    await proxy.close();
+    const d = createKubernetesDriver({ kubeconfig: viaPort(api.kc, port), namespace: NS });
+    await expect(d.start()).rejects.toMatchObject({ code: "KUBERNETES_UNREACHABLE" });
+    await d.close();
+  });
+});

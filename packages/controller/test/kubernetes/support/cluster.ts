@@ -1,0 +1,68 @@
+/**
+ * The k8s tier's cluster: the one KUBECONFIG points at (any cluster: kind, k3s, a cloud), or
+ * else a real control plane started from hack/testenv/up.sh in a temporary state directory
+ * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, metrics-server).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../../../../../", import.meta.url));
+const TESTENV = join(REPO, "hack", "testenv");
+
+/** A running cluster for the tests. */
+export interface TestCluster {
+  readonly kubeconfig: string;
+  /** Whether metrics-server serves metrics.k8s.io (HPAs can react). */
+  readonly metricsServer: boolean;
+  /** Whether this run started the cluster (and `stop` stops it). */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+function run(script: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [join(TESTENV, script)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`)),
+    );
+  });
+}
+
+/** Starts (or adopts) the cluster once per test run. */
+export async function startTestCluster(): Promise<TestCluster> {
+  const external = process.env.KUBECONFIG;
+  if (external) {
+    return {
+      kubeconfig: external,
+      metricsServer: process.env.EVENTFLOW_TEST_METRICS_SERVER !== "0",
+      owned: false,
+      stop: async () => {},
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "eventflow-k8s-"));
+  const env = { EVENTFLOW_TESTENV_DIR: dir };
+  try {
+    await run("up.sh", env);
+  } catch (error) {
+    // Logs stay in the state directory for the failure report.
+    throw new Error(`test cluster did not start; logs in ${join(dir, "logs")}`, { cause: error });
+  }
+  const envFile = readFileSync(join(dir, "env"), "utf8");
+  return {
+    kubeconfig: join(dir, "kubeconfig"),
+    metricsServer: /^METRICS_SERVER=1$/m.test(envFile),
+    owned: true,
+    async stop() {
+      await run("down.sh", env);
+      if (existsSync(dir) && process.env.EVENTFLOW_TESTENV_KEEP !== "1")
+        rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

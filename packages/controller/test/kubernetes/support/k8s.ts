@@ -1,0 +1,81 @@
+/** Direct API access for assertions, and polling helpers (the driver under test is separate). */
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  ApiException,
+} from "@kubernetes/client-node";
+
+export interface Apis {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly autoscaling: AutoscalingV2Api;
+  readonly networking: NetworkingV1Api;
+}
+
+export function apisFor(kubeconfig: string): Apis {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+  };
+}
+
+/** A copy of `kc` whose server is `https://127.0.0.1:<port>` (a proxy), same TLS identity. */
+export function viaPort(kc: KubeConfig, port: number): KubeConfig {
+  const cluster = kc.getCurrentCluster()!;
+  const original = new URL(cluster.server);
+  const out = new KubeConfig();
+  out.loadFromOptions({
+    clusters: [
+      {
+        ...cluster,
+        server: `https://127.0.0.1:${port}`,
+        ...(original.hostname === "127.0.0.1" ? {} : { tlsServerName: original.hostname }),
+      },
+    ],
+    users: [kc.getCurrentUser()!],
+    contexts: [{ name: "proxied", cluster: cluster.name, user: kc.getCurrentUser()!.name }],
+    currentContext: "proxied",
+  });
+  return out;
+}
+
+/** The HTTP status of a failed call (404 when the object is gone), or 200. */
+export async function statusOf(call: () => Promise<unknown>): Promise<number> {
+  try {
+    await call();
+    return 200;
+  } catch (error) {
+    if (error instanceof ApiException) return error.code;
+    throw error;
+  }
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false, or fails after `ms`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
