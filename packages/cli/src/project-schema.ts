@@ -67,7 +67,7 @@ function toIssues(error: z.ZodError): FieldIssue[] {
 
 /** Validates eventflow.yaml text; every problem (YAML or schema) is reported in one CONFIG_INVALID. */
 export function parseProjectYaml(text: string, dir: string): ProjectConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const details: FieldIssue[] = doc.errors.map((e) => ({
       path: e.linePos?.[0] ? `line ${e.linePos[0].line}` : "",

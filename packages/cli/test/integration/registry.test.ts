@@ -160,6 +160,59 @@ describe("build --push", () => {
     expect(result.stderr).not.toMatch(/uploaded/);
   });
 
+  it("a Docker v2 base gives an OCI manifest over the same layer blobs", async () => {
+    await skopeo([
+      "copy",
+      "--format",
+      "v2s2",
+      ...skopeoFlags(registry, "dest-creds"),
+      `oci:${base.layout}:amd64`,
+      `docker://${registry.host}/base/docker:v2`,
+    ]);
+    const baseRaw = JSON.parse(
+      await skopeo([
+        "inspect",
+        "--raw",
+        ...skopeoFlags(registry),
+        `docker://${registry.host}/base/docker:v2`,
+      ]),
+    ) as {
+      mediaType: string;
+      layers: { digest: string; mediaType: string }[];
+    };
+    expect(baseRaw.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    const result = await runEventflow([
+      "build",
+      HELLO,
+      "-t",
+      `${registry.host}/from-docker:1`,
+      "--base",
+      `${registry.host}/base/docker:v2`,
+      "--push",
+      "--json",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const raw = JSON.parse(
+      await skopeo([
+        "inspect",
+        "--raw",
+        ...skopeoFlags(registry),
+        `docker://${registry.host}/from-docker:1`,
+      ]),
+    ) as {
+      mediaType: string;
+      config: { mediaType: string };
+      layers: { digest: string; mediaType: string }[];
+    };
+    expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+    expect(raw.config.mediaType).toBe("application/vnd.oci.image.config.v1+json");
+    expect(raw.layers.map((l) => l.mediaType)).toEqual([
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+    ]);
+    expect(raw.layers[0]!.digest).toBe(baseRaw.layers[0]!.digest);
+  });
+
   it("eventflow push sends an image from the local layout", async () => {
     const dir = await makeProject({ "src/index.ts": HELLO_HANDLER });
     const built = await runEventflow(
