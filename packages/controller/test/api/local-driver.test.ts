@@ -86,6 +86,15 @@ describe("API over the real local driver and invoke router", () => {
     expect(echo.body).toBe("plain text body");
     expect(echo.headers.get("content-type")).toMatch(/^text\/plain/);
 
+    // No body parser on the invoke route: malformed JSON is the function's business.
+    const raw = await call(app.url, "POST", "/v1/functions/hello:invoke?op=echo", {
+      token,
+      body: '{"not": json',
+      headers: { "content-type": "application/json" },
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.body).toBe('{"not": json');
+
     const own = await call(app.url, "POST", "/v1/functions/hello:invoke?op=status&code=418", {
       token,
     });

@@ -120,6 +120,22 @@ describe("dev tokens and scoped invoke tokens", () => {
     expect(invoked).toHaveLength(1);
   });
 
+  it("admins invoke another tenant's function with X-EventFlow-Tenant", async () => {
+    const admin = await mintToken({ tenant: "ops", role: "admin" });
+    const res = await call(app.url, "POST", "/v1/functions/fn-a:invoke", {
+      token: admin,
+      body: {},
+      headers: { "x-eventflow-tenant": "acme" },
+    });
+    expect(res.status).toBe(200);
+    expect(invoked.at(-1)).toEqual({ tenant: "acme", name: "fn-a" });
+    const withoutHeader = await call(app.url, "POST", "/v1/functions/fn-a:invoke", {
+      token: admin,
+      body: {},
+    });
+    expect(withoutHeader.status).toBe(404);
+  });
+
   it("refuses invoke tokens for missing functions and out-of-range lifetimes", async () => {
     const dev = await mintToken({ tenant: "acme", role: "developer" });
     const missing = await call(app.url, "POST", "/v1/tokens", {
