@@ -72,6 +72,9 @@ function loadKubeConfig(source: string | KubeConfig | undefined): KubeConfig {
   return kc;
 }
 
+/** How long a write waits for its own watch event before answering. */
+const CACHE_WAIT_MS = 3_000;
+
 const applyOpts = [
   undefined,
   undefined,
@@ -213,6 +216,28 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     }
   }
 
+  /**
+   * Waits (briefly) until the informer holds what was just written, so a read right after a
+   * write sees it; returns the cached copy, or the written one if the watch lags.
+   */
+  async function observed(written: V1Deployment): Promise<V1Deployment> {
+    const spec = specOf(written);
+    if (!spec) return written;
+    const ref = refOf(spec.tenant, spec.name);
+    const rv = written.metadata?.resourceVersion;
+    const seen = () => {
+      const d = cache.deployment(ref.namespace, ref.name);
+      return (
+        d !== undefined &&
+        d.metadata?.uid === written.metadata?.uid &&
+        (d.metadata?.resourceVersion === rv ||
+          (d.metadata?.generation ?? 0) > (written.metadata?.generation ?? 0))
+      );
+    };
+    await waitFor(functionKey(spec.tenant, spec.name), CACHE_WAIT_MS, seen);
+    return (seen() ? cache.deployment(ref.namespace, ref.name) : undefined) ?? written;
+  }
+
   const waitFor = (key: string, timeoutMs: number, ok: () => boolean) =>
     new Promise<boolean>((resolve) => {
       if (ok()) return resolve(true);
@@ -255,16 +280,16 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       if (cached(spec.tenant, spec.name) || (await readLive(spec.tenant, spec.name)))
         throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
       await ensureTenant(spec.tenant);
-      return statusOf(await write(spec));
+      return statusOf(await observed(await write(spec)));
     },
     async update(spec) {
       existing(spec.tenant, spec.name);
-      return statusOf(await write(spec));
+      return statusOf(await observed(await write(spec)));
     },
     async scale(tenant, name, replicas) {
       const spec = specOf(existing(tenant, name));
       if (!spec) throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
-      return statusOf(await write({ ...spec, replicas }));
+      return statusOf(await observed(await write({ ...spec, replicas })));
     },
     async delete(tenant, name) {
       existing(tenant, name);
@@ -283,6 +308,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
           "Background",
         ),
       );
+      await waitFor(functionKey(tenant, name), CACHE_WAIT_MS, () => !cached(tenant, name));
     },
     async get(tenant, name) {
       return statusOf(existing(tenant, name));
