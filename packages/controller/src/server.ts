@@ -99,6 +99,10 @@ function close(server: Server): Promise<void> {
   });
 }
 
+function closeIfListening(server: Server): Promise<void> {
+  return server.listening ? close(server) : Promise.resolve();
+}
+
 /** Starts the controller described by `config`. */
 export async function startController(
   config: Config,
@@ -131,13 +135,21 @@ export async function startController(
   // Long invokes and log streams are bounded by their own timeouts, not the server's.
   api.requestTimeout = 0;
   api.keepAliveTimeout = 65_000;
-  const url = await listen(api, config.port, config.host);
   const metricsServer = config.metricsPort === 0 ? undefined : createMetricsServer(metrics);
-  const metricsUrl =
-    metricsServer === undefined
-      ? undefined
-      : await listen(metricsServer, config.metricsPort, config.host);
-  await driver.start();
+  let url: string;
+  let metricsUrl: string | undefined;
+  try {
+    url = await listen(api, config.port, config.host);
+    if (metricsServer !== undefined)
+      metricsUrl = await listen(metricsServer, config.metricsPort, config.host);
+    await driver.start();
+  } catch (error) {
+    // A port in use or a driver that cannot start (store locked by another controller, no
+    // cluster) leaves nothing listening behind.
+    await Promise.all([closeIfListening(api), metricsServer && closeIfListening(metricsServer)]);
+    await invoke.close();
+    throw error;
+  }
   ready = true;
   logger.info(
     { url, metricsUrl, driver: driver.name, devAuth: config.auth.devAuth },

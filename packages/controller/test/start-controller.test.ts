@@ -1,0 +1,80 @@
+import { createServer, type Server } from "node:net";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { startController } from "../src/server.js";
+import { TEST_SECRET } from "./support/harness.js";
+import { createMemoryDriver } from "./support/memory-driver.js";
+
+// startController in-process; the driver is the in-memory TEST DOUBLE (failure injection).
+function listenOn(port = 0): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(port, "127.0.0.1", () => resolve(s));
+  });
+}
+const portOf = (s: Server) => (s.address() as { port: number }).port;
+const closeNet = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
+
+async function isFree(port: number): Promise<boolean> {
+  try {
+    await closeNet(await listenOn(port));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("startController", () => {
+  const logger = createLogger("silent");
+  const config = (port: number, metricsPort: number) =>
+    parseConfig({
+      JWT_SECRET: TEST_SECRET,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      EVENTFLOW_HOST: "127.0.0.1",
+    });
+
+  it("serves, reports ready, and closes both listeners", async () => {
+    const probe = await listenOn();
+    const metricsPort = portOf(probe);
+    await closeNet(probe);
+    const c = await startController(config(0, metricsPort), {
+      logger,
+      driver: createMemoryDriver(),
+    });
+    expect((await fetch(`${c.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${c.metricsUrl}/metrics`)).status).toBe(200);
+    await c.close();
+    expect(await isFree(metricsPort)).toBe(true);
+  });
+
+  it("leaves nothing listening when the driver cannot start", async () => {
+    const probe = await listenOn();
+    const metricsPort = portOf(probe);
+    await closeNet(probe);
+    const driver = createMemoryDriver();
+    driver.start = async () => {
+      throw new Error("store is locked by another controller");
+    };
+    await expect(startController(config(0, metricsPort), { logger, driver })).rejects.toThrow(
+      "store is locked",
+    );
+    expect(await isFree(metricsPort)).toBe(true);
+  });
+
+  it("leaves nothing listening when METRICS_PORT is taken", async () => {
+    const taken = await listenOn();
+    const apiProbe = await listenOn();
+    const apiPort = portOf(apiProbe);
+    await closeNet(apiProbe);
+    try {
+      await expect(
+        startController(config(apiPort, portOf(taken)), { logger, driver: createMemoryDriver() }),
+      ).rejects.toMatchObject({ code: "EADDRINUSE" });
+      expect(await isFree(apiPort)).toBe(true);
+    } finally {
+      await closeNet(taken);
+    }
+  });
+});
