@@ -11,7 +11,7 @@ export function buildMarkdown({ machine, cfg, results, labels, arms, command }) 
     "",
     `Command: \`${command}\`. Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, kernel ${machine.kernel}.`,
     `${cfg.rounds} interleaved rounds; per arm and round: \`wrk -t1 -c${cfg.connections} -d${cfg.seconds}s\` (closed loop, POST {}), then`,
-    `\`h2load --h1 -c20\` at a fixed ${cfg.rate} req/s for ${cfg.latencySeconds} s (latency). Load on CPU 0, every server (function, proxies, controller) on CPU 1.`,
+    `\`open-loop.mjs\` at a fixed ${cfg.rate} req/s for ${cfg.latencySeconds} s (evenly spaced requests, latency from each one's scheduled send time). Load on CPU 0, every server (function, proxies, controller) on CPU 1.`,
     "Ratios are medians of per-round ratios (min-max in brackets); added latency is arm minus direct in the same round.",
     "",
     "| arm | req/s (median) | p50 @ fixed rate (ms) | p99 @ fixed rate (ms) | proxy CPU us/req |",
@@ -31,6 +31,12 @@ export function buildMarkdown({ machine, cfg, results, labels, arms, command }) 
       `| \`${r.name}\` | ${fmt(r.median)} | ${fmt(r.min)}-${fmt(r.max)} | ${r.target ?? ""} | ${r.met === undefined ? "" : r.met ? "yes" : "no"} |`,
     );
   }
+  const disturbed = results.filter((r) => r.kind === "disturbed_round");
+  if (disturbed.length > 0)
+    lines.push(
+      "",
+      `Accepted although disturbed (the machine was shared; the least disturbed rounds were kept): ${disturbed.map((r) => `${r.round} (${r.reasons.join("; ")})`).join(", ")}.`,
+    );
   const rejected = results.filter((r) => r.kind === "rejected_round");
   if (rejected.length > 0)
     lines.push(

@@ -12,12 +12,12 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { freePort } from "../lib/http-probe.mjs";
 import { canPin, pinSelf } from "../lib/pin.mjs";
-import { cpuSecondsOf } from "../lib/proc-cpu.mjs";
+import { cpuSecondsOf, createCoreWatch, waitForQuietCore } from "../lib/proc-cpu.mjs";
 import { createProgress, emitResult, machineInfo } from "../lib/report.mjs";
 import { perRoundRatio, runInterleavedRounds } from "../lib/rounds.mjs";
 import { round, summarize } from "../lib/stats.mjs";
 import { startSut } from "../lib/sut-process.mjs";
-import { h2loadFixedRate, wrkPost } from "./load.mjs";
+import { openLoopFixedRate, wrkPost } from "./load.mjs";
 import { buildMarkdown } from "./markdown.mjs";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 
@@ -33,30 +33,33 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "20261126" },
     markdown: { type: "string" },
     "cpu-prof": { type: "string" },
+    "max-foreign": { type: "string", default: "0.05" },
     arms: { type: "string" },
   },
 });
 const quick = opts.quick;
 const cfg = {
   rounds: Number(opts.rounds ?? (quick ? 2 : 7)),
-  seconds: Number(opts.duration ?? (quick ? 2 : 6)),
-  latencySeconds: Number(opts["latency-duration"] ?? (quick ? 2 : 6)),
+  seconds: Number(opts.duration ?? (quick ? 1 : 6)),
+  latencySeconds: Number(opts["latency-duration"] ?? (quick ? 1.5 : 6)),
   warmupSeconds: quick ? 1 : 3,
   rate: Number(opts.rate),
   connections: Number(opts.connections),
   seed: Number(opts.seed),
   skipSeconds: quick ? 0.5 : 1,
-  maxExtraRounds: quick ? 0 : 2,
+  maxExtraRounds: quick ? 0 : 3,
+  maxForeign: Number(opts["max-foreign"]),
 };
 const markdownFile = opts.markdown ?? (quick ? undefined : join(ROOT, "bench/invoke/RESULTS.md"));
 const progress = createProgress("invoke");
-const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller"];
+const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller", "router_only"];
 const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
 const LABELS = {
   direct: "direct to the function (EventFlow runtime, hello)",
   nginx: "nginx 1.22 (worker_processes 1, upstream keepalive 64)",
   fastify_proxy: "@fastify/http-proxy 11 (undici)",
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
+  router_only: "EventFlow invoke router alone (bare Koa + jose verify, no API layer)",
 };
 
 function need(path, what) {
@@ -90,6 +93,16 @@ async function main() {
 
     const endpointFile = join(work, "endpoint.json");
     const controllerPort = await freePort();
+    const controllerEnv = {
+      PORT: String(controllerPort),
+      METRICS_PORT: "0",
+      EVENTFLOW_DRIVER: "local",
+      EVENTFLOW_DATA_DIR: join(work, "data"),
+      EVENTFLOW_DEV_AUTH: "true",
+      JWT_SECRET: randomBytes(32).toString("base64url"),
+      LOG_LEVEL: "warn",
+      ENDPOINT_FILE: endpointFile,
+    };
     const controller = await startSut({
       name: "controller",
       cmd: process.execPath,
@@ -99,16 +112,7 @@ async function main() {
       ],
       cpu: 1,
       cwd: ROOT,
-      env: {
-        PORT: String(controllerPort),
-        METRICS_PORT: "0",
-        EVENTFLOW_DRIVER: "local",
-        EVENTFLOW_DATA_DIR: join(work, "data"),
-        EVENTFLOW_DEV_AUTH: "true",
-        JWT_SECRET: randomBytes(32).toString("base64url"),
-        LOG_LEVEL: "warn",
-        ENDPOINT_FILE: endpointFile,
-      },
+      env: controllerEnv,
       readyUrl: `http://127.0.0.1:${controllerPort}/healthz`,
     });
     suts.push(controller);
@@ -160,6 +164,20 @@ async function main() {
     });
     suts.push(fastify);
 
+    const routerPort = await freePort();
+    const jwtSecret = controllerEnv.JWT_SECRET;
+    const router = ARMS.includes("router_only")
+      ? await startSut({
+          name: "router_only",
+          cmd: process.execPath,
+          args: [join(ROOT, "bench/invoke/router-sut.mjs")],
+          cpu: 1,
+          cwd: ROOT,
+          env: { PORT: String(routerPort), UPSTREAM: fn.url, JWT_SECRET: jwtSecret },
+          readyUrl: `http://127.0.0.1:${routerPort}/healthz`,
+        })
+      : undefined;
+    if (router) suts.push(router);
     const arms = {
       direct: { url: `${fn.url}/`, headers: {}, pids: () => [] },
       nginx: {
@@ -177,6 +195,11 @@ async function main() {
         headers: auth,
         pids: () => [controller.pid],
       },
+      router_only: {
+        url: `http://127.0.0.1:${routerPort}/v1/functions/hello:invoke`,
+        headers: auth,
+        pids: () => (router ? [router.pid] : []),
+      },
     };
 
     const results = [
@@ -184,7 +207,7 @@ async function main() {
         kind: "method",
         mode: quick ? "quick" : "full",
         pinned: canPin() && pinnedSelf,
-        load: `wrk -t1 -c${cfg.connections} -d${cfg.seconds}s POST {} (closed loop); h2load --h1 -t1 -c20 --rps=${cfg.rate / 20} -D ${cfg.latencySeconds} (fixed ${cfg.rate} req/s, first ${cfg.skipSeconds}s dropped)`,
+        load: `wrk -t1 -c${cfg.connections} -d${cfg.seconds}s POST {} (closed loop); open-loop.mjs: evenly spaced POST {} at a fixed ${cfg.rate} req/s for ${cfg.latencySeconds}s, latency from the scheduled send time, first ${cfg.skipSeconds}s dropped`,
         cpus: { load: 0, servers: 1 },
         rounds: cfg.rounds,
         seed: cfg.seed,
@@ -219,6 +242,9 @@ async function main() {
       async measure(id) {
         const arm = arms[id];
         const pids = arm.pids();
+        await waitForQuietCore({ cpu: 1, maxShare: cfg.maxForeign, timeoutMs: quick ? 100 : 2000 });
+        const watch = createCoreWatch({ cpu: 1, pids: [...pids, ...fn.pids] });
+        watch.start();
         const fnCpu0 = cpuSecondsOf(fn.pids);
         const cpu0 = cpuSecondsOf(pids);
         const wrk = await wrkPost({
@@ -229,14 +255,17 @@ async function main() {
         });
         const proxyCpu = cpuSecondsOf(pids) - cpu0;
         const fnCpu = cpuSecondsOf(fn.pids) - fnCpu0;
-        const lat = await h2loadFixedRate({
+        const lat = await openLoopFixedRate({
           url: arm.url,
           headers: arm.headers,
           rate: cfg.rate,
           seconds: cfg.latencySeconds,
           skipSeconds: cfg.skipSeconds,
         });
+        const core = watch.stop();
         return {
+          foreignShare: core.foreignShare,
+          stealShare: core.stealShare,
           rps: wrk.rps,
           wrkErrors: wrk.errorCount,
           proxyCpuUsPerReq: pids.length > 0 ? (proxyCpu * 1e6) / wrk.requests : 0,
@@ -248,11 +277,16 @@ async function main() {
         s.wrkErrors > 0
           ? `wrk errors ${s.wrkErrors}`
           : s.failed > 0 || s.non2xx > 0
-            ? `h2load failures ${s.failed + s.non2xx}`
+            ? `fixed-rate failures ${s.failed + s.non2xx}`
             : undefined,
+      disturbed: (s) =>
+        s.foreignShare > cfg.maxForeign || s.stealShare > 0.05
+          ? `other processes took ${(100 * s.foreignShare).toFixed(0)} % of the server core (steal ${(100 * s.stealShare).toFixed(0)} %)`
+          : undefined,
+      disturbance: (s) => s.foreignShare + s.stealShare,
       onProgress: ({ round: r, arm, sample, reason }) =>
         progress(
-          `round ${r + 1} ${arm.padEnd(13)} ${Math.round(sample.rps)} req/s, @${cfg.rate}/s p50 ${sample.p50_ms.toFixed(3)} ms p99 ${sample.p99_ms.toFixed(3)} ms${reason ? ` (${reason})` : ""}`,
+          `round ${r + 1} ${arm.padEnd(13)} ${Math.round(sample.rps)} req/s, @${cfg.rate}/s p50 ${sample.p50_ms.toFixed(3)} ms p99 ${sample.p99_ms.toFixed(3)} ms, foreign ${(100 * sample.foreignShare).toFixed(0)} %${reason ? ` (${reason})` : ""}`,
         ),
     });
 
@@ -298,12 +332,37 @@ async function main() {
       throughput_vs_fastify_proxy: [">=", 0.9],
       proxy_cpu_per_request_vs_nginx: ["<=", 4],
     };
+    // On a shared machine throughput follows the neighbours; CPU per request does not. This
+    // ratio models one core serving function + proxy from the CPU each took per request.
+    const cpuBound = (name, num, den) =>
+      ARMS.includes(num) && ARMS.includes(den)
+        ? {
+            name,
+            ...perRoundRatio(accepted, {
+              num: den,
+              den: num,
+              pick: (smp) => smp.fnCpuUsPerReq + smp.proxyCpuUsPerReq,
+            }),
+          }
+        : undefined;
     const ratioList = [
       diff("added_p50_ms", "controller", "p50_ms"),
       diff("added_p99_ms", "controller", "p99_ms"),
       ratio("throughput_vs_nginx", "controller", "nginx", "rps"),
       ratio("throughput_vs_fastify_proxy", "controller", "fastify_proxy", "rps"),
       ratio("throughput_vs_direct", "controller", "direct", "rps"),
+      cpuBound("cpu_bound_throughput_vs_nginx", "controller", "nginx"),
+      cpuBound("cpu_bound_throughput_vs_fastify_proxy", "controller", "fastify_proxy"),
+      ratio(
+        "controller_cpu_per_request_vs_router_only",
+        "controller",
+        "router_only",
+        "proxyCpuUsPerReq",
+      ),
+      ratio("router_only_throughput_vs_nginx", "router_only", "nginx", "rps"),
+      ratio("router_only_throughput_vs_fastify_proxy", "router_only", "fastify_proxy", "rps"),
+      diff("router_only_added_p50_ms", "router_only", "p50_ms"),
+      diff("router_only_added_p99_ms", "router_only", "p99_ms"),
       ratio("proxy_cpu_per_request_vs_nginx", "controller", "nginx", "proxyCpuUsPerReq"),
       ratio(
         "proxy_cpu_per_request_vs_fastify_proxy",
@@ -340,7 +399,10 @@ async function main() {
         round: r.round + 1,
         order: r.order,
         reasons: r.reasons,
+        kind_of_rejection: r.kind,
       });
+    for (const r of accepted.filter((a) => a.disturbed))
+      results.push({ kind: "disturbed_round", round: r.round + 1, reasons: r.disturbed });
     const machine = machineInfo();
     if (markdownFile) {
       writeFileSync(
