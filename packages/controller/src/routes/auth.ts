@@ -26,12 +26,14 @@ export function authRoutes(deps: RouteDeps): AnyRoute[] {
       body: { name: "DevTokenRequest", schema: devTokenBodySchema, required: false },
       responses: { 200: { description: "A signed HS256 token.", schema: devTokenResponseSchema } },
       errors: ["AUTH_DEV_DISABLED", "REQUEST_VALIDATION_FAILED"],
-      async handle(ctx, { body }) {
+      precondition() {
         if (!auth.devAuth)
           throw new EventFlowError(
             "AUTH_DEV_DISABLED",
             "dev tokens are disabled on this controller",
           );
+      },
+      async handle(ctx, { body }) {
         const tenant = body.tenant ?? auth.defaultTenant;
         const role = body.role ?? "developer";
         const issued = await deps.issuer.issueUserToken({

@@ -51,6 +51,7 @@ export function createActionGuard(routes: readonly AnyRoute[]): Middleware<Contr
 }
 
 async function runRoute(ctx: RouteContext, route: AnyRoute, options: RegisterOptions) {
+  route.precondition?.();
   if (route.auth !== "none") {
     const principal = await authenticate(ctx, options.verifier);
     ctx.state.principal = principal;

@@ -52,6 +52,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   readonly responses: Readonly<Record<number, RouteResponse>>;
   /** Error codes this route may answer with (documented in OpenAPI). */
   readonly errors: readonly ErrorCode[];
+  /** Runs before auth and validation; throws when the route is switched off (dev auth). */
+  readonly precondition?: () => void;
   handle(ctx: RouteContext, input: RouteInput<B, Q, P>): Promise<void>;
 }
 

@@ -64,6 +64,9 @@ describe("dev tokens and scoped invoke tokens", () => {
     const res = await call(off.url, "POST", "/auth/token");
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("AUTH_DEV_DISABLED");
+    const invalid = await call(off.url, "POST", "/auth/token", { body: { role: "root" } });
+    expect(invalid.status).toBe(404);
+    expect(invalid.body.error.code).toBe("AUTH_DEV_DISABLED");
   });
 
   it("issues an invoke token that invokes only its function and does nothing else", async () => {
