@@ -168,6 +168,19 @@ export class FunctionSupervisor extends EventEmitter {
     this.changed();
   }
 
+  /** Changes only the replica count (no rollout); works while the image is unavailable too. */
+  scale(replicas: number): void {
+    this.spec = { ...this.spec, replicas };
+    this.updatedAt = this.deps.clock().toISOString();
+    this.reconcile();
+    this.changed();
+  }
+
+  /** Whether `shutdown` was called (the function was deleted or the driver closed). */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Stops everything (delete or controller shutdown), draining ready replicas first. */
   async shutdown(): Promise<void> {
     this.closed = true;

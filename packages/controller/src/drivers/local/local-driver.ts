@@ -277,6 +277,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         app.layerDigest !== sup.app?.layerDigest ||
         JSON.stringify(before) !== JSON.stringify(after) ||
         sup.imageError;
+      // The function may have been deleted while its image was being resolved.
+      if (sup.isClosed() || sups.get(key(spec.tenant, spec.name)) !== sup) {
+        throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${spec.name} not found`);
+      }
       sup.update(spec, app, rollout);
       persist(sup);
       return sup.status();
@@ -290,7 +294,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     },
     async scale(tenant, name, replicas) {
       const sup = supervisor(tenant, name);
-      sup.update({ ...sup.spec, replicas }, need(sup.app), false);
+      sup.scale(replicas);
       persist(sup);
       return sup.status();
     },
