@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     "repro-builds": { type: "string" },
     seed: { type: "string", default: "20261126" },
     markdown: { type: "string" },
+    "no-buildah": { type: "boolean", default: false },
   },
 });
 const quick = opts.quick;
@@ -113,7 +114,36 @@ async function main() {
     );
     const cacheDir = join(RESULTS, "containerify-cache");
 
+    // buildah: an equivalent Containerfile over the same base and bundle (vfs storage, chroot
+    // isolation, --timestamp 0 so that its digest is reproducible too).
+    const buildahDir = join(RESULTS, "buildah");
+    await mkdir(join(buildahDir, "context"), { recursive: true });
+    await writeFile(join(buildahDir, "context", "index.mjs"), bundle.code);
+    await writeFile(join(buildahDir, "context", "index.mjs.map"), bundle.map);
+    await writeFile(join(buildahDir, "context", "package.json"), '{"type":"module"}\n');
+    await writeFile(
+      join(buildahDir, "Containerfile"),
+      [
+        `FROM ${baseRef}`,
+        "COPY index.mjs index.mjs.map package.json /app/",
+        "USER 65532:65532",
+        "WORKDIR /app",
+        "ENV PORT=8080 NODE_ENV=production",
+        "EXPOSE 8080",
+        'ENTRYPOINT ["node", "/app/index.mjs"]',
+        "",
+      ].join("\n"),
+    );
+    const buildahFlags = `--root ${buildahDir}/root --runroot ${buildahDir}/runroot --storage-driver vfs`;
     const arms = {
+      buildah: (tag) => [
+        "/bin/sh",
+        [
+          "-c",
+          `buildah ${buildahFlags} bud --quiet --isolation chroot --tls-verify=false --pull=missing --timestamp 0 -f ${buildahDir}/Containerfile -t ${registry.host}/hello-buildah:${tag} ${buildahDir}/context >/dev/null && ` +
+            `buildah ${buildahFlags} push --quiet --tls-verify=false --digestfile ${buildahDir}/digest ${registry.host}/hello-buildah:${tag}`,
+        ],
+      ],
       eventflow: (tag) => [
         process.execPath,
         [
@@ -157,10 +187,15 @@ async function main() {
         ],
       ],
     };
-    const digestOf = async (arm, out) =>
-      arm === "eventflow"
-        ? JSON.parse(out.stdout.trim().split("\n").at(-1)).digest
-        : (await readFile(join(RESULTS, "containerify-digest"), "utf8")).trim();
+    const digestOf = async (arm, out) => {
+      if (arm === "eventflow") return JSON.parse(out.stdout.trim().split("\n").at(-1)).digest;
+      const file =
+        arm === "buildah" ? join(buildahDir, "digest") : join(RESULTS, "containerify-digest");
+      return (await readFile(file, "utf8")).trim();
+    };
+    const ARMS = opts["no-buildah"]
+      ? ["eventflow", "containerify"]
+      : ["eventflow", "containerify", "buildah"];
     const measure = async (arm, tag) => {
       const [cmd, args] = arms[arm](tag);
       const out = await timed(cmd, args);
@@ -171,18 +206,18 @@ async function main() {
 
     const results = [];
     log("cold builds (empty target repository, empty containerify layer cache)");
-    for (const arm of ["eventflow", "containerify"]) {
+    for (const arm of ARMS) {
       const sample = await measure(arm, "cold");
       if (sample.error) throw new Error(`${arm} cold build failed: ${sample.error}`);
       results.push({ kind: "cold_build", arm, ms: Math.round(sample.ms) });
       log(`  ${arm}: ${sample.ms.toFixed(0)} ms`);
     }
     log("warm-up (discarded)");
-    for (const arm of ["eventflow", "containerify"]) await measure(arm, "warm");
+    for (const arm of ARMS) await measure(arm, "warm");
 
     log(`${rounds} interleaved rounds of warm build + push`);
     const { accepted, rejected } = await runInterleavedRounds({
-      arms: ["eventflow", "containerify"],
+      arms: ARMS,
       rounds,
       seed,
       measure: (arm) => measure(arm, "warm"),
@@ -192,7 +227,7 @@ async function main() {
           `  round ${round + 1} ${arm}: ${sample.ms.toFixed(0)} ms${reason ? ` REJECTED ${reason}` : ""}`,
         ),
     });
-    for (const arm of ["eventflow", "containerify"]) {
+    for (const arm of ARMS) {
       const perRound = accepted.map((r) => r.samples[arm].ms);
       const digests = accepted.map((r) => r.samples[arm].digest);
       const cpu = accepted.map((r) => r.samples[arm].cpuMs);
@@ -225,6 +260,9 @@ async function main() {
       den: "containerify",
       pick: (s) => s.cpuMs,
     });
+    const buildahRatio = ARMS.includes("buildah")
+      ? perRoundRatio(accepted, { num: "eventflow", den: "buildah", pick: (s) => s.ms })
+      : undefined;
 
     log(`${reproBuilds} varied EventFlow rebuilds (TZ, umask, cwd, LANG, source mtimes, time)`);
     const project = join(RESULTS, "hello-copy");
@@ -277,6 +315,9 @@ async function main() {
 
     const ef = await manifestLayers(registry, "hello-eventflow", "warm");
     const cfy = await manifestLayers(registry, "hello-containerify", "warm");
+    const bh = ARMS.includes("buildah")
+      ? await manifestLayers(registry, "hello-buildah", "warm")
+      : undefined;
     results.push({
       kind: "image",
       eventflow: {
@@ -289,6 +330,15 @@ async function main() {
         added_layer_bytes: cfy.layers.slice(1).reduce((a, l) => a + l.size, 0),
         total_bytes: cfy.layers.reduce((a, l) => a + l.size, 0),
       },
+      ...(bh
+        ? {
+            buildah: {
+              layers: bh.layers.length,
+              added_layer_bytes: bh.layers.slice(1).reduce((a, l) => a + l.size, 0),
+              total_bytes: bh.layers.reduce((a, l) => a + l.size, 0),
+            },
+          }
+        : {}),
     });
     results.unshift({
       kind: "method",
@@ -312,6 +362,8 @@ async function main() {
     };
     const fraction = identical / repro.length;
     results.push({ kind: "ratio", name: "cpu_time_vs_containerify", ...cpuRatio });
+    if (buildahRatio)
+      results.push({ kind: "ratio", name: "build_time_vs_buildah", ...buildahRatio });
     results.push(ratioEntry, {
       kind: "ratio",
       name: "identical_digests_fraction",
@@ -333,6 +385,7 @@ async function main() {
       build_time_vs_containerify: round3(timeRatio.median),
       identical_digests_fraction: fraction,
       cpu_time_vs_containerify: round3(cpuRatio.median),
+      ...(buildahRatio ? { build_time_vs_buildah: round3(buildahRatio.median) } : {}),
     };
     if (opts.markdown) await writeFile(opts.markdown, markdown(results, ratios));
     log(
@@ -342,6 +395,7 @@ async function main() {
     emitResult({ bench: "build", machine: machineInfo(), results, ratios });
   } finally {
     await registry.stop();
+    await rm(join(RESULTS, "buildah"), { recursive: true, force: true });
   }
 }
 
@@ -363,8 +417,16 @@ function markdown(results, ratios) {
     "|---|---|---|---|---|---|---|",
     `| EventFlow | ${warm("eventflow").median.toFixed(0)} ms (${warm("eventflow").min.toFixed(0)}-${warm("eventflow").max.toFixed(0)}) | ${cpu("eventflow")} ms | ${cold("eventflow")} ms | ${image.eventflow.layers} | ${(image.eventflow.app_layer_bytes / 1000).toFixed(1)} kB | ${stab("eventflow").identical}/${stab("eventflow").builds} |`,
     `| containerify 4.1.0 | ${warm("containerify").median.toFixed(0)} ms (${warm("containerify").min.toFixed(0)}-${warm("containerify").max.toFixed(0)}) | ${cpu("containerify")} ms | ${cold("containerify")} ms | ${image.containerify.layers} | ${(image.containerify.added_layer_bytes / 1000).toFixed(1)} kB (2 layers) | ${stab("containerify").identical}/${stab("containerify").builds} |`,
+    ...(results.some((r) => r.kind === "warm_build" && r.arm === "buildah")
+      ? [
+          `| buildah 1.28 (vfs) | ${warm("buildah").median.toFixed(0)} ms (${warm("buildah").min.toFixed(0)}-${warm("buildah").max.toFixed(0)}) | ${cpu("buildah")} ms | ${cold("buildah")} ms | ${image.buildah.layers} | ${(image.buildah.added_layer_bytes / 1000).toFixed(1)} kB | ${stab("buildah").identical}/${stab("buildah").builds} |`,
+        ]
+      : []),
     "",
-    `Ratios: build_time_vs_containerify = ${ratios.build_time_vs_containerify} (median of per-round ratios), cpu_time_vs_containerify = ${ratios.cpu_time_vs_containerify}, identical_digests_fraction = ${ratios.identical_digests_fraction} (${repro.identical}/${repro.builds} varied rebuilds).`,
+    `Ratios: build_time_vs_containerify = ${ratios.build_time_vs_containerify} (median of per-round ratios), cpu_time_vs_containerify = ${ratios.cpu_time_vs_containerify}, identical_digests_fraction = ${ratios.identical_digests_fraction} (${repro.identical}/${repro.builds} varied rebuilds)` +
+      (ratios.build_time_vs_buildah === undefined
+        ? "."
+        : `, build_time_vs_buildah = ${ratios.build_time_vs_buildah}.`),
     "",
   ].join("\n");
 }
