@@ -207,6 +207,7 @@ export async function buildCommand(
           : {}),
         mediaType: image.top.mediaType,
         platforms: image.platforms.map((p) => formatPlatform(p.platform)),
+        bundle: { bytes: built.bundle.code.length, mapBytes: built.bundle.map.length },
         appLayer: {
           digest: image.appLayer.digest,
           diffId: image.appLayer.diffId,

@@ -318,4 +318,67 @@ describe("eventflow build outputs", () => {
     expect(several.code).toBe(2);
     await writeFile(join(dir, "unused"), "");
   });
+
+  it("applies eventflow.yaml env, --source/--revision/--label and --minify; the map has no absolute paths", async () => {
+    const dir = await makeProject({
+      "eventflow.yaml": "functions:\n  - name: labelled\n    env: { GREETING: Hi, PORT: '1' }\n",
+      "src/index.ts": HELLO_HANDLER,
+    });
+    const plain = await runEventflow([
+      "build",
+      dir,
+      "--base",
+      "scratch",
+      "--output",
+      `oci:${dir}/plain`,
+      "--json",
+    ]);
+    const result = await runEventflow([
+      "build",
+      dir,
+      "--base",
+      "scratch",
+      "--minify",
+      "--source",
+      "https://example.test/repo",
+      "--revision",
+      "abc123",
+      "--label",
+      "team=payments",
+      "--output",
+      `oci:${dir}/out`,
+      "--json",
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
+    const minified = (result.json?.bundle as { bytes: number }).bytes;
+    expect(minified).toBeLessThan((plain.json?.bundle as { bytes: number }).bytes * 0.8);
+    const config = JSON.parse(
+      (await run("skopeo", ["inspect", "--config", `oci:${dir}/out:labelled`])).stdout,
+    ) as {
+      config: { Env: string[]; Labels: Record<string, string> };
+    };
+    expect(config.config.Env).toEqual(
+      expect.arrayContaining(["GREETING=Hi", "PORT=8080", "EVENTFLOW_FUNCTION_NAME=labelled"]),
+    );
+    expect(config.config.Labels).toMatchObject({
+      "org.opencontainers.image.source": "https://example.test/repo",
+      "org.opencontainers.image.revision": "abc123",
+      team: "payments",
+      "dev.eventflow.function": "labelled",
+    });
+    await run("umoci", [
+      "unpack",
+      "--rootless",
+      "--image",
+      `${dir}/plain:labelled`,
+      `${dir}/bundle`,
+    ]);
+    const map = JSON.parse(
+      await readFile(join(dir, "bundle/rootfs/app/index.mjs.map"), "utf8"),
+    ) as { sources: string[] };
+    expect(map.sources.length).toBeGreaterThan(3);
+    expect(map.sources.filter((s) => s.startsWith("/"))).toEqual([]);
+    expect(map.sources).toContain("src/index.ts");
+  });
 });

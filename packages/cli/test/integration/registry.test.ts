@@ -213,6 +213,20 @@ describe("build --push", () => {
     expect(raw.layers[0]!.digest).toBe(baseRaw.layers[0]!.digest);
   });
 
+  it("pushes to image.repository of eventflow.yaml when -t is not given", async () => {
+    const dir = await makeProject({
+      "eventflow.yaml": `functions:\n  - name: fromyaml\n    image: { repository: ${registry.host}/team/fromyaml, base: scratch }\n`,
+      "src/index.ts": HELLO_HANDLER,
+    });
+    const result = await runEventflow(["build", dir, "--push", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json?.image).toBe(`${registry.host}/team/fromyaml:latest`);
+    const inspected = (await skopeoInspect(registry, `${registry.host}/team/fromyaml:latest`)) as {
+      Digest: string;
+    };
+    expect(inspected.Digest).toBe(result.json?.digest);
+  });
+
   it("eventflow push sends an image from the local layout", async () => {
     const dir = await makeProject({ "src/index.ts": HELLO_HANDLER });
     const built = await runEventflow(
