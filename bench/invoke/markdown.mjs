@@ -25,6 +25,17 @@ export function buildMarkdown({ machine, cfg, results, labels, arms, command }) 
       `| ${labels[id]} | ${fmt(t?.["req/s"].median, 0)} | ${fmt(l?.p50.median)} | ${fmt(l?.p99.median)} | ${c ? fmt(c.us.median, 1) : "-"} |`,
     );
   }
+  const counts = results.filter((r) => r.kind === "instructions_per_request");
+  if (counts.length > 0) {
+    lines.push(
+      "",
+      `Instructions per request under callgrind (deterministic; N = ${counts[0].n1} and ${counts[0].n2} sequential requests, concurrency 1):`,
+      "",
+      "| arm | instructions/request |",
+      "|---|---|",
+      ...counts.map((c) => `| ${labels[c.arm]} | ${c.instructions.toLocaleString("en-US")} |`),
+    );
+  }
   lines.push("", "| ratio | median | min-max | target | met |", "|---|---|---|---|---|");
   for (const r of results.filter((x) => x.kind === "ratio")) {
     lines.push(

@@ -4,12 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Writes nginx.conf under `prefix` and returns `[cmd, args]` to run it in the foreground. */
-export function nginxCommand({ prefix, port, upstream }) {
+export function nginxCommand({ prefix, port, upstream, single = false }) {
   for (const d of ["tmp", "logs"]) mkdirSync(join(prefix, d), { recursive: true });
   const { host } = new URL(upstream);
   const conf = `
 worker_processes 1;
 daemon off;
+${single ? "master_process off;" : ""}
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/error.log warn;
 events { worker_connections 4096; }

@@ -19,6 +19,7 @@ import { round, summarize } from "../lib/stats.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { openLoopFixedRate, wrkPost } from "./load.mjs";
 import { buildMarkdown } from "./markdown.mjs";
+import { instructionsPerRequest } from "./instructions.mjs";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -34,6 +35,8 @@ const { values: opts } = parseArgs({
     markdown: { type: "string" },
     "cpu-prof": { type: "string" },
     "max-foreign": { type: "string", default: "0.05" },
+    instructions: { type: "boolean", default: false },
+    "instructions-n": { type: "string", default: "500,1500" },
     arms: { type: "string" },
   },
 });
@@ -73,6 +76,17 @@ async function main() {
   const pinnedSelf = pinSelf(0);
   const work = mkdtempSync(join(tmpdir(), "eventflow-bench-invoke-"));
   const suts = [];
+  const cleanup = async () => {
+    for (const s of suts.splice(0).reverse()) await s.stop(10_000).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  };
+  // An interrupted run still stops its servers (the controller drains its replica).
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      progress(`${signal}: stopping the servers`);
+      void cleanup().then(() => process.exit(130));
+    });
+  }
   try {
     progress("building examples/hello with the CLI (base scratch, OCI layout)");
     const built = execFileSync(
@@ -403,6 +417,49 @@ async function main() {
       });
     for (const r of accepted.filter((a) => a.disturbed))
       results.push({ kind: "disturbed_round", round: r.round + 1, reasons: r.disturbed });
+    if (opts.instructions) {
+      const [n1, n2] = opts["instructions-n"].split(",").map(Number);
+      const counts = await countInstructions({
+        work,
+        fn,
+        image,
+        token,
+        jwtSecret: controllerEnv.JWT_SECRET,
+        n1,
+        n2,
+      });
+      for (const [id, c] of Object.entries(counts)) {
+        results.push({
+          kind: "instructions_per_request",
+          arm: id,
+          instructions: Math.round(c.perRequest),
+          n1: c.n1,
+          n2: c.n2,
+          i1: c.i1,
+          i2: c.i2,
+        });
+      }
+      const per = (id) => counts[id]?.perRequest;
+      for (const [name, num, den] of [
+        ["instructions_per_request_vs_nginx", "controller", "nginx"],
+        ["instructions_per_request_vs_fastify_proxy", "controller", "fastify_proxy"],
+        ["instructions_per_request_vs_router_only", "controller", "router_only"],
+        ["router_only_instructions_per_request_vs_fastify_proxy", "router_only", "fastify_proxy"],
+      ]) {
+        if (per(num) === undefined || per(den) === undefined) continue;
+        const value = per(num) / per(den);
+        results.push({
+          kind: "ratio",
+          name,
+          median: round(value, 4),
+          min: round(value, 4),
+          max: round(value, 4),
+          n: 1,
+          per_round: [round(value, 4)],
+        });
+        ratios[name] = round(value, 4);
+      }
+    }
     const machine = machineInfo();
     if (markdownFile) {
       writeFileSync(
@@ -420,9 +477,80 @@ async function main() {
     }
     emitResult({ bench: "invoke", machine, results, ratios });
   } finally {
-    for (const s of suts.reverse()) await s.stop(10_000).catch(() => undefined);
-    rmSync(work, { recursive: true, force: true });
+    await cleanup();
   }
+}
+
+/** The instruction-count phase (`--instructions`): each proxy under callgrind, one at a time. */
+async function countInstructions({ work, fn, image, token, jwtSecret, n1, n2 }) {
+  const auth = { authorization: `Bearer ${token}` };
+  const node = process.execPath;
+  const suts = {
+    nginx: (port) => {
+      const [cmd, args] = nginxCommand({
+        prefix: join(work, `nginx-cg-${port}`),
+        port,
+        upstream: fn.url,
+        single: true,
+      });
+      return { cmd, args, readyPath: "/" };
+    },
+    fastify_proxy: (port) => ({
+      cmd: node,
+      node: true,
+      args: [join(ROOT, "bench/invoke/fastify-proxy.mjs")],
+      env: { PORT: String(port), UPSTREAM: fn.url },
+      readyPath: "/",
+    }),
+    router_only: (port) => ({
+      cmd: node,
+      node: true,
+      args: [join(ROOT, "bench/invoke/router-sut.mjs")],
+      env: { PORT: String(port), UPSTREAM: fn.url, JWT_SECRET: jwtSecret },
+      readyPath: "/healthz",
+      prepare: (base) => ({ url: `${base}/v1/functions/hello:invoke`, headers: auth }),
+    }),
+    controller: (port) => {
+      const dir = join(work, `cg-controller-${port}`);
+      const endpointFile = join(dir, "endpoint.json");
+      return {
+        cmd: node,
+        node: true,
+        args: [join(ROOT, "bench/invoke/controller-sut.mjs")],
+        env: {
+          PORT: String(port),
+          METRICS_PORT: "0",
+          EVENTFLOW_DRIVER: "local",
+          EVENTFLOW_DATA_DIR: join(dir, "data"),
+          EVENTFLOW_DEV_AUTH: "true",
+          JWT_SECRET: jwtSecret,
+          LOG_LEVEL: "warn",
+          ENDPOINT_FILE: endpointFile,
+        },
+        readyPath: "/healthz",
+        async prepare(base) {
+          const created = await fetch(`${base}/v1/functions`, {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json" },
+            body: JSON.stringify({ name: "hello", image, replicas: 1 }),
+          });
+          if (!created.ok) throw new Error(`create failed: ${created.status}`);
+          for (let i = 0; i < 3000 && !existsSync(endpointFile); i++)
+            await new Promise((r) => setTimeout(r, 50));
+          return { url: `${base}/v1/functions/hello:invoke`, headers: auth };
+        },
+      };
+    },
+  };
+  const counts = {};
+  for (const id of ["nginx", "fastify_proxy", "router_only", "controller"].filter((a) =>
+    ARMS.includes(a),
+  )) {
+    progress(`instructions: ${id} under callgrind, ${n1} and ${n2} requests`);
+    counts[id] = await instructionsPerRequest({ sut: suts[id], n1, n2 });
+    progress(`instructions: ${id} ${Math.round(counts[id].perRequest)} per request`);
+  }
+  return counts;
 }
 
 await main();

@@ -1,19 +1,14 @@
-import type { ServerResponse } from "node:http";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { EventFlowError, toErrorEnvelope } from "@eventflow/protocol";
 import type { Context } from "koa";
 import type { Dispatcher } from "undici";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
+import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
+import { requestBodyFor } from "./request-body.js";
+import { buildUpstreamHeaders, nextTraceparent, pickRequestId } from "./headers.js";
 import {
-  buildUpstreamHeaders,
-  nextTraceparent,
-  copyResponseHeaders,
-  pickRequestId,
-} from "./headers.js";
-import {
-  BodyTooLarge,
   ClientAborted,
   InvokeTimeout,
   isConnectRefused,
@@ -57,102 +52,19 @@ export type InvokeHandler = ((ctx: Context, fn: InvokeTarget) => Promise<void>) 
 };
 
 const NOT_READY_RETRY_AFTER = "1";
-/**
- * Bodies with a known length up to this size are read whole before they are sent, as nginx's
- * request buffering does: they nearly always arrive with the headers, and one write of head and
- * body is much cheaper than a stream. Longer or chunked bodies stream.
- */
-const SMALL_BODY_BYTES = 64 * 1024;
 
-/** Reads a small body of known length; rejects if the client goes away first. */
-function readSmallBody(req: Readable, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      chunks.push(c);
-      size += c.length;
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new ClientAborted());
-    };
-    const cleanup = () => {
-      req.off("data", onData).off("end", onEnd).off("error", onClose).off("close", onClose);
-    };
-    req.on("data", onData).once("end", onEnd).once("error", onClose).once("close", onClose);
-    if (length === 0) req.resume();
-  });
-}
-
-/** Counts request body bytes and fails the stream past the limit (for bodies without a length). */
-function limitedBody(source: Readable, max: number): Transform {
-  let seen = 0;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      done(seen > max ? new BodyTooLarge(`request body exceeds ${max} bytes`) : null, chunk);
-    },
-  });
-  source.on("error", (error) => t.destroy(error));
-  // Piping (not passing the request itself) keeps undici from destroying the client's socket
-  // when the upstream fails: only this wrapper is destroyed, and a 502 can still be sent.
-  return source.pipe(t);
-}
-
-interface Exchange {
-  readonly res: ServerResponse;
+/** The state of one invoke across its attempts. */
+interface Invocation {
   readonly ctx: Context;
+  readonly fn: InvokeTarget;
+  readonly fnKey: string;
   readonly requestId: string;
-  controller?: Dispatcher.DispatchController;
-  headersSent: boolean;
-  settled: boolean;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  readonly timeoutMs: number;
+  coldStart: boolean;
+  current?: Exchange;
+  /** Set by the deadline or a client disconnect; wins over whatever the attempt threw. */
+  failure?: unknown;
 }
-
-function dispatchHandler(x: Exchange): Dispatcher.DispatchHandler {
-  return {
-    onRequestStart(controller) {
-      x.controller = controller;
-    },
-    onResponseStart(controller, statusCode, headers) {
-      if (statusCode < 200) return;
-      const { ctx, res } = x;
-      ctx.status = statusCode;
-      ctx.respond = false;
-      copyResponseHeaders(headers, (name, value) => res.setHeader(name, value));
-      if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", x.requestId);
-      res.writeHead(statusCode);
-      x.headersSent = true;
-      res.on("drain", () => controller.resume());
-    },
-    onResponseData(controller, chunk) {
-      if (!x.res.write(chunk)) controller.pause();
-    },
-    onResponseEnd() {
-      x.res.end();
-      x.settled = true;
-      x.resolve();
-    },
-    onResponseError(_controller, error) {
-      if (x.settled) return;
-      x.settled = true;
-      if (x.headersSent) {
-        // Mid-stream failure: the status is already out, so cut the response short.
-        x.res.destroy(error);
-        x.resolve();
-      } else {
-        x.reject(error);
-      }
-    },
-  };
-}
-
 /**
  * Creates the invoke route's handler: streams the request to one ready replica and the
  * replica's response back unchanged, and answers with the platform's envelope only when the
@@ -199,141 +111,134 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     return { promise: promise.finally(() => upstream.outstanding--), exchange };
   }
 
+  /** Where a refused connection may go next: another ready replica, or nowhere. */
+  function retryTarget(fn: InvokeTarget, refused: Upstream, error: unknown): readonly Endpoint[] {
+    const endpoints = driver.endpoints(fn.tenant, fn.name);
+    if (endpoints.length === 0) {
+      throw new EventFlowError("FUNCTION_NOT_READY", `${fn.name} has no ready replica`);
+    }
+    if (endpoints.length === 1 && endpoints[0]!.url === refused.url) throw error;
+    return endpoints;
+  }
+
+  /** Sends to the least loaded replica; a refused connection is retried on another one. */
+  async function send(
+    inv: Invocation,
+    endpoints: readonly Endpoint[],
+    opts: Dispatcher.DispatchOptions,
+  ): Promise<void> {
+    let tried: Upstream | undefined;
+    for (let round = 0; ; round++) {
+      if (inv.failure) throw inv.failure;
+      const upstream = balancer.pick(inv.fnKey, endpoints, tried);
+      if (!upstream)
+        throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
+      const run = attempt(inv.ctx, upstream, opts, inv.requestId);
+      inv.current = run.exchange;
+      try {
+        await run.promise;
+        return;
+      } catch (error) {
+        // A refused connection never read the body: another replica may take the request.
+        const body = opts.body as Readable | Buffer | null;
+        const replayable = body === null || Buffer.isBuffer(body) || !body.destroyed;
+        if (round >= 2 || inv.failure || !isConnectRefused(error) || !replayable)
+          throw inv.failure ?? error;
+        tried = upstream;
+        endpoints = retryTarget(inv.fn, upstream, error);
+      }
+    }
+  }
+
+  async function proxy(inv: Invocation): Promise<void> {
+    const { ctx, fn } = inv;
+    const req = ctx.req;
+    let endpoints = driver.endpoints(fn.tenant, fn.name);
+    if (endpoints.length === 0) {
+      inv.coldStart = true;
+      const wait = Math.min(coldStartTimeoutMs, inv.timeoutMs);
+      await Promise.race([driver.waitForEndpoint(fn.tenant, fn.name, wait), rejectOnAbort(ctx)]);
+      endpoints = driver.endpoints(fn.tenant, fn.name);
+    }
+    const { traceparent, continued } = nextTraceparent(
+      req.headers.traceparent as string | undefined,
+    );
+    const tracestate = continued ? (req.headers.tracestate as string | undefined) : undefined;
+    const opts: Dispatcher.DispatchOptions = {
+      path: ctx.querystring ? `/?${ctx.querystring}` : "/",
+      method: req.method as Dispatcher.HttpMethod,
+      headers: buildUpstreamHeaders(req.rawHeaders, {
+        requestId: inv.requestId,
+        traceparent,
+        ...(tracestate !== undefined ? { tracestate } : {}),
+        ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
+        proto: ctx.protocol,
+        ...(req.headers.host ? { host: req.headers.host } : {}),
+      }),
+      body: await requestBodyFor(req, config.maxBodyBytes),
+      headersTimeout: inv.timeoutMs,
+      bodyTimeout: inv.timeoutMs,
+    };
+    await send(inv, endpoints, opts);
+  }
+
+  function fail(inv: Invocation, error: unknown): void {
+    if (error instanceof ClientAborted || inv.failure instanceof ClientAborted) {
+      inv.ctx.respond = false;
+      return;
+    }
+    const e = toInvokeError(error, inv.fn.name, inv.timeoutMs);
+    if (e.status >= 500) {
+      const log = {
+        requestId: inv.requestId,
+        function: inv.fn.name,
+        tenant: inv.fn.tenant,
+        code: e.code,
+        err: error,
+      };
+      deps.logger?.[e.status === 500 ? "error" : "warn"](log, "invoke failed");
+    }
+    sendError(inv.ctx, e, inv.requestId);
+  }
+
   async function handle(ctx: Context, fn: InvokeTarget): Promise<void> {
     const started = performance.now();
-    const req = ctx.req;
-    const requestId = pickRequestId(
-      ctx.state.requestId,
-      req.headers["x-request-id"] as string | undefined,
-    );
-    const fnKey = `${fn.tenant}/${fn.name}`;
-    const timeoutMs = Math.round((fn.timeoutSeconds ?? config.defaultTimeoutSeconds) * 1000);
-    let coldStart = false;
-    let current: Exchange | undefined;
-    let failure: unknown;
+    const inv: Invocation = {
+      ctx,
+      fn,
+      fnKey: `${fn.tenant}/${fn.name}`,
+      requestId: pickRequestId(
+        ctx.state.requestId,
+        ctx.req.headers["x-request-id"] as string | undefined,
+      ),
+      timeoutMs: Math.round((fn.timeoutSeconds ?? config.defaultTimeoutSeconds) * 1000),
+      coldStart: false,
+    };
     recorder.inFlight(fn, 1);
-
-    const deadline = deadlines.add(timeoutMs, () => {
-      failure = new InvokeTimeout();
-      if (current?.headersSent) current.res.destroy();
-      current?.controller?.abort(failure as Error);
+    const deadline = deadlines.add(inv.timeoutMs, () => {
+      inv.failure = new InvokeTimeout();
+      if (inv.current?.headersSent) inv.current.res.destroy();
+      inv.current?.controller?.abort(inv.failure as Error);
     });
     const onClientClose = () => {
       if (ctx.res.writableFinished) return;
-      failure ??= new ClientAborted();
-      current?.controller?.abort(failure as Error);
+      inv.failure ??= new ClientAborted();
+      inv.current?.controller?.abort(inv.failure as Error);
     };
     ctx.res.once("close", onClientClose);
-
     try {
-      const length = req.headers["content-length"];
-      if (length !== undefined && Number(length) > config.maxBodyBytes) {
-        throw new EventFlowError(
-          "REQUEST_BODY_TOO_LARGE",
-          `request body exceeds ${config.maxBodyBytes} bytes`,
-        );
-      }
-      const declared = length === undefined ? undefined : Number(length);
-      const hasBody =
-        (declared !== undefined && declared > 0) || req.headers["transfer-encoding"] !== undefined;
-      let endpoints: readonly Endpoint[] = driver.endpoints(fn.tenant, fn.name);
-      if (endpoints.length === 0) {
-        coldStart = true;
-        await Promise.race([
-          driver.waitForEndpoint(fn.tenant, fn.name, Math.min(coldStartTimeoutMs, timeoutMs)),
-          rejectOnAbort(ctx),
-        ]);
-        endpoints = driver.endpoints(fn.tenant, fn.name);
-      }
-      const { traceparent, continued } = nextTraceparent(
-        req.headers.traceparent as string | undefined,
-      );
-      const tracestate = continued ? (req.headers.tracestate as string | undefined) : undefined;
-      const opts: Dispatcher.DispatchOptions = {
-        path: ctx.querystring ? `/?${ctx.querystring}` : "/",
-        method: req.method as Dispatcher.HttpMethod,
-        headers: buildUpstreamHeaders(req.rawHeaders, {
-          requestId,
-          traceparent,
-          ...(tracestate !== undefined ? { tracestate } : {}),
-          ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
-          proto: ctx.protocol,
-          ...(req.headers.host ? { host: req.headers.host } : {}),
-        }),
-        body: !hasBody
-          ? null
-          : declared !== undefined &&
-              declared <= SMALL_BODY_BYTES &&
-              req.headers["transfer-encoding"] === undefined
-            ? await readSmallBody(req, declared)
-            : limitedBody(req, config.maxBodyBytes),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      };
-      let tried: Upstream | undefined;
-      for (let round = 0; ; round++) {
-        if (failure) throw failure;
-        const upstream = balancer.pick(fnKey, endpoints, tried);
-        if (!upstream)
-          throw new EventFlowError("FUNCTION_NOT_READY", `${fn.name} has no ready replica`);
-        const run = attempt(ctx, upstream, opts, requestId);
-        current = run.exchange;
-        try {
-          await run.promise;
-          break;
-        } catch (error) {
-          // A refused connection never read the body: another replica may take the request.
-          if (
-            round < 2 &&
-            !failure &&
-            isConnectRefused(error) &&
-            !(opts.body as Readable | null)?.destroyed
-          ) {
-            tried = upstream;
-            endpoints = driver.endpoints(fn.tenant, fn.name);
-            if (
-              endpoints.length === 0 ||
-              (endpoints.length === 1 && endpoints[0]!.url === upstream.url)
-            ) {
-              throw endpoints.length === 0
-                ? new EventFlowError("FUNCTION_NOT_READY", `${fn.name} has no ready replica`)
-                : error;
-            }
-            continue;
-          }
-          throw failure ?? error;
-        }
-      }
+      await proxy(inv);
     } catch (error) {
-      if (error instanceof ClientAborted || failure instanceof ClientAborted) {
-        ctx.respond = false;
-      } else {
-        const e = toInvokeError(error, fn.name, timeoutMs);
-        if (e.status >= 500)
-          deps.logger?.[e.status === 500 ? "error" : "warn"](
-            { requestId, function: fn.name, tenant: fn.tenant, code: e.code, err: error },
-            "invoke failed",
-          );
-        sendError(ctx, e, requestId);
-      }
+      fail(inv, error);
     } finally {
       deadline.cancel();
       ctx.res.off("close", onClientClose);
       recorder.inFlight(fn, -1);
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.
-      const status = failure instanceof ClientAborted ? 499 : ctx.status;
-      recorder.invocation(fn, status, (performance.now() - started) / 1000, coldStart);
+      const status = inv.failure instanceof ClientAborted ? 499 : ctx.status;
+      recorder.invocation(fn, status, (performance.now() - started) / 1000, inv.coldStart);
     }
   }
 
   return Object.assign(handle, { close: () => balancer.close() });
-}
-
-/** Rejects when the client disconnects while the invoke waits for a cold replica. */
-function rejectOnAbort(ctx: Context): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    ctx.res.once("close", () => {
-      if (!ctx.res.writableFinished) reject(new ClientAborted());
-    });
-  });
 }

@@ -34,10 +34,12 @@ describe("invoke router against real replicas", () => {
   let driver: Driver;
   let server: Awaited<ReturnType<typeof startInvokeServer>>;
   const recorder = createTestRecorder();
+  let fxImage: string;
 
   beforeAll(async () => {
     data = await tempDir("invoke");
     const image = await writeTestImage({ dir: `${data.path}/layout` });
+    fxImage = image;
     driver = await startDriver(`${data.path}/data`);
     await driver.create({ tenant: T, name: "fx", image, replicas: 2 });
     await driver.create({ tenant: T, name: "cold", image, replicas: 0 });
@@ -201,6 +203,23 @@ describe("invoke router against real replicas", () => {
     expect(await aborted).toBe(true);
     await sleep(50);
     expect(recorder.seen.invocations.slice(before).map((i) => i.status)).toContain(499);
+  });
+
+  it("survives a client that leaves mid-answer after a cold start", async () => {
+    await driver.create({ tenant: T, name: "cold2", image: fxImage, replicas: 0 });
+    const before = recorder.seen.invocations.length;
+    const ac = new AbortController();
+    const res = await request(`${server.url}/v1/functions/cold2:invoke?op=stream&kb=64&gap=200`, {
+      signal: ac.signal,
+    });
+    expect(res.statusCode).toBe(200);
+    for await (const _chunk of res.body) {
+      ac.abort();
+      break;
+    }
+    await sleep(300);
+    const mine = recorder.seen.invocations.slice(before).filter((i) => i.name === "cold2");
+    expect(mine).toEqual([expect.objectContaining({ status: 499, coldStart: true })]);
   });
 
   it("rejects bodies over the limit with 413, by length and while streaming", async () => {
