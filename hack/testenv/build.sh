@@ -18,7 +18,7 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
 export GOCACHE="$CACHE/gocache" GOMODCACHE="$CACHE/gomodcache"
 unset GOMAXPROCS
 NICE="nice -n 19"
-mkdir -p "$CACHE/bin" "$CACHE/src" "$CACHE/assets"
+mkdir -p "$CACHE/bin" "$CACHE/src"
 
 log() { printf '[testenv-build] %s\n' "$*" >&2; }
 
@@ -36,6 +36,13 @@ version_of() {
 # $CACHE/bin/<name>-v<version>/<name> plus a stamp written after a successful build.
 dest_dir() { echo "$CACHE/bin/$1-v$(version_of "$1")"; }
 is_built() { [ -f "$(dest_dir "$1")/.stamp" ] && [ -x "$(dest_dir "$1")/$1" ]; }
+
+# `build.sh --check name...`: exit 0 when every named binary is built, 1 otherwise.
+if [ "${1:-}" = --check ]; then
+  shift
+  for n in "$@"; do is_built "$n" || exit 1; done
+  exit 0
+fi
 
 timed() { # name phase cmd...  (records wall and CPU seconds of the command's processes)
   local name=$1 phase=$2; shift 2
@@ -137,5 +144,12 @@ build_one() {
   touch "$(dest_dir "$name")/.stamp"
 }
 
+# One build at a time per cache (several test runs may ask at once); a waiting caller finds the
+# stamps of what the first one built and skips it.
+exec 8>"$CACHE/.build.lock"
+if ! flock -n 8; then
+  log "another build holds $CACHE/.build.lock; waiting for it"
+  flock 8
+fi
 for t in $TARGETS; do build_one "$t"; done
 log "binaries under $CACHE/bin"

@@ -6,6 +6,7 @@
 #   EVENTFLOW_TESTENV_DIR   state directory (default: <repo>/.testenv): pki/, logs/, run/,
 #                           kubeconfig, bin/ (links to the cached binaries), env
 #   EVENTFLOW_TESTENV_METRICS=0  do not start metrics-server even if it is built
+#   EVENTFLOW_TESTENV_NO_BUILD=1 fail (exit 3) instead of building missing binaries
 #
 # Every port is chosen free at start; `env` in the state directory records them. Logs stay
 # in logs/ after a failure (and after `down.sh`) for inspection.
@@ -26,7 +27,17 @@ fi
 
 WANT="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
 OPTIONAL="kubectl metrics-server helm"
-"$HERE/build.sh" $WANT
+if [ "${EVENTFLOW_TESTENV_NO_BUILD:-0}" = 1 ]; then
+  # Test runs do not start a cold build (half an hour on 2 cores): the setup step does that.
+  for b in $WANT; do
+    "$HERE/build.sh" --check "$b" || {
+      log "not built: $b; run 'bash scripts/setup/60-k8s-testenv.sh' (or 'npm run testenv:up') first"
+      exit 3
+    }
+  done
+else
+  "$HERE/build.sh" $WANT
+fi
 mkdir -p "$P" "$L" "$R" "$B"
 for b in $WANT $OPTIONAL; do
   dir="$CACHE/bin/$b-v$(case $b in

@@ -47,7 +47,11 @@ export async function startTestCluster(): Promise<TestCluster> {
     };
   }
   const dir = mkdtempSync(join(tmpdir(), "eventflow-k8s-"));
-  const env = { EVENTFLOW_TESTENV_DIR: dir };
+  // A test run never starts the cold build (scripts/setup/60-k8s-testenv.sh does, once).
+  const env = {
+    EVENTFLOW_TESTENV_DIR: dir,
+    EVENTFLOW_TESTENV_NO_BUILD: process.env.EVENTFLOW_TESTENV_BUILD === "1" ? "0" : "1",
+  };
   try {
     await run("up.sh", env);
   } catch (error) {
