@@ -395,7 +395,9 @@ async function main() {
     emitResult({ bench: "build", machine: machineInfo(), results, ratios });
   } finally {
     await registry.stop();
+    // Storage of the builders (about 40 MB each); the JSON and the markdown stay.
     await rm(join(RESULTS, "buildah"), { recursive: true, force: true });
+    await rm(join(RESULTS, "containerify-cache"), { recursive: true, force: true });
   }
 }
 

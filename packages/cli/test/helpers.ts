@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { request } from "undici";
+
+const made: string[] = [];
+
+/** Removes every directory {@link makeProject} made in this test file (call in afterAll). */
+export async function removeProjects(): Promise<void> {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 /** Writes `files` (path -> text) under a new temporary directory and returns it. */
 export async function makeProject(
@@ -11,6 +18,7 @@ export async function makeProject(
   prefix = "ef-cli-",
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
   for (const [path, text] of Object.entries(files)) {
     if (text === undefined) continue;
     await mkdir(dirname(join(dir, path)), { recursive: true });

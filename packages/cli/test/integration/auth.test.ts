@@ -12,7 +12,7 @@ import {
   startRegistry,
   type TestRegistry,
 } from "../../../../test/registry/index.ts";
-import { HELLO_HANDLER, makeProject } from "../helpers.ts";
+import { HELLO_HANDLER, makeProject, removeProjects } from "../helpers.ts";
 
 let basic: TestRegistry;
 let token: TestRegistry;
@@ -42,6 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await removeProjects();
   await Promise.all([basic?.stop(), token?.stop(), plain?.stop()]);
 });
 

@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runEventflow } from "../../../../test/cli/index.ts";
-import { HELLO_HANDLER, makeProject, serveBundle } from "../helpers.ts";
+import { HELLO_HANDLER, makeProject, removeProjects, serveBundle } from "../helpers.ts";
 
 const run = promisify(execFile);
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
+  await removeProjects();
   await Promise.all(stops.map((s) => s()));
 });
 

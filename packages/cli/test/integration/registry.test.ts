@@ -25,7 +25,7 @@ import {
   startRegistry,
   type TestRegistry,
 } from "../../../../test/registry/index.ts";
-import { HELLO_HANDLER, freePort, makeProject, serveBundle } from "../helpers.ts";
+import { HELLO_HANDLER, freePort, makeProject, removeProjects, serveBundle } from "../helpers.ts";
 
 const run = promisify(execFile);
 const HELLO = join(REPO_ROOT, "examples/hello");
@@ -51,6 +51,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await removeProjects();
   await Promise.all(stops.map((s) => s()));
   await registry?.stop();
 });
