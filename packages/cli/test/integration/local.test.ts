@@ -264,6 +264,19 @@ describe("eventflow build outputs", () => {
       expect.arrayContaining(["manifest.json", "index.json", "oci-layout", "repositories"]),
     );
     expect((await readdir(out)).sort()).toEqual(["image.tar", "layout"]);
+    // Both readings of the tarball: docker-archive (manifest.json) and OCI archive (index.json).
+    const fromDocker = JSON.parse(
+      (await run("skopeo", ["inspect", `docker-archive:${out}/image.tar`])).stdout,
+    ) as {
+      Labels: Record<string, string>;
+      Layers: string[];
+    };
+    expect(fromDocker.Labels["dev.eventflow.function"]).toBe("greeter");
+    expect(fromDocker.Layers).toHaveLength(1);
+    const fromOci = JSON.parse(
+      (await run("skopeo", ["inspect", `oci-archive:${out}/image.tar:v1`])).stdout,
+    ) as { Digest: string };
+    expect(fromOci.Digest).toBe(digest);
 
     await run("umoci", ["unpack", "--rootless", "--image", `${out}/layout:v1`, `${out}/bundle`]);
     const rootfs = join(out, "bundle", "rootfs");
