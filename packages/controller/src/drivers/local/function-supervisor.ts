@@ -1,15 +1,13 @@
 import { EventEmitter } from "node:events";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventFlowError } from "@eventflow/protocol";
 import type { Endpoint, FunctionSpec, FunctionStatus } from "../driver.js";
-import { APP_ENTRY } from "./app-cache.js";
 import { backoffDelay, type RestartBackoff } from "./backoff.js";
 import type { LogBook } from "./log-book.js";
-import { processStartTicks, type PidFiles } from "./pid-files.js";
+import type { PidFiles } from "./pid-files.js";
 import { findFreePort, type PortRange } from "./ports.js";
-import { buildReplicaEnv } from "./replica-env.js";
-import { startReplicaProcess, type ReplicaExit, type ReplicaProcess } from "./replica-process.js";
+import { launchReplica } from "./replica-launch.js";
+import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
 
 /** Where a resolved image's app lives, as stored with the spec. */
@@ -229,35 +227,16 @@ export class FunctionSupervisor extends EventEmitter {
     }
     if (slot.state !== "starting") return;
     this.deps.takenPorts.add(port);
-    const { tenant, name } = this.spec;
-    const proc = startReplicaProcess({
+    const proc = launchReplica({
+      spec: this.spec,
+      app,
       replica: slot.id,
-      nodePath: this.deps.nodePath,
-      args: [join(app.appDir, APP_ENTRY), ...(this.spec.args ?? [])],
-      cwd: join(app.appDir, "app"),
-      env: buildReplicaEnv({
-        imageEnv: app.env,
-        functionName: name,
-        port,
-        ...(this.spec.env ? { specEnv: this.spec.env } : {}),
-        ...(this.spec.timeoutSeconds !== undefined
-          ? { timeoutSeconds: this.spec.timeoutSeconds }
-          : {}),
-        ...(process.env.PATH !== undefined ? { hostPath: process.env.PATH } : {}),
-      }),
       port,
-      onLine: (stream, line) =>
-        this.deps.logs.append({ tenant, name, replica: slot.id, stream, line }),
+      nodePath: this.deps.nodePath,
+      logs: this.deps.logs,
+      pidFiles: this.deps.pidFiles,
     });
     slot.proc = proc;
-    // Written synchronously: a controller killed right after spawn must still find this child.
-    this.deps.pidFiles.write({
-      pid: proc.pid,
-      startTicks: processStartTicks(proc.pid) ?? 0,
-      tenant,
-      name,
-      replica: slot.id,
-    });
     void proc.exited.then((exit) => this.onExit(slot, proc, exit));
     try {
       await proc.waitReady(this.deps.readyTimeoutMs);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import {
@@ -15,14 +15,14 @@ import type {
   LogQuery,
 } from "../driver.js";
 import { createSqliteStore, type Store } from "../../store/index.js";
-import { APP_ENTRY, ensureAppExtracted } from "./app-cache.js";
+import { APP_ENTRY } from "./app-cache.js";
+import { createAppResolver } from "./app-resolver.js";
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoff } from "./backoff.js";
 import { FunctionSupervisor, type ResolvedApp } from "./function-supervisor.js";
-import { openImageSource } from "./image-source.js";
+import { acquireDataDirLock, releaseDataDirLock } from "./data-dir-lock.js";
 import { createLogBook, type LogBook } from "./log-book.js";
-import { createPidFiles, isRecordAlive, processStartTicks } from "./pid-files.js";
+import { createPidFiles } from "./pid-files.js";
 import type { PortRange } from "./ports.js";
-import { resolveImage } from "./resolve-image.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -66,11 +66,9 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   const clock = options.clock ?? (() => new Date());
   const backoff: RestartBackoff = { ...DEFAULT_RESTART_BACKOFF, ...options.restartBackoff };
   const cacheDir = join(options.dataDir, "cache", "apps");
-  const lockFile = join(options.dataDir, "controller.pid");
   const pidFiles = createPidFiles(join(options.dataDir, "run"));
   const sups = new Map<string, FunctionSupervisor>();
   const creating = new Set<string>();
-  const extracting = new Map<string, Promise<string>>();
   const takenPorts = new Set<number>();
   const logger = options.logger;
   let store: Store | undefined;
@@ -78,6 +76,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let idleTimer: NodeJS.Timeout | undefined;
   let registryClient: RegistryClient | undefined;
   const client = () => (registryClient ??= createRegistryClient(options.registry ?? {}));
+  const resolveApp = createAppResolver({ cacheDir, client });
   const idleMs = options.scaleToZeroAfterMs ?? 300_000;
 
   const log = (level: "info" | "warn" | "error", obj: Record<string, unknown>, msg: string) =>
@@ -93,33 +92,6 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     const sup = sups.get(key(tenant, name));
     if (!sup) throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`);
     return sup;
-  }
-
-  async function resolveApp(image: string): Promise<ResolvedApp> {
-    const source = openImageSource(image, client);
-    const resolved = await resolveImage(source, image);
-    const digest = resolved.appLayer.digest;
-    let pending = extracting.get(digest);
-    if (!pending) {
-      pending = ensureAppExtracted({
-        cacheDir,
-        digest,
-        mediaType: resolved.appLayer.mediaType,
-        open: () => source.openBlob(resolved.appLayer),
-      });
-      extracting.set(digest, pending);
-      pending.then(
-        () => extracting.delete(digest),
-        () => extracting.delete(digest),
-      );
-    }
-    const appDir = await pending;
-    return {
-      appDir,
-      manifestDigest: resolved.manifestDigest,
-      layerDigest: digest,
-      env: resolved.env,
-    };
   }
 
   function newSupervisor(
@@ -183,37 +155,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     sup.reconcile();
   }
 
-  function acquireDataDir(): void {
-    mkdirSync(options.dataDir, { recursive: true });
-    if (existsSync(lockFile)) {
-      try {
-        const owner = JSON.parse(readFileSync(lockFile, "utf8")) as {
-          pid: number;
-          startTicks: number;
-        };
-        if (
-          owner.pid !== process.pid &&
-          isRecordAlive({ ...owner, tenant: "", name: "", replica: "" })
-        ) {
-          throw new EventFlowError(
-            "DRIVER_UNAVAILABLE",
-            `data dir ${options.dataDir} is in use by controller pid ${owner.pid}`,
-          );
-        }
-      } catch (error) {
-        if (error instanceof EventFlowError) throw error;
-      }
-    }
-    writeFileSync(
-      lockFile,
-      JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid) ?? 0 }),
-    );
-  }
-
   const driver: Driver = {
     name: "local",
     async start() {
-      acquireDataDir();
+      acquireDataDirLock(options.dataDir);
       store = createSqliteStore(join(options.dataDir, "eventflow.db"));
       logs = createLogBook({
         store,
@@ -246,7 +191,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       await registryClient?.close();
       registryClient = undefined;
       store = undefined;
-      rmSync(lockFile, { force: true });
+      releaseDataDirLock(options.dataDir);
     },
     async create(spec) {
       const k = key(spec.tenant, spec.name);
