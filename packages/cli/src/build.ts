@@ -5,6 +5,7 @@ import { bundleFunction, type BundleResult } from "./bundle.js";
 import { assembleImage, type AssembledImage } from "./image/assemble.js";
 import { epochToCreated, type ImageMetadata } from "./image/config.js";
 import { buildAppLayer } from "./image/layer.js";
+import { selectBasePlatforms } from "./image/platforms.js";
 import type { Platform } from "./image/types.js";
 import type { FunctionConfig } from "./project.js";
 import { EVENTFLOW_VERSION } from "./version.js";
@@ -23,8 +24,8 @@ export interface BuildFunctionOptions {
   readonly revision?: string | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
   readonly minify?: boolean | undefined;
-  /** Platform of a scratch image (default: this machine's). */
-  readonly platform?: Platform | undefined;
+  /** Platforms to build (`--platform`): filters a base index, or lists scratch platforms; default all / this machine's. */
+  readonly platforms?: readonly Platform[] | undefined;
 }
 
 /** A built (not yet written) image. */
@@ -75,12 +76,13 @@ export async function buildFunctionImage(
     revision: options.revision,
     labels: options.labels,
   };
+  const wanted = options.platforms ?? [];
   const image = assembleImage({
-    base: base.base,
+    base: selectBasePlatforms(base.base, wanted),
     appLayer,
     meta,
     env: options.fn.env,
-    platform: options.platform ?? hostPlatform(),
+    platform: wanted[0] ?? hostPlatform(),
   });
   debug("assembled %s after %s", image.top.digest, since());
   return { image, base, bundle };

@@ -84,6 +84,12 @@ function createProgram(
     .option("--function <name>", "build only this function of eventflow.yaml")
     .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
+    .option(
+      "--platform <os/arch>",
+      "build only this platform of a base index, or this platform for scratch (repeatable)",
+      collect,
+      [],
+    )
     .option("--minify", "minify the bundle")
     .option("--source <url>", "record org.opencontainers.image.source")
     .option("--revision <rev>", "record org.opencontainers.image.revision")

@@ -16,6 +16,7 @@ import {
 import { DEFAULT_BASE } from "./base.js";
 import { buildFunctionImage, hostPlatform } from "./build.js";
 import type { CliEnvironment } from "./config.js";
+import { parsePlatform } from "./image/platforms.js";
 import { formatPlatform } from "./image/types.js";
 import { buildTarballMembers, pushImage, writeLayoutOutput, writeTarball } from "./output.js";
 import { loadProject, type FunctionConfig } from "./project.js";
@@ -50,6 +51,7 @@ export interface BuildFlags {
   source?: string;
   revision?: string;
   label: string[];
+  platform: string[];
   quiet?: boolean;
 }
 
@@ -117,6 +119,7 @@ export async function buildCommand(
   debug("build command started after %s ms", performance.now().toFixed(0));
   const dir = resolve(io.cwd, dirArg ?? ".");
   const outputs = flags.output.map((o) => parseOutput(o, io.cwd));
+  const platforms = flags.platform.map(parsePlatform);
   const project = await loadProject(dir);
   const fns =
     flags.function === undefined
@@ -148,6 +151,7 @@ export async function buildCommand(
         revision: flags.revision,
         labels: parseLabels(flags.label),
         minify: flags.minify,
+        platforms,
       });
       const { image } = built;
       progress.step(

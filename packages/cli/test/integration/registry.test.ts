@@ -214,6 +214,63 @@ describe("build --push", () => {
     expect(raw.layers[0]!.digest).toBe(baseRaw.layers[0]!.digest);
   });
 
+  it("--platform narrows a base index; scratch with two platforms gives an index", async () => {
+    const arm = await runEventflow([
+      "build",
+      HELLO,
+      "-t",
+      `${registry.host}/arm-only:1`,
+      "--base",
+      `${registry.host}/base/node:multi`,
+      "--platform",
+      "linux/arm64",
+      "--push",
+      "--json",
+    ]);
+    expect(arm.code, arm.stderr).toBe(0);
+    expect(arm.json?.platforms).toEqual(["linux/arm64/v8"]);
+    const both = await runEventflow([
+      "build",
+      HELLO,
+      "-t",
+      `${registry.host}/scratch-multi:1`,
+      "--base",
+      "scratch",
+      "--platform",
+      "linux/amd64",
+      "--platform",
+      "linux/arm64",
+      "--push",
+      "--json",
+    ]);
+    expect(both.code, both.stderr).toBe(0);
+    const raw = JSON.parse(
+      await skopeo([
+        "inspect",
+        "--raw",
+        ...skopeoFlags(registry),
+        `docker://${registry.host}/scratch-multi:1`,
+      ]),
+    ) as {
+      manifests: { platform: { architecture: string } }[];
+    };
+    expect(raw.manifests.map((m) => m.platform.architecture)).toEqual(["amd64", "arm64"]);
+    const missing = await runEventflow([
+      "build",
+      HELLO,
+      "--base",
+      `${registry.host}/base/node:multi`,
+      "--platform",
+      "linux/s390x",
+      "--output",
+      "oci:/tmp/never-written-platform",
+      "--json",
+    ]);
+    expect(missing.code).toBe(1);
+    expect((missing.json?.error as { code: string }).code).toBe("BUILD_BASE_IMAGE_NOT_FOUND");
+    expect(existsSync("/tmp/never-written-platform")).toBe(false);
+  });
+
   it("pushes to image.repository of eventflow.yaml when -t is not given", async () => {
     const dir = await makeProject({
       "eventflow.yaml": `functions:\n  - name: fromyaml\n    image: { repository: ${registry.host}/team/fromyaml, base: scratch }\n`,
