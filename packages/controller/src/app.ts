@@ -35,7 +35,7 @@ export interface AppDeps {
   readonly verifier?: TokenVerifier;
   readonly issuer?: TokenIssuer;
   readonly now?: () => Date;
-  /** Readiness for /readyz; defaults to always ready. */
+  /** Readiness for /readyz; defaults to the driver's own `ready()` (ready when it has none). */
   readonly isReady?: () => boolean;
   /** Aborted when the controller shuts down: open log streams end so connections can close. */
   readonly shutdown?: AbortSignal;
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
     invoke: deps.invoke,
     issuer: deps.issuer ?? createTokenIssuer(deps.config.auth, now),
     now,
-    isReady: deps.isReady ?? (() => true),
+    isReady: deps.isReady ?? (() => deps.driver.ready?.() ?? true),
     shutdown: deps.shutdown ?? new AbortController().signal,
   };
   const verifier =

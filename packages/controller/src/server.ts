@@ -128,7 +128,7 @@ export async function startController(
     logger,
     metrics,
     invoke,
-    isReady: () => ready,
+    isReady: () => ready && (driver.ready?.() ?? true),
     shutdown: shutdown.signal,
   });
   const api = createServer(app.callback());

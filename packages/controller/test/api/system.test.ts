@@ -48,3 +48,19 @@ describe("protected routes and system endpoints", () => {
     expect(readyRes.body).toEqual({ status: "ready", driver: "local" });
   });
 });
+
+describe("/readyz follows the driver's ready()", () => {
+  it("is 503 while the driver reports not ready", async () => {
+    const driver = createMemoryDriver();
+    let driverReady = false;
+    driver.ready = () => driverReady;
+    const app = await startTestApp({ driver });
+    try {
+      expect((await call(app.url, "GET", "/readyz")).status).toBe(503);
+      driverReady = true;
+      expect((await call(app.url, "GET", "/readyz")).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
