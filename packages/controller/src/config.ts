@@ -48,6 +48,16 @@ const envSchema = z
     METRICS_PORT: port.default(9090),
     EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
+    EVENTFLOW_NAMESPACE_PER_TENANT: bool.default(false),
+    EVENTFLOW_NAMESPACE_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*)?$/, {
+        error: "must start a DNS-1123 label (lower-case letters, digits, '-')",
+      })
+      .max(30)
+      .default("eventflow-"),
+    EVENTFLOW_CONTROLLER_NAMESPACE: nonEmpty.default("eventflow-system"),
+    EVENTFLOW_KUBERNETES_ENDPOINTS: z.enum(["pod", "service"]).default("pod"),
     EVENTFLOW_DEV_AUTH: bool.default(false),
     EVENTFLOW_DEFAULT_TENANT: nonEmpty.default("default"),
     EVENTFLOW_JWT_ISSUER: nonEmpty.default("eventflow"),
@@ -109,6 +119,19 @@ export interface Config {
   readonly dataDir: string;
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
+  readonly kubernetes: KubernetesConfig;
+}
+
+/** Settings of the kubernetes driver. */
+export interface KubernetesConfig {
+  /** One namespace for every tenant's functions (`NAMESPACE`), unless `namespacePerTenant`. */
+  readonly namespacePerTenant: boolean;
+  /** Prefix of tenant namespaces (`eventflow-` + tenant). */
+  readonly namespacePrefix: string;
+  /** The controller's own namespace: tenant NetworkPolicies admit ingress only from it. */
+  readonly controllerNamespace: string;
+  /** How invokes reach replicas: ready pod IPs, or the Service's DNS name. */
+  readonly endpointMode: "pod" | "service";
 }
 
 /** Token verification and issuing settings. */
@@ -205,6 +228,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       tenantClaim: e.EVENTFLOW_TENANT_CLAIM,
       roleClaim: e.EVENTFLOW_ROLE_CLAIM,
       clockSkewSeconds: e.EVENTFLOW_CLOCK_SKEW_SECONDS,
+    },
+    kubernetes: {
+      namespacePerTenant: e.EVENTFLOW_NAMESPACE_PER_TENANT,
+      namespacePrefix: e.EVENTFLOW_NAMESPACE_PREFIX,
+      controllerNamespace: e.EVENTFLOW_CONTROLLER_NAMESPACE,
+      endpointMode: e.EVENTFLOW_KUBERNETES_ENDPOINTS,
     },
     limits: {
       maxBodyBytes: e.EVENTFLOW_MAX_BODY_BYTES,

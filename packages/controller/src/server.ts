@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Driver } from "./drivers/driver.js";
+import type { KubernetesDriverOptions } from "./drivers/kubernetes/index.js";
 import { createLocalDriver } from "./drivers/local/index.js";
 import { createInvokeHandler } from "./invoke/index.js";
 import { createLogger } from "./logger.js";
@@ -39,21 +40,25 @@ async function createDriver(config: Config, logger: Logger): Promise<Driver> {
       logger: logger.child({ component: "local-driver" }),
     });
   }
-  // The Kubernetes driver is its own module; it is loaded only when selected.
+  // The Kubernetes driver (and @kubernetes/client-node) is loaded only when selected.
   const modulePath = "./drivers/kubernetes/index.js";
+  let mod: { createKubernetesDriver: (options: KubernetesDriverOptions) => Driver };
   try {
-    const mod = (await import(modulePath)) as {
-      createKubernetesDriver: (o: { namespace: string; logger: Logger }) => Driver;
-    };
-    return mod.createKubernetesDriver({
-      namespace: config.namespace,
-      logger: logger.child({ component: "k8s-driver" }),
-    });
+    mod = (await import(modulePath)) as typeof mod;
   } catch (error) {
     throw new EventFlowError("DRIVER_UNAVAILABLE", "the kubernetes driver could not be loaded", {
       cause: error,
     });
   }
+  const k = config.kubernetes;
+  return mod.createKubernetesDriver({
+    ...(k.namespacePerTenant
+      ? { namespacePrefix: k.namespacePrefix }
+      : { namespace: config.namespace }),
+    controllerNamespace: k.controllerNamespace,
+    endpointMode: k.endpointMode,
+    logger: logger.child({ component: "kubernetes-driver" }),
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {

@@ -99,6 +99,34 @@ describe("parseConfig", () => {
     expect(c.auth.tenantClaim).toBe("org");
   });
 
+  it("reads the kubernetes driver's tenancy settings", () => {
+    const single = parseConfig({ JWT_SECRET: SECRET });
+    expect(single.kubernetes).toEqual({
+      namespacePerTenant: false,
+      namespacePrefix: "eventflow-",
+      controllerNamespace: "eventflow-system",
+      endpointMode: "pod",
+    });
+    const perTenant = parseConfig({
+      JWT_SECRET: SECRET,
+      EVENTFLOW_NAMESPACE_PER_TENANT: "true",
+      EVENTFLOW_NAMESPACE_PREFIX: "ef-",
+      EVENTFLOW_KUBERNETES_ENDPOINTS: "service",
+    });
+    expect(perTenant.kubernetes).toMatchObject({
+      namespacePerTenant: true,
+      namespacePrefix: "ef-",
+      endpointMode: "service",
+    });
+    expect(
+      problems({
+        JWT_SECRET: SECRET,
+        EVENTFLOW_NAMESPACE_PREFIX: "Bad_",
+        EVENTFLOW_KUBERNETES_ENDPOINTS: "ip",
+      }).sort(),
+    ).toEqual(["EVENTFLOW_KUBERNETES_ENDPOINTS", "EVENTFLOW_NAMESPACE_PREFIX"]);
+  });
+
   it("refuses METRICS_PORT equal to PORT", () => {
     expect(problems({ JWT_SECRET: SECRET, PORT: "9000", METRICS_PORT: "9000" })).toEqual([
       "METRICS_PORT",
