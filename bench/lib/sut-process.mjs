@@ -5,6 +5,13 @@ import { pinned } from "./pin.mjs";
 
 const STDERR_TAIL = 4096;
 
+// Children still running when the harness exits (a crash, an uncaught error) are killed, so a
+// failed run never leaves servers behind on the benchmark core.
+const live = new Set();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 /**
  * Spawns `cmd args` pinned to `cpu` (stdout discarded, the tail of stderr kept for error
  * messages) and waits until `readyUrl` answers 200. Resolves `{ pid, child, stop, stderrTail }`.
@@ -21,9 +28,11 @@ export async function startSut({ name, cmd, args, env, cpu, readyUrl, cwd, timeo
   child.stderr.on("data", (chunk) => {
     tail = (tail + chunk).slice(-STDERR_TAIL);
   });
+  live.add(child);
   let exited = false;
   const exit = new Promise((resolve) =>
     child.once("exit", (code, signal) => {
+      live.delete(child);
       exited = true;
       resolve({ code, signal });
     }),

@@ -30,7 +30,8 @@ export function runWrk({
   const args = [
     `-t${threads}`,
     `-c${connections}`,
-    `-d${seconds}s`,
+    // wrk takes whole seconds only.
+    `-d${Math.max(1, Math.round(seconds))}s`,
     `--timeout`,
     `${timeoutSeconds}s`,
     "--latency",

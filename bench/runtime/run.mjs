@@ -52,7 +52,7 @@ const config = {
   connections: Number(opts.connections),
   seed: Number(opts.seed),
   maxForeign: Number(opts["max-foreign"]),
-  quietTimeoutMs: quick ? 200 : 1000,
+  quietTimeoutMs: quick ? 200 : 500,
   maxExtraRounds: quick ? 0 : 2,
   serverCpu: 1,
   loadCpu: 0,
