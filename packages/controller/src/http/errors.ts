@@ -101,7 +101,10 @@ export function createErrorMiddleware(): Middleware<ControllerState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
+      // A handler that wrote the answer itself (the invoke router streams a function's own
+      // 404 or 405) is done; only an unanswered request gets the envelope.
+      const unanswered = ctx.respond !== false && !ctx.headerSent;
+      if (unanswered && (ctx.body === undefined || ctx.body === null)) {
         if (ctx.status === 404) sendError(ctx, routeNotFound(ctx));
         // The router answers wrong methods itself (405, or 501 for unknown ones) with `allow`.
         else if (ctx.status === 405 || ctx.status === 501) sendError(ctx, methodNotAllowed(ctx));

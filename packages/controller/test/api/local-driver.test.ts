@@ -99,6 +99,12 @@ describe("API over the real local driver and invoke router", () => {
       token,
     });
     expect(own.status).toBe(418);
+    const own404 = await call(app.url, "POST", "/v1/functions/hello:invoke?op=status&code=404", {
+      token,
+    });
+    expect(own404.status).toBe(404);
+    expect(own404.body).toBe("function's own error body");
+    expect(app.logs.some((l) => l["code"] === "ROUTE_NOT_FOUND")).toBe(false);
     expect(own.headers.get("x-custom")).toBe("kept");
     expect(own.body).toBe("function's own error body");
   });
