@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what the controller's tests use (idempotent):
+#   prometheus  promtool, which checks every /metrics exposition (test/api/metrics.test.ts)
+#   nginx       a real reverse proxy in front of the log stream (test/api/logs-nginx.test.ts);
+#               the tests start their own nginx on a free port with their own config
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "$here/../lib/apt-ensure.sh" prometheus nginx
+# Installing nginx may start the distribution's service on :80; the tests never use it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl stop nginx >/dev/null 2>&1 || true
+fi
