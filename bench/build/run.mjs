@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { request } from "undici";
 import { createProgress, emitResult, machineInfo } from "../lib/report.mjs";
+import { prepareArms } from "./arms.mjs";
+import { markdown } from "./markdown.mjs";
 import { perRoundRatio, runInterleavedRounds } from "../lib/rounds.mjs";
 import { summarize } from "../lib/stats.mjs";
 import { ensureTestBaseImage } from "../../test/cli/index.ts";
@@ -19,7 +21,6 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS = join(ROOT, "bench/results/build");
 const HELLO = join(ROOT, "examples/hello");
 const EVENTFLOW_BIN = join(ROOT, "packages/cli/dist/bin.js");
-const CONTAINERIFY_BIN = join(ROOT, "node_modules/containerify/lib/cli.js");
 
 const { values: opts } = parseArgs({
   options: {
@@ -100,102 +101,18 @@ async function main() {
     ]);
     const baseRef = `${registry.host}/base/node:24`;
 
-    // containerify packages a ready folder (it does not bundle): give it EventFlow's bundle of
-    // hello, so both images carry the same code and only the builders differ.
-    const { bundleFunction } = await import(join(ROOT, "packages/cli/dist/index.js"));
-    const bundle = await bundleFunction({ dir: HELLO, handler: "src/index.ts" });
-    const appDir = join(RESULTS, "containerify-app");
-    await mkdir(appDir, { recursive: true });
-    await writeFile(join(appDir, "index.mjs"), bundle.code);
-    await writeFile(join(appDir, "index.mjs.map"), bundle.map);
-    await writeFile(
-      join(appDir, "package.json"),
-      `${JSON.stringify({ name: "hello", type: "module", scripts: { start: "node index.mjs" } })}\n`,
-    );
-    const cacheDir = join(RESULTS, "containerify-cache");
-
-    // buildah: an equivalent Containerfile over the same base and bundle (vfs storage, chroot
-    // isolation, --timestamp 0 so that its digest is reproducible too).
-    const buildahDir = join(RESULTS, "buildah");
-    await mkdir(join(buildahDir, "context"), { recursive: true });
-    await writeFile(join(buildahDir, "context", "index.mjs"), bundle.code);
-    await writeFile(join(buildahDir, "context", "index.mjs.map"), bundle.map);
-    await writeFile(join(buildahDir, "context", "package.json"), '{"type":"module"}\n');
-    await writeFile(
-      join(buildahDir, "Containerfile"),
-      [
-        `FROM ${baseRef}`,
-        "COPY index.mjs index.mjs.map package.json /app/",
-        "USER 65532:65532",
-        "WORKDIR /app",
-        "ENV PORT=8080 NODE_ENV=production",
-        "EXPOSE 8080",
-        'ENTRYPOINT ["node", "/app/index.mjs"]',
-        "",
-      ].join("\n"),
-    );
-    const buildahFlags = `--root ${buildahDir}/root --runroot ${buildahDir}/runroot --storage-driver vfs`;
-    const arms = {
-      buildah: (tag) => [
-        "/bin/sh",
-        [
-          "-c",
-          `buildah ${buildahFlags} bud --quiet --isolation chroot --tls-verify=false --pull=missing --timestamp 0 -f ${buildahDir}/Containerfile -t ${registry.host}/hello-buildah:${tag} ${buildahDir}/context >/dev/null && ` +
-            `buildah ${buildahFlags} push --quiet --tls-verify=false --digestfile ${buildahDir}/digest ${registry.host}/hello-buildah:${tag}`,
-        ],
-      ],
-      eventflow: (tag) => [
-        process.execPath,
-        [
-          EVENTFLOW_BIN,
-          "build",
-          HELLO,
-          "-t",
-          `${registry.host}/hello-eventflow:${tag}`,
-          "--base",
-          baseRef,
-          "--push",
-          "--json",
-          "-q",
-        ],
-      ],
-      containerify: (tag) => [
-        process.execPath,
-        [
-          CONTAINERIFY_BIN,
-          "--registry",
-          `http://${registry.host}/v2/`,
-          "--fromImage",
-          "base/node:24",
-          "--toImage",
-          `hello-containerify:${tag}`,
-          "--folder",
-          appDir,
-          "--doCrossMount",
-          "--allowInsecureRegistries",
-          "--allowNoPushAuth",
-          "--layerCacheFolder",
-          cacheDir,
-          "--entrypoint",
-          "node /app/index.mjs",
-          "--user",
-          "65532",
-          "--setTimeStamp",
-          "1970-01-01T00:00:00Z",
-          "--writePrefixedDigestTo",
-          join(RESULTS, "containerify-digest"),
-        ],
-      ],
-    };
-    const digestOf = async (arm, out) => {
-      if (arm === "eventflow") return JSON.parse(out.stdout.trim().split("\n").at(-1)).digest;
-      const file =
-        arm === "buildah" ? join(buildahDir, "digest") : join(RESULTS, "containerify-digest");
-      return (await readFile(file, "utf8")).trim();
-    };
-    const ARMS = opts["no-buildah"]
-      ? ["eventflow", "containerify"]
-      : ["eventflow", "containerify", "buildah"];
+    const {
+      arms,
+      digestOf,
+      names: ARMS,
+    } = await prepareArms({
+      root: ROOT,
+      results: RESULTS,
+      hello: HELLO,
+      registry,
+      baseRef,
+      withBuildah: !opts["no-buildah"],
+    });
     const measure = async (arm, tag) => {
       const [cmd, args] = arms[arm](tag);
       const out = await timed(cmd, args);
@@ -402,36 +319,6 @@ async function main() {
 }
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
-
-function markdown(results, ratios) {
-  const warm = (arm) => results.find((r) => r.kind === "warm_build" && r.arm === arm).ms;
-  const cpu = (arm) =>
-    results.find((r) => r.kind === "warm_build_cpu" && r.arm === arm).ms.median.toFixed(0);
-  const cold = (arm) => results.find((r) => r.kind === "cold_build" && r.arm === arm).ms;
-  const image = results.find((r) => r.kind === "image");
-  const repro = results.find((r) => r.kind === "reproducibility");
-  const stab = (arm) => results.find((r) => r.kind === "digest_stability" && r.arm === arm);
-  const m = machineInfo();
-  return [
-    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Linux ${m.kernel}.`,
-    "",
-    "| builder | warm build + push, median (min-max) | CPU (user+sys) | cold build + push | layers | app layer | same digest across warm rounds |",
-    "|---|---|---|---|---|---|---|",
-    `| EventFlow | ${warm("eventflow").median.toFixed(0)} ms (${warm("eventflow").min.toFixed(0)}-${warm("eventflow").max.toFixed(0)}) | ${cpu("eventflow")} ms | ${cold("eventflow")} ms | ${image.eventflow.layers} | ${(image.eventflow.app_layer_bytes / 1000).toFixed(1)} kB | ${stab("eventflow").identical}/${stab("eventflow").builds} |`,
-    `| containerify 4.1.0 | ${warm("containerify").median.toFixed(0)} ms (${warm("containerify").min.toFixed(0)}-${warm("containerify").max.toFixed(0)}) | ${cpu("containerify")} ms | ${cold("containerify")} ms | ${image.containerify.layers} | ${(image.containerify.added_layer_bytes / 1000).toFixed(1)} kB (2 layers) | ${stab("containerify").identical}/${stab("containerify").builds} |`,
-    ...(results.some((r) => r.kind === "warm_build" && r.arm === "buildah")
-      ? [
-          `| buildah 1.28 (vfs) | ${warm("buildah").median.toFixed(0)} ms (${warm("buildah").min.toFixed(0)}-${warm("buildah").max.toFixed(0)}) | ${cpu("buildah")} ms | ${cold("buildah")} ms | ${image.buildah.layers} | ${(image.buildah.added_layer_bytes / 1000).toFixed(1)} kB | ${stab("buildah").identical}/${stab("buildah").builds} |`,
-        ]
-      : []),
-    "",
-    `Ratios: build_time_vs_containerify = ${ratios.build_time_vs_containerify} (median of per-round ratios), cpu_time_vs_containerify = ${ratios.cpu_time_vs_containerify}, identical_digests_fraction = ${ratios.identical_digests_fraction} (${repro.identical}/${repro.builds} varied rebuilds)` +
-      (ratios.build_time_vs_buildah === undefined
-        ? "."
-        : `, build_time_vs_buildah = ${ratios.build_time_vs_buildah}.`),
-    "",
-  ].join("\n");
-}
 
 main().catch((error) => {
   process.stderr.write(`${error.stack ?? error}\n`);

@@ -14,11 +14,12 @@ import {
   type RegistryClient,
 } from "@eventflow/registry";
 import { DEFAULT_BASE } from "./base.js";
-import { buildFunctionImage, hostPlatform } from "./build.js";
+import { buildFunctionImage, hostPlatform, type BuiltFunctionImage } from "./build.js";
 import type { CliEnvironment } from "./config.js";
 import { parsePlatform } from "./image/platforms.js";
-import { formatPlatform } from "./image/types.js";
-import { buildTarballMembers, pushImage, writeLayoutOutput, writeTarball } from "./output.js";
+import { formatPlatform, type Platform } from "./image/types.js";
+import { pushImage, writeLayoutOutput } from "./output.js";
+import { buildTarballMembers, writeTarball } from "./tarball.js";
 import { loadProject, type FunctionConfig } from "./project.js";
 import { trackOutput } from "./cleanup.js";
 import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
@@ -136,97 +137,123 @@ export async function buildCommand(
   const client = await createClient(env, flags, io.cwd);
   try {
     for (const fn of fns) {
-      const started = performance.now();
-      const target = targetFor(fn, flags);
-      if (flags.push && target === undefined)
-        throw usage(`--push needs -t REF or image.repository for function ${fn.name}`);
-      const baseText = flags.base ?? fn.image?.base ?? DEFAULT_BASE;
-      const built = await buildFunctionImage({
-        dir,
-        fn,
-        base: baseText,
-        client,
-        sourceDateEpoch: env.sourceDateEpoch,
-        source: flags.source,
-        revision: flags.revision,
-        labels: parseLabels(flags.label),
-        minify: flags.minify,
-        platforms,
-      });
-      const { image } = built;
-      progress.step(
-        `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(image.appLayer.size)}, base ${baseText} (${image.platforms.map((p) => formatPlatform(p.platform)).join(", ")})`,
-      );
-      const written: string[] = [];
-      // Push first: when the registry fails, nothing is written locally.
-      if (flags.push && target !== undefined) {
-        const pushStarted = performance.now();
-        await pushImage({ client, image, base: built.base, target, progress });
-        debug(
-          "pushed %s in %s ms",
-          target.toString(),
-          (performance.now() - pushStarted).toFixed(0),
-        );
-        written.push(target.toString());
-      }
-      for (const out of outputs) {
-        if (out.kind === "oci") {
-          const tag = out.tag ?? target?.tag ?? fn.name;
-          trackOutput(out.dir);
-          await writeLayoutOutput({ dir: out.dir, tag, image, base: built.base, progress });
-          written.push(`oci:${out.dir}:${tag}`);
-        } else {
-          trackOutput(out.file);
-          await writeTarball(
-            out.file,
-            buildTarballMembers({
-              image,
-              base: built.base,
-              repoTag: target?.toString(),
-              dockerPlatform: Math.max(
-                0,
-                image.platforms.findIndex(
-                  (p) => p.platform.architecture === hostPlatform().architecture,
-                ),
-              ),
-            }),
-          );
-          progress.step(`${fn.name}: wrote ${out.file}`);
-          written.push(`tar:${out.file}`);
-        }
-      }
-      if (outputs.length === 0 && !flags.push) {
-        const local = join(dir, LOCAL_LAYOUT);
-        trackOutput(local);
-        await writeLayoutOutput({ dir: local, tag: fn.name, image, base: built.base, progress });
-        written.push(`oci:${local}:${fn.name}`);
-      }
-      const imageName = flags.push && target !== undefined ? target.toString() : (written[0] ?? "");
-      const result = {
-        function: fn.name,
-        image: imageName,
-        digest: image.top.digest,
-        ...(flags.push && target !== undefined
-          ? { reference: `${withReference(target, { tag: null })}@${image.top.digest}` }
-          : {}),
-        mediaType: image.top.mediaType,
-        platforms: image.platforms.map((p) => formatPlatform(p.platform)),
-        bundle: { bytes: built.bundle.code.length, mapBytes: built.bundle.map.length },
-        appLayer: {
-          digest: image.appLayer.digest,
-          diffId: image.appLayer.diffId,
-          size: image.appLayer.size,
-        },
-        outputs: written,
-        durationMs: Math.round(performance.now() - started),
-      };
+      const result = await buildOne({ fn, dir, flags, outputs, platforms, client, env, progress });
       io.stdout.write(
-        flags.json ? `${JSON.stringify(result)}\n` : `${imageName}@${image.top.digest}\n`,
+        flags.json ? `${JSON.stringify(result)}\n` : `${result.image}@${result.digest}\n`,
       );
     }
   } finally {
     await client.close();
   }
+}
+
+interface BuildOneOptions {
+  readonly fn: FunctionConfig;
+  readonly dir: string;
+  readonly flags: BuildFlags;
+  readonly outputs: readonly OutputSpec[];
+  readonly platforms: readonly Platform[];
+  readonly client: RegistryClient;
+  readonly env: CliEnvironment;
+  readonly progress: Progress;
+}
+
+/** Builds one function's image, then pushes it and writes its outputs; returns the result line. */
+async function buildOne(options: BuildOneOptions) {
+  const { fn, dir, flags, client, env, progress } = options;
+  const started = performance.now();
+  const target = targetFor(fn, flags);
+  if (flags.push && target === undefined) {
+    throw usage(`--push needs -t REF or image.repository for function ${fn.name}`);
+  }
+  const baseText = flags.base ?? fn.image?.base ?? DEFAULT_BASE;
+  const built = await buildFunctionImage({
+    dir,
+    fn,
+    base: baseText,
+    client,
+    sourceDateEpoch: env.sourceDateEpoch,
+    source: flags.source,
+    revision: flags.revision,
+    labels: parseLabels(flags.label),
+    minify: flags.minify,
+    platforms: options.platforms,
+  });
+  const { image } = built;
+  const platforms = image.platforms.map((p) => formatPlatform(p.platform));
+  progress.step(
+    `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(image.appLayer.size)}, base ${baseText} (${platforms.join(", ")})`,
+  );
+  const written: string[] = [];
+  // Push first: when the registry fails, nothing is written locally.
+  if (flags.push && target !== undefined) {
+    const pushStarted = performance.now();
+    await pushImage({ client, image, base: built.base, target, progress });
+    debug("pushed %s in %s ms", target.toString(), (performance.now() - pushStarted).toFixed(0));
+    written.push(target.toString());
+  }
+  const outputs: readonly OutputSpec[] =
+    options.outputs.length === 0 && !flags.push
+      ? [{ kind: "oci", dir: join(dir, LOCAL_LAYOUT), tag: fn.name }]
+      : options.outputs;
+  for (const out of outputs) {
+    written.push(await writeOutput(out, { built, target, fn, progress }));
+  }
+  const imageName = flags.push && target !== undefined ? target.toString() : (written[0] ?? "");
+  return {
+    function: fn.name,
+    image: imageName,
+    digest: image.top.digest,
+    ...(flags.push && target !== undefined
+      ? { reference: `${withReference(target, { tag: null })}@${image.top.digest}` }
+      : {}),
+    mediaType: image.top.mediaType,
+    platforms,
+    bundle: { bytes: built.bundle.code.length, mapBytes: built.bundle.map.length },
+    appLayer: {
+      digest: image.appLayer.digest,
+      diffId: image.appLayer.diffId,
+      size: image.appLayer.size,
+    },
+    outputs: written,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** Writes one `--output` (or the default local layout); returns how it is named in the result. */
+async function writeOutput(
+  out: OutputSpec,
+  ctx: {
+    built: BuiltFunctionImage;
+    target: ImageReference | undefined;
+    fn: FunctionConfig;
+    progress: Progress;
+  },
+): Promise<string> {
+  const { built, target, fn, progress } = ctx;
+  const { image } = built;
+  if (out.kind === "oci") {
+    const tag = out.tag ?? target?.tag ?? fn.name;
+    trackOutput(out.dir);
+    await writeLayoutOutput({ dir: out.dir, tag, image, base: built.base, progress });
+    return `oci:${out.dir}:${tag}`;
+  }
+  trackOutput(out.file);
+  const host = hostPlatform().architecture;
+  await writeTarball(
+    out.file,
+    buildTarballMembers({
+      image,
+      base: built.base,
+      repoTag: target?.toString(),
+      dockerPlatform: Math.max(
+        0,
+        image.platforms.findIndex((p) => p.platform.architecture === host),
+      ),
+    }),
+  );
+  progress.step(`${fn.name}: wrote ${out.file}`);
+  return `tar:${out.file}`;
 }
 
 /** Flags of `eventflow push`. */

@@ -27,13 +27,8 @@ export {
   type BuiltFunctionImage,
 } from "./build.js";
 export { resolveBase, DEFAULT_BASE, type BaseSource, type BlobReader } from "./base.js";
-export {
-  pushImage,
-  writeLayoutOutput,
-  writeTarball,
-  buildTarballMembers,
-  listImageBlobs,
-} from "./output.js";
+export { pushImage, writeLayoutOutput, listImageBlobs } from "./output.js";
+export { writeTarball, buildTarballMembers } from "./tarball.js";
 export { pushFromLayout } from "./push.js";
 export { initProject, TEMPLATES, type InitOptions } from "./init.js";
 export { buildTar, type TarEntryInput } from "./image/tar.js";

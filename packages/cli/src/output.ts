@@ -1,7 +1,3 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { finished } from "node:stream/promises";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import {
   REF_NAME_ANNOTATION,
@@ -13,7 +9,6 @@ import {
 } from "@eventflow/registry";
 import type { BaseSource } from "./base.js";
 import type { AssembledImage } from "./image/assemble.js";
-import { tarHeader, tarPadding } from "./image/tar.js";
 import { MediaType, type Descriptor } from "./image/types.js";
 import type { Progress } from "./progress.js";
 
@@ -159,7 +154,11 @@ function topLabel(image: AssembledImage): string {
   return image.top.mediaType === MediaType.ociIndex ? "index" : "manifest";
 }
 
-function topDescriptor(image: AssembledImage, annotations?: Record<string, string>): Descriptor {
+/** The descriptor of the image's top manifest or index, with optional annotations. */
+export function topDescriptor(
+  image: AssembledImage,
+  annotations?: Record<string, string>,
+): Descriptor {
   return {
     mediaType: image.top.mediaType,
     digest: image.top.digest,
@@ -202,124 +201,4 @@ export async function writeLayoutOutput(options: {
     },
   });
   for (const b of blobs) progress.blobDone(b.label, b.digest, b.size, "written");
-}
-
-interface TarMember {
-  readonly name: string;
-  readonly size: number;
-  readonly content: () => AsyncIterable<Uint8Array> | Uint8Array;
-}
-
-/**
- * The members of a tarball that both `docker load` (manifest.json, repositories) and
- * `podman load` / OCI tools (oci-layout, index.json, blobs/) read. For an index, docker's
- * manifest.json lists the platform chosen by `dockerPlatform` (default the first).
- */
-export function buildTarballMembers(options: {
-  image: AssembledImage;
-  base: BaseSource;
-  repoTag?: string | undefined;
-  dockerPlatform?: number;
-}): TarMember[] {
-  const { image, base, repoTag } = options;
-  const blobs = listImageBlobs(image, base);
-  const pick = image.platforms[options.dockerPlatform ?? 0] ?? image.platforms[0]!;
-  const path = (digest: string) => `blobs/sha256/${digest.slice("sha256:".length)}`;
-  const json = (name: string, value: unknown): TarMember => {
-    const bytes = Buffer.from(JSON.stringify(value));
-    return { name, size: bytes.length, content: () => bytes };
-  };
-  const dockerManifest = [
-    {
-      Config: path(pick.config.digest),
-      RepoTags: repoTag === undefined ? [] : [repoTag],
-      Layers: pick.layers.map((l) => path(l.digest)),
-    },
-  ];
-  const members: TarMember[] = [
-    { name: "blobs/", size: -1, content: () => new Uint8Array(0) },
-    { name: "blobs/sha256/", size: -1, content: () => new Uint8Array(0) },
-    ...blobs.map((b) => ({ name: path(b.digest), size: b.size, content: b.open })),
-    json("index.json", {
-      schemaVersion: 2,
-      mediaType: MediaType.ociIndex,
-      manifests: [
-        topDescriptor(
-          image,
-          repoTag === undefined
-            ? undefined
-            : {
-                "io.containerd.image.name": repoTag,
-                [REF_NAME_ANNOTATION]: repoTag.split(":").pop()!,
-              },
-        ),
-      ],
-    }),
-    json("manifest.json", dockerManifest),
-    json("oci-layout", { imageLayoutVersion: "1.0.0" }),
-  ];
-  if (repoTag !== undefined) {
-    const at = repoTag.lastIndexOf(":");
-    members.push(
-      json("repositories", {
-        [repoTag.slice(0, at)]: { [repoTag.slice(at + 1)]: pick.config.digest.slice(7) },
-      }),
-    );
-  }
-  return members;
-}
-
-/** Streams a tarball of `members` to `file` through a temp file renamed into place. */
-export async function writeTarball(
-  file: string,
-  members: readonly TarMember[],
-  mtime = 0,
-): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  await mkdir(dirname(file), { recursive: true });
-  const out = createWriteStream(temp, { flags: "w" });
-  const write = (chunk: Uint8Array) =>
-    out.write(chunk) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()));
-  try {
-    for (const m of members) {
-      const isDir = m.size < 0;
-      await write(
-        tarHeader({
-          name: m.name,
-          mode: isDir ? 0o755 : 0o644,
-          size: isDir ? 0 : m.size,
-          mtime,
-          typeflag: isDir ? "5" : "0",
-          linkname: "",
-        }),
-      );
-      if (isDir) continue;
-      const source = m.content();
-      let written = 0;
-      for await (const chunk of source instanceof Uint8Array ? [source] : source) {
-        written += chunk.byteLength;
-        await write(chunk);
-      }
-      if (written !== m.size) {
-        throw new EventFlowError(
-          "REGISTRY_DIGEST_MISMATCH",
-          `${m.name}: expected ${m.size} bytes, read ${written}`,
-        );
-      }
-      await write(tarPadding(m.size));
-    }
-    await write(Buffer.alloc(1024));
-    out.end();
-    await finished(out);
-    await rename(temp, file);
-  } catch (error) {
-    out.destroy();
-    await rm(temp, { force: true });
-    if (isEventFlowError(error)) throw error;
-    throw new EventFlowError(
-      "BUILD_OUTPUT_FAILED",
-      `cannot write ${file}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
 }
