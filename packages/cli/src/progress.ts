@@ -54,14 +54,14 @@ export function createStreamProgress(
       const filled = size === 0 ? width : Math.min(width, Math.round((sent / size) * width));
       clear();
       stream.write(
-        `  ${label.padEnd(6)} ${short(digest)} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${formatBytes(sent)}/${formatBytes(size)}`,
+        `  ${label.padEnd(8)} ${short(digest)} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${formatBytes(sent)}/${formatBytes(size)}`,
       );
       drawn = true;
     },
     blobDone(label, digest, size, status) {
       clear();
       stream.write(
-        `  ${label.padEnd(6)} ${short(digest)} ${formatBytes(size).padStart(9)}  ${status}\n`,
+        `  ${label.padEnd(8)} ${short(digest)} ${formatBytes(size).padStart(9)}  ${status}\n`,
       );
     },
   };

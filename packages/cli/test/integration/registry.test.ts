@@ -301,6 +301,32 @@ describe("build --push", () => {
       Digest: string;
     };
     expect(inspected.Digest).toBe(built.json?.digest);
+    const multi = await runEventflow(
+      [
+        "build",
+        ".",
+        "--base",
+        `${registry.host}/base/node:multi`,
+        "--output",
+        "oci:multi-layout:v2",
+        "--json",
+      ],
+      { cwd: dir },
+    );
+    expect(multi.code, multi.stderr).toBe(0);
+    const pushedIndex = await runEventflow(
+      ["push", `${registry.host}/pushed/multi:2`, "--from", "oci:multi-layout:v2", "--json"],
+      { cwd: dir },
+    );
+    expect(pushedIndex.code, pushedIndex.stderr).toBe(0);
+    expect(pushedIndex.json?.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    const raw = await skopeo([
+      "inspect",
+      "--raw",
+      ...skopeoFlags(registry),
+      `docker://${registry.host}/pushed/multi:2`,
+    ]);
+    expect(sha256(Buffer.from(raw))).toBe(multi.json?.digest);
     const missing = await runEventflow(
       ["push", `${registry.host}/pushed/app:3`, "--function", "nope", "--json"],
       { cwd: dir },
