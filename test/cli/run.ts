@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly env?: Record<string, string | undefined>;
   readonly umask?: number;
   readonly timeoutMs?: number;
+  /** Written to the CLI's standard input (otherwise stdin is closed). */
+  readonly input?: string;
   /** Called with the child right after it started (e.g. to send it a signal). */
   readonly onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -59,7 +61,7 @@ export function runEventflow(args: readonly string[], options: RunOptions = {}):
     const child = spawn(command, argv, {
       cwd: options.cwd ?? REPO_ROOT,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -71,6 +73,7 @@ export function runEventflow(args: readonly string[], options: RunOptions = {}):
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, json: lastJson(stdout) });
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     options.onSpawn?.(child);
   });
 }

@@ -20,6 +20,7 @@ process.once("exit", () => debuglog("eventflow")("exit after %s ms", performance
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
 });

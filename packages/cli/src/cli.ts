@@ -35,6 +35,8 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Read only for `--password-stdin`. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 const LOCAL_LAYOUT = ".eventflow/oci";
@@ -84,6 +86,8 @@ function createProgram(
     .option("--function <name>", "build only this function of eventflow.yaml")
     .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
+    .option("--username <name>", "registry user (with --password-stdin)")
+    .option("--password-stdin", "read the registry password from standard input")
     .option(
       "--platform <os/arch>",
       "build only this platform of a base index, or this platform for scratch (repeatable)",
@@ -107,6 +111,8 @@ function createProgram(
     .option("--function <name>", "the function's image in the layout (its tag there)")
     .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
+    .option("--username <name>", "registry user (with --password-stdin)")
+    .option("--password-stdin", "read the registry password from standard input")
     .option("--json", "print a JSON object on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action((ref: string, flags: import("./commands.js").PushFlags) =>

@@ -33,13 +33,15 @@ export interface CommandIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly cwd: string;
+  /** Read only for `--password-stdin`. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** The default place `eventflow build` writes to and `eventflow push` reads from. */
 export const LOCAL_LAYOUT = join(".eventflow", "oci");
 
 /** Flags of `eventflow build`. */
-export interface BuildFlags {
+export interface BuildFlags extends RegistryFlags {
   tag?: string;
   base?: string;
   push?: boolean;
@@ -84,16 +86,42 @@ function parseOutput(text: string, cwd: string): OutputSpec {
   throw usage(`--output takes oci:DIR[:TAG] or tar:FILE, got ${JSON.stringify(text)}`);
 }
 
+/** Registry flags shared by build and push. */
+export interface RegistryFlags {
+  insecure?: boolean;
+  ca?: string;
+  username?: string;
+  passwordStdin?: boolean;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}
+
+/** Credentials from --username/--password-stdin, then the environment, then the docker config. */
 async function createClient(
   env: CliEnvironment,
-  flags: { insecure?: boolean; ca?: string },
-  cwd: string,
+  flags: RegistryFlags,
+  io: CommandIo,
 ): Promise<RegistryClient> {
+  if ((flags.username === undefined) !== (flags.passwordStdin !== true)) {
+    throw usage("--username and --password-stdin go together");
+  }
+  let fromFlags: { username: string; password: string } | undefined;
+  if (flags.username !== undefined) {
+    if (io.stdin === undefined) throw usage("--password-stdin needs a standard input");
+    fromFlags = { username: flags.username, password: await readAll(io.stdin) };
+  }
   const credentials = chainCredentials(
+    fromFlags === undefined ? undefined : staticCredentials(fromFlags),
     env.registryCredentials === undefined ? undefined : staticCredentials(env.registryCredentials),
     dockerConfigCredentials({ env: env.dockerEnv }),
   );
-  const ca = flags.ca === undefined ? undefined : await readFile(resolve(cwd, flags.ca));
+  const ca = flags.ca === undefined ? undefined : await readFile(resolve(io.cwd, flags.ca));
   return createRegistryClient({
     credentials,
     insecure: flags.insecure ?? false,
@@ -134,7 +162,7 @@ export async function buildCommand(
   const progress: Progress = flags.quiet
     ? silentProgress
     : createStreamProgress(io.stderr, { interactive: env.interactive });
-  const client = await createClient(env, flags, io.cwd);
+  const client = await createClient(env, flags, io);
   try {
     for (const fn of fns) {
       const result = await buildOne({ fn, dir, flags, outputs, platforms, client, env, progress });
@@ -257,7 +285,7 @@ async function writeOutput(
 }
 
 /** Flags of `eventflow push`. */
-export interface PushFlags {
+export interface PushFlags extends RegistryFlags {
   from?: string;
   function?: string;
   insecure?: boolean;
@@ -281,7 +309,7 @@ export async function pushCommand(
   const progress: Progress = flags.quiet
     ? silentProgress
     : createStreamProgress(io.stderr, { interactive: env.interactive });
-  const client = await createClient(env, flags, io.cwd);
+  const client = await createClient(env, flags, io);
   try {
     const pushed = await pushFromLayout({
       client,

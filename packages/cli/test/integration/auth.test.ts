@@ -105,6 +105,42 @@ describe("TLS + Basic auth", () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
+  it("pushes with --username and --password-stdin", async () => {
+    const result = await runEventflow(
+      [
+        "build",
+        project,
+        "-t",
+        `${basic.host}/team/fn:5`,
+        "--base",
+        "scratch",
+        "--ca",
+        caFile,
+        "--push",
+        "--username",
+        basic.username!,
+        "--password-stdin",
+        "--json",
+      ],
+      { input: `${basic.password}\n` },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const half = await runEventflow([
+      "build",
+      project,
+      "-t",
+      `${basic.host}/team/fn:6`,
+      "--base",
+      "scratch",
+      "--push",
+      "--username",
+      "x",
+      "--json",
+    ]);
+    expect(half.code).toBe(2);
+    expect(errorCode(half.json)).toBe("CLI_USAGE");
+  });
+
   it("a wrong password: exit 1, REGISTRY_UNAUTHORIZED", async () => {
     const result = await runEventflow(
       [
