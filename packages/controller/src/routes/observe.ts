@@ -1,4 +1,5 @@
 /** Logs (server-sent events) and the metrics time series of one function. */
+import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { toErrorEnvelope } from "@eventflow/protocol";
 import { sseComment, sseEncode, sseEncodeLog } from "../http/sse.js";
@@ -35,6 +36,10 @@ function streamLogs(ctx: RouteContext, deps: RouteDeps, req: LogsRequest): void 
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
   });
+  if (ctx.method === "HEAD") {
+    ctx.body = "";
+    return;
+  }
   const stream = new PassThrough();
   ctx.body = stream;
   const abort = new AbortController();
@@ -59,13 +64,18 @@ function streamLogs(ctx: RouteContext, deps: RouteDeps, req: LogsRequest): void 
     ...(lastEventId === "" ? {} : { afterId: lastEventId }),
     signal: abort.signal,
   });
+  // A slow client pauses the reading of lines instead of growing a buffer.
+  const write = async (chunk: string) => {
+    if (!stream.write(chunk))
+      await once(stream, "drain", { signal: abort.signal }).catch(() => undefined);
+  };
   void (async () => {
     try {
       for await (const line of lines) {
         if (abort.signal.aborted) break;
-        stream.write(sseEncodeLog(line));
+        await write(sseEncodeLog(line));
       }
-      if (!abort.signal.aborted) stream.write(sseEncode({ event: "end", data: "{}" }));
+      if (!abort.signal.aborted) await write(sseEncode({ event: "end", data: "{}" }));
     } catch (error) {
       if (!abort.signal.aborted) {
         const envelope = toErrorEnvelope(toEventFlowError(error), ctx.state.requestId);

@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryDriver, type MemoryDriver } from "../support/memory-driver.js";
@@ -162,6 +164,46 @@ describe("GET /v1/functions/{name}/logs (server-sent events)", () => {
     while (driver.followerCount("acme", "logger") > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     expect(driver.followerCount("acme", "logger")).toBe(0);
+  });
+
+  it("a client that does not read pauses the reading of lines (backpressure)", async () => {
+    const dev = await mintToken({ tenant: "acme", role: "developer" });
+    await call(app.url, "POST", "/v1/functions", {
+      token: dev,
+      body: { name: "chatty", image: "hello:1" },
+    });
+    const big = "x".repeat(1000);
+    const total = 50_000; // 50 MB of events
+    for (let i = 0; i < total; i++) {
+      driver.appendLog("acme", "chatty", {
+        replica: "chatty-0",
+        stream: "stdout",
+        timestamp: "2026-01-01T00:00:00.000Z",
+        line: big,
+      });
+    }
+    const { port } = new URL(app.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.pause();
+    const before = driver.yielded.count;
+    socket.write(
+      `GET /v1/functions/chatty/logs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n\r\n`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const pulled = driver.yielded.count - before;
+    socket.destroy();
+    expect(pulled).toBeGreaterThan(0);
+    expect(pulled).toBeLessThan(total / 2);
+  });
+
+  it("HEAD answers the stream's headers without streaming", async () => {
+    const res = await fetch(`${app.url}/v1/functions/logger/logs?follow=true`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
   });
 
   it("answers a JSON 404 before streaming when the function does not exist", async () => {

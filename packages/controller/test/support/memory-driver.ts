@@ -18,6 +18,8 @@ import type {
 export interface MemoryDriver extends Driver {
   /** Appends a log line to a function's history (and to followers). */
   appendLog(tenant: string, name: string, line: Omit<LogLine, "id">): LogLine;
+  /** Log lines handed out by every `logs()` iterator so far (to observe backpressure). */
+  readonly yielded: { count: number };
   /** Log streams currently following a function (0 once clients went away). */
   followerCount(tenant: string, name: string): number;
   /** Number of calls per method, to assert that rejected requests never reached the driver. */
@@ -32,6 +34,7 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
   const logs = new Map<string, LogLine[]>();
   const followers = new Map<string, Set<(line: LogLine) => void>>();
   const calls: Record<string, number> = {};
+  const yielded = { count: 0 };
   let nextLogId = 1;
   const count = (method: string) => (calls[method] = (calls[method] ?? 0) + 1);
 
@@ -62,6 +65,7 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
   return {
     name: "local",
     calls,
+    yielded,
     async start() {},
     async close() {},
     async create(spec) {
@@ -111,7 +115,9 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     appendLog(tenant, name, line) {
       const full: LogLine = { ...line, id: String(nextLogId++) };
       const k = key(tenant, name);
-      logs.set(k, [...(logs.get(k) ?? []), full]);
+      let list = logs.get(k);
+      if (list === undefined) logs.set(k, (list = []));
+      list.push(full);
       for (const follower of followers.get(k) ?? []) follower(full);
       return full;
     },
@@ -126,7 +132,10 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
         if (query.since !== undefined)
           history = history.filter((l) => new Date(l.timestamp) >= query.since!);
         if (query.tail !== undefined) history = query.tail === 0 ? [] : history.slice(-query.tail);
-        yield* history;
+        for (const line of history) {
+          yielded.count += 1;
+          yield line;
+        }
         if (query.follow !== true) return;
         const queue: LogLine[] = [];
         let wake: (() => void) | undefined;
@@ -142,7 +151,10 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
         );
         try {
           while (query.signal?.aborted !== true) {
-            while (queue.length > 0) yield queue.shift()!;
+            while (queue.length > 0) {
+              yielded.count += 1;
+              yield queue.shift()!;
+            }
             await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
           }
         } finally {
