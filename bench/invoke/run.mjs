@@ -36,7 +36,7 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "string" },
     "max-foreign": { type: "string", default: "0.05" },
     instructions: { type: "boolean", default: false },
-    "instructions-n": { type: "string", default: "500,1500" },
+    "instructions-n": { type: "string", default: "300,900" },
     arms: { type: "string" },
   },
 });
