@@ -36,6 +36,15 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 const nonEmpty = z.string().trim().min(1);
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Keys are fetched from the issuer: only https, or http on this machine (tests, dev). */
+function isSecureIssuer(issuer: string): boolean {
+  if (!URL.canParse(issuer)) return true; // reported by the field's own check
+  const url = new URL(issuer);
+  return url.protocol === "https:" || LOOPBACK_HOSTS.has(url.hostname);
+}
+
 const envSchema = z
   .object({
     PORT: port.default(8080),
@@ -96,6 +105,13 @@ const envSchema = z
         code: "custom",
         path: ["EVENTFLOW_OIDC_AUDIENCE"],
         message: "is required when EVENTFLOW_OIDC_ISSUER is set",
+      });
+    }
+    if (env.EVENTFLOW_OIDC_ISSUER !== undefined && !isSecureIssuer(env.EVENTFLOW_OIDC_ISSUER)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EVENTFLOW_OIDC_ISSUER"],
+        message: "must use https (plain http only for a loopback issuer)",
       });
     }
     if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {

@@ -127,6 +127,19 @@ describe("parseConfig", () => {
     ).toEqual(["EVENTFLOW_KUBERNETES_ENDPOINTS", "EVENTFLOW_NAMESPACE_PREFIX"]);
   });
 
+  it("accepts OIDC issuers over https, or http only on loopback", () => {
+    const base = { JWT_SECRET: SECRET, EVENTFLOW_OIDC_AUDIENCE: "a" };
+    expect(
+      parseConfig({ ...base, EVENTFLOW_OIDC_ISSUER: "http://127.0.0.1:9000" }).auth.oidc,
+    ).toBeDefined();
+    expect(
+      parseConfig({ ...base, EVENTFLOW_OIDC_ISSUER: "http://localhost:9000/realms/x" }).auth.oidc,
+    ).toBeDefined();
+    expect(problems({ ...base, EVENTFLOW_OIDC_ISSUER: "http://id.example.com" })).toEqual([
+      "EVENTFLOW_OIDC_ISSUER",
+    ]);
+  });
+
   it("refuses METRICS_PORT equal to PORT", () => {
     expect(problems({ JWT_SECRET: SECRET, PORT: "9000", METRICS_PORT: "9000" })).toEqual([
       "METRICS_PORT",
