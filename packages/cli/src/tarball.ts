@@ -1,7 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { finished } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { REF_NAME_ANNOTATION } from "@eventflow/registry";
 import type { BaseSource } from "./base.js";
@@ -76,57 +77,65 @@ export function buildTarballMembers(options: {
   return members;
 }
 
-/** Streams a tarball of `members` to `file` through a temp file renamed into place. */
+/** The bytes of a tarball of `members`, streamed: headers, contents, padding, end blocks. */
+export async function* tarballChunks(
+  members: readonly TarMember[],
+  mtime = 0,
+): AsyncGenerator<Uint8Array> {
+  for (const m of members) {
+    const isDir = m.size < 0;
+    yield tarHeader({
+      name: m.name,
+      mode: isDir ? 0o755 : 0o644,
+      size: isDir ? 0 : m.size,
+      mtime,
+      typeflag: isDir ? "5" : "0",
+      linkname: "",
+    });
+    if (isDir) continue;
+    const source = m.content();
+    let written = 0;
+    for await (const chunk of source instanceof Uint8Array ? [source] : source) {
+      written += chunk.byteLength;
+      yield chunk;
+    }
+    if (written !== m.size) {
+      throw new EventFlowError(
+        "REGISTRY_DIGEST_MISMATCH",
+        `${m.name}: expected ${m.size} bytes, read ${written}`,
+      );
+    }
+    yield tarPadding(m.size);
+  }
+  yield Buffer.alloc(1024);
+}
+
+/**
+ * Streams a tarball of `members` to `file` through a temp file renamed into place; on any
+ * failure (a source that breaks, a full disk) the temp file is removed and nothing appears.
+ */
 export async function writeTarball(
   file: string,
   members: readonly TarMember[],
   mtime = 0,
 ): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  await mkdir(dirname(file), { recursive: true });
-  const out = createWriteStream(temp, { flags: "w" });
-  const write = (chunk: Uint8Array) =>
-    out.write(chunk) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()));
   try {
-    for (const m of members) {
-      const isDir = m.size < 0;
-      await write(
-        tarHeader({
-          name: m.name,
-          mode: isDir ? 0o755 : 0o644,
-          size: isDir ? 0 : m.size,
-          mtime,
-          typeflag: isDir ? "5" : "0",
-          linkname: "",
-        }),
-      );
-      if (isDir) continue;
-      const source = m.content();
-      let written = 0;
-      for await (const chunk of source instanceof Uint8Array ? [source] : source) {
-        written += chunk.byteLength;
-        await write(chunk);
-      }
-      if (written !== m.size) {
-        throw new EventFlowError(
-          "REGISTRY_DIGEST_MISMATCH",
-          `${m.name}: expected ${m.size} bytes, read ${written}`,
-        );
-      }
-      await write(tarPadding(m.size));
-    }
-    await write(Buffer.alloc(1024));
-    out.end();
-    await finished(out);
+    await mkdir(dirname(file), { recursive: true });
+    await pipeline(
+      Readable.from(tarballChunks(members, mtime), { objectMode: false }),
+      createWriteStream(temp, { flags: "w" }),
+    );
     await rename(temp, file);
   } catch (error) {
-    out.destroy();
     await rm(temp, { force: true });
     if (isEventFlowError(error)) throw error;
     throw new EventFlowError(
       "BUILD_OUTPUT_FAILED",
       `cannot write ${file}: ${(error as Error).message}`,
-      { cause: error },
+      {
+        cause: error,
+      },
     );
   }
 }

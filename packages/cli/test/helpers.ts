@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer as createHttpServer } from "node:http";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -96,4 +97,44 @@ export async function waitForHttp(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * A front for a real registry that passes manifests and small blobs through but breaks
+ * large layer blobs half-way: `stall` stops sending, `cut` drops the connection.
+ */
+export async function startRegistryFront(
+  upstreamUrl: string,
+  mode: "stall" | "cut",
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    const url = req.url ?? "/";
+    const method = (req.method ?? "GET") as "GET" | "HEAD";
+    void request(`${upstreamUrl}${url}`, {
+      method,
+      headers: { accept: String(req.headers.accept ?? "*/*") },
+    }).then(async (upstream) => {
+      const body = Buffer.from(await upstream.body.arrayBuffer());
+      const isLayer = /\/blobs\/sha256:/.test(url) && body.length >= 100_000;
+      if (!isLayer) {
+        res.writeHead(upstream.statusCode, upstream.headers as Record<string, string>).end(body);
+        return;
+      }
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(body.length),
+      });
+      res.write(body.subarray(0, body.length >> 1), () => {
+        if (mode === "cut") res.socket?.destroy();
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

@@ -201,6 +201,22 @@ describe("eventflow build failures", () => {
     expect(existsSync(join(dir, ".eventflow"))).toBe(false);
   });
 
+  it("refuses to write a layout into a directory that is not one (BUILD_OUTPUT_FAILED, exit 1)", async () => {
+    const dir = await makeProject({ "src/index.ts": HELLO_HANDLER, "out/notes.txt": "mine" });
+    const result = await runEventflow([
+      "build",
+      dir,
+      "--base",
+      "scratch",
+      "--output",
+      `oci:${dir}/out`,
+      "--json",
+    ]);
+    expect(result.code).toBe(1);
+    expect((result.json?.error as { code: string }).code).toBe("BUILD_OUTPUT_FAILED");
+    expect(await readdir(join(dir, "out"))).toEqual(["notes.txt"]);
+  });
+
   it("exits 2 on an unknown option", async () => {
     const result = await runEventflow(["build", "--no-such-flag"]);
     expect(result.code).toBe(2);

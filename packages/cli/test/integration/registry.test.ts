@@ -6,11 +6,9 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, open, readdir, readFile, stat, utimes } from "node:fs/promises";
-import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   REPO_ROOT,
@@ -25,7 +23,14 @@ import {
   startRegistry,
   type TestRegistry,
 } from "../../../../test/registry/index.ts";
-import { HELLO_HANDLER, freePort, makeProject, removeProjects, serveBundle } from "../helpers.ts";
+import {
+  HELLO_HANDLER,
+  freePort,
+  makeProject,
+  removeProjects,
+  serveBundle,
+  startRegistryFront,
+} from "../helpers.ts";
 
 const run = promisify(execFile);
 const HELLO = join(REPO_ROOT, "examples/hello");
@@ -477,40 +482,9 @@ describe("failures", () => {
   });
 
   it("SIGINT while a tarball is being written: exit 130, no tarball and no temp file", async () => {
-    // A registry front that serves manifests and configs from the real one but stalls
-    // half-way through every layer blob, so the CLI is interrupted inside writeTarball.
-    const front = createHttpServer((req, res) => {
-      const url = req.url ?? "/";
-      if (/\/blobs\/sha256:/.test(url) && !url.includes("/manifests/")) {
-        void request(`${registry.url}${url}`, { method: req.method as "GET" }).then(
-          async (upstream) => {
-            const body = Buffer.from(await upstream.body.arrayBuffer());
-            if (body.length < 100_000) {
-              res
-                .writeHead(upstream.statusCode, upstream.headers as Record<string, string>)
-                .end(body);
-              return;
-            }
-            res.writeHead(200, {
-              "content-type": "application/octet-stream",
-              "content-length": String(body.length),
-            });
-            res.write(body.subarray(0, body.length >> 1));
-          },
-        );
-        return;
-      }
-      void request(`${registry.url}${url}`, {
-        method: req.method as "GET",
-        headers: { accept: String(req.headers.accept ?? "") },
-      }).then(async (upstream) => {
-        res
-          .writeHead(upstream.statusCode, upstream.headers as Record<string, string>)
-          .end(Buffer.from(await upstream.body.arrayBuffer()));
-      });
-    });
-    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
-    const port = (front.address() as { port: number }).port;
+    // Layer blobs stall half-way, so the CLI is interrupted inside writeTarball.
+    const front = await startRegistryFront(registry.url, "stall");
+    const port = front.port;
     const dir = await makeProject({ "src/index.ts": HELLO_HANDLER });
     try {
       const result = await runEventflow(
@@ -531,8 +505,37 @@ describe("failures", () => {
       expect(result.stderr).not.toMatch(/wrote/);
       expect(await readdir(join(dir, "out"))).toEqual([]);
     } finally {
-      front.closeAllConnections();
-      front.close();
+      await front.close();
     }
   });
+
+  it.each([
+    { output: "tar", spec: (dir: string) => `tar:${dir}/out/image.tar` },
+    { output: "oci", spec: (dir: string) => `oci:${dir}/out/layout` },
+  ])(
+    "a registry that drops the connection mid-blob ($output output): exit 1, nothing written",
+    async ({ spec }) => {
+      const front = await startRegistryFront(registry.url, "cut");
+      const dir = await makeProject({ "src/index.ts": HELLO_HANDLER, "out/keep": "" });
+      try {
+        const result = await runEventflow(
+          [
+            "build",
+            ".",
+            "--base",
+            `127.0.0.1:${front.port}/base/node:amd64`,
+            "--output",
+            spec(dir),
+            "--json",
+          ],
+          { cwd: dir },
+        );
+        expect(result.code, result.stdout + result.stderr).toBe(1);
+        expect((result.json?.error as { code: string }).code).toBe("REGISTRY_UNREACHABLE");
+        expect(await readdir(join(dir, "out"))).toEqual(["keep"]);
+      } finally {
+        await front.close();
+      }
+    },
+  );
 });
