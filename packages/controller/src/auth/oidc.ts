@@ -10,6 +10,8 @@ export interface OidcKeysOptions {
   /** Least time between two refetches triggered by unknown keys (rotation). */
   readonly cooldownMs?: number;
   readonly timeoutMs?: number;
+  /** After a failed discovery, tokens fail fast for this long before it is tried again. */
+  readonly retryAfterMs?: number;
   readonly fetch?: typeof fetch;
 }
 
@@ -61,7 +63,7 @@ async function discover(options: OidcKeysOptions): Promise<URL> {
 
 /**
  * Discovers the issuer lazily (the controller starts even when the issuer is down) and keeps
- * one jose remote key set; a failed discovery is retried on the next token.
+ * one jose remote key set; a failed discovery is retried after `retryAfterMs` (5 s).
  */
 export function createOidcKeys(options: OidcKeysOptions): OidcKeys {
   let pending: Promise<JWTVerifyGetKey> | undefined;
@@ -75,7 +77,8 @@ export function createOidcKeys(options: OidcKeysOptions): OidcKeys {
             timeoutDuration: options.timeoutMs ?? 5000,
           }),
         (error: unknown) => {
-          pending = undefined;
+          // Tokens keep coming while the issuer is down: ask it again only after a pause.
+          setTimeout(() => (pending = undefined), options.retryAfterMs ?? 5000).unref();
           throw error;
         },
       );
