@@ -78,6 +78,7 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   registerRoutes(router, routes, {
     verifier,
     maxBodyBytes: deps.config.limits.maxBodyBytes,
+    bodyTimeoutMs: deps.config.limits.bodyTimeoutSeconds * 1000,
   });
   app.use(createRequestIdMiddleware(deps.logger));
   app.use(deps.metrics.httpMiddleware);

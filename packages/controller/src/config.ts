@@ -88,6 +88,7 @@ const envSchema = z
     EVENTFLOW_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     EVENTFLOW_JWKS_CACHE_SECONDS: positiveInt(86_400).default(600),
     EVENTFLOW_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
+    EVENTFLOW_BODY_TIMEOUT_SECONDS: positiveInt(600).default(30),
     EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(6 * 1024 * 1024),
     EVENTFLOW_DEFAULT_TIMEOUT_SECONDS: positiveInt(3600).default(30),
     EVENTFLOW_MAX_REPLICAS: positiveInt(1000).default(20),
@@ -176,6 +177,8 @@ export interface AuthConfig {
 export interface LimitsConfig {
   readonly maxBodyBytes: number;
   readonly maxInvokeBodyBytes: number;
+  /** How long a JSON API body may take to arrive (408 after). */
+  readonly bodyTimeoutSeconds: number;
   readonly defaultTimeoutSeconds: number;
   readonly maxReplicas: number;
   readonly sseHeartbeatSeconds: number;
@@ -254,6 +257,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     limits: {
       maxBodyBytes: e.EVENTFLOW_MAX_BODY_BYTES,
       maxInvokeBodyBytes: e.EVENTFLOW_MAX_INVOKE_BODY_BYTES,
+      bodyTimeoutSeconds: e.EVENTFLOW_BODY_TIMEOUT_SECONDS,
       defaultTimeoutSeconds: e.EVENTFLOW_DEFAULT_TIMEOUT_SECONDS,
       maxReplicas: e.EVENTFLOW_MAX_REPLICAS,
       sseHeartbeatSeconds: e.EVENTFLOW_SSE_HEARTBEAT_SECONDS,

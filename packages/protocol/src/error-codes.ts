@@ -61,6 +61,10 @@ export const ERROR_CODES = {
     400,
     "A configuration file or environment variable is invalid; every problem is listed.",
   ),
+  REQUEST_BODY_TIMEOUT: c(
+    408,
+    "The request body did not arrive completely within the controller's body timeout.",
+  ),
 
   // Authentication and authorisation
   AUTH_TOKEN_MISSING: c(401, "No bearer token was sent."),

@@ -17,6 +17,7 @@ const NO_QUERY = z.strictObject({});
 export interface RegisterOptions {
   readonly verifier: TokenVerifier;
   readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
 }
 
 /**
@@ -68,7 +69,7 @@ async function runRoute(ctx: RouteContext, route: AnyRoute, options: RegisterOpt
     route.rawBody === true ? {} : parseInput(route.query ?? NO_QUERY, { ...ctx.query }, "query");
   let body: unknown;
   if (route.body !== undefined) {
-    const raw = await readJsonBody(ctx, options.maxBodyBytes);
+    const raw = await readJsonBody(ctx, options.maxBodyBytes, options.bodyTimeoutMs);
     if (raw === undefined && route.body.required !== false) {
       throw new EventFlowError("REQUEST_VALIDATION_FAILED", "a JSON body is required", {
         details: [{ path: "", message: "a JSON body is required" }],

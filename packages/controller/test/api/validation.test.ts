@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryDriver, type MemoryDriver } from "../support/memory-driver.js";
 import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
@@ -13,7 +15,11 @@ describe("request validation and error envelopes", () => {
     driver = createMemoryDriver();
     app = await startTestApp({
       driver,
-      env: { EVENTFLOW_MAX_BODY_BYTES: "4096", EVENTFLOW_MAX_REPLICAS: "10" },
+      env: {
+        EVENTFLOW_MAX_BODY_BYTES: "4096",
+        EVENTFLOW_MAX_REPLICAS: "10",
+        EVENTFLOW_BODY_TIMEOUT_SECONDS: "1",
+      },
     });
     dev = await mintToken();
     await call(app.url, "POST", "/v1/functions", { token: dev, body: { name: "exists", image } });
@@ -171,6 +177,23 @@ describe("request validation and error envelopes", () => {
       "REQUEST_BODY_TOO_LARGE",
     );
     expect(driver.calls["create"]).toBe(3);
+  });
+
+  it("answers 408 REQUEST_BODY_TIMEOUT to a body that never completes", async () => {
+    const socket = connect(Number(new URL(app.url).port), "127.0.0.1");
+    await once(socket, "connect");
+    let answer = "";
+    socket.on("data", (c: Buffer) => (answer += c.toString()));
+    const closed = once(socket, "close");
+    socket.write(
+      `POST /v1/functions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${dev}\r\n` +
+        `content-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":`,
+    );
+    const started = Date.now();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('"code":"REQUEST_BODY_TIMEOUT"');
   });
 
   it("answers 404 ROUTE_NOT_FOUND and 405 METHOD_NOT_ALLOWED in the envelope", async () => {
