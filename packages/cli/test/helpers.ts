@@ -106,7 +106,9 @@ export async function waitForHttp(
 export async function startRegistryFront(
   upstreamUrl: string,
   mode: "stall" | "cut",
-): Promise<{ port: number; close: () => Promise<void> }> {
+): Promise<{ port: number; stalled: Promise<void>; close: () => Promise<void> }> {
+  let markStalled: () => void = () => {};
+  const stalled = new Promise<void>((r) => (markStalled = r));
   const server = createHttpServer((req, res) => {
     const url = req.url ?? "/";
     const method = (req.method ?? "GET") as "GET" | "HEAD";
@@ -126,12 +128,15 @@ export async function startRegistryFront(
       });
       res.write(body.subarray(0, body.length >> 1), () => {
         if (mode === "cut") res.socket?.destroy();
+        else markStalled();
       });
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as { port: number }).port,
+    /** Resolves once a layer blob has been half sent and stalled (`stall` mode). */
+    stalled,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

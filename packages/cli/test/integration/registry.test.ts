@@ -460,7 +460,12 @@ describe("failures", () => {
 
   it("SIGINT while a registry hangs: exit 130 and no temp files", async () => {
     const sockets: import("node:net").Socket[] = [];
-    const blackhole: Server = createServer((s) => sockets.push(s));
+    let connected: () => void = () => {};
+    const reached = new Promise<void>((r) => (connected = r));
+    const blackhole: Server = createServer((s) => {
+      sockets.push(s);
+      connected();
+    });
     await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", r));
     const port = (blackhole.address() as { port: number }).port;
     const dir = await makeProject({ "src/index.ts": HELLO_HANDLER });
@@ -469,7 +474,8 @@ describe("failures", () => {
         ["build", ".", "-t", `127.0.0.1:${port}/x:1`, "--base", "scratch", "--push"],
         {
           cwd: dir,
-          onSpawn: (child) => setTimeout(() => child.kill("SIGINT"), 1500),
+          // Interrupt once the CLI is waiting on the registry (not on a timer: CI may be slow).
+          onSpawn: (child) => void reached.then(() => setTimeout(() => child.kill("SIGINT"), 200)),
         },
       );
       expect(result.code).toBe(130);
@@ -498,7 +504,9 @@ describe("failures", () => {
         ],
         {
           cwd: dir,
-          onSpawn: (child) => setTimeout(() => child.kill("SIGINT"), 2500),
+          // Interrupt once a layer has stalled half-way, i.e. inside writeTarball.
+          onSpawn: (child) =>
+            void front.stalled.then(() => setTimeout(() => child.kill("SIGINT"), 300)),
         },
       );
       expect(result.code).toBe(130);
