@@ -6,7 +6,7 @@ import { readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, runEventflow } from "../../../../test/cli/index.ts";
+import { REPO_ROOT, ensureTestBaseImage, runEventflow } from "../../../../test/cli/index.ts";
 import { HELLO_HANDLER, makeProject, removeProjects, serveBundle } from "../helpers.ts";
 
 const run = promisify(execFile);
@@ -305,6 +305,35 @@ describe("eventflow build outputs", () => {
     stops.push(served.stop);
     expect(served.status).toBe(200);
     expect(served.body).toBe("Hello, test!");
+  });
+
+  it("builds on a base from an OCI layout (a two-platform index) without any registry", async () => {
+    const base = await ensureTestBaseImage();
+    const dir = await makeProject({ "src/index.ts": HELLO_HANDLER });
+    const result = await runEventflow([
+      "build",
+      dir,
+      "--base",
+      `oci:${base.layout}:multi`,
+      "--output",
+      `oci:${dir}/out:v1`,
+      "--json",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json?.platforms).toEqual(["linux/amd64", "linux/arm64/v8"]);
+    const index = JSON.parse(
+      (await run("skopeo", ["inspect", "--raw", `oci:${dir}/out:v1`])).stdout,
+    ) as {
+      manifests: unknown[];
+      annotations: Record<string, string>;
+    };
+    expect(index.manifests).toHaveLength(2);
+    // A local path never lands in the image (it would tie the digest to the directory).
+    expect(index.annotations["org.opencontainers.image.base.name"]).toBeUndefined();
+    const inspected = JSON.parse(
+      (await run("skopeo", ["inspect", `oci:${dir}/out:v1`])).stdout,
+    ) as { Layers: string[] };
+    expect(inspected.Layers).toHaveLength(2);
   });
 
   it("writes to DIR/.eventflow/oci by default and adds to an existing layout", async () => {
