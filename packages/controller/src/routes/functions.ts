@@ -11,10 +11,15 @@ import {
   tenantQuerySchema,
 } from "../schemas/functions.js";
 import type { RouteDeps } from "./deps.js";
-import { defineRoute, type AnyRoute } from "./route.js";
+import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
 import { functionTenant, ownTenant, principalOf, toFunctionView } from "./tenancy.js";
 
 const TAGS = ["functions"];
+
+/** One info line per change of a function: who did what to which object. */
+function audit(ctx: RouteContext, msg: string, fields: Record<string, unknown>): void {
+  ctx.state.log.info({ ...fields, subject: principalOf(ctx).subject }, msg);
+}
 const one = { description: "The function.", schema: functionStatusSchema };
 const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
 
@@ -55,6 +60,12 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const tenant = ownTenant(ctx, query.tenant);
         const { name, ...fields } = body;
         const status = await driver.create(toSpec(tenant, name, fields));
+        audit(ctx, "function created", {
+          tenant,
+          function: name,
+          image: fields.image,
+          replicas: fields.replicas,
+        });
         ctx.status = 201;
         ctx.set("location", `/v1/functions/${name}`);
         ctx.body = toFunctionView(status);
@@ -119,6 +130,12 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
           );
         }
         ctx.body = toFunctionView(await driver.update(toSpec(tenant, params.name, fields)));
+        audit(ctx, "function updated", {
+          tenant,
+          function: params.name,
+          image: fields.image,
+          replicas: fields.replicas,
+        });
       },
     }),
     defineRoute({
@@ -135,6 +152,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       async handle(ctx, { params, query }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
         await driver.delete(tenant, params.name);
+        audit(ctx, "function deleted", { tenant, function: params.name });
         deps.metrics.forgetFunction(tenant, params.name);
         ctx.status = 204;
       },
@@ -154,6 +172,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       async handle(ctx, { params, query, body }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
         ctx.body = toFunctionView(await driver.scale(tenant, params.name, body.replicas));
+        audit(ctx, "function scaled", { tenant, function: params.name, replicas: body.replicas });
       },
     }),
     defineRoute({

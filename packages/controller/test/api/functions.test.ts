@@ -70,6 +70,22 @@ describe("function endpoints", () => {
 
     const del = await call(app.url, "DELETE", "/v1/functions/my-function", { token: dev });
     expect(del.status).toBe(204);
+    const audit = app.logs.filter(
+      (l) => typeof l["msg"] === "string" && (l["msg"] as string).startsWith("function "),
+    );
+    expect(audit.map((l) => l["msg"])).toEqual([
+      "function created",
+      "function updated",
+      "function scaled",
+      "function deleted",
+    ]);
+    expect(
+      audit.every(
+        (l) =>
+          l["tenant"] === "acme" && l["function"] === "my-function" && l["subject"] === "tester",
+      ),
+    ).toBe(true);
+    expect(audit.every((l) => typeof l["requestId"] === "string")).toBe(true);
     const gone = await call(app.url, "GET", "/v1/functions/my-function", { token: dev });
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe("FUNCTION_NOT_FOUND");
