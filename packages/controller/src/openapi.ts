@@ -1,10 +1,26 @@
 /** Builds the OpenAPI 3.1 document from the route table: the schemas that validate are the ones documented. */
-import { ERROR_CODES } from "@eventflow/protocol";
+import { ERROR_CODES, type ErrorCode } from "@eventflow/protocol";
 import { z } from "zod";
 import { errorEnvelopeSchema } from "./schemas/common.js";
 import type { AnyRoute } from "./routes/route.js";
 
 type JsonObject = Record<string, unknown>;
+
+/** Codes every authenticated route may answer. */
+const AUTH_CODES: readonly ErrorCode[] = [
+  "AUTH_TOKEN_MISSING",
+  "AUTH_TOKEN_INVALID",
+  "AUTH_TOKEN_EXPIRED",
+  "AUTH_FORBIDDEN",
+  "AUTH_PROVIDER_UNAVAILABLE",
+];
+/** Codes of reading a JSON body. */
+const BODY_CODES: readonly ErrorCode[] = [
+  "REQUEST_MALFORMED_JSON",
+  "REQUEST_BODY_TOO_LARGE",
+  "REQUEST_BODY_TIMEOUT",
+  "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+];
 
 /** Converts a zod schema, hoisting `$defs` into `components.schemas`. */
 function toSchema(schema: z.ZodType, io: "input" | "output", components: JsonObject): JsonObject {
@@ -63,13 +79,11 @@ function responses(route: AnyRoute, components: JsonObject): JsonObject {
     };
   }
   const byStatus = new Map<number, string[]>();
-  const codes = [
-    ...route.errors,
-    ...(route.auth === "none" ? [] : (["AUTH_TOKEN_MISSING", "AUTH_FORBIDDEN"] as const)),
-  ];
+  const codes: ErrorCode[] = [...route.errors, ...(route.auth === "none" ? [] : AUTH_CODES)];
   if (route.query !== undefined || route.params !== undefined || route.body !== undefined) {
     codes.push("REQUEST_VALIDATION_FAILED");
   }
+  if (route.body !== undefined) codes.push(...BODY_CODES);
   for (const code of new Set(codes)) {
     const status = ERROR_CODES[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);

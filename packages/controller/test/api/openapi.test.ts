@@ -82,6 +82,14 @@ describe("GET /openapi.json", () => {
       "#/components/schemas/ErrorEnvelope",
     );
     expect(op.responses["409"].description).toContain("FUNCTION_ALREADY_EXISTS");
+    for (const [status, code] of [
+      ["401", "AUTH_TOKEN_EXPIRED"],
+      ["408", "REQUEST_BODY_TIMEOUT"],
+      ["413", "REQUEST_BODY_TOO_LARGE"],
+      ["415", "REQUEST_UNSUPPORTED_MEDIA_TYPE"],
+    ]) {
+      expect(op.responses[status!].description).toContain(code);
+    }
   });
 
   it("documents query parameters, public routes and bearer auth", () => {
