@@ -36,12 +36,15 @@ export function cpuSecondsOf(pids) {
   return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
-/** Ticks of one CPU from /proc/stat: `{ user, nice, system, idle, iowait, irq, softirq, steal }`. */
+/**
+ * Ticks of one CPU from /proc/stat: `{ user, nice, system, idle, iowait, irq, softirq, steal }`,
+ * or undefined when the machine has no such CPU (unpinned runs on one core).
+ */
 export function cpuTicks(cpu) {
   const line = readFileSync("/proc/stat", "utf8")
     .split("\n")
     .find((l) => l.startsWith(`cpu${cpu} `));
-  if (!line) throw new Error(`cpu${cpu} not in /proc/stat`);
+  if (!line) return undefined;
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line
     .trim()
     .split(/\s+/)
@@ -66,6 +69,7 @@ export function createCoreWatch({ cpu, pids }) {
     },
     stop() {
       const t1 = cpuTicks(cpu);
+      if (t0 === undefined || t1 === undefined) return { foreignShare: 0, stealShare: 0 };
       const own = pids.reduce((s, pid) => s + ownTicks(pid), 0) - own0;
       const d = Object.fromEntries(Object.keys(t1).map((k) => [k, t1[k] - t0[k]]));
       const all = Object.values(d).reduce((a, b) => a + b, 0) || 1;
@@ -89,6 +93,7 @@ export async function waitForQuietCore({ cpu, maxShare = 0.05, windowMs = 250, t
   let share;
   do {
     const a = cpuTicks(cpu);
+    if (a === undefined) return 0;
     await new Promise((r) => setTimeout(r, windowMs));
     const b = cpuTicks(cpu);
     const busy = b.user + b.nice + b.system - (a.user + a.nice + a.system);

@@ -2,7 +2,8 @@
 // Profiles SUTs of bench:runtime under the same wrk load (`node --cpu-prof`) and prints, per
 // function, microseconds of CPU per request: self and inclusive time, bundled frames named by
 // their source module. With `--baseline raw`, the baseline is profiled too and the table is
-// sorted by the extra self time per request, which is what the runtime costs over it.
+// sorted by the extra self time per request, which is what the runtime costs over it. Both are
+// loaded in alternating 1 s slices, so that other load on the machine hits them alike.
 //   node bench/runtime/profile.mjs [--sut eventflow] [--baseline raw] [--seconds 5] [--top 30]
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -35,8 +36,8 @@ const suts = defineSuts({ eventflowBundle: bundle, metricsOffArm: true });
 const moduleOf = bundleModuleMap(bundle);
 const bundleUrl = `file://${bundle}`;
 
-/** Profiles one SUT: 1 s warm-up plus `seconds` of load, both inside the profile. */
-async function profileSut(id) {
+/** Starts one SUT under `--cpu-prof` (pinned to CPU 1). */
+async function startProfiled(id) {
   const sut = suts.find((s) => s.id === id);
   if (!sut) throw new Error(`unknown SUT ${id}; one of ${suts.map((s) => s.id).join(", ")}`);
   const dir = join(here, "../results/runtime/profiles", id);
@@ -53,29 +54,53 @@ async function profileSut(id) {
     cpu: 1,
     readyUrl: url,
   });
-  const warm = await runWrk({ url, seconds: 1, cpu: 0 });
-  const load = await runWrk({ url, seconds: Number(opts.seconds), cpu: 0 });
-  proc.child.kill("SIGUSR2");
+  return { sut, dir, url, proc, requests: 0, loadRequests: 0, loadSeconds: 0 };
+}
+
+/** Stops a profiled SUT cleanly and summarises its profile per request. */
+async function finishProfiled(p) {
+  p.proc.child.kill("SIGUSR2");
   // Writing the profile takes a moment: wait for the exit before falling back to SIGTERM.
-  await proc.waitExit(15000);
-  await proc.stop();
-  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) throw new Error(`no profile written in ${dir}`);
-  const summary = summarizeCpuProfile(JSON.parse(readFileSync(join(dir, file), "utf8")), {
+  await p.proc.waitExit(15000);
+  await p.proc.stop();
+  const file = readdirSync(p.dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no profile written in ${p.dir}`);
+  const summary = summarizeCpuProfile(JSON.parse(readFileSync(join(p.dir, file), "utf8")), {
     locate: (u, line0) =>
       u === bundleUrl ? `${moduleOf(line0) ?? "bundle"}:${line0 + 1}` : undefined,
   });
-  const requests = warm.requests + load.requests;
-  const perReq = (rows) => new Map(rows.map((r) => [r.fn, (r.ms * 1000) / requests]));
+  const perReq = (rows) => new Map(rows.map((r) => [r.fn, (r.ms * 1000) / p.requests]));
   return {
-    sut,
-    file: join(dir, file),
-    rps: load.rps,
-    requests,
-    busyUsPerReq: (summary.busyMs * 1000) / requests,
+    sut: p.sut,
+    file: join(p.dir, file),
+    rps: p.loadRequests / p.loadSeconds,
+    requests: p.requests,
+    busyUsPerReq: (summary.busyMs * 1000) / p.requests,
     self: perReq(summary.self),
     total: perReq(summary.total),
   };
+}
+
+/**
+ * Profiles the SUTs side by side: all started at once, a 1 s warm-up each, then `seconds` of
+ * load per SUT in 1 s slices taking turns, so that other load on the machine hits them alike.
+ */
+async function profileSuts(ids) {
+  const running = [];
+  for (const id of ids) running.push(await startProfiled(id));
+  for (const p of running)
+    p.requests += (await runWrk({ url: p.url, seconds: 1, cpu: 0 })).requests;
+  for (let slice = 0; slice < Number(opts.seconds); slice++) {
+    for (const p of slice % 2 ? [...running].reverse() : running) {
+      const w = await runWrk({ url: p.url, seconds: 1, cpu: 0 });
+      p.requests += w.requests;
+      p.loadRequests += w.requests;
+      p.loadSeconds += w.seconds;
+    }
+  }
+  const out = [];
+  for (const p of running) out.push(await finishProfiled(p));
+  return out;
 }
 
 /** Self us/req summed per category (see categorize). */
@@ -87,7 +112,7 @@ function byCategory(self) {
 
 const top = Number(opts.top);
 const us = (v) => (v ?? 0).toFixed(2).padStart(7);
-const main = await profileSut(opts.sut);
+const [main, base] = await profileSuts(opts.baseline ? [opts.sut, opts.baseline] : [opts.sut]);
 const lines = [
   `${main.sut.label}: ${Math.round(main.rps)} req/s while profiled, ${main.requests} requests, ` +
     `${main.busyUsPerReq.toFixed(2)} us CPU/req (profiler on)`,
@@ -104,7 +129,6 @@ if (!opts.baseline) {
       lines.push(`${us(v)}  ${fn}`);
   }
 } else {
-  const base = await profileSut(opts.baseline);
   lines.push(
     `${base.sut.label}: ${Math.round(base.rps)} req/s while profiled, ${base.requests} requests, ` +
       `${base.busyUsPerReq.toFixed(2)} us CPU/req (profiler on)`,
