@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildEntrySource } from "../../src/bundle.js";
 import { parseCliEnvironment } from "../../src/config.js";
 import { renderTemplate } from "../../src/init.js";
@@ -103,8 +103,14 @@ describe("defaultFunctionName", () => {
 });
 
 describe("loadProject", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
   it("without eventflow.yaml: one function named after package.json", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ef-proj-"));
+    dirs.push(dir);
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "@acme/thing" }));
     const project = await loadProject(dir);
     expect(project.fromFile).toBe(false);
@@ -113,6 +119,7 @@ describe("loadProject", () => {
 
   it("with eventflow.yaml: validates it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ef-proj-"));
+    dirs.push(dir);
     await mkdir(join(dir, "src"));
     await writeFile(join(dir, "eventflow.yaml"), "functions:\n  - name: one\n");
     expect((await loadProject(dir)).functions.map((f) => f.name)).toEqual(["one"]);

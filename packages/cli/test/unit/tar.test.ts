@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -172,12 +172,20 @@ describe("buildTar", () => {
     const headers = readHeaders(tar);
     expect(headers.map((h) => h.type)).toEqual(["5", "x", "5", "x", "0", "2"]);
     const dir = mkdtempSync(join(tmpdir(), "ef-tar-"));
-    writeFileSync(join(dir, "t.tar"), tar);
-    const listing = execFileSync("tar", ["-tvf", join(dir, "t.tar"), "--numeric-owner", "--utc"], {
-      encoding: "utf8",
-    });
-    expect(listing).toContain(long);
-    expect(listing).toContain("app/link -> index.mjs");
-    expect(listing).toMatch(/-rw-r--r-- 0\/0 +5 1970-01-01 00:00/);
+    try {
+      writeFileSync(join(dir, "t.tar"), tar);
+      const listing = execFileSync(
+        "tar",
+        ["-tvf", join(dir, "t.tar"), "--numeric-owner", "--utc"],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(listing).toContain(long);
+      expect(listing).toContain("app/link -> index.mjs");
+      expect(listing).toMatch(/-rw-r--r-- 0\/0 +5 1970-01-01 00:00/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
