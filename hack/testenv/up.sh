@@ -182,8 +182,10 @@ wait_for kube-controller-manager 60 curl -fsSk "https://127.0.0.1:$KCM_PORT/heal
 wait_for kube-scheduler 60 curl -fsSk "https://127.0.0.1:$SCHED_PORT/healthz"
 
 # ---------- kwok: one simulated node; its kubelet-like API serves logs and metrics ----------
-: >"$S/fake-pod.log"
-printf '%s\n' "2000-01-01T00:00:00Z eventflow testenv: simulated pod log line" >"$S/fake-pod.log"
+# What `pods/log` returns for every simulated pod, in the CRI log format kwok parses.
+for i in 1 2 3; do
+  printf '2000-01-01T00:00:0%s.000000000Z stdout F eventflow testenv: simulated line %s\n' "$i" "$i"
+done >"$S/fake-pod.log"
 {
   cat <<KW
 apiVersion: config.kwok.x-k8s.io/v1alpha1
@@ -198,6 +200,15 @@ options:
   tlsPrivateKeyFile: $P/kwok.key
   manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
   nodeLeaseDurationSeconds: 40
+  nodeLeaseParallelism: 2
+  podPlayStageParallelism: 2
+  nodePlayStageParallelism: 2
+  podsOnNodeSyncParallelism: 1
+  # kwok's defaults are not applied to a --config file: set what it needs (logs need the
+  # debugging handlers).
+  enableDebuggingHandlers: true
+  enableProfilingHandler: false
+  enableContentionProfiling: false
 ---
 KW
   # kwok's ready stage must leave the pods of the reserved failing images alone.

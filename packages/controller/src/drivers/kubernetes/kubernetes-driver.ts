@@ -318,7 +318,10 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       const out: FunctionStatus[] = [];
       for (const d of cache.deployments()) {
         if (d.metadata?.deletionTimestamp) continue;
-        if (tenant !== undefined && d.metadata?.labels?.[LABEL.tenant] !== tenant) continue;
+        const owner = d.metadata?.labels?.[LABEL.tenant];
+        if (!owner || (tenant !== undefined && owner !== tenant)) continue;
+        // Only the tenant's own namespace counts (another mode's objects may share labels).
+        if (d.metadata?.namespace !== refOf(owner, d.metadata?.name ?? "").namespace) continue;
         if (specOf(d)) out.push(statusOf(d));
       }
       return out.sort((a, b) =>

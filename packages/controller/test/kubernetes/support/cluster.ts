@@ -4,7 +4,7 @@
  * (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, metrics-server).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,8 +65,10 @@ export async function startTestCluster(): Promise<TestCluster> {
     owned: true,
     async stop() {
       await run("down.sh", env);
+      // Everything but the component logs goes; the logs stay for a failure report.
       if (existsSync(dir) && process.env.EVENTFLOW_TESTENV_KEEP !== "1")
-        rmSync(dir, { recursive: true, force: true });
+        for (const entry of readdirSync(dir))
+          if (entry !== "logs") rmSync(join(dir, entry), { recursive: true, force: true });
     },
   };
 }
