@@ -7,10 +7,7 @@ import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
 
-/** Roles a token may carry, weakest first. */
-export const ROLES = ["viewer", "developer", "admin"] as const;
-/** A role: viewer (read, logs, metrics), developer (deploy, invoke), admin (every tenant). */
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from "./schemas/common.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** Asymmetric algorithms accepted from an OIDC issuer by default (never `none`, never HS*). */

@@ -1,7 +1,6 @@
 /** Schemas of the token endpoints. */
 import { z } from "zod";
-import { ROLES } from "../config.js";
-import { functionNameSchema, tenantSchema } from "./common.js";
+import { functionNameSchema, ROLES, tenantSchema } from "./common.js";
 
 /** Body of `POST /auth/token` (dev auth): both fields optional. */
 export const devTokenBodySchema = z

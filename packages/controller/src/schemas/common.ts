@@ -1,7 +1,16 @@
-/** Building blocks shared by the API schemas: names, quantities, the error envelope. */
+/**
+ * Building blocks shared by the API schemas: names, roles, quantities, the error envelope.
+ * The schemas directory is pure (zod, protocol and reference parsing only, no I/O and nothing
+ * from the rest of the controller) so it can move to a browser-safe package for the client.
+ */
 import { checkFunctionName } from "@eventflow/protocol";
 import { parseImageSource } from "@eventflow/registry";
 import { z } from "zod";
+
+/** Roles a token may carry, weakest first. */
+export const ROLES = ["viewer", "developer", "admin"] as const;
+/** A role: viewer (read, logs, metrics), developer (deploy, invoke), admin (every tenant). */
+export type Role = (typeof ROLES)[number];
 
 /** A function name: a DNS-1123 label with room for suffixes (protocol's rules). */
 export const functionNameSchema = z
