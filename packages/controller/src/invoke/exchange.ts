@@ -35,10 +35,13 @@ export function dispatchHandler(x: Exchange): Dispatcher.DispatchHandler {
       if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", x.requestId);
       res.writeHead(statusCode);
       x.headersSent = true;
-      res.on("drain", () => controller.resume());
     },
     onResponseData(controller, chunk) {
-      if (!x.res.write(chunk)) controller.pause();
+      // Backpressure: stop reading the replica until the client's socket drains.
+      if (!x.res.write(chunk)) {
+        controller.pause();
+        x.res.once("drain", () => controller.resume());
+      }
     },
     onResponseEnd() {
       x.res.end();

@@ -102,13 +102,24 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
         requestId,
         headersSent: false,
         settled: false,
-        resolve,
-        reject,
+        resolve: () => {
+          upstream.outstanding--;
+          resolve();
+        },
+        reject: (error) => {
+          upstream.outstanding--;
+          reject(error);
+        },
       };
     });
     upstream.outstanding++;
-    upstream.pool.dispatch(opts, dispatchHandler(exchange));
-    return { promise: promise.finally(() => upstream.outstanding--), exchange };
+    try {
+      upstream.pool.dispatch(opts, dispatchHandler(exchange));
+    } catch (error) {
+      exchange.settled = true;
+      exchange.reject(error);
+    }
+    return { promise, exchange };
   }
 
   /** Where a refused connection may go next: another ready replica, or nowhere. */

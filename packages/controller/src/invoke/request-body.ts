@@ -12,7 +12,14 @@ import { BodyTooLarge, ClientAborted } from "./upstream-errors.js";
 export const SMALL_BODY_BYTES = 64 * 1024;
 
 /** Reads a small body of known length; rejects if the client goes away first. */
-export function readSmallBody(req: Readable, length: number): Promise<Buffer> {
+export function readSmallBody(req: Readable, length: number): Buffer | Promise<Buffer> {
+  // Usually the whole body arrived with the headers and already sits in the stream's buffer:
+  // take it without listeners or a promise.
+  if (length > 0 && req.readableLength === length && !req.readableFlowing) {
+    const whole = req.read(length) as Buffer | null;
+    if (whole !== null && whole.length === length) return whole;
+    if (whole !== null) req.unshift(whole);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
