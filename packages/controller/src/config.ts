@@ -70,6 +70,7 @@ const envSchema = z
     EVENTFLOW_JWT_AUDIENCE: nonEmpty.default("eventflow"),
     EVENTFLOW_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
     EVENTFLOW_OIDC_AUDIENCE: nonEmpty.optional(),
+    EVENTFLOW_OIDC_CLIENT_ID: nonEmpty.optional(),
     EVENTFLOW_OIDC_ALGORITHMS: z
       .string()
       .transform((s) =>
@@ -164,6 +165,8 @@ export interface AuthConfig {
     readonly audience: string;
     readonly algorithms: readonly string[];
     readonly jwksCacheSeconds: number;
+    /** Public client id the dashboard and CLI sign in with (told to them by GET /auth/config). */
+    readonly clientId?: string;
   };
   readonly tenantClaim: string;
   readonly roleClaim: string;
@@ -239,6 +242,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
               audience: e.EVENTFLOW_OIDC_AUDIENCE,
               algorithms: e.EVENTFLOW_OIDC_ALGORITHMS ?? [...DEFAULT_OIDC_ALGORITHMS],
               jwksCacheSeconds: e.EVENTFLOW_JWKS_CACHE_SECONDS,
+              ...(e.EVENTFLOW_OIDC_CLIENT_ID === undefined
+                ? {}
+                : { clientId: e.EVENTFLOW_OIDC_CLIENT_ID }),
             },
           }),
       tenantClaim: e.EVENTFLOW_TENANT_CLAIM,

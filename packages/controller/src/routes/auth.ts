@@ -2,6 +2,7 @@
 import { EventFlowError } from "@eventflow/protocol";
 import { isAdmin } from "../auth/principal.js";
 import {
+  authConfigResponseSchema,
   buildInvokeTokenBodySchema,
   devTokenBodySchema,
   devTokenResponseSchema,
@@ -15,6 +16,30 @@ import { functionTenant, principalOf } from "./tenancy.js";
 export function authRoutes(deps: RouteDeps): AnyRoute[] {
   const { auth } = deps.config;
   return [
+    defineRoute({
+      method: "GET",
+      path: "/auth/config",
+      operationId: "getAuthConfig",
+      summary: "How to sign in: whether dev tokens are available and which OIDC issuer is trusted",
+      tags: ["auth"],
+      auth: "none",
+      responses: { 200: { description: "The sign-in options.", schema: authConfigResponseSchema } },
+      errors: [],
+      async handle(ctx) {
+        const oidc = auth.oidc;
+        ctx.body = {
+          devAuth: auth.devAuth,
+          oidc:
+            oidc === undefined
+              ? null
+              : {
+                  issuer: oidc.issuer,
+                  audience: oidc.audience,
+                  ...(oidc.clientId === undefined ? {} : { clientId: oidc.clientId }),
+                },
+        };
+      },
+    }),
     defineRoute({
       method: "POST",
       path: "/auth/token",

@@ -38,3 +38,14 @@ export const invokeTokenResponseSchema = z
     expires_at: z.string().meta({ format: "date-time" }),
   })
   .meta({ id: "InvokeToken" });
+
+/** Answer of `GET /auth/config`: how a client may sign in to this controller. */
+export const authConfigResponseSchema = z
+  .object({
+    devAuth: z.boolean().meta({ description: "Whether POST /auth/token hands out dev tokens." }),
+    oidc: z
+      .object({ issuer: z.string(), audience: z.string(), clientId: z.string().optional() })
+      .nullable()
+      .meta({ description: "The OIDC issuer whose tokens are accepted, if any." }),
+  })
+  .meta({ id: "AuthConfig" });

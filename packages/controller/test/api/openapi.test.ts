@@ -41,6 +41,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/functions/{name}/metrics",
         "POST /v1/tokens",
         "POST /auth/token",
+        "GET /auth/config",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",

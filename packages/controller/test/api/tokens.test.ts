@@ -60,6 +60,17 @@ describe("dev tokens and scoped invoke tokens", () => {
     ]);
   });
 
+  it("GET /auth/config tells clients whether dev tokens exist (public)", async () => {
+    expect((await call(app.url, "GET", "/auth/config")).body).toEqual({
+      devAuth: true,
+      oidc: null,
+    });
+    expect((await call(off.url, "GET", "/auth/config")).body).toEqual({
+      devAuth: false,
+      oidc: null,
+    });
+  });
+
   it("POST /auth/token is 404 AUTH_DEV_DISABLED without EVENTFLOW_DEV_AUTH", async () => {
     const res = await call(off.url, "POST", "/auth/token");
     expect(res.status).toBe(404);

@@ -19,6 +19,7 @@ describe("OIDC tokens from a real provider", () => {
         EVENTFLOW_OIDC_AUDIENCE: "eventflow-api",
         EVENTFLOW_TENANT_CLAIM: "org",
         EVENTFLOW_ROLE_CLAIM: "roles",
+        EVENTFLOW_OIDC_CLIENT_ID: "eventflow-dashboard",
       },
       jwksCooldownMs: 0,
     });
@@ -39,6 +40,14 @@ describe("OIDC tokens from a real provider", () => {
     const other = await provider.token({ org: "globex", roles: ["developer"] });
     const hidden = await call(app.url, "GET", "/v1/functions/oidc-fn", { token: other });
     expect(hidden.status).toBe(404);
+  });
+
+  it("GET /auth/config names the issuer, audience and public client id", async () => {
+    const res = await call(app.url, "GET", "/auth/config");
+    expect(res.body).toEqual({
+      devAuth: false,
+      oidc: { issuer: provider.issuer, audience: "eventflow-api", clientId: "eventflow-dashboard" },
+    });
   });
 
   it("still accepts the controller's own HS256 tokens (configured claim names)", async () => {
