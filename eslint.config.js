@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/test/fixtures/bad-*", "**/*.cjs", "**/dist/**", "**/node_modules/**", "**/coverage/**", ".testenv/**", "bench/results/**", "**/*.d.ts"] },
+  { ignores: [".eventflow/**", "**/.eventflow/**", "**/test/fixtures/bad-*", "**/*.cjs", "**/dist/**", "**/node_modules/**", "**/coverage/**", ".testenv/**", "bench/results/**", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
