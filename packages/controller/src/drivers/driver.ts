@@ -27,13 +27,17 @@ export interface FunctionSpec {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  readonly resources?: { readonly requests?: ResourceQuantities; readonly limits?: ResourceQuantities };
+  readonly resources?: {
+    readonly requests?: ResourceQuantities;
+    readonly limits?: ResourceQuantities;
+  };
   readonly scaling?: ScalingSpec;
   readonly timeoutSeconds?: number;
 }
 
 /** The seed's status values. */
-export type FunctionPhase = "Pending" | "Deploying" | "Running" | "Degraded" | "Failed" | "ScaledToZero";
+export type FunctionPhase =
+  "Pending" | "Deploying" | "Running" | "Degraded" | "Failed" | "ScaledToZero";
 
 /** What the API lists for one function (the seed's field names). */
 export interface FunctionStatus {
@@ -114,6 +118,11 @@ export interface Driver {
 
 /** Records invocations; the controller's metrics module implements it. */
 export interface InvocationRecorder {
-  invocation(fn: { tenant: string; name: string }, statusCode: number, seconds: number, coldStart: boolean): void;
+  invocation(
+    fn: { tenant: string; name: string },
+    statusCode: number,
+    seconds: number,
+    coldStart: boolean,
+  ): void;
   inFlight(fn: { tenant: string; name: string }, delta: 1 | -1): void;
 }
