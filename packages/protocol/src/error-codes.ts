@@ -221,6 +221,32 @@ export const ERROR_CODES = {
   INIT_TARGET_EXISTS: c(409, "`eventflow init` target directory exists and is not empty."),
   INIT_FAILED: c(500, "`eventflow init` could not write the project files.", { expose: true }),
 
+  // The API client (@eventflow/sdk/client) and the CLI's control commands
+  CLIENT_UNREACHABLE: c(
+    503,
+    "The controller could not be reached (connection refused, DNS, TLS); check the URL with `eventflow login` or `createClient({ url })`.",
+    { retryable: true, expose: true },
+  ),
+  CLIENT_TIMEOUT: c(504, "The controller did not answer within the client's timeout.", {
+    retryable: true,
+    expose: true,
+  }),
+  CLIENT_BAD_RESPONSE: c(
+    502,
+    "The controller (or a proxy in front of it) answered with something that is not the API's JSON; check the URL.",
+    { expose: true },
+  ),
+  CLIENT_WAIT_FAILED: c(
+    503,
+    "A function did not become ready: it failed (`details` has its last error) or the wait timed out.",
+    { expose: true },
+  ),
+  CLI_NOT_LOGGED_IN: c(
+    401,
+    "No controller is configured: run `eventflow login --url URL --token TOKEN` or set EVENTFLOW_URL and EVENTFLOW_TOKEN.",
+  ),
+  CLI_CONTEXT_NOT_FOUND: c(404, "The named CLI context does not exist; see `eventflow context list`."),
+
   // Drivers
   DRIVER_UNAVAILABLE: c(
     503,

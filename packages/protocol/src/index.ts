@@ -11,3 +11,22 @@ export {
   type FieldIssue,
 } from "./errors.js";
 export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
+export {
+  FUNCTION_PHASES,
+  type ApiRole,
+  type AuthConfig,
+  type DevToken,
+  type FunctionCreateRequest,
+  type FunctionLastError,
+  type FunctionPhase,
+  type FunctionResources,
+  type FunctionScaling,
+  type FunctionSpecInput,
+  type FunctionStatus,
+  type InvokeToken,
+  type LogEvent,
+  type MetricsPoint,
+  type MetricsRange,
+  type MetricsSeries,
+  type ResourceQuantities,
+} from "./api.js";

@@ -1,0 +1,150 @@
+/**
+ * The controller API's data shapes (v1) as plain types, for clients that must stay
+ * browser-safe (the SDK client, the dashboard). The controller's zod schemas validate the
+ * wire; a type test in packages/sdk/test/client keeps these in step with them.
+ */
+
+/** Phase of a function as the API reports it. */
+export type FunctionPhase =
+  "Pending" | "Deploying" | "Running" | "Degraded" | "Failed" | "ScaledToZero";
+
+/** Every phase, in the order a deployment usually goes through them. */
+export const FUNCTION_PHASES: readonly FunctionPhase[] = [
+  "Pending",
+  "Deploying",
+  "Running",
+  "Degraded",
+  "Failed",
+  "ScaledToZero",
+];
+
+/** CPU and memory quantities in Kubernetes notation (`250m`, `128Mi`). */
+export interface ResourceQuantities {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** Requests and limits of a function's replicas. */
+export interface FunctionResources {
+  readonly requests?: ResourceQuantities;
+  readonly limits?: ResourceQuantities;
+}
+
+/** Autoscaling bounds and targets. */
+export interface FunctionScaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCPUUtilization?: number;
+  readonly targetMemoryUtilization?: number;
+}
+
+/** The spec fields of `POST /v1/functions` and `PUT /v1/functions/{name}`. */
+export interface FunctionSpecInput {
+  /** A registry reference or `oci:DIR[:TAG]`. */
+  readonly image: string;
+  /** 0..EVENTFLOW_MAX_REPLICAS, default 1. */
+  readonly replicas?: number;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env?: Record<string, string>;
+  readonly resources?: FunctionResources;
+  readonly scaling?: FunctionScaling;
+  readonly timeoutSeconds?: number;
+}
+
+/** Body of `POST /v1/functions`. */
+export interface FunctionCreateRequest extends FunctionSpecInput {
+  readonly name: string;
+}
+
+/** The last problem of a function a user must see (crash loop, image not found). */
+export interface FunctionLastError {
+  readonly code: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** One function as `GET /v1/functions/{name}` answers it. */
+export interface FunctionStatus {
+  readonly name: string;
+  readonly tenant: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly available_replicas: number;
+  readonly ready_replicas: number;
+  readonly updated_replicas: number;
+  readonly status: FunctionPhase;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly last_error?: FunctionLastError;
+  readonly spec: {
+    readonly image: string;
+    readonly replicas: number;
+    readonly command?: string[];
+    readonly args?: string[];
+    readonly env?: Record<string, string>;
+    readonly resources?: unknown;
+    readonly scaling?: unknown;
+    readonly timeoutSeconds?: number;
+  };
+}
+
+/** One `log` event of `GET /v1/functions/{name}/logs`. */
+export interface LogEvent {
+  readonly replica: string;
+  readonly stream: "stdout" | "stderr";
+  readonly timestamp: string;
+  readonly line: string;
+}
+
+/** Ranges of `GET /v1/functions/{name}/metrics`. */
+export type MetricsRange = "5m" | "15m" | "1h" | "6h" | "24h";
+
+/** One step of a function's metrics series. */
+export interface MetricsPoint {
+  readonly timestamp: string;
+  readonly invocations: number;
+  /** Invocations answered with a 5xx status. */
+  readonly errors: number;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+}
+
+/** The answer of `GET /v1/functions/{name}/metrics`. */
+export interface MetricsSeries {
+  readonly name: string;
+  readonly tenant: string;
+  readonly range: string;
+  readonly step_seconds: number;
+  readonly points: MetricsPoint[];
+}
+
+/** A role a token may carry, weakest first. */
+export type ApiRole = "viewer" | "developer" | "admin";
+
+/** Answer of `POST /auth/token` (dev auth). */
+export interface DevToken {
+  readonly token: string;
+  readonly tenant: string;
+  readonly role: ApiRole;
+  readonly expires_at: string;
+}
+
+/** Answer of `POST /v1/tokens`. */
+export interface InvokeToken {
+  readonly token: string;
+  readonly tenant: string;
+  readonly function: string;
+  readonly scope: "invoke";
+  readonly expires_at: string;
+}
+
+/** Answer of `GET /auth/config`. */
+export interface AuthConfig {
+  readonly devAuth: boolean;
+  readonly oidc: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly clientId?: string;
+  } | null;
+}

@@ -1,0 +1,164 @@
+/** The functions API: create, update, get, list, delete, scale and wait until ready. */
+import {
+  EventFlowError,
+  type FunctionCreateRequest,
+  type FunctionSpecInput,
+  type FunctionStatus,
+} from "@eventflow/protocol";
+import { sleep } from "./retry.js";
+import type { Transport } from "./transport.js";
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Cancels the call (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal | undefined;
+  /** Admins: act in this tenant instead of the token's. */
+  readonly tenant?: string | undefined;
+}
+
+/** Options of {@link FunctionsApi.waitUntilReady}. */
+export interface WaitOptions extends CallOptions {
+  /** Give up after this many milliseconds (default 120 000). */
+  readonly timeout?: number | undefined;
+  /** Milliseconds between polls (default 250). */
+  readonly interval?: number | undefined;
+  /** Ready when this many replicas are ready and updated (default: the function's `replicas`). */
+  readonly replicas?: number | undefined;
+  /** Called with every status seen (rollout progress). */
+  readonly onProgress?: ((status: FunctionStatus) => void) | undefined;
+}
+
+/** The functions API. */
+export interface FunctionsApi {
+  /** `POST /v1/functions`: deploys a function (201; status Deploying). */
+  create(request: FunctionCreateRequest, options?: CallOptions): Promise<FunctionStatus>;
+  /** `PUT /v1/functions/{name}`: replaces the spec (rolling update). */
+  update(name: string, spec: FunctionSpecInput, options?: CallOptions): Promise<FunctionStatus>;
+  /** `GET /v1/functions/{name}`. */
+  get(name: string, options?: CallOptions): Promise<FunctionStatus>;
+  /** `GET /v1/functions`: the caller's tenant (admins: every tenant unless `tenant`). */
+  list(options?: CallOptions): Promise<FunctionStatus[]>;
+  /** `DELETE /v1/functions/{name}`. */
+  delete(name: string, options?: CallOptions): Promise<void>;
+  /** `POST /v1/functions/{name}:scale`. */
+  scale(name: string, replicas: number, options?: CallOptions): Promise<FunctionStatus>;
+  /**
+   * Polls until every wanted replica is ready and on the latest spec. Rejects with
+   * CLIENT_WAIT_FAILED when the function fails (`details.lastError` says why: crash loop with
+   * its last stderr line, image not found) or the timeout passes (`details.status` is the last
+   * status seen).
+   */
+  waitUntilReady(name: string, options?: WaitOptions): Promise<FunctionStatus>;
+}
+
+/** Path of one function (names are DNS labels; encoded anyway). */
+export function functionPath(name: string, suffix = ""): string {
+  return `/v1/functions/${encodeURIComponent(name)}${suffix}`;
+}
+
+function tenantQuery(options: CallOptions | undefined) {
+  return options?.tenant === undefined ? undefined : { tenant: options.tenant };
+}
+
+/** Whether a status counts as ready for `wanted` replicas. */
+export function isReady(status: FunctionStatus, wanted = status.replicas): boolean {
+  if (wanted === 0) return status.status === "ScaledToZero" || status.ready_replicas === 0;
+  return (
+    status.status === "Running" &&
+    status.ready_replicas >= wanted &&
+    status.updated_replicas >= wanted
+  );
+}
+
+function waitFailed(name: string, status: FunctionStatus, reason: string): EventFlowError {
+  return new EventFlowError("CLIENT_WAIT_FAILED", `${name} did not become ready: ${reason}`, {
+    details: {
+      status: status.status,
+      readyReplicas: status.ready_replicas,
+      replicas: status.replicas,
+      ...(status.last_error === undefined ? {} : { lastError: status.last_error }),
+    },
+  });
+}
+
+/** Builds the functions API over a transport. */
+export function createFunctionsApi(transport: Transport): FunctionsApi {
+  const api: FunctionsApi = {
+    create: (request, options) =>
+      transport.json({
+        method: "POST",
+        path: "/v1/functions",
+        query: tenantQuery(options),
+        json: request,
+        idempotent: false,
+        signal: options?.signal,
+      }),
+    update: (name, spec, options) =>
+      transport.json({
+        method: "PUT",
+        path: functionPath(name),
+        query: tenantQuery(options),
+        json: spec,
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    get: (name, options) =>
+      transport.json({
+        method: "GET",
+        path: functionPath(name),
+        query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    list: (options) =>
+      transport.json({
+        method: "GET",
+        path: "/v1/functions",
+        query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    async delete(name, options) {
+      await transport.json({
+        method: "DELETE",
+        path: functionPath(name),
+        query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      });
+    },
+    // Setting a replica count is idempotent even though it is a POST.
+    scale: (name, replicas, options) =>
+      transport.json({
+        method: "POST",
+        path: functionPath(name, ":scale"),
+        query: tenantQuery(options),
+        json: { replicas },
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    async waitUntilReady(name, options = {}) {
+      const timeout = options.timeout ?? 120_000;
+      const interval = options.interval ?? 250;
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const status = await api.get(name, options);
+        options.onProgress?.(status);
+        if (isReady(status, options.replicas)) return status;
+        const crashLooping =
+          status.status === "Degraded" && status.last_error?.code === "FUNCTION_CRASH_LOOP";
+        if (status.status === "Failed" || crashLooping)
+          throw waitFailed(name, status, status.last_error?.message ?? "the function failed");
+        if (Date.now() + interval > deadline) {
+          const why =
+            status.last_error === undefined
+              ? `still ${status.status} with ${status.ready_replicas}/${status.replicas} replicas ready after ${Math.round(timeout / 1000)} s`
+              : `${status.last_error.code}: ${status.last_error.message}`;
+          throw waitFailed(name, status, why);
+        }
+        await sleep(interval, options.signal);
+      }
+    },
+  };
+  return api;
+}

@@ -1,0 +1,35 @@
+/**
+ * `@eventflow/sdk/client`: the programmatic EventFlow API client. Browser-safe (fetch,
+ * URL, AbortSignal and the `eventsource` package only), so the dashboard uses it too.
+ * @packageDocumentation
+ */
+export {
+  createClient,
+  type DevTokenOptions,
+  type EventFlowClient,
+  type InvokeTokenOptions,
+  type MetricsOptions,
+  type TokensApi,
+} from "./client.js";
+export type { ClientOptions, TokenProvider } from "./transport.js";
+export type { RetryPolicy } from "./retry.js";
+export { defaultBackoff } from "./retry.js";
+export { isReady, type CallOptions, type FunctionsApi, type WaitOptions } from "./functions.js";
+export type { InvokeOptions, InvokeResult, InvokeStreamResult } from "./invoke.js";
+export type { LogEntry, LogsOptions } from "./logs.js";
+export {
+  EventFlowError,
+  isEventFlowError,
+  type ApiRole,
+  type AuthConfig,
+  type DevToken,
+  type FunctionCreateRequest,
+  type FunctionPhase,
+  type FunctionSpecInput,
+  type FunctionStatus,
+  type InvokeToken,
+  type LogEvent,
+  type MetricsPoint,
+  type MetricsRange,
+  type MetricsSeries,
+} from "@eventflow/protocol";

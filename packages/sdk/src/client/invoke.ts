@@ -1,0 +1,148 @@
+/**
+ * Invocations through the controller. The function's own answers, 4xx and 5xx included, are
+ * results; only the platform's envelope (not ready, timeout, unreachable, unknown function,
+ * auth) becomes an EventFlowError.
+ */
+import { isErrorEnvelope } from "@eventflow/protocol";
+import { errorFromResponse, isPlatformEnvelope } from "./errors.js";
+import { functionPath } from "./functions.js";
+import type { RequestBody, Transport } from "./transport.js";
+
+/** What to send to a function: exactly one of `json`, `text`, `bytes`, `stream` (or nothing). */
+export interface InvokeOptions {
+  /** A value sent as `application/json`. */
+  readonly json?: unknown;
+  /** Text, sent as `text/plain; charset=utf-8` unless `contentType` says otherwise. */
+  readonly text?: string | undefined;
+  /** Bytes, sent as `application/octet-stream` unless `contentType` says otherwise. */
+  readonly bytes?: Uint8Array | ArrayBuffer | Blob | undefined;
+  /** A stream of bytes, sent as it is produced (never retried). */
+  readonly stream?: ReadableStream<Uint8Array> | undefined;
+  readonly contentType?: string | undefined;
+  /** Query string handed to the function. */
+  readonly query?: Readonly<Record<string, string>> | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Cancels the invocation (the connection to the function is closed). */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds until the function's headers arrive (default: none; the platform has its own timeout). */
+  readonly timeout?: number | undefined;
+  /** Retry when no replica is ready yet (503 FUNCTION_NOT_READY): only for idempotent functions. */
+  readonly retry?: boolean | undefined;
+  /** Admins: the function's tenant (sent as `X-EventFlow-Tenant`). */
+  readonly tenant?: string | undefined;
+}
+
+/** A function's answer with its body read. */
+export interface InvokeResult {
+  readonly status: number;
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  /** Milliseconds from sending to the whole body received. */
+  readonly durationMs: number;
+  /** The request id the controller assigned (`x-request-id`). */
+  readonly requestId: string | undefined;
+  /** The body as UTF-8 text. */
+  text(): string;
+  /** The body parsed as JSON. */
+  json<T = unknown>(): T;
+}
+
+/** A function's answer whose body is still streaming. */
+export interface InvokeStreamResult {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly body: ReadableStream<Uint8Array>;
+  /** Milliseconds from sending to the response headers. */
+  readonly durationMs: number;
+  readonly requestId: string | undefined;
+}
+
+function encodeBody(options: InvokeOptions): { body?: RequestBody; contentType?: string } {
+  const given = [options.json, options.text, options.bytes, options.stream].filter(
+    (b) => b !== undefined,
+  ).length;
+  if (given > 1) throw new TypeError("invoke takes one of json, text, bytes or stream");
+  if (options.json !== undefined)
+    return { body: JSON.stringify(options.json), contentType: "application/json" };
+  if (options.text !== undefined)
+    return { body: options.text, contentType: "text/plain; charset=utf-8" };
+  if (options.bytes !== undefined)
+    return { body: options.bytes as RequestBody, contentType: "application/octet-stream" };
+  if (options.stream !== undefined)
+    return { body: options.stream, contentType: "application/octet-stream" };
+  return {};
+}
+
+async function isFunctionAnswer(response: Response): Promise<boolean> {
+  const type = response.headers.get("content-type") ?? "";
+  if (!/json/i.test(type)) return true;
+  // Peek without consuming: the clone's body is read, the original stays for the caller.
+  const text = await response
+    .clone()
+    .text()
+    .catch(() => "");
+  try {
+    const value: unknown = JSON.parse(text);
+    return !(isErrorEnvelope(value) && isPlatformEnvelope(value));
+  } catch {
+    return true;
+  }
+}
+
+/** Sends an invocation; resolves with the answer whose body is still streaming. */
+export async function invokeStream(
+  transport: Transport,
+  name: string,
+  options: InvokeOptions = {},
+): Promise<InvokeStreamResult> {
+  const { body, contentType } = encodeBody(options);
+  const headers: Record<string, string> = { accept: "*/*", ...options.headers };
+  const type = options.contentType ?? contentType;
+  if (type !== undefined) headers["content-type"] = type;
+  if (options.tenant !== undefined) headers["x-eventflow-tenant"] = options.tenant;
+  const { response, durationMs } = await transport.send({
+    method: "POST",
+    path: functionPath(name, ":invoke"),
+    query: options.query,
+    body,
+    headers,
+    signal: options.signal,
+    idempotent: options.retry === true,
+    timeout: options.timeout ?? 0,
+    passErrors: isFunctionAnswer,
+  });
+  if (response.body === null && response.status >= 400) throw await errorFromResponse(response);
+  return {
+    status: response.status,
+    ok: response.ok,
+    headers: response.headers,
+    body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
+    durationMs,
+    requestId: response.headers.get("x-request-id") ?? undefined,
+  };
+}
+
+/** Sends an invocation and reads the whole answer. */
+export async function invoke(
+  transport: Transport,
+  name: string,
+  options: InvokeOptions = {},
+): Promise<InvokeResult> {
+  const started = performance.now();
+  const answer = await invokeStream(transport, name, options);
+  const bytes = new Uint8Array(await new Response(answer.body).arrayBuffer());
+  const durationMs = performance.now() - started;
+  return {
+    status: answer.status,
+    ok: answer.ok,
+    headers: answer.headers,
+    body: bytes,
+    durationMs,
+    requestId: answer.requestId,
+    text: () => new TextDecoder().decode(bytes),
+    json: <T>() => JSON.parse(new TextDecoder().decode(bytes)) as T,
+  };
+}
