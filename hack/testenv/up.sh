@@ -253,8 +253,14 @@ if [ -x "$B/metrics-server" ] && [ "${EVENTFLOW_TESTENV_METRICS:-1}" != 0 ]; the
     --authentication-kubeconfig="$S/kubeconfig" --authorization-kubeconfig="$S/kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$METRICS_PORT" --cert-dir="$S/metrics-server" \
     --kubelet-insecure-tls --kubelet-use-node-status-port \
-    --kubelet-preferred-address-types=Hostname --metric-resolution=10s
-  wait_for metrics-server 60 curl -fsSk "https://127.0.0.1:$METRICS_PORT/readyz"
+    --kubelet-preferred-address-types=Hostname --metric-resolution=10s --kubelet-request-timeout=5s
+  # metrics-server is ready once it has scraped a pod twice: give it one to scrape.
+  "${CURL[@]}" -X POST -H 'Content-Type: application/json' "$API/api/v1/namespaces/kube-system/pods" -d '{
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "testenv-metrics-warmup", "annotations": {"kwok.x-k8s.io/usage-cpu": "1m"}},
+    "spec": {"containers": [{"name": "idle", "image": "registry.invalid/eventflow/idle:1",
+      "resources": {"requests": {"cpu": "1m"}}}]}}' >/dev/null
+  wait_for metrics-server 90 curl -fsSk "https://127.0.0.1:$METRICS_PORT/readyz"
   "${CURL[@]}" -X POST -H 'Content-Type: application/json' "$API/api/v1/namespaces/kube-system/services" -d '{
     "apiVersion": "v1", "kind": "Service", "metadata": {"name": "metrics-server", "namespace": "kube-system"},
     "spec": {"type": "ExternalName", "externalName": "127.0.0.1"}}' >/dev/null

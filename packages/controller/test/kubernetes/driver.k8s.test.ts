@@ -252,6 +252,34 @@ describe(
       await eventually(async () => (await readDeployment("hello")).spec?.replicas === 1);
     });
 
+    it("the HPA reacts to pod CPU usage (kwok usage annotation, metrics-server)", async () => {
+      // 900m used of 100m requested is 900 % against a 50 % target: the HPA goes to its maximum.
+      const hot = await newDriver({
+        kubeconfig: cluster.kubeconfig,
+        namespace: NS,
+        podAnnotations: { "kwok.x-k8s.io/usage-cpu": "900m" },
+      });
+      await hot.create(
+        spec("hot", { scaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilization: 50 } }),
+      );
+      if (cluster.metricsServer) {
+        const s = await until(hot, "acme", "hot", (x) => x.replicas === 3, 110_000);
+        expect(s.spec.scaling?.maxReplicas).toBe(3);
+      } else {
+        // Without metrics.k8s.io the HPA says so instead of scaling.
+        await eventually(async () => {
+          const hpa = await api.autoscaling.readNamespacedHorizontalPodAutoscaler({
+            name: "hot",
+            namespace: NS,
+          });
+          return hpa.status?.conditions?.some(
+            (c) => c.type === "ScalingActive" && c.status === "False",
+          );
+        }, 60_000);
+      }
+      await hot.delete("acme", "hot");
+    }, 120_000);
+
     it("status reasons: image pull failure, crash loop, unschedulable", async () => {
       await driver.create(spec("unpullable", { image: UNPULLABLE }));
       await driver.create(spec("crashing", { image: CRASHING }));
