@@ -1,0 +1,124 @@
+/** The app shell: providers, the header, and the page for the current path. */
+import { isEventFlowError } from "@eventflow/protocol";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { LogOut, Zap } from "lucide-react";
+import { useEffect, useState, type ReactNode } from "react";
+import { OidcCallback } from "../features/auth/components/oidc-callback.tsx";
+import { SignInPage } from "../features/auth/components/sign-in-page.tsx";
+import type { Client } from "../lib/api-client.ts";
+import { ClientProvider } from "../lib/client-context.tsx";
+import { Link, matchPath, useLocation } from "../lib/router.tsx";
+import { SessionProvider, useSession, type SignOutReason } from "../lib/session.tsx";
+import { ThemeToggle } from "../lib/theme.tsx";
+import { FunctionDetailPage } from "../routes/function-detail-page.tsx";
+import { EditFunctionPage, NewFunctionPage } from "../routes/function-form-page.tsx";
+import { FunctionsPage } from "../routes/functions-page.tsx";
+
+/** Which sign-out an API error means, if any: 401s end the session. */
+function authFailure(error: unknown): SignOutReason | undefined {
+  if (!isEventFlowError(error) || error.status !== 401) return undefined;
+  return error.code === "AUTH_TOKEN_EXPIRED" ? "expired" : "rejected";
+}
+
+function useQueryClient(signOut: (reason: SignOutReason) => void): QueryClient {
+  const [client] = useState(() => {
+    const onError = (error: unknown) => {
+      const reason = authFailure(error);
+      if (reason) signOut(reason);
+    };
+    return new QueryClient({
+      queryCache: new QueryCache({ onError }),
+      mutationCache: new MutationCache({ onError }),
+      defaultOptions: {
+        queries: {
+          retry: (count, error) =>
+            authFailure(error) === undefined &&
+            (!isEventFlowError(error) || error.retryable) &&
+            count < 2,
+          refetchOnWindowFocus: true,
+        },
+      },
+    });
+  });
+  return client;
+}
+
+function Page(): ReactNode {
+  const { pathname } = useLocation();
+  let p: Record<string, string> | undefined;
+  if (matchPath("/", pathname)) return <FunctionsPage />;
+  if (matchPath("/functions/new", pathname)) return <NewFunctionPage />;
+  if ((p = matchPath("/functions/:name/edit", pathname)))
+    return <EditFunctionPage key={p.name} name={p.name!} />;
+  if ((p = matchPath("/functions/:name", pathname)))
+    return <FunctionDetailPage key={p.name} name={p.name!} />;
+  return (
+    <div className="space-y-3">
+      <h1 className="text-2xl font-semibold">Page not found</h1>
+      <Link href="/" className="btn">
+        Back to functions
+      </Link>
+    </div>
+  );
+}
+
+function Shell() {
+  const { session, signOut } = useSession();
+  const queries = useQueryClient(signOut);
+  const { pathname } = useLocation();
+  useEffect(() => {
+    if (!session) queries.clear();
+  }, [session, queries]);
+  let body: ReactNode;
+  if (pathname === "/auth/callback") body = <OidcCallback />;
+  else if (!session) body = <SignInPage />;
+  else
+    body = (
+      <main className="mx-auto max-w-6xl px-4 py-6">
+        <Page />
+      </main>
+    );
+  return (
+    <QueryClientProvider client={queries}>
+      <a href="#content" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 dark:border-slate-800">
+        <nav className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3" aria-label="Main">
+          <Link href="/" className="mr-auto flex items-center gap-2 font-semibold">
+            <Zap aria-hidden size={20} className="text-sky-600" /> EventFlow
+          </Link>
+          {session && (
+            <span className="text-sm text-slate-600 dark:text-slate-300">
+              {session.tenant ?? "?"} · {session.role ?? "unknown role"}
+            </span>
+          )}
+          <ThemeToggle />
+          {session && (
+            <button
+              type="button"
+              className="btn-ghost"
+              onClick={() => signOut("signed-out")}
+              aria-label="Sign out"
+              title="Sign out"
+            >
+              <LogOut aria-hidden size={18} />
+            </button>
+          )}
+        </nav>
+      </header>
+      <div id="content">{body}</div>
+    </QueryClientProvider>
+  );
+}
+
+/** The whole app; tests pass their own `client` and `url`. */
+export function App({ client, url }: { client?: Client; url?: string }) {
+  return (
+    <SessionProvider>
+      <ClientProvider {...(client ? { client } : {})} {...(url ? { url } : {})}>
+        <Shell />
+      </ClientProvider>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,65 @@
+/** Set a function's replica count. */
+import { Minus, Plus } from "lucide-react";
+import { useId, useState, type FormEvent } from "react";
+import { MAX_REPLICAS } from "../api/function-schema.ts";
+import { useScaleFunction } from "../hooks/use-function-mutations.ts";
+
+/** The scale form. */
+export function ScaleControl({ name, replicas }: { name: string; replicas: number }) {
+  const [value, setValue] = useState(replicas);
+  const scale = useScaleFunction(name);
+  const id = useId();
+  const clamp = (n: number) => Math.max(0, Math.min(MAX_REPLICAS, n));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    scale.mutate(value);
+  };
+  return (
+    <form onSubmit={submit} className="flex flex-wrap items-end gap-2" aria-label="Scale">
+      <div className="flex flex-col">
+        <label htmlFor={id} className="label">
+          Replicas
+        </label>
+        <div className="flex">
+          <button
+            type="button"
+            className="btn rounded-r-none"
+            aria-label="One replica fewer"
+            onClick={() => setValue((v) => clamp(v - 1))}
+          >
+            <Minus aria-hidden size={14} />
+          </button>
+          <input
+            id={id}
+            className="input w-16 rounded-none text-center tabular-nums"
+            type="number"
+            min={0}
+            max={MAX_REPLICAS}
+            value={value}
+            onChange={(e) => setValue(clamp(Number(e.target.value) || 0))}
+          />
+          <button
+            type="button"
+            className="btn rounded-l-none"
+            aria-label="One replica more"
+            onClick={() => setValue((v) => clamp(v + 1))}
+          >
+            <Plus aria-hidden size={14} />
+          </button>
+        </div>
+      </div>
+      <button
+        type="submit"
+        className="btn-primary"
+        disabled={scale.isPending || value === replicas}
+      >
+        Scale
+      </button>
+      {scale.isError && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {scale.error.message}
+        </p>
+      )}
+    </form>
+  );
+}

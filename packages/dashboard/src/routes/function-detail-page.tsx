@@ -1,0 +1,64 @@
+/** `/functions/:name`: overview, scale, delete, invoke console, live logs and charts. */
+import { useQuery } from "@tanstack/react-query";
+import { Pencil } from "lucide-react";
+import { functionQuery } from "../features/functions/api/function-queries.ts";
+import { DeleteFunction } from "../features/functions/components/delete-function.tsx";
+import { FunctionOverview } from "../features/functions/components/function-overview.tsx";
+import { ScaleControl } from "../features/functions/components/scale-control.tsx";
+import { InvokeConsole } from "../features/invoke/components/invoke-console.tsx";
+import { LogViewer } from "../features/logs/components/log-viewer.tsx";
+import { useLogStream } from "../features/logs/hooks/use-log-stream.ts";
+import { MetricsPanel } from "../features/metrics/components/metrics-panel.tsx";
+import { useClient } from "../lib/client-context.tsx";
+import { Link, navigate } from "../lib/router.tsx";
+import { canWrite, useSession } from "../lib/session.tsx";
+
+function LiveLogs({ name }: { name: string }) {
+  const client = useClient();
+  const stream = useLogStream(client, name);
+  return <LogViewer lines={stream.lines} name={name} state={stream.state} />;
+}
+
+/** The page. */
+export function FunctionDetailPage({ name }: { name: string }) {
+  const client = useClient();
+  const { session } = useSession();
+  const fn = useQuery(functionQuery(client, name));
+  const write = canWrite(session);
+  if (fn.isPending) return <p role="status">Loading {name}...</p>;
+  if (fn.isError) {
+    return (
+      <div className="space-y-3">
+        <h1 className="text-2xl font-semibold">{name}</h1>
+        <p role="alert">
+          {(fn.error as { code?: string }).code === "FUNCTION_NOT_FOUND"
+            ? "This function does not exist (any more)."
+            : fn.error.message}
+        </p>
+        <Link href="/" className="btn">
+          Back to functions
+        </Link>
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="mr-auto text-2xl font-semibold">{name}</h1>
+        {write && (
+          <>
+            <ScaleControl key={fn.data.replicas} name={name} replicas={fn.data.replicas} />
+            <Link href={`/functions/${encodeURIComponent(name)}/edit`} className="btn">
+              <Pencil aria-hidden size={16} /> Edit
+            </Link>
+            <DeleteFunction name={name} onDeleted={() => navigate("/")} />
+          </>
+        )}
+      </div>
+      <FunctionOverview fn={fn.data} />
+      <MetricsPanel client={client} name={name} />
+      {write && <InvokeConsole client={client} name={name} />}
+      <LiveLogs name={name} />
+    </div>
+  );
+}

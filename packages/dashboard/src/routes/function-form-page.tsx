@@ -1,0 +1,56 @@
+/** `/functions/new` and `/functions/:name/edit`: the form, then the function's page. */
+import { useQuery } from "@tanstack/react-query";
+import { functionQuery } from "../features/functions/api/function-queries.ts";
+import { EMPTY_FORM, fromFunction, toRequest } from "../features/functions/api/function-schema.ts";
+import { FunctionForm } from "../features/functions/components/function-form.tsx";
+import { useSaveFunction } from "../features/functions/hooks/use-function-mutations.ts";
+import { useClient } from "../lib/client-context.tsx";
+import { navigate } from "../lib/router.tsx";
+
+/** The create page. */
+export function NewFunctionPage() {
+  const save = useSaveFunction(undefined);
+  return (
+    <>
+      <h1 className="mb-4 text-2xl font-semibold">Create a function</h1>
+      <FunctionForm
+        mode="create"
+        initial={EMPTY_FORM}
+        onSubmit={async (values) => {
+          const fn = await save.mutateAsync(toRequest(values));
+          navigate(`/functions/${encodeURIComponent(fn.name)}`);
+        }}
+        onCancel={() => navigate("/")}
+      />
+    </>
+  );
+}
+
+/** The edit page. */
+export function EditFunctionPage({ name }: { name: string }) {
+  const client = useClient();
+  const fn = useQuery({ ...functionQuery(client, name), refetchInterval: false });
+  const save = useSaveFunction(name);
+  if (fn.isPending) return <p role="status">Loading {name}...</p>;
+  if (fn.isError) return <p role="alert">{fn.error.message}</p>;
+  const spec = fn.data.spec;
+  return (
+    <>
+      <h1 className="mb-4 text-2xl font-semibold">Edit {name}</h1>
+      <FunctionForm
+        mode="edit"
+        initial={fromFunction(fn.data)}
+        onSubmit={async (values) => {
+          await save.mutateAsync(
+            toRequest(values, {
+              ...(spec.command ? { command: spec.command } : {}),
+              ...(spec.args ? { args: spec.args } : {}),
+            }),
+          );
+          navigate(`/functions/${encodeURIComponent(name)}`);
+        }}
+        onCancel={() => navigate(`/functions/${encodeURIComponent(name)}`)}
+      />
+    </>
+  );
+}

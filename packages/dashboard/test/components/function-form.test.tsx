@@ -1,0 +1,129 @@
+import { EventFlowError } from "@eventflow/protocol";
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import {
+  EMPTY_FORM,
+  toRequest,
+  type FunctionFormValues,
+} from "../../src/features/functions/api/function-schema.ts";
+import { FunctionForm } from "../../src/features/functions/components/function-form.tsx";
+
+function setup(
+  onSubmit: (v: FunctionFormValues) => Promise<void> = async () => {},
+  initial = EMPTY_FORM,
+) {
+  const submit = vi.fn(onSubmit);
+  render(<FunctionForm mode="create" initial={initial} onSubmit={submit} />);
+  return { submit, user: userEvent.setup() };
+}
+
+const field = (name: string) => screen.getByLabelText(name) as HTMLInputElement;
+const errorOf = (input: HTMLElement) =>
+  (input.getAttribute("aria-describedby") ?? "")
+    .split(" ")
+    .map((id) => document.getElementById(id))
+    .find((el) => el?.getAttribute("role") === "alert")?.textContent;
+
+describe("FunctionForm", () => {
+  it("refuses what the API refuses, on the right fields, without submitting", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "Bad_Name");
+    await user.clear(field("Replicas"));
+    await user.type(field("Replicas"), "21");
+    await user.type(field("Timeout (seconds)"), "0");
+    await user.type(field("CPU request"), "2");
+    await user.type(field("CPU limit"), "500m");
+    await user.type(field("Memory limit"), "1Mi");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(field("Name").getAttribute("aria-invalid")).toBe("true"));
+    expect(field("Image").getAttribute("aria-invalid")).toBe("true");
+    expect(field("Replicas").getAttribute("aria-invalid")).toBe("true");
+    expect(field("Timeout (seconds)").getAttribute("aria-invalid")).toBe("true");
+    expect(field("CPU request").getAttribute("aria-invalid")).toBe("true");
+    expect(field("Memory limit").getAttribute("aria-invalid")).toBe("true");
+    expect(field("CPU limit").getAttribute("aria-invalid")).toBeNull();
+    expect(errorOf(field("Name"))).toBeTruthy();
+    expect(submit).not.toHaveBeenCalled();
+  });
+
+  it("checks environment rows: names and duplicates", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "oci:/tmp/hello");
+    await user.click(screen.getByRole("button", { name: "Add variable" }));
+    await user.click(screen.getByRole("button", { name: "Add variable" }));
+    await user.type(field("Variable 1 name"), "1BAD");
+    await user.type(field("Variable 2 name"), "1BAD");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(field("Variable 1 name").getAttribute("aria-invalid")).toBe("true"));
+    await user.clear(field("Variable 1 name"));
+    await user.type(field("Variable 1 name"), "GREETING");
+    await user.clear(field("Variable 2 name"));
+    await user.type(field("Variable 2 name"), "GREETING");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(field("Variable 2 name").getAttribute("aria-invalid")).toBe("true"));
+    expect(field("Variable 1 name").getAttribute("aria-invalid")).toBeNull();
+    expect(submit).not.toHaveBeenCalled();
+  });
+
+  it("submits valid values, which become the API's body", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "127.0.0.1:5000/hello:1");
+    await user.clear(field("Replicas"));
+    await user.type(field("Replicas"), "2");
+    await user.click(screen.getByRole("button", { name: "Add variable" }));
+    await user.type(field("Variable 1 name"), "GREETING");
+    await user.type(field("Variable 1 value"), "hi");
+    await user.type(field("Memory limit"), "256Mi");
+    await user.click(screen.getByRole("checkbox", { name: "Autoscale on CPU" }));
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(submit).toHaveBeenCalledTimes(1));
+    expect(toRequest(submit.mock.calls[0]![0])).toEqual({
+      name: "hello",
+      image: "127.0.0.1:5000/hello:1",
+      replicas: 2,
+      env: { GREETING: "hi" },
+      resources: { limits: { memory: "256Mi" } },
+      scaling: { minReplicas: 1, maxReplicas: 5 },
+    });
+  });
+
+  it("shows the server's field errors on the fields they name", async () => {
+    const { user } = setup(async () => {
+      throw new EventFlowError("REQUEST_VALIDATION_FAILED", "invalid body", {
+        status: 400,
+        details: [
+          { path: "image", message: "not a reference" },
+          { path: "resources.limits.cpu", message: "too many cores" },
+          { path: "env.GREETING", message: "too long" },
+        ],
+      });
+    });
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "x");
+    await user.type(field("CPU limit"), "2");
+    await user.click(screen.getByRole("button", { name: "Add variable" }));
+    await user.type(field("Variable 1 name"), "GREETING");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(errorOf(field("Image"))).toBe("not a reference"));
+    expect(errorOf(field("CPU limit"))).toBe("too many cores");
+    expect(errorOf(field("Variable 1 name"))).toBe("too long");
+  });
+
+  it("puts a 409 on the name and a 422 on the image", async () => {
+    let code = "FUNCTION_ALREADY_EXISTS";
+    const { user } = setup(async () => {
+      throw new EventFlowError(code, "conflict");
+    });
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "oci:/x");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(field("Name").getAttribute("aria-invalid")).toBe("true"));
+    expect(field("Image").getAttribute("aria-invalid")).toBeNull();
+    code = "FUNCTION_IMAGE_NOT_FOUND";
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(field("Image").getAttribute("aria-invalid")).toBe("true"));
+  });
+});
