@@ -11,6 +11,7 @@ import { createTokenVerifier, type TokenVerifier } from "./auth/verifier.js";
 import type { Config } from "./config.js";
 import type { Driver } from "./drivers/driver.js";
 import type { ControllerState } from "./http/context.js";
+import { createDashboardMiddleware, DEFAULT_DASHBOARD_DIR } from "./http/dashboard.js";
 import { createErrorMiddleware } from "./http/errors.js";
 import { createRequestIdMiddleware } from "./http/request-id.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly isReady?: () => boolean;
   /** Aborted when the controller shuts down: open log streams end so connections can close. */
   readonly shutdown?: AbortSignal;
+  /** The dashboard's build, served at `/` (default packages/dashboard/dist); false: none. */
+  readonly dashboardDir?: string | false;
 }
 
 /** Every route of the API, in registration order. */
@@ -83,6 +86,15 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   app.use(createRequestIdMiddleware(deps.logger));
   app.use(deps.metrics.httpMiddleware);
   app.use(createErrorMiddleware());
+  if (deps.dashboardDir !== false) {
+    const oidc = deps.config.auth.oidc?.issuer;
+    app.use(
+      createDashboardMiddleware({
+        root: deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+        connectOrigins: oidc ? [new URL(oidc).origin] : [],
+      }),
+    );
+  }
   app.use(createActionGuard(routes));
   app.use(router.routes());
   app.use(router.allowedMethods());
