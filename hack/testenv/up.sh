@@ -48,11 +48,14 @@ for b in $WANT $OPTIONAL; do
 done
 KWOK_ASSETS="$CACHE/bin/kwok-v$KWOK_VERSION"
 
+# A port below the kernel's ephemeral range (outgoing connections never hold it) that no
+# socket uses, in any state.
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 30000))
-    if ! ss -Htln "sport = :$p" | grep -q . && ! grep -qs "=$p\$" "$S/env"; then
+    p=$((15000 + RANDOM % (EPHEMERAL_LOW - 15000)))
+    if ! ss -Htan "sport = :$p" | grep -q . && ! grep -qs "=$p\$" "$S/env"; then
       echo "$p"
       return
     fi
