@@ -8,8 +8,11 @@ const { EXIT, runCli } = await import("./cli.js");
 const { debuglog } = await import("node:util");
 debuglog("eventflow")("modules loaded after %s ms", performance.now().toFixed(0));
 
-// Ctrl-C: remove the temp files of outputs being written, then exit 130.
+// Ctrl-C: stop streams and child processes (logs -f, dev), remove the temp files of outputs
+// being written, then exit 130.
+const interrupt = new AbortController();
 process.once("SIGINT", () => {
+  interrupt.abort();
   process.stderr.write("\ninterrupted\n");
   void import("./cleanup.js")
     .then((m) => m.removeTempOutputs())
@@ -23,4 +26,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
+  signal: interrupt.signal,
 });

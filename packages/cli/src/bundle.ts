@@ -47,9 +47,9 @@ export function buildEntrySource(handlerImport: string, source: string): string 
   ].join("\n");
 }
 
-function runtimeFallback(): string | undefined {
+function ownInstallation(specifier: string): string | undefined {
   try {
-    return createRequire(import.meta.url).resolve(RUNTIME_MAIN);
+    return createRequire(import.meta.url).resolve(specifier);
   } catch {
     return undefined;
   }
@@ -59,7 +59,7 @@ function runtimeFallback(): string | undefined {
  * Rejects native addons (`.node` files and the usual loaders of them) and resolves the
  * runtime from the project first, then from the CLI's own dependencies.
  */
-function eventflowPlugin(found: { native?: string }): Plugin {
+export function eventflowPlugin(found: { native?: string }): Plugin {
   return {
     name: "eventflow",
     setup(b) {
@@ -81,7 +81,9 @@ function eventflowPlugin(found: { native?: string }): Plugin {
           ],
         };
       });
-      b.onResolve({ filter: /^@eventflow\/runtime\/main$/ }, async (args) => {
+      // A project made by `eventflow init` builds before it ran `npm install` (or before any
+      // EventFlow package is published): the runtime and the SDK come from the CLI's installation.
+      b.onResolve({ filter: /^@eventflow\/(runtime\/main|sdk)$/ }, async (args) => {
         if (args.pluginData === "fallback") return undefined;
         const own = await b.resolve(args.path, {
           kind: args.kind,
@@ -89,7 +91,7 @@ function eventflowPlugin(found: { native?: string }): Plugin {
           pluginData: "fallback",
         });
         if (own.errors.length === 0) return { path: own.path };
-        const fallback = runtimeFallback();
+        const fallback = ownInstallation(args.path);
         return fallback === undefined ? { errors: own.errors } : { path: fallback };
       });
     },

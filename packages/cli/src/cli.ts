@@ -2,6 +2,8 @@ import { resolve } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
 import { parseCliEnvironment, type CliEnvironment } from "./config.js";
+import { hintFor } from "./control/hints.js";
+import { registerControlCommands } from "./control/register.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
@@ -22,6 +24,8 @@ const USAGE_CODES = new Set([
   "IMAGE_REFERENCE_INVALID",
   "BUILD_HANDLER_NOT_FOUND",
   "INIT_TARGET_EXISTS",
+  "CLI_NOT_LOGGED_IN",
+  "CLI_CONTEXT_NOT_FOUND",
 ]);
 
 /** The exit code for an error: 2 for usage and configuration problems, 1 otherwise. */
@@ -31,12 +35,14 @@ export function exitCodeFor(error: unknown): number {
 
 /** What the CLI talks to; bin.ts passes the process's, tests their own. */
 export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Read only for `--password-stdin`. */
+  /** Read for `--password-stdin`, `--token-stdin` and `invoke --data -`. */
   readonly stdin?: NodeJS.ReadableStream;
+  /** Aborted on Ctrl-C (long-running commands stop their streams and child processes). */
+  readonly signal?: AbortSignal;
 }
 
 const LOCAL_LAYOUT = ".eventflow/oci";
@@ -118,6 +124,7 @@ function createProgram(
     .action((ref: string, flags: import("./commands.js").PushFlags) =>
       run(async (env) => (await commands()).pushCommand(ref, flags, io, env), flags.json ?? false),
     );
+  registerControlCommands(program, io, run);
   return program;
 }
 
@@ -137,6 +144,8 @@ function reportError(error: unknown, io: CliIo, json: boolean): void {
       io.stderr.write(`  - ${where ? `${where}: ` : ""}${d.message ?? JSON.stringify(d)}\n`);
     }
   }
+  const hint = hintFor(code);
+  if (hint !== undefined) io.stderr.write(`  next: ${hint}\n`);
   if (!isEventFlowError(error) && error instanceof Error && error.stack)
     io.stderr.write(`${error.stack}\n`);
   if (json)

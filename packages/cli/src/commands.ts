@@ -103,7 +103,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Credentials from --username/--password-stdin, then the environment, then the docker config. */
-async function createClient(
+export async function createClient(
   env: CliEnvironment,
   flags: RegistryFlags,
   io: CommandIo,

@@ -1,0 +1,192 @@
+/**
+ * `eventflow deploy [DIR]`: builds every function of eventflow.yaml, pushes the images that
+ * changed (by digest) and creates or updates only the functions whose image or settings changed.
+ */
+import { join, resolve } from "node:path";
+import { EventFlowError, type FunctionSpecInput, type FunctionStatus } from "@eventflow/protocol";
+import { parseReference, withReference } from "@eventflow/registry";
+import type { EventFlowClient } from "@eventflow/sdk/client";
+import { DEFAULT_BASE } from "../base.js";
+import { buildFunctionImage } from "../build.js";
+import {
+  createClient as createRegistryClient,
+  LOCAL_LAYOUT,
+  type RegistryFlags,
+} from "../commands.js";
+import type { CliEnvironment } from "../config.js";
+import { pushImage, writeLayoutOutput } from "../output.js";
+import { createStreamProgress, silentProgress } from "../progress.js";
+import { loadProject, type FunctionConfig } from "../project.js";
+import { connect, type ConnectionFlags } from "./connect.js";
+import type { ControlIo } from "./io.js";
+import { paint, parseOutputFormat, renderData } from "./render.js";
+import { waitWithProgress } from "./wait.js";
+
+/** Flags of `eventflow deploy`. */
+export interface DeployFlags extends ConnectionFlags, RegistryFlags {
+  wait?: boolean;
+  registry?: string;
+  base?: string;
+  function?: string;
+  timeout?: string;
+  output?: string;
+  quiet?: boolean;
+}
+
+/** What happened to one function. */
+export interface DeployResult {
+  readonly function: string;
+  readonly image: string;
+  readonly digest: string;
+  readonly action: "created" | "updated" | "unchanged";
+  readonly status?: FunctionStatus["status"];
+}
+
+/** The API spec eventflow.yaml describes for `fn` (replicas kept from the running function). */
+export function buildDeploySpec(
+  fn: FunctionConfig,
+  image: string,
+  current: FunctionStatus | undefined,
+): FunctionSpecInput {
+  const replicas = current?.replicas ?? Math.max(1, fn.scaling?.minReplicas ?? 1);
+  return {
+    image,
+    replicas,
+    ...(fn.env === undefined ? {} : { env: fn.env }),
+    ...(fn.resources === undefined ? {} : { resources: fn.resources }),
+    ...(fn.scaling === undefined ? {} : { scaling: fn.scaling }),
+    ...(fn.timeoutSeconds === undefined ? {} : { timeoutSeconds: fn.timeoutSeconds }),
+  };
+}
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  ) ?? "";
+
+/** Whether the running function already matches the wanted spec (same image digest and settings). */
+export function isUnchanged(current: FunctionStatus, wanted: FunctionSpecInput): boolean {
+  const s = current.spec;
+  return (
+    s.image === wanted.image &&
+    canonical(s.env ?? {}) === canonical(wanted.env ?? {}) &&
+    canonical(s.resources) === canonical(wanted.resources) &&
+    canonical(s.scaling) === canonical(wanted.scaling) &&
+    s.timeoutSeconds === wanted.timeoutSeconds
+  );
+}
+
+async function currentOf(
+  client: EventFlowClient,
+  name: string,
+  tenant: string | undefined,
+  signal: AbortSignal,
+) {
+  try {
+    return await client.functions.get(name, { signal, tenant });
+  } catch (error) {
+    if ((error as { code?: string }).code === "FUNCTION_NOT_FOUND") return undefined;
+    throw error;
+  }
+}
+
+/** `eventflow deploy`. */
+export async function deployCommand(
+  dirArg: string | undefined,
+  flags: DeployFlags,
+  io: ControlIo,
+  cliEnv: CliEnvironment,
+): Promise<void> {
+  const format = parseOutputFormat(flags.output);
+  const dir = resolve(io.cwd, dirArg ?? ".");
+  const project = await loadProject(dir);
+  const fns = project.functions.filter(
+    (f) => flags.function === undefined || f.name === flags.function,
+  );
+  if (fns.length === 0)
+    throw new EventFlowError("CLI_USAGE", `no function named ${flags.function} in ${dir}`);
+  const { client, context } = await connect(flags, io.env);
+  const registry = await createRegistryClient(cliEnv, flags, io);
+  const progress =
+    flags.quiet || format !== "table"
+      ? silentProgress
+      : createStreamProgress(io.stderr, { interactive: cliEnv.interactive });
+  const results: DeployResult[] = [];
+  try {
+    for (const fn of fns) {
+      const built = await buildFunctionImage({
+        dir,
+        fn,
+        base: flags.base ?? fn.image?.base ?? DEFAULT_BASE,
+        client: registry,
+        sourceDateEpoch: cliEnv.sourceDateEpoch,
+      });
+      const digest = built.image.top.digest;
+      const repository = flags.registry
+        ? `${flags.registry.replace(/\/+$/, "")}/${fn.name}`
+        : fn.image?.repository;
+      let image: string;
+      if (repository !== undefined) {
+        const ref = parseReference(repository);
+        const target = ref.tag === undefined ? withReference(ref, { tag: "latest" }) : ref;
+        await pushImage({
+          client: registry,
+          image: built.image,
+          base: built.base,
+          target,
+          progress,
+        });
+        image = `${withReference(target, { tag: null })}@${digest}`;
+      } else {
+        // No registry: an OCI layout in the project, for a controller on this machine (local driver).
+        const layout = join(dir, LOCAL_LAYOUT);
+        const tag = `${fn.name}-${digest.slice("sha256:".length, "sha256:".length + 12)}`;
+        await writeLayoutOutput({
+          dir: layout,
+          tag,
+          image: built.image,
+          base: built.base,
+          progress,
+        });
+        image = `oci:${layout}:${tag}`;
+      }
+      const current = await currentOf(client, fn.name, context.tenant, io.signal);
+      const spec = buildDeploySpec(fn, image, current);
+      const opts = { signal: io.signal, tenant: context.tenant };
+      let action: DeployResult["action"];
+      let status: FunctionStatus | undefined = current;
+      if (current === undefined) {
+        status = await client.functions.create({ name: fn.name, ...spec }, opts);
+        action = "created";
+      } else if (isUnchanged(current, spec)) action = "unchanged";
+      else {
+        status = await client.functions.update(fn.name, spec, opts);
+        action = "updated";
+      }
+      if (format === "table")
+        io.stderr.write(
+          `${fn.name}: ${paint(io.env.color, action === "unchanged" ? "dim" : "green", action)} (${digest.slice(0, 19)})\n`,
+        );
+      if (flags.wait && action !== "unchanged")
+        status = await waitWithProgress(
+          client,
+          fn.name,
+          { ...opts, ...(flags.timeout ? { timeout: flags.timeout } : {}) },
+          io,
+        );
+      results.push({
+        function: fn.name,
+        image,
+        digest,
+        action,
+        ...(status ? { status: status.status } : {}),
+      });
+    }
+  } finally {
+    await registry.close();
+  }
+  if (format === "json" || format === "yaml") io.stdout.write(await renderData(results, format));
+  else for (const r of results) io.stdout.write(`${r.function}\t${r.action}\t${r.image}\n`);
+}

@@ -1,0 +1,169 @@
+/**
+ * `eventflow dev [DIR]`: runs one function locally with the runtime, rebuilds with esbuild's
+ * incremental context when a source file changes and restarts the process, printing how long
+ * each change took from the file event to the new process answering readiness.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { watch } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { EventFlowError } from "@eventflow/protocol";
+import { context as esbuildContext, type BuildContext } from "esbuild";
+import { BUNDLE_BANNER, buildEntrySource, eventflowPlugin } from "../bundle.js";
+import { loadProject } from "../project.js";
+import type { ControlIo } from "./io.js";
+import { formatDuration, paint } from "./render.js";
+
+/** Flags of `eventflow dev`. */
+export interface DevFlags {
+  function?: string;
+  port?: string;
+}
+
+const IGNORED = /(^|[/\\])(node_modules|\.eventflow|\.git|dist)([/\\]|$)/;
+
+async function waitReady(port: number, child: ChildProcess, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new EventFlowError(
+        "RUNTIME_NOT_READY",
+        `the function exited (${child.exitCode ?? child.signalCode}) before it was ready`,
+      );
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/_eventflow/readyz`, { signal });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch (error) {
+      if (signal.aborted) throw error;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 2000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolveStop();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** `eventflow dev`. */
+export async function devCommand(dirArg: string | undefined, flags: DevFlags, io: ControlIo) {
+  const dir = resolve(io.cwd, dirArg ?? ".");
+  const project = await loadProject(dir);
+  const fn =
+    flags.function === undefined
+      ? project.functions[0]
+      : project.functions.find((f) => f.name === flags.function);
+  if (fn === undefined)
+    throw new EventFlowError("CLI_USAGE", `no function named ${flags.function} in ${dir}`);
+  const port = Number(flags.port ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new EventFlowError("CLI_USAGE", `--port takes a port number, got ${flags.port}`);
+  const handlerPath = isAbsolute(fn.handler) ? fn.handler : join(dir, fn.handler);
+  const relHandler = relative(dir, handlerPath).split(sep).join("/");
+  const outdir = join(dir, ".eventflow", "dev", fn.name);
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, "index.mjs");
+  const c = io.env.color;
+  let child: ChildProcess | undefined;
+  let changedAt: number | undefined;
+  let restarting: Promise<void> = Promise.resolve();
+
+  const restart = (changed: number | undefined) => {
+    restarting = restarting.then(async () => {
+      if (io.signal.aborted) return;
+      await stop(child);
+      const started = changed ?? performance.now();
+      child = spawn(process.execPath, ["--enable-source-maps", outfile], {
+        cwd: dir,
+        env: {
+          ...fn.env,
+          PATH: process.env.PATH,
+          PORT: String(port),
+          NODE_ENV: "development",
+          EVENTFLOW_FUNCTION_NAME: fn.name,
+        },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      try {
+        await waitReady(port, child, io.signal);
+        const label = changed === undefined ? "serving" : "reloaded";
+        io.stderr.write(
+          `${paint(c, "green", label)} ${fn.name} on http://127.0.0.1:${port} in ${formatDuration(performance.now() - started)}\n`,
+        );
+      } catch (error) {
+        if (!io.signal.aborted)
+          io.stderr.write(
+            `${paint(c, "red", "failed")}: ${(error as Error).message}; fix the code and save again\n`,
+          );
+      }
+    });
+  };
+
+  const ctx: BuildContext = await esbuildContext({
+    absWorkingDir: dir,
+    stdin: {
+      contents: buildEntrySource(`./${relHandler}`, relHandler),
+      resolveDir: dir,
+      sourcefile: "eventflow-entry.mjs",
+      loader: "js",
+    },
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "linked",
+    banner: { js: BUNDLE_BANNER },
+    logLevel: "silent",
+    plugins: [
+      eventflowPlugin({}),
+      {
+        name: "eventflow-dev",
+        setup(b) {
+          b.onEnd((result) => {
+            if (result.errors.length > 0) {
+              for (const e of result.errors)
+                io.stderr.write(
+                  `${paint(c, "red", "error")}: ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}\n`,
+                );
+              return;
+            }
+            const changed = changedAt;
+            changedAt = undefined;
+            restart(changed);
+          });
+        },
+      },
+    ],
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watcher = watch(dir, { recursive: true }, (_event, file) => {
+    if (file === null || IGNORED.test(file)) return;
+    changedAt ??= performance.now();
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void ctx.rebuild().catch(() => undefined);
+    }, 15);
+  });
+  // Ctrl-C: the process exits right after, so the replica is signalled synchronously.
+  io.signal.addEventListener("abort", () => child?.kill("SIGTERM"), { once: true });
+  await ctx.rebuild().catch(() => undefined);
+  io.stderr.write(`watching ${dir} (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolveWait) => {
+    if (io.signal.aborted) resolveWait();
+    io.signal.addEventListener("abort", () => resolveWait(), { once: true });
+  });
+  watcher.close();
+  clearTimeout(timer);
+  await restarting.catch(() => undefined);
+  await stop(child);
+  await ctx.dispose();
+}

@@ -1,0 +1,32 @@
+/** What to do next, per error code: printed under the error by every command. */
+const HINTS: Readonly<Record<string, string>> = {
+  CLIENT_UNREACHABLE:
+    "check the URL (`eventflow context current`) and that the controller is running; `eventflow login --url URL` to change it",
+  CLIENT_TIMEOUT: "the controller is slow or overloaded; retry, or check its logs",
+  CLIENT_BAD_RESPONSE: "the URL may point at something other than the controller's API",
+  CLIENT_WAIT_FAILED: "see what the function printed with `eventflow logs NAME --tail 50`",
+  CLI_NOT_LOGGED_IN: "run `eventflow login --url URL --token TOKEN`",
+  CLI_CONTEXT_NOT_FOUND: "list contexts with `eventflow context list`",
+  AUTH_TOKEN_MISSING: "log in with `eventflow login --url URL --token TOKEN`",
+  AUTH_TOKEN_EXPIRED: "your token expired: log in again with `eventflow login`",
+  AUTH_TOKEN_INVALID: "the token was not accepted: log in again with `eventflow login`",
+  AUTH_FORBIDDEN: "your role does not allow this; ask for a developer token",
+  FUNCTION_NOT_FOUND: "list your functions with `eventflow list`",
+  FUNCTION_ALREADY_EXISTS: "update it with `eventflow deploy`, or pick another name",
+  FUNCTION_NOT_READY: "wait for it with `eventflow get NAME`, then retry",
+  FUNCTION_CRASH_LOOP: "see why with `eventflow logs NAME --tail 50`",
+  FUNCTION_IMAGE_NOT_FOUND: "check the image reference, or deploy with `eventflow deploy`",
+  INVOKE_TIMEOUT: "the function took longer than its timeoutSeconds",
+  CONFIG_INVALID: "fix the listed fields and run the command again",
+  CLI_USAGE: "see `eventflow help COMMAND`",
+  REGISTRY_UNREACHABLE: "check --registry and that the registry is running",
+  REGISTRY_UNAUTHORIZED:
+    "log in to the registry (docker login) or pass --username/--password-stdin",
+  BUILD_HANDLER_NOT_FOUND: "check `handler` in eventflow.yaml",
+  BUILD_BASE_IMAGE_NOT_FOUND: "pass --base REF (or --base scratch for the local driver)",
+};
+
+/** The next step for an error code, if there is a useful one. */
+export function hintFor(code: string): string | undefined {
+  return HINTS[code];
+}

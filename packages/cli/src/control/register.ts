@@ -1,0 +1,220 @@
+/** Wires the control commands into the `eventflow` program (modules load on demand). */
+import { InvalidArgumentError, type Command } from "commander";
+import type { CliEnvironment } from "../config.js";
+import type { CompletionCommand } from "./completion.js";
+import type { ControlIo } from "./io.js";
+import { parseControlEnvironment } from "./settings.js";
+
+/** The program's streams and environment, as cli.ts has them. */
+export interface ControlProgramIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly signal?: AbortSignal;
+}
+
+type Run = (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Promise<void>;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Commands whose first argument is a function name. */
+const FUNCTION_COMMANDS = new Set(["get", "describe", "invoke", "logs", "scale", "delete"]);
+
+/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, delete, token, dev and completion. */
+export function registerControlCommands(program: Command, io: ControlProgramIo, run: Run): void {
+  const controlIo = (): ControlIo => ({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
+    cwd: io.cwd,
+    env: parseControlEnvironment(io.env, io.stdout),
+    signal: io.signal ?? new AbortController().signal,
+  });
+  const isJson = (flags: { output?: string }) => flags.output === "json";
+  const connected = (cmd: Command) =>
+    cmd
+      .option("--context <name>", "use this context instead of the current one")
+      .option("--url <url>", "controller URL (overrides the context)")
+      .option("--token <token>", "bearer token (overrides the context)");
+  const output = (cmd: Command, formats = "table|json|yaml") =>
+    cmd.option("-o, --output <format>", `output format: ${formats}`);
+  const fns = () => import("./functions-commands.js");
+  const login = () => import("./login-command.js");
+
+  program
+    .command("login")
+    .description("save a controller URL and token as a context (checked against the controller)")
+    .option("--url <url>", "controller URL, e.g. http://127.0.0.1:8080")
+    .option("--token <token>", "bearer token")
+    .option("--token-stdin", "read the token from standard input")
+    .option("--dev", "get a dev token (controllers with EVENTFLOW_DEV_AUTH=true)")
+    .option("--context <name>", "context name", "default")
+    .option("--tenant <tenant>", "admins: the tenant to act in")
+    .action((flags) => run(async () => (await login()).loginCommand(flags, controlIo()), false));
+
+  const context = program
+    .command("context")
+    .alias("contexts")
+    .description("list, switch and delete contexts");
+  output(context.command("list").description("list contexts"), "table|json|yaml|name").action(
+    (flags) =>
+      run(async () => (await login()).contextListCommand(flags, controlIo()), isJson(flags)),
+  );
+  context
+    .command("use")
+    .argument("<name>")
+    .description("make a context current")
+    .action((name: string) =>
+      run(async () => (await login()).contextUseCommand(name, controlIo()), false),
+    );
+  context
+    .command("current")
+    .description("print the current context and its URL")
+    .action(() => run(async () => (await login()).contextCurrentCommand(controlIo()), false));
+  context
+    .command("delete")
+    .argument("<name>")
+    .description("delete a context")
+    .action((name: string) =>
+      run(async () => (await login()).contextDeleteCommand(name, controlIo()), false),
+    );
+
+  connected(
+    output(program.command("deploy"))
+      .description(
+        "build, push and deploy the functions of eventflow.yaml that changed (by digest)",
+      )
+      .argument("[dir]", "project directory", ".")
+      .option("--wait", "wait until every changed function is ready (shows rollout progress)")
+      .option(
+        "--registry <prefix>",
+        "push images to PREFIX/NAME (default: image.repository, else a local OCI layout)",
+      )
+      .option("--base <ref>", "base image: registry reference, oci:DIR[:TAG] or scratch")
+      .option("--function <name>", "deploy only this function")
+      .option("--timeout <duration>", "--wait gives up after this long (90s, 5m)", "120s")
+      .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
+      .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
+      .option("--username <name>", "registry user (with --password-stdin)")
+      .option("--password-stdin", "read the registry password from standard input")
+      .option("-q, --quiet", "no push progress on stderr"),
+  ).action((dir: string, flags) =>
+    run(
+      async (env) =>
+        (await import("./deploy-command.js")).deployCommand(dir, flags, controlIo(), env),
+      isJson(flags),
+    ),
+  );
+
+  connected(output(program.command("list").alias("ls"), "table|json|yaml|name"))
+    .description("list your functions")
+    .action((flags) =>
+      run(async () => (await fns()).listCommand(flags, controlIo()), isJson(flags)),
+    );
+  connected(output(program.command("get"), "table|json|yaml|name"))
+    .description("show one function")
+    .argument("<name>")
+    .action((name: string, flags) =>
+      run(async () => (await fns()).getCommand(name, flags, controlIo()), isJson(flags)),
+    );
+  connected(output(program.command("describe")))
+    .description("show a function in detail: status, spec, last error, recent logs, invocations")
+    .argument("<name>")
+    .action((name: string, flags) =>
+      run(async () => (await fns()).describeCommand(name, flags, controlIo()), isJson(flags)),
+    );
+  connected(output(program.command("invoke")))
+    .description("invoke a function; status and time on stderr, the body on stdout")
+    .argument("<name>")
+    .option("-d, --data <data>", "request body: text, @FILE, or - for standard input")
+    .option("--content-type <type>", "content type (default: JSON when the data parses as JSON)")
+    .option("--query <key=value>", "query parameter for the function (repeatable)", collect, [])
+    .option("-H, --header <name:value>", "request header (repeatable)", collect, [])
+    .option("--raw", "print only the body (for scripts)")
+    .action((name: string, flags) =>
+      run(
+        async () => (await import("./invoke-command.js")).invokeCommand(name, flags, controlIo()),
+        isJson(flags),
+      ),
+    );
+  connected(output(program.command("logs"), "table|json"))
+    .description("print a function's logs; -f follows (resumes after disconnects)")
+    .argument("<name>")
+    .option("-f, --follow", "keep streaming new lines")
+    .option("--since <when>", "only lines since an RFC 3339 time or a duration back (10m, 2h)")
+    .option("--tail <n>", "start with the last N lines")
+    .action((name: string, flags) =>
+      run(
+        async () => (await import("./logs-command.js")).logsCommand(name, flags, controlIo()),
+        false,
+      ),
+    );
+  connected(output(program.command("scale")))
+    .description("set a function's replica count (0 scales to zero)")
+    .argument("<name>")
+    .argument("<replicas>", "replica count", (v: string) => {
+      if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError("must be a whole number");
+      return Number(v);
+    })
+    .option("--wait", "wait until the replicas are ready")
+    .option("--timeout <duration>", "--wait gives up after this long", "120s")
+    .action((name: string, replicas: number, flags) =>
+      run(
+        async () => (await fns()).scaleCommand(name, replicas, flags, controlIo()),
+        isJson(flags),
+      ),
+    );
+  connected(program.command("delete").alias("rm"))
+    .description("delete a function (its replicas drain first)")
+    .argument("<name>")
+    .action((name: string, flags) =>
+      run(async () => (await fns()).deleteCommand(name, flags, controlIo()), false),
+    );
+  const token = program.command("token").description("scoped invoke tokens");
+  connected(output(token.command("create")))
+    .description("create a token that may only invoke NAME")
+    .argument("<name>", "function name")
+    .option("--ttl <duration>", "lifetime: 90s, 30m, 12h, 7d (default 1h)")
+    .action((name: string, flags) =>
+      run(async () => (await login()).tokenCreateCommand(name, flags, controlIo()), isJson(flags)),
+    );
+  program
+    .command("dev")
+    .description("run a function locally with the runtime; rebuilds and restarts on every change")
+    .argument("[dir]", "project directory", ".")
+    .option("--function <name>", "the function of eventflow.yaml to run (default: the first)")
+    .option("--port <port>", "port to serve on", "8080")
+    .action((dir: string, flags) =>
+      run(
+        async () => (await import("./dev-command.js")).devCommand(dir, flags, controlIo()),
+        false,
+      ),
+    );
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh, fish)")
+    .argument("<shell>", "bash, zsh or fish")
+    .action((shell: string) =>
+      run(async () => {
+        const { buildCompletionScript } = await import("./completion.js");
+        io.stdout.write(buildCompletionScript(shell, describeCommands(program)));
+      }, false),
+    );
+}
+
+/** The command tree as completion sees it. */
+export function describeCommands(program: Command): CompletionCommand[] {
+  return program.commands.map((c) => ({
+    name: c.name(),
+    description: c.description(),
+    options: c.options.flatMap((o) =>
+      [o.long, o.short].filter((f): f is string => f !== undefined),
+    ),
+    subcommands: c.commands.map((s) => s.name()),
+    takesFunction: FUNCTION_COMMANDS.has(c.name()),
+  }));
+}
