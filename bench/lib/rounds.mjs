@@ -7,7 +7,9 @@ import { roundOrders } from "./rng.mjs";
 import { summarize } from "./stats.mjs";
 
 /**
- * Runs until `rounds` rounds are accepted or `maxExtraRounds` extra rounds are spent.
+ * Runs until `rounds` rounds are accepted or `maxExtraRounds` extra rounds are spent. A
+ * disturbed measurement is first retried in place, up to `maxRetriesPerArm` times and
+ * `retryBudget` times in the whole run.
  * `measure(arm, round)` resolves a sample; `reject(sample)` and `disturbed(sample)` return a
  * reason string or undefined; `disturbance(sample)` scores a sample for the fill-in order.
  * Resolves `{ accepted: [{ round, order, samples, disturbed? }], rejected: [{ round, order,
@@ -22,8 +24,11 @@ export async function runInterleavedRounds({
   disturbed = () => undefined,
   disturbance = () => 0,
   maxExtraRounds = 3,
+  retryBudget = 0,
+  maxRetriesPerArm = 2,
   onProgress = () => {},
 }) {
+  let retriesLeft = retryBudget;
   const orders = roundOrders({ arms, rounds: rounds + maxExtraRounds, seed });
   const accepted = [];
   const rejected = [];
@@ -34,13 +39,30 @@ export async function runInterleavedRounds({
     const hard = [];
     const soft = [];
     for (const arm of order) {
-      const sample = await measure(arm, r);
+      // A disturbed measurement is retried at once (within a budget for the whole run), which
+      // keeps the round's arms close in time; the least disturbed attempt is kept.
+      let sample;
+      let reason;
+      let softReason;
+      for (let attempt = 0; ; attempt++) {
+        const candidate = await measure(arm, r);
+        const candidateReason = reject(candidate);
+        const candidateSoft = candidateReason ? undefined : disturbed(candidate);
+        onProgress({ round: r, arm, sample: candidate, reason: candidateReason ?? candidateSoft });
+        if (
+          sample === undefined ||
+          (!candidateReason && (reason || disturbance(candidate) < disturbance(sample)))
+        ) {
+          sample = candidate;
+          reason = candidateReason;
+          softReason = candidateSoft;
+        }
+        if (!softReason || reason || attempt >= maxRetriesPerArm || retriesLeft <= 0) break;
+        retriesLeft--;
+      }
       samples[arm] = sample;
-      const reason = reject(sample);
-      const softReason = reason ? undefined : disturbed(sample);
       if (reason) hard.push(`${arm}: ${reason}`);
       if (softReason) soft.push(`${arm}: ${softReason}`);
-      onProgress({ round: r, arm, sample, reason: reason ?? softReason });
     }
     if (hard.length > 0) rejected.push({ round: r, order, reasons: hard, kind: "failed" });
     else if (soft.length > 0) {

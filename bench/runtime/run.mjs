@@ -46,14 +46,15 @@ const { values: opts } = parseArgs({
 const quick = opts.quick;
 const config = {
   rounds: Number(opts.rounds ?? (quick ? 2 : 7)),
-  seconds: Number(opts.duration ?? (quick ? 2 : 5)),
+  seconds: Number(opts.duration ?? (quick ? 2 : 4)),
   warmupSeconds: Number(opts.warmup ?? (quick ? 1 : 3)),
   coldIterations: Number(opts["cold-iterations"] ?? (quick ? 5 : 30)),
   connections: Number(opts.connections),
   seed: Number(opts.seed),
   maxForeign: Number(opts["max-foreign"]),
   quietTimeoutMs: quick ? 200 : 500,
-  maxExtraRounds: quick ? 0 : 2,
+  maxExtraRounds: quick ? 0 : 1,
+  retryBudget: quick ? 2 : 10,
   serverCpu: 1,
   loadCpu: 0,
 };

@@ -67,6 +67,7 @@ export async function runThroughput({
   maxForeign,
   quietTimeoutMs,
   maxExtraRounds,
+  retryBudget,
   progress,
 }) {
   const running = {};
@@ -99,6 +100,7 @@ export async function runThroughput({
       rounds,
       seed,
       maxExtraRounds,
+      retryBudget,
       measure: async (arm) => {
         // Let the previous run's connections close, and wait (briefly) for a quiet server core.
         await pause(50);
@@ -122,7 +124,7 @@ export async function runThroughput({
             `${sample.cpu_us_per_request.toFixed(1).padStart(6)} us/req cpu ` +
             `p99 ${sample.latency_ms.p99.toFixed(2).padStart(6)} ms ` +
             `foreign ${(100 * sample.foreign_cpu_share).toFixed(0).padStart(2)} %` +
-            `${reason ? `  SET ASIDE (${reason})` : ""}`,
+            `${reason ? `  DISTURBED (${reason})` : ""}`,
         ),
     });
     return { checks, accepted, rejected };
