@@ -88,6 +88,9 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
           PATH: process.env.PATH,
           PORT: String(port),
           NODE_ENV: "development",
+          // No load balancer to wait for: the old process may stop at once.
+          EVENTFLOW_SHUTDOWN_DELAY_MS: "0",
+          EVENTFLOW_SHUTDOWN_GRACE_MS: "1000",
           EVENTFLOW_FUNCTION_NAME: fn.name,
         },
         stdio: ["ignore", "inherit", "inherit"],
