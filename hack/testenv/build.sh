@@ -14,6 +14,8 @@ CACHE=${EVENTFLOW_K8S_CACHE:-$HOME/.cache/eventflow/k8s-testenv}
 DEFAULT_SET="etcd kube-apiserver kube-controller-manager kube-scheduler kwok"
 TARGETS=${*:-${EVENTFLOW_TESTENV_BINARIES:-$DEFAULT_SET}}
 
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
+command -v go >/dev/null || { echo "[testenv-build] no Go toolchain on PATH" >&2; exit 1; }
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
 export GOCACHE="$CACHE/gocache" GOMODCACHE="$CACHE/gomodcache"
 unset GOMAXPROCS
