@@ -24,6 +24,8 @@ export interface BuildFunctionOptions {
   readonly revision?: string | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
   readonly minify?: boolean | undefined;
+  /** `--entry`: `fn.handler` is a plain Node program, bundled without the runtime wrapper. */
+  readonly plain?: boolean | undefined;
   /** Platforms to build (`--platform`): filters a base index, or lists scratch platforms; default all / this machine's. */
   readonly platforms?: readonly Platform[] | undefined;
 }
@@ -56,6 +58,7 @@ export async function buildFunctionImage(
       dir: options.dir,
       handler: options.fn.handler,
       minify: options.minify ?? false,
+      plain: options.plain ?? false,
     }).then((b) => {
       debug("bundled %s after %s", options.fn.handler, since());
       return b;

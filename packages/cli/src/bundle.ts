@@ -14,6 +14,11 @@ export interface BundleOptions {
   /** Handler entry, relative to {@link dir} (or absolute). */
   readonly handler: string;
   readonly minify?: boolean;
+  /**
+   * `eventflow build --entry`: the file is a plain Node program (e.g. the controller), bundled
+   * as it is, without the runtime's handler wrapper.
+   */
+  readonly plain?: boolean;
 }
 
 /** The bundle that becomes /app/index.mjs and /app/index.mjs.map. */
@@ -36,6 +41,11 @@ const toImportPath = (path: string) => {
   const posix = path.split(sep).join("/");
   return posix.startsWith(".") ? posix : `./${posix}`;
 };
+
+/** The generated entry of a plain program (`--entry`): it only imports the program. */
+export function buildProgramEntrySource(programImport: string): string {
+  return `import ${JSON.stringify(programImport)};\n`;
+}
 
 /** The generated entry: the handler module handed to the runtime's runMain. */
 export function buildEntrySource(handlerImport: string, source: string): string {
@@ -127,7 +137,9 @@ export async function bundleFunction(options: BundleOptions): Promise<BundleResu
     const result = await build({
       absWorkingDir: dir,
       stdin: {
-        contents: buildEntrySource(toImportPath(relHandler), relHandler),
+        contents: options.plain
+          ? buildProgramEntrySource(toImportPath(relHandler))
+          : buildEntrySource(toImportPath(relHandler), relHandler),
         resolveDir: dir,
         sourcefile: "eventflow-entry.mjs",
         loader: "js",

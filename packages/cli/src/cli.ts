@@ -90,6 +90,10 @@ function createProgram(
     .option("--push", "push to the registry of -t")
     .option("--output <spec>", "write oci:DIR[:TAG] or tar:FILE (repeatable)", collect, [])
     .option("--function <name>", "build only this function of eventflow.yaml")
+    .option(
+      "--entry <file>",
+      "bundle this plain Node program (relative to DIR) instead of a function handler",
+    )
     .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
     .option("--username <name>", "registry user (with --password-stdin)")

@@ -51,6 +51,8 @@ export interface BuildFlags extends RegistryFlags {
   json?: boolean;
   minify?: boolean;
   function?: string;
+  /** A plain Node program to bundle instead of the function's handler (relative to DIR). */
+  entry?: string;
   source?: string;
   revision?: string;
   label: string[];
@@ -188,7 +190,8 @@ interface BuildOneOptions {
 
 /** Builds one function's image, then pushes it and writes its outputs; returns the result line. */
 async function buildOne(options: BuildOneOptions) {
-  const { fn, dir, flags, client, env, progress } = options;
+  const { dir, flags, client, env, progress } = options;
+  const fn = flags.entry === undefined ? options.fn : { ...options.fn, handler: flags.entry };
   const started = performance.now();
   const target = targetFor(fn, flags);
   if (flags.push && target === undefined) {
@@ -205,6 +208,7 @@ async function buildOne(options: BuildOneOptions) {
     revision: flags.revision,
     labels: parseLabels(flags.label),
     minify: flags.minify,
+    plain: flags.entry !== undefined,
     platforms: options.platforms,
   });
   const { image } = built;
