@@ -16,15 +16,25 @@ const CRASH_REASONS = new Set(["CrashLoopBackOff", "RunContainerError", "CreateC
 const iso = (t: Date | string | undefined, fallback: string): string =>
   t === undefined ? fallback : t instanceof Date ? t.toISOString() : new Date(t).toISOString();
 
+// Informers replace an object on every change, so a parsed spec can be kept per object: a LIST
+// of 1000 functions then parses no JSON.
+const parsedSpecs = new WeakMap<V1Deployment, FunctionSpec | null>();
+
 /** Reads the FunctionSpec the driver stored on a Deployment, or undefined if it is not ours. */
 export function specOf(deployment: V1Deployment): FunctionSpec | undefined {
+  const cached = parsedSpecs.get(deployment);
+  if (cached !== undefined) return cached ?? undefined;
   const raw = deployment.metadata?.annotations?.[SPEC_ANNOTATION];
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as FunctionSpec;
-  } catch {
-    return undefined;
+  let spec: FunctionSpec | null = null;
+  if (raw) {
+    try {
+      spec = Object.freeze(JSON.parse(raw) as FunctionSpec);
+    } catch {
+      spec = null;
+    }
   }
+  parsedSpecs.set(deployment, spec);
+  return spec ?? undefined;
 }
 
 /** The reason a user needs, from the pods: image pull, crash loop, unschedulable (pure). */
