@@ -1,0 +1,336 @@
+// RBAC proven: deploy/kustomize's ServiceAccount and roles are applied to the test cluster, and
+// the real Kubernetes driver runs with that account's token (no admin credentials) through its
+// whole job: create, update, scale, logs, delete, and tenant namespaces in the tenancy overlay.
+// What it was not granted is refused with 403.
+import { randomBytes } from "node:crypto";
+import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createKubernetesDriver,
+  type KubernetesDriver,
+} from "../../packages/controller/src/drivers/kubernetes/index.ts";
+import type { FunctionStatus } from "../../packages/controller/src/drivers/driver.ts";
+import {
+  apisFor,
+  eventually,
+  statusOf,
+} from "../../packages/controller/test/kubernetes/support/k8s.ts";
+import {
+  clusterKubeconfig,
+  DEPLOY,
+  dryRunThenApply,
+  kustomize,
+  serviceAccountKubeConfig,
+  tool,
+} from "./support.ts";
+
+const SYSTEM = "eventflow-system";
+const FUNCTIONS = "eventflow-functions";
+const SA = "eventflow-controller";
+const IMAGE = "registry.invalid/eventflow/hello:1";
+const run = randomBytes(3).toString("hex");
+const drivers: KubernetesDriver[] = [];
+
+async function startDriver(kc: KubeConfig, options: Parameters<typeof createKubernetesDriver>[0]) {
+  const d = createKubernetesDriver({ kubeconfig: kc, ...options });
+  drivers.push(d);
+  await d.start();
+  return d;
+}
+
+function until(
+  d: KubernetesDriver,
+  tenant: string,
+  name: string,
+  ok: (s: FunctionStatus) => boolean,
+) {
+  return eventually(
+    async () => {
+      const s = await d.get(tenant, name);
+      return ok(s) ? s : undefined;
+    },
+    45_000,
+    `${tenant}/${name}`,
+  );
+}
+
+/** `kubectl auth can-i` as the ServiceAccount (impersonation by the admin). */
+async function canI(verb: string, resource: string, namespace?: string): Promise<boolean> {
+  const r = await tool("kubectl", [
+    "auth",
+    "can-i",
+    verb,
+    ...(resource.includes("/")
+      ? [resource.split("/")[0]!, `--subresource=${resource.split("/")[1]!}`]
+      : [resource]),
+    `--as=system:serviceaccount:${SYSTEM}:${SA}`,
+    ...(namespace ? ["-n", namespace] : ["--all-namespaces"]),
+  ]);
+  return r.stdout.trim() === "yes";
+}
+
+let sa: KubeConfig;
+let admin: ReturnType<typeof apisFor>;
+
+beforeAll(async () => {
+  admin = apisFor(clusterKubeconfig());
+  const { dryRun, apply } = await dryRunThenApply(await kustomize(`${DEPLOY}/kustomize/base`));
+  expect(dryRun.code, dryRun.stderr).toBe(0);
+  expect(apply.code, apply.stderr).toBe(0);
+  sa = await serviceAccountKubeConfig(SYSTEM, SA);
+});
+
+afterAll(async () => {
+  await Promise.all(drivers.map((d) => d.close()));
+  const ns = await admin.core.listNamespace({
+    labelSelector: "app.kubernetes.io/managed-by=eventflow",
+  });
+  for (const n of ns.items)
+    if (n.metadata?.name?.includes(run))
+      await admin.core.deleteNamespace({ name: n.metadata.name });
+});
+
+describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow-functions", () => {
+  let driver: KubernetesDriver;
+  const tenant = `t${run}`;
+
+  beforeAll(async () => {
+    driver = await startDriver(sa, { namespace: FUNCTIONS, controllerNamespace: SYSTEM });
+  });
+
+  it("create with scaling (Deployment, Service, HPA), Running under kwok", async () => {
+    await driver.create({
+      tenant,
+      name: `fn-${run}`,
+      image: IMAGE,
+      replicas: 1,
+      scaling: { minReplicas: 1, maxReplicas: 2, targetCPUUtilization: 70 },
+    });
+    const s = await until(driver, tenant, `fn-${run}`, (x) => x.status === "Running");
+    expect(s.ready_replicas).toBeGreaterThanOrEqual(1);
+    const hpa = await statusOf(() =>
+      admin.autoscaling.readNamespacedHorizontalPodAutoscaler({
+        name: `fn-${run}`,
+        namespace: FUNCTIONS,
+      }),
+    );
+    expect(hpa).toBe(200);
+  });
+
+  it("update (scaling removed: the HPA is deleted) and scale to 2 and to 0", async () => {
+    await driver.update({ tenant, name: `fn-${run}`, image: IMAGE, replicas: 1, env: { A: "1" } });
+    await eventually(
+      async () =>
+        (await statusOf(() =>
+          admin.autoscaling.readNamespacedHorizontalPodAutoscaler({
+            name: `fn-${run}`,
+            namespace: FUNCTIONS,
+          }),
+        )) === 404,
+      30_000,
+      "HPA deleted",
+    );
+    await driver.scale(tenant, `fn-${run}`, 2);
+    const two = await until(
+      driver,
+      tenant,
+      `fn-${run}`,
+      (x) => x.status === "Running" && x.ready_replicas === 2,
+    );
+    expect(two.ready_replicas).toBe(2);
+    await driver.scale(tenant, `fn-${run}`, 0);
+    const zero = await until(driver, tenant, `fn-${run}`, (x) => x.status === "ScaledToZero");
+    expect(zero.ready_replicas ?? 0).toBe(0);
+    await driver.scale(tenant, `fn-${run}`, 1);
+    await until(driver, tenant, `fn-${run}`, (x) => x.status === "Running");
+  });
+
+  it("logs through pods/log", async () => {
+    const lines = [];
+    for await (const l of driver.logs(tenant, `fn-${run}`, { tail: 3 })) lines.push(l);
+    expect(lines.length).toBeGreaterThan(0);
+  });
+
+  it("delete: the Deployment goes, the garbage collector takes the Service", async () => {
+    await driver.delete(tenant, `fn-${run}`);
+    await eventually(
+      async () =>
+        (await statusOf(() =>
+          admin.core.readNamespacedService({ name: `fn-${run}`, namespace: FUNCTIONS }),
+        )) === 404,
+      30_000,
+      "Service collected",
+    );
+    await expect(driver.get(tenant, `fn-${run}`)).rejects.toMatchObject({
+      code: "FUNCTION_NOT_FOUND",
+    });
+  });
+
+  it("is refused outside its namespace and everything it was not granted (403)", async () => {
+    const apps = sa.makeApiClient(AppsV1Api);
+    const core = sa.makeApiClient(CoreV1Api);
+    const deployment = {
+      metadata: { name: `x-${run}` },
+      spec: {
+        selector: { matchLabels: { a: "b" } },
+        template: {
+          metadata: { labels: { a: "b" } },
+          spec: { containers: [{ name: "c", image: IMAGE }] },
+        },
+      },
+    };
+    expect(
+      await statusOf(() =>
+        apps.createNamespacedDeployment({ namespace: "default", body: deployment }),
+      ),
+    ).toBe(403);
+    expect(await statusOf(() => apps.listDeploymentForAllNamespaces())).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace: SYSTEM }))).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.readNamespacedSecret({ name: "eventflow-secrets", namespace: SYSTEM }),
+      ),
+    ).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace: FUNCTIONS }))).toBe(403);
+    expect(await statusOf(() => core.listNode())).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.createNamespace({ body: { metadata: { name: `ef-${run}-nope` } } }),
+      ),
+    ).toBe(403);
+  });
+
+  it("kubectl auth can-i agrees: exactly the driver's verbs in eventflow-functions", async () => {
+    for (const [verb, resource] of [
+      ["patch", "deployments.apps"],
+      ["delete", "deployments.apps"],
+      ["watch", "pods"],
+      ["get", "pods/log"],
+      ["list", "endpointslices.discovery.k8s.io"],
+      ["delete", "horizontalpodautoscalers.autoscaling"],
+    ] as const)
+      expect(await canI(verb, resource, FUNCTIONS), `${verb} ${resource}`).toBe(true);
+    for (const [verb, resource, ns] of [
+      ["update", "deployments.apps", FUNCTIONS],
+      ["deletecollection", "deployments.apps", FUNCTIONS],
+      ["delete", "pods", FUNCTIONS],
+      ["create", "pods/exec", FUNCTIONS],
+      ["delete", "services", FUNCTIONS],
+      ["get", "secrets", FUNCTIONS],
+      ["get", "configmaps", FUNCTIONS],
+      ["patch", "deployments.apps", "default"],
+      ["escalate", "clusterroles.rbac.authorization.k8s.io", undefined],
+    ] as const)
+      expect(await canI(verb, resource, ns), `${verb} ${resource} in ${ns ?? "all"}`).toBe(false);
+  });
+});
+
+describe("namespace per tenant (deploy/kustomize/overlays/tenancy)", () => {
+  let driver: KubernetesDriver;
+  const tenant = `t${run}`;
+  const prefix = `ef-${run}-`;
+
+  beforeAll(async () => {
+    const { dryRun, apply } = await dryRunThenApply(
+      await kustomize(`${DEPLOY}/kustomize/overlays/tenancy`),
+    );
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(apply.code, apply.stderr).toBe(0);
+    driver = await startDriver(sa, { namespacePrefix: prefix, controllerNamespace: SYSTEM });
+  });
+
+  afterAll(async () => {
+    // Back to the base's bindings, so a later run (or file) starts from single-tenant RBAC.
+    await tool("kubectl", [
+      "delete",
+      "clusterrolebinding",
+      "eventflow-controller-functions",
+      "eventflow-controller-tenants",
+      "--ignore-not-found",
+    ]);
+  });
+
+  it("the controller's env in the overlay turns tenancy on", async () => {
+    const d = await admin.apps.readNamespacedDeployment({
+      name: "eventflow-controller",
+      namespace: SYSTEM,
+    });
+    const env = Object.fromEntries(
+      (d.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+    );
+    expect(env.EVENTFLOW_NAMESPACE_PER_TENANT).toBe("true");
+  });
+
+  it("first function of a tenant: namespace, quota, LimitRange, NetworkPolicy, then Running; logs, scale, delete", async () => {
+    await driver.create({ tenant, name: "hello", image: IMAGE, replicas: 1 });
+    const ns = `${prefix}${tenant}`;
+    const made = await admin.core.readNamespace({ name: ns });
+    expect(made.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(
+      await statusOf(() =>
+        admin.core.readNamespacedResourceQuota({ name: "eventflow-quota", namespace: ns }),
+      ),
+    ).toBe(200);
+    expect(
+      await statusOf(() =>
+        admin.core.readNamespacedLimitRange({ name: "eventflow-defaults", namespace: ns }),
+      ),
+    ).toBe(200);
+    expect(
+      await statusOf(() =>
+        admin.networking.readNamespacedNetworkPolicy({
+          name: "eventflow-ingress-from-controller",
+          namespace: ns,
+        }),
+      ),
+    ).toBe(200);
+    await until(driver, tenant, "hello", (x) => x.status === "Running");
+    const lines = [];
+    for await (const l of driver.logs(tenant, "hello", { tail: 2 })) lines.push(l);
+    expect(lines.length).toBeGreaterThan(0);
+    await driver.scale(tenant, "hello", 2);
+    await until(driver, tenant, "hello", (x) => x.ready_replicas === 2);
+    await driver.delete(tenant, "hello");
+    await eventually(
+      async () =>
+        (await statusOf(() =>
+          admin.apps.readNamespacedDeployment({ name: "hello", namespace: ns }),
+        )) === 404,
+      30_000,
+      "Deployment deleted",
+    );
+  });
+
+  it("still refused: Secrets anywhere, nodes, deleting namespaces, cluster-wide deletes", async () => {
+    const core = sa.makeApiClient(CoreV1Api);
+    const apps = sa.makeApiClient(AppsV1Api);
+    const ns = `${prefix}${tenant}`;
+    expect(await statusOf(() => core.listSecretForAllNamespaces())).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace: ns }))).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.readNamespacedSecret({ name: "eventflow-secrets", namespace: SYSTEM }),
+      ),
+    ).toBe(403);
+    expect(await statusOf(() => core.listNode())).toBe(403);
+    expect(await statusOf(() => core.deleteNode({ name: "kwok-node-0" }))).toBe(403);
+    expect(await statusOf(() => core.deleteNamespace({ name: ns }))).toBe(403);
+    expect(await statusOf(() => core.deleteCollectionNamespacedPod({ namespace: ns }))).toBe(403);
+    expect(await statusOf(() => apps.deleteCollectionNamespacedDeployment({ namespace: ns }))).toBe(
+      403,
+    );
+    expect(
+      await statusOf(() =>
+        core.deleteNamespacedResourceQuota({ name: "eventflow-quota", namespace: ns }),
+      ),
+    ).toBe(403);
+    expect(await statusOf(() => core.listNamespace())).toBe(403);
+    const cm: KubernetesObject & { data: Record<string, string> } = {
+      metadata: { name: "x" },
+      data: {},
+    };
+    expect(await statusOf(() => core.createNamespacedConfigMap({ namespace: ns, body: cm }))).toBe(
+      403,
+    );
+  });
+});
