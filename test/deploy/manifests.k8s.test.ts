@@ -1,0 +1,217 @@
+// deploy/ applied to the test cluster: kustomize output and the rendered Helm chart pass a
+// server-side dry run, are applied for real, and the controller Deployment becomes Available
+// under kwok. helm lint/template with non-default values (OIDC, tenancy, ingress) are checked.
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { apisFor, eventually } from "../../packages/controller/test/kubernetes/support/k8s.ts";
+import {
+  CHART,
+  clusterKubeconfig,
+  DEPLOY,
+  dryRunThenApply,
+  kustomize,
+  parseManifests,
+  tool,
+  type Manifest,
+} from "./support.ts";
+
+const run = randomBytes(3).toString("hex");
+const SECRET = "0123456789abcdef0123456789abcdef-test-only";
+const cleanup: string[][] = [];
+
+afterAll(async () => {
+  for (const args of cleanup) await tool("kubectl", args);
+});
+
+function available(namespace: string) {
+  const api = apisFor(clusterKubeconfig());
+  return eventually(
+    async () => {
+      const d = await api.apps.readNamespacedDeployment({
+        name: "eventflow-controller",
+        namespace,
+      });
+      return d.status?.conditions?.find((c) => c.type === "Available")?.status === "True" && d;
+    },
+    60_000,
+    `eventflow-controller Available in ${namespace}`,
+  );
+}
+
+const byKind = (ms: Manifest[], kind: string) => ms.filter((m) => m.kind === kind);
+type Container = {
+  env?: { name: string; value?: string }[];
+  securityContext?: Record<string, unknown>;
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+  image?: string;
+};
+const containerOf = (ms: Manifest[]) =>
+  (
+    byKind(ms, "Deployment")[0] as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    }
+  ).spec.template.spec.containers[0]!;
+const envOf = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+
+describe("kustomize (deploy/kustomize)", () => {
+  it("base: every kind the issue lists, restricted security context, probes", async () => {
+    const ms = parseManifests(await kustomize(`${DEPLOY}/kustomize/base`));
+    expect(new Set(ms.map((m) => m.kind))).toEqual(
+      new Set([
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRole",
+        "RoleBinding",
+        "Secret",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+      ]),
+    );
+    const c = containerOf(ms);
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/readyz" } });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/healthz" } });
+    expect(envOf(c).EVENTFLOW_NAMESPACE_PER_TENANT).toBe("false");
+  });
+
+  it("tenancy overlay: no shared functions namespace, cluster-wide bindings, tenancy on", async () => {
+    const ms = parseManifests(await kustomize(`${DEPLOY}/kustomize/overlays/tenancy`));
+    expect(byKind(ms, "Namespace").map((m) => m.metadata.name)).toEqual(["eventflow-system"]);
+    expect(byKind(ms, "RoleBinding")).toEqual([]);
+    expect(
+      byKind(ms, "ClusterRoleBinding")
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(["eventflow-controller-functions", "eventflow-controller-tenants"]);
+    const env = envOf(containerOf(ms));
+    expect(env.EVENTFLOW_NAMESPACE_PER_TENANT).toBe("true");
+    expect(env.NAMESPACE).toBe("eventflow-functions");
+  });
+
+  it("base: server-side dry run, real apply, the controller Deployment becomes Available", async () => {
+    const { dryRun, apply } = await dryRunThenApply(await kustomize(`${DEPLOY}/kustomize/base`));
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain("(server dry run)");
+    expect(apply.code, apply.stderr).toBe(0);
+    const d = await available("eventflow-system");
+    expect(d.status?.readyReplicas).toBe(1);
+  });
+});
+
+describe("Helm chart (deploy/helm/eventflow)", () => {
+  const full = `${CHART}/ci/full-values.yaml`;
+
+  it("helm lint --strict passes with the defaults and with OIDC, tenancy and ingress on", async () => {
+    const base = await tool("helm", [
+      "lint",
+      "--strict",
+      CHART,
+      "--set",
+      `auth.jwtSecret=${SECRET}`,
+    ]);
+    expect(base.code, base.stdout + base.stderr).toBe(0);
+    const fullLint = await tool("helm", ["lint", "--strict", CHART, "-f", full]);
+    expect(fullLint.code, fullLint.stdout + fullLint.stderr).toBe(0);
+  });
+
+  it("helm template with non-default values renders OIDC env, tenancy RBAC and the Ingress", async () => {
+    const r = await tool("helm", ["template", "ef", CHART, "-n", "ef-full", "-f", full]);
+    expect(r.code, r.stderr).toBe(0);
+    const ms = parseManifests(r.stdout);
+    const c = containerOf(ms);
+    expect(c.image).toBe(
+      "registry.example.com/eventflow/controller@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    expect(envOf(c)).toMatchObject({
+      EVENTFLOW_OIDC_ISSUER: "https://id.example.com/realms/eventflow",
+      EVENTFLOW_OIDC_AUDIENCE: "eventflow",
+      EVENTFLOW_OIDC_CLIENT_ID: "eventflow-dashboard",
+      EVENTFLOW_OIDC_ALGORITHMS: "RS256,ES256",
+      EVENTFLOW_NAMESPACE_PER_TENANT: "true",
+      EVENTFLOW_NAMESPACE_PREFIX: "ef-",
+      EVENTFLOW_DEV_AUTH: "false",
+    });
+    expect(byKind(ms, "Ingress")).toHaveLength(1);
+    expect(byKind(ms, "Secret")).toEqual([]); // existingSecret
+    expect(byKind(ms, "HorizontalPodAutoscaler")).toEqual([]);
+    expect(byKind(ms, "ClusterRoleBinding")).toHaveLength(2);
+    expect(byKind(ms, "Namespace")).toEqual([]);
+  });
+
+  it("refuses values that cannot work (short secret, OIDC without audience, unknown auth mode)", async () => {
+    for (const set of [
+      ["auth.jwtSecret=short"],
+      [`auth.jwtSecret=${SECRET}`, "auth.oidc.issuer=https://id.example.com"],
+      [`auth.jwtSecret=${SECRET}`, "auth.mode=open"],
+    ]) {
+      const r = await tool("helm", ["template", "ef", CHART, ...set.flatMap((s) => ["--set", s])]);
+      expect(r.code, set.join(" ")).not.toBe(0);
+    }
+  });
+
+  it("has the same RBAC rules as the kustomize manifests", async () => {
+    const chart = parseManifests(
+      (await tool("helm", ["template", "ef", CHART, "-f", full])).stdout,
+    );
+    const kust = parseManifests(await kustomize(`${DEPLOY}/kustomize/overlays/tenancy`));
+    const rules = (ms: Manifest[], suffix: string) =>
+      (
+        byKind(ms, "ClusterRole").find((m) => m.metadata.name.endsWith(suffix)) as {
+          rules?: unknown;
+        }
+      )?.rules;
+    expect(rules(chart, "-controller-functions")).toEqual(rules(kust, "-controller-functions"));
+    expect(rules(chart, "-controller-tenants")).toEqual(rules(kust, "-controller-tenants"));
+    expect(rules(chart, "-controller-functions")).toBeDefined();
+  });
+
+  it("rendered chart (tenancy on): server-side dry run, real apply, Available under kwok", async () => {
+    const ns = `ef-helm-${run}`;
+    const created = await tool("kubectl", ["create", "namespace", ns]);
+    expect(created.code, created.stderr).toBe(0);
+    cleanup.push(["delete", "namespace", ns, "--wait=false"]);
+    const label = await tool("kubectl", [
+      "label",
+      "namespace",
+      ns,
+      "pod-security.kubernetes.io/enforce=restricted",
+    ]);
+    expect(label.code).toBe(0);
+    const r = await tool("helm", [
+      "template",
+      `h${run}`,
+      CHART,
+      "-n",
+      ns,
+      "--set",
+      `auth.jwtSecret=${SECRET}`,
+      "--set",
+      "tenancy.namespacePerTenant=true",
+      "--set",
+      "ingress.enabled=true",
+      "--set",
+      "auth.oidc.issuer=https://id.example.com",
+      "--set",
+      "auth.oidc.audience=eventflow",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    cleanup.push([
+      "delete",
+      "clusterrole,clusterrolebinding",
+      "-l",
+      `app.kubernetes.io/instance=h${run}`,
+    ]);
+    const { dryRun, apply } = await dryRunThenApply(r.stdout);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(apply.code, apply.stderr).toBe(0);
+    const d = await available(ns);
+    expect(d.status?.availableReplicas).toBe(1);
+  });
+});
