@@ -10,6 +10,9 @@ const HINTS: Readonly<Record<string, string>> = {
   AUTH_TOKEN_MISSING: "log in with `eventflow login --url URL --token TOKEN`",
   AUTH_TOKEN_EXPIRED: "your token expired: log in again with `eventflow login`",
   AUTH_TOKEN_INVALID: "the token was not accepted: log in again with `eventflow login`",
+  AUTH_PROVIDER_UNAVAILABLE:
+    "the OIDC issuer could not be reached or refused; retry, or log in with --token",
+  AUTH_DEV_DISABLED: "this controller has no dev tokens: log in with --token TOKEN",
   AUTH_FORBIDDEN: "your role does not allow this; ask for a developer token",
   FUNCTION_NOT_FOUND: "list your functions with `eventflow list`",
   FUNCTION_ALREADY_EXISTS: "update it with `eventflow deploy`, or pick another name",

@@ -59,6 +59,11 @@ export async function loginCommand(flags: LoginFlags, io: ControlIo): Promise<vo
         })
       ).token;
       io.stderr.write("using a dev token from POST /auth/token (dev auth is on)\n");
+    } else if (auth.oidc?.clientId !== undefined) {
+      token = await signInWithDevice(
+        { issuer: auth.oidc.issuer, audience: auth.oidc.audience, clientId: auth.oidc.clientId },
+        io,
+      );
     } else {
       const issuer = auth.oidc?.issuer;
       throw new EventFlowError(
@@ -86,6 +91,22 @@ export async function loginCommand(flags: LoginFlags, io: ControlIo): Promise<vo
   io.stderr.write(
     `logged in to ${client.url} as context ${name} (${functions.length} function${functions.length === 1 ? "" : "s"}); saved in ${io.env.configPath}\n`,
   );
+}
+
+/** The OIDC device flow: prints where to approve, waits for the token. */
+async function signInWithDevice(
+  issuer: { issuer: string; audience: string; clientId: string },
+  io: ControlIo,
+): Promise<string> {
+  const { runDeviceFlow } = await import("./device-flow.js");
+  const tokens = await runDeviceFlow(issuer, {
+    signal: io.signal,
+    prompt: (uri, code, complete) =>
+      io.stderr.write(
+        `To sign in, open ${complete ?? uri}\nand confirm the code ${paint(io.env.color, "bold", code)} (waiting...)\n`,
+      ),
+  });
+  return tokens.accessToken;
 }
 
 /** `eventflow context list`. */

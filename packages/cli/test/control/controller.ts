@@ -19,7 +19,10 @@ export interface ControlTestEnv {
 }
 
 /** Starts the controller with the local driver. */
-export async function startControlTestEnv(prefix: string): Promise<ControlTestEnv> {
+export async function startControlTestEnv(
+  prefix: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ControlTestEnv> {
   const dir = await mkdtemp(join(tmpdir(), `ef-cli-${prefix}-`));
   const config = parseConfig({
     JWT_SECRET: "cli-test-secret-of-at-least-thirty-two-chars",
@@ -30,6 +33,7 @@ export async function startControlTestEnv(prefix: string): Promise<ControlTestEn
     EVENTFLOW_DATA_DIR: join(dir, "data"),
     LOG_LEVEL: "silent",
     EVENTFLOW_SSE_HEARTBEAT_SECONDS: "1",
+    ...extraEnv,
   });
   const controller = await startController(config);
   const home = join(dir, "home");
