@@ -3,7 +3,7 @@
 // seeds), a concurrency-1 client sends N1 and then, in a fresh process, N2 sequential requests
 // through it, and instructions per request = (I(N2) - I(N1)) / (N2 - N1). Start-up and shutdown
 // cancel out in the difference. Other load on the machine does not change these counts.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +92,13 @@ async function countOnce({ sut, n, cpu }) {
 
 /** Instructions per request of one SUT: `{ n1, n2, i1, i2, perRequest }`. */
 export async function instructionsPerRequest({ sut, n1, n2, cpu = 1 }) {
+  try {
+    execFileSync("valgrind", ["--version"], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      "--instructions needs valgrind (Debian package valgrind: scripts/lib/apt-ensure.sh valgrind)",
+    );
+  }
   const i1 = await countOnce({ sut, n: n1, cpu });
   const i2 = await countOnce({ sut, n: n2, cpu });
   return { n1, n2, i1, i2, perRequest: (i2 - i1) / (n2 - n1) };

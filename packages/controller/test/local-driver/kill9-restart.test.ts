@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Endpoint } from "../../src/drivers/driver.js";
+import { createLocalDriver } from "../../src/drivers/local/index.js";
 import { getJson, pidAlive, tempDir } from "./helpers/driver-harness.js";
 import { writeTestImage } from "./helpers/oci-image.js";
 
@@ -58,6 +59,9 @@ describe("local driver survives kill -9 of its controller", () => {
     children.push(first.child);
     const firstPids = await pidsOf(await first.ready);
     expect(firstPids).toHaveLength(2);
+    // While that controller lives, nobody else may drive the same data directory.
+    const intruder = createLocalDriver({ dataDir: `${data.path}/data` });
+    await expect(intruder.start()).rejects.toMatchObject({ code: "DRIVER_UNAVAILABLE" });
 
     first.child.kill("SIGKILL");
     await new Promise((r) => first.child.once("exit", r));

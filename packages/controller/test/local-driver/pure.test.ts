@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toAppPath } from "../../src/drivers/local/app-cache.js";
 import { backoffDelay, DEFAULT_RESTART_BACKOFF } from "../../src/drivers/local/backoff.js";
+import { isRecordAlive, processStartTicks } from "../../src/drivers/local/pid-files.js";
 import { buildReplicaEnv } from "../../src/drivers/local/replica-env.js";
 import { buildFunctionStatus, type SupervisorSnapshot } from "../../src/drivers/local/status.js";
 
@@ -129,5 +130,16 @@ describe("buildFunctionStatus", () => {
       slots: [ready(1), ready(), { generation: 2, state: "starting" }],
     });
     expect(s.updated_replicas).toBe(2);
+  });
+});
+
+describe("pid records", () => {
+  const self = { pid: process.pid, tenant: "t", name: "f", replica: "f-0" };
+  it("recognise a live process only with its own start time (pids get reused)", () => {
+    const ticks = processStartTicks(process.pid);
+    expect(ticks).toBeGreaterThan(0);
+    expect(isRecordAlive({ ...self, startTicks: ticks! })).toBe(true);
+    expect(isRecordAlive({ ...self, startTicks: ticks! + 1 })).toBe(false);
+    expect(isRecordAlive({ ...self, pid: 2 ** 22 + 7, startTicks: ticks! })).toBe(false);
   });
 });
