@@ -13,7 +13,10 @@ export { mintToken };
 
 // Loaded by a computed specifier: the sdk's typecheck project would otherwise type-check this
 // controller helper too, and it does not compile under the sdk's settings (tar-stream types).
-const OCI_IMAGE_HELPER = "../../../controller/test/local-driver/helpers/oci-image.js";
+const OCI_IMAGE_HELPER = new URL(
+  "../../../controller/test/local-driver/helpers/oci-image.ts",
+  import.meta.url,
+).pathname;
 type WriteTestImage = (options: { dir: string; tag?: string }) => Promise<string>;
 
 /** A started controller with a test image in an OCI layout. */
