@@ -10,7 +10,7 @@ export const FIXTURE_APP = new URL("../fixtures/fixture-app.mjs", import.meta.ur
 async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
+  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     p.on("end", () => resolve());
     p.on("error", reject);
