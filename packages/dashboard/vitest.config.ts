@@ -12,7 +12,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     environment: "jsdom",
     setupFiles: ["test/setup.ts"],
-    testTimeout: 15_000,
+    testTimeout: 90_000,
     hookTimeout: 120_000,
   },
 });

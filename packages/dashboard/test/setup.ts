@@ -10,5 +10,5 @@ globalThis.ResizeObserver ??= class {
 
 afterEach(() => {
   cleanup();
-  sessionStorage.clear();
+  if (typeof sessionStorage !== "undefined") sessionStorage.clear();
 });

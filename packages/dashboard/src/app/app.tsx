@@ -2,7 +2,7 @@
 import { isEventFlowError } from "@eventflow/protocol";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { LogOut, Zap } from "lucide-react";
-import { useEffect, useState, type ReactNode } from "react";
+import { Suspense, lazy, useEffect, useRef, useState, type ReactNode } from "react";
 import { OidcCallback } from "../features/auth/components/oidc-callback.tsx";
 import { SignInPage } from "../features/auth/components/sign-in-page.tsx";
 import type { Client } from "../lib/api-client.ts";
@@ -10,9 +10,19 @@ import { ClientProvider } from "../lib/client-context.tsx";
 import { Link, matchPath, useLocation } from "../lib/router.tsx";
 import { SessionProvider, useSession, type SignOutReason } from "../lib/session.tsx";
 import { ThemeToggle } from "../lib/theme.tsx";
-import { FunctionDetailPage } from "../routes/function-detail-page.tsx";
-import { EditFunctionPage, NewFunctionPage } from "../routes/function-form-page.tsx";
 import { FunctionsPage } from "../routes/functions-page.tsx";
+
+// The list and sign-in load first; the form (zod, react-hook-form) and the detail page
+// (Recharts) load when first opened, so the first page stays small.
+const FunctionDetailPage = lazy(() =>
+  import("../routes/function-detail-page.tsx").then((m) => ({ default: m.FunctionDetailPage })),
+);
+const NewFunctionPage = lazy(() =>
+  import("../routes/function-form-page.tsx").then((m) => ({ default: m.NewFunctionPage })),
+);
+const EditFunctionPage = lazy(() =>
+  import("../routes/function-form-page.tsx").then((m) => ({ default: m.EditFunctionPage })),
+);
 
 /** Which sign-out an API error means, if any: 401s end the session. */
 function authFailure(error: unknown): SignOutReason | undefined {
@@ -66,16 +76,22 @@ function Shell() {
   const { session, signOut } = useSession();
   const queries = useQueryClient(signOut);
   const { pathname } = useLocation();
+  // Signing out (or in as someone else) drops every cached answer of the previous token.
+  const token = session?.token;
+  const previous = useRef(token);
   useEffect(() => {
-    if (!session) queries.clear();
-  }, [session, queries]);
+    if (previous.current !== undefined && previous.current !== token) queries.clear();
+    previous.current = token;
+  }, [token, queries]);
   let body: ReactNode;
   if (pathname === "/auth/callback") body = <OidcCallback />;
   else if (!session) body = <SignInPage />;
   else
     body = (
       <main className="mx-auto max-w-6xl px-4 py-6">
-        <Page />
+        <Suspense fallback={<p role="status">Loading...</p>}>
+          <Page />
+        </Suspense>
       </main>
     );
   return (

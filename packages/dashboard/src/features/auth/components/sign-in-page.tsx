@@ -87,12 +87,12 @@ export function SignInPage() {
           </button>
         )}
         <form onSubmit={submit} className="space-y-3">
-          <label htmlFor={tokenId} className="label">
+          <label htmlFor={tokenId} className="label block">
             Paste an API token
           </label>
           <textarea
             id={tokenId}
-            className="input h-24 font-mono text-xs"
+            className="input block h-24 w-full font-mono text-xs"
             value={token}
             onChange={(e) => setToken(e.target.value)}
             autoComplete="off"

@@ -11,8 +11,9 @@ import {
 } from "@eventflow/protocol";
 import { z } from "zod";
 
-/** The controller's default EVENTFLOW_MAX_REPLICAS. */
-export const MAX_REPLICAS = 20;
+import { MAX_REPLICAS } from "./function-limits.ts";
+
+export { MAX_REPLICAS };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CPU = /^(?:[0-9]+m|[0-9]+(?:\.[0-9]{1,3})?)$/;

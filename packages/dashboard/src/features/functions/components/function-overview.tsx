@@ -22,7 +22,7 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
       </h2>
       <div className="flex flex-wrap items-center gap-3">
         <StatusBadge status={fn.status} reason={fn.last_error?.message} />
-        <span className="text-sm tabular-nums" aria-label="replicas">
+        <span className="text-sm tabular-nums" data-testid="replica-status">
           {fn.ready_replicas}/{fn.replicas} ready, {fn.available_replicas} available,{" "}
           {fn.updated_replicas} updated
         </span>

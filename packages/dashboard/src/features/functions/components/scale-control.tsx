@@ -1,7 +1,7 @@
 /** Set a function's replica count. */
 import { Minus, Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
-import { MAX_REPLICAS } from "../api/function-schema.ts";
+import { MAX_REPLICAS } from "../api/function-limits.ts";
 import { useScaleFunction } from "../hooks/use-function-mutations.ts";
 
 /** The scale form. */

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { formatClock } from "../../../lib/format.ts";
+import { formatClock, formatMs } from "../../../lib/format.ts";
 import { totals } from "../api/metrics-queries.ts";
 
 function Frame({
@@ -84,7 +84,8 @@ export function MetricsCharts({
       </figure>
       <figure data-testid="chart-latency">
         <figcaption className="mb-1 text-sm font-medium">
-          Latency p50 and p95{latest ? `: latest p95 ${latest.p95_ms} ms` : ": no invocations yet"}
+          Latency p50 and p95
+          {latest ? `: latest p95 ${formatMs(latest.p95_ms)}` : ": no invocations yet"}
         </figcaption>
         <Frame width={width} height={height}>
           <LineChart data={data} {...size} accessibilityLayer>
