@@ -28,13 +28,17 @@ function run(label, cmd, args) {
 }
 
 const setupDir = join(root, "scripts/setup");
-for (const file of readdirSync(setupDir).filter((f) => f.endsWith(".sh")).sort()) {
+for (const file of readdirSync(setupDir)
+  .filter((f) => f.endsWith(".sh"))
+  .sort()) {
   run(`setup:${file}`, "bash", [join(setupDir, file)]);
 }
 run("build", "npm", ["run", "build"]);
 run("lint", "npm", ["run", "lint"]);
 run("typecheck", "npm", ["run", "typecheck"]);
 run("vitest", "npx", ["vitest", "run"]);
-for (const name of Object.keys(pkg.scripts).filter((s) => s.startsWith("bench:")).sort()) {
+for (const name of Object.keys(pkg.scripts)
+  .filter((s) => s.startsWith("bench:"))
+  .sort()) {
   run(name, "npm", ["run", name, "--", "--quick"]);
 }

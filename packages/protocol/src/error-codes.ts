@@ -245,7 +245,10 @@ export const ERROR_CODES = {
     401,
     "No controller is configured: run `eventflow login --url URL --token TOKEN` or set EVENTFLOW_URL and EVENTFLOW_TOKEN.",
   ),
-  CLI_CONTEXT_NOT_FOUND: c(404, "The named CLI context does not exist; see `eventflow context list`."),
+  CLI_CONTEXT_NOT_FOUND: c(
+    404,
+    "The named CLI context does not exist; see `eventflow context list`.",
+  ),
 
   // Drivers
   DRIVER_UNAVAILABLE: c(
