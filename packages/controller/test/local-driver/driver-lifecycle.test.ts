@@ -117,7 +117,12 @@ describe("local driver: processes, restarts, scaling", () => {
     const ep = await driver.waitForEndpoint(T, "hello", 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await getJson(`${ep.url}/`)).status).toBe(200);
+    // An explicit scale to zero stops the replica the invoke started.
+    await driver.scale(T, "hello", 0);
+    await waitForStatus(driver, { tenant: T, name: "hello" }, (s) => s.status === "ScaledToZero");
+    expect(driver.endpoints(T, "hello")).toHaveLength(0);
     await driver.scale(T, "hello", 1);
+    await waitForStatus(driver, { tenant: T, name: "hello" }, (s) => s.ready_replicas === 1);
   });
 
   it("restarts a crashed replica with backoff on a new process", async () => {

@@ -169,6 +169,8 @@ export class FunctionSupervisor extends EventEmitter {
   /** Changes only the replica count (no rollout); works while the image is unavailable too. */
   scale(replicas: number): void {
     this.spec = { ...this.spec, replicas };
+    // An explicit scale (to zero in particular) also ends a replica started by an invoke.
+    this.warm = false;
     this.updatedAt = this.deps.clock().toISOString();
     this.reconcile();
     this.changed();

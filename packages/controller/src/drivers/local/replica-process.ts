@@ -74,6 +74,8 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
   });
   let stderrLast: string | undefined;
   let running = true;
+  // Output while waiting for readiness (the runtime logs when it listens) triggers a probe at once.
+  let kick: (() => void) | undefined;
   const exited = new Promise<ReplicaExit>((resolve) => {
     child.once("exit", (code, signal) => {
       running = false;
@@ -85,7 +87,10 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
       resolve({ code: 127, signal: null });
     });
   });
-  pipeLines(child, "stdout", (line) => options.onLine("stdout", line));
+  pipeLines(child, "stdout", (line) => {
+    kick?.();
+    options.onLine("stdout", line);
+  });
   pipeLines(child, "stderr", (line) => {
     if (line.trim() !== "") stderrLast = line;
     options.onLine("stderr", line);
@@ -100,14 +105,20 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     lastStderr: () => stderrLast,
     isRunning: () => running,
     async waitReady(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      let delay = 10;
-      while (running) {
-        if (await probe(options.port)) return;
-        if (Date.now() >= deadline)
-          throw new Error(`replica ${options.replica} not ready after ${timeoutMs} ms`);
-        await Promise.race([sleep(delay), exited]);
-        delay = Math.min(delay * 2, 100);
+      const started = Date.now();
+      try {
+        while (running) {
+          if (await probe(options.port)) return;
+          const elapsed = Date.now() - started;
+          if (elapsed >= timeoutMs) {
+            throw new Error(`replica ${options.replica} not ready after ${timeoutMs} ms`);
+          }
+          // Every 5 ms for the first seconds (a bundled function starts in tens of ms), then 100 ms.
+          const kicked = new Promise<void>((resolve) => (kick = resolve));
+          await Promise.race([sleep(elapsed < 2_000 ? 5 : 100), exited, kicked]);
+        }
+      } finally {
+        kick = undefined;
       }
       throw new Error(`replica ${options.replica} exited before it was ready`);
     },
