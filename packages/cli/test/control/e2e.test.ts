@@ -65,6 +65,35 @@ describe("eventflow control commands end to end", () => {
     expect(current.stdout).toBe(`default\t${env.url}\n`);
   });
 
+  it("contexts: a second login from stdin, list, use, delete; a refused token is not saved", async () => {
+    const token = await env.token();
+    const second = await cli(["login", "--url", env.url, "--token-stdin", "--context", "other"], {
+      input: `${token}\n`,
+    });
+    expect(second.code, second.stderr).toBe(0);
+    const listed = await cli(["context", "list", "-o", "json"]);
+    expect(JSON.parse(listed.stdout)).toMatchObject({
+      currentContext: "other",
+      contexts: [{ name: "default" }, { name: "other", current: true }],
+    });
+    const refused = await cli([
+      "login",
+      "--url",
+      env.url,
+      "--token",
+      "garbage",
+      "--context",
+      "bad",
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error\[AUTH_TOKEN_INVALID\]/m);
+    expect((await cli(["context", "list", "-o", "name"])).stdout).toBe("default\nother\n");
+    expect((await cli(["context", "use", "default"])).code).toBe(0);
+    expect((await cli(["context", "delete", "other"])).code).toBe(0);
+    expect((await cli(["context", "current"])).stdout).toBe(`default\t${env.url}\n`);
+    expect((await cli(["context", "use", "other"])).code).toBe(2);
+  });
+
   it("deploy --wait builds, pushes to the registry and shows the rollout until ready", async () => {
     const deploy = await cli([
       "deploy",
