@@ -31,7 +31,15 @@ function available(namespace: string) {
         name: "eventflow-controller",
         namespace,
       });
-      return d.status?.conditions?.find((c) => c.type === "Available")?.status === "True" && d;
+      const s = d.status;
+      // Available and the rollout finished (an earlier apply may have changed the template).
+      const done =
+        s?.conditions?.find((c) => c.type === "Available")?.status === "True" &&
+        (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+        s.updatedReplicas === d.spec?.replicas &&
+        s.replicas === d.spec?.replicas &&
+        s.readyReplicas === d.spec?.replicas;
+      return done && d;
     },
     60_000,
     `eventflow-controller Available in ${namespace}`,
