@@ -19,6 +19,7 @@ import { round, summarize } from "../lib/stats.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { openLoopFixedRate, wrkPost } from "./load.mjs";
 import { buildMarkdown } from "./markdown.mjs";
+import { measureColdInvoke } from "./cold.mjs";
 import { instructionsPerRequest } from "./instructions.mjs";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 
@@ -36,6 +37,7 @@ const { values: opts } = parseArgs({
     "cpu-prof": { type: "string" },
     "max-foreign": { type: "string", default: "0.05" },
     instructions: { type: "boolean", default: false },
+    "cold-iterations": { type: "string" },
     "instructions-n": { type: "string", default: "300,900" },
     arms: { type: "string" },
   },
@@ -459,6 +461,36 @@ async function main() {
         });
         ratios[name] = round(value, 4);
       }
+    }
+    // Last: scaling the function to zero takes away the replica the other arms proxy to.
+    const coldIterations = Number(opts["cold-iterations"] ?? (quick ? 2 : 15));
+    if (coldIterations > 0 && ARMS.includes("controller")) {
+      const cold = await measureColdInvoke({
+        api,
+        auth,
+        dataDir: join(work, "data"),
+        iterations: coldIterations,
+        progress,
+      });
+      const s = (v) =>
+        Object.fromEntries(
+          Object.entries(summarize(v)).map(([k, x]) => [k, k === "n" ? x : round(x, 2)]),
+        );
+      results.push({ kind: "cold_start", arm: "raw_spawn", ms: s(cold.raw) });
+      results.push({ kind: "cold_start", arm: "controller_cold_invoke", ms: s(cold.controller) });
+      const o = summarize(cold.overhead);
+      results.push({
+        kind: "ratio",
+        name: "cold_invoke_overhead_ms",
+        median: round(o.median, 2),
+        min: round(o.min, 2),
+        max: round(o.max, 2),
+        n: o.n,
+        per_round: cold.overhead.map((v) => round(v, 2)),
+        target: "<= 15",
+        met: o.median <= 15,
+      });
+      ratios.cold_invoke_overhead_ms = round(o.median, 2);
     }
     const machine = machineInfo();
     if (markdownFile) {
