@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 

@@ -1,9 +1,8 @@
 /** The API client for the signed-in session, shared through context. */
-import { createContext, useContext, useMemo, type ReactNode } from "react";
+import { useMemo, type ReactNode } from "react";
 import { createClient, type Client } from "./api-client.ts";
 import { useSession } from "./session.tsx";
-
-const ClientContext = createContext<Client | undefined>(undefined);
+import { ClientContext } from "./use-client.ts";
 
 /** Provides a client whose token is always the session's current one. */
 export function ClientProvider({
@@ -25,9 +24,4 @@ export function ClientProvider({
   return <ClientContext.Provider value={value}>{children}</ClientContext.Provider>;
 }
 
-/** The API client; throws outside the provider. */
-export function useClient(): Client {
-  const value = useContext(ClientContext);
-  if (!value) throw new Error("useClient outside ClientProvider");
-  return value;
-}
+export { useClient } from "./use-client.ts";

@@ -1,4 +1,5 @@
 // @vitest-environment node
+/// <reference lib="dom" />
 /**
  * The dashboard in Debian's Chromium against a real controller (local driver, dev auth) and a
  * real function image built by the CLI: sign in -> create -> Running -> invoke -> the log line

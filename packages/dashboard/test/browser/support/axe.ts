@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** Runs axe-core (the npm package) inside the page and returns its serious or critical violations. */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";

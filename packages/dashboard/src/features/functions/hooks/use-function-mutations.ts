@@ -1,7 +1,7 @@
 /** Mutations that change a function; each refreshes the function queries when it settles. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { FunctionCreateRequest, FunctionSpecInput } from "@eventflow/protocol";
-import { useClient } from "../../../lib/client-context.tsx";
+import { useClient } from "../../../lib/use-client.ts";
 import { functionKeys } from "../api/function-queries.ts";
 
 /** Create (no `name` to update) or update a function. */
