@@ -8,6 +8,7 @@ import { buildAppLayer } from "./image/layer.js";
 import { selectBasePlatforms } from "./image/platforms.js";
 import type { Platform } from "./image/types.js";
 import type { FunctionConfig } from "./project.js";
+import { readIncludes, type IncludeSpec } from "./include.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
 /** Options of {@link buildFunctionImage}. */
@@ -26,6 +27,8 @@ export interface BuildFunctionOptions {
   readonly minify?: boolean | undefined;
   /** `--entry`: `fn.handler` is a plain Node program, bundled without the runtime wrapper. */
   readonly plain?: boolean | undefined;
+  /** `--include SRC:DEST`: more files in the app layer. */
+  readonly includes?: readonly IncludeSpec[] | undefined;
   /** Platforms to build (`--platform`): filters a base index, or lists scratch platforms; default all / this machine's. */
   readonly platforms?: readonly Platform[] | undefined;
 }
@@ -69,7 +72,11 @@ export async function buildFunctionImage(
     }),
   ]);
   const mtime = options.sourceDateEpoch ?? 0;
-  const appLayer = buildAppLayer({ code: bundle.code, map: bundle.map }, { mtime });
+  const extra = options.includes?.length ? await readIncludes(options.includes) : undefined;
+  const appLayer = buildAppLayer(
+    { code: bundle.code, map: bundle.map, ...(extra ? { extra } : {}) },
+    { mtime },
+  );
   const meta: ImageMetadata = {
     functionName: options.fn.name,
     eventflowVersion: EVENTFLOW_VERSION,

@@ -94,6 +94,12 @@ function createProgram(
       "--entry <file>",
       "bundle this plain Node program (relative to DIR) instead of a function handler",
     )
+    .option(
+      "--include <src:dest>",
+      "add a file or directory to the image at an absolute path (repeatable)",
+      collect,
+      [],
+    )
     .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
     .option("--username <name>", "registry user (with --password-stdin)")

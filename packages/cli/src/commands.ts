@@ -24,6 +24,7 @@ import { loadProject, type FunctionConfig } from "./project.js";
 import { trackOutput } from "./cleanup.js";
 import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
 import { pushFromLayout } from "./push.js";
+import { parseInclude, type IncludeSpec } from "./include.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
 const debug = debuglog("eventflow");
@@ -53,6 +54,8 @@ export interface BuildFlags extends RegistryFlags {
   function?: string;
   /** A plain Node program to bundle instead of the function's handler (relative to DIR). */
   entry?: string;
+  /** `SRC:DEST` files or directories added to the app layer (repeatable). */
+  include?: string[];
   source?: string;
   revision?: string;
   label: string[];
@@ -151,6 +154,7 @@ export async function buildCommand(
   const dir = resolve(io.cwd, dirArg ?? ".");
   const outputs = flags.output.map((o) => parseOutput(o, io.cwd));
   const platforms = flags.platform.map(parsePlatform);
+  const includes = (flags.include ?? []).map((i) => parseInclude(i, io.cwd));
   const project = await loadProject(dir);
   const fns =
     flags.function === undefined
@@ -167,7 +171,17 @@ export async function buildCommand(
   const client = await createClient(env, flags, io);
   try {
     for (const fn of fns) {
-      const result = await buildOne({ fn, dir, flags, outputs, platforms, client, env, progress });
+      const result = await buildOne({
+        fn,
+        dir,
+        flags,
+        outputs,
+        platforms,
+        includes,
+        client,
+        env,
+        progress,
+      });
       io.stdout.write(
         flags.json ? `${JSON.stringify(result)}\n` : `${result.image}@${result.digest}\n`,
       );
@@ -183,6 +197,7 @@ interface BuildOneOptions {
   readonly flags: BuildFlags;
   readonly outputs: readonly OutputSpec[];
   readonly platforms: readonly Platform[];
+  readonly includes: readonly IncludeSpec[];
   readonly client: RegistryClient;
   readonly env: CliEnvironment;
   readonly progress: Progress;
@@ -209,6 +224,7 @@ async function buildOne(options: BuildOneOptions) {
     labels: parseLabels(flags.label),
     minify: flags.minify,
     plain: flags.entry !== undefined,
+    includes: options.includes,
     platforms: options.platforms,
   });
   const { image } = built;

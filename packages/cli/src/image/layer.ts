@@ -53,6 +53,8 @@ export interface AppFiles {
   readonly code: Uint8Array;
   /** Its source map, /app/index.mjs.map (omitted when absent). */
   readonly map?: Uint8Array;
+  /** `--include`: more files and directories, anywhere in the image. */
+  readonly extra?: readonly TarEntryInput[];
 }
 
 /** The directory the app layer populates inside the image. */
@@ -71,5 +73,7 @@ export function buildAppLayer(files: AppFiles, options: { mtime: number }): Buil
   if (files.map !== undefined) {
     entries.push({ type: "file", path: `${APP_DIR}/index.mjs.map`, data: files.map });
   }
+  // The writer adds the parents of every path and sorts, so includes may name any directory.
+  for (const e of files.extra ?? []) if (!(e.type === "dir" && e.path === APP_DIR)) entries.push(e);
   return buildLayer(entries, options);
 }

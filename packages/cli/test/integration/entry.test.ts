@@ -1,5 +1,6 @@
 // `eventflow build --entry FILE`: the image builder used for any Node program (as ko is for Go),
 // here a plain program without a handler; the bundle runs on its own and the image starts it.
+// `--include SRC:DEST` adds files (e.g. the controller's dashboard build) to the same layer.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -68,6 +69,72 @@ describe("eventflow build --entry", () => {
     const { stdout } = await run(process.execPath, [join(unpacked, "rootfs/app/index.mjs")]);
     expect(stdout).toBe("plain world");
   });
+
+  it("--include adds files and directories anywhere in the image, reproducibly", async () => {
+    const dir = await makeProject({
+      ...PROGRAM,
+      "public/index.html": "<h1>hi</h1>",
+      "public/assets/app.js": "console.log(1)",
+      "tool.conf": "a=1",
+    });
+    const build = (out: string) =>
+      runEventflow(
+        [
+          "build",
+          ".",
+          "--entry",
+          "src/main.ts",
+          "--include",
+          "public:/srv/static",
+          "--include",
+          "tool.conf:/etc/tool.conf",
+          "--base",
+          "scratch",
+          "--output",
+          `oci:${out}:tool`,
+          "--json",
+          "-q",
+        ],
+        { cwd: dir },
+      );
+    const first = await build(join(dir, "a"));
+    expect(first.code, first.stderr).toBe(0);
+    const unpacked = join(dir, "unpacked-inc");
+    await run("umoci", ["unpack", "--rootless", "--image", `${join(dir, "a")}:tool`, unpacked]);
+    expect(await readFile(join(unpacked, "rootfs/srv/static/index.html"), "utf8")).toBe(
+      "<h1>hi</h1>",
+    );
+    expect(await readFile(join(unpacked, "rootfs/srv/static/assets/app.js"), "utf8")).toBe(
+      "console.log(1)",
+    );
+    expect(await readFile(join(unpacked, "rootfs/etc/tool.conf"), "utf8")).toBe("a=1");
+    const second = await build(join(dir, "b"));
+    expect(second.json?.digest).toBe(first.json?.digest);
+  });
+
+  it.each([["public:relative/dest"], ["public:/app/index.mjs"], ["nope:/srv/x"], ["no-colon"]])(
+    "--include %s is a usage error (exit 2, CLI_USAGE)",
+    async (spec) => {
+      const dir = await makeProject({ ...PROGRAM, "public/a.txt": "a" });
+      const built = await runEventflow(
+        [
+          "build",
+          ".",
+          "--entry",
+          "src/main.ts",
+          "--include",
+          spec,
+          "--base",
+          "scratch",
+          "--json",
+          "-q",
+        ],
+        { cwd: dir },
+      );
+      expect(built.code).toBe(2);
+      expect((built.json?.error as { code: string }).code).toBe("CLI_USAGE");
+    },
+  );
 
   it("a missing entry is BUILD_HANDLER_NOT_FOUND (exit 2)", async () => {
     const dir = await makeProject(PROGRAM);
