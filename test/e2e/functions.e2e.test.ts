@@ -1,0 +1,291 @@
+// End to end on a real node: `eventflow build --push` of two examples into Debian's
+// docker-registry, the controller (out of cluster, kubernetes driver) deploys them to the test
+// control plane whose only node is a real kubelet with containerd + runc; the kubelet pulls the
+// images from the registry, the pods get addresses on the node's bridge, and invokes, logs,
+// metrics, scale and delete go through the controller's API.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
+import { REPO_ROOT, ensureTestBaseImage, runEventflow } from "../cli/index.ts";
+import { skopeo, skopeoFlags, startRegistry, type TestRegistry } from "../registry/index.ts";
+import { startControllerProcess, type RunningController } from "./support/controller.ts";
+import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
+
+const run = promisify(execFile);
+const NS = "default";
+const HELLO = "hello";
+const CONSUMER = "cloudevent-consumer";
+
+let cluster: NodeCluster;
+let registry: TestRegistry;
+let controller: RunningController;
+let client: EventFlowClient;
+const images: Record<string, string> = {};
+/** Measured figures, printed at the end (docs/testing-e2e.md records them). */
+const timings: Record<string, number> = {};
+/** Invocations sent to the consumer (the metrics must count exactly these). */
+let consumerInvokes = 0;
+
+async function invokeConsumer(orderId: string) {
+  consumerInvokes += 1;
+  return client.invoke(CONSUMER, orderEvent(orderId));
+}
+
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`, { cause: last });
+}
+
+async function podsOf(name: string) {
+  const list = await cluster.core.listNamespacedPod({
+    namespace: NS,
+    labelSelector: `eventflow.dev/function=${name}`,
+  });
+  return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+}
+
+function inSubnet(ip: string | undefined, subnet: string): boolean {
+  const prefix = subnet.replace(/\.0\/24$/, ".");
+  return ip !== undefined && ip.startsWith(prefix);
+}
+
+function orderEvent(orderId: string) {
+  return {
+    json: { orderId, amount: 42 },
+    headers: {
+      "ce-specversion": "1.0",
+      "ce-id": `id-${orderId}`,
+      "ce-type": "com.example.order.created",
+      "ce-source": "/e2e",
+    },
+  };
+}
+
+async function build(example: string): Promise<string> {
+  const built = await runEventflow(
+    [
+      "build",
+      `${REPO_ROOT}examples/${example}`,
+      "-t",
+      `${registry.host}/e2e/${example}:1`,
+      "--base",
+      `${registry.host}/base/node:multi`,
+      "--push",
+      "--json",
+    ],
+    { timeoutMs: 120_000 },
+  );
+  expect(built.code, built.stderr).toBe(0);
+  return `${registry.host}/e2e/${example}@${built.json?.digest as string}`;
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  const base = ensureTestBaseImage();
+  [cluster, registry] = await Promise.all([startNodeCluster(), startRegistry({ mode: "plain" })]);
+  await cluster.trustRegistry(registry.host);
+  await skopeo([
+    "copy",
+    "--all",
+    ...skopeoFlags(registry, "dest-creds"),
+    `oci:${(await base).layout}:multi`,
+    `docker://${registry.host}/base/node:multi`,
+  ]);
+  images[HELLO] = await build(HELLO);
+  images[CONSUMER] = await build(CONSUMER);
+  controller = await startControllerProcess({
+    kubeconfig: cluster.kubeconfig,
+    namespace: NS,
+    logDir: `${cluster.dir}/logs`,
+  });
+  const token = await controller.token();
+  client = createClient({ url: controller.url, token });
+  timings.setupSeconds = (Date.now() - started) / 1000;
+}, 600_000);
+
+afterAll(async () => {
+  await controller?.stop();
+  await registry?.stop();
+  await cluster?.stop();
+  console.log(`[e2e] timings ${JSON.stringify(timings)}; component logs in ${cluster?.dir}/logs`);
+});
+
+describe("functions on a real node", () => {
+  it("deploys both examples; they run as real pods on the node with bridge addresses", async () => {
+    const t0 = Date.now();
+    await client.functions.create({ name: HELLO, image: images[HELLO]!, replicas: 2 });
+    await client.functions.create({ name: CONSUMER, image: images[CONSUMER]!, replicas: 2 });
+    // Cold start: from the create call to the first successful invoke through the controller.
+    await eventually(`${HELLO} answering`, async () => {
+      const r = await client.invoke(HELLO, { query: { name: "cold" } });
+      return r.status === 200 && r.text() === "Hello, cold!";
+    });
+    timings.deployToFirstInvokeMs = Date.now() - t0;
+    for (const name of [HELLO, CONSUMER]) {
+      const status = await client.functions.waitUntilReady(name, { timeout: 180_000 });
+      expect(status.status).toBe("Running");
+      expect(status.ready_replicas).toBe(2);
+      const pods = await podsOf(name);
+      expect(pods).toHaveLength(2);
+      for (const pod of pods) {
+        expect(pod.spec?.nodeName).toBe(cluster.nodeName);
+        expect(pod.status?.phase).toBe("Running");
+        expect(inSubnet(pod.status?.podIP, cluster.podSubnet), pod.status?.podIP).toBe(true);
+        const container = pod.status?.containerStatuses?.[0];
+        expect(container?.ready).toBe(true);
+        expect(container?.imageID).toContain("sha256:");
+        expect(container?.containerID).toMatch(/^containerd:\/\//);
+        const created = Date.parse(String(pod.metadata?.creationTimestamp));
+        const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+        timings.podStartToReadyMs = Math.max(
+          timings.podStartToReadyMs ?? 0,
+          Date.parse(String(ready?.lastTransitionTime)) - created,
+        );
+      }
+    }
+  });
+
+  it("invokes through the controller return the functions' answers", async () => {
+    const hello = await client.invoke(HELLO, { query: { name: "node" } });
+    expect(hello.status).toBe(200);
+    expect(hello.text()).toBe("Hello, node!");
+
+    const accepted = await invokeConsumer("o-1");
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get("ce-type")).toBe("com.example.order.accepted");
+    expect(accepted.headers.get("ce-subject")).toBe("o-1");
+    expect(accepted.json<{ orderId: string }>().orderId).toBe("o-1");
+
+    consumerInvokes += 1;
+    const rejected = await client.invoke(CONSUMER, {
+      ...orderEvent("o-2"),
+      headers: { ...orderEvent("o-2").headers, "ce-type": "com.example.other" },
+    });
+    expect(rejected.status).toBe(400);
+  });
+
+  it("logs?follow streams the function's lines from every replica, including one started after the stream opened", async () => {
+    const seen = new Map<string, string>(); // orderId -> replica
+    const lines: string[] = [];
+    const abort = new AbortController();
+    const stream = client.logs(CONSUMER, { follow: true, tail: 0, signal: abort.signal });
+    const reader = (async () => {
+      for await (const entry of stream as AsyncIterable<LogEntry>) {
+        lines.push(`${entry.replica} ${entry.stream} ${entry.line}`);
+        const m = /"orderId":"([cw]-[0-9]+)"/.exec(entry.line);
+        if (m) seen.set(m[1]!, entry.replica);
+      }
+    })().catch((error: unknown) => {
+      if (!abort.signal.aborted) throw error;
+    });
+    const replicasOf = (prefix: string) =>
+      new Set([...seen].filter(([id]) => id.startsWith(prefix)).map(([, replica]) => replica));
+    try {
+      // The stream follows each pod from when it attached (tail 0): warm up until lines of
+      // both replicas arrive, so none of the measured lines is written before that.
+      let w = 0;
+      await eventually("the stream attached to both replicas", async () => {
+        expect((await invokeConsumer(`w-${w++}`)).status).toBe(200);
+        return replicasOf("w-").size === 2;
+      });
+      // Concurrent invokes spread across the two replicas.
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => invokeConsumer(`c-${i}`)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+      await eventually(
+        "log lines of the 20 invokes",
+        async () =>
+          replicasOf("c-").size > 0 &&
+          [...seen.keys()].filter((k) => k.startsWith("c-")).length === 20,
+        60_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${seen.size} seen; lines: ${lines.slice(0, 10).join("\n")}`, {
+          cause: error,
+        });
+      });
+      const before = replicasOf("c-");
+      expect(before.size).toBe(2);
+
+      // A third replica, created while the stream is open.
+      await client.functions.scale(CONSUMER, 3);
+      await client.functions.waitUntilReady(CONSUMER, { timeout: 180_000 });
+      const pods = (await podsOf(CONSUMER)).map((p) => p.metadata!.name!);
+      const fresh = pods.find((p) => !before.has(p));
+      expect(fresh).toBeDefined();
+      let n = 100;
+      await eventually(
+        `a log line from the new replica ${fresh}`,
+        async () => {
+          const r = await invokeConsumer(`c-${n++}`);
+          expect(r.status).toBe(200);
+          return [...seen.values()].includes(fresh!);
+        },
+        90_000,
+      );
+    } finally {
+      abort.abort();
+      await reader;
+    }
+  });
+
+  it("metrics count the invocations", async () => {
+    await eventually(
+      "metrics",
+      async () => {
+        const series = await client.metrics(CONSUMER, { range: "5m" });
+        const total = series.points.reduce((s, p) => s + p.invocations, 0);
+        timings.consumerMetricsTotal = total;
+        return total === consumerInvokes;
+      },
+      30_000,
+    );
+    const hello = await client.metrics(HELLO, { range: "5m" });
+    expect(hello.points.reduce((s, p) => s + p.invocations, 0)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("scales down and deletes: the pods and their containers go away", async () => {
+    await client.functions.scale(HELLO, 1);
+    await eventually("hello at one pod", async () => (await podsOf(HELLO)).length === 1);
+    const still = await client.invoke(HELLO, { query: { name: "one" } });
+    expect(still.text()).toBe("Hello, one!");
+
+    await client.functions.delete(HELLO);
+    await client.functions.delete(CONSUMER);
+    await eventually("no function pods left", async () => {
+      const all = await cluster.core.listNamespacedPod({ namespace: NS });
+      return all.items.length === 0;
+    });
+    const list = await client.functions.list();
+    expect(list.map((f) => f.name)).toEqual([]);
+    // The node's runtime ran only the pause sandboxes and the function containers: none remain.
+    const tasks = async () =>
+      (
+        await run("ctr", [
+          "--address",
+          `${cluster.dir}/node/containerd.sock`,
+          "-n",
+          "k8s.io",
+          "tasks",
+          "ls",
+          "-q",
+        ])
+      ).stdout.trim();
+    await eventually("no containerd tasks left", async () => (await tasks()) === "", 60_000);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The e2e tier's cluster: the test control plane (hack/testenv/up.sh) plus a real node
+ * (hack/testenv/node-up.sh: kubelet, containerd + runc, bridge CNI), in a temporary state
+ * directory. kwok's simulated node is removed so every pod lands on the real node. Component
+ * logs stay in `<dir>/logs` after the run (printed on failure).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const TESTENV = join(REPO, "hack", "testenv");
+
+/** A running control plane with one real node. */
+export interface NodeCluster {
+  readonly dir: string;
+  readonly kubeconfig: string;
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly nodeName: string;
+  /** The pods' subnet, e.g. `10.245.0.0/24`. */
+  readonly podSubnet: string;
+  /** Lets the node's containerd pull from a plain-HTTP registry at `host` (`127.0.0.1:PORT`). */
+  trustRegistry(host: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function run(script: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [join(TESTENV, script)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`)),
+    );
+  });
+}
+
+function readEnv(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+/** Starts the control plane and the node (binaries must be built: scripts/setup/60, 70). */
+export async function startNodeCluster(): Promise<NodeCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "eventflow-e2e-"));
+  const env = { EVENTFLOW_TESTENV_DIR: dir, EVENTFLOW_TESTENV_NO_BUILD: "1" };
+  const stop = async () => {
+    await run("node-down.sh", env).catch(() => undefined);
+    await run("down.sh", env).catch(() => undefined);
+    if (existsSync(dir) && process.env.EVENTFLOW_TESTENV_KEEP !== "1")
+      for (const entry of readdirSync(dir))
+        if (entry !== "logs") rmSync(join(dir, entry), { recursive: true, force: true });
+  };
+  try {
+    await run("up.sh", env);
+    await run("node-up.sh", env);
+  } catch (error) {
+    await stop();
+    throw new Error(`test cluster or node did not start; logs in ${join(dir, "logs")}`, {
+      cause: error,
+    });
+  }
+  const node = readEnv(join(dir, "node", "env"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  // Only the real node may take pods.
+  await core.deleteNode({ name: "kwok-node-0" });
+  return {
+    dir,
+    kubeconfig,
+    kc,
+    core,
+    nodeName: node.NODE_NAME!,
+    podSubnet: node.POD_SUBNET!,
+    async trustRegistry(host) {
+      const hostDir = join(node.CERTS_D!, host);
+      await mkdir(hostDir, { recursive: true });
+      await writeFile(
+        join(hostDir, "hosts.toml"),
+        `server = "http://${host}"\n[host."http://${host}"]\n  capabilities = ["pull", "resolve"]\n`,
+      );
+    },
+    stop,
+  };
+}
