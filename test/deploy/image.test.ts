@@ -5,14 +5,14 @@
 // The base is the CLI tests' local node image (no registry can be pulled from here); the
 // Dockerfile's base is compared with the builder's default base instead.
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BASE } from "../../packages/cli/src/base.ts";
 import { ensureTestBaseImage } from "../cli/index.ts";
-import { DEPLOY } from "./support.ts";
+import { DEPLOY, REPO } from "./support.ts";
 
 const run = promisify(execFile);
 const DOCKERFILE = join(DEPLOY, "docker", "Dockerfile.controller");
@@ -102,6 +102,9 @@ beforeAll(async () => {
     }
   ).config;
   await run("umoci", ["unpack", "--rootless", "--image", `${layout}:controller`, `${work}/bundle`]);
+  // In the image, ../../../dashboard/dist from /app stops at / (= /dashboard/dist); unpacked,
+  // the root filesystem is a subdirectory, so the same relative path needs this link.
+  await symlink(`${work}/bundle/rootfs/dashboard`, `${work}/dashboard`);
 }, 180_000);
 
 afterAll(async () => {
@@ -122,7 +125,18 @@ describe("controller image built by eventflow build --entry", () => {
     expect(config.Env).toEqual(expect.arrayContaining(["NODE_ENV=production", "PORT=8080"]));
   });
 
-  it("its /app/index.mjs is the controller: it starts and answers /healthz and /readyz", async () => {
+  it("carries the dashboard build at /dashboard/dist, file for file", async () => {
+    const list = async (root: string): Promise<string[]> =>
+      (await readdir(root, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => relative(root, join(e.parentPath, e.name)))
+        .sort();
+    const built = await list(join(REPO, "packages/dashboard/dist"));
+    expect(built).toContain("index.html");
+    expect(await list(`${work}/bundle/rootfs/dashboard/dist`)).toEqual(built);
+  });
+
+  it("its /app/index.mjs is the controller: /healthz, /readyz, and the dashboard at /", async () => {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     const child = spawn(process.execPath, [`${work}/bundle/rootfs/app/index.mjs`], {
       env: {
@@ -147,6 +161,9 @@ describe("controller image built by eventflow build --entry", () => {
       }
       expect(status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     } finally {
       child.kill("SIGTERM");
     }
@@ -159,6 +176,15 @@ describe("Dockerfile.controller agrees with the built image", () => {
     expect(normalise(stage.from ?? "")).toBe(normalise(DEFAULT_BASE));
     const script = await readFile(join(DEPLOY, "docker", "build-image.sh"), "utf8");
     expect(script).not.toMatch(/--base\b/);
+  });
+
+  it("the dashboard lands in the same place (COPY destination = --include destination)", async () => {
+    const text = await readFile(DOCKERFILE, "utf8");
+    const copy = /^COPY\s+--from=\S+\s+\S*packages\/dashboard\/dist\/?\s+(\S+)$/m.exec(text);
+    const script = await readFile(join(DEPLOY, "docker", "build-image.sh"), "utf8");
+    const include = /--include\s+"[^"]*packages\/dashboard\/dist:([^"]+)"/.exec(script);
+    expect(copy?.[1]?.replace(/\/$/, "")).toBe("/dashboard/dist");
+    expect(include?.[1]).toBe("/dashboard/dist");
   });
 
   it("same user, entrypoint, command, port, working directory and labels", async () => {
