@@ -64,19 +64,31 @@ describe("dashboard in Chromium against a real controller", () => {
   });
 
   it("opens on the sign-in page quickly, keyboard-usable, and signs in with a dev token", async () => {
-    const started = Date.now();
-    await page.goto(controller.url);
-    const dev = page.getByRole("button", { name: "Use a dev token" });
-    await dev.waitFor();
-    const interactiveMs = Date.now() - started;
-    const nav = await page.evaluate(() => {
-      const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-      return { domInteractive: n.domInteractive, loadEventEnd: n.loadEventEnd };
-    });
+    // Time to interactive, cold cache each time (a new context): from navigation until the
+    // dev-token button (which needs the app and GET /auth/config) can be clicked. Measured and
+    // written to test-artifacts/first-page.json, never asserted (timings vary with the machine).
+    const runs: { interactiveMs: number; domInteractive: number; loadEventEnd: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const cold = await browser.newContext();
+      const p = await cold.newPage();
+      const started = Date.now();
+      await p.goto(controller.url);
+      await p.getByRole("button", { name: "Use a dev token" }).waitFor();
+      const interactiveMs = Date.now() - started;
+      const nav = await p.evaluate(() => {
+        const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+        return { domInteractive: n.domInteractive, loadEventEnd: n.loadEventEnd };
+      });
+      runs.push({ interactiveMs, ...nav });
+      await cold.close();
+    }
+    const median = runs.map((r) => r.interactiveMs).sort((a, b) => a - b)[2];
     await writeFile(
       join(ARTIFACTS, "first-page.json"),
-      JSON.stringify({ interactiveMs, ...nav }) + "\n",
+      JSON.stringify({ medianInteractiveMs: median, runs }) + "\n",
     );
+    await page.goto(controller.url);
+    await page.getByRole("button", { name: "Use a dev token" }).waitFor();
     await expectAccessible("sign-in");
     await shot("01-sign-in");
     // keyboard only: Tab until the dev-token button has focus, then Enter
