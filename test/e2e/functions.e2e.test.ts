@@ -16,6 +16,7 @@ const run = promisify(execFile);
 const NS = "default";
 const HELLO = "hello";
 const CONSUMER = "cloudevent-consumer";
+const HPA = "hello-autoscaled";
 
 let cluster: NodeCluster;
 let registry: TestRegistry;
@@ -259,6 +260,49 @@ describe("functions on a real node", () => {
     expect(hello.points.reduce((s, p) => s + p.invocations, 0)).toBeGreaterThanOrEqual(2);
   });
 
+  it("the HPA scales a function up under CPU load (metrics-server reads the real kubelet) and back down", async () => {
+    await client.functions.create({
+      name: HPA,
+      image: images[HELLO]!,
+      scaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilization: 20 },
+    });
+    await client.functions.waitUntilReady(HPA, { timeout: 180_000 });
+    const running = async () =>
+      (await podsOf(HPA)).filter((p) =>
+        p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      ).length;
+    let load = true;
+    let sent = 0;
+    const worker = async () => {
+      while (load) {
+        const r = await client.invoke(HPA, { query: { name: "load" } });
+        expect(r.status).toBe(200);
+        sent += 1;
+      }
+    };
+    const t0 = Date.now();
+    const workers = Array.from({ length: 8 }, worker);
+    try {
+      await eventually(
+        `${HPA} scaled above one replica`,
+        async () => (await running()) > 1,
+        180_000,
+      );
+      timings.hpaScaleUpMs = Date.now() - t0;
+    } finally {
+      load = false;
+      await Promise.all(workers);
+    }
+    expect(sent).toBeGreaterThan(0);
+    const t1 = Date.now();
+    await eventually(
+      `${HPA} back to one replica`,
+      async () => (await podsOf(HPA)).length === 1,
+      240_000,
+    );
+    timings.hpaScaleDownMs = Date.now() - t1;
+  });
+
   it("scales down and deletes: the pods and their containers go away", async () => {
     await client.functions.scale(HELLO, 1);
     await eventually("hello at one pod", async () => (await podsOf(HELLO)).length === 1);
@@ -267,6 +311,7 @@ describe("functions on a real node", () => {
 
     await client.functions.delete(HELLO);
     await client.functions.delete(CONSUMER);
+    await client.functions.delete(HPA);
     await eventually("no function pods left", async () => {
       const all = await cluster.core.listNamespacedPod({ namespace: NS });
       return all.items.length === 0;
