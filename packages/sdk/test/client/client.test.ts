@@ -93,7 +93,7 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     await client.functions.create({
       name: "crashy",
       image: env.image,
-      env: { FIXTURE_CRASH_AFTER_MS: "20" },
+      env: { FIXTURE_CRASH_AFTER_MS: "0" },
     });
     const failed = await rejection(
       client.functions.waitUntilReady("crashy", { timeout: 20_000, interval: 50 }),
