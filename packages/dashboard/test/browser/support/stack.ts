@@ -50,7 +50,8 @@ export function buildExample(example: string, dir: string): string {
   return (JSON.parse(last) as { image: string }).image;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -70,10 +71,12 @@ export interface Controller {
   close(): Promise<void>;
 }
 
-/** Starts `eventflow-controller` (local driver, dev auth) and waits until it is ready. */
-export async function startController(): Promise<Controller> {
+/** Starts `eventflow-controller` (local driver, dev auth unless `env` says otherwise) and waits until it is ready. */
+export async function startController(
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<Controller> {
   const dir = await mkdtemp(join(tmpdir(), "eventflow-dashboard-e2e-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const secret = randomBytes(32).toString("base64url");
   let stderr = "";
   const child: ChildProcess = spawn(
@@ -90,6 +93,7 @@ export async function startController(): Promise<Controller> {
         EVENTFLOW_DRIVER: "local",
         EVENTFLOW_DATA_DIR: join(dir, "data"),
         LOG_LEVEL: "warn",
+        ...options.env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     },
