@@ -125,15 +125,17 @@ export function createTransport(options: ClientOptions): Transport {
   async function attempt(req: TransportRequest, refresh: boolean): Promise<Response> {
     if (req.signal?.aborted) throw req.signal.reason;
     const timeoutMs = req.timeout ?? defaultTimeout;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(req.signal?.reason);
-    req.signal?.addEventListener("abort", onAbort, { once: true });
+    // The caller's signal stays linked to the whole exchange (an aborted signal also stops a
+    // body still streaming); the timeout covers only the wait for the headers.
+    const timeout = new AbortController();
+    const signal =
+      req.signal === undefined ? timeout.signal : AbortSignal.any([req.signal, timeout.signal]);
     let timedOutFlag = false;
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
             timedOutFlag = true;
-            controller.abort();
+            timeout.abort();
           }, timeoutMs)
         : undefined;
     const url = urlFor(req.path, req.query);
@@ -152,7 +154,7 @@ export function createTransport(options: ClientOptions): Transport {
       const init: RequestInit & { duplex?: "half" } = {
         method: req.method,
         headers,
-        signal: controller.signal,
+        signal,
         ...(body === undefined || body === null ? {} : { body }),
       };
       if (body instanceof ReadableStream) init.duplex = "half";
@@ -164,7 +166,6 @@ export function createTransport(options: ClientOptions): Transport {
       throw unreachable(baseUrl, error);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
-      req.signal?.removeEventListener("abort", onAbort);
     }
   }
 

@@ -164,6 +164,20 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     setTimeout(() => controller.abort(), 100);
     await expect(slow).rejects.toMatchObject({ name: "AbortError" });
 
+    const streaming = new AbortController();
+    const answer = await client.invokeStream("hello", {
+      query: { op: "stream", kb: "512", gap: "20" },
+      signal: streaming.signal,
+    });
+    const reader = answer.body.getReader();
+    await reader.read();
+    streaming.abort();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return "ended";
+      })(),
+    ).rejects.toMatchObject({ name: "AbortError" });
+
     const already = AbortSignal.abort();
     await expect(client.functions.list({ signal: already })).rejects.toMatchObject({
       name: "AbortError",
