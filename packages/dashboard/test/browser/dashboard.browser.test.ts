@@ -50,7 +50,7 @@ describe("dashboard in Chromium against a real controller", () => {
       viewport: { width: 1280, height: 900 },
       colorScheme: "light",
     });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(20_000);
     page = await context.newPage();
     page.on("console", (m) => {
       if (m.type() === "error") consoleErrors.push(m.text());
@@ -114,10 +114,15 @@ describe("dashboard in Chromium against a real controller", () => {
   it("creates a function through the form (client validation first) and sees it become Running", async () => {
     await page.getByRole("link", { name: "Create function" }).click();
     await page.getByLabel("Name").fill("Bad_Name");
-    await page.getByLabel("Image").fill(image);
+    await page.getByLabel("Image").fill(`oci:${controller.dir}/no-such-layout`);
     await page.getByRole("button", { name: "Create function" }).click();
     expect(await page.getByLabel("Name").getAttribute("aria-invalid")).toBe("true");
     await page.getByLabel("Name").fill(NAME);
+    // the controller's 422 FUNCTION_IMAGE_NOT_FOUND lands on the image field
+    await page.getByRole("button", { name: "Create function" }).click();
+    await expect.poll(() => page.getByLabel("Image").getAttribute("aria-invalid")).toBe("true");
+    expect(new URL(page.url()).pathname).toBe("/functions/new");
+    await page.getByLabel("Image").fill(image);
     await page.getByRole("button", { name: "Add variable" }).click();
     await page.getByLabel("Variable 1 name").fill("CURRENCY");
     await page.getByLabel("Variable 1 value").fill("EUR");
@@ -177,7 +182,7 @@ describe("dashboard in Chromium against a real controller", () => {
       viewport: { width: 700, height: 900 },
       colorScheme: "dark",
     });
-    viewer.setDefaultTimeout(10_000);
+    viewer.setDefaultTimeout(20_000);
     const vpage = await viewer.newPage();
     await vpage.goto(controller.url);
     const token = signToken(controller.secret, {
@@ -225,6 +230,17 @@ describe("dashboard in Chromium against a real controller", () => {
     await expect
       .poll(() => page.getByLabel("Replica").locator("option").count(), { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
+  });
+
+  it("edits it: the new environment rolls out", async () => {
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.getByLabel("Variable 1 value").fill("USD");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(`**/functions/${NAME}`);
+    await expect.poll(() => page.getByText("CURRENCY=USD").count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => page.getByTestId("replica-status").textContent(), { timeout: 60_000 })
+      .toMatch(/^2\/2 ready, 2 available, 2 updated/);
   });
 
   it("deletes it after confirmation and is back to the empty list", async () => {

@@ -45,7 +45,7 @@ describe("OIDC sign-in (authorization code + PKCE) in Chromium", () => {
 
   it("signs in through the provider, keeps the token out of URLs, and calls the API with it", async () => {
     const context = await browser.newContext();
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(20_000);
     const page = await context.newPage();
     const urls: string[] = [];
     page.on("request", (r) => urls.push(r.url()));

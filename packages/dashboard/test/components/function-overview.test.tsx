@@ -1,0 +1,46 @@
+import type { FunctionStatus } from "@eventflow/protocol";
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { FunctionOverview } from "../../src/features/functions/components/function-overview.tsx";
+
+const BASE: FunctionStatus = {
+  name: "hello",
+  tenant: "default",
+  image: "oci:/img",
+  replicas: 2,
+  available_replicas: 1,
+  ready_replicas: 1,
+  updated_replicas: 2,
+  status: "Degraded",
+  created_at: "2026-11-26T05:00:00.000Z",
+  updated_at: "2026-11-26T05:00:00.000Z",
+  last_error: {
+    code: "FUNCTION_CRASH_LOOP",
+    message: "exit code 1: boom",
+    at: "2026-11-26T05:59:00.000Z",
+  },
+  spec: { image: "oci:/img", replicas: 2, env: { GREETING: "hi" }, timeoutSeconds: 5 },
+};
+
+describe("FunctionOverview", () => {
+  it("shows a degraded function's reason with its code, and its replicas and configuration", () => {
+    render(<FunctionOverview fn={BASE} />);
+    const reason = screen.getByRole("status");
+    expect(reason.textContent).toContain("FUNCTION_CRASH_LOOP");
+    expect(reason.textContent).toContain("exit code 1: boom");
+    expect(screen.getByTestId("replica-status").textContent).toBe(
+      "1/2 ready, 1 available, 2 updated",
+    );
+    expect(screen.getByText("GREETING=hi")).toBeTruthy();
+    expect(screen.getByText("5 s")).toBeTruthy();
+    expect(document.querySelector('[data-status="Degraded"]')?.getAttribute("title")).toBe(
+      "exit code 1: boom",
+    );
+  });
+
+  it("shows no reason box when nothing is wrong", () => {
+    const { last_error: _unused, ...healthy } = BASE;
+    render(<FunctionOverview fn={{ ...healthy, status: "Running" }} />);
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+});
