@@ -29,6 +29,8 @@ export async function runInterleavedRounds({
   onProgress = () => {},
 }) {
   let retriesLeft = retryBudget;
+  // On a machine that stays busy, retries only cost time: stop after a few futile ones in a row.
+  let futile = 0;
   const orders = roundOrders({ arms, rounds: rounds + maxExtraRounds, seed });
   const accepted = [];
   const rejected = [];
@@ -57,6 +59,8 @@ export async function runInterleavedRounds({
           reason = candidateReason;
           softReason = candidateSoft;
         }
+        if (attempt > 0) futile = candidateSoft ? futile + 1 : 0;
+        if (futile >= 4) retriesLeft = 0;
         if (!softReason || reason || attempt >= maxRetriesPerArm || retriesLeft <= 0) break;
         retriesLeft--;
       }
