@@ -249,6 +249,11 @@ describe("dashboard in Chromium against a real controller", () => {
   });
 
   it("deletes it after confirmation and is back to the empty list", async () => {
+    // keyboard: Escape closes the modal without deleting
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("dialog").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     const dialog = page.getByRole("dialog");
     const confirm = dialog.getByRole("button", { name: "Delete function" });
@@ -279,6 +284,18 @@ describe("dashboard in Chromium against a real controller", () => {
     await page.getByRole("alert").filter({ hasText: "expired" }).waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => sessionStorage.getItem("eventflow.session"))).toBeNull();
     await shot("08-session-expired");
+  });
+
+  it("signs out with a message when the controller rejects the token", async () => {
+    const forged = signToken("not-the-controller-secret-but-long-enough", {
+      tenant: "default",
+      role: "admin",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    await page.getByLabel("Paste an API token").fill(forged);
+    await page.getByRole("button", { name: "Sign in with token" }).click();
+    await page.getByRole("alert").filter({ hasText: "no longer accepts" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("eventflow.session"))).toBeNull();
   });
 
   it("logged no script error or CSP refusal in the browser console", () => {
