@@ -147,14 +147,34 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
       },
     ],
   });
+  // One rebuild at a time; a change seen during a rebuild schedules exactly one more, so the
+  // last save is always built (esbuild may fold a concurrent rebuild() into the running one,
+  // which read the files before the save).
+  let building = false;
+  let dirty = false;
+  const rebuild = (): void => {
+    if (building) {
+      dirty = true;
+      return;
+    }
+    building = true;
+    void ctx
+      .rebuild()
+      .catch(() => undefined)
+      .finally(() => {
+        building = false;
+        if (dirty) {
+          dirty = false;
+          rebuild();
+        }
+      });
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const watcher = watch(dir, { recursive: true }, (_event, file) => {
     if (file === null || IGNORED.test(file)) return;
     changedAt ??= performance.now();
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      void ctx.rebuild().catch(() => undefined);
-    }, 15);
+    timer = setTimeout(rebuild, 15);
   });
   // Ctrl-C: the process exits right after, so the replica is signalled synchronously.
   io.signal.addEventListener("abort", () => child?.kill("SIGTERM"), { once: true });
