@@ -4,7 +4,7 @@ import { KeyRound, LogIn, ShieldCheck } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { useClient } from "../../../lib/client-context.tsx";
 import { useSession, type SignOutReason } from "../../../lib/session.tsx";
-import { authConfigQuery } from "../api/auth-queries.ts";
+import { authConfigQuery, devTokenMutation } from "../api/auth-queries.ts";
 import { startOidcSignIn } from "../api/oidc.ts";
 
 const REASONS: Record<SignOutReason, string> = {
@@ -23,7 +23,7 @@ export function SignInPage() {
   const tokenId = useId();
 
   const dev = useMutation({
-    mutationFn: () => client.tokens.dev(),
+    ...devTokenMutation(client),
     onSuccess: (t) => signIn(t.token, { role: t.role, tenant: t.tenant, expiresAt: t.expires_at }),
     onError: (e) => setProblem(e.message),
   });

@@ -1,5 +1,6 @@
-/** Query options of the function calls; lists refresh every few seconds for live status. */
-import { queryOptions } from "@tanstack/react-query";
+/** Query and mutation options of the function calls; status refreshes every few seconds. */
+import type { FunctionCreateRequest, FunctionSpecInput } from "@eventflow/protocol";
+import { mutationOptions, queryOptions } from "@tanstack/react-query";
 import type { Client } from "../../../lib/api-client.ts";
 
 /** How often function status refreshes while a page shows it. */
@@ -26,5 +27,33 @@ export function functionQuery(client: Client, name: string) {
     queryKey: functionKeys.one(name),
     queryFn: ({ signal }) => client.functions.get(name, { signal }),
     refetchInterval: LIVE_INTERVAL_MS,
+  });
+}
+
+/** `POST /v1/functions`, or `PUT /v1/functions/{name}` when `existing` names the function. */
+export function saveFunctionMutation(client: Client, existing: string | undefined) {
+  return mutationOptions({
+    mutationKey: ["functions", existing ?? "", "save"],
+    mutationFn: (spec: FunctionCreateRequest) => {
+      if (existing === undefined) return client.functions.create(spec);
+      const { name: _name, ...rest } = spec;
+      return client.functions.update(existing, rest satisfies FunctionSpecInput);
+    },
+  });
+}
+
+/** `POST /v1/functions/{name}:scale`. */
+export function scaleFunctionMutation(client: Client, name: string) {
+  return mutationOptions({
+    mutationKey: ["functions", name, "scale"],
+    mutationFn: (replicas: number) => client.functions.scale(name, replicas),
+  });
+}
+
+/** `DELETE /v1/functions/{name}`. */
+export function deleteFunctionMutation(client: Client, name: string) {
+  return mutationOptions({
+    mutationKey: ["functions", name, "delete"],
+    mutationFn: () => client.functions.delete(name),
   });
 }

@@ -1,19 +1,19 @@
 /** Mutations that change a function; each refreshes the function queries when it settles. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { FunctionCreateRequest, FunctionSpecInput } from "@eventflow/protocol";
 import { useClient } from "../../../lib/use-client.ts";
-import { functionKeys } from "../api/function-queries.ts";
+import {
+  deleteFunctionMutation,
+  functionKeys,
+  saveFunctionMutation,
+  scaleFunctionMutation,
+} from "../api/function-queries.ts";
 
-/** Create (no `name` to update) or update a function. */
+/** Create (no `existing` name) or update a function. */
 export function useSaveFunction(existing: string | undefined) {
   const client = useClient();
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: (spec: FunctionCreateRequest) => {
-      if (existing === undefined) return client.functions.create(spec);
-      const { name: _name, ...rest } = spec;
-      return client.functions.update(existing, rest satisfies FunctionSpecInput);
-    },
+    ...saveFunctionMutation(client, existing),
     onSettled: () => queries.invalidateQueries({ queryKey: functionKeys.all }),
   });
 }
@@ -23,7 +23,7 @@ export function useScaleFunction(name: string) {
   const client = useClient();
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: (replicas: number) => client.functions.scale(name, replicas),
+    ...scaleFunctionMutation(client, name),
     onSuccess: (fn) => queries.setQueryData(functionKeys.one(name), fn),
     onSettled: () => queries.invalidateQueries({ queryKey: functionKeys.all }),
   });
@@ -34,7 +34,7 @@ export function useDeleteFunction(name: string) {
   const client = useClient();
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: () => client.functions.delete(name),
+    ...deleteFunctionMutation(client, name),
     onSuccess: () => {
       queries.removeQueries({ queryKey: functionKeys.one(name) });
       return queries.invalidateQueries({ queryKey: functionKeys.all });
