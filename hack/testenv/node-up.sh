@@ -34,7 +34,7 @@ log() { printf '[testenv-node] %s\n' "$*" >&2; }
 KUBELET="$CACHE/bin/kubelet-v$K8S_VERSION/kubelet"
 PAUSE_TAR="$CACHE/node/pause-image.tar"
 "$HERE/node-down.sh" >/dev/null 2>&1 || true
-mkdir -p "$N/cni/net.d" "$N/certs.d" "$N/kubelet" "$N/pod-logs" "$L" "$R"
+mkdir -p "$N/cni/net.d" "$N/certs.d" "$N/kubelet" "$L/pods" "$R"
 
 EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
@@ -143,7 +143,7 @@ authentication:
 authorization: {mode: Webhook}
 clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf
-podLogsDir: $N/pod-logs
+podLogsDir: $L/pods
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}

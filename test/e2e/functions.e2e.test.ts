@@ -7,8 +7,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
-import { REPO_ROOT, ensureTestBaseImage, runEventflow } from "../cli/index.ts";
-import { skopeo, skopeoFlags, startRegistry, type TestRegistry } from "../registry/index.ts";
+import { startRegistry, type TestRegistry } from "../registry/index.ts";
+import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { startControllerProcess, type RunningController } from "./support/controller.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
 
@@ -77,38 +77,13 @@ function orderEvent(orderId: string) {
   };
 }
 
-async function build(example: string): Promise<string> {
-  const built = await runEventflow(
-    [
-      "build",
-      `${REPO_ROOT}examples/${example}`,
-      "-t",
-      `${registry.host}/e2e/${example}:1`,
-      "--base",
-      `${registry.host}/base/node:multi`,
-      "--push",
-      "--json",
-    ],
-    { timeoutMs: 120_000 },
-  );
-  expect(built.code, built.stderr).toBe(0);
-  return `${registry.host}/e2e/${example}@${built.json?.digest as string}`;
-}
-
 beforeAll(async () => {
   const started = Date.now();
-  const base = ensureTestBaseImage();
   [cluster, registry] = await Promise.all([startNodeCluster(), startRegistry({ mode: "plain" })]);
   await cluster.trustRegistry(registry.host);
-  await skopeo([
-    "copy",
-    "--all",
-    ...skopeoFlags(registry, "dest-creds"),
-    `oci:${(await base).layout}:multi`,
-    `docker://${registry.host}/base/node:multi`,
-  ]);
-  images[HELLO] = await build(HELLO);
-  images[CONSUMER] = await build(CONSUMER);
+  const base = await pushFunctionBase(registry);
+  images[HELLO] = await buildExample(registry, HELLO, base);
+  images[CONSUMER] = await buildExample(registry, CONSUMER, base);
   controller = await startControllerProcess({
     kubeconfig: cluster.kubeconfig,
     namespace: NS,

@@ -22,6 +22,10 @@ export interface NodeCluster {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
   readonly nodeName: string;
+  /** The API server's port on 127.0.0.1. */
+  readonly apiserverPort: number;
+  /** A binary of the test cluster (`<dir>/bin/<name>`: kubectl and helm when built). */
+  bin(name: string): string;
   /** The pods' subnet, e.g. `10.245.0.0/24`. */
   readonly podSubnet: string;
   /** Lets the node's containerd pull from a plain-HTTP registry at `host` (`127.0.0.1:PORT`). */
@@ -72,6 +76,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
     });
   }
   const node = readEnv(join(dir, "node", "env"));
+  const control = readEnv(join(dir, "env"));
   const kubeconfig = join(dir, "kubeconfig");
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -84,6 +89,8 @@ export async function startNodeCluster(): Promise<NodeCluster> {
     kc,
     core,
     nodeName: node.NODE_NAME!,
+    apiserverPort: Number(control.APISERVER_PORT),
+    bin: (name) => join(dir, "bin", name),
     podSubnet: node.POD_SUBNET!,
     async trustRegistry(host) {
       const hostDir = join(node.CERTS_D!, host);
