@@ -69,6 +69,22 @@ describe("MetricsCharts", () => {
     expect(screen.getByTestId("chart-invocations").getAttribute("data-invocations")).toBe("5");
   });
 
+  it("marks latency points with dots, so a single step with invocations is visible", () => {
+    render(
+      <MetricsCharts
+        width={400}
+        series={series([
+          [0, 0, null, null],
+          [0, 0, null, null],
+          [2, 0, 4, 9],
+        ])}
+      />,
+    );
+    expect(
+      screen.getByTestId("chart-latency").querySelectorAll("circle.recharts-dot"),
+    ).toHaveLength(2);
+  });
+
   it("says when there is no latency yet", () => {
     render(<MetricsCharts width={400} series={series([[0, 0, null, null]])} />);
     expect(screen.getByText(/no invocations yet/)).toBeTruthy();

@@ -91,7 +91,7 @@ export function MetricsCharts({
           <LineChart data={data} {...size} accessibilityLayer>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} />
             <XAxis dataKey="time" tick={{ fontSize: 11, fill: "currentColor" }} minTickGap={24} />
-            <YAxis unit=" ms" tick={{ fontSize: 11, fill: "currentColor" }} width={56} />
+            <YAxis unit=" ms" tick={{ fontSize: 11, fill: "currentColor" }} width={68} />
             <Tooltip />
             <Legend />
             <Line
@@ -99,7 +99,7 @@ export function MetricsCharts({
               dataKey="p50_ms"
               name="p50"
               stroke="#16a34a"
-              dot={false}
+              dot={{ r: 2 }}
               connectNulls
               isAnimationActive={false}
             />
@@ -108,7 +108,7 @@ export function MetricsCharts({
               dataKey="p95_ms"
               name="p95"
               stroke="#9333ea"
-              dot={false}
+              dot={{ r: 2 }}
               connectNulls
               isAnimationActive={false}
             />
