@@ -23,6 +23,7 @@ let registry: TestRegistry;
 let controller: RunningController;
 let client: EventFlowClient;
 const images: Record<string, string> = {};
+let functionBase: string;
 /** Measured figures, printed at the end (docs/testing-e2e.md records them). */
 const timings: Record<string, number> = {};
 /** Invocations sent to the consumer (the metrics must count exactly these). */
@@ -81,9 +82,9 @@ beforeAll(async () => {
   const started = Date.now();
   [cluster, registry] = await Promise.all([startNodeCluster(), startRegistry({ mode: "plain" })]);
   await cluster.trustRegistry(registry.host);
-  const base = await pushFunctionBase(registry);
-  images[HELLO] = await buildExample(registry, HELLO, base);
-  images[CONSUMER] = await buildExample(registry, CONSUMER, base);
+  functionBase = await pushFunctionBase(registry);
+  images[HELLO] = await buildExample(registry, HELLO, functionBase);
+  images[CONSUMER] = await buildExample(registry, CONSUMER, functionBase);
   controller = await startControllerProcess({
     kubeconfig: cluster.kubeconfig,
     namespace: NS,
@@ -233,6 +234,53 @@ describe("functions on a real node", () => {
     );
     const hello = await client.metrics(HELLO, { range: "5m" });
     expect(hello.points.reduce((s, p) => s + p.invocations, 0)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a rolling update to a new image under continuous invokes fails no request", async () => {
+    const next = await buildExample(registry, HELLO, functionBase, [
+      "--label",
+      "org.opencontainers.image.revision=e2e-2",
+    ]);
+    expect(next).not.toBe(images[HELLO]);
+    const outcomes: (number | string)[] = [];
+    let load = true;
+    const worker = async () => {
+      while (load) {
+        try {
+          const r = await client.invoke(HELLO, { query: { name: "roll" }, timeout: 10_000 });
+          outcomes.push(r.status === 200 && r.text() === "Hello, roll!" ? 200 : r.status);
+        } catch (error) {
+          outcomes.push(String((error as { code?: string }).code ?? error));
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    try {
+      await client.functions.update(HELLO, { image: next, replicas: 2 });
+      await eventually(
+        "the rollout to the new image",
+        async () => {
+          const pods = await podsOf(HELLO);
+          const ready = pods.filter((p) =>
+            p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+          );
+          return (
+            pods.length === 2 &&
+            ready.length === 2 &&
+            pods.every((p) => p.spec?.containers[0]?.image === next)
+          );
+        },
+        180_000,
+      );
+      // Keep the load on while the old pods drain and go.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      load = false;
+      await Promise.all(workers);
+    }
+    timings.rollingUpdateInvokes = outcomes.length;
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o !== 200)).toEqual([]);
   });
 
   it("the HPA scales a function up under CPU load (metrics-server reads the real kubelet) and back down", async () => {

@@ -22,6 +22,7 @@ export async function buildExample(
   registry: TestRegistry,
   example: string,
   base: string,
+  extra: readonly string[] = [],
 ): Promise<string> {
   const built = await runEventflow(
     [
@@ -33,6 +34,7 @@ export async function buildExample(
       base,
       "--push",
       "--json",
+      ...extra,
     ],
     { timeoutMs: 120_000 },
   );
