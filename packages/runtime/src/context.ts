@@ -9,23 +9,27 @@ import type { RuntimeLogger } from "./logger.js";
 export class InvocationContext implements Context {
   readonly requestId: string;
   readonly functionName: string;
-  readonly deadline: number;
   #controller: AbortController | undefined;
   #log: Logger | undefined;
   #abortReason: unknown;
   readonly #logger: RuntimeLogger;
+  readonly #started: number;
+  readonly #timeoutMs: number;
   readonly #res: ServerResponse | undefined;
 
   constructor(options: {
     requestId: string;
     functionName: string;
-    deadline: number;
+    /** `performance.now()` when the request arrived. */
+    started: number;
+    timeoutMs: number;
     logger: RuntimeLogger;
     res?: ServerResponse;
   }) {
     this.requestId = options.requestId;
     this.functionName = options.functionName;
-    this.deadline = options.deadline;
+    this.#started = options.started;
+    this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#res = options.res;
   }
@@ -46,6 +50,11 @@ export class InvocationContext implements Context {
       }
     }
     return this.#controller.signal;
+  }
+
+  /** Epoch milliseconds of the timeout, derived from the arrival time without another clock read. */
+  get deadline(): number {
+    return Math.round(performance.timeOrigin + this.#started + this.#timeoutMs);
   }
 
   get log(): Logger {

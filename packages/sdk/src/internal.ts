@@ -6,7 +6,7 @@
 export { buildEvent, parseBody, type RawRequest } from "./event.js";
 export { prepareResponse, toBody, isHttpResponse, type PreparedResponse } from "./result.js";
 export { resolveFunction, type ResolvedFunction } from "./resolve.js";
-export { errorToResponse, invokeFunction, type ErrorResponse } from "./invoke.js";
+export { errorToResponse, invokeFunction, isThenable, type ErrorResponse } from "./invoke.js";
 export {
   detectCloudEventMode,
   fromBinary,

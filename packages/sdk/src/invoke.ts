@@ -45,17 +45,28 @@ export function errorToResponse(error: unknown, requestId: string): ErrorRespons
   };
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /**
  * Runs one invocation: builds the event (parsing the body, reading a CloudEvent), calls the
- * handler and prepares its response. Throws what the handler throws; the caller maps it with
- * {@link errorToResponse} so that it can log first.
+ * handler and prepares its response. A handler that answers synchronously gets its response
+ * synchronously (no promise on the hot path); otherwise a promise is returned. Throws (or
+ * rejects with) what the handler throws; the caller maps it with {@link errorToResponse} so
+ * that it can log first.
  */
-export async function invokeFunction(
+export function invokeFunction(
   fn: ResolvedFunction,
   raw: RawRequest,
   ctx: Context,
-): Promise<PreparedResponse> {
+): PreparedResponse | Promise<PreparedResponse> {
   const { event, mode } = buildEvent(raw);
+  let result: unknown;
   if (fn.kind === "cloudevent") {
     if (event.cloudEvent === undefined) {
       throw new EventFlowError(
@@ -63,7 +74,13 @@ export async function invokeFunction(
         "this function accepts CloudEvents only (binary mode ce-* headers or application/cloudevents+json)",
       );
     }
-    return prepareResponse(await fn.cloudEvent!(event.cloudEvent, ctx), mode);
+    result = fn.cloudEvent!(event.cloudEvent, ctx);
+  } else result = fn.handle(event, ctx);
+  if (isThenable(result)) {
+    return Promise.resolve(result).then((value) => prepareResponse(value, mode));
   }
-  return prepareResponse(await fn.handle(event, ctx), mode);
+  return prepareResponse(result, mode);
 }
+
+/** Whether `value` has a `then` method (a promise or any thenable). */
+export { isThenable };
