@@ -40,11 +40,11 @@ async function createDriver(config: Config, logger: Logger): Promise<Driver> {
       logger: logger.child({ component: "local-driver" }),
     });
   }
-  // The Kubernetes driver (and @kubernetes/client-node) is loaded only when selected.
-  const modulePath = "./drivers/kubernetes/index.js";
+  // The Kubernetes driver (and @kubernetes/client-node) is loaded only when selected; the
+  // literal specifier lets a bundler (the controller image) include it as a lazy chunk.
   let mod: { createKubernetesDriver: (options: KubernetesDriverOptions) => Driver };
   try {
-    mod = (await import(modulePath)) as typeof mod;
+    mod = (await import("./drivers/kubernetes/index.js")) as typeof mod;
   } catch (error) {
     throw new EventFlowError("DRIVER_UNAVAILABLE", "the kubernetes driver could not be loaded", {
       cause: error,
