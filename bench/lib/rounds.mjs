@@ -13,7 +13,7 @@ import { summarize } from "./stats.mjs";
  * `measure(arm, round)` resolves a sample; `reject(sample)` and `disturbed(sample)` return a
  * reason string or undefined; `disturbance(sample)` scores a sample for the fill-in order.
  * Resolves `{ accepted: [{ round, order, samples, disturbed? }], rejected: [{ round, order,
- * reasons, kind }] }`, where `samples` maps arm id to sample.
+ * reasons, cause }] }`, where `samples` maps arm id to sample.
  */
 export async function runInterleavedRounds({
   arms,
@@ -68,7 +68,7 @@ export async function runInterleavedRounds({
       if (reason) hard.push(`${arm}: ${reason}`);
       if (softReason) soft.push(`${arm}: ${softReason}`);
     }
-    if (hard.length > 0) rejected.push({ round: r, order, reasons: hard, kind: "failed" });
+    if (hard.length > 0) rejected.push({ round: r, order, reasons: hard, cause: "failed" });
     else if (soft.length > 0) {
       const score = Math.max(...order.map((a) => disturbance(samples[a])));
       setAside.push({ round: r, order, samples, reasons: soft, score });
@@ -78,7 +78,8 @@ export async function runInterleavedRounds({
   for (const s of setAside) {
     if (accepted.length < rounds) {
       accepted.push({ round: s.round, order: s.order, samples: s.samples, disturbed: s.reasons });
-    } else rejected.push({ round: s.round, order: s.order, reasons: s.reasons, kind: "disturbed" });
+    } else
+      rejected.push({ round: s.round, order: s.order, reasons: s.reasons, cause: "disturbed" });
   }
   accepted.sort((a, b) => a.round - b.round);
   return { accepted, rejected };

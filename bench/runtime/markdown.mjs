@@ -55,7 +55,7 @@ export function buildMarkdown({ machine, results, suts }) {
   if (rejected.length) {
     lines.push(
       "",
-      `Rounds set aside: ${rejected.map((r) => `${r.phase} ${r.round + 1} (${r.kind ?? "failed"}): ${r.reasons.join("; ")}`).join(" | ")}`,
+      `Rounds set aside: ${rejected.map((r) => `${r.phase} ${r.round + 1} (${r.cause}): ${r.reasons.join("; ")}`).join(" | ")}`,
     );
   }
   return `${lines.join("\n")}\n`;
