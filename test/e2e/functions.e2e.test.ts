@@ -283,6 +283,73 @@ describe("functions on a real node", () => {
     expect(outcomes.filter((o) => o !== 200)).toEqual([]);
   });
 
+  it("a container killed mid-traffic: requests go to the other replica, none hangs, the pod restarts", async () => {
+    const [victim] = await podsOf(HELLO);
+    const containerId = victim!.status!.containerStatuses![0]!.containerID!.replace(
+      "containerd://",
+      "",
+    );
+    const outcomes: (number | string)[] = [];
+    let load = true;
+    const worker = async () => {
+      while (load) {
+        try {
+          const r = await client.invoke(HELLO, { query: { name: "kill" }, timeout: 10_000 });
+          outcomes.push(r.status === 200 && r.text() === "Hello, kill!" ? 200 : r.status);
+        } catch (error) {
+          outcomes.push(String((error as { code?: string }).code ?? error));
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await run("ctr", [
+        "--address",
+        `${cluster.dir}/node/containerd.sock`,
+        "-n",
+        "k8s.io",
+        "tasks",
+        "kill",
+        "-s",
+        "SIGKILL",
+        containerId,
+      ]);
+      await eventually(
+        "the killed container restarted and ready",
+        async () => {
+          const pod = await cluster.core.readNamespacedPod({
+            namespace: NS,
+            name: victim!.metadata!.name!,
+          });
+          const cs = pod.status?.containerStatuses?.[0];
+          return cs?.restartCount === 1 && cs.ready === true ? cs : undefined;
+        },
+        120_000,
+      ).then((cs) => expect(cs.lastState?.terminated?.exitCode).toBe(137));
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      load = false;
+      await Promise.all(workers);
+    }
+    const failed = outcomes.filter((o) => o !== 200);
+    timings.killInvokes = outcomes.length;
+    timings.killFailed = failed.length;
+    if (failed.length > 0)
+      console.log(`[e2e] failed while the container was killed: ${JSON.stringify(failed)}`);
+    expect(outcomes.length).toBeGreaterThan(20);
+    // Only requests in flight on the killed container may fail: a 5xx, or a response cut off
+    // after its headers (the controller cannot change a status already sent); none times out.
+    expect(failed.length, JSON.stringify(failed)).toBeLessThanOrEqual(4);
+    for (const o of failed)
+      expect(
+        typeof o === "number" ? o >= 500 : o !== "CLIENT_TIMEOUT",
+        JSON.stringify(failed),
+      ).toBe(true);
+    const status = await client.functions.get(HELLO);
+    expect(status.ready_replicas).toBe(2);
+  });
+
   it("the HPA scales a function up under CPU load (metrics-server reads the real kubelet) and back down", async () => {
     await client.functions.create({
       name: HPA,
