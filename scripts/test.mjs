@@ -2,7 +2,8 @@
 // The README's test command runs this: `npm ci && npm test`. Steps, in order:
 //   1. every scripts/setup/*.sh (idempotent installers and builders of test infrastructure),
 //   2. build, lint and typecheck,
-//   3. vitest (all tiers; integration tests start the services they need),
+//   3. vitest (all tiers; integration tests start the services they need), then the
+//      end-to-end tier on a real node,
 //      (the runtime's process tests run on Node 20, 22 and 24 there),
 //   4. every `bench:*` script in --quick smoke mode (timings are printed, never asserted).
 // Set EVENTFLOW_TEST_STEPS=build,vitest (comma list) to run a subset.
@@ -37,6 +38,9 @@ run("build", "npm", ["run", "build"]);
 run("lint", "npm", ["run", "lint"]);
 run("typecheck", "npm", ["run", "typecheck"]);
 run("vitest", "npx", ["vitest", "run"]);
+// The end-to-end tier on a real node (kubelet + containerd + runc, built by scripts/setup/70-*);
+// its own config because it needs root, a bridge and the whole cluster to itself.
+run("e2e", "npm", ["run", "test:e2e"]);
 for (const name of Object.keys(pkg.scripts)
   .filter((s) => s.startsWith("bench:"))
   .sort()) {
