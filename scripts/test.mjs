@@ -8,7 +8,7 @@
 //   4. every `bench:*` script in --quick smoke mode (timings are printed, never asserted).
 // Set EVENTFLOW_TEST_STEPS=build,vitest (comma list) to run a subset.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -28,6 +28,7 @@ function run(label, cmd, args) {
   process.stderr.write(`=== ${label} ok in ${secs}s\n`);
 }
 
+rmSync(join(root, ".eventflow", "test-reports"), { recursive: true, force: true });
 const setupDir = join(root, "scripts/setup");
 for (const file of readdirSync(setupDir)
   .filter((f) => f.endsWith(".sh"))
@@ -37,12 +38,31 @@ for (const file of readdirSync(setupDir)
 run("build", "npm", ["run", "build"]);
 run("lint", "npm", ["run", "lint"]);
 run("typecheck", "npm", ["run", "typecheck"]);
-run("vitest", "npx", ["vitest", "run"]);
+const reports = join(root, ".eventflow", "test-reports");
+mkdirSync(reports, { recursive: true });
+const reportArgs = (name) => [
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${join(reports, name)}`,
+];
+run("vitest", "npx", ["vitest", "run", ...reportArgs("vitest.json")]);
 // The end-to-end tier on a real node (kubelet + containerd + runc, built by scripts/setup/70-*);
 // its own config because it needs root, a bridge and the whole cluster to itself.
-run("e2e", "npm", ["run", "test:e2e"]);
+run("e2e", "npm", ["run", "test:e2e", "--", ...reportArgs("e2e.json")]);
 for (const name of Object.keys(pkg.scripts)
   .filter((s) => s.startsWith("bench:"))
   .sort()) {
   run(name, "npm", ["run", name, "--", "--quick"]);
 }
+
+// One plain closing line over every vitest tier that ran.
+let passed = 0;
+let failed = 0;
+for (const name of ["vitest.json", "e2e.json"]) {
+  const file = join(reports, name);
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+}
+if (passed + failed > 0) process.stdout.write(`${passed} passed, ${failed} failed\n`);
