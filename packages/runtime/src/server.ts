@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventFlowError } from "@eventflow/protocol";
@@ -17,6 +16,7 @@ import { requestContext, syncRequest, type RuntimeLogger } from "./logger.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { writeComplete, writeError, writeResponse } from "./respond.js";
 import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
+import { isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
 
 /** Lifecycle state of a runtime. */
 export type RuntimeState = "starting" | "ready" | "draining" | "stopped";
@@ -46,47 +46,6 @@ export interface Runtime {
   stop(): Promise<boolean>;
   /** Whether the readiness endpoint would answer 200 now. */
   isReady(): Promise<boolean>;
-}
-
-const REQUEST_ID = /^[\w.:@+/=-]{1,128}$/;
-
-// Generated ids: a random per-process prefix and a counter (unique, no entropy per request).
-const ID_PREFIX = randomUUID().slice(0, 13).replace("-", "");
-let idCounter = 0;
-
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  if (typeof given === "string" && REQUEST_ID.test(given)) return given;
-  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
-}
-
-function isAsyncFunction(fn: unknown): boolean {
-  const name = (fn as { constructor?: { name?: string } } | undefined)?.constructor?.name;
-  return name === "AsyncFunction" || name === "AsyncGeneratorFunction";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
-}
-
-async function withTimeout<T>(
-  work: (signal: AbortSignal) => Promise<T> | T,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new Error(`${what} timed out`));
-      reject(new Error(`${what} did not finish within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(() => work(controller.signal)), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Builds the HTTP server around a resolved handler. Nothing listens until `start()`. */
