@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
+import { eventually } from "./support/eventually.ts";
 import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { startControllerProcess, type RunningController } from "./support/controller.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
@@ -32,25 +33,6 @@ let consumerInvokes = 0;
 async function invokeConsumer(orderId: string) {
   consumerInvokes += 1;
   return client.invoke(CONSUMER, orderEvent(orderId));
-}
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: last });
 }
 
 async function podsOf(name: string) {

@@ -15,6 +15,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { createClient, type EventFlowClient } from "@eventflow/sdk/client";
 import { REPO_ROOT } from "../cli/index.ts";
 import { freePort, startRegistry, type TestRegistry } from "../registry/index.ts";
+import { eventually, Fatal } from "./support/eventually.ts";
 import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { ensureRuntimeBase } from "./support/runtime-base.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
@@ -28,29 +29,6 @@ let registry: TestRegistry;
 let client: EventFlowClient;
 let url: string;
 let helloImage: string;
-
-/** A failure that retrying cannot fix: `eventually` rethrows it at once. */
-class Fatal extends Error {}
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (error) {
-      if (error instanceof Fatal) throw error;
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: last });
-}
 
 function kubectlApply(yaml: string): Promise<void> {
   return new Promise((resolve, reject) => {
