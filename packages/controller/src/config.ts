@@ -2,6 +2,7 @@
  * The controller's configuration: parsed once from the environment at startup, every bad key
  * reported at once, the result frozen and passed down. Nothing else reads `process.env`.
  */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
@@ -32,6 +33,27 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 const nonEmpty = z.string().trim().min(1);
+
+/** A Kubernetes object name (DNS-1123 subdomain), e.g. a Secret's. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const secretNames = z
+  .string()
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(
+    z.array(
+      z.string().max(253).regex(DNS_SUBDOMAIN, {
+        error: "must be comma-separated Secret names (DNS-1123 subdomains)",
+      }),
+    ),
+  );
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -64,6 +86,9 @@ const envSchema = z
       .default("eventflow-"),
     EVENTFLOW_CONTROLLER_NAMESPACE: nonEmpty.default("eventflow-system"),
     EVENTFLOW_KUBERNETES_ENDPOINTS: z.enum(["pod", "service"]).default("pod"),
+    EVENTFLOW_IMAGE_PULL_SECRETS: secretNames.optional(),
+    // EVENTFLOW_REGISTRY_AUTH_FILE, EVENTFLOW_REGISTRY_CA_FILE and DOCKER_CONFIG are paths,
+    // read by parseRegistry.
     EVENTFLOW_DEV_AUTH: bool.default(false),
     EVENTFLOW_DEFAULT_TENANT: nonEmpty.default("default"),
     EVENTFLOW_JWT_ISSUER: nonEmpty.default("eventflow"),
@@ -135,6 +160,21 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
   readonly kubernetes: KubernetesConfig;
+  readonly registry: RegistryConfig;
+}
+
+/** How the local driver pulls function images from registries. */
+export interface RegistryConfig {
+  /**
+   * A docker/podman-style auth file (`auths`, `credHelpers`, `credsStore`), read on every pull
+   * so `docker login` takes effect without a restart (`EVENTFLOW_REGISTRY_AUTH_FILE`, default
+   * `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, as the CLI uses).
+   */
+  readonly authFile: string;
+  /** Set explicitly: the file must exist (the default may be missing: anonymous pulls). */
+  readonly authFileRequired: boolean;
+  /** PEM certificate(s) trusted besides the system roots (`EVENTFLOW_REGISTRY_CA_FILE`). */
+  readonly ca?: string;
 }
 
 /** Settings of the kubernetes driver. */
@@ -147,6 +187,8 @@ export interface KubernetesConfig {
   readonly controllerNamespace: string;
   /** How invokes reach replicas: ready pod IPs, or the Service's DNS name. */
   readonly endpointMode: "pod" | "service";
+  /** Secrets (in each function namespace) added as imagePullSecrets to function pods. */
+  readonly imagePullSecrets: readonly string[];
 }
 
 /** Token verification and issuing settings. */
@@ -191,6 +233,85 @@ function toIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** Problems of an auth file, checked at startup so a typo is not found at the first deploy. */
+function authFileIssues(path: string, required: boolean): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !required) return undefined;
+    return `cannot be read: ${path} (${code ?? "error"})`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return `is not valid JSON: ${path}`;
+  }
+  const file = parsed as { auths?: unknown; credHelpers?: unknown; credsStore?: unknown };
+  const isRecord = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isRecord(parsed)) return `must hold a JSON object: ${path}`;
+  if (
+    file.auths !== undefined &&
+    (!isRecord(file.auths) || !Object.values(file.auths as object).every(isRecord))
+  )
+    return `"auths" must map registries to objects: ${path}`;
+  if (
+    file.credHelpers !== undefined &&
+    (!isRecord(file.credHelpers) ||
+      !Object.values(file.credHelpers as object).every((v) => typeof v === "string" && v !== ""))
+  )
+    return `"credHelpers" must map registries to helper names: ${path}`;
+  if (file.credsStore !== undefined && typeof file.credsStore !== "string")
+    return `"credsStore" must be a helper name: ${path}`;
+  return undefined;
+}
+
+function caFileIssue(path: string): { ca?: string; issue?: string } {
+  try {
+    const ca = readFileSync(path, "utf8");
+    return ca.includes("-----BEGIN CERTIFICATE-----")
+      ? { ca }
+      : { issue: `holds no PEM certificate: ${path}` };
+  } catch (error) {
+    return {
+      issue: `cannot be read: ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    };
+  }
+}
+
+/**
+ * Reads and checks the registry files (plain path strings, so this also runs when other
+ * variables failed the schema: every problem in one report).
+ */
+function parseRegistry(
+  e: Readonly<Record<string, string | undefined>>,
+  issues: FieldIssue[],
+): RegistryConfig {
+  const explicit = e.EVENTFLOW_REGISTRY_AUTH_FILE?.trim() || undefined;
+  const dockerDir = e.DOCKER_CONFIG ?? join(e.HOME ?? homedir(), ".docker");
+  const authFile = explicit ?? join(dockerDir, "config.json");
+  const authFileRequired = explicit !== undefined;
+  const authIssue = authFileIssues(authFile, authFileRequired);
+  if (authIssue) issues.push({ path: "EVENTFLOW_REGISTRY_AUTH_FILE", message: authIssue });
+  let ca: string | undefined;
+  const caFile = e.EVENTFLOW_REGISTRY_CA_FILE?.trim() || undefined;
+  if (caFile !== undefined) {
+    const checked = caFileIssue(caFile);
+    if (checked.issue) issues.push({ path: "EVENTFLOW_REGISTRY_CA_FILE", message: checked.issue });
+    ca = checked.ca;
+  }
+  return { authFile, authFileRequired, ...(ca === undefined ? {} : { ca }) };
+}
+
+function invalid(details: FieldIssue[]): EventFlowError {
+  const list = details.map((d) => `${d.path} ${d.message}`).join("; ");
+  return new EventFlowError("CONFIG_INVALID", `invalid controller configuration: ${list}`, {
+    details,
+  });
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -209,13 +330,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   );
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success) {
-    const details = toIssues(parsed.error);
-    const list = details.map((d) => `${d.path} ${d.message}`).join("; ");
-    throw new EventFlowError("CONFIG_INVALID", `invalid controller configuration: ${list}`, {
-      details,
-    });
+    const issues = toIssues(parsed.error);
+    parseRegistry(defined, issues);
+    throw invalid(issues);
   }
   const e = parsed.data;
+  const fileIssues: FieldIssue[] = [];
+  const registry = parseRegistry(defined, fileIssues);
+  if (fileIssues.length > 0) throw invalid(fileIssues);
   const hasCluster = e.KUBERNETES_SERVICE_HOST !== undefined || e.KUBECONFIG !== undefined;
   const dataHome = e.XDG_DATA_HOME ?? join(e.HOME ?? homedir(), ".local", "share");
   const config: Config = {
@@ -256,7 +378,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       namespacePrefix: e.EVENTFLOW_NAMESPACE_PREFIX,
       controllerNamespace: e.EVENTFLOW_CONTROLLER_NAMESPACE,
       endpointMode: e.EVENTFLOW_KUBERNETES_ENDPOINTS,
+      imagePullSecrets: e.EVENTFLOW_IMAGE_PULL_SECRETS ?? [],
     },
+    registry,
     limits: {
       maxBodyBytes: e.EVENTFLOW_MAX_BODY_BYTES,
       maxInvokeBodyBytes: e.EVENTFLOW_MAX_INVOKE_BODY_BYTES,
