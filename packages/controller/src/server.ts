@@ -10,7 +10,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Driver } from "./drivers/driver.js";
 import type { KubernetesDriverOptions } from "./drivers/kubernetes/index.js";
-import { createLocalDriver } from "./drivers/local/index.js";
+import { authFileCredentials, createLocalDriver } from "./drivers/local/index.js";
 import { createInvokeHandler } from "./invoke/index.js";
 import { createLogger } from "./logger.js";
 import { createMetrics, type ControllerMetrics } from "./metrics.js";
@@ -35,9 +35,14 @@ export interface StartControllerOptions {
 
 async function createDriver(config: Config, logger: Logger): Promise<Driver> {
   if (config.driver === "local") {
+    const { authFile, authFileRequired, ca } = config.registry;
     return createLocalDriver({
       dataDir: config.dataDir,
       logger: logger.child({ component: "local-driver" }),
+      registry: {
+        credentials: authFileCredentials({ path: authFile, required: authFileRequired }),
+        ...(ca === undefined ? {} : { ca }),
+      },
     });
   }
   // The Kubernetes driver (and @kubernetes/client-node) is loaded only when selected; the
@@ -57,6 +62,7 @@ async function createDriver(config: Config, logger: Logger): Promise<Driver> {
       : { namespace: config.namespace }),
     controllerNamespace: k.controllerNamespace,
     endpointMode: k.endpointMode,
+    imagePullSecrets: k.imagePullSecrets,
     logger: logger.child({ component: "kubernetes-driver" }),
   });
 }

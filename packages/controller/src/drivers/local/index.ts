@@ -1,3 +1,4 @@
+export { authFileCredentials, type AuthFileOptions } from "./auth-file.js";
 export { createLocalDriver } from "./local-driver.js";
 export type { DriverLogger, LocalDriverOptions } from "./local-driver.js";
 export type { RestartBackoff } from "./backoff.js";
