@@ -7,6 +7,8 @@ export interface Upstream {
   readonly replica: string;
   readonly pool: Pool;
   outstanding: number;
+  /** Skipped by `pick` until then (ms of the balancer's clock): its connection was refused. */
+  ejectedUntil: number;
 }
 
 interface FunctionUpstreams {
@@ -20,16 +22,27 @@ export interface PoolOptions {
   /** Sockets per replica. */
   readonly connections: number;
   readonly keepAliveTimeoutMs: number;
+  /**
+   * How long a replica that refused a connection is skipped (default 5000 ms), unless the
+   * function's endpoint list changes first: like Envoy's outlier ejection, so the requests
+   * after a replica died do not each pay a refused connect before their retry.
+   */
+  readonly ejectMs?: number;
+  /** Clock in ms (tests); default `performance.now`. */
+  readonly now?: () => number;
 }
 
 /**
  * Keeps one keep-alive undici Pool per replica and picks the replica with the fewest
- * outstanding requests (ties rotate). The driver's endpoint array is compared by identity, so
- * the common case costs one Map lookup; pools of replicas that left are closed gracefully.
+ * outstanding requests (ties rotate), skipping ejected replicas while another one is left.
+ * The driver's endpoint array is compared by identity, so the common case costs one Map
+ * lookup; pools of replicas that left are closed gracefully.
  */
 export function createBalancer(options: PoolOptions) {
   const byFunction = new Map<string, FunctionUpstreams>();
   const byUrl = new Map<string, Upstream>();
+  const ejectMs = options.ejectMs ?? 5000;
+  const now = options.now ?? (() => performance.now());
 
   function sync(entry: FunctionUpstreams, endpoints: readonly Endpoint[]): void {
     const keep = new Set(endpoints.map((e) => e.url));
@@ -46,6 +59,7 @@ export function createBalancer(options: PoolOptions) {
           url: e.url,
           replica: e.replica,
           outstanding: 0,
+          ejectedUntil: 0,
           pool: new Pool(e.url, {
             connections: options.connections,
             pipelining: 1,
@@ -54,13 +68,18 @@ export function createBalancer(options: PoolOptions) {
         };
         byUrl.set(e.url, u);
       }
+      // A new endpoint list is news about every replica (a restarted one is listed again).
+      u.ejectedUntil = 0;
       return u;
     });
     entry.endpoints = endpoints;
   }
 
   return {
-    /** The least loaded upstream among `endpoints`, skipping `exclude`. */
+    /**
+     * The least loaded upstream among `endpoints`, skipping `exclude`; ejected ones only when
+     * nothing else is left (a refused connect is then still better than no attempt).
+     */
     pick(fnKey: string, endpoints: readonly Endpoint[], exclude?: Upstream): Upstream | undefined {
       let entry = byFunction.get(fnKey);
       if (!entry) byFunction.set(fnKey, (entry = { endpoints: [], upstreams: [], next: 0 }));
@@ -70,12 +89,20 @@ export function createBalancer(options: PoolOptions) {
       if (n === 0) return undefined;
       const start = entry.next++ % n;
       let best: Upstream | undefined;
+      let bestEjected: Upstream | undefined;
+      let t: number | undefined;
       for (let i = 0; i < n; i++) {
         const u = list[(start + i) % n]!;
         if (u === exclude) continue;
-        if (!best || u.outstanding < best.outstanding) best = u;
+        if (u.ejectedUntil !== 0 && u.ejectedUntil > (t ??= now())) {
+          if (!bestEjected || u.outstanding < bestEjected.outstanding) bestEjected = u;
+        } else if (!best || u.outstanding < best.outstanding) best = u;
       }
-      return best;
+      return best ?? bestEjected;
+    },
+    /** Skips `upstream` for `ejectMs` or until its function's endpoint list changes. */
+    eject(upstream: Upstream): void {
+      upstream.ejectedUntil = now() + ejectMs;
     },
     async close(): Promise<void> {
       const pools = [...byUrl.values()].map((u) => u.pool.close().catch(() => undefined));

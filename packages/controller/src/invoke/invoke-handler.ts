@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import { EventFlowError, toErrorEnvelope } from "@eventflow/protocol";
 import type { Context } from "koa";
 import type { Dispatcher } from "undici";
@@ -9,6 +8,7 @@ import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
 import { buildUpstreamHeaders, nextTraceparent, pickRequestId } from "./headers.js";
 import {
+  canRetryElsewhere,
   ClientAborted,
   InvokeTimeout,
   isConnectRefused,
@@ -122,7 +122,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     return { promise, exchange };
   }
 
-  /** Where a refused connection may go next: another ready replica, or nowhere. */
+  /** Where a failed attempt may go next: another ready replica, or nowhere. */
   function retryTarget(fn: InvokeTarget, refused: Upstream, error: unknown): readonly Endpoint[] {
     const endpoints = driver.endpoints(fn.tenant, fn.name);
     if (endpoints.length === 0) {
@@ -132,7 +132,10 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     return endpoints;
   }
 
-  /** Sends to the least loaded replica; a refused connection is retried on another one. */
+  /**
+   * Sends to the least loaded replica; a refused connection (and, for idempotent requests, a
+   * connection that broke before the response) is retried on another one.
+   */
   async function send(
     inv: Invocation,
     endpoints: readonly Endpoint[],
@@ -150,10 +153,10 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
         await run.promise;
         return;
       } catch (error) {
-        // A refused connection never read the body: another replica may take the request.
-        const body = opts.body as Readable | Buffer | null;
-        const replayable = body === null || Buffer.isBuffer(body) || !body.destroyed;
-        if (round >= 2 || inv.failure || !isConnectRefused(error) || !replayable)
+        // A refused replica is skipped by later requests too, until the endpoints change.
+        if (isConnectRefused(error)) balancer.eject(upstream);
+        const failed = { method: opts.method, headers: opts.headers as string[], body: opts.body };
+        if (round >= 2 || inv.failure || !canRetryElsewhere(error, failed))
           throw inv.failure ?? error;
         tried = upstream;
         endpoints = retryTarget(inv.fn, upstream, error);
