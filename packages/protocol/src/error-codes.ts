@@ -280,6 +280,11 @@ export const ERROR_CODES = {
     "No node can run the function's pods (resources, taints); the scheduler's reason is shown.",
     { retryable: true, expose: true },
   ),
+  FUNCTION_REPLICA_RESTARTED: c(
+    503,
+    "Only in a function's status (`last_error`), never a response: a replica's container exited and was restarted; the message names the replica, its restart count and last exit code (137: killed).",
+    { retryable: true, expose: true },
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

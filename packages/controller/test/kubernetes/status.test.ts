@@ -58,6 +58,24 @@ const unschedulable: V1Pod = {
   },
 };
 const running: V1Pod = { metadata: { name: "p" }, status: { phase: "Running" } };
+/** A running pod whose container was restarted after it exited (killed: 137). */
+const restarted = (name: string, restarts: number, finishedAt: string, exitCode = 137): V1Pod => ({
+  metadata: { name },
+  status: {
+    phase: "Running",
+    containerStatuses: [
+      {
+        name: "function",
+        image: "img",
+        imageID: "",
+        ready: true,
+        restartCount: restarts,
+        state: { running: {} },
+        lastState: { terminated: { exitCode, reason: "Error", finishedAt: new Date(finishedAt) } },
+      },
+    ],
+  },
+});
 
 describe("buildKubernetesStatus", () => {
   it.each<[string, V1Deployment, V1Pod[], string, string | undefined]>([
@@ -113,6 +131,36 @@ describe("buildKubernetesStatus", () => {
       "FUNCTION_CRASH_LOOP",
     ],
     [
+      "all ready, one container restarted: shown, phase unchanged",
+      deployment({ replicas: 2, readyReplicas: 2, updatedReplicas: 2, availableReplicas: 2 }),
+      [running, restarted("p-1", 1, NOW)],
+      "Running",
+      "FUNCTION_REPLICA_RESTARTED",
+    ],
+    [
+      "crash loop wins over a restart elsewhere",
+      deployment({ replicas: 2, readyReplicas: 1, updatedReplicas: 2 }),
+      [restarted("p-1", 1, NOW), waiting("CrashLoopBackOff")],
+      "Degraded",
+      "FUNCTION_CRASH_LOOP",
+    ],
+    [
+      "a restarted pod being deleted is not shown",
+      deployment(
+        { replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+        { replicas: 1 },
+      ),
+      [
+        running,
+        {
+          ...restarted("p-old", 1, NOW),
+          metadata: { name: "p-old", deletionTimestamp: new Date(NOW) },
+        },
+      ],
+      "Running",
+      undefined,
+    ],
+    [
       "unschedulable",
       deployment({ replicas: 2, updatedReplicas: 2 }),
       [unschedulable],
@@ -157,6 +205,27 @@ describe("buildKubernetesStatus", () => {
   it("a crash loop names the last exit code", () => {
     const s = buildKubernetesStatus(deployment({}), [waiting("CrashLoopBackOff")], NOW)!;
     expect(s.last_error?.message).toContain("exit code 1");
+  });
+
+  it("a restart names the replica, the restart count and the last exit code, at its end", () => {
+    const s = buildKubernetesStatus(
+      deployment({ replicas: 2, readyReplicas: 2, updatedReplicas: 2 }),
+      [
+        restarted("f-a", 1, "2026-01-01T00:00:05.000Z"),
+        restarted("f-b", 3, "2026-01-01T00:00:09.000Z", 1),
+      ],
+      NOW,
+    )!;
+    // The most recent restart of the two.
+    expect(s.last_error).toEqual({
+      code: "FUNCTION_REPLICA_RESTARTED",
+      message: "replica f-b restarted 3 times; last exit code 1 (Error)",
+      at: "2026-01-01T00:00:09.000Z",
+    });
+    const one = buildKubernetesStatus(deployment({}), [restarted("f-a", 1, NOW)], NOW)!;
+    expect(one.last_error?.message).toBe(
+      "replica f-a restarted 1 time; last exit code 137 (Error)",
+    );
   });
 
   it("objects without the spec annotation are not functions", () => {

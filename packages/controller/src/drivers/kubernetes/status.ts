@@ -63,6 +63,41 @@ export function podProblem(pods: readonly V1Pod[], now: string): LastError | und
   return undefined;
 }
 
+/**
+ * The most recent container restart of a live pod (killed, crashed once, OOM): not a problem
+ * that changes the phase (Kubernetes restarted it), but what a user asking "what happened to
+ * my function" needs to see, until the pod is replaced (pure).
+ */
+export function podRestart(pods: readonly V1Pod[], now: string): LastError | undefined {
+  let last:
+    { pod: string; restarts: number; exit?: number; reason?: string; at: string } | undefined;
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    for (const cs of pod.status?.containerStatuses ?? []) {
+      if (cs.name !== CONTAINER_NAME || cs.restartCount === 0) continue;
+      const t = cs.lastState?.terminated;
+      const at = iso(t?.finishedAt, now);
+      if (last && last.at >= at) continue;
+      last = {
+        pod: pod.metadata?.name ?? "",
+        restarts: cs.restartCount,
+        ...(t?.exitCode === undefined ? {} : { exit: t.exitCode }),
+        ...(t?.reason === undefined ? {} : { reason: t.reason }),
+        at,
+      };
+    }
+  }
+  if (!last) return undefined;
+  const times = last.restarts === 1 ? "1 time" : `${last.restarts} times`;
+  const exit = last.exit === undefined ? "" : `; last exit code ${last.exit}`;
+  const why = last.reason === undefined ? "" : ` (${last.reason})`;
+  return {
+    code: "FUNCTION_REPLICA_RESTARTED",
+    message: `replica ${last.pod} restarted ${times}${exit}${why}`,
+    at: last.at,
+  };
+}
+
 /** The reason from the Deployment's conditions: quota refusals and stuck rollouts (pure). */
 export function deploymentProblem(d: V1Deployment, now: string): LastError | undefined {
   for (const c of d.status?.conditions ?? []) {
@@ -125,6 +160,8 @@ export function buildKubernetesStatus(
   if (!spec) return undefined;
   const desired = d.spec?.replicas ?? spec.replicas;
   const problem = podProblem(pods, now) ?? deploymentProblem(d, now);
+  // A restart is shown when nothing worse is, and does not change the phase.
+  const lastError = problem ?? podRestart(pods, now);
   const created = iso(d.metadata?.creationTimestamp, now);
   const st = d.status ?? {};
   return {
@@ -138,7 +175,7 @@ export function buildKubernetesStatus(
     status: phaseOf(d, pods, desired, problem),
     created_at: created,
     updated_at: appliedAt(d, created),
-    ...(problem ? { last_error: problem } : {}),
+    ...(lastError ? { last_error: lastError } : {}),
     spec,
   };
 }
