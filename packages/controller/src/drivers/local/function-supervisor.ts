@@ -8,6 +8,7 @@ import type { PidFiles } from "./pid-files.js";
 import { findFreePort, type PortRange } from "./ports.js";
 import { launchReplica } from "./replica-launch.js";
 import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
+import { imageFailure } from "./pull-client.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
 
 /** Where a resolved image's app lives, as stored with the spec. */
@@ -325,8 +326,7 @@ export class FunctionSupervisor extends EventEmitter {
     for (;;) {
       const ep = this.ready[0];
       if (ep) return ep;
-      if (this.imageError && this.lastError)
-        throw new EventFlowError(this.lastError.code, this.lastError.message);
+      if (this.imageError && this.lastError) throw imageFailure(this.lastError);
       if (this.crashLooping())
         throw new EventFlowError(
           "FUNCTION_CRASH_LOOP",

@@ -1,11 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { EventFlowError } from "@eventflow/protocol";
-import {
-  createRegistryClient,
-  type RegistryClient,
-  type RegistryClientOptions,
-} from "@eventflow/registry";
+import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import type { RegistryClientOptions } from "@eventflow/registry";
 import type {
   Driver,
   Endpoint,
@@ -23,6 +19,7 @@ import { acquireDataDirLock, releaseDataDirLock } from "./data-dir-lock.js";
 import { createLogBook, type LogBook } from "./log-book.js";
 import { createPidFiles } from "./pid-files.js";
 import type { PortRange } from "./ports.js";
+import { createPullSessions, isCredentialErrorCode } from "./pull-client.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -51,7 +48,10 @@ export interface LocalDriverOptions {
   readonly scaleToZeroAfterMs?: number;
   /** Log lines kept per function (default 10,000). */
   readonly maxLogLinesPerFunction?: number;
-  /** How images are pulled from registries (loopback registries use plain HTTP by default). */
+  /**
+   * How images are pulled from registries (loopback registries use plain HTTP by default).
+   * Each pull uses a fresh client, so a credential source is asked again on every pull.
+   */
   readonly registry?: RegistryClientOptions;
 }
 
@@ -74,9 +74,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let store: Store | undefined;
   let logs: LogBook | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
-  let registryClient: RegistryClient | undefined;
-  const client = () => (registryClient ??= createRegistryClient(options.registry ?? {}));
-  const resolveApp = createAppResolver({ cacheDir, client });
+  const resolveApp = createAppResolver({
+    cacheDir,
+    openSession: createPullSessions(options.registry),
+  });
   const idleMs = options.scaleToZeroAfterMs ?? 300_000;
 
   const log = (level: "info" | "warn" | "error", obj: Record<string, unknown>, msg: string) =>
@@ -129,6 +130,16 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     });
   }
 
+  /** The function stays, with no replica, Failed with the pull's error until an update. */
+  function failImage(sup: FunctionSupervisor, error: unknown, msg: string): void {
+    const e = isEventFlowError(error)
+      ? error
+      : new EventFlowError("FUNCTION_IMAGE_NOT_FOUND", String(error));
+    sup.imageError = true;
+    sup.lastError = { code: e.code, message: e.message, at: clock().toISOString() };
+    log("error", { function: sup.spec.name, tenant: sup.spec.tenant, code: e.code }, msg);
+  }
+
   /** Restores one stored function; re-resolves its image if the cache was wiped. */
   async function restore(sup: FunctionSupervisor, stored: ResolvedApp | null): Promise<void> {
     if (stored && existsSync(join(stored.appDir, APP_ENTRY))) {
@@ -138,17 +149,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         sup.app = await resolveApp(sup.spec.image);
         persist(sup);
       } catch (error) {
-        const e =
-          error instanceof EventFlowError
-            ? error
-            : new EventFlowError("FUNCTION_IMAGE_NOT_FOUND", String(error));
-        sup.imageError = true;
-        sup.lastError = { code: e.code, message: e.message, at: clock().toISOString() };
-        log(
-          "error",
-          { function: sup.spec.name, tenant: sup.spec.tenant, code: e.code },
-          "cannot restore function",
-        );
+        failImage(sup, error, "cannot restore function");
         return;
       }
     }
@@ -188,8 +189,6 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       sups.clear();
       logs?.close();
       store?.close();
-      await registryClient?.close();
-      registryClient = undefined;
       store = undefined;
       releaseDataDirLock(options.dataDir);
     },
@@ -201,9 +200,19 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       need(store);
       creating.add(k);
       try {
-        const app = await resolveApp(spec.image);
+        // A registry refusing the controller's credentials leaves the function Failed with
+        // that code (like a cluster's image pull error): deployed, visible, no process.
+        let app: ResolvedApp | undefined;
+        let pullError: unknown;
+        try {
+          app = await resolveApp(spec.image);
+        } catch (error) {
+          if (!isEventFlowError(error) || !isCredentialErrorCode(error.code)) throw error;
+          pullError = error;
+        }
         const now = clock().toISOString();
         const sup = newSupervisor(spec, app, now, now);
+        if (pullError !== undefined) failImage(sup, pullError, "cannot pull function image");
         persist(sup);
         need(logs).revive(spec.tenant, spec.name);
         sups.set(k, sup);

@@ -1,0 +1,237 @@
+// Private registries through the whole controller (parseConfig -> startController ->
+// createDriver -> local driver): Debian's docker-registry in TLS + htpasswd mode and in token
+// mode, an image pushed with credentials, then deployed with and without an auth file.
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createRegistryClient, pushOciLayout } from "@eventflow/registry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRegistry, type TestRegistry } from "../../../../test/registry/index.ts";
+import { parseConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { startController, type StartedController } from "../../src/server.js";
+import { TEST_SECRET, call } from "../support/harness.js";
+import { tempDir } from "./helpers/driver-harness.js";
+import { writeTestImage } from "./helpers/oci-image.js";
+
+const REFRESH_TOKEN = "refresh-token-of-the-test-user";
+
+interface Controller {
+  readonly c: StartedController;
+  readonly token: string;
+  readonly dataDir: string;
+  rawLogs(): string;
+}
+
+describe("local driver pulls from private registries with the controller's auth file", () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let basic: TestRegistry;
+  let tokenReg: TestRegistry;
+  const controllers: Controller[] = [];
+
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+  async function push(registry: TestRegistry, layout: string, repo: string): Promise<string> {
+    const client = createRegistryClient({
+      credentials: { username: registry.username!, password: registry.password! },
+      ...(registry.ca ? { ca: registry.ca } : {}),
+    });
+    try {
+      await pushOciLayout({ client, dir: layout, tag: "v1", to: `${registry.host}/${repo}:v1` });
+    } finally {
+      await client.close();
+    }
+    return `${registry.host}/${repo}:v1`;
+  }
+
+  async function start(name: string, env: Record<string, string>): Promise<Controller> {
+    let raw = "";
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        raw += chunk.toString();
+        done();
+      },
+    });
+    const dataDir = join(tmp.path, name, "data");
+    const config = parseConfig({
+      JWT_SECRET: TEST_SECRET,
+      PORT: "0",
+      METRICS_PORT: "0",
+      EVENTFLOW_HOST: "127.0.0.1",
+      EVENTFLOW_DEV_AUTH: "true",
+      EVENTFLOW_DRIVER: "local",
+      EVENTFLOW_DATA_DIR: dataDir,
+      // No user docker config leaks in: the default auth file lives under this HOME.
+      HOME: join(tmp.path, name, "home"),
+      EVENTFLOW_REGISTRY_CA_FILE: basic.caPath!,
+      ...env,
+    });
+    const c = await startController(config, { logger: createLogger("debug", sink) });
+    const token = (await call(c.url, "POST", "/auth/token")).body.token as string;
+    const ctl = { c, token, dataDir, rawLogs: () => raw };
+    controllers.push(ctl);
+    return ctl;
+  }
+
+  async function waitFor(
+    ctl: Controller,
+    name: string,
+    check: (f: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 20_000;
+    let last: Record<string, unknown> | undefined;
+    while (Date.now() < deadline) {
+      last = (await call(ctl.c.url, "GET", `/v1/functions/${name}`, { token: ctl.token })).body;
+      if (last !== undefined && check(last)) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`function ${name} never matched: ${JSON.stringify(last)}`);
+  }
+
+  const deploy = (ctl: Controller, name: string, image: string) =>
+    call(ctl.c.url, "POST", "/v1/functions", {
+      token: ctl.token,
+      body: { name, image, replicas: 1 },
+    });
+
+  const invoke = (ctl: Controller, name: string) =>
+    call(ctl.c.url, "POST", `/v1/functions/${name}:invoke`, { token: ctl.token, body: {} });
+
+  /** Replica pid files and extracted apps: both stay empty when nothing was started. */
+  async function started(ctl: Controller): Promise<number> {
+    const list = (dir: string) => readdir(join(ctl.dataDir, dir)).catch(() => [] as string[]);
+    return (await list("run")).length + (await list("cache/apps")).length;
+  }
+
+  let basicImage: string;
+  let tokenImage: string;
+  let deniedImage: string;
+  let authFile: string;
+
+  beforeAll(async () => {
+    tmp = await tempDir("registry-auth");
+    [basic, tokenReg] = await Promise.all([
+      startRegistry({ mode: "basic" }),
+      startRegistry({
+        mode: "token",
+        deny: ["private/denied"],
+        refreshTokens: { [REFRESH_TOKEN]: "eventflow" },
+      }),
+    ]);
+    const layout = join(tmp.path, "layout");
+    await writeTestImage({ dir: layout, tag: "v1" });
+    [basicImage, tokenImage, deniedImage] = await Promise.all([
+      push(basic, layout, "private/hello"),
+      push(tokenReg, layout, "private/hello"),
+      push(tokenReg, layout, "private/other"),
+    ]);
+    // The denied repository exists under another name: the token server never grants it.
+    deniedImage = deniedImage.replace("private/other", "private/denied");
+    authFile = join(tmp.path, "auth.json");
+    await writeFile(
+      authFile,
+      JSON.stringify({
+        auths: {
+          // docker's key forms: a bare host and an https URL with a path.
+          [basic.host]: { auth: b64(`${basic.username}:${basic.password}`) },
+          [`https://${tokenReg.host}/v1/`]: { identitytoken: REFRESH_TOKEN },
+        },
+      }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const ctl of controllers) await ctl.c.close();
+    await Promise.all([basic?.stop(), tokenReg?.stop()]);
+    await tmp?.cleanup();
+  });
+
+  it("with the auth file: TLS + htpasswd and token (identity token) images run and answer", async () => {
+    const ctl = await start("with-auth", { EVENTFLOW_REGISTRY_AUTH_FILE: authFile });
+    expect((await deploy(ctl, "basic", basicImage)).status).toBe(201);
+    expect((await deploy(ctl, "token", tokenImage)).status).toBe(201);
+    for (const name of ["basic", "token"]) {
+      const fn = await waitFor(ctl, name, (f) => f["status"] === "Running");
+      expect(fn).toMatchObject({ ready_replicas: 1 });
+      const res = await invoke(ctl, name);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ hello: "world" });
+    }
+    // Valid credentials without access to the repository: Failed, REGISTRY_DENIED, no replica.
+    const denied = await deploy(ctl, "denied", deniedImage);
+    expect(denied.status).toBe(201);
+    expect(denied.body).toMatchObject({
+      status: "Failed",
+      ready_replicas: 0,
+      updated_replicas: 0,
+      last_error: { code: "REGISTRY_DENIED" },
+    });
+    const inv = await invoke(ctl, "denied");
+    expect(inv.status).toBe(422);
+    expect(inv.body.error.code).toBe("REGISTRY_DENIED");
+    for (const secret of [
+      basic.password!,
+      b64(`${basic.username}:${basic.password}`),
+      REFRESH_TOKEN,
+    ])
+      expect(ctl.rawLogs()).not.toContain(secret);
+  });
+
+  it("without credentials: Failed with REGISTRY_UNAUTHORIZED, no process, nothing extracted; invoke and update answer 422", async () => {
+    const ctl = await start("anonymous", {});
+    for (const [name, image] of [
+      ["basic", basicImage],
+      ["token", tokenImage],
+    ] as const) {
+      const created = await deploy(ctl, name, image);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        status: "Failed",
+        ready_replicas: 0,
+        updated_replicas: 0,
+        last_error: { code: "REGISTRY_UNAUTHORIZED" },
+      });
+      const inv = await invoke(ctl, name);
+      expect(inv.status).toBe(422);
+      expect(inv.body.error.code).toBe("REGISTRY_UNAUTHORIZED");
+      const put = await call(ctl.c.url, "PUT", `/v1/functions/${name}`, {
+        token: ctl.token,
+        body: { image, replicas: 2 },
+      });
+      expect(put.status).toBe(422);
+      expect(put.body.error.code).toBe("REGISTRY_UNAUTHORIZED");
+    }
+    // The token must still be good: a registry refusal never looks like a bad API token.
+    expect((await call(ctl.c.url, "GET", "/v1/functions", { token: ctl.token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await started(ctl)).toBe(0);
+    expect((await waitFor(ctl, "basic", () => true))["status"]).toBe("Failed");
+  });
+
+  it("a wrong password is REGISTRY_UNAUTHORIZED; after fixing the file, a redeploy runs without a restart", async () => {
+    const file = join(tmp.path, "wrong.json");
+    const write = (password: string) =>
+      writeFile(
+        file,
+        JSON.stringify({ auths: { [basic.host]: { auth: b64(`${basic.username}:${password}`) } } }),
+      );
+    await write("not-the-password");
+    const ctl = await start("wrong", { EVENTFLOW_REGISTRY_AUTH_FILE: file });
+    const created = await deploy(ctl, "fn", basicImage);
+    expect(created.body).toMatchObject({
+      status: "Failed",
+      last_error: { code: "REGISTRY_UNAUTHORIZED" },
+    });
+    expect(await started(ctl)).toBe(0);
+    await write(basic.password!);
+    const put = await call(ctl.c.url, "PUT", "/v1/functions/fn", {
+      token: ctl.token,
+      body: { image: basicImage, replicas: 1 },
+    });
+    expect(put.status).toBe(200);
+    const fn = await waitFor(ctl, "fn", (f) => f["status"] === "Running");
+    expect(fn["last_error"]).toBeUndefined();
+    expect((await invoke(ctl, "fn")).status).toBe(200);
+    expect(ctl.rawLogs()).not.toContain(basic.password!);
+  });
+});
