@@ -92,6 +92,15 @@ export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Contai
 }
 
 /**
+ * `imagePullSecrets` is a list map keyed by name: a name twice would fail the server-side
+ * apply, and an empty list is left out so applies do not own a field they never set.
+ */
+function pullSecrets(names: readonly string[] | undefined) {
+  const unique = [...new Set(names ?? [])];
+  return unique.length === 0 ? {} : { imagePullSecrets: unique.map((name) => ({ name })) };
+}
+
+/**
  * The Deployment of one function, as a server-side apply body (pure). With `scaling` set,
  * `spec.replicas` is left out so the HPA owns it and applies never fight it.
  */
@@ -129,9 +138,7 @@ export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions):
             fsGroup: RUNTIME_UID,
             seccompProfile: { type: "RuntimeDefault" },
           },
-          ...(options.imagePullSecrets?.length
-            ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) }
-            : {}),
+          ...pullSecrets(options.imagePullSecrets),
           containers: [buildContainer(spec, options.imagePullPolicy ?? "IfNotPresent")],
           volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
         },
