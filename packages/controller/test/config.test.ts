@@ -106,6 +106,7 @@ describe("parseConfig", () => {
       namespacePrefix: "eventflow-",
       controllerNamespace: "eventflow-system",
       endpointMode: "pod",
+      imagePullSecrets: [],
     });
     const perTenant = parseConfig({
       JWT_SECRET: SECRET,
