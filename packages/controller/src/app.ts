@@ -1,8 +1,9 @@
 /**
  * Builds the controller's Koa app without listening: request ids, metrics, the error envelope,
  * then the route table (which also yields /openapi.json). `createApp(deps).callback()` is what
- * tests and the server use.
+ * tests and the server use; it answers invokes on a fast path before Koa (http/invoke-fast-path.ts).
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "pino";
@@ -13,6 +14,7 @@ import type { Driver } from "./drivers/driver.js";
 import type { ControllerState } from "./http/context.js";
 import { createDashboardMiddleware, DEFAULT_DASHBOARD_DIR } from "./http/dashboard.js";
 import { createErrorMiddleware } from "./http/errors.js";
+import { createInvokeFastPath, type RequestListener } from "./http/invoke-fast-path.js";
 import { createRequestIdMiddleware } from "./http/request-id.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -42,6 +44,31 @@ export interface AppDeps {
   readonly shutdown?: AbortSignal;
   /** The dashboard's build, served at `/` (default packages/dashboard/dist); false: none. */
   readonly dashboardDir?: string | false;
+}
+
+/**
+ * The Koa app whose `callback()` puts the invoke fast path in front of the middleware chain,
+ * so the server and every test of `createApp(...).callback()` take the same path.
+ */
+type KoaListener = ReturnType<Koa<ControllerState>["callback"]>;
+
+class ControllerApp extends Koa<ControllerState> {
+  readonly #front: (koa: RequestListener) => RequestListener;
+
+  constructor(front: (koa: RequestListener) => RequestListener) {
+    super();
+    this.#front = front;
+  }
+
+  override callback(): KoaListener {
+    const koa = super.callback();
+    const listener = this.#front((req, res) => void koa(req, res));
+    // The controller serves HTTP/1.1 only (node:http), so requests are IncomingMessages.
+    return (req, res) => {
+      listener(req as IncomingMessage, res as ServerResponse);
+      return Promise.resolve();
+    };
+  }
 }
 
 /** Every route of the API, in registration order. */
@@ -74,7 +101,16 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   };
   const verifier =
     deps.verifier ?? createTokenVerifier({ auth: deps.config.auth, ...(deps.now ? { now } : {}) });
-  const app = new Koa<ControllerState>();
+  const app = new ControllerApp((fallback) =>
+    createInvokeFastPath({
+      verifier,
+      driver: deps.driver,
+      invoke: deps.invoke,
+      countRequest: deps.metrics.countHttpRequest,
+      fallback,
+      logger: deps.logger,
+    }),
+  );
   app.silent = true;
   const router = new Router<ControllerState>();
   const routes = buildRoutes(routeDeps);

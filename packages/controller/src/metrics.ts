@@ -25,6 +25,8 @@ export interface ControllerMetrics {
   readonly series: FunctionSeries;
   /** Counts API requests by method, route template and status. */
   readonly httpMiddleware: Middleware;
+  /** Counts one API request answered outside Koa (the invoke fast path). */
+  countHttpRequest(method: string, route: string, status: number): void;
   /** Drops a deleted function's series so labels stay bounded. */
   forgetFunction(tenant: string, name: string): void;
 }
@@ -129,6 +131,9 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     recorder,
     series,
     httpMiddleware,
+    countHttpRequest(method, route, status) {
+      httpRequests.inc({ method, route, status: String(status) });
+    },
     forgetFunction(tenant, name) {
       const l = { tenant, function: name };
       duration.remove(l);

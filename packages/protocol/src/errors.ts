@@ -76,6 +76,13 @@ export function isEventFlowError(value: unknown): value is EventFlowError {
 export const GENERIC_ERROR_MESSAGE =
   "An internal error occurred; quote the request id when reporting it.";
 
+/**
+ * Response header the platform sets (to the error code) on every envelope it writes itself.
+ * A function's answer never carries it (the controller drops it from function responses), so
+ * a client tells a platform failure from a function's own error answer without guessing.
+ */
+export const PLATFORM_ERROR_HEADER = "x-eventflow-error";
+
 /** Builds the wire envelope for an error; unexposed messages become a generic text. */
 export function toErrorEnvelope(error: EventFlowError, requestId?: string): ErrorEnvelope {
   const body: { code: string; message: string; requestId?: string; details?: unknown } = {

@@ -2,6 +2,7 @@ export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeInfo } from "./
 export {
   EventFlowError,
   GENERIC_ERROR_MESSAGE,
+  PLATFORM_ERROR_HEADER,
   fromErrorEnvelope,
   isErrorEnvelope,
   isEventFlowError,

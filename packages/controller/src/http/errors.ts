@@ -3,7 +3,13 @@
  * HTTP errors map to request codes, anything else becomes INTERNAL. 5xx messages are generic
  * on the wire and logged in full; 4xx are logged at info.
  */
-import { EventFlowError, isEventFlowError, toErrorEnvelope } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  isEventFlowError,
+  PLATFORM_ERROR_HEADER,
+  toErrorEnvelope,
+} from "@eventflow/protocol";
+import type { ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import type { ControllerState } from "./context.js";
 
@@ -66,6 +72,29 @@ function methodNotAllowed(ctx: Context): EventFlowError {
   });
 }
 
+/**
+ * Writes `error` as the envelope straight to a Node response (paths outside Koa: the invoke
+ * router and its fast path); does nothing once the answer has started.
+ */
+export function writeEnvelope(
+  res: ServerResponse,
+  error: EventFlowError,
+  requestId: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify(toErrorEnvelope(error, requestId));
+  res
+    .writeHead(error.status, {
+      ...headers,
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+      "x-request-id": requestId,
+      [PLATFORM_ERROR_HEADER]: error.code,
+    })
+    .end(body);
+}
+
 /** Writes `error` as the envelope on `ctx` and logs it. */
 export function sendError(ctx: Context & { state: ControllerState }, raw: unknown): void {
   const error = toEventFlowError(raw);
@@ -92,6 +121,7 @@ export function sendError(ctx: Context & { state: ControllerState }, raw: unknow
     ctx.set("www-authenticate", `Bearer error="invalid_token"`);
   }
   ctx.status = error.status;
+  ctx.set(PLATFORM_ERROR_HEADER, error.code);
   ctx.type = "application/json";
   ctx.body = toErrorEnvelope(error, ctx.state.requestId);
 }

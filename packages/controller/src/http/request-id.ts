@@ -9,11 +9,15 @@ import type { ControllerState } from "./context.js";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The request id: the caller's `x-request-id` when sane, else a fresh UUID. */
+export function requestIdFor(given: string | undefined): string {
+  return given !== undefined && SANE_ID.test(given) ? given : randomUUID();
+}
+
 /** Creates the request id middleware. */
 export function createRequestIdMiddleware(logger: Logger): Middleware<ControllerState> {
   return async (ctx, next) => {
-    const given = ctx.get("x-request-id");
-    const requestId = SANE_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdFor(ctx.req.headers["x-request-id"] as string | undefined);
     ctx.state.requestId = requestId;
     // The child logger is made on first use: most requests never log.
     let log: Logger | undefined;

@@ -1,5 +1,4 @@
 import type { ServerResponse } from "node:http";
-import type { Context } from "koa";
 import type { Dispatcher } from "undici";
 import { copyResponseHeaders } from "./headers.js";
 import { ClientAborted } from "./upstream-errors.js";
@@ -7,7 +6,6 @@ import { ClientAborted } from "./upstream-errors.js";
 /** One attempt of one invoke: the client's response and the upstream request's controller. */
 export interface Exchange {
   readonly res: ServerResponse;
-  readonly ctx: Context;
   readonly requestId: string;
   controller?: Dispatcher.DispatchController;
   headersSent: boolean;
@@ -28,9 +26,7 @@ export function dispatchHandler(x: Exchange): Dispatcher.DispatchHandler {
     },
     onResponseStart(controller, statusCode, headers) {
       if (statusCode < 200) return;
-      const { ctx, res } = x;
-      ctx.status = statusCode;
-      ctx.respond = false;
+      const { res } = x;
       copyResponseHeaders(headers, (name, value) => res.setHeader(name, value));
       if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", x.requestId);
       res.writeHead(statusCode);
@@ -63,10 +59,10 @@ export function dispatchHandler(x: Exchange): Dispatcher.DispatchHandler {
 }
 
 /** Rejects when the client disconnects while the invoke waits for a cold replica. */
-export function rejectOnAbort(ctx: Context): Promise<never> {
+export function rejectOnAbort(res: ServerResponse): Promise<never> {
   const aborted = new Promise<never>((_resolve, reject) => {
-    ctx.res.once("close", () => {
-      if (!ctx.res.writableFinished) reject(new ClientAborted());
+    res.once("close", () => {
+      if (!res.writableFinished) reject(new ClientAborted());
     });
   });
   // It may reject long after the race it was in is over: never an unhandled rejection.

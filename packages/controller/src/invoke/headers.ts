@@ -1,4 +1,5 @@
-import { randomFillSync, randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must not forward. */
 const HOP_BY_HOP = new Set([
@@ -88,7 +89,10 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], info: Forwar
   return out;
 }
 
-/** Copies the response headers to the client's response: everything but hop-by-hop ones. */
+/**
+ * Copies the response headers to the client's response: everything but hop-by-hop ones and
+ * the platform's error marker (a function must not make its answer look like the platform's).
+ */
 export function copyResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
   set: (name: string, value: string | string[]) => void,
@@ -97,7 +101,8 @@ export function copyResponseHeaders(
   const listed = c === undefined ? undefined : connectionTokens(Array.isArray(c) ? c.join(",") : c);
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && !isHopByHop(name, listed)) set(name, value);
+    if (value !== undefined && !isHopByHop(name, listed) && name !== PLATFORM_ERROR_HEADER)
+      set(name, value);
   }
 }
 
@@ -137,13 +142,4 @@ export function nextTraceparent(incoming: string | undefined): {
     return { traceparent: `00-${m[2]}-${span}-${m[4]}`, continued: true };
   }
   return { traceparent: `00-${randomHex(16)}-${span}-01`, continued: false };
-}
-
-const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
-
-/** The request id: the platform's own (set by earlier middleware), the caller's if sane, or a new one. */
-export function pickRequestId(fromState: unknown, header: string | undefined): string {
-  if (typeof fromState === "string" && fromState !== "") return fromState;
-  if (header && REQUEST_ID.test(header)) return header;
-  return randomUUID();
 }

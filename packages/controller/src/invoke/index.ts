@@ -4,5 +4,6 @@ export type {
   InvokeHandler,
   InvokeHandlerDeps,
   InvokeLogger,
+  InvokeRequest,
   InvokeTarget,
 } from "./invoke-handler.js";

@@ -1,12 +1,13 @@
-import { EventFlowError, toErrorEnvelope } from "@eventflow/protocol";
-import type { Context } from "koa";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventFlowError } from "@eventflow/protocol";
 import type { Dispatcher } from "undici";
+import { writeEnvelope } from "../http/errors.js";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
 import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
-import { buildUpstreamHeaders, nextTraceparent, pickRequestId } from "./headers.js";
+import { buildUpstreamHeaders, nextTraceparent } from "./headers.js";
 import {
   canRetryElsewhere,
   ClientAborted,
@@ -46,8 +47,26 @@ export interface InvokeTarget {
   readonly timeoutSeconds?: number;
 }
 
-/** The invoke route's handler; `close()` closes the replica pools. */
-export type InvokeHandler = ((ctx: Context, fn: InvokeTarget) => Promise<void>) & {
+/**
+ * One client request to proxy, as plain Node objects: the invoke handler owns the response
+ * from the moment it is called (the function's answer or the platform's envelope), so both the
+ * Koa route and the server's fast path hand it over without a framework in between.
+ */
+export interface InvokeRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Echoed as `x-request-id` and forwarded upstream. */
+  readonly requestId: string;
+  /** The query string without `?` ("" when there is none). */
+  readonly querystring: string;
+  /** `http` or `https`, as the client sees it (X-Forwarded-Proto). */
+  readonly protocol: string;
+}
+
+/**
+ * The invoke route's handler: it never throws, it answers. `close()` closes the replica pools.
+ */
+export type InvokeHandler = ((request: InvokeRequest, fn: InvokeTarget) => Promise<void>) & {
   close(): Promise<void>;
 };
 
@@ -55,7 +74,7 @@ const NOT_READY_RETRY_AFTER = "1";
 
 /** The state of one invoke across its attempts. */
 interface Invocation {
-  readonly ctx: Context;
+  readonly request: InvokeRequest;
   readonly fn: InvokeTarget;
   readonly fnKey: string;
   readonly requestId: string;
@@ -79,17 +98,13 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
   const deadlines = createDeadlines();
   const coldStartTimeoutMs = config.coldStartTimeoutMs ?? 30_000;
 
-  function sendError(ctx: Context, error: EventFlowError, requestId: string): void {
-    if (ctx.res.headersSent || ctx.res.destroyed) return;
-    ctx.status = error.status;
-    if (error.code === "FUNCTION_NOT_READY" || error.code === "FUNCTION_CRASH_LOOP")
-      ctx.set("retry-after", NOT_READY_RETRY_AFTER);
-    ctx.set("x-request-id", requestId);
-    ctx.body = toErrorEnvelope(error, requestId);
+  function sendError(res: ServerResponse, error: EventFlowError, requestId: string): void {
+    const notReady = error.code === "FUNCTION_NOT_READY" || error.code === "FUNCTION_CRASH_LOOP";
+    writeEnvelope(res, error, requestId, notReady ? { "retry-after": NOT_READY_RETRY_AFTER } : {});
   }
 
   function attempt(
-    ctx: Context,
+    res: ServerResponse,
     upstream: Upstream,
     opts: Dispatcher.DispatchOptions,
     requestId: string,
@@ -97,8 +112,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     let exchange!: Exchange;
     const promise = new Promise<void>((resolve, reject) => {
       exchange = {
-        res: ctx.res,
-        ctx,
+        res,
         requestId,
         headersSent: false,
         settled: false,
@@ -147,7 +161,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       const upstream = balancer.pick(inv.fnKey, endpoints, tried);
       if (!upstream)
         throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
-      const run = attempt(inv.ctx, upstream, opts, inv.requestId);
+      const run = attempt(inv.request.res, upstream, opts, inv.requestId);
       inv.current = run.exchange;
       try {
         await run.promise;
@@ -165,13 +179,16 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
   }
 
   async function proxy(inv: Invocation): Promise<void> {
-    const { ctx, fn } = inv;
-    const req = ctx.req;
+    const { request, fn } = inv;
+    const req = request.req;
     let endpoints = driver.endpoints(fn.tenant, fn.name);
     if (endpoints.length === 0) {
       inv.coldStart = true;
       const wait = Math.min(coldStartTimeoutMs, inv.timeoutMs);
-      await Promise.race([driver.waitForEndpoint(fn.tenant, fn.name, wait), rejectOnAbort(ctx)]);
+      await Promise.race([
+        driver.waitForEndpoint(fn.tenant, fn.name, wait),
+        rejectOnAbort(request.res),
+      ]);
       endpoints = driver.endpoints(fn.tenant, fn.name);
     }
     const { traceparent, continued } = nextTraceparent(
@@ -179,14 +196,14 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     );
     const tracestate = continued ? (req.headers.tracestate as string | undefined) : undefined;
     const opts: Dispatcher.DispatchOptions = {
-      path: ctx.querystring ? `/?${ctx.querystring}` : "/",
+      path: request.querystring ? `/?${request.querystring}` : "/",
       method: req.method as Dispatcher.HttpMethod,
       headers: buildUpstreamHeaders(req.rawHeaders, {
         requestId: inv.requestId,
         traceparent,
         ...(tracestate !== undefined ? { tracestate } : {}),
         ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
-        proto: ctx.protocol,
+        proto: request.protocol,
         ...(req.headers.host ? { host: req.headers.host } : {}),
       }),
       body: await requestBodyFor(req, config.maxBodyBytes),
@@ -197,10 +214,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
   }
 
   function fail(inv: Invocation, error: unknown): void {
-    if (error instanceof ClientAborted || inv.failure instanceof ClientAborted) {
-      inv.ctx.respond = false;
-      return;
-    }
+    if (error instanceof ClientAborted || inv.failure instanceof ClientAborted) return;
     const e = toInvokeError(error, inv.fn.name, inv.timeoutMs);
     if (e.status >= 500) {
       const log = {
@@ -212,19 +226,17 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       };
       deps.logger?.[e.status === 500 ? "error" : "warn"](log, "invoke failed");
     }
-    sendError(inv.ctx, e, inv.requestId);
+    sendError(inv.request.res, e, inv.requestId);
   }
 
-  async function handle(ctx: Context, fn: InvokeTarget): Promise<void> {
+  async function handle(request: InvokeRequest, fn: InvokeTarget): Promise<void> {
     const started = performance.now();
+    const { res } = request;
     const inv: Invocation = {
-      ctx,
+      request,
       fn,
       fnKey: `${fn.tenant}/${fn.name}`,
-      requestId: pickRequestId(
-        ctx.state.requestId,
-        ctx.req.headers["x-request-id"] as string | undefined,
-      ),
+      requestId: request.requestId,
       timeoutMs: Math.round((fn.timeoutSeconds ?? config.defaultTimeoutSeconds) * 1000),
       coldStart: false,
     };
@@ -235,21 +247,21 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       inv.current?.controller?.abort(inv.failure as Error);
     });
     const onClientClose = () => {
-      if (ctx.res.writableFinished) return;
+      if (res.writableFinished) return;
       inv.failure ??= new ClientAborted();
       inv.current?.controller?.abort(inv.failure as Error);
     };
-    ctx.res.once("close", onClientClose);
+    res.once("close", onClientClose);
     try {
       await proxy(inv);
     } catch (error) {
       fail(inv, error);
     } finally {
       deadline.cancel();
-      ctx.res.off("close", onClientClose);
+      res.off("close", onClientClose);
       recorder.inFlight(fn, -1);
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.
-      const status = inv.failure instanceof ClientAborted ? 499 : ctx.status;
+      const status = inv.failure instanceof ClientAborted ? 499 : res.statusCode;
       recorder.invocation(fn, status, (performance.now() - started) / 1000, inv.coldStart);
     }
   }

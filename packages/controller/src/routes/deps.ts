@@ -1,15 +1,12 @@
 /** What route handlers are built from. */
-import type { Context } from "koa";
 import type { TokenIssuer } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Driver } from "../drivers/driver.js";
+import type { InvokeRequest, InvokeTarget } from "../invoke/index.js";
 import type { ControllerMetrics } from "../metrics.js";
 
-/** Streams one invocation to a replica and the answer back (the invoke router). */
-export type InvokeHandler = (
-  ctx: Context,
-  fn: { tenant: string; name: string; timeoutSeconds?: number },
-) => Promise<void>;
+/** Streams one invocation to a replica and the answer back (the invoke router); never throws. */
+export type InvokeHandler = (request: InvokeRequest, fn: InvokeTarget) => Promise<void>;
 
 /** Dependencies shared by the route modules. */
 export interface RouteDeps {

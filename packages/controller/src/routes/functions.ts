@@ -206,11 +206,22 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const tenant = functionTenant(ctx, params.name, requested);
         const status = await driver.get(tenant, params.name);
         const timeoutSeconds = status.spec.timeoutSeconds;
-        await deps.invoke(ctx, {
-          tenant,
-          name: params.name,
-          ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-        });
+        // From here the invoke router writes the answer (the function's or the envelope).
+        ctx.respond = false;
+        await deps.invoke(
+          {
+            req: ctx.req,
+            res: ctx.res,
+            requestId: ctx.state.requestId,
+            querystring: ctx.querystring,
+            protocol: ctx.protocol,
+          },
+          {
+            tenant,
+            name: params.name,
+            ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+          },
+        );
       },
     }),
   ];

@@ -25,7 +25,15 @@ export function functionTenant(
   name: string,
   requested: string | undefined,
 ): string {
-  const principal = principalOf(ctx);
+  return visibleFunctionTenant(principalOf(ctx), name, requested);
+}
+
+/** {@link functionTenant} for a principal already at hand (the invoke fast path). */
+export function visibleFunctionTenant(
+  principal: Principal,
+  name: string,
+  requested: string | undefined,
+): string {
   const tenant = resolveTenant(principal, requested);
   if (tenant === undefined || !canSeeFunction(principal, tenant, name))
     throw functionNotFound(name);

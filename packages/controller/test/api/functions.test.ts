@@ -89,6 +89,8 @@ describe("function endpoints", () => {
     const gone = await call(app.url, "GET", "/v1/functions/my-function", { token: dev });
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe("FUNCTION_NOT_FOUND");
+    // Every envelope the platform writes carries its code in x-eventflow-error.
+    expect(gone.headers.get("x-eventflow-error")).toBe("FUNCTION_NOT_FOUND");
   });
 
   it("answers 409 for a duplicate name", async () => {

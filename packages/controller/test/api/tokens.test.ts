@@ -15,10 +15,12 @@ describe("dev tokens and scoped invoke tokens", () => {
     app = await startTestApp({
       driver,
       env: { EVENTFLOW_DEV_AUTH: "true", EVENTFLOW_DEFAULT_TENANT: "default" },
-      invoke: () => async (ctx, fn) => {
-        invoked.push({ tenant: fn.tenant, name: fn.name });
-        ctx.body = { ok: true };
-      },
+      invoke:
+        () =>
+        async ({ res }, fn) => {
+          invoked.push({ tenant: fn.tenant, name: fn.name });
+          res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+        },
     });
     off = await startTestApp({ driver: createMemoryDriver() });
   });

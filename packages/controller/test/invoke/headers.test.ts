@@ -4,8 +4,8 @@ import {
   buildUpstreamHeaders,
   copyResponseHeaders,
   nextTraceparent,
-  pickRequestId,
 } from "../../src/invoke/headers.js";
+import { requestIdFor } from "../../src/http/request-id.js";
 import { InvokeTimeout, toInvokeError } from "../../src/invoke/upstream-errors.js";
 
 const info = {
@@ -78,7 +78,7 @@ describe("buildUpstreamHeaders", () => {
 });
 
 describe("copyResponseHeaders", () => {
-  it("copies everything but hop-by-hop headers and those named in Connection", () => {
+  it("copies everything but hop-by-hop headers, those named in Connection and the platform's error marker", () => {
     const got: Record<string, unknown> = {};
     copyResponseHeaders(
       {
@@ -89,6 +89,7 @@ describe("copyResponseHeaders", () => {
         "keep-alive": "timeout=5",
         "transfer-encoding": "chunked",
         "x-own": "y",
+        "x-eventflow-error": "FUNCTION_NOT_READY",
       },
       (k, v) => (got[k] = v),
     );
@@ -141,14 +142,16 @@ describe("nextTraceparent", () => {
   });
 });
 
-describe("pickRequestId", () => {
+describe("requestIdFor", () => {
   it.each([
-    ["from-state", "hdr", "from-state"],
-    [undefined, "abc-123", "abc-123"],
-    [undefined, "bad id with spaces", undefined],
-    [undefined, "x".repeat(200), undefined],
-  ])("state %s header %s", (state, header, expected) => {
-    const id = pickRequestId(state, header);
+    ["abc-123", "abc-123"],
+    ["trace.1:2_x", "trace.1:2_x"],
+    [undefined, undefined],
+    ["", undefined],
+    ["bad id with spaces", undefined],
+    ["x".repeat(200), undefined],
+  ])("header %s", (header, expected) => {
+    const id = requestIdFor(header);
     if (expected) expect(id).toBe(expected);
     else expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });

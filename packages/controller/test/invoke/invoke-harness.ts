@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import Koa from "koa";
+import { requestIdFor } from "../../src/http/request-id.js";
 import type { Driver, InvocationRecorder } from "../../src/drivers/driver.js";
 import {
   createInvokeHandler,
@@ -44,22 +44,30 @@ export async function startInvokeServer(options: {
     recorder: options.recorder,
     config: { maxBodyBytes: 1024 * 1024, defaultTimeoutSeconds: 10, ...options.config },
   });
-  const app = new Koa();
-  app.use(async (ctx) => {
-    const m = /^\/v1\/functions\/([a-z0-9-]+):invoke$/.exec(ctx.path);
+  const server: Server = createServer((req, res) => {
+    const [path = "", querystring = ""] = (req.url ?? "").split("?", 2);
+    const m = /^\/v1\/functions\/([a-z0-9-]+):invoke$/.exec(path);
     if (!m) {
-      ctx.status = 404;
+      res.writeHead(404).end();
       return;
     }
     const name = m[1]!;
     const timeoutSeconds = options.timeouts?.[name];
-    await handler(ctx, {
-      tenant: options.tenant,
-      name,
-      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-    });
+    void handler(
+      {
+        req,
+        res,
+        requestId: requestIdFor(req.headers["x-request-id"] as string | undefined),
+        querystring,
+        protocol: "http",
+      },
+      {
+        tenant: options.tenant,
+        name,
+        ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      },
+    );
   });
-  const server: Server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

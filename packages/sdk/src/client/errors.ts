@@ -2,22 +2,9 @@
 import {
   EventFlowError,
   fromErrorEnvelope,
-  isErrorCode,
   isErrorEnvelope,
   type ErrorEnvelope,
 } from "@eventflow/protocol";
-
-/**
- * Codes a function's own answer may carry (its runtime's): an invoke answer with one of these
- * is the function's result, never a platform failure.
- */
-const FUNCTION_CODE_PREFIXES = ["RUNTIME_", "CLOUDEVENT_"];
-
-/** Whether an envelope comes from the platform (a known code that is not the runtime's). */
-export function isPlatformEnvelope(envelope: ErrorEnvelope): boolean {
-  const { code } = envelope.error;
-  return isErrorCode(code) && !FUNCTION_CODE_PREFIXES.some((p) => code.startsWith(p));
-}
 
 function isJson(response: Response): boolean {
   const type = response.headers.get("content-type") ?? "";

@@ -3,8 +3,8 @@
  * results; only the platform's envelope (not ready, timeout, unreachable, unknown function,
  * auth) becomes an EventFlowError.
  */
-import { isErrorEnvelope } from "@eventflow/protocol";
-import { errorFromResponse, isPlatformEnvelope } from "./errors.js";
+import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
+import { errorFromResponse } from "./errors.js";
 import { functionPath } from "./functions.js";
 import type { RequestBody, Transport } from "./transport.js";
 
@@ -76,20 +76,13 @@ function encodeBody(options: InvokeOptions): { body?: RequestBody; contentType?:
   return {};
 }
 
-async function isFunctionAnswer(response: Response): Promise<boolean> {
-  const type = response.headers.get("content-type") ?? "";
-  if (!/json/i.test(type)) return true;
-  // Peek without consuming: the clone's body is read, the original stays for the caller.
-  const text = await response
-    .clone()
-    .text()
-    .catch(() => "");
-  try {
-    const value: unknown = JSON.parse(text);
-    return !(isErrorEnvelope(value) && isPlatformEnvelope(value));
-  } catch {
-    return true;
-  }
+/**
+ * Whether an answer is the function's own: the platform marks every envelope it writes with
+ * `x-eventflow-error` (and strips it from function answers), so a function that returns an
+ * envelope with a platform code is still a result.
+ */
+function isFunctionAnswer(response: Response): boolean {
+  return !response.headers.has(PLATFORM_ERROR_HEADER);
 }
 
 /** Sends an invocation; resolves with the answer whose body is still streaming. */

@@ -149,6 +149,14 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     expect(teapot.headers.get("x-custom")).toBe("kept");
     const own500 = await client.invoke("hello", { query: { op: "status", code: "503" } });
     expect(own500.status).toBe(503);
+    // An envelope with a platform code is the function's own answer: only the controller's
+    // x-eventflow-error marker (stripped from function answers) makes a platform failure.
+    const lookalike = await client.invoke("hello", { query: { op: "envelope", code: "503" } });
+    expect(lookalike).toMatchObject({ status: 503, ok: false });
+    expect(lookalike.headers.get("x-eventflow-error")).toBeNull();
+    expect(lookalike.json()).toMatchObject({
+      error: { code: "FUNCTION_NOT_READY", message: "mine" },
+    });
 
     const missing = await rejection(client.invoke("nope"));
     expect(missing).toMatchObject({ code: "FUNCTION_NOT_FOUND", status: 404 });
