@@ -1,11 +1,13 @@
 // Private registries through the whole controller (parseConfig -> startController ->
 // createDriver -> local driver): Debian's docker-registry in TLS + htpasswd mode and in token
-// mode, an image pushed with credentials, then deployed with and without an auth file.
-import { readdir, writeFile } from "node:fs/promises";
+// mode, an image pushed with credentials (the fixture app, and examples/hello built and pushed
+// by the CLI), then deployed with and without an auth file.
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createRegistryClient, pushOciLayout } from "@eventflow/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEventflow } from "../../../../test/cli/index.ts";
 import { startRegistry, type TestRegistry } from "../../../../test/registry/index.ts";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -44,7 +46,11 @@ describe("local driver pulls from private registries with the controller's auth 
     return `${registry.host}/${repo}:v1`;
   }
 
-  async function start(name: string, env: Record<string, string>): Promise<Controller> {
+  async function start(
+    name: string,
+    env: Record<string, string>,
+    dataName: string = name,
+  ): Promise<Controller> {
     let raw = "";
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -52,7 +58,7 @@ describe("local driver pulls from private registries with the controller's auth 
         done();
       },
     });
-    const dataDir = join(tmp.path, name, "data");
+    const dataDir = join(tmp.path, dataName, "data");
     const config = parseConfig({
       JWT_SECRET: TEST_SECRET,
       PORT: "0",
@@ -141,7 +147,7 @@ describe("local driver pulls from private registries with the controller's auth 
   }, 120_000);
 
   afterAll(async () => {
-    for (const ctl of controllers) await ctl.c.close();
+    for (const ctl of controllers) await ctl.c.close(); // close() is idempotent
     await Promise.all([basic?.stop(), tokenReg?.stop()]);
     await tmp?.cleanup();
   });
@@ -234,4 +240,56 @@ describe("local driver pulls from private registries with the controller's auth 
     expect((await invoke(ctl, "fn")).status).toBe(200);
     expect(ctl.rawLogs()).not.toContain(basic.password!);
   });
+
+  it("a Failed function is pulled again when the controller restarts with credentials", async () => {
+    const first = await start("restart-anon", {});
+    const created = await deploy(first, "fn", tokenImage);
+    expect(created.body).toMatchObject({ last_error: { code: "REGISTRY_UNAUTHORIZED" } });
+    await first.c.close();
+    const second = await start(
+      "restart-auth",
+      { EVENTFLOW_REGISTRY_AUTH_FILE: authFile },
+      "restart-anon",
+    );
+    const fn = await waitFor(second, "fn", (f) => f["status"] === "Running");
+    expect(fn["last_error"]).toBeUndefined();
+    expect((await invoke(second, "fn")).status).toBe(200);
+  });
+
+  it("one docker config (as docker login writes it) serves both `eventflow build --push` and the controller by default", async () => {
+    const home = join(tmp.path, "cli-home", "home");
+    await mkdir(join(home, ".docker"), { recursive: true });
+    await writeFile(
+      join(home, ".docker", "config.json"),
+      JSON.stringify({
+        auths: { [basic.host]: { auth: b64(`${basic.username}:${basic.password}`) } },
+      }),
+    );
+    const image = `${basic.host}/team/hello:1`;
+    const built = await runEventflow(
+      [
+        "build",
+        "examples/hello",
+        "--base",
+        "scratch",
+        "-t",
+        image,
+        "--push",
+        "--ca",
+        basic.caPath!,
+        "--quiet",
+      ],
+      { env: { HOME: home } },
+    );
+    expect(built.code, built.stderr).toBe(0);
+    // No EVENTFLOW_REGISTRY_AUTH_FILE: the controller reads $HOME/.docker/config.json.
+    const ctl = await start("cli-home", {});
+    expect((await deploy(ctl, "hello", image)).status).toBe(201);
+    await waitFor(ctl, "hello", (f) => f["status"] === "Running");
+    const res = await call(ctl.c.url, "POST", "/v1/functions/hello:invoke?name=EventFlow", {
+      token: ctl.token,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("Hello, EventFlow!");
+  }, 60_000);
 });
