@@ -2,13 +2,14 @@
  * The controller's configuration: parsed once from the environment at startup, every bad key
  * reported at once, the result frozen and passed down. Nothing else reads `process.env`.
  */
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
+import { parseRegistryConfig, type RegistryConfig } from "./registry-config.js";
 
 export { ROLES, type Role } from "./schemas/common.js";
+export type { RegistryConfig } from "./registry-config.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** Asymmetric algorithms accepted from an OIDC issuer by default (never `none`, never HS*). */
@@ -88,7 +89,7 @@ const envSchema = z
     EVENTFLOW_KUBERNETES_ENDPOINTS: z.enum(["pod", "service"]).default("pod"),
     EVENTFLOW_IMAGE_PULL_SECRETS: secretNames.optional(),
     // EVENTFLOW_REGISTRY_AUTH_FILE, EVENTFLOW_REGISTRY_CA_FILE and DOCKER_CONFIG are paths,
-    // read by parseRegistry.
+    // read by parseRegistryConfig.
     EVENTFLOW_DEV_AUTH: bool.default(false),
     EVENTFLOW_DEFAULT_TENANT: nonEmpty.default("default"),
     EVENTFLOW_JWT_ISSUER: nonEmpty.default("eventflow"),
@@ -163,20 +164,6 @@ export interface Config {
   readonly registry: RegistryConfig;
 }
 
-/** How the local driver pulls function images from registries. */
-export interface RegistryConfig {
-  /**
-   * A docker/podman-style auth file (`auths`, `credHelpers`, `credsStore`), read on every pull
-   * so `docker login` takes effect without a restart (`EVENTFLOW_REGISTRY_AUTH_FILE`, default
-   * `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, as the CLI uses).
-   */
-  readonly authFile: string;
-  /** Set explicitly: the file must exist (the default may be missing: anonymous pulls). */
-  readonly authFileRequired: boolean;
-  /** PEM certificate(s) trusted besides the system roots (`EVENTFLOW_REGISTRY_CA_FILE`). */
-  readonly ca?: string;
-}
-
 /** Settings of the kubernetes driver. */
 export interface KubernetesConfig {
   /** One namespace for every tenant's functions (`NAMESPACE`), unless `namespacePerTenant`. */
@@ -233,78 +220,6 @@ function toIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
-/** Problems of an auth file, checked at startup so a typo is not found at the first deploy. */
-function authFileIssues(path: string, required: boolean): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !required) return undefined;
-    return `cannot be read: ${path} (${code ?? "error"})`;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return `is not valid JSON: ${path}`;
-  }
-  const file = parsed as { auths?: unknown; credHelpers?: unknown; credsStore?: unknown };
-  const isRecord = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isRecord(parsed)) return `must hold a JSON object: ${path}`;
-  if (
-    file.auths !== undefined &&
-    (!isRecord(file.auths) || !Object.values(file.auths as object).every(isRecord))
-  )
-    return `"auths" must map registries to objects: ${path}`;
-  if (
-    file.credHelpers !== undefined &&
-    (!isRecord(file.credHelpers) ||
-      !Object.values(file.credHelpers as object).every((v) => typeof v === "string" && v !== ""))
-  )
-    return `"credHelpers" must map registries to helper names: ${path}`;
-  if (file.credsStore !== undefined && typeof file.credsStore !== "string")
-    return `"credsStore" must be a helper name: ${path}`;
-  return undefined;
-}
-
-function caFileIssue(path: string): { ca?: string; issue?: string } {
-  try {
-    const ca = readFileSync(path, "utf8");
-    return ca.includes("-----BEGIN CERTIFICATE-----")
-      ? { ca }
-      : { issue: `holds no PEM certificate: ${path}` };
-  } catch (error) {
-    return {
-      issue: `cannot be read: ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-    };
-  }
-}
-
-/**
- * Reads and checks the registry files (plain path strings, so this also runs when other
- * variables failed the schema: every problem in one report).
- */
-function parseRegistry(
-  e: Readonly<Record<string, string | undefined>>,
-  issues: FieldIssue[],
-): RegistryConfig {
-  const explicit = e.EVENTFLOW_REGISTRY_AUTH_FILE?.trim() || undefined;
-  const dockerDir = e.DOCKER_CONFIG ?? join(e.HOME ?? homedir(), ".docker");
-  const authFile = explicit ?? join(dockerDir, "config.json");
-  const authFileRequired = explicit !== undefined;
-  const authIssue = authFileIssues(authFile, authFileRequired);
-  if (authIssue) issues.push({ path: "EVENTFLOW_REGISTRY_AUTH_FILE", message: authIssue });
-  let ca: string | undefined;
-  const caFile = e.EVENTFLOW_REGISTRY_CA_FILE?.trim() || undefined;
-  if (caFile !== undefined) {
-    const checked = caFileIssue(caFile);
-    if (checked.issue) issues.push({ path: "EVENTFLOW_REGISTRY_CA_FILE", message: checked.issue });
-    ca = checked.ca;
-  }
-  return { authFile, authFileRequired, ...(ca === undefined ? {} : { ca }) };
-}
-
 function invalid(details: FieldIssue[]): EventFlowError {
   const list = details.map((d) => `${d.path} ${d.message}`).join("; ");
   return new EventFlowError("CONFIG_INVALID", `invalid controller configuration: ${list}`, {
@@ -331,12 +246,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
-    parseRegistry(defined, issues);
+    parseRegistryConfig(defined, issues);
     throw invalid(issues);
   }
   const e = parsed.data;
   const fileIssues: FieldIssue[] = [];
-  const registry = parseRegistry(defined, fileIssues);
+  const registry = parseRegistryConfig(defined, fileIssues);
   if (fileIssues.length > 0) throw invalid(fileIssues);
   const hasCluster = e.KUBERNETES_SERVICE_HOST !== undefined || e.KUBECONFIG !== undefined;
   const dataHome = e.XDG_DATA_HOME ?? join(e.HOME ?? homedir(), ".local", "share");
