@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEventflow } from "../../../../test/cli/index.ts";
 import { startRegistry, type TestRegistry } from "../../../../test/registry/index.ts";
 import { parseConfig } from "../../src/config.js";
+import { authFileCredentials } from "../../src/drivers/local/index.js";
 import { createLogger } from "../../src/logger.js";
 import { startController, type StartedController } from "../../src/server.js";
 import { TEST_SECRET, call } from "../support/harness.js";
-import { tempDir } from "./helpers/driver-harness.js";
+import { startDriver, tempDir, waitForStatus } from "./helpers/driver-harness.js";
 import { writeTestImage } from "./helpers/oci-image.js";
 
 const REFRESH_TOKEN = "refresh-token-of-the-test-user";
@@ -292,4 +293,48 @@ describe("local driver pulls from private registries with the controller's auth 
     expect(res.status).toBe(200);
     expect(res.body).toBe("Hello, EventFlow!");
   }, 60_000);
+
+  it("a function Failed on its credentials recovers by itself once they are fixed (pull backoff); a deleted one is not pulled", async () => {
+    const file = join(tmp.path, "retry.json");
+    await writeFile(file, "{}");
+    const dataDir = join(tmp.path, "retry", "data");
+    const driver = await startDriver(dataDir, {
+      registry: { credentials: authFileCredentials({ path: file, required: true }), ca: basic.ca! },
+      pullRetry: { initialMs: 50, maxMs: 100 },
+    });
+    try {
+      for (const name of ["fn", "gone"]) {
+        const st = await driver.create({ tenant: "acme", name, image: basicImage, replicas: 1 });
+        expect(st).toMatchObject({
+          status: "Failed",
+          last_error: { code: "REGISTRY_UNAUTHORIZED" },
+        });
+      }
+      await driver.delete("acme", "gone");
+      await new Promise((r) => setTimeout(r, 300)); // several retries, all refused
+      expect(await driver.get("acme", "fn")).toMatchObject({
+        status: "Failed",
+        last_error: { code: "REGISTRY_UNAUTHORIZED" },
+      });
+      await writeFile(
+        file,
+        JSON.stringify({
+          auths: { [basic.host]: { auth: b64(`${basic.username}:${basic.password}`) } },
+        }),
+      );
+      const fn = await waitForStatus(
+        driver,
+        { tenant: "acme", name: "fn" },
+        (s) => s.status === "Running",
+      );
+      expect(fn.last_error).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readdir(join(dataDir, "run"))).toHaveLength(1); // fn's replica only
+      await expect(driver.get("acme", "gone")).rejects.toMatchObject({
+        code: "FUNCTION_NOT_FOUND",
+      });
+    } finally {
+      await driver.close();
+    }
+  });
 });

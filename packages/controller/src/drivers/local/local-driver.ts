@@ -19,7 +19,8 @@ import { acquireDataDirLock, releaseDataDirLock } from "./data-dir-lock.js";
 import { createLogBook, type LogBook } from "./log-book.js";
 import { createPidFiles } from "./pid-files.js";
 import type { PortRange } from "./ports.js";
-import { createPullSessions, isCredentialErrorCode } from "./pull-client.js";
+import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
+import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -53,6 +54,8 @@ export interface LocalDriverOptions {
    * Each pull uses a fresh client, so a credential source is asked again on every pull.
    */
   readonly registry?: RegistryClientOptions;
+  /** Backoff of pulls retried for functions Failed on a registry refusal (default 10 s to 5 min). */
+  readonly pullRetry?: Partial<PullRetryDelays>;
 }
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
@@ -74,6 +77,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let store: Store | undefined;
   let logs: LogBook | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let retries: ReturnType<typeof createPullRetries> | undefined;
   const resolveApp = createAppResolver({
     cacheDir,
     openSession: createPullSessions(options.registry),
@@ -138,6 +142,22 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     sup.imageError = true;
     sup.lastError = { code: e.code, message: e.message, at: clock().toISOString() };
     log("error", { function: sup.spec.name, tenant: sup.spec.tenant, code: e.code }, msg);
+    if (isRetryablePullError(error)) retries?.schedule(sup);
+  }
+
+  function pullRetries() {
+    return createPullRetries({
+      delays: { ...DEFAULT_PULL_RETRY, ...options.pullRetry },
+      resolveApp,
+      isCurrent: (sup) =>
+        sup.imageError && !sup.isClosed() && sups.get(key(sup.spec.tenant, sup.spec.name)) === sup,
+      apply(sup, app) {
+        sup.update(sup.spec, app, true);
+        persist(sup);
+        log("info", { function: sup.spec.name, tenant: sup.spec.tenant }, "function image pulled");
+      },
+      fail: (sup, error) => failImage(sup, error, "cannot pull function image"),
+    });
   }
 
   /** Restores one stored function; re-resolves its image if the cache was wiped. */
@@ -161,6 +181,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     async start() {
       acquireDataDirLock(options.dataDir);
       store = createSqliteStore(join(options.dataDir, "eventflow.db"));
+      retries = pullRetries();
       logs = createLogBook({
         store,
         maxLinesPerFunction: options.maxLogLinesPerFunction ?? 10_000,
@@ -185,6 +206,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     },
     async close() {
       clearInterval(idleTimer);
+      retries?.close();
       await Promise.all([...sups.values()].map((s) => s.shutdown()));
       sups.clear();
       logs?.close();

@@ -57,6 +57,11 @@ export function isCredentialErrorCode(code: string): boolean {
   return CREDENTIAL_CODES.has(code);
 }
 
+/** A pull worth trying again later: credentials may be fixed, a registry may come back. */
+export function isRetryablePullError(error: unknown): boolean {
+  return isEventFlowError(error) && (CREDENTIAL_CODES.has(error.code) || error.retryable);
+}
+
 function pullMessage(code: string, image: string, registry: string, found: boolean): string {
   const where = "the controller's registry auth file (EVENTFLOW_REGISTRY_AUTH_FILE)";
   if (code === "REGISTRY_DENIED")
