@@ -16,6 +16,8 @@ export interface AuthFileOptions {
   readonly required: boolean;
   /** Kill a credential helper after this long (default 10 s). */
   readonly helperTimeoutMs?: number;
+  /** Environment of credential helpers (PATH, HOME); default the controller's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 interface AuthEntry {
@@ -93,8 +95,10 @@ async function load(options: AuthFileOptions): Promise<AuthFile> {
  * username/password), then `credsStore`; helpers run as `docker-credential-<name> get`.
  */
 export function authFileCredentials(options: AuthFileOptions): CredentialSource {
-  const helperOptions =
-    options.helperTimeoutMs === undefined ? {} : { helperTimeoutMs: options.helperTimeoutMs };
+  const helperOptions = {
+    ...(options.helperTimeoutMs === undefined ? {} : { helperTimeoutMs: options.helperTimeoutMs }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  };
   return {
     async get(registry) {
       const file = await load(options);
