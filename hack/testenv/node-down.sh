@@ -19,6 +19,7 @@ stop() {
   rm -f "$f"
 }
 stop kubelet
+stop apiserver-proxy
 if [ -S "$SOCK" ] && ctr --address "$SOCK" version >/dev/null 2>&1; then
   C=(ctr --address "$SOCK" -n k8s.io)
   for t in $("${C[@]}" tasks ls -q 2>/dev/null); do "${C[@]}" tasks kill -s SIGKILL "$t" >/dev/null 2>&1; done

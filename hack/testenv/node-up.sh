@@ -11,7 +11,9 @@
 #   EVENTFLOW_NODE_SUBNET   pod subnet, first three octets (default 10.245.0)
 #
 # Writes node/env: NODE_NAME, KUBELET_PORT, CONTAINERD_SOCK, CERTS_D (containerd registry
-# host configs: a test writes CERTS_D/127.0.0.1:PORT/hosts.toml for its registry), POD_SUBNET.
+# host configs: a test writes CERTS_D/127.0.0.1:PORT/hosts.toml for its registry), POD_SUBNET,
+# APISERVER_FOR_PODS (host:port where pods reach the API server: a forwarder on the bridge
+# gateway, hack/testenv/node/apiserver-proxy.mjs).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -164,10 +166,16 @@ CURL=(curl -fsS --max-time 5 --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$
 API="https://127.0.0.1:$APISERVER_PORT"
 node_ready() { "${CURL[@]}" "$API/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"\|"status":"True","type":"Ready"'; }
 wait_for kubelet 120 node_ready
+
+# ---------- the API server for pods, at the bridge gateway (it listens on loopback only) ----------
+start apiserver-proxy node "$HERE/node/apiserver-proxy.mjs" "$SUBNET.1" "$APISERVER_PORT" "$APISERVER_PORT"
+wait_for apiserver-proxy 20 "${CURL[@]}" "https://$SUBNET.1:$APISERVER_PORT/readyz"
 {
   echo "NODE_NAME=$NODE_NAME"
   echo "CONTAINERD_SOCK=$SOCK"
   echo "CERTS_D=$N/certs.d"
   echo "POD_SUBNET=$SUBNET.0/24"
+  # What a pod sets as KUBERNETES_SERVICE_HOST/_PORT (no kube-proxy: the Service IP is dead).
+  echo "APISERVER_FOR_PODS=$SUBNET.1:$APISERVER_PORT"
 } >>"$N/env"
 log "node $NODE_NAME ready in $((SECONDS - T0))s (kubelet :$KUBELET_PORT, containerd $SOCK)"

@@ -85,7 +85,8 @@ if [ ! -f "$P/ca.crt" ]; then
       printf '%b' "$3" >"$1.ext"
       openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$1.crt" -days 3650 -extfile "$1.ext" 2>/dev/null
     }
-    sign apiserver "/CN=kube-apiserver" "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\n"
+    # The real node's bridge gateway (node-up.sh) too: pods reach the API server there.
+    sign apiserver "/CN=kube-apiserver" "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,IP:${EVENTFLOW_NODE_SUBNET:-10.245.0}.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\n"
     sign admin "/O=system:masters/CN=eventflow-testenv-admin" "extendedKeyUsage=clientAuth\n"
     sign front-proxy "/CN=front-proxy-client" "extendedKeyUsage=clientAuth\n"
     sign kwok "/CN=localhost" "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"

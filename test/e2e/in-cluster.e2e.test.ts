@@ -1,65 +1,56 @@
-// The controller itself on the real node: its image built by deploy/docker/build-image.sh
-// (EventFlow's own builder, Node 24 base made locally), the Helm chart of deploy/ rendered by
-// the pinned helm and applied with kubectl, the pod pulled and run by the kubelet. It then
-// deploys, invokes and deletes a function on the same node.
+// The controller itself on the real node, installed with `helm install` from deploy/'s chart:
+// its image built by deploy/docker/build-image.sh (EventFlow's own builder, Node 24 base made
+// locally), pulled and run by the kubelet in the pod network, ready by the chart's own
+// /readyz probe. It serves the same flow as the out-of-cluster controller (two functions
+// deployed, invoked, logs streamed, metrics counted, scaled, deleted), and `helm upgrade` to a
+// new controller image completes under continuous API requests with none failing.
 //
-// Test-only changes to the rendered Deployment, because this cluster's API server listens on
-// loopback only and loopback must stay the only address that receives traffic: the pod uses
-// the host network, binds 127.0.0.1 on free ports, reaches the API server at 127.0.0.1 (whose
-// certificate names it), and has no HTTP probes (the kubelet would probe the node address).
-import { execFile, spawn } from "node:child_process";
+// What differs from a production install, and why (values only, the chart is unchanged):
+// - KUBERNETES_SERVICE_HOST/_PORT (the chart's `extraEnv`) point at the node's bridge gateway,
+//   where hack/testenv/node-up.sh forwards to the API server (it listens on loopback only and
+//   no kube-proxy runs, so the `kubernetes` Service's IP leads nowhere).
+// - The test reaches the controller's Service by following its EndpointSlices
+//   (support/service-endpoints.ts) instead of through kube-proxy: kube-proxy is not built here
+//   (it would need iptables/nftables rules on this shared VM, where the tier adds none).
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, stringify } from "yaml";
-import { createClient, type EventFlowClient } from "@eventflow/sdk/client";
+import { stringify } from "yaml";
+import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { REPO_ROOT } from "../cli/index.ts";
-import { freePort, startRegistry, type TestRegistry } from "../registry/index.ts";
+import { startRegistry, type TestRegistry } from "../registry/index.ts";
 import { eventually, Fatal } from "./support/eventually.ts";
 import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { ensureRuntimeBase } from "./support/runtime-base.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
+import { followService, type ServiceEndpoints } from "./support/service-endpoints.ts";
 
 const run = promisify(execFile);
 const SYSTEM_NS = "eventflow-system";
 const FUNCTIONS_NS = "eventflow-functions";
+const RELEASE = "eventflow";
+const CHART = join(REPO_ROOT, "deploy", "helm", "eventflow");
+const HELLO = "hello";
+const CONSUMER = "cloudevent-consumer";
 
 let cluster: NodeCluster;
 let registry: TestRegistry;
+let service: ServiceEndpoints;
 let client: EventFlowClient;
-let url: string;
-let helloImage: string;
-
-function kubectlApply(yaml: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      cluster.bin("kubectl"),
-      ["--kubeconfig", cluster.kubeconfig, "apply", "--server-side", "-f", "-"],
-      { stdio: ["pipe", "inherit", "inherit"] },
-    );
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`kubectl: ${code}`))));
-    child.stdin.end(yaml);
-  });
-}
-
-interface Obj {
-  kind: string;
-  spec?: { template?: { spec?: Record<string, unknown> } };
-}
-interface Container {
-  env?: { name: string; value?: string }[];
-  ports?: { name: string; containerPort: number }[];
-  readinessProbe?: unknown;
-  livenessProbe?: unknown;
-  startupProbe?: unknown;
-}
+let valuesFile: string;
+const images: Record<string, string> = {};
+let controllerImage: { repository: string; digest: string };
+/** The second controller image (another label, so another digest), built while tests run. */
+let nextControllerImage: Promise<{ repository: string; digest: string }>;
+const timings: Record<string, number> = {};
+let consumerInvokes = 0;
 
 /** The controller's image by deploy/docker/build-image.sh on a Node 24 base, pushed. */
-async function buildControllerImage(
-  registry: TestRegistry,
-): Promise<{ repository: string; digest: string }> {
+async function buildControllerImage(tag: string): Promise<{ repository: string; digest: string }> {
   const repository = `${registry.host}/eventflow/controller`;
+  const t0 = Date.now();
   const { stdout } = await run(
     "bash",
     [
@@ -67,143 +58,329 @@ async function buildControllerImage(
       "--base",
       await ensureRuntimeBase(),
       "-t",
-      `${repository}:e2e`,
+      `${repository}:${tag}`,
+      "--label",
+      `org.opencontainers.image.revision=${tag}`,
       "--push",
       "--json",
       "-q",
     ],
-    { timeout: 180_000, maxBuffer: 16 << 20 },
+    { timeout: 240_000, maxBuffer: 16 << 20 },
   );
+  timings[`controllerImageBuildMs_${tag}`] = Date.now() - t0;
   const last = stdout.trim().split("\n").at(-1)!;
   return { repository, digest: (JSON.parse(last) as { digest: string }).digest };
 }
 
+function helm(args: string[], timeout = 240_000) {
+  return run(
+    cluster.bin("helm"),
+    [...args, "--kubeconfig", cluster.kubeconfig, "--namespace", SYSTEM_NS],
+    { timeout, maxBuffer: 16 << 20 },
+  );
+}
+
+const controllerPods = async () =>
+  (
+    await cluster.core.listNamespacedPod({
+      namespace: SYSTEM_NS,
+      labelSelector: "app.kubernetes.io/component=controller",
+    })
+  ).items;
+
+const functionPods = async (name: string) =>
+  (
+    await cluster.core.listNamespacedPod({
+      namespace: FUNCTIONS_NS,
+      labelSelector: `eventflow.dev/function=${name}`,
+    })
+  ).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+
+function orderEvent(orderId: string) {
+  consumerInvokes += 1;
+  return {
+    json: { orderId, amount: 42 },
+    headers: {
+      "ce-specversion": "1.0",
+      "ce-id": `id-${orderId}`,
+      "ce-type": "com.example.order.created",
+      "ce-source": "/e2e",
+    },
+  };
+}
+
 beforeAll(async () => {
+  const started = Date.now();
   [cluster, registry] = await Promise.all([startNodeCluster(), startRegistry({ mode: "plain" })]);
   await cluster.trustRegistry(registry.host);
   const base = await pushFunctionBase(registry);
-  const [image, hello] = await Promise.all([
-    buildControllerImage(registry),
-    buildExample(registry, "hello", base),
+  [controllerImage, images[HELLO], images[CONSUMER]] = await Promise.all([
+    buildControllerImage("e2e-1"),
+    buildExample(registry, HELLO, base),
+    buildExample(registry, CONSUMER, base),
   ]);
-  helloImage = hello;
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const rendered = (
-    await run(
-      cluster.bin("helm"),
-      [
-        "template",
-        "eventflow",
-        join(REPO_ROOT, "deploy", "helm", "eventflow"),
-        "--namespace",
-        SYSTEM_NS,
-        "--set",
-        `image.repository=${image.repository}`,
-        "--set",
-        `image.digest=${image.digest}`,
-        "--set",
-        "auth.mode=dev",
-        "--set",
-        "auth.jwtSecret=e2e-in-cluster-secret-with-32-characters-at-least",
-        "--set",
-        `tenancy.functionsNamespace=${FUNCTIONS_NS}`,
-        "--set",
-        "networkPolicy.enabled=false",
-        "--set",
-        "autoscaling.enabled=false",
+  // Built while the flow runs; the upgrade test waits for it.
+  nextControllerImage = buildControllerImage("e2e-2");
+  nextControllerImage.catch(() => undefined);
+  const [apiHost, apiPort] = cluster.apiserverForPods.split(":");
+  valuesFile = join(cluster.dir, "eventflow-values.yaml");
+  await writeFile(
+    valuesFile,
+    stringify({
+      auth: { mode: "dev", jwtSecret: "e2e-in-cluster-secret-with-32-characters-at-least" },
+      tenancy: { functionsNamespace: FUNCTIONS_NS },
+      autoscaling: { enabled: false },
+      logLevel: "info",
+      extraEnv: [
+        { name: "KUBERNETES_SERVICE_HOST", value: apiHost },
+        { name: "KUBERNETES_SERVICE_PORT", value: apiPort },
+        { name: "EVENTFLOW_SSE_HEARTBEAT_SECONDS", value: "1" },
       ],
-      { maxBuffer: 16 << 20 },
-    )
-  ).stdout;
-  const docs = parseAllDocuments(rendered)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((d): d is Obj => d !== null);
-  const deployment = docs.find((d) => d.kind === "Deployment");
-  const pod = deployment?.spec?.template?.spec;
-  expect(pod).toBeDefined();
-  pod!.hostNetwork = true;
-  pod!.dnsPolicy = "ClusterFirstWithHostNet";
-  const container = (pod!.containers as Container[])[0]!;
-  const overrides: Record<string, string> = {
-    PORT: String(port),
-    METRICS_PORT: String(metricsPort),
-    EVENTFLOW_HOST: "127.0.0.1",
-    KUBERNETES_SERVICE_HOST: "127.0.0.1",
-    KUBERNETES_SERVICE_PORT: String(cluster.apiserverPort),
-  };
-  container.env = [
-    ...(container.env ?? []).filter((e) => !(e.name in overrides)),
-    ...Object.entries(overrides).map(([name, value]) => ({ name, value })),
-  ];
-  container.ports = [
-    { name: "http", containerPort: port },
-    { name: "metrics", containerPort: metricsPort },
-  ];
-  delete container.readinessProbe;
-  delete container.livenessProbe;
-  delete container.startupProbe;
-  await kubectlApply(
-    stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: SYSTEM_NS } }),
+    }),
   );
-  await kubectlApply(docs.map((d) => stringify(d)).join("---\n"));
-  url = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  await helm([
+    "install",
+    RELEASE,
+    CHART,
+    "--create-namespace",
+    "-f",
+    valuesFile,
+    "--set",
+    `image.repository=${controllerImage.repository}`,
+    "--set",
+    `image.digest=${controllerImage.digest}`,
+  ]);
+  service = await followService(cluster.kc, {
+    namespace: SYSTEM_NS,
+    service: "eventflow-controller",
+    port: "http",
+  });
   await eventually(
-    "the controller pod answering /readyz",
+    "the controller pod ready (its /readyz probe) and listed in its Service",
     async () => {
-      const pods = await cluster.core.listNamespacedPod({ namespace: SYSTEM_NS });
-      const state = pods.items[0]?.status?.containerStatuses?.[0];
+      const state = (await controllerPods())[0]?.status?.containerStatuses?.[0];
       if ((state?.restartCount ?? 0) > 0 || state?.state?.waiting?.reason?.startsWith("Err"))
         throw new Fatal(`controller pod failing: ${JSON.stringify(state)}`);
-      return (await fetch(`${url}/readyz`)).status === 200;
+      return service.ready().length === 1;
     },
     180_000,
   ).catch((error: unknown) => {
     const reason = error instanceof Fatal ? error.message : String((error as Error).cause);
-    throw new Error(`${reason}; pod logs in ${cluster.dir}/logs/pods`, {
-      cause: error,
-    });
+    throw new Error(`${reason}; pod logs in ${cluster.dir}/logs/pods`, { cause: error });
   });
-  const { token } = (await (await fetch(`${url}/auth/token`, { method: "POST" })).json()) as {
-    token: string;
-  };
-  client = createClient({ url, token });
+  timings.installToReadyMs = Date.now() - t0;
+  const res = await service.fetch(`${service.url}/auth/token`, { method: "POST" });
+  const { token } = (await res.json()) as { token: string };
+  // No retries: a request that fails must show up as failed.
+  client = createClient({ url: service.url, token, fetch: service.fetch, retry: false });
+  timings.setupSeconds = (Date.now() - started) / 1000;
 }, 600_000);
 
 afterAll(async () => {
+  service?.close();
   await registry?.stop();
   await cluster?.stop();
-  console.log(`[e2e] component logs in ${cluster?.dir}/logs`);
+  console.log(
+    `[e2e] in-cluster timings ${JSON.stringify(timings)}; component logs in ${cluster?.dir}/logs`,
+  );
 });
 
-describe("the controller as a Pod from deploy/'s Helm chart", () => {
-  it("runs on the real node from the image pushed to the registry", async () => {
-    const pods = await cluster.core.listNamespacedPod({ namespace: SYSTEM_NS });
-    expect(pods.items).toHaveLength(1);
-    const pod = pods.items[0]!;
+describe("the controller as a Pod, installed with deploy/'s Helm chart", () => {
+  it("runs on the real node in the pod network from the pushed image, ready by the chart's probe", async () => {
+    const pods = await controllerPods();
+    expect(pods).toHaveLength(1);
+    const pod = pods[0]!;
     expect(pod.spec?.nodeName).toBe(cluster.nodeName);
-    expect(pod.status?.phase).toBe("Running");
-    expect(pod.spec?.containers[0]?.image).toContain("@sha256:");
-    expect(pod.status?.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\//);
-    const ready = (await (await fetch(`${url}/readyz`)).json()) as { driver?: string };
+    expect(pod.spec?.hostNetwork ?? false).toBe(false);
+    expect(pod.status?.podIP?.startsWith(cluster.podSubnet.replace(/0\/24$/, ""))).toBe(true);
+    expect(pod.spec?.containers[0]?.image).toBe(
+      `${controllerImage.repository}@${controllerImage.digest}`,
+    );
+    expect(pod.spec?.containers[0]?.readinessProbe?.httpGet?.path).toBe("/readyz");
+    expect(pod.spec?.containers[0]?.lifecycle?.preStop?.sleep?.seconds).toBeGreaterThan(0);
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+    const ready = (await (await service.fetch(`${service.url}/readyz`)).json()) as {
+      driver?: string;
+    };
     expect(ready.driver).toBe("kubernetes");
   });
 
-  it("deploys, invokes and deletes a function with its service account's permissions", async () => {
-    await client.functions.create({ name: "hello", image: helloImage, replicas: 1 });
-    const status = await client.functions.waitUntilReady("hello", { timeout: 180_000 });
-    expect(status.status).toBe("Running");
-    const pods = await cluster.core.listNamespacedPod({ namespace: FUNCTIONS_NS });
-    expect(pods.items.map((p) => p.spec?.nodeName)).toEqual([cluster.nodeName]);
+  it("deploys two functions with its service account and invokes them", async () => {
+    const t0 = Date.now();
+    await client.functions.create({ name: HELLO, image: images[HELLO]!, replicas: 1 });
+    await client.functions.create({ name: CONSUMER, image: images[CONSUMER]!, replicas: 2 });
+    for (const name of [HELLO, CONSUMER]) {
+      const status = await client.functions.waitUntilReady(name, { timeout: 180_000 });
+      expect(status.status).toBe("Running");
+      const pods = await functionPods(name);
+      expect(pods.map((p) => p.spec?.nodeName)).toEqual(pods.map(() => cluster.nodeName));
+    }
     await eventually("hello answering through the in-cluster controller", async () => {
-      const r = await client.invoke("hello", { query: { name: "pod" } });
+      const r = await client.invoke(HELLO, { query: { name: "pod" } });
       return r.status === 200 && r.text() === "Hello, pod!";
     });
-    await client.functions.delete("hello");
+    timings.deployToFirstInvokeMs = Date.now() - t0;
+    const accepted = await client.invoke(CONSUMER, orderEvent("o-1"));
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get("ce-type")).toBe("com.example.order.accepted");
+    expect(accepted.json<{ orderId: string }>().orderId).toBe("o-1");
+  });
+
+  it("streams the function's log lines through the SDK's logs iterator", async () => {
+    const seen = new Map<string, string>(); // orderId -> replica
+    const abort = new AbortController();
+    const stream = client.logs(CONSUMER, { follow: true, tail: 0, signal: abort.signal });
+    const reader = (async () => {
+      for await (const entry of stream as AsyncIterable<LogEntry>) {
+        const m = /"orderId":"([wc]-[0-9]+)"/.exec(entry.line);
+        if (m) seen.set(m[1]!, entry.replica);
+      }
+    })().catch((error: unknown) => {
+      if (!abort.signal.aborted) throw error;
+    });
+    const replicas = (prefix: string) =>
+      new Set([...seen].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r));
+    try {
+      let w = 0;
+      await eventually("the stream attached to both replicas", async () => {
+        expect((await client.invoke(CONSUMER, orderEvent(`w-${w++}`))).status).toBe(200);
+        return replicas("w-").size === 2;
+      });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => client.invoke(CONSUMER, orderEvent(`c-${i}`))),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+      await eventually(
+        "the lines of the 10 invokes",
+        async () => [...seen.keys()].filter((k) => k.startsWith("c-")).length === 10,
+        60_000,
+      );
+    } finally {
+      abort.abort();
+      await reader;
+    }
+  });
+
+  it("counts the invocations in the function's metrics", async () => {
     await eventually(
-      "hello's pod gone",
+      "metrics",
+      async () => {
+        const series = await client.metrics(CONSUMER, { range: "5m" });
+        timings.consumerMetricsTotal = series.points.reduce((s, p) => s + p.invocations, 0);
+        return timings.consumerMetricsTotal === consumerInvokes;
+      },
+      30_000,
+    );
+  });
+
+  it("scales a function", async () => {
+    await client.functions.scale(HELLO, 2);
+    const status = await client.functions.waitUntilReady(HELLO, { timeout: 180_000 });
+    expect(status.ready_replicas).toBe(2);
+    expect(await functionPods(HELLO)).toHaveLength(2);
+  });
+
+  it("helm upgrade to a new controller image under continuous API requests fails none", async () => {
+    const next = await nextControllerImage;
+    expect(next.digest).not.toBe(controllerImage.digest);
+    const before = (await controllerPods()).map((p) => p.metadata!.name!);
+    const oldAddress = service.ready()[0]!;
+    // Two loops list functions, two invoke hello: every answer must be the right one.
+    const outcomes: { kind: string; result: number | string }[] = [];
+    let load = true;
+    const worker = async (kind: "list" | "invoke") => {
+      while (load) {
+        let result: number | string;
+        try {
+          if (kind === "list") {
+            const list = await client.functions.list();
+            result =
+              list
+                .map((f) => f.name)
+                .sort()
+                .join(",") === `${CONSUMER},${HELLO}`
+                ? 200
+                : -1;
+          } else {
+            const r = await client.invoke(HELLO, { query: { name: "up" }, timeout: 10_000 });
+            result = r.status === 200 && r.text() === "Hello, up!" ? 200 : r.status;
+          }
+        } catch (error) {
+          result = String((error as { code?: string }).code ?? error);
+        }
+        outcomes.push({ kind, result });
+      }
+    };
+    const workers = (["list", "list", "invoke", "invoke"] as const).map(worker);
+    const used = new Map(service.used);
+    const t0 = Date.now();
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await helm([
+        "upgrade",
+        RELEASE,
+        CHART,
+        "-f",
+        valuesFile,
+        "--set",
+        `image.repository=${next.repository}`,
+        "--set",
+        `image.digest=${next.digest}`,
+        "--wait",
+        "--timeout",
+        "180s",
+      ]);
+      timings.helmUpgradeMs = Date.now() - t0;
+      // helm returns once the new pod is ready; the old one is still in its preStop delay.
+      await eventually(
+        "the old controller pod gone",
+        async () => {
+          const pods = await controllerPods();
+          return pods.length === 1 && !before.includes(pods[0]!.metadata!.name!);
+        },
+        120_000,
+      );
+      timings.upgradeToOldPodGoneMs = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      load = false;
+      await Promise.all(workers);
+    }
+    const failed = outcomes.filter((o) => o.result !== 200);
+    timings.upgradeRequests = outcomes.length;
+    timings.upgradeFailed = failed.length;
+    const newAddress = service.ready()[0]!;
+    const served = (address: string) => (service.used.get(address) ?? 0) - (used.get(address) ?? 0);
+    timings.upgradeServedByOld = served(oldAddress);
+    timings.upgradeServedByNew = served(newAddress);
+    expect(failed, JSON.stringify(failed.slice(0, 20))).toEqual([]);
+    expect(outcomes.filter((o) => o.kind === "list").length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o.kind === "invoke").length).toBeGreaterThan(20);
+    // Both controllers served part of the load: the switch happened under it.
+    expect(newAddress).not.toBe(oldAddress);
+    expect(timings.upgradeServedByOld).toBeGreaterThan(0);
+    expect(timings.upgradeServedByNew).toBeGreaterThan(0);
+    const pod = (await controllerPods())[0]!;
+    expect(pod.spec?.containers[0]?.image).toBe(`${next.repository}@${next.digest}`);
+    const { stdout } = await helm(["history", RELEASE, "-o", "json"]);
+    const history = JSON.parse(stdout) as { revision: number; status: string }[];
+    expect(history.map((h) => [h.revision, h.status])).toEqual([
+      [1, "superseded"],
+      [2, "deployed"],
+    ]);
+  });
+
+  it("the upgraded controller invokes and deletes the functions", async () => {
+    const r = await client.invoke(HELLO, { query: { name: "after" } });
+    expect(r.text()).toBe("Hello, after!");
+    await client.functions.delete(HELLO);
+    await client.functions.delete(CONSUMER);
+    await eventually(
+      "the functions' pods gone",
       async () =>
         (await cluster.core.listNamespacedPod({ namespace: FUNCTIONS_NS })).items.length === 0,
     );
+    expect(await client.functions.list()).toEqual([]);
   });
 });

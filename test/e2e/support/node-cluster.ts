@@ -28,6 +28,11 @@ export interface NodeCluster {
   bin(name: string): string;
   /** The pods' subnet, e.g. `10.245.0.0/24`. */
   readonly podSubnet: string;
+  /**
+   * `host:port` where pods reach the API server (a forwarder on the bridge gateway; the
+   * `kubernetes` Service's IP leads nowhere without kube-proxy).
+   */
+  readonly apiserverForPods: string;
   /** Lets the node's containerd pull from a plain-HTTP registry at `host` (`127.0.0.1:PORT`). */
   trustRegistry(host: string): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +97,7 @@ export async function startNodeCluster(): Promise<NodeCluster> {
     apiserverPort: Number(control.APISERVER_PORT),
     bin: (name) => join(dir, "bin", name),
     podSubnet: node.POD_SUBNET!,
+    apiserverForPods: node.APISERVER_FOR_PODS!,
     async trustRegistry(host) {
       const hostDir = join(node.CERTS_D!, host);
       await mkdir(hostDir, { recursive: true });
