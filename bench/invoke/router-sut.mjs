@@ -1,11 +1,10 @@
-// The "invoke router alone" arm: createInvokeHandler (from the controller's build) mounted in a
-// bare Koa app behind a jose HS256 verify, with a one-function driver pointing at the same
+// The "invoke router alone" arm: createInvokeHandler (from the controller's build) on a bare
+// node:http server behind a jose HS256 verify, with a one-function driver pointing at the same
 // replica. Next to the controller arm it shows what the API layer (routing, validation,
 // metrics, request ids, tenancy) adds on top of the router itself.
-import { createSecretKey } from "node:crypto";
+import { createSecretKey, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { jwtVerify } from "jose";
-import Koa from "koa";
 import { createInvokeHandler } from "../../packages/controller/dist/invoke/index.js";
 
 const key = createSecretKey(Buffer.from(process.env.JWT_SECRET, "utf8"));
@@ -22,7 +21,6 @@ const invoke = createInvokeHandler({
   config: { maxBodyBytes: 6 * 1024 * 1024, defaultTimeoutSeconds: 30 },
 });
 
-const app = new Koa();
 // Verified tokens are cached until they expire, as the controller's verifier does.
 const verified = new Map();
 async function verify(token) {
@@ -37,20 +35,28 @@ async function verify(token) {
   verified.set(token, (payload.exp ?? 0) * 1000);
 }
 
-app.use(async (ctx) => {
-  if (ctx.path === "/healthz") {
-    ctx.body = "ok";
+const server = createServer(async (req, res) => {
+  if (req.url === "/healthz") {
+    res.end("ok");
     return;
   }
-  const auth = ctx.get("authorization");
   try {
-    await verify(auth.slice(7));
+    await verify((req.headers.authorization ?? "").slice(7));
   } catch {
-    ctx.status = 401;
+    res.writeHead(401).end();
     return;
   }
-  await invoke(ctx, { tenant: "bench", name: "hello" });
+  const q = req.url.indexOf("?");
+  await invoke(
+    {
+      req,
+      res,
+      requestId: randomUUID(),
+      querystring: q === -1 ? "" : req.url.slice(q + 1),
+      protocol: "http",
+    },
+    { tenant: "bench", name: "hello" },
+  );
 });
-const server = createServer(app.callback());
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT), "127.0.0.1");

@@ -64,7 +64,7 @@ const LABELS = {
   nginx: "nginx 1.22 (worker_processes 1, upstream keepalive 64)",
   fastify_proxy: "@fastify/http-proxy 11 (undici)",
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
-  router_only: "EventFlow invoke router alone (bare Koa + jose verify, no API layer)",
+  router_only: "EventFlow invoke router alone (bare node:http + jose verify, no API layer)",
 };
 
 function need(path, what) {

@@ -84,8 +84,8 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
       fallback(req, res);
       return;
     }
+    // The invoke router puts it on the answer (one writeHead, no setHeader on the hot path).
     const requestId = requestIdFor(req.headers["x-request-id"] as string | undefined);
-    res.setHeader("x-request-id", requestId);
     try {
       await invoke(
         {

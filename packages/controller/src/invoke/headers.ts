@@ -1,4 +1,5 @@
 import { randomFillSync } from "node:crypto";
+import type { OutgoingHttpHeaders } from "node:http";
 import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must not forward. */
@@ -90,20 +91,21 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], info: Forwar
 }
 
 /**
- * Copies the response headers to the client's response: everything but hop-by-hop ones and
+ * The function's response headers as the client gets them: everything but hop-by-hop ones and
  * the platform's error marker (a function must not make its answer look like the platform's).
  */
-export function copyResponseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-  set: (name: string, value: string | string[]) => void,
-): void {
+export function toClientHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): OutgoingHttpHeaders {
   const c = headers.connection;
   const listed = c === undefined ? undefined : connectionTokens(Array.isArray(c) ? c.join(",") : c);
+  const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     const value = headers[name];
     if (value !== undefined && !isHopByHop(name, listed) && name !== PLATFORM_ERROR_HEADER)
-      set(name, value);
+      out[name] = value;
   }
+  return out;
 }
 
 // Trace and span ids come from a pooled random buffer: one randomFillSync per 256 ids instead

@@ -58,7 +58,9 @@ describe("the invoke fast path in front of Koa", () => {
       invoke: async (request, fn) => {
         if (failInvoke) throw new Error("router bug");
         invoked.push({ request, fn });
-        request.res.writeHead(200, { "content-type": "text/plain" }).end("fast");
+        request.res
+          .writeHead(200, { "content-type": "text/plain", "x-request-id": request.requestId })
+          .end("fast");
       },
       countRequest: (method, route, status) => counted.push([method, route, status]),
       fallback: (req: IncomingMessage, res: ServerResponse) => {
