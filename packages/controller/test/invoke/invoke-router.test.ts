@@ -296,6 +296,40 @@ describe("invoke router when replicas are unreachable", () => {
     }
   });
 
+  it("a small answer cut off by the replica becomes a clean 502; a long one is cut short", async () => {
+    // A bare socket server stands in for a replica that dies mid-answer (the fixture app
+    // answers whole): it sends the head and part of the declared body, then closes.
+    const { createServer } = await import("node:net");
+    const cutter = createServer((socket) => {
+      socket.once("data", (head) => {
+        const declared = head.toString().includes("size=big") ? 1_000_000 : 100;
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${declared}\r\n\r\n` + "x".repeat(10));
+      });
+    });
+    await new Promise<void>((resolve) => cutter.listen(0, "127.0.0.1", resolve));
+    const port = (cutter.address() as { port: number }).port;
+    const s = await startInvokeServer({
+      driver: stubDriver([{ replica: "r-0", url: `http://127.0.0.1:${port}` }]),
+      recorder: createTestRecorder(),
+      tenant: T,
+    });
+    try {
+      const small = await request(`${s.url}/v1/functions/cut:invoke`, { method: "POST" });
+      expect(small.statusCode).toBe(502);
+      expect(small.headers["x-eventflow-error"]).toBe("INVOKE_UPSTREAM_UNREACHABLE");
+      expect(((await small.body.json()) as { error: { code: string } }).error.code).toBe(
+        "INVOKE_UPSTREAM_UNREACHABLE",
+      );
+      // Past the held size the head goes out at once, so the client sees a truncated body.
+      const big = await request(`${s.url}/v1/functions/cut:invoke?size=big`, { method: "POST" });
+      expect(big.statusCode).toBe(200);
+      await expect(big.body.text()).rejects.toThrow();
+    } finally {
+      await s.close();
+      cutter.close();
+    }
+  });
+
   it("answers 503 FUNCTION_NOT_READY with retry-after when no replica becomes ready", async () => {
     const s = await startInvokeServer({
       driver: stubDriver([]),
