@@ -57,7 +57,7 @@ const cfg = {
 };
 const markdownFile = opts.markdown ?? (quick ? undefined : join(ROOT, "bench/invoke/RESULTS.md"));
 const progress = createProgress("invoke");
-const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller", "router_only"];
+const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller", "router_only", "node_floor"];
 const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
 const LABELS = {
   direct: "direct to the function (EventFlow runtime, hello)",
@@ -65,6 +65,7 @@ const LABELS = {
   fastify_proxy: "@fastify/http-proxy 11 (undici)",
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
   router_only: "EventFlow invoke router alone (bare node:http + jose verify, no API layer)",
+  node_floor: "Node.js floor (node:http + one undici dispatch, nothing else; not a usable proxy)",
 };
 
 function need(path, what) {
@@ -194,6 +195,19 @@ async function main() {
         })
       : undefined;
     if (router) suts.push(router);
+    const floorPort = await freePort();
+    const floor = ARMS.includes("node_floor")
+      ? await startSut({
+          name: "node_floor",
+          cmd: process.execPath,
+          args: [join(ROOT, "bench/invoke/node-floor-sut.mjs")],
+          cpu: 1,
+          cwd: ROOT,
+          env: { PORT: String(floorPort), UPSTREAM: fn.url },
+          readyUrl: `http://127.0.0.1:${floorPort}/healthz`,
+        })
+      : undefined;
+    if (floor) suts.push(floor);
     const arms = {
       direct: { url: `${fn.url}/`, headers: {}, pids: () => [] },
       nginx: {
@@ -215,6 +229,11 @@ async function main() {
         url: `http://127.0.0.1:${routerPort}/v1/functions/hello:invoke`,
         headers: auth,
         pids: () => (router ? [router.pid] : []),
+      },
+      node_floor: {
+        url: `http://127.0.0.1:${floorPort}/`,
+        headers: {},
+        pids: () => (floor ? [floor.pid] : []),
       },
     };
 
@@ -391,6 +410,10 @@ async function main() {
       diff("fastify_proxy_added_p50_ms", "fastify_proxy", "p50_ms"),
       diff("fastify_proxy_added_p99_ms", "fastify_proxy", "p99_ms"),
       ratio("nginx_throughput_vs_direct", "nginx", "direct", "rps"),
+      ratio("node_floor_throughput_vs_nginx", "node_floor", "nginx", "rps"),
+      ratio("throughput_vs_node_floor", "controller", "node_floor", "rps"),
+      ratio("proxy_cpu_per_request_vs_node_floor", "controller", "node_floor", "proxyCpuUsPerReq"),
+      cpuBound("node_floor_cpu_bound_throughput_vs_nginx", "node_floor", "nginx"),
       ratio("fastify_proxy_throughput_vs_direct", "fastify_proxy", "direct", "rps"),
     ].filter(Boolean);
     const ratios = {};
@@ -447,6 +470,7 @@ async function main() {
         ["instructions_per_request_vs_fastify_proxy", "controller", "fastify_proxy"],
         ["instructions_per_request_vs_router_only", "controller", "router_only"],
         ["router_only_instructions_per_request_vs_fastify_proxy", "router_only", "fastify_proxy"],
+        ["instructions_per_request_vs_node_floor", "controller", "node_floor"],
       ]) {
         if (per(num) === undefined || per(den) === undefined) continue;
         const value = per(num) / per(den);
@@ -542,6 +566,13 @@ async function countInstructions({ work, fn, image, token, jwtSecret, n1, n2 }) 
       readyPath: "/healthz",
       prepare: (base) => ({ url: `${base}/v1/functions/hello:invoke`, headers: auth }),
     }),
+    node_floor: (port) => ({
+      cmd: node,
+      node: true,
+      args: [join(ROOT, "bench/invoke/node-floor-sut.mjs")],
+      env: { PORT: String(port), UPSTREAM: fn.url },
+      readyPath: "/healthz",
+    }),
     controller: (port) => {
       const dir = join(work, `cg-controller-${port}`);
       const endpointFile = join(dir, "endpoint.json");
@@ -575,8 +606,8 @@ async function countInstructions({ work, fn, image, token, jwtSecret, n1, n2 }) 
     },
   };
   const counts = {};
-  for (const id of ["nginx", "fastify_proxy", "router_only", "controller"].filter((a) =>
-    ARMS.includes(a),
+  for (const id of ["nginx", "fastify_proxy", "node_floor", "router_only", "controller"].filter(
+    (a) => ARMS.includes(a),
   )) {
     progress(`instructions: ${id} under callgrind, ${n1} and ${n2} requests`);
     counts[id] = await instructionsPerRequest({ sut: suts[id], n1, n2 });
