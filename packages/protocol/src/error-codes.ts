@@ -96,6 +96,10 @@ export const ERROR_CODES = {
     "The image was not built by EventFlow, so this driver cannot run it.",
   ),
   FUNCTION_IMAGE_NOT_FOUND: c(422, "The image could not be found in its registry or OCI layout."),
+  FUNCTION_IMAGE_PULL_DENIED: c(
+    422,
+    "The registry refused the controller's credentials for the function's image (details.registryCode: REGISTRY_UNAUTHORIZED or REGISTRY_DENIED); fix the controller's registry auth file.",
+  ),
   FUNCTION_CRASH_LOOP: c(503, "The function's replicas keep crashing; see its logs.", {
     retryable: true,
     expose: true,

@@ -164,18 +164,27 @@ describe("local driver pulls from private registries with the controller's auth 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ hello: "world" });
     }
-    // Valid credentials without access to the repository: Failed, REGISTRY_DENIED, no replica.
+    // Valid credentials without access to the repository: Failed, FUNCTION_IMAGE_PULL_DENIED (the registry's REGISTRY_DENIED), no replica.
     const denied = await deploy(ctl, "denied", deniedImage);
     expect(denied.status).toBe(201);
     expect(denied.body).toMatchObject({
       status: "Failed",
       ready_replicas: 0,
       updated_replicas: 0,
-      last_error: { code: "REGISTRY_DENIED" },
+      last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" },
     });
     const inv = await invoke(ctl, "denied");
     expect(inv.status).toBe(422);
-    expect(inv.body.error.code).toBe("REGISTRY_DENIED");
+    expect(inv.body.error.code).toBe("FUNCTION_IMAGE_PULL_DENIED");
+    const redeploy = await call(ctl.c.url, "PUT", "/v1/functions/denied", {
+      token: ctl.token,
+      body: { image: deniedImage, replicas: 1 },
+    });
+    expect(redeploy.status).toBe(422);
+    expect(redeploy.body.error).toMatchObject({
+      code: "FUNCTION_IMAGE_PULL_DENIED",
+      details: { registryCode: "REGISTRY_DENIED" },
+    });
     for (const secret of [
       basic.password!,
       b64(`${basic.username}:${basic.password}`),
@@ -184,7 +193,7 @@ describe("local driver pulls from private registries with the controller's auth 
       expect(ctl.rawLogs()).not.toContain(secret);
   });
 
-  it("without credentials: Failed with REGISTRY_UNAUTHORIZED, no process, nothing extracted; invoke and update answer 422", async () => {
+  it("without credentials: Failed with FUNCTION_IMAGE_PULL_DENIED, no process, nothing extracted; invoke and update answer 422", async () => {
     const ctl = await start("anonymous", {});
     for (const [name, image] of [
       ["basic", basicImage],
@@ -196,17 +205,20 @@ describe("local driver pulls from private registries with the controller's auth 
         status: "Failed",
         ready_replicas: 0,
         updated_replicas: 0,
-        last_error: { code: "REGISTRY_UNAUTHORIZED" },
+        last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" },
       });
       const inv = await invoke(ctl, name);
       expect(inv.status).toBe(422);
-      expect(inv.body.error.code).toBe("REGISTRY_UNAUTHORIZED");
+      expect(inv.body.error.code).toBe("FUNCTION_IMAGE_PULL_DENIED");
       const put = await call(ctl.c.url, "PUT", `/v1/functions/${name}`, {
         token: ctl.token,
         body: { image, replicas: 2 },
       });
       expect(put.status).toBe(422);
-      expect(put.body.error.code).toBe("REGISTRY_UNAUTHORIZED");
+      expect(put.body.error).toMatchObject({
+        code: "FUNCTION_IMAGE_PULL_DENIED",
+        details: { registryCode: "REGISTRY_UNAUTHORIZED", credentials: false },
+      });
     }
     // The token must still be good: a registry refusal never looks like a bad API token.
     expect((await call(ctl.c.url, "GET", "/v1/functions", { token: ctl.token })).status).toBe(200);
@@ -215,7 +227,7 @@ describe("local driver pulls from private registries with the controller's auth 
     expect((await waitFor(ctl, "basic", () => true))["status"]).toBe("Failed");
   });
 
-  it("a wrong password is REGISTRY_UNAUTHORIZED; after fixing the file, a redeploy runs without a restart", async () => {
+  it("a wrong password is FUNCTION_IMAGE_PULL_DENIED; after fixing the file, a redeploy runs without a restart", async () => {
     const file = join(tmp.path, "wrong.json");
     const write = (password: string) =>
       writeFile(
@@ -227,7 +239,7 @@ describe("local driver pulls from private registries with the controller's auth 
     const created = await deploy(ctl, "fn", basicImage);
     expect(created.body).toMatchObject({
       status: "Failed",
-      last_error: { code: "REGISTRY_UNAUTHORIZED" },
+      last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" },
     });
     expect(await started(ctl)).toBe(0);
     await write(basic.password!);
@@ -245,7 +257,7 @@ describe("local driver pulls from private registries with the controller's auth 
   it("a Failed function is pulled again when the controller restarts with credentials", async () => {
     const first = await start("restart-anon", {});
     const created = await deploy(first, "fn", tokenImage);
-    expect(created.body).toMatchObject({ last_error: { code: "REGISTRY_UNAUTHORIZED" } });
+    expect(created.body).toMatchObject({ last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" } });
     await first.c.close();
     const second = await start(
       "restart-auth",
@@ -307,14 +319,14 @@ describe("local driver pulls from private registries with the controller's auth 
         const st = await driver.create({ tenant: "acme", name, image: basicImage, replicas: 1 });
         expect(st).toMatchObject({
           status: "Failed",
-          last_error: { code: "REGISTRY_UNAUTHORIZED" },
+          last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" },
         });
       }
       await driver.delete("acme", "gone");
       await new Promise((r) => setTimeout(r, 300)); // several retries, all refused
       expect(await driver.get("acme", "fn")).toMatchObject({
         status: "Failed",
-        last_error: { code: "REGISTRY_UNAUTHORIZED" },
+        last_error: { code: "FUNCTION_IMAGE_PULL_DENIED" },
       });
       await writeFile(
         file,

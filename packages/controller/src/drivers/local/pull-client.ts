@@ -1,4 +1,4 @@
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isErrorCode, isEventFlowError } from "@eventflow/protocol";
 import {
   createRegistryClient,
   isCredentialSource,
@@ -48,18 +48,19 @@ const CREDENTIAL_CODES = new Set(["REGISTRY_UNAUTHORIZED", "REGISTRY_DENIED"]);
 /**
  * On the controller's own API a 401 or 403 would say the caller's token is bad (the
  * dashboard signs out on 401); a pull refused by the registry is the request's image
- * problem, so these codes travel with 422 like FUNCTION_IMAGE_NOT_FOUND.
+ * problem, so it gets its own code (422, like FUNCTION_IMAGE_NOT_FOUND) with the registry's
+ * code in `details.registryCode`, and every code keeps the one status docs/errors.md gives it.
  */
-const PULL_ERROR_STATUS = 422;
+const PULL_DENIED = "FUNCTION_IMAGE_PULL_DENIED";
 
-/** Whether `code` is a registry refusal of the controller's credentials. */
+/** Whether `code` is a refusal of the controller's credentials (the registry's or ours). */
 export function isCredentialErrorCode(code: string): boolean {
-  return CREDENTIAL_CODES.has(code);
+  return code === PULL_DENIED || CREDENTIAL_CODES.has(code);
 }
 
 /** A pull worth trying again later: credentials may be fixed, a registry may come back. */
 export function isRetryablePullError(error: unknown): boolean {
-  return isEventFlowError(error) && (CREDENTIAL_CODES.has(error.code) || error.retryable);
+  return isEventFlowError(error) && (isCredentialErrorCode(error.code) || error.retryable);
 }
 
 function pullMessage(code: string, image: string, registry: string, found: boolean): string {
@@ -72,20 +73,20 @@ function pullMessage(code: string, image: string, registry: string, found: boole
 }
 
 /**
- * Converts a registry's refusal of credentials during a pull into the same code with status
- * 422 and a message for the function's owner (no CLI flags, no secrets); other errors pass.
+ * Converts a registry's refusal of credentials during a pull into FUNCTION_IMAGE_PULL_DENIED
+ * with a message for the function's owner (no CLI flags, no secrets); other errors pass.
  */
 export function toPullError(error: unknown, image: string, credentialsFound: boolean): unknown {
   if (!isEventFlowError(error) || !CREDENTIAL_CODES.has(error.code)) return error;
   const details = (error.details ?? {}) as { registry?: string; repository?: string };
   const registry = details.registry ?? "the registry";
   return new EventFlowError(
-    error.code,
+    PULL_DENIED,
     pullMessage(error.code, image, registry, credentialsFound),
     {
-      status: PULL_ERROR_STATUS,
       cause: error,
       details: {
+        registryCode: error.code,
         image,
         registry: details.registry,
         repository: details.repository,
@@ -95,11 +96,8 @@ export function toPullError(error: unknown, image: string, credentialsFound: boo
   );
 }
 
-/** The error an invoke of a function whose image failed gets (auth codes as 422, see above). */
+/** The error an invoke of a function whose image failed gets: its last error's code. */
 export function imageFailure(lastError: { code: string; message: string }): EventFlowError {
-  return new EventFlowError(
-    lastError.code,
-    lastError.message,
-    CREDENTIAL_CODES.has(lastError.code) ? { status: PULL_ERROR_STATUS } : {},
-  );
+  const code = isErrorCode(lastError.code) ? lastError.code : "INTERNAL";
+  return new EventFlowError(code, lastError.message);
 }
