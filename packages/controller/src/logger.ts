@@ -19,6 +19,13 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   "config.auth.jwtSecret",
   "auth.jwtSecret",
+  // Registry credentials (auth files, credential helpers) if an error ever carries them.
+  "password",
+  "*.password",
+  "identitytoken",
+  "*.identitytoken",
+  "identityToken",
+  "*.identityToken",
 ];
 
 /** Creates the logger; tests pass a destination to read what was logged. */

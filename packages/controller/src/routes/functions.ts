@@ -55,6 +55,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         "FUNCTION_ALREADY_EXISTS",
         "FUNCTION_IMAGE_UNSUPPORTED",
         "FUNCTION_IMAGE_NOT_FOUND",
+        "FUNCTION_IMAGE_PULL_DENIED",
       ],
       async handle(ctx, { body, query }) {
         const tenant = ownTenant(ctx, query.tenant);
@@ -116,7 +117,13 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "FunctionUpdate", schema: schemas.update },
       responses: { 200: one },
-      errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND", "FUNCTION_IMAGE_UNSUPPORTED"],
+      errors: [
+        "REQUEST_VALIDATION_FAILED",
+        "FUNCTION_NOT_FOUND",
+        "FUNCTION_IMAGE_UNSUPPORTED",
+        "FUNCTION_IMAGE_NOT_FOUND",
+        "FUNCTION_IMAGE_PULL_DENIED",
+      ],
       async handle(ctx, { params, query, body }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
         const { name, ...fields } = body;
@@ -198,6 +205,8 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         "FUNCTION_NOT_FOUND",
         "REQUEST_BODY_TOO_LARGE",
         "FUNCTION_NOT_READY",
+        "FUNCTION_CRASH_LOOP",
+        "FUNCTION_IMAGE_PULL_DENIED",
         "INVOKE_TIMEOUT",
         "INVOKE_UPSTREAM_UNREACHABLE",
       ],
