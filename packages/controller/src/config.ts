@@ -119,6 +119,8 @@ const envSchema = z
     EVENTFLOW_DEV_TOKEN_TTL_SECONDS: positiveInt(30 * 86_400).default(86_400),
     EVENTFLOW_INVOKE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 86_400).default(30 * 86_400),
     EVENTFLOW_SSE_HEARTBEAT_SECONDS: positiveInt(300).default(15),
+    EVENTFLOW_TENANT_INVOKE_RATE: z.coerce.number().min(0).max(1_000_000).default(0),
+    EVENTFLOW_TENANT_INVOKE_BURST: positiveInt(10_000_000).optional(),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
     KUBECONFIG: z.string().optional(),
     HOME: z.string().optional(),
@@ -211,6 +213,8 @@ export interface LimitsConfig {
   readonly defaultTimeoutSeconds: number;
   readonly maxReplicas: number;
   readonly sseHeartbeatSeconds: number;
+  /** Invokes per second (and burst) per tenant; absent: no limit. */
+  readonly tenantInvokeRate?: { readonly ratePerSecond: number; readonly burst: number };
 }
 
 function toIssues(error: z.ZodError): FieldIssue[] {
@@ -303,6 +307,16 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       defaultTimeoutSeconds: e.EVENTFLOW_DEFAULT_TIMEOUT_SECONDS,
       maxReplicas: e.EVENTFLOW_MAX_REPLICAS,
       sseHeartbeatSeconds: e.EVENTFLOW_SSE_HEARTBEAT_SECONDS,
+      ...(e.EVENTFLOW_TENANT_INVOKE_RATE > 0
+        ? {
+            tenantInvokeRate: {
+              ratePerSecond: e.EVENTFLOW_TENANT_INVOKE_RATE,
+              burst:
+                e.EVENTFLOW_TENANT_INVOKE_BURST ??
+                Math.max(1, Math.ceil(2 * e.EVENTFLOW_TENANT_INVOKE_RATE)),
+            },
+          }
+        : {}),
     },
   };
   return deepFreeze(config);

@@ -81,6 +81,12 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     labelNames: labels,
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: "eventflow_invocations_rate_limited_total",
+    help: "Invokes refused with 429 because their tenant was over EVENTFLOW_TENANT_INVOKE_RATE.",
+    labelNames: ["tenant"],
+    registers: [registry],
+  });
   const httpRequests = new Counter({
     name: "eventflow_http_requests_total",
     help: "Controller API requests by method, route template and status code.",
@@ -113,6 +119,9 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     },
     inFlight(fn, delta) {
       inFlight.inc({ tenant: fn.tenant, function: fn.name }, delta);
+    },
+    rateLimited(fn) {
+      rateLimited.inc({ tenant: fn.tenant });
     },
   };
 

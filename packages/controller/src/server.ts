@@ -129,6 +129,9 @@ export async function startController(
     config: {
       maxBodyBytes: config.limits.maxInvokeBodyBytes,
       defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
+      ...(config.limits.tenantInvokeRate === undefined
+        ? {}
+        : { tenantRateLimit: config.limits.tenantInvokeRate }),
     },
     logger: logger.child({ component: "invoke" }),
   });

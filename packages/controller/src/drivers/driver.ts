@@ -125,4 +125,6 @@ export interface InvocationRecorder {
     coldStart: boolean,
   ): void;
   inFlight(fn: { tenant: string; name: string }, delta: 1 | -1): void;
+  /** An invoke refused with 429 because its tenant is over its rate (never reached a replica). */
+  rateLimited?(fn: { tenant: string; name: string }): void;
 }

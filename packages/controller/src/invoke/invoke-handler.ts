@@ -5,6 +5,7 @@ import { writeEnvelope } from "../http/errors.js";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
+import { createTenantRateLimiter } from "./rate-limit.js";
 import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
 import { buildUpstreamHeaders, nextTraceparent } from "./headers.js";
@@ -24,6 +25,8 @@ export interface InvokeConfig {
   readonly coldStartTimeoutMs?: number;
   /** Sockets per replica (default 128). */
   readonly connectionsPerReplica?: number;
+  /** Per-tenant invoke rate limit; none when absent. */
+  readonly tenantRateLimit?: { readonly ratePerSecond: number; readonly burst: number };
 }
 
 /** A pino-like logger. */
@@ -98,9 +101,35 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
   const deadlines = createDeadlines();
   const coldStartTimeoutMs = config.coldStartTimeoutMs ?? 30_000;
 
-  function sendError(res: ServerResponse, error: EventFlowError, requestId: string): void {
+  const limiter =
+    config.tenantRateLimit === undefined
+      ? undefined
+      : createTenantRateLimiter(config.tenantRateLimit);
+
+  function sendError(
+    res: ServerResponse,
+    error: EventFlowError,
+    requestId: string,
+    retryAfter?: number,
+  ): void {
     const notReady = error.code === "FUNCTION_NOT_READY" || error.code === "FUNCTION_CRASH_LOOP";
-    writeEnvelope(res, error, requestId, notReady ? { "retry-after": NOT_READY_RETRY_AFTER } : {});
+    const after =
+      retryAfter !== undefined ? String(retryAfter) : notReady ? NOT_READY_RETRY_AFTER : "";
+    writeEnvelope(res, error, requestId, after === "" ? {} : { "retry-after": after });
+  }
+
+  /** Answers 429 when the tenant is over its rate; true when the invoke may go on. */
+  function admit(request: InvokeRequest, fn: InvokeTarget): boolean {
+    const wait = limiter?.take(fn.tenant) ?? 0;
+    if (wait === 0) return true;
+    recorder.rateLimited?.(fn);
+    const error = new EventFlowError(
+      "RATE_LIMITED",
+      `tenant ${fn.tenant} is over its invoke rate of ${config.tenantRateLimit!.ratePerSecond}/s`,
+      { details: { tenant: fn.tenant, retryAfterSeconds: wait } },
+    );
+    sendError(request.res, error, request.requestId, wait);
+    return false;
   }
 
   function attempt(
@@ -230,6 +259,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
   }
 
   async function handle(request: InvokeRequest, fn: InvokeTarget): Promise<void> {
+    if (!admit(request, fn)) return;
     const started = performance.now();
     const { res } = request;
     const inv: Invocation = {

@@ -260,6 +260,37 @@ describe("invoke router against real replicas", () => {
     expect(after.size).toBe(2);
   });
 
+  it("answers 429 RATE_LIMITED with retry-after once the tenant's burst is spent", async () => {
+    const limitedRecorder = Object.assign(createTestRecorder(), { limited: 0 });
+    const limited = await startInvokeServer({
+      driver,
+      recorder: { ...limitedRecorder, rateLimited: () => void limitedRecorder.limited++ },
+      tenant: T,
+      config: { tenantRateLimit: { ratePerSecond: 0.01, burst: 2 } },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const ok = await request(`${limited.url}/v1/functions/fx:invoke`, { method: "POST" });
+        statuses.push(ok.statusCode);
+        await ok.body.dump();
+      }
+      const refused = await request(`${limited.url}/v1/functions/fx:invoke`, { method: "POST" });
+      expect(statuses).toEqual([200, 200]);
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      expect(refused.headers["x-eventflow-error"]).toBe("RATE_LIMITED");
+      expect(((await refused.body.json()) as { error: { code: string } }).error.code).toBe(
+        "RATE_LIMITED",
+      );
+      // The refused invoke never reached a replica and is not an invocation.
+      expect(limitedRecorder.seen.invocations).toHaveLength(2);
+      expect(limitedRecorder.limited).toBe(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("records invocations and returns in-flight to zero", () => {
     expect(recorder.seen.inFlight).toBe(0);
     expect(recorder.seen.invocations.some((i) => i.status === 418)).toBe(true);
