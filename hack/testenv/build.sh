@@ -26,7 +26,7 @@ log() { printf '[testenv-build] %s\n' "$*" >&2; }
 
 version_of() {
   case "$1" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet) echo "$K8S_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy) echo "$K8S_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
@@ -137,7 +137,7 @@ build_one() {
   if is_built "$name"; then log "cached: $name v$(version_of "$name")"; return; fi
   log "building $name v$(version_of "$name") (nice 19, cold caches take minutes)"
   case "$name" in
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet) build_k8s "$name" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy) build_k8s "$name" ;;
     etcd) build_etcd ;;
     kwok) build_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" && kwok_assets ;;
     metrics-server) build_install metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION" ;;

@@ -20,6 +20,14 @@ stop() {
 }
 stop kubelet
 stop apiserver-proxy
+if [ -f "$N/kube-proxy.yaml" ]; then
+  stop kube-proxy
+  # Its chains live in the host's iptables: remove them (they would send Service traffic nowhere).
+  . "$HERE/versions.env"
+  "${EVENTFLOW_K8S_CACHE:-$HOME/.cache/eventflow/k8s-testenv}/bin/kube-proxy-v$K8S_VERSION/kube-proxy" \
+    --cleanup >"$S/logs/kube-proxy-cleanup.log" 2>&1
+  rm -f "$N/kube-proxy.yaml"
+fi
 if [ -S "$SOCK" ] && ctr --address "$SOCK" version >/dev/null 2>&1; then
   C=(ctr --address "$SOCK" -n k8s.io)
   for t in $("${C[@]}" tasks ls -q 2>/dev/null); do "${C[@]}" tasks kill -s SIGKILL "$t" >/dev/null 2>&1; done

@@ -9,6 +9,8 @@
 #   EVENTFLOW_NODE_NAME     node name (default localhost: the apiserver reaches kubelets by
 #                           Hostname, which must resolve to loopback)
 #   EVENTFLOW_NODE_SUBNET   pod subnet, first three octets (default 10.245.0)
+#   EVENTFLOW_NODE_KUBE_PROXY=1  also run kube-proxy (iptables mode): Service IPs work from the
+#                           host and the pods; its rules are removed again by node-down.sh
 #
 # Writes node/env: NODE_NAME, KUBELET_PORT, CONTAINERD_SOCK, CERTS_D (containerd registry
 # host configs: a test writes CERTS_D/127.0.0.1:PORT/hosts.toml for its registry), POD_SUBNET,
@@ -30,7 +32,7 @@ log() { printf '[testenv-node] %s\n' "$*" >&2; }
 [ -f "$S/env" ] || { log "the control plane is not running ($S/env missing): run hack/testenv/up.sh first"; exit 2; }
 . "$S/env"
 "$HERE/node-build.sh" --check || {
-  log "kubelet or pause image not built: run 'bash scripts/setup/70-k8s-node.sh' first"
+  log "kubelet, kube-proxy or pause image not built: run 'bash scripts/setup/70-k8s-node.sh' first"
   exit 3
 }
 KUBELET="$CACHE/bin/kubelet-v$K8S_VERSION/kubelet"
@@ -170,6 +172,30 @@ wait_for kubelet 120 node_ready
 # ---------- the API server for pods, at the bridge gateway (it listens on loopback only) ----------
 start apiserver-proxy node "$HERE/node/apiserver-proxy.mjs" "$SUBNET.1" "$APISERVER_PORT" "$APISERVER_PORT"
 wait_for apiserver-proxy 20 "${CURL[@]}" "https://$SUBNET.1:$APISERVER_PORT/readyz"
+# ---------- kube-proxy (optional): Service IPs in the host's iptables ----------
+# Leaves the VM's sysctls alone: no conntrack table sizing or timeouts, no route_localnet
+# (localhostNodePorts off); traffic to a Service from outside the pod subnet (the host) is
+# masqueraded to the bridge address, the only source the pods can answer.
+if [ "${EVENTFLOW_NODE_KUBE_PROXY:-0}" = 1 ]; then
+  KP_HEALTHZ_PORT=$(free_port); echo "KUBE_PROXY_HEALTHZ_PORT=$KP_HEALTHZ_PORT" >>"$N/env"
+  KP_METRICS_PORT=$(free_port); echo "KUBE_PROXY_METRICS_PORT=$KP_METRICS_PORT" >>"$N/env"
+  cat >"$N/kube-proxy.yaml" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $S/kubeconfig}
+hostnameOverride: $NODE_NAME
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:$KP_HEALTHZ_PORT
+metricsBindAddress: 127.0.0.1:$KP_METRICS_PORT
+mode: iptables
+clusterCIDR: $SUBNET.0/24
+detectLocalMode: ClusterCIDR
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+iptables: {localhostNodePorts: false, syncPeriod: 30s, minSyncPeriod: 0s}
+YAML
+  start kube-proxy "$CACHE/bin/kube-proxy-v$K8S_VERSION/kube-proxy" --config="$N/kube-proxy.yaml" --v=2
+  wait_for kube-proxy 60 curl -fsS "http://127.0.0.1:$KP_HEALTHZ_PORT/healthz"
+fi
 {
   echo "NODE_NAME=$NODE_NAME"
   echo "CONTAINERD_SOCK=$SOCK"

@@ -60,10 +60,19 @@ function readEnv(file: string): Record<string, string> {
   );
 }
 
-/** Starts the control plane and the node (binaries must be built: scripts/setup/60, 70). */
-export async function startNodeCluster(): Promise<NodeCluster> {
+/**
+ * Starts the control plane and the node (binaries must be built: scripts/setup/60, 70);
+ * `kubeProxy` also runs kube-proxy on the node, so Service IPs work from this host.
+ */
+export async function startNodeCluster(
+  options: { kubeProxy?: boolean } = {},
+): Promise<NodeCluster> {
   const dir = mkdtempSync(join(tmpdir(), "eventflow-e2e-"));
-  const env = { EVENTFLOW_TESTENV_DIR: dir, EVENTFLOW_TESTENV_NO_BUILD: "1" };
+  const env = {
+    EVENTFLOW_TESTENV_DIR: dir,
+    EVENTFLOW_TESTENV_NO_BUILD: "1",
+    EVENTFLOW_NODE_KUBE_PROXY: options.kubeProxy ? "1" : "0",
+  };
   const stop = async () => {
     await run("node-down.sh", env).catch(() => undefined);
     await run("down.sh", env).catch(() => undefined);
