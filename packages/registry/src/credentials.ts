@@ -68,14 +68,16 @@ export function dockerConfigDir(
     : join(options.homeDir ?? homedir(), ".docker");
 }
 
-interface DockerAuthEntry {
+/** One `auths` entry of a docker/podman auth file. */
+export interface DockerAuthEntry {
   auth?: string;
   username?: string;
   password?: string;
   identitytoken?: string;
 }
 
-interface DockerConfigFile {
+/** A parsed docker `config.json` or podman `auth.json`. */
+export interface DockerConfigFile {
   auths?: Record<string, DockerAuthEntry>;
   credHelpers?: Record<string, string>;
   credsStore?: string;
@@ -108,7 +110,11 @@ function configError(path: string, why: string, cause?: unknown): EventFlowError
   });
 }
 
-function fromAuthEntry(entry: DockerAuthEntry, path: string, key: string): Credentials | undefined {
+function fromAuthEntry(
+  entry: DockerAuthEntry,
+  invalid: (why: string) => Error,
+  key: string,
+): Credentials | undefined {
   if (entry.identitytoken)
     return {
       identityToken: entry.identitytoken,
@@ -117,8 +123,7 @@ function fromAuthEntry(entry: DockerAuthEntry, path: string, key: string): Crede
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon <= 0)
-      throw configError(path, `auths["${key}"].auth is not base64 of "user:password"`);
+    if (colon <= 0) throw invalid(`auths["${key}"].auth is not base64 of "user:password"`);
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   if (entry.username && entry.password)
@@ -165,19 +170,42 @@ export function dockerConfigCredentials(
         throw configError(path, `cannot be read (${error.code ?? error.message})`, error);
       },
     ));
+  const invalid = (why: string) => configError(path, why);
   return {
-    async get(registry) {
-      const config = await load();
-      const serverUrl = HUB_ALIASES.includes(registry) ? DOCKER_HUB_SERVER : registry;
-      const helper = findKey(config.credHelpers, registry);
-      if (helper) return runCredentialHelper(helper, serverUrl, options);
-      const entry = findKey(config.auths, registry);
-      const fromEntry = entry === undefined ? undefined : fromAuthEntry(entry, path, registry);
-      if (fromEntry !== undefined) return fromEntry;
-      if (config.credsStore) return runCredentialHelper(config.credsStore, serverUrl, options);
-      return undefined;
-    },
+    get: async (registry) =>
+      credentialsFromDockerConfig(await load(), registry, { ...options, invalid }),
   };
+}
+
+/** Options of {@link credentialsFromDockerConfig}. */
+export interface DockerConfigLookupOptions {
+  /** Environment for credential helpers (PATH); default: the process's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Kill a credential helper after this long (default 10 s). */
+  readonly helperTimeoutMs?: number;
+  /** The error for a malformed entry (the caller names the file; never its content). */
+  readonly invalid: (why: string) => Error;
+}
+
+/**
+ * Credentials for `registry` from a parsed docker/podman auth file, the way docker resolves
+ * them: `credHelpers[host]` first, then `auths[host]` (base64 `auth`, `identitytoken`,
+ * username/password), then `credsStore`; helpers run as `docker-credential-<name> get`.
+ */
+export async function credentialsFromDockerConfig(
+  config: DockerConfigFile,
+  registry: string,
+  options: DockerConfigLookupOptions,
+): Promise<Credentials | undefined> {
+  const serverUrl = HUB_ALIASES.includes(registry) ? DOCKER_HUB_SERVER : registry;
+  const helper = findKey(config.credHelpers, registry);
+  if (helper) return runCredentialHelper(helper, serverUrl, options);
+  const entry = findKey(config.auths, registry);
+  const fromEntry =
+    entry === undefined ? undefined : fromAuthEntry(entry, options.invalid, registry);
+  if (fromEntry !== undefined) return fromEntry;
+  if (config.credsStore) return runCredentialHelper(config.credsStore, serverUrl, options);
+  return undefined;
 }
 
 /**

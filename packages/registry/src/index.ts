@@ -24,6 +24,7 @@ export type { BlobSource } from "./upload.js";
 export {
   chainCredentials,
   configKeyHost,
+  credentialsFromDockerConfig,
   dockerConfigCredentials,
   dockerConfigDir,
   isCredentialSource,
@@ -31,7 +32,10 @@ export {
   staticCredentials,
   type CredentialSource,
   type Credentials,
+  type DockerAuthEntry,
   type DockerConfigCredentialOptions,
+  type DockerConfigFile,
+  type DockerConfigLookupOptions,
 } from "./credentials.js";
 export { parseChallenge, mergeScopes, type Challenge } from "./auth.js";
 export { backoffDelay, toRetryPolicy, type RetryOptions, type RetryPolicy } from "./retry.js";
