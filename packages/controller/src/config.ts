@@ -119,6 +119,7 @@ const envSchema = z
     EVENTFLOW_DEV_TOKEN_TTL_SECONDS: positiveInt(30 * 86_400).default(86_400),
     EVENTFLOW_INVOKE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 86_400).default(30 * 86_400),
     EVENTFLOW_SSE_HEARTBEAT_SECONDS: positiveInt(300).default(15),
+    EVENTFLOW_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(0),
     EVENTFLOW_TENANT_INVOKE_RATE: z.coerce.number().min(0).max(1_000_000).default(0),
     EVENTFLOW_TENANT_INVOKE_BURST: positiveInt(10_000_000).optional(),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
@@ -213,6 +214,12 @@ export interface LimitsConfig {
   readonly defaultTimeoutSeconds: number;
   readonly maxReplicas: number;
   readonly sseHeartbeatSeconds: number;
+  /**
+   * After SIGTERM, how long the controller keeps serving with `Connection: close` on every
+   * answer before it stops listening, so that keep-alive clients pinned to it (kube-proxy,
+   * load balancers) reconnect to another replica instead of writing into a closing socket.
+   */
+  readonly shutdownDrainSeconds: number;
   /** Invokes per second (and burst) per tenant; absent: no limit. */
   readonly tenantInvokeRate?: { readonly ratePerSecond: number; readonly burst: number };
 }
@@ -307,6 +314,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       defaultTimeoutSeconds: e.EVENTFLOW_DEFAULT_TIMEOUT_SECONDS,
       maxReplicas: e.EVENTFLOW_MAX_REPLICAS,
       sseHeartbeatSeconds: e.EVENTFLOW_SSE_HEARTBEAT_SECONDS,
+      shutdownDrainSeconds: e.EVENTFLOW_SHUTDOWN_DRAIN_SECONDS,
       ...(e.EVENTFLOW_TENANT_INVOKE_RATE > 0
         ? {
             tenantInvokeRate: {

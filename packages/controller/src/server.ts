@@ -110,6 +110,23 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/**
+ * The drain window: the server keeps listening and answering (each answer closes its
+ * connection) until no connection is left or `ms` have passed. Idle keep-alive connections
+ * are not cut here: cutting one races a client that is writing a request on it right then,
+ * which is the failure the window exists to avoid.
+ */
+async function drain(server: Server, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const open = await new Promise<number>((resolve) =>
+      server.getConnections((error, count) => resolve(error ? 0 : count)),
+    );
+    if (open === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function closeIfListening(server: Server): Promise<void> {
   return server.listening ? close(server) : Promise.resolve();
 }
@@ -145,7 +162,14 @@ export async function startController(
     isReady: () => ready && (driver.ready?.() ?? true),
     shutdown: shutdown.signal,
   });
-  const api = createServer(app.callback());
+  const listener = app.callback();
+  // Set while shutting down: every answer says `Connection: close`, so each keep-alive client
+  // learns to reconnect (elsewhere) on its next request instead of racing the socket's close.
+  let draining = false;
+  const api = createServer((req, res) => {
+    if (draining) res.shouldKeepAlive = false;
+    void listener(req, res);
+  });
   // Long invokes and log streams are bounded by their own timeouts, not the server's.
   api.requestTimeout = 0;
   api.keepAliveTimeout = 65_000;
@@ -183,7 +207,9 @@ export async function startController(
     close() {
       closing ??= (async () => {
         ready = false;
+        draining = true;
         shutdown.abort();
+        await drain(api, config.limits.shutdownDrainSeconds * 1000);
         await Promise.all([
           close(api),
           metricsServer === undefined ? undefined : close(metricsServer),

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:net";
+import { Client } from "undici";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -76,5 +77,46 @@ describe("startController", () => {
     } finally {
       await closeNet(taken);
     }
+  });
+
+  it("drains on close: each keep-alive client is told to reconnect, none has a request cut", async () => {
+    const c = await startController(
+      parseConfig({
+        JWT_SECRET: TEST_SECRET,
+        PORT: "0",
+        METRICS_PORT: "0",
+        EVENTFLOW_HOST: "127.0.0.1",
+        EVENTFLOW_SHUTDOWN_DRAIN_SECONDS: "5",
+      }),
+      { logger, driver: createMemoryDriver() },
+    );
+    // Four keep-alive clients, each on one connection, as a load balancer pins them. Told
+    // `Connection: close`, a client stops: behind a Service it would reconnect to another
+    // replica (the endpoint of this one is gone by then).
+    const errors: string[] = [];
+    const told: boolean[] = [];
+    const loop = async () => {
+      const client = new Client(c.url, { pipelining: 1 });
+      try {
+        for (;;) {
+          const res = await client.request({ path: "/healthz", method: "GET" });
+          await res.body.dump();
+          if (res.headers["connection"] === "close") return void told.push(true);
+        }
+      } catch (error) {
+        errors.push((error as { code?: string }).code ?? String(error));
+      } finally {
+        await client.close();
+      }
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await c.close();
+    await Promise.all(loops);
+    expect(errors).toEqual([]);
+    expect(told).toHaveLength(4);
+    // The window ends as soon as the last connection is gone, not after its 5 s.
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 });
