@@ -14,10 +14,11 @@
 // the kubelet, iptables mode, started by node-up.sh for this file) as any in-cluster client or
 // NodePort would; and by following the Service's EndpointSlices and choosing a ready endpoint
 // per request (support/service-endpoints.ts), as an L7 load balancer with endpoint discovery
-// (an ingress controller, Envoy) does. The upgrade must fail no request sent the second way.
-// Through kube-proxy a keep-alive connection stays pinned to the old pod until that pod closes
-// it at SIGTERM, and a request written at that moment fails (measured: 3 of 7051); those are
-// recorded and may only be connection errors (docs/testing-e2e.md).
+// (an ingress controller, Envoy) does. The upgrade must fail no request sent either way.
+// Through kube-proxy a keep-alive connection stays pinned to the old pod after its endpoint is
+// gone; the controller's shutdown drain window (the chart's shutdownDrainSeconds) answers on it
+// with `Connection: close` so the client reconnects to the new pod. Without the window a request
+// written as the old pod closed its idle connections failed (measured: 3 of 7051).
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -395,11 +396,9 @@ describe("the controller as a Pod, installed with deploy/'s Helm chart", () => {
     expect(failed, JSON.stringify(failed.slice(0, 20))).toEqual([]);
     expect(balancedOutcomes.filter((o) => o.kind === "list").length).toBeGreaterThan(20);
     expect(balancedOutcomes.filter((o) => o.kind === "invoke").length).toBeGreaterThan(20);
-    // Through kube-proxy: answers are right too; only a connection may break (a reused
-    // keep-alive connection the old pod closed), never a 5xx, a wrong answer or a hang.
+    // Through kube-proxy too: the drain window moves pinned keep-alive clients to the new pod.
     expect(timings.upgradeRequestsViaKubeProxy).toBeGreaterThan(20);
-    for (const o of proxiedFailed)
-      expect(o.result, JSON.stringify(proxiedFailed)).toBe("CLIENT_UNREACHABLE");
+    expect(proxiedFailed, JSON.stringify(proxiedFailed.slice(0, 20))).toEqual([]);
     // Both controllers served part of the load: the switch happened under it.
     expect(newAddress).not.toBe(oldAddress);
     expect(timings.upgradeServedByOld).toBeGreaterThan(0);
