@@ -68,6 +68,12 @@ const LABELS = {
   node_floor: "Node.js floor (node:http + one undici dispatch, nothing else; not a usable proxy)",
 };
 
+/** Node flags writing a CPU profile of one arm's process into `--cpu-prof DIR/<arm>`. */
+function cpuProf(arm) {
+  const dir = opts["cpu-prof"];
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, arm)}`] : [];
+}
+
 function need(path, what) {
   if (!existsSync(path))
     throw new Error(`${path} is missing (${what}): run \`npm run build\` first`);
@@ -123,10 +129,7 @@ async function main() {
     const controller = await startSut({
       name: "controller",
       cmd: process.execPath,
-      args: [
-        ...(opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["cpu-prof"]}`] : []),
-        join(ROOT, "bench/invoke/controller-sut.mjs"),
-      ],
+      args: [...cpuProf("controller"), join(ROOT, "bench/invoke/controller-sut.mjs")],
       cpu: 1,
       cwd: ROOT,
       env: controllerEnv,
@@ -187,7 +190,7 @@ async function main() {
       ? await startSut({
           name: "router_only",
           cmd: process.execPath,
-          args: [join(ROOT, "bench/invoke/router-sut.mjs")],
+          args: [...cpuProf("router_only"), join(ROOT, "bench/invoke/router-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
           env: { PORT: String(routerPort), UPSTREAM: fn.url, JWT_SECRET: jwtSecret },
@@ -200,7 +203,7 @@ async function main() {
       ? await startSut({
           name: "node_floor",
           cmd: process.execPath,
-          args: [join(ROOT, "bench/invoke/node-floor-sut.mjs")],
+          args: [...cpuProf("node_floor"), join(ROOT, "bench/invoke/node-floor-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
           env: { PORT: String(floorPort), UPSTREAM: fn.url },
