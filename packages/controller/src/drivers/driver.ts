@@ -3,6 +3,7 @@
  * `local` runs EventFlow-built images as supervised processes; `kubernetes` creates
  * Deployments, Services and HPAs. The API layer and the invoke router only see this.
  */
+import type { FunctionPhase, FunctionStatus as WireFunctionStatus } from "@eventflow/protocol";
 
 /** Resource quantities in Kubernetes notation (`250m`, `128Mi`). */
 export interface ResourceQuantities {
@@ -35,26 +36,14 @@ export interface FunctionSpec {
   readonly timeoutSeconds?: number;
 }
 
-/** The seed's status values. */
-export type FunctionPhase =
-  "Pending" | "Deploying" | "Running" | "Degraded" | "Failed" | "ScaledToZero";
+/** The seed's status values (the wire contract's, from @eventflow/protocol). */
+export type { FunctionPhase };
 
-/** What the API lists for one function (the seed's field names). */
-export interface FunctionStatus {
-  readonly name: string;
-  readonly tenant: string;
-  readonly image: string;
-  readonly replicas: number;
-  readonly available_replicas: number;
-  readonly ready_replicas: number;
-  readonly updated_replicas: number;
-  readonly status: FunctionPhase;
-  readonly created_at: string;
-  readonly updated_at: string;
-  /** The last problem a user needs to see (crash loop with exit code, image not found). */
-  readonly last_error?: { readonly code: string; readonly message: string; readonly at: string };
-  readonly spec: FunctionSpec;
-}
+/**
+ * What the API lists for one function: the wire shape of @eventflow/protocol (the seed's field
+ * names, `last_error`), with the driver's whole spec (tenant, resources, scaling) in `spec`.
+ */
+export type FunctionStatus = Omit<WireFunctionStatus, "spec"> & { readonly spec: FunctionSpec };
 
 /** One ready replica the invoke router may send requests to. */
 export interface Endpoint {
