@@ -14,7 +14,7 @@ import { freePort } from "../lib/http-probe.mjs";
 import { canPin, pinSelf } from "../lib/pin.mjs";
 import { cpuSecondsOf, createCoreWatch, waitForQuietCore } from "../lib/proc-cpu.mjs";
 import { createProgress, emitResult, machineInfo } from "../lib/report.mjs";
-import { perRoundRatio, runInterleavedRounds } from "../lib/rounds.mjs";
+import { runInterleavedRounds } from "../lib/rounds.mjs";
 import { round, summarize } from "../lib/stats.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { openLoopFixedRate, wrkPost } from "./load.mjs";
@@ -22,6 +22,7 @@ import { buildMarkdown } from "./markdown.mjs";
 import { measureColdInvoke } from "./cold.mjs";
 import { countInstructions } from "./instruction-suts.mjs";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
+import { invokeRatios } from "./ratios.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opts } = parseArgs({
@@ -353,88 +354,8 @@ async function main() {
           us: entry("proxyCpuUsPerReq", "us"),
         });
     }
-    const ratio = (name, num, den, key) =>
-      ARMS.includes(num) && ARMS.includes(den)
-        ? { name, ...perRoundRatio(accepted, { num, den, pick: (s) => s[key] }) }
-        : undefined;
-    const diff = (name, arm, key) => {
-      if (!ARMS.includes(arm) || !ARMS.includes("direct")) return undefined;
-      const perRound = accepted.map((r) => r.samples[arm][key] - r.samples.direct[key]);
-      const s = summarize(perRound);
-      return { name, median: s.median, min: s.min, max: s.max, n: s.n, per_round: perRound };
-    };
-    const targets = {
-      added_p50_ms: ["<=", 0.3],
-      added_p99_ms: ["<=", 1.5],
-      throughput_vs_nginx: [">=", 0.45],
-      throughput_vs_fastify_proxy: [">=", 0.9],
-      proxy_cpu_per_request_vs_nginx: ["<=", 4],
-    };
-    // On a shared machine throughput follows the neighbours; CPU per request does not. This
-    // ratio models one core serving function + proxy from the CPU each took per request.
-    const cpuBound = (name, num, den) =>
-      ARMS.includes(num) && ARMS.includes(den)
-        ? {
-            name,
-            ...perRoundRatio(accepted, {
-              num: den,
-              den: num,
-              pick: (smp) => smp.fnCpuUsPerReq + smp.proxyCpuUsPerReq,
-            }),
-          }
-        : undefined;
-    const ratioList = [
-      diff("added_p50_ms", "controller", "p50_ms"),
-      diff("added_p99_ms", "controller", "p99_ms"),
-      ratio("throughput_vs_nginx", "controller", "nginx", "rps"),
-      ratio("throughput_vs_fastify_proxy", "controller", "fastify_proxy", "rps"),
-      ratio("throughput_vs_direct", "controller", "direct", "rps"),
-      cpuBound("cpu_bound_throughput_vs_nginx", "controller", "nginx"),
-      cpuBound("cpu_bound_throughput_vs_fastify_proxy", "controller", "fastify_proxy"),
-      ratio(
-        "controller_cpu_per_request_vs_router_only",
-        "controller",
-        "router_only",
-        "proxyCpuUsPerReq",
-      ),
-      ratio("router_only_throughput_vs_nginx", "router_only", "nginx", "rps"),
-      ratio("router_only_throughput_vs_fastify_proxy", "router_only", "fastify_proxy", "rps"),
-      diff("router_only_added_p50_ms", "router_only", "p50_ms"),
-      diff("router_only_added_p99_ms", "router_only", "p99_ms"),
-      ratio("proxy_cpu_per_request_vs_nginx", "controller", "nginx", "proxyCpuUsPerReq"),
-      ratio(
-        "proxy_cpu_per_request_vs_fastify_proxy",
-        "controller",
-        "fastify_proxy",
-        "proxyCpuUsPerReq",
-      ),
-      diff("nginx_added_p50_ms", "nginx", "p50_ms"),
-      diff("nginx_added_p99_ms", "nginx", "p99_ms"),
-      diff("fastify_proxy_added_p50_ms", "fastify_proxy", "p50_ms"),
-      diff("fastify_proxy_added_p99_ms", "fastify_proxy", "p99_ms"),
-      ratio("nginx_throughput_vs_direct", "nginx", "direct", "rps"),
-      ratio("node_floor_throughput_vs_nginx", "node_floor", "nginx", "rps"),
-      ratio("throughput_vs_node_floor", "controller", "node_floor", "rps"),
-      ratio("proxy_cpu_per_request_vs_node_floor", "controller", "node_floor", "proxyCpuUsPerReq"),
-      cpuBound("node_floor_cpu_bound_throughput_vs_nginx", "node_floor", "nginx"),
-      ratio("fastify_proxy_throughput_vs_direct", "fastify_proxy", "direct", "rps"),
-    ].filter(Boolean);
-    const ratios = {};
-    for (const r of ratioList) {
-      const t = targets[r.name];
-      const met = t === undefined ? undefined : t[0] === "<=" ? r.median <= t[1] : r.median >= t[1];
-      results.push({
-        kind: "ratio",
-        name: r.name,
-        median: round(r.median, 4),
-        min: round(r.min, 4),
-        max: round(r.max, 4),
-        n: r.n,
-        per_round: r.per_round.map((v) => round(v, 4)),
-        ...(t ? { target: `${t[0]} ${t[1]}`, met } : {}),
-      });
-      ratios[r.name] = round(r.median, 4);
-    }
+    const { entries: ratioEntries, ratios } = invokeRatios(accepted, ARMS);
+    results.push(...ratioEntries);
     for (const r of rejected)
       results.push({
         kind: "rejected_round",

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
+import { livePods, orderEvent } from "./support/functions.ts";
 import { eventually } from "./support/eventually.ts";
 import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { startControllerProcess, type RunningController } from "./support/controller.ts";
@@ -35,29 +36,11 @@ async function invokeConsumer(orderId: string) {
   return client.invoke(CONSUMER, orderEvent(orderId));
 }
 
-async function podsOf(name: string) {
-  const list = await cluster.core.listNamespacedPod({
-    namespace: NS,
-    labelSelector: `eventflow.dev/function=${name}`,
-  });
-  return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
-}
+const podsOf = (name: string) => livePods(cluster.core, NS, name);
 
 function inSubnet(ip: string | undefined, subnet: string): boolean {
   const prefix = subnet.replace(/\.0\/24$/, ".");
   return ip !== undefined && ip.startsWith(prefix);
-}
-
-function orderEvent(orderId: string) {
-  return {
-    json: { orderId, amount: 42 },
-    headers: {
-      "ce-specversion": "1.0",
-      "ce-id": `id-${orderId}`,
-      "ce-type": "com.example.order.created",
-      "ce-source": "/e2e",
-    },
-  };
 }
 
 beforeAll(async () => {

@@ -28,6 +28,7 @@ import { stringify } from "yaml";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { REPO_ROOT } from "../cli/index.ts";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
+import { livePods, orderEvent } from "./support/functions.ts";
 import { eventually, Fatal } from "./support/eventually.ts";
 import { buildExample, pushFunctionBase } from "./support/images.ts";
 import { ensureRuntimeBase } from "./support/runtime-base.ts";
@@ -98,25 +99,12 @@ const controllerPods = async () =>
     })
   ).items;
 
-const functionPods = async (name: string) =>
-  (
-    await cluster.core.listNamespacedPod({
-      namespace: FUNCTIONS_NS,
-      labelSelector: `eventflow.dev/function=${name}`,
-    })
-  ).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+const functionPods = (name: string) => livePods(cluster.core, FUNCTIONS_NS, name);
 
-function orderEvent(orderId: string) {
+/** The consumer's CloudEvent, counted: the metrics must count exactly these invokes. */
+function countedOrderEvent(orderId: string) {
   consumerInvokes += 1;
-  return {
-    json: { orderId, amount: 42 },
-    headers: {
-      "ce-specversion": "1.0",
-      "ce-id": `id-${orderId}`,
-      "ce-type": "com.example.order.created",
-      "ce-source": "/e2e",
-    },
-  };
+  return orderEvent(orderId);
 }
 
 beforeAll(async () => {
@@ -245,7 +233,7 @@ describe("the controller as a Pod, installed with deploy/'s Helm chart", () => {
       return r.status === 200 && r.text() === "Hello, pod!";
     });
     timings.deployToFirstInvokeMs = Date.now() - t0;
-    const accepted = await client.invoke(CONSUMER, orderEvent("o-1"));
+    const accepted = await client.invoke(CONSUMER, countedOrderEvent("o-1"));
     expect(accepted.status).toBe(200);
     expect(accepted.headers.get("ce-type")).toBe("com.example.order.accepted");
     expect(accepted.json<{ orderId: string }>().orderId).toBe("o-1");
@@ -268,11 +256,11 @@ describe("the controller as a Pod, installed with deploy/'s Helm chart", () => {
     try {
       let w = 0;
       await eventually("the stream attached to both replicas", async () => {
-        expect((await client.invoke(CONSUMER, orderEvent(`w-${w++}`))).status).toBe(200);
+        expect((await client.invoke(CONSUMER, countedOrderEvent(`w-${w++}`))).status).toBe(200);
         return replicas("w-").size === 2;
       });
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => client.invoke(CONSUMER, orderEvent(`c-${i}`))),
+        Array.from({ length: 10 }, (_, i) => client.invoke(CONSUMER, countedOrderEvent(`c-${i}`))),
       );
       expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
       await eventually(
