@@ -72,9 +72,18 @@ function methodNotAllowed(ctx: Context): EventFlowError {
   });
 }
 
+/** The `retry-after` a retryable 503 or 429 gets when its writer has no better value. */
+const DEFAULT_RETRY_AFTER = "1";
+
+/** Whether an error answer tells the client when to retry. */
+function wantsRetryAfter(error: EventFlowError): boolean {
+  return error.retryable && (error.status === 503 || error.status === 429);
+}
+
 /**
  * Writes `error` as the envelope straight to a Node response (paths outside Koa: the invoke
- * router and its fast path); does nothing once the answer has started.
+ * router and its fast path), with the same retry rule as {@link sendError}; does nothing once
+ * the answer has started.
  */
 export function writeEnvelope(
   res: ServerResponse,
@@ -86,6 +95,7 @@ export function writeEnvelope(
   const body = JSON.stringify(toErrorEnvelope(error, requestId));
   res
     .writeHead(error.status, {
+      ...(wantsRetryAfter(error) ? { "retry-after": DEFAULT_RETRY_AFTER } : {}),
       ...headers,
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(body),
@@ -110,12 +120,8 @@ export function sendError(ctx: Context & { state: ControllerState }, raw: unknow
     if (!KEPT_HEADERS.has(name)) ctx.remove(name);
   }
   if (allow !== undefined) ctx.set("allow", allow);
-  if (
-    error.retryable &&
-    (error.status === 503 || error.status === 429) &&
-    !ctx.response.get("retry-after")
-  ) {
-    ctx.set("retry-after", "1");
+  if (wantsRetryAfter(error) && !ctx.response.get("retry-after")) {
+    ctx.set("retry-after", DEFAULT_RETRY_AFTER);
   }
   if (error.status === 401 && !ctx.response.get("www-authenticate")) {
     ctx.set("www-authenticate", `Bearer error="invalid_token"`);

@@ -73,8 +73,6 @@ export type InvokeHandler = ((request: InvokeRequest, fn: InvokeTarget) => Promi
   close(): Promise<void>;
 };
 
-const NOT_READY_RETRY_AFTER = "1";
-
 /** The state of one invoke across its attempts. */
 interface Invocation {
   readonly request: InvokeRequest;
@@ -106,16 +104,14 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       ? undefined
       : createTenantRateLimiter(config.tenantRateLimit);
 
+  /** The envelope; retryable 503s and 429s get `retry-after` (1 s unless given). */
   function sendError(
     res: ServerResponse,
     error: EventFlowError,
     requestId: string,
     retryAfter?: number,
   ): void {
-    const notReady = error.code === "FUNCTION_NOT_READY" || error.code === "FUNCTION_CRASH_LOOP";
-    const after =
-      retryAfter !== undefined ? String(retryAfter) : notReady ? NOT_READY_RETRY_AFTER : "";
-    writeEnvelope(res, error, requestId, after === "" ? {} : { "retry-after": after });
+    writeEnvelope(res, error, requestId, retryAfter ? { "retry-after": String(retryAfter) } : {});
   }
 
   /** Answers 429 when the tenant is over its rate; true when the invoke may go on. */
