@@ -4,11 +4,18 @@ import type { Context } from "koa";
 import type { Principal } from "./principal.js";
 import type { TokenVerifier } from "./verifier.js";
 
+const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i;
+
+/** The token of a well-formed `Authorization: Bearer` header, else undefined. */
+export function parseBearer(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** The bearer token of `Authorization`, or throws AUTH_TOKEN_MISSING. */
 export function bearerToken(ctx: Context): string {
   const header = ctx.get("authorization");
-  const match = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
-  if (match === null || match[1] === undefined) {
+  const token = parseBearer(header);
+  if (token === undefined) {
     ctx.set("www-authenticate", 'Bearer realm="eventflow"');
     if (header === "")
       throw new EventFlowError(
@@ -23,7 +30,7 @@ export function bearerToken(ctx: Context): string {
       },
     );
   }
-  return match[1];
+  return token;
 }
 
 /** Verifies the request's token and returns who it speaks for. */

@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { checkFunctionName, EventFlowError } from "@eventflow/protocol";
+import { parseBearer } from "../auth/middleware.js";
 import { authorize } from "../auth/principal.js";
 import type { TokenVerifier } from "../auth/verifier.js";
 import type { Driver } from "../drivers/driver.js";
@@ -44,7 +45,6 @@ const PREFIX = "/v1/functions/";
 const SUFFIX = ":invoke";
 /** The route template the Koa route is counted under, so both paths share one series. */
 export const INVOKE_ROUTE = "/v1/functions/{name}:invoke";
-const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i;
 
 /** The function name of an invoke request line, or undefined when it is not a plain one. */
 export function matchInvokePath(method: string | undefined, url: string | undefined) {
@@ -112,8 +112,7 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
 
   return (req, res) => {
     const match = matchInvokePath(req.method, req.url);
-    const auth = match === undefined ? undefined : req.headers.authorization;
-    const token = auth === undefined ? undefined : BEARER.exec(auth)?.[1];
+    const token = match === undefined ? undefined : parseBearer(req.headers.authorization);
     if (match === undefined || token === undefined) {
       fallback(req, res);
       return;
