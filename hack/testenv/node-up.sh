@@ -57,26 +57,8 @@ KUBELET_PORT=$(free_port); echo "KUBELET_PORT=$KUBELET_PORT" >>"$N/env"
 KUBELET_HEALTHZ_PORT=$(free_port); echo "KUBELET_HEALTHZ_PORT=$KUBELET_HEALTHZ_PORT" >>"$N/env"
 SOCK="$N/containerd.sock"
 
-start() { # name cmd...
-  local name=$1; shift
-  setsid "$@" >"$L/$name.log" 2>&1 </dev/null &
-  echo $! >"$R/$name.pid"
-}
-fail() {
-  log "FAILED: $1 (log kept: $L/$2.log); last lines:"
-  tail -n 30 "$L/$2.log" >&2 || true
-  "$HERE/node-down.sh" >/dev/null 2>&1 || true
-  exit 1
-}
-wait_for() { # name seconds cmd...
-  local name=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    kill -0 "$(cat "$R/$name.pid")" 2>/dev/null || fail "$name exited" "$name"
-    [ $SECONDS -lt $deadline ] || fail "$name not ready after ${secs}s" "$name"
-    sleep 0.3
-  done
-}
+TEARDOWN=("$HERE/node-down.sh")
+. "$HERE/proc.sh"
 T0=$SECONDS
 
 # ---------- network: a host bridge holding the pods' gateway address ----------

@@ -116,26 +116,8 @@ current-context: eventflow-testenv
 KC
 chmod 600 "$S/kubeconfig"
 
-start() { # name cmd...  (own process group so down.sh can stop it and its children)
-  local name=$1; shift
-  setsid "$@" >"$L/$name.log" 2>&1 < /dev/null &
-  echo $! >"$R/$name.pid"
-}
-fail() {
-  log "FAILED: $1 (log kept: $L/$2.log); last lines:"
-  tail -n 30 "$L/$2.log" >&2 || true
-  "$HERE/down.sh" --keep-logs >/dev/null 2>&1 || true
-  exit 1
-}
-wait_for() { # name seconds cmd...
-  local name=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    kill -0 "$(cat "$R/$name.pid")" 2>/dev/null || fail "$name exited" "$name"
-    [ $SECONDS -lt $deadline ] || fail "$name not ready after ${secs}s" "$name"
-    sleep 0.3
-  done
-}
+TEARDOWN=("$HERE/down.sh" --keep-logs)
+. "$HERE/proc.sh"
 CURL=(curl -fsS --max-time 5 --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key")
 API="https://127.0.0.1:$APISERVER_PORT"
 T0=$SECONDS
