@@ -104,6 +104,10 @@ export const ERROR_CODES = {
     retryable: true,
     expose: true,
   }),
+  FUNCTION_IMAGE_UNSAFE: c(
+    422,
+    "The image's app layer was refused before it ran: an entry or link resolves outside app/ (through `..` or earlier links), a hard link names no file extracted before it, a name is too long, or the layer unpacks past the size or entry limits. Nothing of it was kept; rebuild the image with `eventflow build`.",
+  ),
 
   // Invocations through the controller
   INVOKE_TIMEOUT: c(504, "The function did not answer within its timeoutSeconds.", {

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, join, normalize, sep } from "node:path";
+import { constants, existsSync } from "node:fs";
+import { link, mkdir, open, rename, rm, symlink } from "node:fs/promises";
+import { join, normalize, sep } from "node:path";
 import { Transform, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { EventFlowError } from "@eventflow/protocol";
 import { extract, type Header } from "tar-stream";
+import { LayerTree } from "./layer-tree.js";
 
 /** The entry file of an EventFlow-built image, relative to the app directory's parent. */
 export const APP_ENTRY = "app/index.mjs";
@@ -45,38 +46,115 @@ function digestCheck(expected: string): Transform {
 
 type Entry = AsyncIterable<Buffer> & { header: Header; resume(): unknown };
 
-async function drain(entry: Entry): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of entry) chunks.push(chunk);
-  return Buffer.concat(chunks);
+/** Caps on one app layer, against decompression bombs and entry floods. */
+export interface ExtractLimits {
+  /** Bytes of file content written, summed over the layer. */
+  readonly maxBytes: number;
+  /** Entries of the layer, kept or not. */
+  readonly maxEntries: number;
 }
 
-async function writeEntry(root: string, rel: string, entry: Entry): Promise<void> {
-  const { header } = entry;
-  const target = join(root, rel);
-  switch (header.type) {
-    case "directory":
-      await mkdir(target, { recursive: true });
-      break;
-    case "file":
-    case "contiguous-file":
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, await drain(entry), { mode: (header.mode ?? 0o644) & 0o755 });
+/** 2 GiB of files and 200k entries: far above any bundled function, far below a full disk. */
+export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = {
+  maxBytes: 2 * 1024 ** 3,
+  maxEntries: 200_000,
+};
+
+async function discard(entry: Entry): Promise<void> {
+  for await (const _ of entry) void _;
+}
+
+/** Writes one layer's entries under a fresh root; every path is resolved by {@link LayerTree}. */
+class LayerWriter {
+  readonly #tree = new LayerTree("app");
+  #bytes = 0;
+  #entries = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly limits: ExtractLimits,
+  ) {}
+
+  async write(entry: Entry): Promise<void> {
+    if (++this.#entries > this.limits.maxEntries) {
+      throw new EventFlowError(
+        "FUNCTION_IMAGE_UNSAFE",
+        `the app layer has more than ${this.limits.maxEntries} entries`,
+      );
+    }
+    const { header } = entry;
+    const rel = toAppPath(header.name);
+    const kind = header.type;
+    if (!rel || !["directory", "file", "contiguous-file", "symlink", "link"].includes(kind ?? "")) {
+      // Outside app/, or a device, fifo or other special file: never created.
+      await discard(entry);
       return;
-    case "symlink":
-      // Only links that stay inside app/ are kept; the app must not reach the host through them.
-      if (
-        header.linkname &&
-        !header.linkname.startsWith("/") &&
-        toAppPath(join(dirname(rel), header.linkname))
-      ) {
-        await mkdir(dirname(target), { recursive: true });
-        await symlink(header.linkname, target);
+    }
+    const parts = this.#tree.resolveEntry(rel);
+    const target = join(this.root, ...parts);
+    const existing = this.#tree.get(parts);
+    if (kind === "directory") {
+      if (existing !== "dir") await this.#makeRoom(parts, existing);
+      await mkdir(target, { recursive: true, mode: 0o755 });
+      this.#tree.set(parts, { kind: "dir" });
+    } else if (kind === "symlink") {
+      await this.#makeRoom(parts, existing);
+      await symlink(header.linkname ?? "", target);
+      this.#tree.set(parts, { kind: "symlink", target: header.linkname ?? "" });
+    } else if (kind === "link") {
+      const linked = toAppPath(header.linkname ?? "");
+      const source = linked === undefined ? undefined : this.#tree.resolveEntry(linked);
+      if (source === undefined || this.#tree.get(source) !== "file") {
+        throw new EventFlowError(
+          "FUNCTION_IMAGE_UNSAFE",
+          `hard link ${JSON.stringify(rel)} names ${JSON.stringify(header.linkname)}, which is not a file extracted before it`,
+        );
       }
-      break;
-    default:
+      await this.#makeRoom(parts, existing);
+      await link(join(this.root, ...source), target);
+      this.#tree.set(parts, { kind: "file" });
+    } else {
+      await this.#makeRoom(parts, existing);
+      await this.#writeFile(target, entry, (header.mode ?? 0o644) & 0o755);
+      this.#tree.set(parts, { kind: "file" });
+      return;
+    }
+    await discard(entry);
   }
-  await drain(entry);
+
+  /** Runs once after the last entry: every link must still point inside app/. */
+  finish(): void {
+    this.#tree.checkLinks();
+  }
+
+  /** Removes what a new entry replaces and makes its parent directories (all real ones). */
+  async #makeRoom(parts: readonly string[], existing: string | undefined): Promise<void> {
+    if (existing !== undefined)
+      await rm(join(this.root, ...parts), { recursive: true, force: true });
+    await mkdir(join(this.root, ...parts.slice(0, -1)), { recursive: true, mode: 0o755 });
+  }
+
+  /** Streams a file's content with O_NOFOLLOW | O_EXCL: even a model error cannot write through a link. */
+  async #writeFile(target: string, entry: Entry, mode: number): Promise<void> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const file = await open(target, flags, mode);
+    try {
+      for await (const chunk of entry) {
+        this.#bytes += chunk.length;
+        if (this.#bytes > this.limits.maxBytes) {
+          throw new EventFlowError(
+            "FUNCTION_IMAGE_UNSAFE",
+            `the app layer unpacks to more than ${this.limits.maxBytes} bytes`,
+          );
+        }
+        await file.write(chunk);
+      }
+      // umask may have narrowed the mode at creation; the layer's own bits (less setuid) win.
+      await file.chmod(mode);
+    } finally {
+      await file.close();
+    }
+  }
 }
 
 /**
@@ -89,6 +167,7 @@ export async function ensureAppExtracted(options: {
   digest: string;
   mediaType: string;
   open: () => Promise<Readable>;
+  limits?: ExtractLimits;
 }): Promise<string> {
   const finalDir = appCacheDir(options.cacheDir, options.digest);
   if (existsSync(join(finalDir, APP_ENTRY))) return finalDir;
@@ -104,12 +183,10 @@ export async function ensureAppExtracted(options: {
     ];
     const feeding = pipeline([source, ...stages, untar as unknown as Writable]);
     feeding.catch(() => undefined);
-    for await (const entry of untar as unknown as AsyncIterable<Entry>) {
-      const rel = toAppPath(entry.header.name);
-      if (rel) await writeEntry(tmp, rel, entry);
-      else await drain(entry);
-    }
+    const writer = new LayerWriter(tmp, options.limits ?? DEFAULT_EXTRACT_LIMITS);
+    for await (const entry of untar as unknown as AsyncIterable<Entry>) await writer.write(entry);
     await feeding;
+    writer.finish();
     if (!existsSync(join(tmp, APP_ENTRY))) {
       throw new EventFlowError(
         "FUNCTION_IMAGE_UNSUPPORTED",

@@ -7,7 +7,47 @@ import { pack } from "tar-stream";
 /** The fixture app every local-driver test runs (a stand-in with the runtime's contract). */
 export const FIXTURE_APP = new URL("../fixtures/fixture-app.mjs", import.meta.url).pathname;
 
-async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
+/** One raw tar entry, written in the order given (crafted layers: links, odd types, bad names). */
+export interface TestTarEntry {
+  readonly name: string;
+  readonly type?: "file" | "directory" | "symlink" | "link" | "fifo" | "character-device";
+  readonly linkname?: string;
+  readonly mode?: number;
+  readonly content?: string | Buffer;
+}
+
+/** A tar of `entries` in order, exactly as given. */
+export async function tarOfEntries(entries: readonly TestTarEntry[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    p.on("end", () => resolve());
+    p.on("error", reject);
+  });
+  for (const e of entries) {
+    const body = typeof e.content === "string" ? Buffer.from(e.content) : e.content;
+    p.entry(
+      {
+        name: e.name,
+        type: e.type ?? "file",
+        mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644),
+        mtime: new Date(0),
+        ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+      },
+      body,
+    );
+  }
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+async function tarOf(
+  files: Record<string, string | Buffer>,
+  entries?: readonly TestTarEntry[],
+): Promise<Buffer> {
+  if (entries) return tarOfEntries(entries);
   const p = pack();
   const chunks: Buffer[] = [];
   p.on("data", (c: unknown) => void chunks.push(c as Buffer));
@@ -48,6 +88,8 @@ export interface TestImageOptions {
   /** Config labels; default carries `dev.eventflow.function`. */
   readonly labels?: Record<string, string>;
   readonly env?: string[];
+  /** Raw app-layer entries in order; replaces `files` when given. */
+  readonly entries?: readonly TestTarEntry[];
 }
 
 /**
@@ -57,7 +99,7 @@ export interface TestImageOptions {
 export async function writeTestImage(options: TestImageOptions): Promise<string> {
   const tag = options.tag ?? "latest";
   const files = options.files ?? { "app/index.mjs": await readFile(FIXTURE_APP) };
-  const layer = gzipSync(await tarOf(files));
+  const layer = gzipSync(await tarOf(files, options.entries));
   const layerDesc = await putBlob(options.dir, layer);
   const config = {
     architecture: "amd64",
@@ -70,7 +112,7 @@ export async function writeTestImage(options: TestImageOptions): Promise<string>
       type: "layers",
       diff_ids: [
         `sha256:${createHash("sha256")
-          .update(await tarOf(files))
+          .update(await tarOf(files, options.entries))
           .digest("hex")}`,
       ],
     },
