@@ -4,7 +4,7 @@
  */
 import type { Middleware } from "koa";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { InvocationRecorder } from "./drivers/driver.js";
+import type { InvocationRecorder, LogRecorder } from "./drivers/driver.js";
 import { createFunctionSeries, type FunctionSeries } from "./function-series.js";
 
 /** Seconds buckets for invocation latency: 1 ms to 5 minutes. */
@@ -22,6 +22,8 @@ const LINT_FAILING_DEFAULTS = [
 export interface ControllerMetrics {
   readonly registry: Registry;
   readonly recorder: InvocationRecorder;
+  /** Log ingestion: write errors and lines dropped over a function's budget. */
+  readonly logs: LogRecorder;
   readonly series: FunctionSeries;
   /** Counts API requests by method, route template and status. */
   readonly httpMiddleware: Middleware;
@@ -93,6 +95,17 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     labelNames: ["method", "route", "status"],
     registers: [registry],
   });
+  const logWriteErrors = new Counter({
+    name: "eventflow_log_write_errors_total",
+    help: "Batches of function log lines the controller could not store (the lines are lost).",
+    registers: [registry],
+  });
+  const logLinesDropped = new Counter({
+    name: "eventflow_log_lines_dropped_total",
+    help: "Function log lines dropped because the function was over EVENTFLOW_FUNCTION_LOG_RATE.",
+    labelNames: labels,
+    registers: [registry],
+  });
   new Gauge({
     name: "eventflow_active_functions",
     help: "Functions deployed on this controller (every tenant).",
@@ -135,9 +148,16 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     }
   };
 
+  const logs: LogRecorder = {
+    writeError: () => logWriteErrors.inc(),
+    linesDropped: (fn, count) =>
+      logLinesDropped.inc({ tenant: fn.tenant, function: fn.name }, count),
+  };
+
   return {
     registry,
     recorder,
+    logs,
     series,
     httpMiddleware,
     countHttpRequest(method, route, status) {
@@ -148,6 +168,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       duration.remove(l);
       coldStarts.remove(l);
       inFlight.remove(l);
+      logLinesDropped.remove(l);
       const key = functionKey(tenant, name);
       for (const code of codesSeen.get(key) ?? []) invocations.remove({ ...l, code });
       codesSeen.delete(key);

@@ -95,6 +95,11 @@ export interface LogEvent {
   readonly stream: "stdout" | "stderr";
   readonly timestamp: string;
   readonly line: string;
+  /**
+   * Present (true) on every 16 KiB part of a longer line but its last: the next event of the
+   * same replica continues the line. Absent on whole lines.
+   */
+  readonly partial?: true;
 }
 
 /** Ranges of `GET /v1/functions/{name}/metrics`. */

@@ -60,6 +60,8 @@ export interface LogLine {
   readonly stream: "stdout" | "stderr";
   readonly timestamp: string;
   readonly line: string;
+  /** Set on every part of a line cut at 16 KiB but its last; the next line continues it. */
+  readonly partial?: true;
 }
 
 /** Options for reading logs. */
@@ -116,4 +118,12 @@ export interface InvocationRecorder {
   inFlight(fn: { tenant: string; name: string }, delta: 1 | -1): void;
   /** An invoke refused with 429 because its tenant is over its rate (never reached a replica). */
   rateLimited?(fn: { tenant: string; name: string }): void;
+}
+
+/** Records what happens to function logs on their way in; the metrics module implements it. */
+export interface LogRecorder {
+  /** A batch of log lines could not be written (the lines are lost; logs are best effort). */
+  writeError(): void;
+  /** Lines of a function dropped because it was over its log ingestion budget. */
+  linesDropped(fn: { tenant: string; name: string }, count: number): void;
 }

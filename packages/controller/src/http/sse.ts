@@ -36,6 +36,7 @@ export function sseEncodeLog(line: LogLine): string {
       stream: line.stream,
       timestamp: line.timestamp,
       line: line.line,
+      ...(line.partial === true ? { partial: true } : {}),
     }),
   });
 }

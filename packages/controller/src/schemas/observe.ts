@@ -102,5 +102,9 @@ export const logEventSchema = z
     stream: z.enum(["stdout", "stderr"]),
     timestamp: z.string().meta({ format: "date-time" }),
     line: z.string(),
+    partial: z.literal(true).optional().meta({
+      description:
+        "Only on the 16 KiB parts of a longer line but its last: the replica's next event continues the line.",
+    }),
   })
   .meta({ id: "LogEvent" });

@@ -21,6 +21,8 @@ export interface StoredLogLine {
   readonly stream: "stdout" | "stderr";
   readonly timestamp: string;
   readonly line: string;
+  /** A part of a long line that the next line continues. */
+  readonly partial: boolean;
 }
 
 /** A log line to append. */
@@ -31,6 +33,7 @@ export interface NewLogLine {
   readonly stream: "stdout" | "stderr";
   readonly timestamp: string;
   readonly line: string;
+  readonly partial?: boolean;
 }
 
 /** Which stored lines to read, oldest first. */
@@ -74,10 +77,18 @@ CREATE TABLE IF NOT EXISTS logs (
   replica TEXT NOT NULL,
   stream TEXT NOT NULL,
   ts TEXT NOT NULL,
-  line TEXT NOT NULL
+  line TEXT NOT NULL,
+  partial INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX IF NOT EXISTS logs_fn ON logs (tenant, name, id);
 `;
+
+/** Stores made before lines were cut into parts lack the `partial` column. */
+function addPartialColumn(db: DatabaseSync): void {
+  const columns = db.prepare("PRAGMA table_info(logs)").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "partial"))
+    db.exec("ALTER TABLE logs ADD COLUMN partial INTEGER NOT NULL DEFAULT 0");
+}
 
 interface FunctionRow {
   tenant: string;
@@ -108,6 +119,7 @@ export function createSqliteStore(path: string): Store {
   const db = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   db.exec(SCHEMA);
+  addPartialColumn(db);
 
   const stmt = {
     list: db.prepare("SELECT * FROM functions ORDER BY tenant, name"),
@@ -119,7 +131,7 @@ export function createSqliteStore(path: string): Store {
     ),
     del: db.prepare("DELETE FROM functions WHERE tenant = ? AND name = ?"),
     append: db.prepare(
-      "INSERT INTO logs (tenant, name, replica, stream, ts, line) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO logs (tenant, name, replica, stream, ts, line, partial) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     trimBound: db.prepare(
       "SELECT id FROM logs WHERE tenant = ? AND name = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
@@ -136,7 +148,7 @@ export function createSqliteStore(path: string): Store {
       const where = ["tenant = ?", "name = ?"];
       if (range.afterId !== undefined) where.push("id > ?");
       if (range.since !== undefined) where.push("ts >= ?");
-      const inner = `SELECT id, replica, stream, ts, line FROM logs WHERE ${where.join(" AND ")}`;
+      const inner = `SELECT id, replica, stream, ts, line, partial FROM logs WHERE ${where.join(" AND ")}`;
       s = db.prepare(
         range.tail !== undefined
           ? `SELECT * FROM (${inner} ORDER BY id DESC LIMIT ?) ORDER BY id ASC`
@@ -171,10 +183,20 @@ export function createSqliteStore(path: string): Store {
       db.exec("BEGIN");
       try {
         for (const l of lines)
-          stmt.append.run(l.tenant, l.name, l.replica, l.stream, l.timestamp, l.line);
+          stmt.append.run(
+            l.tenant,
+            l.name,
+            l.replica,
+            l.stream,
+            l.timestamp,
+            l.line,
+            l.partial === true ? 1 : 0,
+          );
         db.exec("COMMIT");
       } catch (error) {
-        db.exec("ROLLBACK");
+        // A failed COMMIT (disk full) may have ended the transaction already; one left open
+        // would refuse every later BEGIN.
+        if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
       }
     },
@@ -189,6 +211,7 @@ export function createSqliteStore(path: string): Store {
         stream: "stdout" | "stderr";
         ts: string;
         line: string;
+        partial: number;
       }[];
       return rows.map((r) => ({
         id: r.id,
@@ -196,6 +219,7 @@ export function createSqliteStore(path: string): Store {
         stream: r.stream,
         timestamp: r.ts,
         line: r.line,
+        partial: r.partial === 1,
       }));
     },
     trimLogs(tenant, name, keep) {

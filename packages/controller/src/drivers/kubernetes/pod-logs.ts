@@ -1,12 +1,15 @@
 /**
  * Logs of a function: every pod's `pods/log` stream (timestamps on), merged like stern.
  * History is sorted by time and cut to `tail`; with `follow`, pods that appear later join.
+ * A pod's output is untrusted: lines are cut into 16 KiB parts (the shared line splitter)
+ * and a follower's queue is bounded, so neither a line without end nor a reader slower than
+ * the pod makes the controller hold more.
  */
-import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { HttpMethod, RequestContext, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { fetch, type Dispatcher } from "undici";
 import type { LogLine, LogQuery } from "../driver.js";
+import { createLineSplitter, type SplitLine } from "../line-splitter.js";
 import { toEventFlowError } from "./errors.js";
 import { CONTAINER_NAME } from "./labels.js";
 
@@ -78,21 +81,36 @@ async function openPodLog(
   return stream;
 }
 
+/** Lines a follower's queue holds before the pod readers wait for the client. */
+const QUEUE_HIGH_WATER = 1000;
+
+/** The merge queue of a follow: `push` resolves once there is room again (backpressure). */
 class Queue<T> {
   private items: T[] = [];
   private wake: (() => void) | undefined;
+  private room: (() => void)[] = [];
   closed = false;
-  push(item: T) {
+  push(item: T): Promise<void> | undefined {
     this.items.push(item);
     this.wake?.();
+    if (this.items.length < QUEUE_HIGH_WATER || this.closed) return undefined;
+    return new Promise<void>((resolve) => this.room.push(resolve));
+  }
+  private release() {
+    for (const r of this.room.splice(0)) r();
   }
   close() {
     this.closed = true;
     this.wake?.();
+    this.release();
   }
   async *drain(): AsyncGenerator<T> {
     for (;;) {
-      while (this.items.length > 0) yield this.items.shift()!;
+      while (this.items.length > 0) {
+        const item = this.items.shift()!;
+        if (this.items.length < QUEUE_HIGH_WATER / 2) this.release();
+        yield item;
+      }
       if (this.closed) return;
       await new Promise<void>((r) => (this.wake = r));
       this.wake = undefined;
@@ -120,15 +138,39 @@ export async function* readFunctionLogs(
     ...(since ? { sinceTime: since } : {}),
   });
 
-  const readPod = async (pod: string, follow: boolean, sink: (l: LogLine) => void) => {
+  const readPod = async (
+    pod: string,
+    follow: boolean,
+    sink: (l: LogLine) => Promise<void> | undefined,
+  ) => {
     const stream = await openPodLog(src, pod, params(follow), abort.signal);
     let seq = 0;
-    for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
-      const p = parseTimestampedLine(raw);
-      const id = logId(p.nanos, pod, seq++);
-      if (query.afterId && id <= query.afterId) continue;
-      sink({ id, replica: pod, stream: "stdout", timestamp: p.timestamp, line: p.line });
+    // The parts after the first of a long line carry no timestamp of their own.
+    let continued: { timestamp: string; nanos: bigint } | undefined;
+    const parts: SplitLine[] = [];
+    const splitter = createLineSplitter({ onLine: (l) => parts.push(l) });
+    const deliver = async () => {
+      for (const part of parts.splice(0)) {
+        const p = continued ? { ...continued, line: part.line } : parseTimestampedLine(part.line);
+        continued = part.partial ? { timestamp: p.timestamp, nanos: p.nanos } : undefined;
+        const id = logId(p.nanos, pod, seq++);
+        if (query.afterId && id <= query.afterId) continue;
+        await sink({
+          id,
+          replica: pod,
+          stream: "stdout",
+          timestamp: p.timestamp,
+          line: p.line,
+          ...(part.partial ? { partial: true as const } : {}),
+        });
+      }
+    };
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      splitter.push(chunk);
+      await deliver();
     }
+    splitter.end();
+    await deliver();
   };
 
   try {
@@ -138,7 +180,7 @@ export async function* readFunctionLogs(
     const seen = new Set<string>(started.map((p) => p.metadata!.name!));
     await Promise.all(
       started.map((p) =>
-        readPod(p.metadata!.name!, false, (l) => history.push(l)).catch((error: unknown) => {
+        readPod(p.metadata!.name!, false, (l) => void history.push(l)).catch((error: unknown) => {
           if (
             (error as { code?: number }).code !== 400 &&
             (error as { code?: number }).code !== 404
@@ -157,9 +199,7 @@ export async function* readFunctionLogs(
     const last = cut.at(-1)?.id ?? query.afterId ?? "";
     const follow = (pod: string) => {
       seen.add(pod);
-      readPod(pod, true, (l) => {
-        if (l.id > last) live.push(l);
-      }).catch(() => {});
+      readPod(pod, true, (l) => (l.id > last ? live.push(l) : undefined)).catch(() => {});
     };
     for (const p of started) follow(p.metadata!.name!);
     const check = () => {

@@ -9,6 +9,7 @@ import type {
   FunctionStatus,
   LogLine,
   LogQuery,
+  LogRecorder,
 } from "../driver.js";
 import { createSqliteStore, type Store } from "../../store/index.js";
 import { APP_ENTRY } from "./app-cache.js";
@@ -49,6 +50,10 @@ export interface LocalDriverOptions {
   readonly scaleToZeroAfterMs?: number;
   /** Log lines kept per function (default 10,000). */
   readonly maxLogLinesPerFunction?: number;
+  /** Log lines per second each function may have stored, the excess dropped (default 0: no limit). */
+  readonly logLinesPerSecond?: number;
+  /** Counts log write errors and dropped lines (the controller's metrics). */
+  readonly logRecorder?: LogRecorder;
   /**
    * How images are pulled from registries (loopback registries use plain HTTP by default).
    * Each pull uses a fresh client, so a credential source is asked again on every pull.
@@ -187,6 +192,9 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         maxLinesPerFunction: options.maxLogLinesPerFunction ?? 10_000,
         flushIntervalMs: 50,
         clock,
+        linesPerSecond: options.logLinesPerSecond ?? 0,
+        ...(options.logRecorder ? { recorder: options.logRecorder } : {}),
+        log,
       });
       const reaped = await pidFiles.reapStale(options.stopGraceMs ?? 10_000);
       if (reaped > 0)

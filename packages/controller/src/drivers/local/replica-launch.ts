@@ -39,7 +39,8 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
       ...(process.env.PATH !== undefined ? { hostPath: process.env.PATH } : {}),
     }),
     port: o.port,
-    onLine: (stream, line) => o.logs.append({ tenant, name, replica: o.replica, stream, line }),
+    onLine: (stream, { line, partial }) =>
+      o.logs.append({ tenant, name, replica: o.replica, stream, line, partial }),
   });
   // Written synchronously: a controller killed right after spawn must still find this child.
   o.pidFiles.write({

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { get } from "node:http";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createLineSplitter, type SplitLine } from "../line-splitter.js";
 
 /** The runtime's reserved readiness path. */
 export const READYZ_PATH = "/_eventflow/readyz";
-const MAX_LINE = 16 * 1024;
 
 /** How a replica process ended. */
 export interface ReplicaExit {
@@ -21,7 +20,8 @@ export interface ReplicaProcessOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly port: number;
-  readonly onLine: (stream: "stdout" | "stderr", line: string) => void;
+  /** Each line, or each 16 KiB part of a longer one (`partial` on all but its last). */
+  readonly onLine: (stream: "stdout" | "stderr", line: SplitLine) => void;
 }
 
 /** One running replica: a child process listening on a loopback port. */
@@ -57,12 +57,14 @@ function probe(port: number): Promise<boolean> {
 function pipeLines(
   child: ChildProcess,
   stream: "stdout" | "stderr",
-  onLine: (line: string) => void,
+  onLine: (line: SplitLine) => void,
 ): void {
   const source = child[stream];
   if (!source) return;
-  const rl = createInterface({ input: source, crlfDelay: Infinity });
-  rl.on("line", (line) => onLine(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line));
+  // Never more than one part held per stream, however long a line without a newline runs.
+  const splitter = createLineSplitter({ onLine });
+  source.on("data", (chunk: Buffer) => splitter.push(chunk));
+  source.once("end", () => splitter.end());
 }
 
 /** Spawns one replica (`<node> <app>/index.mjs`) and captures its output line by line. */
@@ -92,7 +94,7 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     options.onLine("stdout", line);
   });
   pipeLines(child, "stderr", (line) => {
-    if (line.trim() !== "") stderrLast = line;
+    if (line.line.trim() !== "") stderrLast = line.line;
     options.onLine("stderr", line);
   });
 
