@@ -77,6 +77,14 @@ const envSchema = z
     METRICS_PORT: port.default(9090),
     EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
+    EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
+    EVENTFLOW_BACKUP_INTERVAL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(3600),
+    EVENTFLOW_BACKUP_KEEP: positiveInt(1000).default(5),
     EVENTFLOW_NAMESPACE_PER_TENANT: bool.default(false),
     EVENTFLOW_NAMESPACE_PREFIX: z
       .string()
@@ -122,6 +130,7 @@ const envSchema = z
     EVENTFLOW_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(0),
     EVENTFLOW_TENANT_INVOKE_RATE: z.coerce.number().min(0).max(1_000_000).default(0),
     EVENTFLOW_TENANT_INVOKE_BURST: positiveInt(10_000_000).optional(),
+    EVENTFLOW_FUNCTION_LOG_RATE: z.coerce.number().min(0).max(1_000_000).default(1000),
     KUBERNETES_SERVICE_HOST: z.string().optional(),
     KUBECONFIG: z.string().optional(),
     HOME: z.string().optional(),
@@ -161,6 +170,14 @@ export interface Config {
   readonly driver: "local" | "kubernetes";
   /** Where the local driver keeps its store, image cache and logs. */
   readonly dataDir: string;
+  /** The local driver's database: what it may start on, and its rolling backups. */
+  readonly localStore: {
+    /** Start on a new or emptied database although the data dir shows earlier state. */
+    readonly allowEmpty: boolean;
+    /** Seconds between backups into `<dataDir>/backup` (0: none). */
+    readonly backupIntervalSeconds: number;
+    readonly backupKeep: number;
+  };
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
   readonly kubernetes: KubernetesConfig;
@@ -222,6 +239,8 @@ export interface LimitsConfig {
   readonly shutdownDrainSeconds: number;
   /** Invokes per second (and burst) per tenant; absent: no limit. */
   readonly tenantInvokeRate?: { readonly ratePerSecond: number; readonly burst: number };
+  /** Log lines per second each function may have stored (local driver; 0: no limit). */
+  readonly functionLogLinesPerSecond: number;
 }
 
 function toIssues(error: z.ZodError): FieldIssue[] {
@@ -274,6 +293,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     logLevel: e.LOG_LEVEL,
     driver: e.EVENTFLOW_DRIVER ?? (hasCluster ? "kubernetes" : "local"),
     dataDir: e.EVENTFLOW_DATA_DIR ?? join(dataHome, "eventflow"),
+    localStore: {
+      allowEmpty: e.EVENTFLOW_ALLOW_EMPTY_STORE,
+      backupIntervalSeconds: e.EVENTFLOW_BACKUP_INTERVAL_SECONDS,
+      backupKeep: e.EVENTFLOW_BACKUP_KEEP,
+    },
     auth: {
       jwtSecret: e.JWT_SECRET,
       jwtIssuer: e.EVENTFLOW_JWT_ISSUER,
@@ -315,6 +339,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       maxReplicas: e.EVENTFLOW_MAX_REPLICAS,
       sseHeartbeatSeconds: e.EVENTFLOW_SSE_HEARTBEAT_SECONDS,
       shutdownDrainSeconds: e.EVENTFLOW_SHUTDOWN_DRAIN_SECONDS,
+      functionLogLinesPerSecond: e.EVENTFLOW_FUNCTION_LOG_RATE,
       ...(e.EVENTFLOW_TENANT_INVOKE_RATE > 0
         ? {
             tenantInvokeRate: {

@@ -8,7 +8,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
-import type { Driver } from "./drivers/driver.js";
+import type { Driver, LogRecorder } from "./drivers/driver.js";
 import type { KubernetesDriverOptions } from "./drivers/kubernetes/index.js";
 import { authFileCredentials, createLocalDriver } from "./drivers/local/index.js";
 import { createInvokeHandler } from "./invoke/index.js";
@@ -33,12 +33,24 @@ export interface StartControllerOptions {
   readonly driver?: Driver;
 }
 
-async function createDriver(config: Config, logger: Logger): Promise<Driver> {
+async function createDriver(
+  config: Config,
+  logger: Logger,
+  logRecorder: LogRecorder,
+): Promise<Driver> {
   if (config.driver === "local") {
     const { authFile, authFileRequired, ca } = config.registry;
     return createLocalDriver({
       dataDir: config.dataDir,
+      maxReplicas: config.limits.maxReplicas,
+      allowEmptyStore: config.localStore.allowEmpty,
+      backup: {
+        intervalMs: config.localStore.backupIntervalSeconds * 1000,
+        keep: config.localStore.backupKeep,
+      },
       logger: logger.child({ component: "local-driver" }),
+      logLinesPerSecond: config.limits.functionLogLinesPerSecond,
+      logRecorder,
       registry: {
         credentials: authFileCredentials({ path: authFile, required: authFileRequired }),
         ...(ca === undefined ? {} : { ca }),
@@ -137,9 +149,10 @@ export async function startController(
   options: StartControllerOptions = {},
 ): Promise<StartedController> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const driver = options.driver ?? (await createDriver(config, logger));
-  let ready = false;
+  // Created before the driver, which counts its log ingestion in them.
   const metrics = createMetrics({ countFunctions: async () => (await driver.list()).length });
+  const driver = options.driver ?? (await createDriver(config, logger, metrics.logs));
+  let ready = false;
   const invoke = createInvokeHandler({
     driver,
     recorder: metrics.recorder,

@@ -293,6 +293,19 @@ export const ERROR_CODES = {
     "Only in a function's status (`last_error`), never a response: a replica's container exited and was restarted; the message names the replica, its restart count and last exit code (137: killed).",
     { retryable: true, expose: true },
   ),
+  FUNCTION_STATE_INVALID: c(
+    500,
+    "Only in a function's status (`last_error`), never a response: the local driver's stored row of this function is damaged or fails the API's spec schema, so it was not started (the message names the database and the problem). The other functions are served; replace it with `PUT` or delete it.",
+    { expose: true },
+  ),
+  LOCAL_STORE_DAMAGED: c(
+    500,
+    "The local driver's database failed SQLite's integrity check (or is not a database), so the controller did not start; the message names the file. Restore the newest copy from `<dataDir>/backup/` (docs/local-driver.md, Backups and restore).",
+  ),
+  LOCAL_STORE_MISSING: c(
+    500,
+    "The local driver's database is new or was emptied, but the data directory shows earlier state (an app cache or replica pid files), so the controller did not start rather than serve nothing. Restore from `<dataDir>/backup/`, or set `EVENTFLOW_ALLOW_EMPTY_STORE=true` once to start empty.",
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

@@ -99,6 +99,18 @@ export function buildFunctionSchemas(limits: FunctionSchemaLimits) {
   return { create, update, scale };
 }
 
+/**
+ * A spec as the local driver stores it (the create body plus its tenant), so a stored row is
+ * held to exactly what the API would have accepted.
+ */
+export function buildStoredSpecSchema(limits: FunctionSchemaLimits) {
+  return z.strictObject({
+    tenant: tenantSchema,
+    name: functionNameSchema,
+    ...buildSpecFields(limits),
+  });
+}
+
 /** Path parameters of `/v1/functions/{name}...`. */
 export const functionParamsSchema = z.strictObject({ name: functionNameSchema });
 

@@ -1,2 +1,10 @@
-export { createSqliteStore } from "./sqlite-store.js";
-export type { LogRange, NewLogLine, Store, StoredFunction, StoredLogLine } from "./sqlite-store.js";
+export { writeBackup } from "./backup.js";
+export { createSqliteStore, isValidRow } from "./sqlite-store.js";
+export type {
+  InvalidStoredFunction,
+  LogRange,
+  NewLogLine,
+  Store,
+  StoredFunction,
+  StoredLogLine,
+} from "./sqlite-store.js";

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { EventFlowError } from "@eventflow/protocol";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { FunctionSpec } from "../drivers/driver.js";
 
@@ -10,6 +11,20 @@ export interface StoredFunction {
   readonly spec: FunctionSpec;
   /** Driver-private data about the resolved image (local: app directory and digest). */
   readonly resolved: unknown;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A stored function row that cannot be used as it is: its JSON does not parse (or, once the
+ * driver has checked it, its spec fails the API's schema). The rest of the store is served.
+ */
+export interface InvalidStoredFunction {
+  readonly tenant: string;
+  readonly name: string;
+  readonly invalid: string;
+  /** The row's spec as far as it parsed (undefined when its JSON is broken). */
+  readonly rawSpec: unknown;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -47,7 +62,10 @@ export interface LogRange {
 
 /** The embedded store of the local driver: function specs and bounded replica logs. */
 export interface Store {
-  listFunctions(): StoredFunction[];
+  /** The database file (`:memory:` in tests), named in every error about it. */
+  readonly path: string;
+  /** Every row; one whose JSON is broken comes back invalid instead of failing the list. */
+  listFunctions(): (StoredFunction | InvalidStoredFunction)[];
   getFunction(tenant: string, name: string): StoredFunction | undefined;
   /** Inserts or replaces a function; `createdAt` of an existing row is kept. */
   putFunction(fn: StoredFunction): void;
@@ -57,6 +75,8 @@ export interface Store {
   /** Drops the oldest lines of a function beyond `keep`; returns how many were removed. */
   trimLogs(tenant: string, name: string, keep: number): number;
   deleteLogs(tenant: string, name: string): void;
+  /** Writes a consistent copy of the whole database to `target` (which must not exist). */
+  vacuumInto(target: string): void;
   close(): void;
 }
 
@@ -110,14 +130,83 @@ function fromRow(row: FunctionRow): StoredFunction {
   };
 }
 
+function fromRowChecked(path: string, row: FunctionRow): StoredFunction | InvalidStoredFunction {
+  try {
+    return fromRow(row);
+  } catch (error) {
+    let rawSpec: unknown;
+    try {
+      rawSpec = JSON.parse(row.spec);
+    } catch {
+      rawSpec = undefined;
+    }
+    return {
+      tenant: String(row.tenant),
+      name: String(row.name),
+      invalid: `the stored row in ${path} is not valid JSON (${(error as Error).message})`,
+      rawSpec,
+      createdAt: String(row.created_at),
+      updatedAt: String(row.updated_at),
+    };
+  }
+}
+
+/** Whether the store holds a stored function, not an invalid row. */
+export function isValidRow(fn: StoredFunction | InvalidStoredFunction): fn is StoredFunction {
+  return !("invalid" in fn);
+}
+
+/** What {@link createSqliteStore} checks when it opens a database file. */
+export interface StoreOpenOptions {
+  /**
+   * Asked when the database has no tables yet (new, deleted or cut to 0 bytes): a reason to
+   * refuse (earlier state seen elsewhere in the data dir), or undefined to start empty.
+   */
+  readonly refuseFresh?: () => string | undefined;
+}
+
+const FRESH_CHECK = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'functions'";
+
+/**
+ * Opens the database and runs SQLite's `quick_check` (page structure, record formats, indexes:
+ * seconds for gigabytes, unlike `integrity_check`), so a damaged file stops the start with its
+ * name instead of failing later on a flush or, worse, serving part of the state.
+ */
+function openChecked(path: string): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  let problems: string[];
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    const rows = db.prepare("PRAGMA quick_check(20)").all() as { quick_check: string }[];
+    problems = rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+  } catch (error) {
+    problems = [(error as Error).message];
+  }
+  if (problems.length === 0 && db) return db;
+  if (db?.isOpen) db.close();
+  throw new EventFlowError(
+    "LOCAL_STORE_DAMAGED",
+    `the database ${path} is damaged (${problems.slice(0, 3).join("; ")}); stop the controller and restore the newest backup from ${join(dirname(path), "backup")} (see docs/local-driver.md, "Backups and restore")`,
+  );
+}
+
 /**
  * Opens (or creates) the store at `path` (`:memory:` for tests). WAL mode keeps log appends
  * cheap and lets a restarted controller read what a killed one committed.
  */
-export function createSqliteStore(path: string): Store {
+export function createSqliteStore(path: string, options: StoreOpenOptions = {}): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  const db = openChecked(path);
+  const fresh = db.prepare(FRESH_CHECK).get() === undefined;
+  const refusal = fresh ? options.refuseFresh?.() : undefined;
+  if (refusal !== undefined) {
+    db.close();
+    throw new EventFlowError(
+      "LOCAL_STORE_MISSING",
+      `the database ${path} holds no functions table, but ${refusal}; restore it from the newest backup (see docs/local-driver.md, "Backups and restore"), or set EVENTFLOW_ALLOW_EMPTY_STORE=true to start with no functions`,
+    );
+  }
   db.exec(SCHEMA);
   addPartialColumn(db);
 
@@ -160,7 +249,9 @@ export function createSqliteStore(path: string): Store {
   }
 
   return {
-    listFunctions: () => (stmt.list.all() as unknown as FunctionRow[]).map(fromRow),
+    path,
+    listFunctions: () =>
+      (stmt.list.all() as unknown as FunctionRow[]).map((row) => fromRowChecked(path, row)),
     getFunction(tenant, name) {
       const row = stmt.get.get(tenant, name) as unknown as FunctionRow | undefined;
       return row ? fromRow(row) : undefined;
@@ -229,6 +320,9 @@ export function createSqliteStore(path: string): Store {
     },
     deleteLogs(tenant, name) {
       stmt.delLogs.run(tenant, name);
+    },
+    vacuumInto(target) {
+      db.prepare("VACUUM INTO ?").run(target);
     },
     close() {
       if (db.isOpen) db.close();

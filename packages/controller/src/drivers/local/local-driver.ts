@@ -11,7 +11,14 @@ import type {
   LogQuery,
   LogRecorder,
 } from "../driver.js";
-import { createSqliteStore, type Store } from "../../store/index.js";
+import { buildStoredSpecSchema } from "../../schemas/functions.js";
+import {
+  createSqliteStore,
+  isValidRow,
+  writeBackup,
+  type InvalidStoredFunction,
+  type Store,
+} from "../../store/index.js";
 import { APP_ENTRY } from "./app-cache.js";
 import { createAppResolver } from "./app-resolver.js";
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoff } from "./backoff.js";
@@ -22,6 +29,7 @@ import { createPidFiles } from "./pid-files.js";
 import type { PortRange } from "./ports.js";
 import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
 import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
+import { checkStoredRow, earlierState } from "./stored-state.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -61,6 +69,19 @@ export interface LocalDriverOptions {
   readonly registry?: RegistryClientOptions;
   /** Backoff of pulls retried for functions Failed on a registry refusal (default 10 s to 5 min). */
   readonly pullRetry?: Partial<PullRetryDelays>;
+  /** The API's replica limit, which stored specs are held to on restore (default 20). */
+  readonly maxReplicas?: number;
+  /** Start on a new or emptied database although the data dir shows earlier state. */
+  readonly allowEmptyStore?: boolean;
+  /**
+   * Rolling backups of the database into `<dataDir>/backup` (default: every hour, the first a
+   * minute after start, newest 5 kept; `intervalMs: 0` turns them off).
+   */
+  readonly backup?: {
+    readonly intervalMs?: number;
+    readonly keep?: number;
+    readonly firstAfterMs?: number;
+  };
 }
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
@@ -82,6 +103,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let store: Store | undefined;
   let logs: LogBook | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let backups: NodeJS.Timeout | undefined;
+  const backupTimers: NodeJS.Timeout[] = [];
+  let backupFailing = false;
+  const storedSpecSchema = buildStoredSpecSchema({ maxReplicas: options.maxReplicas ?? 20 });
   let retries: ReturnType<typeof createPullRetries> | undefined;
   const resolveApp = createAppResolver({
     cacheDir,
@@ -165,6 +190,60 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     });
   }
 
+  /**
+   * A function whose stored row is unusable: listed, Failed with FUNCTION_STATE_INVALID, never
+   * started; a PUT replaces it and a DELETE removes it. Its row stays as it is until then.
+   */
+  function invalidSupervisor(fn: InvalidStoredFunction): FunctionSupervisor {
+    const raw = (typeof fn.rawSpec === "object" && fn.rawSpec !== null ? fn.rawSpec : {}) as {
+      image?: unknown;
+    };
+    const spec: FunctionSpec = {
+      tenant: fn.tenant,
+      name: fn.name,
+      image: typeof raw.image === "string" ? raw.image : "",
+      replicas: 0,
+    };
+    const sup = newSupervisor(spec, undefined, fn.createdAt, fn.updatedAt);
+    sup.imageError = true;
+    sup.lastError = {
+      code: "FUNCTION_STATE_INVALID",
+      message: fn.invalid,
+      at: clock().toISOString(),
+    };
+    log(
+      "error",
+      { function: fn.name, tenant: fn.tenant, code: "FUNCTION_STATE_INVALID" },
+      fn.invalid,
+    );
+    return sup;
+  }
+
+  /** A backup shortly after start (of a database that passed its check), then on the interval. */
+  function scheduleBackups(): NodeJS.Timeout | undefined {
+    const every = options.backup?.intervalMs ?? 3_600_000;
+    if (every <= 0) return undefined;
+    const dir = join(options.dataDir, "backup");
+    const run = () => {
+      if (!store) return;
+      try {
+        const path = writeBackup(store, dir, { keep: options.backup?.keep ?? 5, at: clock() });
+        log("info", { path }, "database backed up");
+        backupFailing = false;
+      } catch (error) {
+        // A full disk or a damaged page: the function state is still served; say so once.
+        if (!backupFailing) log("error", { err: String(error), dir }, "database backup failed");
+        backupFailing = true;
+      }
+    };
+    const first = setTimeout(run, Math.min(every, options.backup?.firstAfterMs ?? 60_000));
+    first.unref();
+    const timer = setInterval(run, every);
+    timer.unref();
+    backupTimers.push(first);
+    return timer;
+  }
+
   /** Restores one stored function; re-resolves its image if the cache was wiped. */
   async function restore(sup: FunctionSupervisor, stored: ResolvedApp | null): Promise<void> {
     if (stored && existsSync(join(stored.appDir, APP_ENTRY))) {
@@ -185,7 +264,16 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     name: "local",
     async start() {
       acquireDataDirLock(options.dataDir);
-      store = createSqliteStore(join(options.dataDir, "eventflow.db"));
+      try {
+        store = createSqliteStore(join(options.dataDir, "eventflow.db"), {
+          refuseFresh: () =>
+            options.allowEmptyStore ? undefined : earlierState(options.dataDir, cacheDir),
+        });
+      } catch (error) {
+        // A refused database leaves the data dir to the operator (a restore, or a new start).
+        releaseDataDirLock(options.dataDir);
+        throw error;
+      }
       retries = pullRetries();
       logs = createLogBook({
         store,
@@ -200,11 +288,17 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       if (reaped > 0)
         log("warn", { reaped }, "stopped replicas left behind by a previous controller");
       const restored: Promise<void>[] = [];
-      for (const fn of store.listFunctions()) {
-        const sup = newSupervisor(fn.spec, undefined, fn.createdAt, fn.updatedAt);
-        sups.set(key(fn.tenant, fn.name), sup);
-        restored.push(restore(sup, fn.resolved as ResolvedApp | null));
+      for (const row of store.listFunctions()) {
+        const fn = checkStoredRow(row, storedSpecSchema, store.path);
+        if (isValidRow(fn)) {
+          const sup = newSupervisor(fn.spec, undefined, fn.createdAt, fn.updatedAt);
+          sups.set(key(fn.tenant, fn.name), sup);
+          restored.push(restore(sup, fn.resolved as ResolvedApp | null));
+        } else {
+          sups.set(key(fn.tenant, fn.name), invalidSupervisor(fn));
+        }
       }
+      backups = scheduleBackups();
       await Promise.all(restored);
       idleTimer = setInterval(
         () => sups.forEach((s) => s.idleCheck(idleMs)),
@@ -214,6 +308,8 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     },
     async close() {
       clearInterval(idleTimer);
+      clearInterval(backups);
+      backupTimers.forEach(clearTimeout);
       retries?.close();
       await Promise.all([...sups.values()].map((s) => s.shutdown()));
       sups.clear();

@@ -1,0 +1,39 @@
+import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Store } from "./sqlite-store.js";
+
+/** Name of one backup: sortable by time, so the newest is last. */
+export function backupName(at: Date): string {
+  return `eventflow-${at.toISOString().replace(/[:.]/g, "-")}.db`;
+}
+
+/**
+ * Writes one backup of `store` into `dir` and keeps the newest `keep` of them. The copy is
+ * `VACUUM INTO` a temporary name, renamed into place when whole, so a crash or a full disk
+ * leaves either a complete backup or none (a failed attempt's temporary file is removed).
+ * Returns the backup's path.
+ */
+export function writeBackup(
+  store: Store,
+  dir: string,
+  options: { keep: number; at: Date },
+): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const name = backupName(options.at);
+  const tmp = join(dir, `.${name}.tmp`);
+  rmSync(tmp, { force: true });
+  try {
+    store.vacuumInto(tmp);
+    renameSync(tmp, join(dir, name));
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  const all = readdirSync(dir)
+    .filter((f) => /^eventflow-.*\.db$/.test(f))
+    .sort();
+  for (const old of all.slice(0, Math.max(0, all.length - options.keep))) {
+    rmSync(join(dir, old), { force: true });
+  }
+  return join(dir, name);
+}
