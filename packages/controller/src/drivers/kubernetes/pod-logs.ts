@@ -106,7 +106,8 @@ class Queue<T> {
   }
   async *drain(): AsyncGenerator<T> {
     for (;;) {
-      while (this.items.length > 0) {
+      // Closed means the follower went away: what is queued is not wanted any more.
+      while (this.items.length > 0 && !this.closed) {
         const item = this.items.shift()!;
         if (this.items.length < QUEUE_HIGH_WATER / 2) this.release();
         yield item;
