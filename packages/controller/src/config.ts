@@ -75,6 +75,7 @@ const envSchema = z
       .min(32, { error: "must be at least 32 characters (HS256 needs a 256-bit secret)" }),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     METRICS_PORT: port.default(9090),
+    METRICS_HOST: nonEmpty.optional(),
     EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
     EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
@@ -166,6 +167,12 @@ export interface Config {
   readonly namespace: string;
   /** Prometheus listener port; 0 means no separate listener (`METRICS_PORT`). */
   readonly metricsPort: number;
+  /**
+   * Bind address of the metrics listener (`METRICS_HOST`): 0.0.0.0 inside a cluster, where
+   * Prometheus scrapes the pod, else 127.0.0.1, since the exposition names every tenant and
+   * function and has no auth.
+   */
+  readonly metricsHost: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly driver: "local" | "kubernetes";
   /** Where the local driver keeps its store, image cache and logs. */
@@ -290,6 +297,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     host: e.EVENTFLOW_HOST ?? (e.EVENTFLOW_DEV_AUTH ? "127.0.0.1" : "0.0.0.0"),
     namespace: e.NAMESPACE,
     metricsPort: e.METRICS_PORT,
+    metricsHost:
+      e.METRICS_HOST ?? (e.KUBERNETES_SERVICE_HOST !== undefined ? "0.0.0.0" : "127.0.0.1"),
     logLevel: e.LOG_LEVEL,
     driver: e.EVENTFLOW_DRIVER ?? (hasCluster ? "kubernetes" : "local"),
     dataDir: e.EVENTFLOW_DATA_DIR ?? join(dataHome, "eventflow"),

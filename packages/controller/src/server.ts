@@ -123,20 +123,15 @@ function close(server: Server): Promise<void> {
 }
 
 /**
- * The drain window: the server keeps listening and answering (each answer closes its
- * connection) until no connection is left or `ms` have passed. Idle keep-alive connections
- * are not cut here: cutting one races a client that is writing a request on it right then,
- * which is the failure the window exists to avoid.
+ * The drain window: for the whole of `ms` the server keeps listening and answering, each answer
+ * closing its connection, like the API server's `--shutdown-delay-duration`. It does not end
+ * when the connection count touches 0: clients told to reconnect may be routed here again until
+ * every load balancer has taken this replica out, and a listener closed then would refuse or
+ * reset them. Idle keep-alive connections are not cut here either: cutting one races a client
+ * that is writing a request on it right then, which is the failure the window exists to avoid.
  */
-async function drain(server: Server, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const open = await new Promise<number>((resolve) =>
-      server.getConnections((error, count) => resolve(error ? 0 : count)),
-    );
-    if (open === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+async function drain(ms: number): Promise<void> {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function closeIfListening(server: Server): Promise<void> {
@@ -192,7 +187,7 @@ export async function startController(
   try {
     url = await listen(api, config.port, config.host);
     if (metricsServer !== undefined)
-      metricsUrl = await listen(metricsServer, config.metricsPort, config.host);
+      metricsUrl = await listen(metricsServer, config.metricsPort, config.metricsHost);
     await driver.start();
   } catch (error) {
     // A port in use or a driver that cannot start (store locked by another controller, no
@@ -222,7 +217,7 @@ export async function startController(
         ready = false;
         draining = true;
         shutdown.abort();
-        await drain(api, config.limits.shutdownDrainSeconds * 1000);
+        await drain(config.limits.shutdownDrainSeconds * 1000);
         await Promise.all([
           close(api),
           metricsServer === undefined ? undefined : close(metricsServer),

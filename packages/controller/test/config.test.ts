@@ -30,6 +30,17 @@ describe("parseConfig", () => {
     expect(Object.isFrozen(c) && Object.isFrozen(c.auth) && Object.isFrozen(c.limits)).toBe(true);
   });
 
+  it("binds the unauthenticated metrics listener to loopback outside a cluster", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET }).metricsHost).toBe("127.0.0.1");
+    expect(parseConfig({ JWT_SECRET: SECRET, KUBECONFIG: "/k" }).metricsHost).toBe("127.0.0.1");
+    expect(
+      parseConfig({ JWT_SECRET: SECRET, KUBERNETES_SERVICE_HOST: "10.0.0.1" }).metricsHost,
+    ).toBe("0.0.0.0");
+    expect(parseConfig({ JWT_SECRET: SECRET, METRICS_HOST: "0.0.0.0" }).metricsHost).toBe(
+      "0.0.0.0",
+    );
+  });
+
   it("picks kubernetes inside a cluster and binds dev auth to loopback", () => {
     expect(parseConfig({ JWT_SECRET: SECRET, KUBERNETES_SERVICE_HOST: "10.0.0.1" }).driver).toBe(
       "kubernetes",
