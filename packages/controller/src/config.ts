@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
+import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
 import { parseRegistryConfig, type RegistryConfig } from "./registry-config.js";
 
 export { ROLES, type Role } from "./schemas/common.js";
@@ -72,7 +73,11 @@ const envSchema = z
     NAMESPACE: nonEmpty.default("default"),
     JWT_SECRET: z
       .string({ error: "is required (HS256 secret of at least 32 characters)" })
-      .min(32, { error: "must be at least 32 characters (HS256 needs a 256-bit secret)" }),
+      .min(32, { error: "must be at least 32 characters (HS256 needs a 256-bit secret)" })
+      .refine((v) => v.length < 32 || estimatedSecretBits(v) >= MIN_SECRET_BITS, {
+        error:
+          "is too predictable (repeated characters, spaces or a repeated word); use random bytes, e.g. `openssl rand -base64 32`",
+      }),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     METRICS_PORT: port.default(9090),
     METRICS_HOST: nonEmpty.optional(),

@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
 
-const SECRET = "x".repeat(32);
+const SECRET = "config-test-secret-0123456789-abcdefghij";
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -60,6 +61,24 @@ describe("parseConfig", () => {
   it("fails clearly without JWT_SECRET or with a short one", () => {
     expect(problems({})).toEqual(["JWT_SECRET"]);
     expect(problems({ JWT_SECRET: "dev-secret" })).toEqual(["JWT_SECRET"]);
+  });
+
+  it.each([
+    ["32 spaces", " ".repeat(32)],
+    ["one repeated character", "x".repeat(64)],
+    ["two alternating characters", "ab".repeat(32)],
+    ["a repeated word", "password".repeat(4)],
+  ])("refuses a predictable JWT_SECRET: %s", (_what, secret) => {
+    expect(problems({ JWT_SECRET: secret })).toEqual(["JWT_SECRET"]);
+  });
+
+  it.each([
+    ["base64 of 32 random bytes", randomBytes(32).toString("base64")],
+    ["hex of 32 random bytes", randomBytes(32).toString("hex")],
+    ["hex with few distinct digits by chance", "0123456789abcdef".repeat(2)],
+    ["a long passphrase", "correct horse battery staple and a spoon"],
+  ])("accepts a random-looking JWT_SECRET: %s", (_what, secret) => {
+    expect(parseConfig({ JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
   });
 
   it("reports every bad key at once", () => {
