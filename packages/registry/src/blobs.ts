@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { BODY_LIMITS, readAtMost } from "./bounded-body.js";
 import { parseDigest, verifyChunks } from "./digest.js";
 import { fromTransportError } from "./errors.js";
 import { ctxFor, scope, toRepo, type RepositoryInput } from "./requests.js";
@@ -92,9 +93,13 @@ export function createBlobOperations(transport: RegistryTransport, retry: RetryP
 
   async function getBlobBytes(input: RepositoryInput, digest: string): Promise<Buffer> {
     const { stream } = await getBlob(input, digest);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    const bytes = await readAtMost(stream, BODY_LIMITS.blob);
+    if (bytes === undefined)
+      throw new EventFlowError(
+        "REGISTRY_PROTOCOL_ERROR",
+        `Blob ${digest} is larger than ${BODY_LIMITS.blob} bytes, too large to read into memory.`,
+      );
+    return bytes;
   }
 
   async function pushBlob(input: RepositoryInput, blob: BlobSource, opts: PushBlobOptions = {}) {

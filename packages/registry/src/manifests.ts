@@ -60,13 +60,8 @@ export function createManifestOperations(transport: RegistryTransport) {
       headers: { accept: (opts.accept ?? MANIFEST_TYPES).join(", ") },
       expect: [200],
     });
-    const bytes = await readBody(res, ctx);
-    if (bytes.length > MAX_MANIFEST_BYTES) {
-      throw new EventFlowError(
-        "REGISTRY_PROTOCOL_ERROR",
-        `Manifest ${id} of ${ref.registry}/${ref.repository} exceeds 4 MiB.`,
-      );
-    }
+    // Past 4 MiB the body is refused without being read further (REGISTRY_PROTOCOL_ERROR).
+    const bytes = await readBody(res, ctx, MAX_MANIFEST_BYTES);
     const claimed = ref.digest ?? header(res.headers, "docker-content-digest");
     const digest = claimed === undefined ? sha256Digest(bytes) : digestLike(claimed, bytes);
     if (claimed !== undefined && claimed !== digest) {

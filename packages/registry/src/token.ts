@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from "undici";
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { BODY_LIMITS, readAtMost } from "./bounded-body.js";
 import type { Credentials } from "./credentials.js";
 import {
   fromTokenResponse,
@@ -91,7 +92,19 @@ export async function fetchToken(
       await req.retry.sleep(backoffDelay(req.retry, attempt));
       continue;
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      const bytes = await readAtMost(res.body, BODY_LIMITS.token);
+      if (bytes === undefined)
+        throw new EventFlowError(
+          "REGISTRY_PROTOCOL_ERROR",
+          `The token service ${url.origin}${url.pathname} answered with more than ${BODY_LIMITS.token} bytes.`,
+        );
+      text = bytes.toString("utf8");
+    } catch (error) {
+      if (isEventFlowError(error)) throw error;
+      throw fromTransportError({ ...ctx, attempts: attempt, url: url.origin }, error);
+    }
     if (res.statusCode === 200) return parseTokenBody(text, url);
     throw fromTokenResponse(
       {

@@ -2,8 +2,9 @@ import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { debuglog } from "node:util";
 import { Agent, request, type Dispatcher } from "undici";
-import { isEventFlowError, type EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { Authorizer, parseChallenge } from "./auth.js";
+import { BODY_LIMITS, readAtMost, readPrefix } from "./bounded-body.js";
 import type { CredentialSource } from "./credentials.js";
 import {
   fromRegistryResponse,
@@ -246,10 +247,7 @@ export class RegistryTransport {
       const body =
         req.method === "HEAD"
           ? undefined
-          : await res.body.arrayBuffer().then(
-              (b) => Buffer.from(b),
-              () => undefined,
-            );
+          : await readPrefix(res.body, BODY_LIMITS.error).catch(() => undefined);
       if (req.method === "HEAD") await res.body.dump();
       const credentials = await this.#authorizer.credentials(ctx.registry);
       throw fromRegistryResponse(
@@ -277,11 +275,25 @@ export function header(
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads a whole response body; a socket failure mid-body becomes REGISTRY_UNREACHABLE. */
-export async function readBody(res: CallResponse, ctx: CallContext): Promise<Buffer> {
+/**
+ * Reads a whole response body of at most `maxBytes` (REGISTRY_PROTOCOL_ERROR past it, without
+ * reading the rest); a socket failure mid-body becomes REGISTRY_UNREACHABLE.
+ */
+export async function readBody(
+  res: CallResponse,
+  ctx: CallContext,
+  maxBytes: number = BODY_LIMITS.json,
+): Promise<Buffer> {
+  let bytes: Buffer | undefined;
   try {
-    return Buffer.from(await res.body.arrayBuffer());
+    bytes = await readAtMost(res.body, maxBytes);
   } catch (error) {
     throw isEventFlowError(error) ? error : fromTransportError(ctx, error);
   }
+  if (bytes === undefined)
+    throw new EventFlowError(
+      "REGISTRY_PROTOCOL_ERROR",
+      `The registry ${ctx.registry} answered ${ctx.operation} with more than ${maxBytes} bytes.`,
+    );
+  return bytes;
 }
