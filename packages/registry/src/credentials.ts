@@ -208,6 +208,9 @@ export async function credentialsFromDockerConfig(
   return undefined;
 }
 
+/** Bytes a credential helper may print (stdout and stderr together). */
+const MAX_HELPER_OUTPUT = 1024 * 1024;
+
 /**
  * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" answers
  * (non-zero exit mentioning it) give `undefined`; other failures are CONFIG_INVALID.
@@ -226,8 +229,24 @@ export function runCredentialHelper(
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
+    // A helper's answer is a few hundred bytes: one printing without end is stopped, not buffered.
+    let printed = 0;
+    let overflowed = false;
+    const collect = (into: Buffer[]) => (c: Buffer) => {
+      printed += c.length;
+      if (printed <= MAX_HELPER_OUTPUT) return void into.push(c);
+      if (overflowed) return;
+      overflowed = true;
+      child.kill("SIGKILL");
+      reject(
+        new EventFlowError(
+          "CONFIG_INVALID",
+          `Credential helper ${program} printed more than ${MAX_HELPER_OUTPUT} bytes for ${serverUrl}; it was stopped.`,
+        ),
+      );
+    };
+    child.stdout.on("data", collect(out));
+    child.stderr.on("data", collect(err));
     child.on("error", (error: NodeJS.ErrnoException) =>
       reject(
         new EventFlowError(
@@ -238,6 +257,7 @@ export function runCredentialHelper(
       ),
     );
     child.on("close", (code) => {
+      if (overflowed) return;
       const stdout = Buffer.concat(out).toString("utf8").trim();
       if (code !== 0) {
         const text = `${stdout} ${Buffer.concat(err).toString("utf8")}`.trim();
