@@ -118,7 +118,7 @@ describe("log store faults", () => {
     const mount = join(data.path, "small");
     mkdirSync(mount);
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mount]);
-    cleanups.push(() => execFileSync("umount", ["-l", mount]));
+    cleanups.push(() => void execFileSync("umount", ["-l", mount]));
     const r = recording();
     const driver = await deploy(join(mount, "data"), join(data.path, "layout"), r);
     await emit(driver, "before", 10);
