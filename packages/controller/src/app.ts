@@ -25,6 +25,7 @@ import { observeRoutes } from "./routes/observe.js";
 import { createActionGuard, registerRoutes } from "./routes/register.js";
 import type { AnyRoute } from "./routes/route.js";
 import { systemRoutes } from "./routes/system.js";
+import { isClientGone } from "./http/client-gone.js";
 import { CONTROLLER_VERSION } from "./version.js";
 
 /** What the app is built from. */
@@ -134,6 +135,11 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   app.use(createActionGuard(routes));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  app.on("error", (error: unknown) => deps.logger.error({ err: error }, "unhandled error"));
+  app.on("error", (error: unknown) => {
+    // Koa reports a streamed body (a log stream) that broke because its client left this way.
+    if (isClientGone(error))
+      deps.logger.debug({ code: (error as { code?: string }).code }, "client went away");
+    else deps.logger.error({ err: error }, "unhandled error");
+  });
   return app;
 }

@@ -11,6 +11,7 @@ import {
 } from "@eventflow/protocol";
 import type { ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
+import { isClientGone } from "./client-gone.js";
 import type { ControllerState } from "./context.js";
 
 interface HttpErrorLike {
@@ -107,9 +108,15 @@ export function writeEnvelope(
 
 /** Writes `error` as the envelope on `ctx` and logs it. */
 export function sendError(ctx: Context & { state: ControllerState }, raw: unknown): void {
-  const error = toEventFlowError(raw);
   const log = ctx.state.log;
-  if (error.status >= 500)
+  if (isClientGone(raw)) {
+    log.debug({ code: (raw as { code?: string }).code, path: ctx.path }, "client went away");
+    return;
+  }
+  const error = toEventFlowError(raw);
+  // Error level (with the stack) is for what needs the operator: an expected, retryable state
+  // such as "not ready yet" (each /readyz probe during startup) is not one.
+  if (error.status >= 500 && !error.retryable)
     log.error({ err: raw, code: error.code, path: ctx.path }, "request failed");
   else log.info({ code: error.code, status: error.status, path: ctx.path }, "request rejected");
   if (ctx.headerSent || !ctx.writable) return;
