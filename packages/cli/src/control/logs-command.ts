@@ -1,5 +1,5 @@
 /** `eventflow logs NAME [-f] [--since D] [--tail N]`. */
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, type LogEvent } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import type { ControlIo } from "./io.js";
 import { paint, parseOutputFormat } from "./render.js";
@@ -10,6 +10,34 @@ export interface LogsFlags extends ConnectionFlags {
   since?: string;
   tail?: string;
   output?: string;
+}
+
+/**
+ * Text of log entries, one line each. The 16 KiB parts of a long line (`partial`) are joined
+ * back: the prefix once, the parts after it, the newline after the last (or before another
+ * replica's line comes between). Pure apart from its own state.
+ */
+export function createLogText(color: boolean): {
+  entry(entry: LogEvent): string;
+  end(): string;
+} {
+  let open: string | undefined;
+  return {
+    entry(entry) {
+      let out = "";
+      if (open !== undefined && open !== entry.replica) out += "\n";
+      if (open !== entry.replica)
+        out += `${paint(color, "dim", `${entry.timestamp} ${entry.replica}`)} `;
+      out += entry.stream === "stderr" ? paint(color, "red", entry.line) : entry.line;
+      open = entry.partial === true ? entry.replica : undefined;
+      return open === undefined ? `${out}\n` : out;
+    },
+    end() {
+      const unfinished = open !== undefined;
+      open = undefined;
+      return unfinished ? "\n" : "";
+    },
+  };
 }
 
 /** `eventflow logs`: one line per log line; `-o json` prints one JSON object per line. */
@@ -24,7 +52,7 @@ export async function logsCommand(name: string, flags: LogsFlags, io: ControlIo)
     tail = Number(flags.tail);
   }
   const { client, context } = await connect(flags, io.env);
-  const c = io.env.color;
+  const text = createLogText(io.env.color);
   try {
     for await (const entry of client.logs(name, {
       follow: flags.follow === true,
@@ -37,9 +65,9 @@ export async function logsCommand(name: string, flags: LogsFlags, io: ControlIo)
         io.stdout.write(`${JSON.stringify(entry)}\n`);
         continue;
       }
-      const line = entry.stream === "stderr" ? paint(c, "red", entry.line) : entry.line;
-      io.stdout.write(`${paint(c, "dim", `${entry.timestamp} ${entry.replica}`)} ${line}\n`);
+      io.stdout.write(text.entry(entry));
     }
+    io.stdout.write(text.end());
   } catch (error) {
     // Ctrl-C while following is how `logs -f` ends; bin.ts exits 130.
     if (io.signal.aborted) return;
