@@ -26,6 +26,7 @@ import { createActionGuard, registerRoutes } from "./routes/register.js";
 import type { AnyRoute } from "./routes/route.js";
 import { systemRoutes } from "./routes/system.js";
 import { isClientGone } from "./http/client-gone.js";
+import type { OidcKeysObserver } from "./auth/oidc.js";
 import { CONTROLLER_VERSION } from "./version.js";
 
 /** What the app is built from. */
@@ -87,6 +88,26 @@ export function buildRoutes(deps: RouteDeps): AnyRoute[] {
   return routes;
 }
 
+/** Counts each failed key set refresh; logs once per issuer outage, and its end. */
+export function createOidcObserver(deps: Pick<AppDeps, "metrics" | "logger">): OidcKeysObserver {
+  let failing = false;
+  return {
+    refreshFailed(error, ageMs) {
+      deps.metrics.countJwksRefreshError();
+      if (failing) return;
+      failing = true;
+      deps.logger.warn(
+        { err: String(error), keySetAgeSeconds: Math.round(ageMs / 1000) },
+        "OIDC issuer unreachable: verifying with the last key set fetched",
+      );
+    },
+    recovered() {
+      failing = false;
+      deps.logger.info("OIDC issuer reachable again: key set refreshed");
+    },
+  };
+}
+
 /** Creates the Koa app; it does not listen. */
 export function createApp(deps: AppDeps): Koa<ControllerState> {
   const now = deps.now ?? (() => new Date());
@@ -101,7 +122,12 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
     shutdown: deps.shutdown ?? new AbortController().signal,
   };
   const verifier =
-    deps.verifier ?? createTokenVerifier({ auth: deps.config.auth, ...(deps.now ? { now } : {}) });
+    deps.verifier ??
+    createTokenVerifier({
+      auth: deps.config.auth,
+      ...(deps.now ? { now } : {}),
+      oidcObserver: createOidcObserver(deps),
+    });
   const app = new ControllerApp((fallback) =>
     createInvokeFastPath({
       verifier,

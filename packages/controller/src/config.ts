@@ -125,6 +125,12 @@ const envSchema = z
     EVENTFLOW_ROLE_CLAIM: nonEmpty.default("role"),
     EVENTFLOW_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     EVENTFLOW_JWKS_CACHE_SECONDS: positiveInt(86_400).default(600),
+    EVENTFLOW_JWKS_MAX_STALE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(86_400),
     EVENTFLOW_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
     EVENTFLOW_BODY_TIMEOUT_SECONDS: positiveInt(600).default(30),
     EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(6 * 1024 * 1024),
@@ -226,6 +232,8 @@ export interface AuthConfig {
     readonly audience: string;
     readonly algorithms: readonly string[];
     readonly jwksCacheSeconds: number;
+    /** How long the last key set stays usable while the issuer is unreachable (0: not at all). */
+    readonly jwksMaxStaleSeconds: number;
     /** Public client id the dashboard and CLI sign in with (told to them by GET /auth/config). */
     readonly clientId?: string;
   };
@@ -328,6 +336,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
               audience: e.EVENTFLOW_OIDC_AUDIENCE,
               algorithms: e.EVENTFLOW_OIDC_ALGORITHMS ?? [...DEFAULT_OIDC_ALGORITHMS],
               jwksCacheSeconds: e.EVENTFLOW_JWKS_CACHE_SECONDS,
+              jwksMaxStaleSeconds: e.EVENTFLOW_JWKS_MAX_STALE_SECONDS,
               ...(e.EVENTFLOW_OIDC_CLIENT_ID === undefined
                 ? {}
                 : { clientId: e.EVENTFLOW_OIDC_CLIENT_ID }),

@@ -31,6 +31,8 @@ export interface ControllerMetrics {
   countHttpRequest(method: string, route: string, status: number): void;
   /** Drops a deleted function's series so labels stay bounded. */
   forgetFunction(tenant: string, name: string): void;
+  /** Counts one failed refresh of the OIDC issuer's key set (the last good set served instead). */
+  countJwksRefreshError(): void;
 }
 
 /** Options of {@link createMetrics}. */
@@ -100,6 +102,11 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     help: "Batches of function log lines the controller could not store (the lines are lost).",
     registers: [registry],
   });
+  const jwksRefreshErrors = new Counter({
+    name: "eventflow_oidc_jwks_refresh_errors_total",
+    help: "Failed refreshes of the OIDC issuer's key set; the last good key set was used instead.",
+    registers: [registry],
+  });
   const logLinesDropped = new Counter({
     name: "eventflow_log_lines_dropped_total",
     help: "Function log lines dropped because the function was over EVENTFLOW_FUNCTION_LOG_RATE.",
@@ -163,6 +170,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     countHttpRequest(method, route, status) {
       httpRequests.inc({ method, route, status: String(status) });
     },
+    countJwksRefreshError: () => jwksRefreshErrors.inc(),
     forgetFunction(tenant, name) {
       const l = { tenant, function: name };
       duration.remove(l);

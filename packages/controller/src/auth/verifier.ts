@@ -8,7 +8,7 @@ import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config.js";
 import { tenantSchema } from "../schemas/common.js";
 import { fromJoseError } from "./jose-errors.js";
-import { createOidcKeys, type OidcKeys } from "./oidc.js";
+import { createOidcKeys, type OidcKeys, type OidcKeysObserver } from "./oidc.js";
 import { toRole, type Principal } from "./principal.js";
 import { FUNCTION_CLAIM, SCOPE_CLAIM } from "./tokens.js";
 
@@ -27,6 +27,8 @@ export interface TokenVerifierOptions {
   /** Least time between JWKS refetches for unknown keys; lowered in tests of key rotation. */
   readonly jwksCooldownMs?: number;
   readonly fetch?: typeof fetch;
+  /** Told when the OIDC key set is used stale and when it refreshes again. */
+  readonly oidcObserver?: OidcKeysObserver;
 }
 
 function invalid(reason: string): EventFlowError {
@@ -75,6 +77,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       : createOidcKeys({
           issuer: oidc.issuer,
           cacheMaxAgeMs: oidc.jwksCacheSeconds * 1000,
+          maxStaleMs: oidc.jwksMaxStaleSeconds * 1000,
+          ...(options.oidcObserver ? { observer: options.oidcObserver } : {}),
           ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
         });
