@@ -84,6 +84,8 @@ interface Invocation {
   current?: Exchange;
   /** Set by the deadline or a client disconnect; wins over whatever the attempt threw. */
   failure?: unknown;
+  /** Rejects the wait for the request body (the deadline fired while the client trickled it). */
+  stopBodyWait?: (error: unknown) => void;
 }
 /**
  * Creates the invoke route's handler: streams the request to one ready replica and the
@@ -203,6 +205,23 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     }
   }
 
+  /** The body, unless the deadline comes first: a trickling client cannot outwait the timeout. */
+  function bodyWithin<T>(inv: Invocation, body: Promise<T>, waits: boolean): Promise<T> {
+    if (!waits) return body;
+    return new Promise<T>((resolve, reject) => {
+      inv.stopBodyWait = reject;
+      body.then(resolve, reject);
+    }).finally(() => (inv.stopBodyWait = undefined));
+  }
+
+  /** Whether the request announces a body (most invokes without one skip the race below). */
+  function hasBody(req: InvokeRequest["req"]): boolean {
+    const length = req.headers["content-length"];
+    return (
+      req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0")
+    );
+  }
+
   async function proxy(inv: Invocation): Promise<void> {
     const { request, fn } = inv;
     const req = request.req;
@@ -231,7 +250,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
         proto: request.protocol,
         ...(req.headers.host ? { host: req.headers.host } : {}),
       }),
-      body: await requestBodyFor(req, config.maxBodyBytes),
+      body: await bodyWithin(inv, requestBodyFor(req, config.maxBodyBytes), hasBody(req)),
       headersTimeout: inv.timeoutMs,
       bodyTimeout: inv.timeoutMs,
     };
@@ -251,7 +270,15 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       };
       deps.logger?.[e.status === 500 ? "error" : "warn"](log, "invoke failed");
     }
-    sendError(inv.request.res, e, inv.requestId);
+    const { req, res } = inv.request;
+    if (!req.complete && !res.headersSent) {
+      // The body has not all arrived (a client trickling it, or one past the limit): answer and
+      // close, or the connection stays held for as long as the client keeps sending.
+      writeEnvelope(res, e, inv.requestId, { connection: "close" });
+      res.once("finish", () => req.socket.destroy());
+      return;
+    }
+    sendError(res, e, inv.requestId);
   }
 
   async function handle(request: InvokeRequest, fn: InvokeTarget): Promise<void> {
@@ -269,6 +296,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
     recorder.inFlight(fn, 1);
     const deadline = deadlines.add(inv.timeoutMs, () => {
       inv.failure = new InvokeTimeout();
+      inv.stopBodyWait?.(inv.failure);
       if (inv.current?.headersSent) inv.current.res.destroy();
       inv.current?.controller?.abort(inv.failure as Error);
     });

@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventFlowError } from "@eventflow/protocol";
@@ -166,6 +167,32 @@ describe("invoke router against real replicas", () => {
     expect(echoed.status).toBe(200);
     expect(echoed.bytes).toBe(64 * 1024);
     expect(echoed.firstBeforeEnd).toBe(true);
+  });
+
+  it("closes the connection of a client trickling its body once the 504 is sent", async () => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (c: Buffer) => (received += c.toString()));
+    socket.on("error", () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(
+      "POST /v1/functions/fx:invoke HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n\r\nstart",
+    );
+    // One byte every 50 ms for at most 6 s: far slower than the function's 0.5 s timeout.
+    let trickling = true;
+    const trickle = (async () => {
+      for (let i = 0; i < 120 && trickling && !socket.destroyed; i++) {
+        socket.write("x");
+        await sleep(50);
+      }
+    })();
+    const outcome = await Promise.race([closed.then(() => "closed"), trickle.then(() => "open")]);
+    trickling = false;
+    socket.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 504 /);
+    expect(received.toLowerCase()).toContain("connection: close");
+    expect(outcome).toBe("closed");
   });
 
   it("answers 504 INVOKE_TIMEOUT after the function's timeout and aborts the upstream request", async () => {
