@@ -262,7 +262,7 @@ export class FunctionSupervisor extends EventEmitter {
 
   private onExit(slot: Slot, proc: ReplicaProcess, exit: ReplicaExit): void {
     this.deps.takenPorts.delete(proc.port);
-    void this.deps.pidFiles.remove(this.spec.tenant, slot.id);
+    this.deps.pidFiles.remove(this.spec.tenant, slot.id);
     if (slot.proc !== proc) return;
     clearTimeout(slot.resetTimer);
     if (slot.state === "draining" || slot.state === "stopped") return;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -40,8 +40,13 @@ export function createPidFiles(runDir: string) {
       mkdirSync(runDir, { recursive: true });
       writeFileSync(file(record.tenant, record.replica), JSON.stringify(record));
     },
-    async remove(tenant: string, replica: string): Promise<void> {
-      await rm(file(tenant, replica), { force: true });
+    /**
+     * Synchronous, like `write`: called as the replica's exit is seen, it is done before a stop,
+     * a scale-down or the controller's close that waited for that exit returns (an async remove
+     * was still pending when a cleanly stopped controller exited, leaving the file behind).
+     */
+    remove(tenant: string, replica: string): void {
+      rmSync(file(tenant, replica), { force: true });
     },
     /**
      * Stops every process a previous controller left behind (after kill -9 its children live
