@@ -19,6 +19,8 @@ export interface InvokePrincipal {
   readonly subject: string;
   readonly tenant: string;
   readonly function: string;
+  /** `created_at` of the function the token was minted for (absent in older tokens). */
+  readonly functionCreatedAt?: string;
 }
 
 /** A verified caller. */
@@ -89,4 +91,21 @@ export function canSeeFunction(principal: Principal, tenant: string, name: strin
   if (principal.kind === "invoke")
     return principal.tenant === tenant && principal.function === name;
   return isAdmin(principal) || principal.tenant === tenant;
+}
+
+/**
+ * Refuses a scoped invoke token minted for an earlier function of the same name (deleted and
+ * created again since): the token is bound to the function's `created_at`.
+ */
+export function checkTokenBinding(principal: Principal, function_: { created_at: string }): void {
+  if (
+    principal.kind === "invoke" &&
+    principal.functionCreatedAt !== undefined &&
+    principal.functionCreatedAt !== function_.created_at
+  ) {
+    throw new EventFlowError(
+      "AUTH_FORBIDDEN",
+      "this invoke token was issued for an earlier function of this name; issue a new one",
+    );
+  }
 }

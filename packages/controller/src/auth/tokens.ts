@@ -7,6 +7,12 @@ import type { AuthConfig, Role } from "../config.js";
 export const SCOPE_CLAIM = "eventflow_scope";
 /** The function a scoped invoke token may invoke. */
 export const FUNCTION_CLAIM = "eventflow_function";
+/**
+ * When the function a scoped invoke token names was created: the token is bound to that one
+ * function, so a function deleted and created again under the same name (another image,
+ * another owner's code) does not accept tokens minted for the old one.
+ */
+export const FUNCTION_CREATED_CLAIM = "eventflow_function_created";
 
 /** A signed token and when it expires. */
 export interface IssuedToken {
@@ -28,6 +34,8 @@ export interface TokenIssuer {
     subject: string;
     tenant: string;
     function: string;
+    /** The function's `created_at`, which the token is bound to. */
+    functionCreatedAt: string;
     ttlSeconds: number;
   }): Promise<IssuedToken>;
 }
@@ -59,9 +67,14 @@ export function createTokenIssuer(
   return {
     issueUserToken: ({ subject, tenant, role, ttlSeconds }) =>
       sign({ [auth.tenantClaim]: tenant, [auth.roleClaim]: role }, subject, ttlSeconds),
-    issueInvokeToken: ({ subject, tenant, function: fn, ttlSeconds }) =>
+    issueInvokeToken: ({ subject, tenant, function: fn, functionCreatedAt, ttlSeconds }) =>
       sign(
-        { [auth.tenantClaim]: tenant, [SCOPE_CLAIM]: "invoke", [FUNCTION_CLAIM]: fn },
+        {
+          [auth.tenantClaim]: tenant,
+          [SCOPE_CLAIM]: "invoke",
+          [FUNCTION_CLAIM]: fn,
+          [FUNCTION_CREATED_CLAIM]: functionCreatedAt,
+        },
         subject,
         ttlSeconds,
       ),

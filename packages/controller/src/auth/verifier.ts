@@ -10,7 +10,7 @@ import { tenantSchema } from "../schemas/common.js";
 import { fromJoseError } from "./jose-errors.js";
 import { createOidcKeys, type OidcKeys, type OidcKeysObserver } from "./oidc.js";
 import { toRole, type Principal } from "./principal.js";
-import { FUNCTION_CLAIM, SCOPE_CLAIM } from "./tokens.js";
+import { FUNCTION_CLAIM, FUNCTION_CREATED_CLAIM, SCOPE_CLAIM } from "./tokens.js";
 
 const CACHE_MAX = 10_000;
 const CACHE_MS = 60_000;
@@ -51,7 +51,14 @@ function toPrincipal(payload: JWTPayload, auth: AuthConfig, ownToken: boolean): 
     const fn = payload[FUNCTION_CLAIM];
     if (tenant === undefined || typeof fn !== "string")
       throw invalid("invoke token without tenant or function");
-    return { kind: "invoke", subject, tenant, function: fn };
+    const created = payload[FUNCTION_CREATED_CLAIM];
+    return {
+      kind: "invoke",
+      subject,
+      tenant,
+      function: fn,
+      ...(typeof created === "string" ? { functionCreatedAt: created } : {}),
+    };
   }
   const role = toRole(payload[auth.roleClaim]);
   if (tenant === undefined && role !== "admin")

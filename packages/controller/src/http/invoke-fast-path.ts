@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { checkFunctionName, EventFlowError } from "@eventflow/protocol";
 import { parseBearer } from "../auth/middleware.js";
-import { authorize } from "../auth/principal.js";
+import { authorize, checkTokenBinding } from "../auth/principal.js";
 import type { TokenVerifier } from "../auth/verifier.js";
 import type { Driver } from "../drivers/driver.js";
 import type { InvokeHandler } from "../routes/deps.js";
@@ -79,7 +79,9 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
         target.name,
         typeof requested === "string" && requested !== "" ? requested : undefined,
       );
-      timeoutSeconds = (await driver.get(tenant, target.name)).spec.timeoutSeconds;
+      const status = await driver.get(tenant, target.name);
+      checkTokenBinding(principal, status);
+      timeoutSeconds = status.spec.timeoutSeconds;
     } catch {
       fallback(req, res);
       return;

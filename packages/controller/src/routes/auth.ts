@@ -92,8 +92,9 @@ export function authRoutes(deps: RouteDeps): AnyRoute[] {
       async handle(ctx, { body }) {
         const principal = principalOf(ctx);
         const tenant = functionTenant(ctx, body.function, body.tenant);
-        await deps.driver.get(tenant, body.function);
+        const fn = await deps.driver.get(tenant, body.function);
         const issued = await deps.issuer.issueInvokeToken({
+          functionCreatedAt: fn.created_at,
           subject: isAdmin(principal) ? `admin:${principal.subject}` : principal.subject,
           tenant,
           function: body.function,

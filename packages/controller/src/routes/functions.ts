@@ -12,6 +12,7 @@ import {
 } from "../schemas/functions.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
+import { checkTokenBinding } from "../auth/principal.js";
 import { functionTenant, ownTenant, principalOf, toFunctionView } from "./tenancy.js";
 
 const TAGS = ["functions"];
@@ -214,6 +215,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const requested = ctx.get("x-eventflow-tenant") || undefined;
         const tenant = functionTenant(ctx, params.name, requested);
         const status = await driver.get(tenant, params.name);
+        checkTokenBinding(principalOf(ctx), status);
         const timeoutSeconds = status.spec.timeoutSeconds;
         // From here the invoke router writes the answer (the function's or the envelope).
         ctx.respond = false;

@@ -182,4 +182,30 @@ describe("dev tokens and scoped invoke tokens", () => {
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("AUTH_TOKEN_EXPIRED");
   });
+
+  it("binds an invoke token to its function: one deleted and created again refuses it", async () => {
+    const dev = await mintToken({ tenant: "acme", role: "developer" });
+    const create = (image: string) =>
+      call(app.url, "POST", "/v1/functions", { token: dev, body: { name: "bound", image } });
+    expect((await create("hello:1")).status).toBe(201);
+    const mint = async () =>
+      (
+        await call(app.url, "POST", "/v1/tokens", {
+          token: dev,
+          body: { function: "bound", ttlSeconds: 600 },
+        })
+      ).body.token as string;
+    const old = await mint();
+    const invoke = (token: string) =>
+      call(app.url, "POST", "/v1/functions/bound:invoke", { token, body: {} });
+    expect((await invoke(old)).status).toBe(200);
+    expect((await call(app.url, "DELETE", "/v1/functions/bound", { token: dev })).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 5)); // another created_at, as any real re-create has
+    expect((await create("other-code:2")).status).toBe(201);
+    const refused = await invoke(old);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("AUTH_FORBIDDEN");
+    // A token for the new function works.
+    expect((await invoke(await mint())).status).toBe(200);
+  });
 });
