@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
+import { readFileSync } from "node:fs";
 import { parseRegistryConfig, type RegistryConfig } from "./registry-config.js";
 
 export { ROLES, type Role } from "./schemas/common.js";
@@ -72,7 +73,9 @@ const envSchema = z
     EVENTFLOW_HOST: nonEmpty.optional(),
     NAMESPACE: nonEmpty.default("default"),
     JWT_SECRET: z
-      .string({ error: "is required (HS256 secret of at least 32 characters)" })
+      .string({
+        error: "is required (HS256 secret of at least 32 characters, or JWT_SECRET_FILE)",
+      })
       .min(32, { error: "must be at least 32 characters (HS256 needs a 256-bit secret)" })
       .refine((v) => v.length < 32 || estimatedSecretBits(v) >= MIN_SECRET_BITS, {
         error:
@@ -286,16 +289,47 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * `JWT_SECRET_FILE`: the secret read from a file (a mounted Kubernetes Secret, a Docker secret),
+ * so it need not sit in the controller's environment, where anything that can read
+ * `/proc/<pid>/environ` sees it. The file's content is checked like `JWT_SECRET` (one trailing
+ * newline dropped). Puts the secret into `defined`; returns the problems found.
+ */
+function readSecretFile(defined: Record<string, string>): FieldIssue[] {
+  const path = defined.JWT_SECRET_FILE;
+  if (path === undefined) return [];
+  if (defined.JWT_SECRET !== undefined) {
+    return [{ path: "JWT_SECRET_FILE", message: "must not be set together with JWT_SECRET" }];
+  }
+  try {
+    defined.JWT_SECRET = readFileSync(path, "utf8").replace(/\r?\n$/, "");
+    return [];
+  } catch (error) {
+    return [
+      {
+        path: "JWT_SECRET_FILE",
+        message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): ${path}`,
+      },
+    ];
+  }
+}
+
+/**
  * Parses the controller's configuration from an environment map; throws CONFIG_INVALID whose
  * `details` list every bad variable. Unrelated variables are ignored.
  */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  const defined: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
   );
+  const secretIssues = readSecretFile(defined);
   const parsed = envSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issues = toIssues(parsed.error);
+  if (!parsed.success || secretIssues.length > 0) {
+    // A secret file that cannot be used is the one problem of the secret, not "JWT_SECRET missing".
+    const rest = parsed.success ? [] : toIssues(parsed.error);
+    const issues = [
+      ...secretIssues,
+      ...(secretIssues.length > 0 ? rest.filter((i) => i.path !== "JWT_SECRET") : rest),
+    ];
     parseRegistryConfig(defined, issues);
     throw invalid(issues);
   }

@@ -204,7 +204,7 @@ export async function startController(
   if (config.auth.devAuth) {
     logger.warn(
       { hint: `curl -s -X POST ${url}/auth/token | jq -r .token` },
-      "dev auth is enabled: anyone who reaches this port gets a token",
+      "dev auth is enabled: anyone who reaches this port gets a token, admin included; on the local driver that includes every function, which runs on this machine",
     );
   }
   let closing: Promise<void> | undefined;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
@@ -79,6 +82,22 @@ describe("parseConfig", () => {
     ["a long passphrase", "correct horse battery staple and a spoon"],
   ])("accepts a random-looking JWT_SECRET: %s", (_what, secret) => {
     expect(parseConfig({ JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
+  });
+
+  it("reads JWT_SECRET_FILE, checks its content like JWT_SECRET, and refuses both or an unreadable file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eventflow-secret-"));
+    try {
+      const good = join(dir, "good");
+      writeFileSync(good, `${SECRET}\n`, { mode: 0o600 });
+      expect(parseConfig({ JWT_SECRET_FILE: good }).auth.jwtSecret).toBe(SECRET);
+      const weak = join(dir, "weak");
+      writeFileSync(weak, " ".repeat(40));
+      expect(problems({ JWT_SECRET_FILE: weak })).toEqual(["JWT_SECRET"]);
+      expect(problems({ JWT_SECRET_FILE: join(dir, "missing") })).toEqual(["JWT_SECRET_FILE"]);
+      expect(problems({ JWT_SECRET_FILE: good, JWT_SECRET: SECRET })).toEqual(["JWT_SECRET_FILE"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports every bad key at once", () => {
