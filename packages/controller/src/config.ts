@@ -87,6 +87,8 @@ const envSchema = z
     EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
     EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
+    EVENTFLOW_LOCAL_SANDBOX: z.enum(["auto", "bwrap", "none"]).default("auto"),
+    EVENTFLOW_LOCAL_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
     EVENTFLOW_BACKUP_INTERVAL_SECONDS: z.coerce
       .number()
       .int()
@@ -192,6 +194,12 @@ export interface Config {
   /** Where the local driver keeps its store, image cache and logs. */
   readonly dataDir: string;
   /** The local driver's database: what it may start on, and its rolling backups. */
+  /**
+   * How the local driver confines replicas (`EVENTFLOW_LOCAL_SANDBOX`): bubblewrap namespaces
+   * (`bwrap`, or `auto` when it works here) or plain processes (`none`); and the first uid of the
+   * per-tenant users replicas run as when the controller is root (`EVENTFLOW_LOCAL_UID_BASE`).
+   */
+  readonly localSandbox: { readonly mode: "auto" | "bwrap" | "none"; readonly uidBase: number };
   readonly localStore: {
     /** Start on a new or emptied database although the data dir shows earlier state. */
     readonly allowEmpty: boolean;
@@ -349,6 +357,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     logLevel: e.LOG_LEVEL,
     driver: e.EVENTFLOW_DRIVER ?? (hasCluster ? "kubernetes" : "local"),
     dataDir: e.EVENTFLOW_DATA_DIR ?? join(dataHome, "eventflow"),
+    localSandbox: { mode: e.EVENTFLOW_LOCAL_SANDBOX, uidBase: e.EVENTFLOW_LOCAL_UID_BASE },
     localStore: {
       allowEmpty: e.EVENTFLOW_ALLOW_EMPTY_STORE,
       backupIntervalSeconds: e.EVENTFLOW_BACKUP_INTERVAL_SECONDS,

@@ -43,6 +43,8 @@ async function createDriver(
     return createLocalDriver({
       dataDir: config.dataDir,
       maxReplicas: config.limits.maxReplicas,
+      sandbox: config.localSandbox.mode,
+      replicaUidBase: config.localSandbox.uidBase,
       allowEmptyStore: config.localStore.allowEmpty,
       backup: {
         intervalMs: config.localStore.backupIntervalSeconds * 1000,

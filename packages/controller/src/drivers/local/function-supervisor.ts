@@ -9,6 +9,7 @@ import { findFreePort, type PortRange } from "./ports.js";
 import { launchReplica } from "./replica-launch.js";
 import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
 import { imageFailure } from "./pull-client.js";
+import type { ReplicaUser } from "./sandbox.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
 
 /** Where a resolved image's app lives, as stored with the spec. */
@@ -30,6 +31,8 @@ export interface SupervisorDeps {
   readonly stopGraceMs: number;
   readonly logs: LogBook;
   readonly pidFiles: PidFiles;
+  /** The user a tenant's replicas run as under bwrap (none: plain child processes). */
+  readonly sandbox?: (tenant: string) => { readonly user?: ReplicaUser };
   readonly clock: () => Date;
   readonly log: (
     level: "info" | "warn" | "error",
@@ -238,6 +241,7 @@ export class FunctionSupervisor extends EventEmitter {
       nodePath: this.deps.nodePath,
       logs: this.deps.logs,
       pidFiles: this.deps.pidFiles,
+      ...(this.deps.sandbox ? { sandbox: this.deps.sandbox(this.spec.tenant) } : {}),
     });
     slot.proc = proc;
     void proc.exited.then((exit) => this.onExit(slot, proc, exit));

@@ -30,6 +30,7 @@ import type { PortRange } from "./ports.js";
 import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
 import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
 import { checkStoredRow, earlierState } from "./stored-state.js";
+import { resolveSandbox, tenantUser, type SandboxMode } from "./sandbox.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -69,6 +70,14 @@ export interface LocalDriverOptions {
   readonly registry?: RegistryClientOptions;
   /** Backoff of pulls retried for functions Failed on a registry refusal (default 10 s to 5 min). */
   readonly pullRetry?: Partial<PullRetryDelays>;
+  /**
+   * How replicas are confined (default `none`; the controller passes EVENTFLOW_LOCAL_SANDBOX):
+   * `bwrap` runs each under bubblewrap namespaces, as a per-tenant user when the controller is
+   * root; `auto` does so when bwrap works here. See docs/local-driver.md.
+   */
+  readonly sandbox?: SandboxMode;
+  /** First uid of the per-tenant replica users (default 200000). */
+  readonly replicaUidBase?: number;
   /** The API's replica limit, which stored specs are held to on restore (default 20). */
   readonly maxReplicas?: number;
   /** Start on a new or emptied database although the data dir shows earlier state. */
@@ -89,7 +98,7 @@ const EMPTY: readonly Endpoint[] = Object.freeze([]);
 
 /**
  * The local driver: EventFlow-built images run as supervised child processes on this machine.
- * A development driver, not a sandbox (see docs/local-driver.md).
+ * A development driver; with `sandbox: "bwrap"` each replica runs in bubblewrap namespaces (see docs/local-driver.md).
  */
 export function createLocalDriver(options: LocalDriverOptions): Driver {
   const clock = options.clock ?? (() => new Date());
@@ -106,6 +115,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let backups: NodeJS.Timeout | undefined;
   const backupTimers: NodeJS.Timeout[] = [];
   let backupFailing = false;
+  let sandbox: "bwrap" | "none" = "none";
+  const asRoot = process.getuid?.() === 0;
+  const sandboxFor = (tenant: string) =>
+    asRoot ? { user: tenantUser(tenant, options.replicaUidBase ?? 200_000) } : {};
   const storedSpecSchema = buildStoredSpecSchema({ maxReplicas: options.maxReplicas ?? 20 });
   let retries: ReturnType<typeof createPullRetries> | undefined;
   const resolveApp = createAppResolver({
@@ -146,6 +159,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         stopGraceMs: options.stopGraceMs ?? 10_000,
         logs: need(logs),
         pidFiles,
+        ...(sandbox === "bwrap" ? { sandbox: sandboxFor } : {}),
         clock,
         log,
       },
@@ -263,6 +277,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   const driver: Driver = {
     name: "local",
     async start() {
+      sandbox = resolveSandbox(options.sandbox ?? "none");
       acquireDataDirLock(options.dataDir);
       try {
         store = createSqliteStore(join(options.dataDir, "eventflow.db"), {
@@ -284,6 +299,11 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         ...(options.logRecorder ? { recorder: options.logRecorder } : {}),
         log,
       });
+      log(
+        "info",
+        { sandbox, replicaUsers: sandbox === "bwrap" && asRoot ? "per tenant" : "controller's" },
+        "local driver replica isolation",
+      );
       const reaped = await pidFiles.reapStale(options.stopGraceMs ?? 10_000);
       if (reaped > 0)
         log("warn", { reaped }, "stopped replicas left behind by a previous controller");

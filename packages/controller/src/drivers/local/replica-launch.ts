@@ -6,6 +6,7 @@ import type { LogBook } from "./log-book.js";
 import { processStartTicks, type PidFiles } from "./pid-files.js";
 import { buildReplicaEnv } from "./replica-env.js";
 import { startReplicaProcess, type ReplicaProcess } from "./replica-process.js";
+import { buildSandboxCommand, type ReplicaUser } from "./sandbox.js";
 
 /** What {@link launchReplica} needs. */
 export interface LaunchOptions {
@@ -16,6 +17,8 @@ export interface LaunchOptions {
   readonly nodePath: string;
   readonly logs: LogBook;
   readonly pidFiles: PidFiles;
+  /** Run under bwrap (as `user`, when the controller is root). */
+  readonly sandbox?: { readonly user?: ReplicaUser };
 }
 
 /**
@@ -24,11 +27,23 @@ export interface LaunchOptions {
  */
 export function launchReplica(o: LaunchOptions): ReplicaProcess {
   const { tenant, name } = o.spec;
+  const args = [join(o.app.appDir, APP_ENTRY), ...(o.spec.args ?? [])];
+  const cwd = join(o.app.appDir, "app");
+  const sandbox =
+    o.sandbox &&
+    buildSandboxCommand({
+      nodePath: o.nodePath,
+      appDir: o.app.appDir,
+      args,
+      cwd,
+      ...(o.sandbox.user ? { user: o.sandbox.user } : {}),
+    });
   const proc = startReplicaProcess({
+    ...(sandbox ? { sandbox } : {}),
     replica: o.replica,
     nodePath: o.nodePath,
-    args: [join(o.app.appDir, APP_ENTRY), ...(o.spec.args ?? [])],
-    cwd: join(o.app.appDir, "app"),
+    args,
+    cwd,
     env: buildReplicaEnv({
       imageEnv: o.app.env,
       functionName: name,

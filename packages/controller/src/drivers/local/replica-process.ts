@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { get } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Readable } from "node:stream";
 import { createLineSplitter, type SplitLine } from "../line-splitter.js";
+import { SANDBOX_INFO_FD } from "./sandbox.js";
 
 /** The runtime's reserved readiness path. */
 export const READYZ_PATH = "/_eventflow/readyz";
@@ -22,6 +24,11 @@ export interface ReplicaProcessOptions {
   readonly port: number;
   /** Each line, or each 16 KiB part of a longer one (`partial` on all but its last). */
   readonly onLine: (stream: "stdout" | "stderr", line: SplitLine) => void;
+  /**
+   * Run under this sandbox command (bwrap) instead of `nodePath args` directly; it reports the
+   * sandboxed process's pid on fd {@link SANDBOX_INFO_FD}, which gets the stop signals.
+   */
+  readonly sandbox?: { readonly command: string; readonly args: readonly string[] };
 }
 
 /** One running replica: a child process listening on a loopback port. */
@@ -67,13 +74,38 @@ function pipeLines(
   source.once("end", () => splitter.end());
 }
 
+/** Reads bwrap's `--info-fd` JSON (`{"child-pid": N}`) for the sandboxed process's pid. */
+function readInnerPid(child: ChildProcess, found: (pid: number) => void): void {
+  const info = child.stdio[SANDBOX_INFO_FD] as Readable | null | undefined;
+  if (!info) return;
+  let text = "";
+  info.setEncoding("utf8");
+  info.on("data", (chunk: string) => {
+    if (text.length > 4096) return;
+    text += chunk;
+    const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+    if (m) found(Number(m[1]));
+  });
+  info.on("error", () => undefined);
+}
+
 /** Spawns one replica (`<node> <app>/index.mjs`) and captures its output line by line. */
 export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProcess {
-  const child = spawn(options.nodePath, [...options.args], {
-    cwd: options.cwd,
-    env: { ...options.env, PORT: String(options.port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const env = { ...options.env, PORT: String(options.port) };
+  const child = options.sandbox
+    ? spawn(options.sandbox.command, [...options.sandbox.args], {
+        env,
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+      })
+    : spawn(options.nodePath, [...options.args], {
+        cwd: options.cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+  // bwrap does not pass signals on: SIGTERM goes to the sandboxed process (pid 1 inside, with
+  // the runtime's handler), SIGKILL to bwrap, which takes the sandbox with it.
+  let innerPid: number | undefined;
+  if (options.sandbox) readInnerPid(child, (pid) => (innerPid = pid));
   let stderrLast: string | undefined;
   let running = true;
   // Output while waiting for readiness (the runtime logs when it listens) triggers a probe at once.
@@ -126,7 +158,13 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     },
     async stop(graceMs) {
       if (!running) return exited;
-      child.kill("SIGTERM");
+      if (innerPid !== undefined) {
+        try {
+          process.kill(innerPid, "SIGTERM");
+        } catch {
+          child.kill("SIGTERM");
+        }
+      } else child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       const result = await exited;
       clearTimeout(timer);

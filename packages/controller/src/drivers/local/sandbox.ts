@@ -1,0 +1,150 @@
+import { spawnSync } from "node:child_process";
+import { relative, sep } from "node:path";
+import { EventFlowError } from "@eventflow/protocol";
+
+/** How the local driver confines replicas: bubblewrap namespaces, or plain child processes. */
+export type SandboxMode = "auto" | "bwrap" | "none";
+
+/** Where a replica sees its app and its Node inside the sandbox. */
+export const SANDBOX_APP_DIR = "/app";
+export const SANDBOX_NODE = "/opt/eventflow/node";
+/** Host directories a Node process needs (binaries, shared libraries, CA certificates, DNS). */
+const SYSTEM_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"];
+/** File descriptor on which bwrap reports the sandboxed process's pid (`--info-fd`). */
+export const SANDBOX_INFO_FD = 3;
+
+/** The unprivileged user a tenant's replicas run as, when the controller runs as root. */
+export interface ReplicaUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Inputs of {@link buildSandboxCommand}: host paths, as the driver knows them. */
+export interface SandboxInput {
+  readonly nodePath: string;
+  /** The extracted app's directory (holds `app/`). */
+  readonly appDir: string;
+  /** Node's arguments; paths under `appDir` are rewritten to the sandbox's. */
+  readonly args: readonly string[];
+  /** Working directory, under `appDir`. */
+  readonly cwd: string;
+  /** Drop to this user inside (`setpriv`); absent when the controller is not root. */
+  readonly user?: ReplicaUser;
+}
+
+function inSandbox(appDir: string, path: string): string {
+  const rel = relative(appDir, path);
+  if (rel === "") return SANDBOX_APP_DIR;
+  if (rel.startsWith("..") || rel.startsWith(sep)) return path;
+  return `${SANDBOX_APP_DIR}/${rel.split(sep).join("/")}`;
+}
+
+/**
+ * The `bwrap` command line of one replica. New pid, ipc, uts and cgroup namespaces: the replica
+ * is pid 1 of its own (`--as-pid-1`, so the runtime's SIGTERM handler gets the driver's signal)
+ * and sees no other process, the controller's `/proc/<pid>/environ` included. The only host
+ * paths mounted are system directories and the app and Node binary, read-only; `/tmp` is a
+ * private tmpfs; the data directory (database, registry credentials, pid files, other tenants'
+ * apps) does not exist inside. The network is shared: functions make outbound calls and the
+ * controller reaches the replica on loopback. Inside, `setpriv` drops to the tenant's user and
+ * sets no-new-privs before Node starts.
+ */
+export function buildSandboxCommand(input: SandboxInput): { command: string; args: string[] } {
+  const args = [
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--as-pid-1",
+    "--die-with-parent",
+    "--new-session",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    ...SYSTEM_DIRS.flatMap((dir) => ["--ro-bind-try", dir, dir]),
+    "--ro-bind",
+    input.appDir,
+    SANDBOX_APP_DIR,
+    "--ro-bind",
+    input.nodePath,
+    SANDBOX_NODE,
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--perms",
+    "1777",
+    "--tmpfs",
+    "/tmp",
+    "--chdir",
+    inSandbox(input.appDir, input.cwd),
+    "--info-fd",
+    String(SANDBOX_INFO_FD),
+    "--",
+    ...(input.user
+      ? [
+          "/usr/bin/setpriv",
+          `--reuid=${input.user.uid}`,
+          `--regid=${input.user.gid}`,
+          "--clear-groups",
+          "--no-new-privs",
+          "--",
+        ]
+      : []),
+    SANDBOX_NODE,
+    ...input.args.map((a) => inSandbox(input.appDir, a)),
+  ];
+  return { command: "bwrap", args };
+}
+
+/**
+ * A stable unprivileged uid (and gid) per tenant: `base` plus a hash of the name, so replicas of
+ * different tenants cannot read each other's files or `/proc` entries even outside a sandbox.
+ */
+export function tenantUser(tenant: string, base: number): ReplicaUser {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tenant.length; i++) {
+    h ^= tenant.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const id = base + (h % 100_000);
+  return { uid: id, gid: id };
+}
+
+/** Whether bwrap can make the namespaces and mounts the sandbox needs on this machine. */
+export function probeBwrap(): boolean {
+  const r = spawnSync(
+    "bwrap",
+    [
+      "--unshare-pid",
+      "--as-pid-1",
+      "--die-with-parent",
+      "--ro-bind",
+      "/",
+      "/",
+      "--proc",
+      "/proc",
+      "--perms",
+      "1777",
+      "--tmpfs",
+      "/tmp",
+      "true",
+    ],
+    { stdio: "ignore", timeout: 10_000 },
+  );
+  return r.status === 0;
+}
+
+/** Picks the sandbox for `mode`: `bwrap` must work, `auto` takes it when it does. */
+export function resolveSandbox(
+  mode: SandboxMode,
+  probe: () => boolean = probeBwrap,
+): "bwrap" | "none" {
+  if (mode === "none") return "none";
+  if (probe()) return "bwrap";
+  if (mode === "auto") return "none";
+  throw new EventFlowError(
+    "DRIVER_UNAVAILABLE",
+    "EVENTFLOW_LOCAL_SANDBOX=bwrap, but bwrap cannot create its namespaces here (install Debian's bubblewrap; as a non-root user it needs unprivileged user namespaces)",
+  );
+}
