@@ -26,17 +26,15 @@ export async function tarOfEntries(entries: readonly TestTarEntry[]): Promise<Bu
     p.on("error", reject);
   });
   for (const e of entries) {
-    const body = typeof e.content === "string" ? Buffer.from(e.content) : e.content;
-    p.entry(
-      {
-        name: e.name,
-        type: e.type ?? "file",
-        mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644),
-        mtime: new Date(0),
-        ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
-      },
-      body,
-    );
+    const header = {
+      name: e.name,
+      type: e.type ?? "file",
+      mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644),
+      mtime: new Date(0),
+      ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+    };
+    if (e.content === undefined) p.entry(header);
+    else p.entry(header, typeof e.content === "string" ? Buffer.from(e.content) : e.content);
   }
   p.finalize();
   await done;
