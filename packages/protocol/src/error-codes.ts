@@ -142,6 +142,10 @@ export const ERROR_CODES = {
     "The handler threw an error; the stack is in the function's log under the request id.",
   ),
   RUNTIME_RESERVED_PATH: c(404, "Unknown path under the runtime's reserved prefix /_eventflow/."),
+  RUNTIME_REPLICA_KEY_INVALID: c(
+    403,
+    "The request to a local-driver replica lacks the key the controller sends (EVENTFLOW_REPLICA_KEY): only the controller's invoke router may call a replica, not another process on the machine.",
+  ),
   CLOUDEVENT_INVALID: c(
     400,
     "The request looks like a CloudEvent but misses required attributes or is malformed.",
@@ -301,6 +305,10 @@ export const ERROR_CODES = {
   LOCAL_STORE_DAMAGED: c(
     500,
     "The local driver's database failed SQLite's integrity check (or is not a database), so the controller did not start; the message names the file. Restore the newest copy from `<dataDir>/backup/` (docs/local-driver.md, Backups and restore).",
+  ),
+  LOCAL_REPLICA_USER_UNUSABLE: c(
+    500,
+    "The controller runs as root and starts replicas as per-tenant users, but those users cannot reach something a replica needs (the Node binary under a directory they may not traverse, such as /root), so the controller did not start; the message names the path. Use a Node outside such a directory, or bubblewrap (EVENTFLOW_LOCAL_SANDBOX=bwrap), which mounts it.",
   ),
   LOCAL_STORE_MISSING: c(
     500,

@@ -83,6 +83,13 @@ export const GENERIC_ERROR_MESSAGE =
  */
 export const PLATFORM_ERROR_HEADER = "x-eventflow-error";
 
+/**
+ * Request header that carries a local-driver replica's key (EVENTFLOW_REPLICA_KEY in its
+ * environment): the controller adds it to every request it proxies, and the runtime refuses
+ * requests without it, so other processes on the machine cannot call a replica's loopback port.
+ */
+export const REPLICA_KEY_HEADER = "x-eventflow-replica-key";
+
 /** Builds the wire envelope for an error; unexposed messages become a generic text. */
 export function toErrorEnvelope(error: EventFlowError, requestId?: string): ErrorEnvelope {
   const body: { code: string; message: string; requestId?: string; details?: unknown } = {

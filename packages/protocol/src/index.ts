@@ -3,6 +3,7 @@ export {
   EventFlowError,
   GENERIC_ERROR_MESSAGE,
   PLATFORM_ERROR_HEADER,
+  REPLICA_KEY_HEADER,
   fromErrorEnvelope,
   isErrorEnvelope,
   isEventFlowError,

@@ -30,6 +30,12 @@ export interface RuntimeConfig {
   readonly metrics: boolean;
   /** Tag console.* output with the request id via AsyncLocalStorage (EVENTFLOW_LOG_REQUEST_CONTEXT, default true). */
   readonly logRequestContext: boolean;
+  /**
+   * The key every request but the health probes must carry in `x-eventflow-replica-key`
+   * (EVENTFLOW_REPLICA_KEY; set by the local driver, so that only the controller calls the
+   * replica). Unset: no check (on Kubernetes, NetworkPolicy decides who reaches a pod).
+   */
+  readonly replicaKey: string | undefined;
 }
 
 /** Log levels in increasing severity. */
@@ -102,6 +108,7 @@ export function parseRuntimeConfig(
     logLevel,
     metrics: bool("EVENTFLOW_METRICS", true),
     logRequestContext: bool("EVENTFLOW_LOG_REQUEST_CONTEXT", true),
+    replicaKey: env.EVENTFLOW_REPLICA_KEY || undefined,
   };
   if (problems.length > 0) {
     throw new EventFlowError(

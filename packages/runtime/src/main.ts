@@ -104,6 +104,8 @@ export async function runMain(options: MainOptions): Promise<Runtime> {
     const details = isEventFlowError(error) ? error.details : undefined;
     fatal((error as Error).message, { code: "CONFIG_INVALID", details }, EXIT.config);
   }
+  // The replica key is the platform's, not the function's: gone before the handler loads.
+  if (options.env === undefined) delete process.env.EVENTFLOW_REPLICA_KEY;
   const logger = createLogger({ level: config.logLevel, functionName: config.functionName });
   captureConsole(logger);
 

@@ -16,6 +16,7 @@ import { requestContext, syncRequest, type RuntimeLogger } from "./logger.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { writeComplete, writeError, writeResponse } from "./respond.js";
 import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
+import { createReplicaKeyCheck, isProbePath } from "./replica-key.js";
 import { isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
 
 /** Lifecycle state of a runtime. */
@@ -204,8 +205,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     void finishLater(res, ctx, out, requestId, started);
   };
 
+  const replicaKeyOk = createReplicaKeyCheck(config.replicaKey);
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? "/";
+    if (replicaKeyOk !== undefined && !replicaKeyOk(req) && !isProbePath(url)) {
+      writeError(res, "RUNTIME_REPLICA_KEY_INVALID", "only the controller may call this replica");
+      return;
+    }
     if (url.startsWith(RESERVED_PREFIX)) {
       serveReserved(req, res, {
         url,

@@ -37,6 +37,37 @@ describe.each(nodeVersions())("runtime process on $label", ({ bin }) => {
     expect(ready).toMatchObject({ level: "info", function: "hello", msg: "ready" });
   });
 
+  it("with EVENTFLOW_REPLICA_KEY, serves only requests that carry it, and hides it from the handler", async () => {
+    const key = "k3y-0f-this-replica-0123456789abcdef";
+    const rt = await spawn(bin, "platform-view.mjs", { EVENTFLOW_REPLICA_KEY: key });
+    const denied = async (headers: Record<string, string>) => {
+      const res = await fetch(`${rt.url}/`, { headers });
+      const body = (await res.json()) as { error: { code: string } };
+      return [res.status, body.error.code];
+    };
+    const refused = [403, "RUNTIME_REPLICA_KEY_INVALID"];
+    expect(await denied({})).toEqual(refused);
+    expect(await denied({ "x-eventflow-replica-key": `${key.slice(0, -1)}X` })).toEqual(refused);
+    expect(await denied({ "x-eventflow-replica-key": `${key}x` })).toEqual(refused);
+    expect(await denied({ "x-eventflow-replica-key": "é".repeat(key.length) })).toEqual(refused);
+    const metrics = await fetch(`${rt.url}/_eventflow/metrics`);
+    expect(metrics.status).toBe(403);
+    // Health probes need no key.
+    expect((await fetch(`${rt.url}/_eventflow/readyz`)).status).toBe(200);
+    expect((await fetch(`${rt.url}/_eventflow/healthz`)).status).toBe(200);
+    const ok = await fetch(`${rt.url}/`, { headers: { "x-eventflow-replica-key": key } });
+    expect(ok.status).toBe(200);
+    const seen = (await ok.json()) as {
+      replicaKeyInEnv: string | null;
+      envNames: string[];
+      headers: Record<string, string>;
+    };
+    expect(seen.replicaKeyInEnv).toBeNull();
+    expect(seen.envNames).not.toContain("EVENTFLOW_REPLICA_KEY");
+    expect(seen.headers["x-eventflow-replica-key"]).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(key);
+  });
+
   it("serves a CommonJS handler and a named export", async () => {
     const cjs = await spawn(bin, "cjs-handler.cjs");
     expect(await (await fetch(cjs.url, { method: "POST" })).json()).toEqual({
