@@ -89,6 +89,7 @@ const envSchema = z
     EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
     EVENTFLOW_LOCAL_SANDBOX: z.enum(["auto", "bwrap", "none"]).default("auto"),
     EVENTFLOW_LOCAL_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
+    EVENTFLOW_LOCAL_UID_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(65_536),
     EVENTFLOW_BACKUP_INTERVAL_SECONDS: z.coerce
       .number()
       .int()
@@ -197,9 +198,14 @@ export interface Config {
   /**
    * How the local driver confines replicas (`EVENTFLOW_LOCAL_SANDBOX`): bubblewrap namespaces
    * (`bwrap`, or `auto` when it works here) or plain processes (`none`); and the first uid of the
-   * per-tenant users replicas run as when the controller is root (`EVENTFLOW_LOCAL_UID_BASE`).
+   * per-tenant users replicas run as when the controller is root: uids from
+   * `EVENTFLOW_LOCAL_UID_BASE`, `EVENTFLOW_LOCAL_UID_COUNT` of them.
    */
-  readonly localSandbox: { readonly mode: "auto" | "bwrap" | "none"; readonly uidBase: number };
+  readonly localSandbox: {
+    readonly mode: "auto" | "bwrap" | "none";
+    readonly uidBase: number;
+    readonly uidCount: number;
+  };
   readonly localStore: {
     /** Start on a new or emptied database although the data dir shows earlier state. */
     readonly allowEmpty: boolean;
@@ -357,7 +363,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     logLevel: e.LOG_LEVEL,
     driver: e.EVENTFLOW_DRIVER ?? (hasCluster ? "kubernetes" : "local"),
     dataDir: e.EVENTFLOW_DATA_DIR ?? join(dataHome, "eventflow"),
-    localSandbox: { mode: e.EVENTFLOW_LOCAL_SANDBOX, uidBase: e.EVENTFLOW_LOCAL_UID_BASE },
+    localSandbox: {
+      mode: e.EVENTFLOW_LOCAL_SANDBOX,
+      uidBase: e.EVENTFLOW_LOCAL_UID_BASE,
+      uidCount: e.EVENTFLOW_LOCAL_UID_COUNT,
+    },
     localStore: {
       allowEmpty: e.EVENTFLOW_ALLOW_EMPTY_STORE,
       backupIntervalSeconds: e.EVENTFLOW_BACKUP_INTERVAL_SECONDS,

@@ -44,7 +44,7 @@ async function createDriver(
       dataDir: config.dataDir,
       maxReplicas: config.limits.maxReplicas,
       sandbox: config.localSandbox.mode,
-      replicaUidBase: config.localSandbox.uidBase,
+      replicaUids: { first: config.localSandbox.uidBase, count: config.localSandbox.uidCount },
       allowEmptyStore: config.localStore.allowEmpty,
       backup: {
         intervalMs: config.localStore.backupIntervalSeconds * 1000,

@@ -51,6 +51,11 @@ export interface Endpoint {
   readonly replica: string;
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
+  /**
+   * The replica's key, which every request to it must carry in `x-eventflow-replica-key`
+   * (local driver: loopback ports are open to every process of the machine). None on Kubernetes.
+   */
+  readonly key?: string;
 }
 
 /** One log line of one replica. `id` is monotonic per function so SSE can resume. */

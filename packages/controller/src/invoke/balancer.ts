@@ -6,6 +6,11 @@ export interface Upstream {
   readonly url: string;
   readonly replica: string;
   readonly pool: Pool;
+  /**
+   * The replica's key (local driver), sent in `x-eventflow-replica-key` with every request;
+   * taken from each new endpoint list, since a restarted replica may reuse a port.
+   */
+  key: string | undefined;
   outstanding: number;
   /** Skipped by `pick` until then (ms of the balancer's clock): its connection was refused. */
   ejectedUntil: number;
@@ -58,6 +63,7 @@ export function createBalancer(options: PoolOptions) {
         u = {
           url: e.url,
           replica: e.replica,
+          key: e.key,
           outstanding: 0,
           ejectedUntil: 0,
           pool: new Pool(e.url, {
@@ -70,6 +76,7 @@ export function createBalancer(options: PoolOptions) {
       }
       // A new endpoint list is news about every replica (a restarted one is listed again).
       u.ejectedUntil = 0;
+      u.key = e.key;
       return u;
     });
     entry.endpoints = endpoints;

@@ -1,6 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
-import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
+import { PLATFORM_ERROR_HEADER, REPLICA_KEY_HEADER } from "@eventflow/protocol";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must not forward. */
 const HOP_BY_HOP = new Set([
@@ -20,7 +20,14 @@ const HOP_BY_HOP = new Set([
  * `authorization` (the platform credential must not reach function code) and `expect`
  * (100-continue is answered by the controller's server, not forwarded).
  */
-const CONSUMED = new Set(["host", "authorization", "expect", "x-request-id", "traceparent"]);
+const CONSUMED = new Set([
+  "host",
+  "authorization",
+  "expect",
+  "x-request-id",
+  "traceparent",
+  REPLICA_KEY_HEADER,
+]);
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (!value) return undefined;
@@ -88,6 +95,20 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], info: Forwar
   out.push("x-forwarded-proto", info.proto);
   if (info.host) out.push("x-forwarded-host", info.host);
   return out;
+}
+
+/**
+ * Puts the replica's key last in upstream headers built by {@link buildUpstreamHeaders} (which
+ * drops any the caller sent), replacing the key of an earlier attempt on another replica, or
+ * removes it when the replica has none.
+ */
+export function setReplicaKey(headers: string[], key: string | undefined): void {
+  const n = headers.length;
+  const has = n >= 2 && headers[n - 2] === REPLICA_KEY_HEADER;
+  if (key === undefined) {
+    if (has) headers.length = n - 2;
+  } else if (has) headers[n - 1] = key;
+  else headers.push(REPLICA_KEY_HEADER, key);
 }
 
 /**

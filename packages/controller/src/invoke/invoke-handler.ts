@@ -8,7 +8,7 @@ import { createDeadlines } from "./deadlines.js";
 import { createTenantRateLimiter } from "./rate-limit.js";
 import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
-import { buildUpstreamHeaders, nextTraceparent } from "./headers.js";
+import { buildUpstreamHeaders, nextTraceparent, setReplicaKey } from "./headers.js";
 import {
   canRetryElsewhere,
   ClientAborted,
@@ -188,6 +188,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
       const upstream = balancer.pick(inv.fnKey, endpoints, tried);
       if (!upstream)
         throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
+      setReplicaKey(opts.headers as string[], upstream.key);
       const run = attempt(inv.request.res, upstream, opts, inv.requestId);
       inv.current = run.exchange;
       try {

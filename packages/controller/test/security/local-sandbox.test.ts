@@ -1,181 +1,297 @@
-import { readdirSync, readFileSync } from "node:fs";
+// The attacks a hostile function made on the local driver (issue 13, item 5), replayed from
+// real functions: images built by the CLI (test/security/fixtures/attacker, and examples/hello
+// as another tenant's function) with the real runtime, run by the local driver as the
+// controller runs it here (root, per-tenant users), once without a sandbox (uid drop only) and
+// once under bubblewrap. The attacker is given everything it could know or guess: host paths,
+// the controller's pid, another tenant's replica port. Each attack must fail, and the function
+// must still serve invokes, see its env, call out and log.
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEventflow } from "../../../../test/cli/index.ts";
 import type { Driver } from "../../src/drivers/driver.js";
-import { buildSandboxCommand, probeBwrap, tenantUser } from "../../src/drivers/local/sandbox.js";
-import { startDriver, tempDir, waitForStatus } from "../local-driver/helpers/driver-harness.js";
-import { writeTestImage } from "../local-driver/helpers/oci-image.js";
+import type { PidRecord } from "../../src/drivers/local/pid-files.js";
+import { probeBwrap } from "../../src/drivers/local/sandbox.js";
+import { createTestRecorder, startInvokeServer } from "../invoke/invoke-harness.js";
+import { startDriver, waitForStatus } from "../local-driver/helpers/driver-harness.js";
 
-// The attacks a hostile function made on the local driver, replayed from real deployed
-// functions (the fixture app's `?op=attack`, which reports what it could read or write) with
-// the bwrap sandbox on, as CI runs it (root, Debian's bubblewrap from scripts/setup). Each must
-// fail; the same function without the sandbox shows what they got before.
+const UIDS = { first: 310_000, count: 1000 };
+const VICTIM = "victim";
+const MALLORY = "mallory";
+const SECRET = "victim-temporary-secret-5f0c";
 
-const SECRET_ENV = "EVENTFLOW_TEST_PLATFORM_SECRET";
-
-interface Attempt {
-  ok: boolean;
-  value?: string;
-  code?: string;
-  uid: number;
-  pid: number;
-  ppid: number;
+/** Every process below `pid` (bwrap's init and the replica), from /proc's children lists. */
+function descendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(" ")
+      .filter((n) => n !== "")
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
-describe("local driver sandbox (bwrap): what a hostile function can reach", () => {
-  let data: Awaited<ReturnType<typeof tempDir>>;
-  let sandboxed: Driver;
-  let dataDir: string;
+type Attempt = { ok: true; value: string } | { ok: false; code: string };
 
-  beforeAll(async () => {
-    // The controller's own secret in its environment, as JWT_SECRET is in a deployment.
-    process.env[SECRET_ENV] = "platform-secret-value-0123456789";
-    expect(probeBwrap()).toBe(true);
-    data = await tempDir("sandbox");
-    const image = await writeTestImage({ dir: join(data.path, "layout") });
-    dataDir = join(data.path, "data");
-    sandboxed = await startDriver(dataDir, { sandbox: "bwrap" });
-    for (const tenant of ["t-one", "t-two"]) {
-      await sandboxed.create({ tenant, name: "fn", image, replicas: 1, env: { MINE: tenant } });
-      await waitForStatus(sandboxed, { tenant, name: "fn" }, (s) => s.ready_replicas === 1);
-    }
-  });
-  afterAll(async () => {
-    delete process.env[SECRET_ENV];
-    await sandboxed?.close();
-    await data?.cleanup();
-  });
+let root: string;
+let attackerImage: string;
+let helloImage: string;
 
-  async function attack(tenant: string, path: string, what = "read"): Promise<Attempt> {
-    const [ep] = sandboxed.endpoints(tenant, "fn");
-    const q = new URLSearchParams({ op: "attack", path, what });
-    const res = await request(`${ep!.url}/?${q}`);
-    expect(res.statusCode).toBe(200);
-    return (await res.body.json()) as Attempt;
-  }
-
-  it("runs each tenant's replicas as its own unprivileged user, pid 1 of its own namespace", async () => {
-    const one = await attack("t-one", "/proc/self/status");
-    const two = await attack("t-two", "/proc/self/status");
-    expect(one.uid).toBe(tenantUser("t-one", 200_000).uid);
-    expect(two.uid).toBe(tenantUser("t-two", 200_000).uid);
-    expect(one.uid).not.toBe(two.uid);
-    expect(one.pid).toBe(1);
-  });
-
-  it("cannot read the controller's environment through /proc", async () => {
-    // The controller is not in the replica's pid namespace: /proc lists only the replica.
-    const list = await attack("t-one", "/proc", "list");
-    const pids = (list.value ?? "").split(",").filter((n) => /^\d+$/.test(n));
-    expect(pids).toEqual(["1"]);
-    expect((await attack("t-one", `/proc/${process.pid}/environ`)).ok).toBe(false);
-    // And its own environment holds nothing of the platform's.
-    const own = await attack("t-one", "/proc/self/environ");
-    expect(own.ok).toBe(true);
-    expect(own.value).not.toContain(SECRET_ENV);
-  });
-
-  it("cannot read the data directory: database, pid files, other tenants' apps", async () => {
-    for (const path of [
-      join(dataDir, "eventflow.db"),
-      join(dataDir, "run"),
-      join(dataDir, "cache", "apps"),
-    ]) {
-      const read = await attack("t-one", path);
-      const list = await attack("t-one", path, "list");
-      expect(read.ok, path).toBe(false);
-      expect(list.ok, path).toBe(false);
-    }
-    // The files are there on the host: the sandbox hides them, they were not missing.
-    expect(readdirSync(join(dataDir, "run")).length).toBeGreaterThan(0);
-    expect(readFileSync(join(dataDir, "eventflow.db")).length).toBeGreaterThan(0);
-  });
-
-  it("writes only to its private /tmp, which another tenant does not see", async () => {
-    expect((await attack("t-one", "/tmp/note", "write")).ok).toBe(true);
-    expect((await attack("t-one", "/tmp/note")).value).toBe("pwned");
-    expect((await attack("t-two", "/tmp/note")).ok).toBe(false);
-    expect((await attack("t-one", "/app/app/index.mjs", "write")).ok).toBe(false);
-    expect((await attack("t-one", "/usr/evil", "write")).ok).toBe(false);
-    expect((await attack("t-one", "/etc/shadow")).ok).toBe(false);
-  });
-
-  it("still serves invokes, its env and its logs", async () => {
-    const [ep] = sandboxed.endpoints("t-two", "fn");
-    const res = await request(`${ep!.url}/?op=hello`);
-    expect(res.statusCode).toBe(200);
-    expect(((await res.body.json()) as { hello: string }).hello).toBe("world");
-    const env = await attack("t-two", "/proc/self/environ");
-    expect(env.value).toContain("MINE=t-two");
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), 5_000);
-    let sawListening = false;
-    try {
-      for await (const line of sandboxed.logs("t-two", "fn", { tail: 50, signal: ac.signal })) {
-        if (line.line.includes("listening")) sawListening = true;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    expect(sawListening).toBe(true);
-  });
-
-  it("stops replicas gracefully through the sandbox (SIGTERM reaches the function)", async () => {
-    await sandboxed.scale("t-two", "fn", 0);
-    const drained = async () => {
-      const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), 500);
-      try {
-        for await (const line of sandboxed.logs("t-two", "fn", { tail: 50, signal: ac.signal })) {
-          if (line.line.includes("draining")) return true;
-        }
-      } finally {
-        clearTimeout(timer);
-      }
-      return false;
-    };
-    // The fixture logs "draining" from its SIGTERM handler; a SIGKILL (bwrap killed) never does.
-    await expect.poll(drained, { timeout: 5_000, interval: 100 }).toBe(true);
-  });
-});
-
-describe("buildSandboxCommand", () => {
-  it("mounts only system dirs, the app and node read-only, and drops to the user inside", () => {
-    const { command, args } = buildSandboxCommand({
-      nodePath: "/opt/node/bin/node",
-      appDir: "/data/cache/apps/sha256-ab",
-      args: ["/data/cache/apps/sha256-ab/app/index.mjs", "--flag"],
-      cwd: "/data/cache/apps/sha256-ab/app",
-      user: { uid: 200123, gid: 200123 },
-    });
-    expect(command).toBe("bwrap");
-    const joined = args.join(" ");
-    expect(joined).toContain("--ro-bind /data/cache/apps/sha256-ab /app");
-    expect(joined).toContain("--ro-bind /opt/node/bin/node /opt/eventflow/node");
-    expect(joined).toContain("--unshare-pid");
-    expect(joined).toContain("--as-pid-1");
-    expect(joined).toContain("--perms 1777 --tmpfs /tmp");
-    expect(joined).toContain("--chdir /app/app");
-    expect(joined).not.toContain("/data/cache/apps/sha256-ab/app");
-    expect(args.slice(-9)).toEqual([
-      "/usr/bin/setpriv",
-      "--reuid=200123",
-      "--regid=200123",
-      "--clear-groups",
-      "--no-new-privs",
-      "--",
-      "/opt/eventflow/node",
-      "/app/app/index.mjs",
-      "--flag",
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "eventflow-security-"));
+  // Replicas without a sandbox run as other users, who must traverse down to the data dir.
+  chmodSync(root, 0o711);
+  for (const [dir, name] of [
+    ["packages/controller/test/security/fixtures/attacker", "attacker"],
+    ["examples/hello", "hello"],
+  ] as const) {
+    const built = await runEventflow([
+      "build",
+      dir,
+      "--base",
+      "scratch",
+      "--output",
+      `oci:${root}/layout:${name}`,
+      "--quiet",
     ]);
-    // Not root: no user switch, the rest alike.
-    const plain = buildSandboxCommand({
-      nodePath: "/n",
-      appDir: "/a",
-      args: ["/a/app/index.mjs"],
-      cwd: "/a/app",
-    });
-    expect(plain.args).not.toContain("/usr/bin/setpriv");
-  });
+    expect(built.code, built.stderr).toBe(0);
+  }
+  attackerImage = `oci:${root}/layout:attacker`;
+  helloImage = `oci:${root}/layout:hello`;
+}, 120_000);
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
 });
+
+describe.each([{ sandbox: "none" as const }, { sandbox: "bwrap" as const }])(
+  "a hostile function on the local driver (sandbox $sandbox, controller as root)",
+  ({ sandbox }) => {
+    let driver: Driver;
+    let dataDir: string;
+    let servers: Record<string, Awaited<ReturnType<typeof startInvokeServer>>>;
+    let outside: Server;
+    let outsideUrl: string;
+
+    beforeAll(async () => {
+      expect(process.getuid?.()).toBe(0);
+      if (sandbox === "bwrap") expect(probeBwrap()).toBe(true);
+      dataDir = join(root, `data-${sandbox}`);
+      // A registry auth file kept in the data dir, readable as a user's umask leaves it.
+      mkdirSync(dataDir, { mode: 0o755 });
+      writeFileSync(join(dataDir, "auth.json"), '{"auths":{"r.example":{"auth":"dTpzZWNyZXQ="}}}', {
+        mode: 0o644,
+      });
+      driver = await startDriver(dataDir, { sandbox, replicaUids: UIDS });
+      const fns = [
+        { tenant: VICTIM, name: "hello", image: helloImage },
+        { tenant: VICTIM, name: "fn", image: attackerImage },
+        { tenant: MALLORY, name: "fn", image: attackerImage },
+      ];
+      for (const f of fns) await driver.create({ ...f, replicas: 1, env: { MINE: f.tenant } });
+      for (const f of fns) await waitForStatus(driver, f, (s) => s.ready_replicas === 1, 20_000);
+      servers = {};
+      for (const tenant of [VICTIM, MALLORY])
+        servers[tenant] = await startInvokeServer({
+          driver,
+          recorder: createTestRecorder(),
+          tenant,
+        });
+      outside = createServer((_req, res) => res.end("outside says hi"));
+      await new Promise<void>((r) => outside.listen(0, "127.0.0.1", r));
+      const address = outside.address() as { port: number };
+      outsideUrl = `http://127.0.0.1:${address.port}/`;
+    }, 60_000);
+    afterAll(async () => {
+      for (const s of Object.values(servers ?? {})) await s.close();
+      outside?.close();
+      await driver?.close();
+    });
+
+    /** Invokes `tenant`'s attacker through the invoke router, as its owner would. */
+    async function invoke<T = Attempt>(tenant: string, query: Record<string, string>): Promise<T> {
+      const q = new URLSearchParams(query);
+      const res = await request(`${servers[tenant]!.url}/v1/functions/fn:invoke?${q}`);
+      expect(res.statusCode).toBe(200);
+      return (await res.body.json()) as T;
+    }
+    const read = (path: string) => invoke(MALLORY, { op: "read", path });
+    const list = (path: string) => invoke(MALLORY, { op: "list", path });
+
+    it("runs each tenant's replicas as its own unprivileged user, without the platform's keys", async () => {
+      type Who = { uid: number; gid: number; env: Record<string, string>; tmpdir: string };
+      const mallory = await invoke<Who>(MALLORY, { op: "whoami" });
+      const victim = await invoke<Who>(VICTIM, { op: "whoami" });
+      for (const who of [mallory, victim]) {
+        expect(who.uid).toBeGreaterThanOrEqual(UIDS.first);
+        expect(who.uid).toBeLessThan(UIDS.first + UIDS.count);
+        expect(who.gid).toBe(who.uid);
+        expect(Object.keys(who.env)).not.toContain("EVENTFLOW_REPLICA_KEY");
+      }
+      expect(mallory.uid).not.toBe(victim.uid);
+      expect(mallory.env.MINE).toBe(MALLORY);
+    });
+
+    it("cannot read the controller's environment, or any other user's, through /proc", async () => {
+      expect((await read(`/proc/${process.pid}/environ`)).ok).toBe(false);
+      const who = await invoke<{ ppid: number }>(MALLORY, { op: "whoami" });
+      expect((await read(`/proc/${who.ppid}/environ`)).ok).toBe(false);
+      // The controller's root directory link is a way into the data dir past its modes.
+      expect((await read(`/proc/${process.pid}/root${dataDir}/eventflow.db`)).ok).toBe(false);
+      const scan = await invoke<{ pids: string[]; foreignEnvirons: string[] }>(MALLORY, {
+        op: "proc",
+      });
+      expect(scan.foreignEnvirons).toEqual([]);
+      // Under bwrap it sees only the sandbox (bwrap's init and itself); without, it sees every
+      // process (no hidepid), but reads nothing of other users'.
+      if (sandbox === "bwrap") expect(scan.pids).toEqual(["1", "2"]);
+    });
+
+    it("cannot read the data directory: database, secrets, pid files, backups", async () => {
+      const runFiles = readdirSync(join(dataDir, "run"));
+      expect(runFiles.length).toBeGreaterThan(0);
+      for (const path of [
+        join(dataDir, "eventflow.db"),
+        join(dataDir, "eventflow.db-wal"),
+        join(dataDir, "auth.json"),
+        join(dataDir, "replica-users.json"),
+        join(dataDir, "controller.pid"),
+        join(dataDir, "run", runFiles[0]!),
+      ]) {
+        const got = await read(path);
+        expect(got.ok, path).toBe(false);
+      }
+      for (const dir of [dataDir, join(dataDir, "run"), join(dataDir, "backup")]) {
+        expect((await list(dir)).ok, dir).toBe(false);
+      }
+    });
+
+    it("cannot read another tenant's app, in the cache or in that tenant's own view", async () => {
+      const paths = readdirSync(join(dataDir, "cache", "apps")).map((d) =>
+        join(dataDir, "cache", "apps", d, "app", "index.mjs"),
+      );
+      const victimUid = (await invoke<{ uid: number }>(VICTIM, { op: "whoami" })).uid;
+      if (sandbox === "none") {
+        const views = join(dataDir, "replicas", String(victimUid), "apps");
+        for (const d of readdirSync(views)) paths.push(join(views, d, "app", "index.mjs"));
+      }
+      expect(paths.length).toBeGreaterThanOrEqual(2);
+      for (const path of paths) expect((await read(path)).ok, path).toBe(false);
+      expect((await list(join(dataDir, "cache", "apps"))).ok).toBe(false);
+    });
+
+    it("cannot call another tenant's replica directly on 127.0.0.1", async () => {
+      const [ep] = driver.endpoints(VICTIM, "hello");
+      for (const path of ["/", "/_eventflow/metrics"]) {
+        const got = await invoke<{ status: number; body: string }>(MALLORY, {
+          op: "fetch",
+          url: `${ep!.url}${path}`,
+        });
+        expect(got.status, path).toBe(403);
+        expect(JSON.parse(got.body).error.code).toBe("RUNTIME_REPLICA_KEY_INVALID");
+      }
+      // The controller's invoke router still gets through, with the replica's key.
+      const res = await request(`${servers[VICTIM]!.url}/v1/functions/hello:invoke?name=x`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe("Hello, x!");
+    });
+
+    it("writes nowhere outside its temporary directory", async () => {
+      for (const path of [
+        "pwned", // its working directory: the app
+        join(dataDir, "pwned"),
+        join(dataDir, "cache", "pwned"),
+        "/etc/pwned",
+        "/usr/local/pwned",
+        "/pwned",
+      ]) {
+        const got = await invoke(MALLORY, { op: "write", path });
+        expect(got.ok, path).toBe(false);
+      }
+    });
+
+    it("cannot read another tenant's temporary files", async () => {
+      const stash = await invoke<{ path: string; back: string }>(VICTIM, {
+        op: "stash",
+        secret: SECRET,
+      });
+      expect(stash.back).toBe(SECRET);
+      const got = await read(stash.path);
+      expect(got.ok).toBe(false);
+      expect(JSON.stringify(got)).not.toContain(SECRET);
+    });
+
+    it("still serves invokes with its env, calls out and logs", async () => {
+      const who = await invoke<{ env: Record<string, string> }>(VICTIM, { op: "whoami" });
+      expect(who.env.MINE).toBe(VICTIM);
+      const out = await invoke<{ status: number; body: string }>(MALLORY, {
+        op: "fetch",
+        url: outsideUrl,
+      });
+      expect(out).toEqual({ status: 200, body: "outside says hi" });
+      const marker = `m-${sandbox}-${Date.now()}`;
+      await invoke(MALLORY, { op: "log", marker });
+      const seen = async () => {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 300);
+        try {
+          for await (const line of driver.logs(MALLORY, "fn", { tail: 200, signal: ac.signal }))
+            if (line.line.includes(marker)) return true;
+        } finally {
+          clearTimeout(timer);
+        }
+        return false;
+      };
+      await expect.poll(seen, { timeout: 5_000, interval: 100 }).toBe(true);
+    });
+
+    it("a replica killed with SIGKILL (bwrap, as a stop's grace ends) leaves no process behind", async () => {
+      const before = driver.endpoints(MALLORY, "fn")[0]!;
+      const record = readdirSync(join(dataDir, "run"))
+        .map((n) => JSON.parse(readFileSync(join(dataDir, "run", n), "utf8")) as PidRecord)
+        .find((r) => r.tenant === MALLORY && r.name === "fn")!;
+      // bwrap, its init and the replica; or the replica alone.
+      const tree = [record.pid, ...descendants(record.pid)];
+      expect(tree.length).toBe(sandbox === "bwrap" ? 3 : 1);
+      process.kill(record.pid, "SIGKILL");
+      const alive = () => tree.filter((pid) => existsSync(`/proc/${pid}`)).length;
+      await expect.poll(alive, { timeout: 5_000, interval: 50 }).toBe(0);
+      // The driver restarts it (with a new key).
+      await waitForStatus(driver, { tenant: MALLORY, name: "fn" }, (s) => s.ready_replicas === 1);
+      const after = driver.endpoints(MALLORY, "fn")[0]!;
+      expect(after.key).not.toBe(before.key);
+      expect((await invoke<{ uid: number }>(MALLORY, { op: "whoami" })).uid).toBeGreaterThan(0);
+    });
+
+    it("stops replicas gracefully (SIGTERM reaches the runtime through setpriv or bwrap)", async () => {
+      await driver.scale(VICTIM, "hello", 0);
+      const drained = async () => {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 300);
+        try {
+          for await (const line of driver.logs(VICTIM, "hello", { tail: 50, signal: ac.signal }))
+            if (line.line.includes("SIGTERM received")) return true;
+        } finally {
+          clearTimeout(timer);
+        }
+        return false;
+      };
+      // A SIGKILL (bwrap killed with the runtime inside) would never log it.
+      await expect.poll(drained, { timeout: 5_000, interval: 100 }).toBe(true);
+    });
+  },
+);

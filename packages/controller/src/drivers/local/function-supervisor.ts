@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventFlowError } from "@eventflow/protocol";
@@ -6,10 +7,9 @@ import { backoffDelay, type RestartBackoff } from "./backoff.js";
 import type { LogBook } from "./log-book.js";
 import type { PidFiles } from "./pid-files.js";
 import { findFreePort, type PortRange } from "./ports.js";
-import { launchReplica } from "./replica-launch.js";
+import { launchReplica, type ReplicaIsolation } from "./replica-launch.js";
 import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
 import { imageFailure } from "./pull-client.js";
-import type { ReplicaUser } from "./sandbox.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
 
 /** Where a resolved image's app lives, as stored with the spec. */
@@ -31,8 +31,8 @@ export interface SupervisorDeps {
   readonly stopGraceMs: number;
   readonly logs: LogBook;
   readonly pidFiles: PidFiles;
-  /** The user a tenant's replicas run as under bwrap (none: plain child processes). */
-  readonly sandbox?: (tenant: string) => { readonly user?: ReplicaUser };
+  /** How a tenant's replica of `appDir` is isolated (none: a plain child process). */
+  readonly isolate?: (tenant: string, appDir: string) => ReplicaIsolation;
   readonly clock: () => Date;
   readonly log: (
     level: "info" | "warn" | "error",
@@ -46,6 +46,8 @@ interface Slot {
   readonly generation: number;
   state: SlotState | "stopped";
   proc?: ReplicaProcess;
+  /** The running process's key (EVENTFLOW_REPLICA_KEY), which the invoke router sends. */
+  key?: string;
   crashes: number;
   restartTimer?: NodeJS.Timeout;
   resetTimer?: NodeJS.Timeout;
@@ -196,7 +198,7 @@ export class FunctionSupervisor extends EventEmitter {
     this.ready =
       ready.length === 0
         ? EMPTY
-        : Object.freeze(ready.map((s) => ({ replica: s.id, url: s.proc!.url })));
+        : Object.freeze(ready.map((s) => ({ replica: s.id, url: s.proc!.url, key: s.key! })));
     this.emit("changed");
   }
 
@@ -233,17 +235,31 @@ export class FunctionSupervisor extends EventEmitter {
     }
     if (slot.state !== "starting") return;
     this.deps.takenPorts.add(port);
-    const proc = launchReplica({
-      spec: this.spec,
-      app,
-      replica: slot.id,
-      port,
-      nodePath: this.deps.nodePath,
-      logs: this.deps.logs,
-      pidFiles: this.deps.pidFiles,
-      ...(this.deps.sandbox ? { sandbox: this.deps.sandbox(this.spec.tenant) } : {}),
-    });
+    const key = randomBytes(24).toString("base64url");
+    let proc: ReplicaProcess;
+    try {
+      proc = launchReplica({
+        key,
+        spec: this.spec,
+        app,
+        replica: slot.id,
+        port,
+        nodePath: this.deps.nodePath,
+        logs: this.deps.logs,
+        pidFiles: this.deps.pidFiles,
+        ...(this.deps.isolate
+          ? { isolation: this.deps.isolate(this.spec.tenant, app.appDir) }
+          : {}),
+      });
+    } catch (error) {
+      // Its user's directories could not be prepared (a full disk): retried like a crash.
+      this.deps.takenPorts.delete(port);
+      this.deps.log("error", { replica: slot.id, err: String(error) }, "cannot start replica");
+      this.scheduleRestart(slot, { code: null, signal: null }, "cannot start replica");
+      return;
+    }
     slot.proc = proc;
+    slot.key = key;
     void proc.exited.then((exit) => this.onExit(slot, proc, exit));
     try {
       await proc.waitReady(this.deps.readyTimeoutMs);

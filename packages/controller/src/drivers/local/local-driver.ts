@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import type { RegistryClientOptions } from "@eventflow/registry";
 import type {
@@ -30,7 +30,15 @@ import type { PortRange } from "./ports.js";
 import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
 import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
 import { checkStoredRow, earlierState } from "./stored-state.js";
-import { resolveSandbox, tenantUser, type SandboxMode } from "./sandbox.js";
+import { resolveSandbox, SETPRIV, type SandboxMode } from "./sandbox.js";
+import type { ReplicaIsolation } from "./replica-launch.js";
+import { createReplicaUsers, type ReplicaUsers, type UidRange } from "./replica-users.js";
+import {
+  assertReachable,
+  createReplicaDirs,
+  secureDataDir,
+  type ReplicaDirs,
+} from "./replica-dirs.js";
 
 /** A pino-like logger; the driver logs replica lifecycle events through it. */
 export interface DriverLogger {
@@ -76,8 +84,12 @@ export interface LocalDriverOptions {
    * root; `auto` does so when bwrap works here. See docs/local-driver.md.
    */
   readonly sandbox?: SandboxMode;
-  /** First uid of the per-tenant replica users (default 200000). */
-  readonly replicaUidBase?: number;
+  /**
+   * When the controller runs as root, each tenant's replicas run as its own unprivileged user,
+   * a uid (and gid) from this range kept in `<dataDir>/replica-users.json`; absent: as the
+   * controller's user. The controller passes EVENTFLOW_LOCAL_UID_BASE/COUNT.
+   */
+  readonly replicaUids?: UidRange;
   /** The API's replica limit, which stored specs are held to on restore (default 20). */
   readonly maxReplicas?: number;
   /** Start on a new or emptied database although the data dir shows earlier state. */
@@ -116,9 +128,16 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   const backupTimers: NodeJS.Timeout[] = [];
   let backupFailing = false;
   let sandbox: "bwrap" | "none" = "none";
-  const asRoot = process.getuid?.() === 0;
-  const sandboxFor = (tenant: string) =>
-    asRoot ? { user: tenantUser(tenant, options.replicaUidBase ?? 200_000) } : {};
+  const nodePath = options.nodePath ?? process.execPath;
+  const dropUser = process.getuid?.() === 0 && options.replicaUids !== undefined;
+  let users: ReplicaUsers | undefined;
+  let replicaDirs: ReplicaDirs | undefined;
+  const isolate = (tenant: string, appDir: string): ReplicaIsolation => {
+    if (!users) return { sandbox };
+    const user = users.userFor(tenant);
+    if (!replicaDirs) return { sandbox, user };
+    return { sandbox, user, ...replicaDirs.prepare(user, appDir) };
+  };
   const storedSpecSchema = buildStoredSpecSchema({ maxReplicas: options.maxReplicas ?? 20 });
   let retries: ReturnType<typeof createPullRetries> | undefined;
   const resolveApp = createAppResolver({
@@ -150,7 +169,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   ) {
     return new FunctionSupervisor(
       {
-        nodePath: options.nodePath ?? process.execPath,
+        nodePath,
         ...(options.portRange ? { portRange: options.portRange } : {}),
         takenPorts,
         backoff,
@@ -159,7 +178,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         stopGraceMs: options.stopGraceMs ?? 10_000,
         logs: need(logs),
         pidFiles,
-        ...(sandbox === "bwrap" ? { sandbox: sandboxFor } : {}),
+        isolate,
         clock,
         log,
       },
@@ -278,6 +297,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     name: "local",
     async start() {
       sandbox = resolveSandbox(options.sandbox ?? "none");
+      if (dropUser) checkReplicaUsers(sandbox, nodePath, options.dataDir, options.replicaUids!);
       acquireDataDirLock(options.dataDir);
       try {
         store = createSqliteStore(join(options.dataDir, "eventflow.db"), {
@@ -288,6 +308,14 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         // A refused database leaves the data dir to the operator (a restore, or a new start).
         releaseDataDirLock(options.dataDir);
         throw error;
+      }
+      secureDataDir(options.dataDir, { traversable: dropUser && sandbox === "none" });
+      if (dropUser) {
+        users = createReplicaUsers(
+          join(options.dataDir, "replica-users.json"),
+          options.replicaUids!,
+        );
+        if (sandbox === "none") replicaDirs = createReplicaDirs(options.dataDir);
       }
       retries = pullRetries();
       logs = createLogBook({
@@ -301,7 +329,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       });
       log(
         "info",
-        { sandbox, replicaUsers: sandbox === "bwrap" && asRoot ? "per tenant" : "controller's" },
+        { sandbox, replicaUsers: dropUser ? "per tenant" : "controller's" },
         "local driver replica isolation",
       );
       const reaped = await pidFiles.reapStale(options.stopGraceMs ?? 10_000);
@@ -425,4 +453,29 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     },
   };
   return driver;
+}
+
+/**
+ * Before anything is written: replicas that drop to per-tenant users need setpriv and, without
+ * bwrap to mount them, must reach the Node binary and the data directory (for their app views
+ * and tmp); a checkout under /root would otherwise leave every function crashing at start.
+ */
+function checkReplicaUsers(
+  sandbox: "bwrap" | "none",
+  nodePath: string,
+  dataDir: string,
+  range: UidRange,
+): void {
+  if (!existsSync(SETPRIV)) {
+    throw new EventFlowError(
+      "LOCAL_REPLICA_USER_UNUSABLE",
+      `replicas run as per-tenant users because the controller runs as root, which needs ${SETPRIV} (Debian's util-linux)`,
+      { details: { path: SETPRIV } },
+    );
+  }
+  if (sandbox === "bwrap") return;
+  const probe = { uid: range.first, gid: range.first };
+  assertReachable(nodePath, probe, "the Node binary");
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  assertReachable(dirname(resolve(dataDir)), probe, "the parent of the data directory");
 }

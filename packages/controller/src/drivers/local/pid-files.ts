@@ -37,8 +37,9 @@ export function createPidFiles(runDir: string) {
     join(runDir, `${encodeURIComponent(tenant)}.${replica}.json`);
   return {
     write(record: PidRecord): void {
-      mkdirSync(runDir, { recursive: true });
-      writeFileSync(file(record.tenant, record.replica), JSON.stringify(record));
+      // The controller's alone: they name every tenant's replicas and their pids.
+      mkdirSync(runDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file(record.tenant, record.replica), JSON.stringify(record), { mode: 0o600 });
     },
     /**
      * Synchronous, like `write`: called as the replica's exit is seen, it is done before a stop,

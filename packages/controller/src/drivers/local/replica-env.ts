@@ -8,6 +8,10 @@ export interface ReplicaEnvInput {
   /** The controller's PATH (the image's PATH names container paths, which do not exist here). */
   readonly hostPath?: string;
   readonly port: number;
+  /** The replica's key, which the runtime requires on every request (EVENTFLOW_REPLICA_KEY). */
+  readonly replicaKey?: string;
+  /** A private temporary directory (TMPDIR, and HOME: the replica's user may have none). */
+  readonly tmpDir?: string;
 }
 
 /**
@@ -32,6 +36,11 @@ export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> 
   // Replicas are reached over loopback only; nothing else on the network may call them directly.
   env.EVENTFLOW_HOST = "127.0.0.1";
   env.EVENTFLOW_FUNCTION_NAME = input.functionName;
+  if (input.replicaKey !== undefined) env.EVENTFLOW_REPLICA_KEY = input.replicaKey;
+  if (input.tmpDir !== undefined) {
+    env.TMPDIR = input.tmpDir;
+    env.HOME ??= input.tmpDir;
+  }
   if (input.timeoutSeconds !== undefined)
     env.EVENTFLOW_TIMEOUT_MS = String(Math.round(input.timeoutSeconds * 1000));
   return env;

@@ -6,7 +6,7 @@ import type { LogBook } from "./log-book.js";
 import { processStartTicks, type PidFiles } from "./pid-files.js";
 import { buildReplicaEnv } from "./replica-env.js";
 import { startReplicaProcess, type ReplicaProcess } from "./replica-process.js";
-import { buildSandboxCommand, type ReplicaUser } from "./sandbox.js";
+import { buildReplicaCommand, type ReplicaUser } from "./sandbox.js";
 
 /** What {@link launchReplica} needs. */
 export interface LaunchOptions {
@@ -17,8 +17,21 @@ export interface LaunchOptions {
   readonly nodePath: string;
   readonly logs: LogBook;
   readonly pidFiles: PidFiles;
-  /** Run under bwrap (as `user`, when the controller is root). */
-  readonly sandbox?: { readonly user?: ReplicaUser };
+  /** The replica's key: in its environment, and required by its runtime on every request. */
+  readonly key: string;
+  /** How it is isolated (default: a plain child process as the controller's user). */
+  readonly isolation?: ReplicaIsolation;
+}
+
+/** How one replica is isolated, as the driver decided from the sandbox mode and its uid. */
+export interface ReplicaIsolation {
+  readonly sandbox: "bwrap" | "none";
+  /** Run as this user (the controller is root). */
+  readonly user?: ReplicaUser;
+  /** Where the app is for this user (a view only it can read), when not the cache's. */
+  readonly appDir?: string;
+  /** Its private TMPDIR (without bwrap, whose /tmp is a private tmpfs). */
+  readonly tmpDir?: string;
 }
 
 /**
@@ -27,17 +40,21 @@ export interface LaunchOptions {
  */
 export function launchReplica(o: LaunchOptions): ReplicaProcess {
   const { tenant, name } = o.spec;
-  const args = [join(o.app.appDir, APP_ENTRY), ...(o.spec.args ?? [])];
-  const cwd = join(o.app.appDir, "app");
+  const iso = o.isolation;
+  const appDir = iso?.appDir ?? o.app.appDir;
+  const args = [join(appDir, APP_ENTRY), ...(o.spec.args ?? [])];
+  const cwd = join(appDir, "app");
   const sandbox =
-    o.sandbox &&
-    buildSandboxCommand({
+    iso &&
+    buildReplicaCommand({
+      sandbox: iso.sandbox,
       nodePath: o.nodePath,
-      appDir: o.app.appDir,
+      appDir,
       args,
       cwd,
-      ...(o.sandbox.user ? { user: o.sandbox.user } : {}),
+      ...(iso.user ? { user: iso.user } : {}),
     });
+  const tmpDir = iso?.sandbox === "bwrap" ? "/tmp" : iso?.tmpDir;
   const proc = startReplicaProcess({
     ...(sandbox ? { sandbox } : {}),
     replica: o.replica,
@@ -48,6 +65,8 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
       imageEnv: o.app.env,
       functionName: name,
       port: o.port,
+      replicaKey: o.key,
+      ...(tmpDir !== undefined ? { tmpDir } : {}),
       ...(o.spec.env ? { specEnv: o.spec.env } : {}),
       ...(o.spec.timeoutSeconds !== undefined ? { timeoutSeconds: o.spec.timeoutSeconds } : {}),
       // The replicas' PATH is the controller's own (the one environment value they inherit).

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
@@ -25,8 +26,9 @@ export interface ReplicaProcessOptions {
   /** Each line, or each 16 KiB part of a longer one (`partial` on all but its last). */
   readonly onLine: (stream: "stdout" | "stderr", line: SplitLine) => void;
   /**
-   * Run under this sandbox command (bwrap) instead of `nodePath args` directly; it reports the
-   * sandboxed process's pid on fd {@link SANDBOX_INFO_FD}, which gets the stop signals.
+   * Run this command instead of `nodePath args` directly: bwrap, which reports the sandboxed
+   * process's pid on fd {@link SANDBOX_INFO_FD} (that pid gets the stop signals), or setpriv,
+   * which becomes Node itself.
    */
   readonly sandbox?: { readonly command: string; readonly args: readonly string[] };
 }
@@ -74,7 +76,10 @@ function pipeLines(
   source.once("end", () => splitter.end());
 }
 
-/** Reads bwrap's `--info-fd` JSON (`{"child-pid": N}`) for the sandboxed process's pid. */
+/**
+ * Reads bwrap's `--info-fd` JSON (`{"child-pid": N}`): the host pid of the sandbox's init, whose
+ * one child is the replica.
+ */
 function readInnerPid(child: ChildProcess, found: (pid: number) => void): void {
   const info = child.stdio[SANDBOX_INFO_FD] as Readable | null | undefined;
   if (!info) return;
@@ -89,11 +94,22 @@ function readInnerPid(child: ChildProcess, found: (pid: number) => void): void {
   info.on("error", () => undefined);
 }
 
+/** The first child of `pid` (the sandbox init's replica), or undefined. */
+function childOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Spawns one replica (`<node> <app>/index.mjs`) and captures its output line by line. */
 export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProcess {
   const env = { ...options.env, PORT: String(options.port) };
   const child = options.sandbox
     ? spawn(options.sandbox.command, [...options.sandbox.args], {
+        cwd: options.cwd,
         env,
         stdio: ["ignore", "pipe", "pipe", "pipe"],
       })
@@ -102,8 +118,8 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
-  // bwrap does not pass signals on: SIGTERM goes to the sandboxed process (pid 1 inside, with
-  // the runtime's handler), SIGKILL to bwrap, which takes the sandbox with it.
+  // bwrap does not pass signals on: SIGTERM goes to the sandboxed process (the child of the
+  // sandbox's init), SIGKILL to bwrap, which takes the sandbox with it.
   let innerPid: number | undefined;
   if (options.sandbox) readInnerPid(child, (pid) => (innerPid = pid));
   let stderrLast: string | undefined;
@@ -158,9 +174,10 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     },
     async stop(graceMs) {
       if (!running) return exited;
-      if (innerPid !== undefined) {
+      const inner = innerPid === undefined ? undefined : childOf(innerPid);
+      if (inner !== undefined) {
         try {
-          process.kill(innerPid, "SIGTERM");
+          process.kill(inner, "SIGTERM");
         } catch {
           child.kill("SIGTERM");
         }

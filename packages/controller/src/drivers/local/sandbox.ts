@@ -41,8 +41,11 @@ function inSandbox(appDir: string, path: string): string {
 
 /**
  * The `bwrap` command line of one replica. New pid, ipc, uts and cgroup namespaces: the replica
- * is pid 1 of its own (`--as-pid-1`, so the runtime's SIGTERM handler gets the driver's signal)
- * and sees no other process, the controller's `/proc/<pid>/environ` included. The only host
+ * sees no other process, the controller's `/proc/<pid>/environ` included. bwrap stays pid 1
+ * inside (not `--as-pid-1`): the replica drops its user with setpriv, which clears the
+ * parent-death signal, so only bwrap's init, dying with bwrap (`--die-with-parent`), takes it
+ * down when bwrap is killed; and Node, not being pid 1, dies of a SIGTERM that comes before its
+ * handler is installed, as a plain process does (the driver signals it directly). The only host
  * paths mounted are system directories and the app and Node binary, read-only; `/tmp` is a
  * private tmpfs; the data directory (database, registry credentials, pid files, other tenants'
  * apps) does not exist inside. The network is shared: functions make outbound calls and the
@@ -55,7 +58,6 @@ export function buildSandboxCommand(input: SandboxInput): { command: string; arg
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
-    "--as-pid-1",
     "--die-with-parent",
     "--new-session",
     "--ro-bind",
@@ -81,34 +83,32 @@ export function buildSandboxCommand(input: SandboxInput): { command: string; arg
     "--info-fd",
     String(SANDBOX_INFO_FD),
     "--",
-    ...(input.user
-      ? [
-          "/usr/bin/setpriv",
-          `--reuid=${input.user.uid}`,
-          `--regid=${input.user.gid}`,
-          "--clear-groups",
-          "--no-new-privs",
-          "--",
-        ]
-      : []),
+    ...(input.user ? [SETPRIV, ...dropTo(input.user)] : []),
     SANDBOX_NODE,
     ...input.args.map((a) => inSandbox(input.appDir, a)),
   ];
   return { command: "bwrap", args };
 }
 
+/** Where `setpriv` (util-linux) is: the driver checks it at start when replicas drop to a user. */
+export const SETPRIV = "/usr/bin/setpriv";
+
+/** setpriv's arguments: this user and group only, and no way to gain privileges (no setuid). */
+function dropTo(user: ReplicaUser): string[] {
+  return [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs", "--"];
+}
+
 /**
- * A stable unprivileged uid (and gid) per tenant: `base` plus a hash of the name, so replicas of
- * different tenants cannot read each other's files or `/proc` entries even outside a sandbox.
+ * How one replica is started: under bwrap ({@link buildSandboxCommand}); without a sandbox but
+ * as its tenant's user (`setpriv`, which then becomes Node: same pid, signals reach it); or,
+ * with neither, undefined: Node is spawned directly, as the controller's user.
  */
-export function tenantUser(tenant: string, base: number): ReplicaUser {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < tenant.length; i++) {
-    h ^= tenant.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  const id = base + (h % 100_000);
-  return { uid: id, gid: id };
+export function buildReplicaCommand(
+  input: SandboxInput & { readonly sandbox: "bwrap" | "none" },
+): { command: string; args: string[] } | undefined {
+  if (input.sandbox === "bwrap") return buildSandboxCommand(input);
+  if (!input.user) return undefined;
+  return { command: SETPRIV, args: [...dropTo(input.user), input.nodePath, ...input.args] };
 }
 
 /** Whether bwrap can make the namespaces and mounts the sandbox needs on this machine. */
@@ -117,7 +117,6 @@ export function probeBwrap(): boolean {
     "bwrap",
     [
       "--unshare-pid",
-      "--as-pid-1",
       "--die-with-parent",
       "--ro-bind",
       "/",
