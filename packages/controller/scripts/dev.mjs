@@ -112,6 +112,11 @@ process.stdout.write(
     "",
     `EventFlow controller on ${base} (local driver, dev auth; data in ${dataDir}); ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `Functions: ${deployed.join(", ") || "(none)"}`,
+    ...(config.auth.devAuth
+      ? [
+          "Dev auth is on: any local process, functions included, can mint an admin token (POST /auth/token). Run only code you trust.",
+        ]
+      : []),
     "",
     `export TOKEN=${token}`,
     `curl -s -X POST "${base}/v1/functions/${first}:invoke?name=you" -H "Authorization: Bearer $TOKEN"`,

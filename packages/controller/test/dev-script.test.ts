@@ -38,6 +38,8 @@ describe("scripts/dev.mjs", () => {
       }
       expect(out, err).toContain("export TOKEN=");
       expect(out).toMatch(/Functions: .*hello/);
+      // Dev auth is on: the banner says who else can mint an admin token.
+      expect(out).toContain("any local process, functions included, can mint an admin token");
       const token = /export TOKEN=(\S+)/.exec(out)![1]!;
       const url =
         /curl -s -X POST "(http:\/\/127\.0\.0\.1:\d+\/v1\/functions\/hello:invoke\?name=you)"/.exec(

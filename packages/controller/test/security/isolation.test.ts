@@ -211,3 +211,16 @@ describe("setReplicaKey", () => {
     expect(headers.length).toBe(n);
   });
 });
+
+describe("docker-compose.yaml", () => {
+  it("does not turn dev auth on: functions in its container could mint admin tokens", () => {
+    const compose = readFileSync(
+      new URL("../../../../docker-compose.yaml", import.meta.url),
+      "utf8",
+    );
+    const value = /^\s*EVENTFLOW_DEV_AUTH:\s*(.+)$/m.exec(compose)?.[1]?.trim() ?? "false";
+    // `${EVENTFLOW_DEV_AUTH:-false}`: what it is when nobody sets it.
+    const byDefault = /^\$\{EVENTFLOW_DEV_AUTH:-(.*)\}$/.exec(value)?.[1] ?? value;
+    expect(["true", "1", "yes", "on"]).not.toContain(byDefault.replace(/"/g, "").toLowerCase());
+  });
+});
