@@ -190,6 +190,29 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("reads the local driver's sandbox and replica uid range", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET }).localSandbox).toEqual({
+      mode: "auto",
+      uidBase: 200_000,
+      uidCount: 65_536,
+    });
+    const set = parseConfig({
+      JWT_SECRET: SECRET,
+      EVENTFLOW_LOCAL_SANDBOX: "bwrap",
+      EVENTFLOW_LOCAL_UID_BASE: "300000",
+      EVENTFLOW_LOCAL_UID_COUNT: "100",
+    });
+    expect(set.localSandbox).toEqual({ mode: "bwrap", uidBase: 300_000, uidCount: 100 });
+    expect(
+      problems({
+        JWT_SECRET: SECRET,
+        EVENTFLOW_LOCAL_SANDBOX: "firejail",
+        EVENTFLOW_LOCAL_UID_BASE: "0",
+        EVENTFLOW_LOCAL_UID_COUNT: "0",
+      }).sort(),
+    ).toEqual(["EVENTFLOW_LOCAL_SANDBOX", "EVENTFLOW_LOCAL_UID_BASE", "EVENTFLOW_LOCAL_UID_COUNT"]);
+  });
+
   it("refuses METRICS_PORT equal to PORT", () => {
     expect(problems({ JWT_SECRET: SECRET, PORT: "9000", METRICS_PORT: "9000" })).toEqual([
       "METRICS_PORT",
