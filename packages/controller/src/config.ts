@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseRegistryConfig, type RegistryConfig } from "./registry-config.js";
 
 export { ROLES, type Role } from "./schemas/common.js";
@@ -237,6 +237,11 @@ export interface KubernetesConfig {
 export interface AuthConfig {
   /** HS256 secret for tokens the controller issues (dev and scoped invoke tokens). */
   readonly jwtSecret: string;
+  /**
+   * Where the secret came from with `JWT_SECRET_FILE`; `readableByOthers` when the file's mode
+   * lets any user read it (the controller warns at start, see {@link readSecretFile}).
+   */
+  readonly jwtSecretFile?: { readonly path: string; readonly readableByOthers: boolean };
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly devAuth: boolean;
@@ -306,17 +311,23 @@ function deepFreeze<T>(value: T): T {
  * `JWT_SECRET_FILE`: the secret read from a file (a mounted Kubernetes Secret, a Docker secret),
  * so it need not sit in the controller's environment, where anything that can read
  * `/proc/<pid>/environ` sees it. The file's content is checked like `JWT_SECRET` (one trailing
- * newline dropped). Puts the secret into `defined`; returns the problems found.
+ * newline dropped). Puts the secret into `defined`; returns the problems found, or the file and
+ * whether anyone may read it. A world-readable file is warned about, not refused: Docker swarm
+ * mounts secrets 0444 by default. Group read is not warned about: Kubernetes makes a mounted
+ * Secret 0440 with the pod's `fsGroup`, and local-driver replicas run with their own gid and no
+ * supplementary groups.
  */
-function readSecretFile(defined: Record<string, string>): FieldIssue[] {
+function readSecretFile(
+  defined: Record<string, string>,
+): FieldIssue[] | AuthConfig["jwtSecretFile"] {
   const path = defined.JWT_SECRET_FILE;
-  if (path === undefined) return [];
+  if (path === undefined) return undefined;
   if (defined.JWT_SECRET !== undefined) {
     return [{ path: "JWT_SECRET_FILE", message: "must not be set together with JWT_SECRET" }];
   }
   try {
     defined.JWT_SECRET = readFileSync(path, "utf8").replace(/\r?\n$/, "");
-    return [];
+    return { path, readableByOthers: (statSync(path).mode & 0o004) !== 0 };
   } catch (error) {
     return [
       {
@@ -335,7 +346,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const defined: Record<string, string> = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
   );
-  const secretIssues = readSecretFile(defined);
+  const secretFile = readSecretFile(defined);
+  const secretIssues = Array.isArray(secretFile) ? secretFile : [];
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success || secretIssues.length > 0) {
     // A secret file that cannot be used is the one problem of the secret, not "JWT_SECRET missing".
@@ -375,6 +387,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     },
     auth: {
       jwtSecret: e.JWT_SECRET,
+      ...(secretFile === undefined || Array.isArray(secretFile)
+        ? {}
+        : { jwtSecretFile: secretFile }),
       jwtIssuer: e.EVENTFLOW_JWT_ISSUER,
       jwtAudience: e.EVENTFLOW_JWT_AUDIENCE,
       devAuth: e.EVENTFLOW_DEV_AUTH,

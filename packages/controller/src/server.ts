@@ -209,6 +209,12 @@ export async function startController(
       "dev auth is enabled: anyone who reaches this port gets a token, admin included; on the local driver that includes every function, which runs on this machine",
     );
   }
+  if (config.auth.jwtSecretFile?.readableByOthers === true) {
+    logger.warn(
+      { file: config.auth.jwtSecretFile.path, hint: "chmod 600 (or 640/440 for a group)" },
+      "JWT_SECRET_FILE can be read by any user of this machine, who could then sign admin tokens",
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -95,6 +95,38 @@ describe("parseConfig", () => {
       expect(problems({ JWT_SECRET_FILE: weak })).toEqual(["JWT_SECRET"]);
       expect(problems({ JWT_SECRET_FILE: join(dir, "missing") })).toEqual(["JWT_SECRET_FILE"]);
       expect(problems({ JWT_SECRET_FILE: good, JWT_SECRET: SECRET })).toEqual(["JWT_SECRET_FILE"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ["0600", 0o600, false],
+    ["0640", 0o640, false],
+    ["0440", 0o440, false],
+    ["0644", 0o644, true],
+    ["0604", 0o604, true],
+  ])("JWT_SECRET_FILE of mode %s: readable by others is %s", (_mode, mode, others) => {
+    const dir = mkdtempSync(join(tmpdir(), "eventflow-secret-"));
+    try {
+      const file = join(dir, "secret");
+      writeFileSync(file, `${SECRET}\r\n`);
+      chmodSync(file, mode);
+      const auth = parseConfig({ JWT_SECRET_FILE: file }).auth;
+      expect(auth.jwtSecret).toBe(SECRET);
+      expect(auth.jwtSecretFile).toEqual({ path: file, readableByOthers: others });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("drops one trailing newline of JWT_SECRET_FILE, not more", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eventflow-secret-"));
+    try {
+      const file = join(dir, "secret");
+      writeFileSync(file, `${SECRET}\n\n`, { mode: 0o600 });
+      expect(parseConfig({ JWT_SECRET_FILE: file }).auth.jwtSecret).toBe(`${SECRET}\n`);
+      expect(parseConfig({ JWT_SECRET: SECRET }).auth.jwtSecretFile).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

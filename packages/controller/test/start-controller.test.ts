@@ -1,4 +1,7 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "undici";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.js";
@@ -49,6 +52,38 @@ describe("startController", () => {
     await c.close();
     expect(await isFree(metricsPort)).toBe(true);
   });
+
+  it.each([
+    ["0644", 0o644, 1],
+    ["0640", 0o640, 0],
+  ])(
+    "warns at start when JWT_SECRET_FILE (mode %s) can be read by any user",
+    async (_m, mode, warned) => {
+      const dir = mkdtempSync(join(tmpdir(), "eventflow-secret-"));
+      const file = join(dir, "jwt-secret");
+      writeFileSync(file, TEST_SECRET);
+      chmodSync(file, mode);
+      const lines: string[] = [];
+      const c = await startController(
+        parseConfig({
+          JWT_SECRET_FILE: file,
+          PORT: "0",
+          METRICS_PORT: "0",
+          EVENTFLOW_HOST: "127.0.0.1",
+        }),
+        {
+          logger: createLogger("warn", { write: (l: string) => lines.push(l) }),
+          driver: createMemoryDriver(),
+        },
+      );
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
+      const warnings = lines
+        .map((l) => JSON.parse(l) as { level: number; file?: string })
+        .filter((l) => l.level === 40 && l.file === file);
+      expect(warnings).toHaveLength(warned);
+    },
+  );
 
   it("leaves nothing listening when the driver cannot start", async () => {
     const probe = await listenOn();
