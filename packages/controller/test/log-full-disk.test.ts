@@ -72,7 +72,10 @@ describe("a controller whose data disk is full", () => {
       const m = /^eventflow_log_write_errors_total (\d+)/m.exec(await res.text());
       return Number(m?.[1] ?? Number.NaN);
     };
-    expect(await errors()).toBe(0);
+    // Lines the replica wrote while the disk was filling may already have failed: the
+    // baseline is whatever the counter shows now (a number: the metric is exposed).
+    const before = await errors();
+    expect(before).toBeGreaterThanOrEqual(0);
     for (let round = 0; round < 5; round++) {
       const res = await call(url, "POST", "/v1/functions/chatty:invoke?op=log&n=200&pad=1000", {
         token,
@@ -82,6 +85,6 @@ describe("a controller whose data disk is full", () => {
     }
     const hello = await call(url, "POST", "/v1/functions/chatty:invoke", { token, body: {} });
     expect(hello.status).toBe(200);
-    expect(await errors()).toBeGreaterThan(0);
+    expect(await errors()).toBeGreaterThan(before);
   }, 120_000);
 });
