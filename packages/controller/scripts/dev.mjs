@@ -5,11 +5,12 @@
 //      (no base image is pulled: this works offline),
 //   3. deploys (or updates) each example and waits until it runs,
 //   4. prints a dev token and a curl line that invokes a function.
-// Env: PORT (8080), METRICS_PORT (9090), EVENTFLOW_DATA_DIR, JWT_SECRET (generated and kept in
-// the data dir when unset), EVENTFLOW_DEV_EXAMPLES=0 to skip step 2-3.
+// Env: PORT (8080), METRICS_PORT (9090), EVENTFLOW_DATA_DIR, JWT_SECRET or JWT_SECRET_FILE
+// (else a secret is generated into <data dir>/dev-jwt-secret, 0600, and read from there),
+// EVENTFLOW_DEV_EXAMPLES=0 to skip step 2-3.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, startController } from "../dist/index.js";
@@ -21,17 +22,21 @@ const dataDir =
   join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "eventflow");
 mkdirSync(dataDir, { recursive: true });
 
-function devSecret() {
-  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+// The generated secret stays in a file only the controller's user can read: parseConfig reads it
+// through JWT_SECRET_FILE, so it is neither in this process's environment nor in a child's.
+function devSecretFile() {
   const file = join(dataDir, "dev-jwt-secret");
   if (!existsSync(file))
-    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
-  return readFileSync(file, "utf8").trim();
+    writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
 }
 
 const config = parseConfig({
   ...process.env,
-  JWT_SECRET: devSecret(),
+  ...(process.env.JWT_SECRET || process.env.JWT_SECRET_FILE
+    ? {}
+    : { JWT_SECRET_FILE: devSecretFile() }),
   EVENTFLOW_DEV_AUTH: process.env.EVENTFLOW_DEV_AUTH ?? "true",
   EVENTFLOW_DRIVER: process.env.EVENTFLOW_DRIVER ?? "local",
   EVENTFLOW_DATA_DIR: dataDir,

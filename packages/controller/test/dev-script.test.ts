@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
+import { TEST_SECRET } from "./support/harness.js";
 
 // scripts/dev.mjs (what `npm start` runs) as a real process: built packages (dist/, made by
 // `npm run build` before the tests), the CLI building the examples offline, the local driver.
@@ -16,6 +18,10 @@ describe("scripts/dev.mjs", () => {
 
   it("deploys the examples and prints a token and a curl line that invokes hello", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "eventflow-dev-"));
+    // A secret file left by an earlier run, readable by anyone: it is used, and made 0600.
+    const secretFile = join(dataDir, "dev-jwt-secret");
+    await writeFile(secretFile, `${TEST_SECRET}\n`);
+    await chmod(secretFile, 0o644);
     const child = spawn(process.execPath, [SCRIPT], {
       env: {
         PATH: process.env["PATH"] ?? "",
@@ -51,6 +57,13 @@ describe("scripts/dev.mjs", () => {
       });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe("Hello, you!");
+      // The token is signed with the file's secret, which the controller read via
+      // JWT_SECRET_FILE; the file is the controller user's alone.
+      await jwtVerify(token, new TextEncoder().encode(TEST_SECRET));
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+      // ...and not in the environment, where /proc/<pid>/environ would show it to a function.
+      const environ = await readFile(`/proc/${child.pid}/environ`, "utf8");
+      expect(environ.includes(TEST_SECRET)).toBe(false);
     } finally {
       child.kill("SIGTERM");
       expect(await exit).toBe(0);
