@@ -4,7 +4,7 @@
  */
 import type { Middleware } from "koa";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { InvocationRecorder, LogRecorder } from "./drivers/driver.js";
+import type { InvocationRecorder, LogRecorder, StoreRecorder } from "./drivers/driver.js";
 import { createFunctionSeries, type FunctionSeries } from "./function-series.js";
 
 /** Seconds buckets for invocation latency: 1 ms to 5 minutes. */
@@ -24,6 +24,8 @@ export interface ControllerMetrics {
   readonly recorder: InvocationRecorder;
   /** Log ingestion: write errors and lines dropped over a function's budget. */
   readonly logs: LogRecorder;
+  /** The local driver's database backups: attempts by result, time of the last good one. */
+  readonly store: StoreRecorder;
   readonly series: FunctionSeries;
   /** Counts API requests by method, route template and status. */
   readonly httpMiddleware: Middleware;
@@ -102,6 +104,17 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     help: "Batches of function log lines the controller could not store (the lines are lost).",
     registers: [registry],
   });
+  const storeBackups = new Counter({
+    name: "eventflow_store_backups_total",
+    help: "Backups of the local driver's database by result (ok, error); a failed one keeps nothing.",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const storeBackupLast = new Gauge({
+    name: "eventflow_store_backup_last_success_timestamp_seconds",
+    help: "Unix time of the local driver's last complete database backup (0 before the first).",
+    registers: [registry],
+  });
   const jwksRefreshErrors = new Counter({
     name: "eventflow_oidc_jwks_refresh_errors_total",
     help: "Failed refreshes of the OIDC issuer's key set; the last good key set was used instead.",
@@ -161,10 +174,18 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       logLinesDropped.inc({ tenant: fn.tenant, function: fn.name }, count),
   };
 
+  const store: StoreRecorder = {
+    backup(result, at) {
+      storeBackups.inc({ result });
+      if (result === "ok") storeBackupLast.set(at.getTime() / 1000);
+    },
+  };
+
   return {
     registry,
     recorder,
     logs,
+    store,
     series,
     httpMiddleware,
     countHttpRequest(method, route, status) {

@@ -8,7 +8,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
-import type { Driver, LogRecorder } from "./drivers/driver.js";
+import type { Driver } from "./drivers/driver.js";
 import type { KubernetesDriverOptions } from "./drivers/kubernetes/index.js";
 import { authFileCredentials, createLocalDriver } from "./drivers/local/index.js";
 import { createInvokeHandler } from "./invoke/index.js";
@@ -36,7 +36,7 @@ export interface StartControllerOptions {
 async function createDriver(
   config: Config,
   logger: Logger,
-  logRecorder: LogRecorder,
+  recorders: Pick<ControllerMetrics, "logs" | "store">,
 ): Promise<Driver> {
   if (config.driver === "local") {
     const { authFile, authFileRequired, ca } = config.registry;
@@ -52,7 +52,8 @@ async function createDriver(
       },
       logger: logger.child({ component: "local-driver" }),
       logLinesPerSecond: config.limits.functionLogLinesPerSecond,
-      logRecorder,
+      logRecorder: recorders.logs,
+      storeRecorder: recorders.store,
       registry: {
         credentials: authFileCredentials({ path: authFile, required: authFileRequired }),
         ...(ca === undefined ? {} : { ca }),
@@ -148,7 +149,7 @@ export async function startController(
   const logger = options.logger ?? createLogger(config.logLevel);
   // Created before the driver, which counts its log ingestion in them.
   const metrics = createMetrics({ countFunctions: async () => (await driver.list()).length });
-  const driver = options.driver ?? (await createDriver(config, logger, metrics.logs));
+  const driver = options.driver ?? (await createDriver(config, logger, metrics));
   let ready = false;
   const invoke = createInvokeHandler({
     driver,

@@ -314,6 +314,11 @@ export const ERROR_CODES = {
     500,
     "The local driver's database is new or was emptied, but the data directory shows earlier state (an app cache or replica pid files), so the controller did not start rather than serve nothing. Restore from `<dataDir>/backup/`, or set `EVENTFLOW_ALLOW_EMPTY_STORE=true` once to start empty.",
   ),
+  LOCAL_STORE_FAILED: c(
+    503,
+    "A read or write of the local driver's database failed while the controller ran (a full disk, an I/O error, a page damaged since start); the request changed nothing. The logged message names the file and SQLite's error: free space and retry, or stop the controller and restore from `<dataDir>/backup/` (docs/local-driver.md, Backups and restore).",
+    { retryable: true },
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

@@ -132,3 +132,9 @@ export interface LogRecorder {
   /** Lines of a function dropped because it was over its log ingestion budget. */
   linesDropped(fn: { tenant: string; name: string }, count: number): void;
 }
+
+/** Records the local driver's database backups; the metrics module implements it. */
+export interface StoreRecorder {
+  /** One backup attempt ended (`error`: nothing was kept of it; the controller goes on). */
+  backup(result: "ok" | "error", at: Date): void;
+}

@@ -1,4 +1,12 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Store } from "./sqlite-store.js";
 
@@ -7,11 +15,21 @@ export function backupName(at: Date): string {
   return `eventflow-${at.toISOString().replace(/[:.]/g, "-")}.db`;
 }
 
+/** Flushes a file or directory to the disk (SQLite does not sync a `VACUUM INTO` target). */
+function syncPath(path: string, flags: "r" | "r+"): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Writes one backup of `store` into `dir` and keeps the newest `keep` of them. The copy is
- * `VACUUM INTO` a temporary name, renamed into place when whole, so a crash or a full disk
- * leaves either a complete backup or none (a failed attempt's temporary file is removed).
- * Returns the backup's path.
+ * `VACUUM INTO` a temporary name, synced to the disk, then renamed into place (and the
+ * directory synced), so a crash, a power loss or a full disk leaves either a complete backup or
+ * none (a failed attempt's temporary file is removed). Returns the backup's path.
  */
 export function writeBackup(
   store: Store,
@@ -24,7 +42,11 @@ export function writeBackup(
   rmSync(tmp, { force: true });
   try {
     store.vacuumInto(tmp);
+    // Without this a power loss after the rename can leave a backup of the right name whose
+    // pages never reached the disk: the copy one restores from would be the damaged one.
+    syncPath(tmp, "r+");
     renameSync(tmp, join(dir, name));
+    syncPath(dir, "r");
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { FunctionSpec } from "../drivers/driver.js";
 
@@ -60,12 +60,16 @@ export interface LogRange {
   readonly limit?: number;
 }
 
-/** The embedded store of the local driver: function specs and bounded replica logs. */
+/**
+ * The embedded store of the local driver: function specs and bounded replica logs. A failing
+ * read or write of a function (or a backup) throws LOCAL_STORE_FAILED naming the file.
+ */
 export interface Store {
   /** The database file (`:memory:` in tests), named in every error about it. */
   readonly path: string;
   /** Every row; one whose JSON is broken comes back invalid instead of failing the list. */
   listFunctions(): (StoredFunction | InvalidStoredFunction)[];
+  /** One row; a row whose JSON is broken throws FUNCTION_STATE_INVALID naming the file. */
   getFunction(tenant: string, name: string): StoredFunction | undefined;
   /** Inserts or replaces a function; `createdAt` of an existing row is kept. */
   putFunction(fn: StoredFunction): void;
@@ -148,6 +152,23 @@ function fromRowChecked(path: string, row: FunctionRow): StoredFunction | Invali
       createdAt: String(row.created_at),
       updatedAt: String(row.updated_at),
     };
+  }
+}
+
+/**
+ * Runs one operation on the functions table (or a backup); SQLite's own error, which names no
+ * file ("database or disk is full"), becomes LOCAL_STORE_FAILED naming the database.
+ */
+function named<T>(path: string, op: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (isEventFlowError(error)) throw error;
+    throw new EventFlowError(
+      "LOCAL_STORE_FAILED",
+      `${op} in the database ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -251,23 +272,34 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
   return {
     path,
     listFunctions: () =>
-      (stmt.list.all() as unknown as FunctionRow[]).map((row) => fromRowChecked(path, row)),
+      named(path, "listing the functions", () => stmt.list.all() as unknown as FunctionRow[]).map(
+        (row) => fromRowChecked(path, row),
+      ),
     getFunction(tenant, name) {
-      const row = stmt.get.get(tenant, name) as unknown as FunctionRow | undefined;
-      return row ? fromRow(row) : undefined;
+      const row = named(
+        path,
+        `reading ${tenant}/${name}`,
+        () => stmt.get.get(tenant, name) as unknown as FunctionRow | undefined,
+      );
+      if (!row) return undefined;
+      const fn = fromRowChecked(path, row);
+      if (isValidRow(fn)) return fn;
+      throw new EventFlowError("FUNCTION_STATE_INVALID", fn.invalid);
     },
     putFunction(fn) {
-      stmt.put.run(
-        fn.tenant,
-        fn.name,
-        JSON.stringify(fn.spec),
-        JSON.stringify(fn.resolved ?? null),
-        fn.createdAt,
-        fn.updatedAt,
+      named(path, `storing ${fn.tenant}/${fn.name}`, () =>
+        stmt.put.run(
+          fn.tenant,
+          fn.name,
+          JSON.stringify(fn.spec),
+          JSON.stringify(fn.resolved ?? null),
+          fn.createdAt,
+          fn.updatedAt,
+        ),
       );
     },
     deleteFunction(tenant, name) {
-      stmt.del.run(tenant, name);
+      named(path, `deleting ${tenant}/${name}`, () => stmt.del.run(tenant, name));
     },
     appendLogs(lines) {
       if (lines.length === 0) return;
@@ -322,7 +354,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
       stmt.delLogs.run(tenant, name);
     },
     vacuumInto(target) {
-      db.prepare("VACUUM INTO ?").run(target);
+      named(path, `copying it to ${target}`, () => db.prepare("VACUUM INTO ?").run(target));
     },
     close() {
       if (db.isOpen) db.close();

@@ -3,11 +3,13 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   rmSync,
   statSync,
   truncateSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -16,6 +18,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/drivers/driver.js";
 import type { LocalDriverOptions } from "../../src/drivers/local/index.js";
+import { createMetrics } from "../../src/metrics.js";
 import { startDriver, tempDir, waitForStatus } from "./helpers/driver-harness.js";
 import { writeTestImage } from "./helpers/oci-image.js";
 
@@ -155,6 +158,65 @@ describe("local driver: a damaged or edited database", () => {
     expect((err as Error).message).toContain(db);
   });
 
+  it("runs the app its stored layer digest names, not a directory the row points at", async () => {
+    const { dir, db } = await seeded();
+    // An app outside the cache that would leave a mark if it ever ran.
+    const elsewhere = join(dir, "elsewhere");
+    const mark = join(dir, "elsewhere-ran");
+    mkdirSync(join(elsewhere, "app"), { recursive: true });
+    writeFileSync(
+      join(elsewhere, "app", "index.mjs"),
+      `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(mark)}, "ran");`,
+    );
+    edit(db, `UPDATE functions SET resolved = json_set(resolved, '$.appDir', '${elsewhere}')`);
+    const d = await start(dir);
+    await waitForStatus(d, { tenant: T, name: "good" }, (s) => s.ready_replicas === 1);
+    await waitForStatus(d, { tenant: T, name: "bad" }, (s) => s.ready_replicas === 1);
+    expect(existsSync(mark)).toBe(false);
+    await d.close();
+  });
+
+  it("refuses a change the full disk cannot store with LOCAL_STORE_FAILED, changing nothing", async () => {
+    const dir = join(data.path, `case-${n++}`);
+    mkdirSync(dir);
+    // A real 16 MiB file system for the whole data dir, filled once the function runs.
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", dir]);
+    try {
+      const d = await start(dir);
+      await d.create({ tenant: T, name: "good", image, replicas: 1 });
+      await waitForStatus(d, { tenant: T, name: "good" }, (s) => s.ready_replicas === 1);
+      const filler = join(dir, "filler");
+      const fd = openSync(filler, "w");
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(64 * 1024));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
+      } finally {
+        closeSync(fd);
+      }
+      const db = join(dir, "eventflow.db");
+      const scaled = await d.scale(T, "good", 3).catch((e: unknown) => e);
+      expect(scaled).toMatchObject({ code: "LOCAL_STORE_FAILED" });
+      expect((scaled as Error).message).toContain(db);
+      await expect(d.update({ tenant: T, name: "good", image, replicas: 2 })).rejects.toMatchObject(
+        { code: "LOCAL_STORE_FAILED" },
+      );
+      await expect(d.delete(T, "good")).rejects.toMatchObject({ code: "LOCAL_STORE_FAILED" });
+      // What runs is what is stored: one replica, still served.
+      const now = await d.get(T, "good");
+      expect(now.replicas).toBe(1);
+      expect(now.ready_replicas).toBe(1);
+      expect(d.endpoints(T, "good")).toHaveLength(1);
+      // Space again: the same change is stored and applied.
+      rmSync(filler);
+      await d.scale(T, "good", 2);
+      await waitForStatus(d, { tenant: T, name: "good" }, (s) => s.ready_replicas === 2);
+      await d.close();
+    } finally {
+      execFileSync("umount", ["-l", dir]);
+    }
+  });
+
   it("keeps rolling backups that restore every function", async () => {
     const dir = join(data.path, `case-${n++}`);
     const d = await start(dir, { backup: { intervalMs: 60_000, firstAfterMs: 20, keep: 2 } });
@@ -185,8 +247,10 @@ describe("local driver: a damaged or edited database", () => {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", backups]);
     try {
       const log = capture();
+      const metrics = createMetrics({ countFunctions: async () => 0, processMetrics: false });
       const d = await start(dir, {
         logger: log.logger,
+        storeRecorder: metrics.store,
         backup: { intervalMs: 50, firstAfterMs: 10, keep: 2 },
       });
       await d.create({
@@ -211,6 +275,12 @@ describe("local driver: a damaged or edited database", () => {
       await new Promise((r) => setTimeout(r, 300));
       // Several more failed attempts, still one line; the functions are served all along.
       expect(log.lines.filter((l) => l.msg === "database backup failed")).toHaveLength(1);
+      // ... while every failed attempt is counted, and the log line names the database.
+      const text = await metrics.registry.metrics();
+      const failed = /^eventflow_store_backups_total\{result="error"\} (\d+)/m.exec(text);
+      expect(Number(failed?.[1])).toBeGreaterThan(1);
+      const line = log.lines.find((l) => l.msg === "database backup failed");
+      expect(line?.obj.err).toContain(join(dir, "eventflow.db"));
       await waitForStatus(d, { tenant: T, name: "big2" }, (s) => s.ready_replicas === 1);
       expect(readdirSync(backups).filter((f) => f.endsWith(".tmp"))).toEqual([]);
       await d.close();

@@ -10,6 +10,7 @@ import type {
   LogLine,
   LogQuery,
   LogRecorder,
+  StoreRecorder,
 } from "../driver.js";
 import { buildStoredSpecSchema } from "../../schemas/functions.js";
 import {
@@ -29,7 +30,7 @@ import { createPidFiles } from "./pid-files.js";
 import type { PortRange } from "./ports.js";
 import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
 import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
-import { checkStoredRow, earlierState } from "./stored-state.js";
+import { checkStoredRow, earlierState, storedApp } from "./stored-state.js";
 import { resolveSandbox, SETPRIV, type SandboxMode } from "./sandbox.js";
 import type { ReplicaIsolation } from "./replica-launch.js";
 import { createReplicaUsers, type ReplicaUsers, type UidRange } from "./replica-users.js";
@@ -71,6 +72,8 @@ export interface LocalDriverOptions {
   readonly logLinesPerSecond?: number;
   /** Counts log write errors and dropped lines (the controller's metrics). */
   readonly logRecorder?: LogRecorder;
+  /** Counts database backups written and failed (the controller's metrics). */
+  readonly storeRecorder?: StoreRecorder;
   /**
    * How images are pulled from registries (loopback registries use plain HTTP by default).
    * Each pull uses a fresh client, so a credential source is asked again on every pull.
@@ -186,14 +189,21 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     );
   }
 
-  function persist(sup: FunctionSupervisor): void {
+  /**
+   * Stores the function as it is, or as `next` makes it: an update or a scale is stored before
+   * it is applied, so a write the store refuses (LOCAL_STORE_FAILED) changes nothing.
+   */
+  function persist(
+    sup: FunctionSupervisor,
+    next?: { spec: FunctionSpec; app: ResolvedApp | undefined },
+  ): void {
     need(store).putFunction({
       tenant: sup.spec.tenant,
       name: sup.spec.name,
-      spec: sup.spec,
-      resolved: sup.app ?? null,
+      spec: next?.spec ?? sup.spec,
+      resolved: (next ? next.app : sup.app) ?? null,
       createdAt: sup.createdAt,
-      updatedAt: sup.updatedAt,
+      updatedAt: next ? clock().toISOString() : sup.updatedAt,
     });
   }
 
@@ -262,10 +272,14 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       try {
         const path = writeBackup(store, dir, { keep: options.backup?.keep ?? 5, at: clock() });
         log("info", { path }, "database backed up");
+        options.storeRecorder?.backup("ok", clock());
         backupFailing = false;
       } catch (error) {
-        // A full disk or a damaged page: the function state is still served; say so once.
-        if (!backupFailing) log("error", { err: String(error), dir }, "database backup failed");
+        // A full disk or a damaged page: the function state is still served; counted every
+        // time, logged once until a backup works again.
+        options.storeRecorder?.backup("error", clock());
+        const err = error instanceof Error ? error.message : String(error);
+        if (!backupFailing) log("error", { err, dir }, "database backup failed");
         backupFailing = true;
       }
     };
@@ -278,7 +292,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   }
 
   /** Restores one stored function; re-resolves its image if the cache was wiped. */
-  async function restore(sup: FunctionSupervisor, stored: ResolvedApp | null): Promise<void> {
+  async function restore(sup: FunctionSupervisor, stored: ResolvedApp | undefined): Promise<void> {
     if (stored && existsSync(join(stored.appDir, APP_ENTRY))) {
       sup.app = stored;
     } else {
@@ -341,7 +355,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         if (isValidRow(fn)) {
           const sup = newSupervisor(fn.spec, undefined, fn.createdAt, fn.updatedAt);
           sups.set(key(fn.tenant, fn.name), sup);
-          restored.push(restore(sup, fn.resolved as ResolvedApp | null));
+          restored.push(restore(sup, storedApp(fn.resolved, cacheDir)));
         } else {
           sups.set(key(fn.tenant, fn.name), invalidSupervisor(fn));
         }
@@ -409,21 +423,22 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       if (sup.isClosed() || sups.get(key(spec.tenant, spec.name)) !== sup) {
         throw new EventFlowError("FUNCTION_NOT_FOUND", `function ${spec.name} not found`);
       }
+      persist(sup, { spec, app });
       sup.update(spec, app, rollout);
-      persist(sup);
       return sup.status();
     },
     async delete(tenant, name) {
       const sup = supervisor(tenant, name);
+      // The row goes first: a delete the store refuses leaves the function running as it was.
+      need(store).deleteFunction(tenant, name);
       sups.delete(key(tenant, name));
       await sup.shutdown();
-      need(store).deleteFunction(tenant, name);
       need(logs).drop(tenant, name);
     },
     async scale(tenant, name, replicas) {
       const sup = supervisor(tenant, name);
+      persist(sup, { spec: { ...sup.spec, replicas }, app: sup.app });
       sup.scale(replicas);
-      persist(sup);
       return sup.status();
     },
     async get(tenant, name) {

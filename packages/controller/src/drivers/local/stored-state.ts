@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type { z } from "zod";
 import type { InvalidStoredFunction, StoredFunction } from "../../store/index.js";
 import type { FunctionSpec } from "../driver.js";
+import { appCacheDir } from "./app-cache.js";
+import type { ResolvedApp } from "./function-supervisor.js";
 
 /**
  * Holds a stored row to the API's own spec schema: a row the API would have refused (a
@@ -55,4 +57,22 @@ export function earlierState(dataDir: string, cacheDir: string): string | undefi
   const pids = entries(join(dataDir, "run")).filter((n) => n.endsWith(".json")).length;
   if (apps === 0 && pids === 0) return undefined;
   return `the data directory shows earlier state (${apps} extracted app(s) in ${cacheDir}, ${pids} replica pid file(s) in ${join(dataDir, "run")})`;
+}
+
+const LAYER_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * The app a stored row resolved to, its directory derived from the layer digest under this
+ * cache rather than read from the row: a row edited to point `appDir` anywhere else (another
+ * tenant's files, a directory outside the cache) can no longer choose the code a replica runs,
+ * and a data dir moved to another path still finds its apps. Undefined when the row holds no
+ * usable app (the image is then resolved again, as after a wiped cache).
+ */
+export function storedApp(resolved: unknown, cacheDir: string): ResolvedApp | undefined {
+  if (typeof resolved !== "object" || resolved === null) return undefined;
+  const { layerDigest, manifestDigest, env } = resolved as Record<string, unknown>;
+  if (typeof layerDigest !== "string" || !LAYER_DIGEST.test(layerDigest)) return undefined;
+  if (typeof manifestDigest !== "string") return undefined;
+  if (!Array.isArray(env) || !env.every((e) => typeof e === "string")) return undefined;
+  return { appDir: appCacheDir(cacheDir, layerDigest), manifestDigest, layerDigest, env };
 }
