@@ -2,7 +2,7 @@
 // loss cannot be staged here, so node:fs is wrapped (every call still goes to the real file
 // system) only to see that the copy is synced before it takes its final name, and the
 // directory after: SQLite itself does not sync a `VACUUM INTO` target.
-import { readdirSync, realpathSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -48,6 +48,9 @@ describe("writeBackup", () => {
       updatedAt: "2026-01-01T00:00:00.000Z",
     });
     const dir = join(data.path, "backup");
+    // What a controller killed during a copy leaves behind.
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".eventflow-2025-12-31T23-00-00-000Z.db.tmp"), "half a copy");
     const times = ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"];
     let last = "";
     for (const at of times) {

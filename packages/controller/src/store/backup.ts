@@ -39,7 +39,9 @@ export function writeBackup(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const name = backupName(options.at);
   const tmp = join(dir, `.${name}.tmp`);
-  rmSync(tmp, { force: true });
+  // Copies a killed controller left half written (the data dir lock means none is in progress).
+  for (const f of readdirSync(dir).filter((f) => /^\.eventflow-.*\.db\.tmp$/.test(f)))
+    rmSync(join(dir, f), { force: true });
   try {
     store.vacuumInto(tmp);
     // Without this a power loss after the rename can leave a backup of the right name whose
