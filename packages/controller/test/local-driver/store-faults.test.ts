@@ -158,6 +158,26 @@ describe("local driver: a damaged or edited database", () => {
     expect((err as Error).message).toContain(db);
   });
 
+  it("refuses to start on one zeroed page that only quick_check finds, naming the file", async () => {
+    const { dir, db } = await seeded();
+    // The functions table is intact and every row reads; the log index's root page is zeroed,
+    // which nothing at start would touch (the first log flush would).
+    const handle = new DatabaseSync(db);
+    const { rootpage } = handle
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'logs_fn'")
+      .get() as { rootpage: number };
+    const pageSize = Number(
+      (handle.prepare("PRAGMA page_size").get() as { page_size: number }).page_size,
+    );
+    handle.close();
+    const fd = openSync(db, "r+");
+    writeSync(fd, Buffer.alloc(pageSize), 0, pageSize, (rootpage - 1) * pageSize);
+    closeSync(fd);
+    const err = await start(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "LOCAL_STORE_DAMAGED" });
+    expect((err as Error).message).toContain(db);
+  });
+
   it("runs the app its stored layer digest names, not a directory the row points at", async () => {
     const { dir, db } = await seeded();
     // An app outside the cache that would leave a mark if it ever ran.
