@@ -5,7 +5,7 @@
 // The base is the CLI tests' local node image (no registry can be pulled from here); the
 // Dockerfile's base is compared with the builder's default base instead.
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -138,10 +138,13 @@ describe("controller image built by eventflow build --entry", () => {
 
   it("its /app/index.mjs is the controller: /healthz, /readyz, and the dashboard at /", async () => {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
+    // As the chart and kustomize run it: the secret in a file (a mounted Secret, 0440).
+    const secretFile = `${work}/jwt-secret`;
+    await writeFile(secretFile, "0123456789abcdef0123456789abcdef-test\n", { mode: 0o440 });
     const child = spawn(process.execPath, [`${work}/bundle/rootfs/app/index.mjs`], {
       env: {
         PATH: env.PATH,
-        JWT_SECRET: "0123456789abcdef0123456789abcdef-test",
+        JWT_SECRET_FILE: secretFile,
         PORT: String(port),
         METRICS_PORT: "0",
         EVENTFLOW_DRIVER: "local",

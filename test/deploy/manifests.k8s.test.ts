@@ -3,6 +3,7 @@
 // under kwok. helm lint/template with non-default values (OIDC, tenancy, ingress) are checked.
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
+import { functionLabels } from "../../packages/controller/src/drivers/kubernetes/labels.ts";
 import { apisFor, eventually } from "../../packages/controller/test/kubernetes/support/k8s.ts";
 import {
   CHART,
@@ -62,6 +63,85 @@ const containerOf = (ms: Manifest[]) =>
   ).spec.template.spec.containers[0]!;
 const envOf = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
 
+/** The JWT secret reaches the controller as a file from the Secret, never as an env var. */
+function expectSecretAsFile(ms: Manifest[], secretName: string) {
+  const pod = (
+    byKind(ms, "Deployment")[0] as unknown as {
+      spec: {
+        template: {
+          spec: {
+            containers: (Container & { volumeMounts?: { name: string; mountPath: string }[] })[];
+            volumes?: { name: string; secret?: unknown }[];
+          };
+        };
+      };
+    }
+  ).spec.template.spec;
+  const c = pod.containers[0]!;
+  const env = envOf(c);
+  expect(env.JWT_SECRET_FILE).toBe("/var/run/secrets/eventflow/jwt-secret");
+  expect(Object.keys(env)).not.toContain("JWT_SECRET");
+  expect(c.volumeMounts).toContainEqual({
+    name: "jwt-secret",
+    mountPath: "/var/run/secrets/eventflow",
+    readOnly: true,
+  });
+  expect(pod.volumes?.find((v) => v.name === "jwt-secret")?.secret).toEqual({
+    secretName,
+    items: [{ key: "jwt-secret", path: "jwt-secret" }],
+    defaultMode: 0o440,
+  });
+}
+
+type Selector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values: string[] }[];
+};
+type Policy = {
+  spec: {
+    podSelector: Selector;
+    policyTypes: string[];
+    ingress: { from: { namespaceSelector?: Selector; podSelector?: Selector }[] }[];
+    egress: { to: { namespaceSelector?: Selector; ipBlock?: { cidr: string } }[] }[];
+  };
+};
+const matches = (s: Selector | undefined, labels: Record<string, string>) =>
+  Object.entries(s?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+/**
+ * The function pods' policy: it selects the pods the driver labels, admits only the controller's
+ * pods (by their template labels, in the controller's namespace), and its egress leaves out the
+ * controller's namespace and the functions' own.
+ */
+function expectFunctionsIsolated(ms: Manifest[], controllerNs: string, functionsNs: string) {
+  const np = byKind(ms, "NetworkPolicy").find((m) => m.metadata.name === "eventflow-functions");
+  expect(np?.metadata.namespace).toBe(functionsNs);
+  const { spec } = np as unknown as Policy;
+  expect(matches(spec.podSelector, functionLabels("acme", "hello"))).toBe(true);
+  expect(spec.policyTypes.sort()).toEqual(["Egress", "Ingress"]);
+  const controllerPod = (
+    byKind(ms, "Deployment")[0] as unknown as {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    }
+  ).spec.template.metadata.labels;
+  expect(spec.ingress).toHaveLength(1);
+  expect(spec.ingress[0]!.from).toHaveLength(1);
+  const from = spec.ingress[0]!.from[0]!;
+  expect(from.namespaceSelector?.matchLabels).toEqual({
+    "kubernetes.io/metadata.name": controllerNs,
+  });
+  expect(matches(from.podSelector, controllerPod)).toBe(true);
+  expect(matches(from.podSelector, functionLabels("acme", "hello"))).toBe(false);
+  const to = spec.egress.flatMap((e) => e.to);
+  expect(to.find((t) => t.namespaceSelector)?.namespaceSelector?.matchExpressions).toEqual([
+    {
+      key: "kubernetes.io/metadata.name",
+      operator: "NotIn",
+      values: [controllerNs, functionsNs],
+    },
+  ]);
+}
+
 describe("kustomize (deploy/kustomize)", () => {
   it("base: every kind the issue lists, restricted security context, probes", async () => {
     const ms = parseManifests(await kustomize(`${DEPLOY}/kustomize/base`));
@@ -87,6 +167,7 @@ describe("kustomize (deploy/kustomize)", () => {
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/readyz" } });
     expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/healthz" } });
     expect(envOf(c).EVENTFLOW_NAMESPACE_PER_TENANT).toBe("false");
+    expectSecretAsFile(ms, "eventflow-secrets");
   });
 
   it("tenancy overlay: no shared functions namespace, cluster-wide bindings, tenancy on", async () => {
@@ -101,6 +182,17 @@ describe("kustomize (deploy/kustomize)", () => {
     const env = envOf(containerOf(ms));
     expect(env.EVENTFLOW_NAMESPACE_PER_TENANT).toBe("true");
     expect(env.NAMESPACE).toBe("eventflow-functions");
+  });
+
+  it("isolate-functions overlay: function pods admit the controller only and cannot reach its namespace", async () => {
+    const yaml = await kustomize(`${DEPLOY}/kustomize/overlays/isolate-functions`);
+    expectFunctionsIsolated(parseManifests(yaml), "eventflow-system", "eventflow-functions");
+    const base = parseManifests(await kustomize(`${DEPLOY}/kustomize/base`));
+    expect(byKind(base, "NetworkPolicy").map((m) => m.metadata.name)).toEqual([
+      "eventflow-controller",
+    ]);
+    const { dryRun } = await dryRunThenApply(yaml);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
   });
 
   it("base: server-side dry run, real apply, the controller Deployment becomes Available", async () => {
@@ -148,20 +240,67 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
     });
     expect(byKind(ms, "Ingress")).toHaveLength(1);
     expect(byKind(ms, "Secret")).toEqual([]); // existingSecret
+    expectSecretAsFile(ms, "eventflow-jwt");
     expect(byKind(ms, "HorizontalPodAutoscaler")).toEqual([]);
     expect(byKind(ms, "ClusterRoleBinding")).toHaveLength(2);
     expect(byKind(ms, "Namespace")).toEqual([]);
   });
 
-  it("refuses values that cannot work (short secret, OIDC without audience, unknown auth mode)", async () => {
+  it("refuses values that cannot work (short or predictable secret, OIDC without audience, unknown auth mode)", async () => {
     for (const set of [
       ["auth.jwtSecret=short"],
+      [`auth.jwtSecret=${"x".repeat(40)}`],
+      [`auth.jwtSecret=${"password".repeat(4)}`],
       [`auth.jwtSecret=${SECRET}`, "auth.oidc.issuer=https://id.example.com"],
       [`auth.jwtSecret=${SECRET}`, "auth.mode=open"],
     ]) {
       const r = await tool("helm", ["template", "ef", CHART, ...set.flatMap((s) => ["--set", s])]);
       expect(r.code, set.join(" ")).not.toBe(0);
     }
+  });
+
+  it("networkPolicy.isolateFunctions: the function pods' policy (single-tenant mode only)", async () => {
+    const render = async (...set: string[]) => {
+      const r = await tool("helm", [
+        "template",
+        "ef",
+        CHART,
+        "-n",
+        "ef-system",
+        "--set",
+        `auth.jwtSecret=${SECRET}`,
+        ...set.flatMap((v) => ["--set", v]),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return parseManifests(r.stdout);
+    };
+    const names = (ms: Manifest[]) => byKind(ms, "NetworkPolicy").map((m) => m.metadata.name);
+    expect(names(await render())).toEqual(["eventflow-controller"]);
+    const on = await render("networkPolicy.isolateFunctions=true");
+    expectFunctionsIsolated(on, "ef-system", "eventflow-functions");
+    const cidrs = await render(
+      "networkPolicy.isolateFunctions=true",
+      "networkPolicy.clusterCIDRs={10.244.0.0/16,fd00:10::/56}",
+    );
+    const blocks = (
+      byKind(cidrs, "NetworkPolicy").find(
+        (m) => m.metadata.name === "eventflow-functions",
+      ) as unknown as {
+        spec: { egress: { to: { ipBlock?: unknown }[] }[] };
+      }
+    ).spec.egress
+      .flatMap((e) => e.to)
+      .filter((t) => t.ipBlock)
+      .map((t) => t.ipBlock);
+    expect(blocks).toEqual([
+      { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] },
+      { cidr: "::/0", except: ["fd00:10::/56"] },
+    ]);
+    const tenancy = await render(
+      "networkPolicy.isolateFunctions=true",
+      "tenancy.namespacePerTenant=true",
+    );
+    expect(names(tenancy)).toEqual(["eventflow-controller"]);
   });
 
   it("has the same RBAC rules as the kustomize manifests", async () => {
