@@ -34,7 +34,7 @@ export function allocateUid(
   );
 }
 
-function load(file: string): Map<string, number> {
+function load(file: string, range: UidRange): Map<string, number> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -52,9 +52,16 @@ function load(file: string): Map<string, number> {
     );
   }
   const out = new Map<string, number>();
+  const taken = new Set<number>();
   if (typeof parsed === "object" && parsed !== null) {
     for (const [tenant, uid] of Object.entries(parsed)) {
-      if (Number.isInteger(uid)) out.set(tenant, uid as number);
+      // An edited or damaged entry is not trusted: a uid outside the range (0 is root) or one
+      // another tenant holds already would run replicas as that user. The tenant gets a uid of
+      // the range again, as a tenant new to the file does.
+      if (typeof uid !== "number" || !Number.isInteger(uid) || taken.has(uid)) continue;
+      if (uid < range.first || uid >= range.first + range.count) continue;
+      out.set(tenant, uid);
+      taken.add(uid);
     }
   }
   return out;
@@ -66,7 +73,7 @@ function load(file: string): Map<string, number> {
  * tenants never share one. A tenant's functions share its uid.
  */
 export function createReplicaUsers(file: string, range: UidRange) {
-  const assigned = load(file);
+  const assigned = load(file, range);
   return {
     userFor(tenant: string): ReplicaUser {
       let uid = assigned.get(tenant);
