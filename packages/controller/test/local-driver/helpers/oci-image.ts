@@ -41,28 +41,19 @@ export async function tarOfEntries(entries: readonly TestTarEntry[]): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-async function tarOf(
+/** The default layer: `app/` and `files` (sorted), or the raw `entries` when given. */
+function tarOf(
   files: Record<string, string | Buffer>,
   entries?: readonly TestTarEntry[],
 ): Promise<Buffer> {
-  if (entries) return tarOfEntries(entries);
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => void chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    p.on("end", () => resolve());
-    p.on("error", reject);
-  });
-  p.entry({ name: "app/", type: "directory", mode: 0o755, mtime: new Date(0) });
-  for (const [name, content] of Object.entries(files).sort()) {
-    p.entry(
-      { name, mode: 0o644, mtime: new Date(0) },
-      typeof content === "string" ? Buffer.from(content) : content,
-    );
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return tarOfEntries(
+    entries ?? [
+      { name: "app/", type: "directory" },
+      ...Object.entries(files)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, content]) => ({ name, content })),
+    ],
+  );
 }
 
 async function putBlob(
