@@ -278,23 +278,28 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
     expect(names(await render())).toEqual(["eventflow-controller"]);
     const on = await render("networkPolicy.isolateFunctions=true");
     expectFunctionsIsolated(on, "ef-system", "eventflow-functions");
-    const cidrs = await render(
-      "networkPolicy.isolateFunctions=true",
-      "networkPolicy.clusterCIDRs={10.244.0.0/16,fd00:10::/56}",
-    );
-    const blocks = (
-      byKind(cidrs, "NetworkPolicy").find(
-        (m) => m.metadata.name === "eventflow-functions",
-      ) as unknown as {
-        spec: { egress: { to: { ipBlock?: unknown }[] }[] };
-      }
-    ).spec.egress
-      .flatMap((e) => e.to)
-      .filter((t) => t.ipBlock)
-      .map((t) => t.ipBlock);
-    expect(blocks).toEqual([
+    const blocks = async (cidrs: string) =>
+      (
+        byKind(
+          await render(
+            "networkPolicy.isolateFunctions=true",
+            `networkPolicy.clusterCIDRs=${cidrs}`,
+          ),
+          "NetworkPolicy",
+        ).find((m) => m.metadata.name === "eventflow-functions") as unknown as {
+          spec: { egress: { to: { ipBlock?: unknown }[] }[] };
+        }
+      ).spec.egress
+        .flatMap((e) => e.to)
+        .filter((t) => t.ipBlock)
+        .map((t) => t.ipBlock);
+    expect(await blocks("{10.244.0.0/16,fd00:10::/56}")).toEqual([
       { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] },
       { cidr: "::/0", except: ["fd00:10::/56"] },
+    ]);
+    expect(await blocks("{10.244.0.0/16}")).toEqual([
+      { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] },
+      { cidr: "::/0" },
     ]);
     const tenancy = await render(
       "networkPolicy.isolateFunctions=true",
