@@ -28,6 +28,7 @@ export async function countInstructions({
         prefix: join(work, `nginx-cg-${port}`),
         port,
         upstream: fn.url,
+        replicaKey: fn.key,
         single: true,
       });
       return { cmd, args, readyPath: "/" };
@@ -36,14 +37,19 @@ export async function countInstructions({
       cmd: node,
       node: true,
       args: [join(ROOT, "bench/invoke/fastify-proxy.mjs")],
-      env: { PORT: String(port), UPSTREAM: fn.url },
+      env: { PORT: String(port), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
       readyPath: "/",
     }),
     router_only: (port) => ({
       cmd: node,
       node: true,
       args: [join(ROOT, "bench/invoke/router-sut.mjs")],
-      env: { PORT: String(port), UPSTREAM: fn.url, JWT_SECRET: jwtSecret },
+      env: {
+        PORT: String(port),
+        UPSTREAM: fn.url,
+        REPLICA_KEY: fn.key ?? "",
+        JWT_SECRET: jwtSecret,
+      },
       readyPath: "/healthz",
       prepare: (base) => ({ url: `${base}/v1/functions/hello:invoke`, headers: auth }),
     }),
@@ -51,7 +57,7 @@ export async function countInstructions({
       cmd: node,
       node: true,
       args: [join(ROOT, "bench/invoke/node-floor-sut.mjs")],
-      env: { PORT: String(port), UPSTREAM: fn.url },
+      env: { PORT: String(port), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
       readyPath: "/healthz",
     }),
     controller: (port) => {

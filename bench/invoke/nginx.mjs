@@ -2,9 +2,14 @@
 // as performance.md (b) prescribes, under its own prefix (no system files touched).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPLICA_KEY_HEADER } from "@eventflow/protocol";
 
-/** Writes nginx.conf under `prefix` and returns `[cmd, args]` to run it in the foreground. */
-export function nginxCommand({ prefix, port, upstream, single = false }) {
+/**
+ * Writes nginx.conf under `prefix` and returns `[cmd, args]` to run it in the foreground.
+ * `replicaKey`: the local driver's replica key, added to every proxied request as the
+ * controller adds it (a replica answers 403 without it).
+ */
+export function nginxCommand({ prefix, port, upstream, replicaKey, single = false }) {
   for (const d of ["tmp", "logs"]) mkdirSync(join(prefix, d), { recursive: true });
   const { host } = new URL(upstream);
   const conf = `
@@ -30,7 +35,9 @@ http {
     location / {
       proxy_pass http://fn;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection "";${
+        replicaKey ? `\n      proxy_set_header ${REPLICA_KEY_HEADER} "${replicaKey}";` : ""
+      }
     }
   }
 }

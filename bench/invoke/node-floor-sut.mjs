@@ -2,13 +2,18 @@
 // the runtime costs from what EventFlow adds. node:http in, one undici Pool.dispatch out, the
 // small body read whole, the answer's head and body written in one go. No auth, no request
 // ids, no trace context, no header filtering, no metrics, no timeouts: not a usable proxy,
-// only the lower bound any Node.js proxy (ours, @fastify/http-proxy) sits on.
+// only the lower bound any Node.js proxy (ours, @fastify/http-proxy) sits on. It adds
+// REPLICA_KEY to the forwarded headers, as every proxy in front of a local replica must.
 import { createServer } from "node:http";
+import { REPLICA_KEY_HEADER } from "@eventflow/protocol";
 import { Pool } from "undici";
+
+const replicaKey = process.env.REPLICA_KEY;
 
 const pool = new Pool(process.env.UPSTREAM, { connections: 128, pipelining: 1 });
 
 function forward(req, res, body) {
+  if (replicaKey) req.headers[REPLICA_KEY_HEADER] = replicaKey;
   let status = 200;
   let headers;
   const chunks = [];

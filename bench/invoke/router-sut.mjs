@@ -8,7 +8,9 @@ import { jwtVerify } from "jose";
 import { createInvokeHandler } from "../../packages/controller/dist/invoke/index.js";
 
 const key = createSecretKey(Buffer.from(process.env.JWT_SECRET, "utf8"));
-const endpoints = Object.freeze([{ replica: "hello-0", url: process.env.UPSTREAM }]);
+const endpoints = Object.freeze([
+  { replica: "hello-0", url: process.env.UPSTREAM, key: process.env.REPLICA_KEY || undefined },
+]);
 // A driver double that only answers what the invoke path asks: the bench's one replica.
 const driver = {
   endpoints: () => endpoints,

@@ -21,6 +21,7 @@ import { openLoopFixedRate, wrkPost } from "./load.mjs";
 import { buildMarkdown } from "./markdown.mjs";
 import { measureColdInvoke } from "./cold.mjs";
 import { countInstructions } from "./instruction-suts.mjs";
+import { REPLICA_KEY_HEADER } from "@eventflow/protocol";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 import { invokeRatios } from "./ratios.mjs";
 
@@ -164,6 +165,7 @@ async function main() {
       prefix: join(work, "nginx"),
       port: nginxPort,
       upstream: fn.url,
+      replicaKey: fn.key,
     });
     const nginx = await startSut({
       name: "nginx",
@@ -180,7 +182,7 @@ async function main() {
       args: [join(ROOT, "bench/invoke/fastify-proxy.mjs")],
       cpu: 1,
       cwd: ROOT,
-      env: { PORT: String(fastifyPort), UPSTREAM: fn.url },
+      env: { PORT: String(fastifyPort), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
       readyUrl: `http://127.0.0.1:${fastifyPort}/`,
     });
     suts.push(fastify);
@@ -194,7 +196,12 @@ async function main() {
           args: [...cpuProf("router_only"), join(ROOT, "bench/invoke/router-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
-          env: { PORT: String(routerPort), UPSTREAM: fn.url, JWT_SECRET: jwtSecret },
+          env: {
+            PORT: String(routerPort),
+            UPSTREAM: fn.url,
+            REPLICA_KEY: fn.key ?? "",
+            JWT_SECRET: jwtSecret,
+          },
           readyUrl: `http://127.0.0.1:${routerPort}/healthz`,
         })
       : undefined;
@@ -207,13 +214,18 @@ async function main() {
           args: [...cpuProf("node_floor"), join(ROOT, "bench/invoke/node-floor-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
-          env: { PORT: String(floorPort), UPSTREAM: fn.url },
+          env: { PORT: String(floorPort), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
           readyUrl: `http://127.0.0.1:${floorPort}/healthz`,
         })
       : undefined;
     if (floor) suts.push(floor);
     const arms = {
-      direct: { url: `${fn.url}/`, headers: {}, pids: () => [] },
+      // The client carries the replica's key itself here (the proxies add it, as the controller does).
+      direct: {
+        url: `${fn.url}/`,
+        headers: fn.key ? { [REPLICA_KEY_HEADER]: fn.key } : {},
+        pids: () => [],
+      },
       nginx: {
         url: `http://127.0.0.1:${nginxPort}/`,
         headers: {},
