@@ -61,3 +61,51 @@ export function writeBackup(
   }
   return join(dir, name);
 }
+
+/** What {@link scheduleBackups} needs. */
+export interface BackupSchedule {
+  /** The open store, or undefined once it is closed. */
+  readonly store: () => Store | undefined;
+  readonly dir: string;
+  /** Between backups (0: none). */
+  readonly intervalMs: number;
+  /** The first backup, after start (capped at the interval). */
+  readonly firstAfterMs: number;
+  readonly keep: number;
+  readonly clock: () => Date;
+  readonly log: (level: "info" | "error", obj: Record<string, unknown>, msg: string) => void;
+  readonly record?: (result: "ok" | "error", at: Date) => void;
+}
+
+/**
+ * Backs the store up shortly after start (a database that just passed its check), then every
+ * interval. A failure (a full disk, a damaged page) never stops anything: it is recorded every
+ * time and logged once until a backup works again. Returns the function that stops it.
+ */
+export function scheduleBackups(o: BackupSchedule): () => void {
+  if (o.intervalMs <= 0) return () => undefined;
+  let failing = false;
+  const run = () => {
+    const store = o.store();
+    if (!store) return;
+    try {
+      const path = writeBackup(store, o.dir, { keep: o.keep, at: o.clock() });
+      o.log("info", { path }, "database backed up");
+      o.record?.("ok", o.clock());
+      failing = false;
+    } catch (error) {
+      o.record?.("error", o.clock());
+      const err = error instanceof Error ? error.message : String(error);
+      if (!failing) o.log("error", { err, dir: o.dir }, "database backup failed");
+      failing = true;
+    }
+  };
+  const first = setTimeout(run, Math.min(o.intervalMs, o.firstAfterMs));
+  const timer = setInterval(run, o.intervalMs);
+  first.unref();
+  timer.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}

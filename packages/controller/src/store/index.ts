@@ -1,4 +1,4 @@
-export { writeBackup } from "./backup.js";
+export { scheduleBackups, writeBackup } from "./backup.js";
 export { createSqliteStore, isValidRow } from "./sqlite-store.js";
 export type {
   InvalidStoredFunction,

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
-import type { RegistryClientOptions } from "@eventflow/registry";
 import type {
   Driver,
   Endpoint,
@@ -9,14 +8,12 @@ import type {
   FunctionStatus,
   LogLine,
   LogQuery,
-  LogRecorder,
-  StoreRecorder,
 } from "../driver.js";
 import { buildStoredSpecSchema } from "../../schemas/functions.js";
 import {
   createSqliteStore,
   isValidRow,
-  writeBackup,
+  scheduleBackups,
   type InvalidStoredFunction,
   type Store,
 } from "../../store/index.js";
@@ -27,13 +24,13 @@ import { FunctionSupervisor, type ResolvedApp } from "./function-supervisor.js";
 import { acquireDataDirLock, releaseDataDirLock } from "./data-dir-lock.js";
 import { createLogBook, type LogBook } from "./log-book.js";
 import { createPidFiles } from "./pid-files.js";
-import type { PortRange } from "./ports.js";
 import { createPullSessions, isCredentialErrorCode, isRetryablePullError } from "./pull-client.js";
-import { DEFAULT_PULL_RETRY, createPullRetries, type PullRetryDelays } from "./pull-retry.js";
+import { DEFAULT_PULL_RETRY, createPullRetries } from "./pull-retry.js";
 import { checkStoredRow, earlierState, storedApp } from "./stored-state.js";
-import { resolveSandbox, SETPRIV, type SandboxMode } from "./sandbox.js";
+import { resolveSandbox, SETPRIV } from "./sandbox.js";
 import type { ReplicaIsolation } from "./replica-launch.js";
 import { createReplicaUsers, type ReplicaUsers, type UidRange } from "./replica-users.js";
+import type { LocalDriverOptions } from "./local-driver-options.js";
 import {
   assertReachable,
   createReplicaDirs,
@@ -41,72 +38,7 @@ import {
   type ReplicaDirs,
 } from "./replica-dirs.js";
 
-/** A pino-like logger; the driver logs replica lifecycle events through it. */
-export interface DriverLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-/** Options of {@link createLocalDriver}. */
-export interface LocalDriverOptions {
-  /** Holds the store (`eventflow.db`), the app cache and replica pid files. */
-  readonly dataDir: string;
-  readonly logger?: DriverLogger;
-  /** The Node binary replicas run on (default: the controller's own). */
-  readonly nodePath?: string;
-  readonly portRange?: PortRange;
-  readonly restartBackoff?: Partial<RestartBackoff>;
-  readonly clock?: () => Date;
-  /** How long a replica may take to answer its readiness probe (default 30 s). */
-  readonly readyTimeoutMs?: number;
-  /** Pause between leaving the endpoints and SIGTERM, for requests already routed (default 200 ms). */
-  readonly drainDelayMs?: number;
-  /** SIGTERM to SIGKILL (default 10 s). */
-  readonly stopGraceMs?: number;
-  /** A replica started for an invoke of a scaled-to-zero function stops after this idle time (default 5 min). */
-  readonly scaleToZeroAfterMs?: number;
-  /** Log lines kept per function (default 10,000). */
-  readonly maxLogLinesPerFunction?: number;
-  /** Log lines per second each function may have stored, the excess dropped (default 0: no limit). */
-  readonly logLinesPerSecond?: number;
-  /** Counts log write errors and dropped lines (the controller's metrics). */
-  readonly logRecorder?: LogRecorder;
-  /** Counts database backups written and failed (the controller's metrics). */
-  readonly storeRecorder?: StoreRecorder;
-  /**
-   * How images are pulled from registries (loopback registries use plain HTTP by default).
-   * Each pull uses a fresh client, so a credential source is asked again on every pull.
-   */
-  readonly registry?: RegistryClientOptions;
-  /** Backoff of pulls retried for functions Failed on a registry refusal (default 10 s to 5 min). */
-  readonly pullRetry?: Partial<PullRetryDelays>;
-  /**
-   * How replicas are confined (default `none`; the controller passes EVENTFLOW_LOCAL_SANDBOX):
-   * `bwrap` runs each under bubblewrap namespaces, as a per-tenant user when the controller is
-   * root; `auto` does so when bwrap works here. See docs/local-driver.md.
-   */
-  readonly sandbox?: SandboxMode;
-  /**
-   * When the controller runs as root, each tenant's replicas run as its own unprivileged user,
-   * a uid (and gid) from this range kept in `<dataDir>/replica-users.json`; absent: as the
-   * controller's user. The controller passes EVENTFLOW_LOCAL_UID_BASE/COUNT.
-   */
-  readonly replicaUids?: UidRange;
-  /** The API's replica limit, which stored specs are held to on restore (default 20). */
-  readonly maxReplicas?: number;
-  /** Start on a new or emptied database although the data dir shows earlier state. */
-  readonly allowEmptyStore?: boolean;
-  /**
-   * Rolling backups of the database into `<dataDir>/backup` (default: every hour, the first a
-   * minute after start, newest 5 kept; `intervalMs: 0` turns them off).
-   */
-  readonly backup?: {
-    readonly intervalMs?: number;
-    readonly keep?: number;
-    readonly firstAfterMs?: number;
-  };
-}
+export type { DriverLogger, LocalDriverOptions } from "./local-driver-options.js";
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
 const EMPTY: readonly Endpoint[] = Object.freeze([]);
@@ -127,9 +59,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
   let store: Store | undefined;
   let logs: LogBook | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
-  let backups: NodeJS.Timeout | undefined;
-  const backupTimers: NodeJS.Timeout[] = [];
-  let backupFailing = false;
+  let stopBackups: (() => void) | undefined;
   let sandbox: "bwrap" | "none" = "none";
   const nodePath = options.nodePath ?? process.execPath;
   const dropUser = process.getuid?.() === 0 && options.replicaUids !== undefined;
@@ -262,35 +192,6 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     return sup;
   }
 
-  /** A backup shortly after start (of a database that passed its check), then on the interval. */
-  function scheduleBackups(): NodeJS.Timeout | undefined {
-    const every = options.backup?.intervalMs ?? 3_600_000;
-    if (every <= 0) return undefined;
-    const dir = join(options.dataDir, "backup");
-    const run = () => {
-      if (!store) return;
-      try {
-        const path = writeBackup(store, dir, { keep: options.backup?.keep ?? 5, at: clock() });
-        log("info", { path }, "database backed up");
-        options.storeRecorder?.backup("ok", clock());
-        backupFailing = false;
-      } catch (error) {
-        // A full disk or a damaged page: the function state is still served; counted every
-        // time, logged once until a backup works again.
-        options.storeRecorder?.backup("error", clock());
-        const err = error instanceof Error ? error.message : String(error);
-        if (!backupFailing) log("error", { err, dir }, "database backup failed");
-        backupFailing = true;
-      }
-    };
-    const first = setTimeout(run, Math.min(every, options.backup?.firstAfterMs ?? 60_000));
-    first.unref();
-    const timer = setInterval(run, every);
-    timer.unref();
-    backupTimers.push(first);
-    return timer;
-  }
-
   /** Restores one stored function; re-resolves its image if the cache was wiped. */
   async function restore(sup: FunctionSupervisor, stored: ResolvedApp | undefined): Promise<void> {
     if (stored && existsSync(join(stored.appDir, APP_ENTRY))) {
@@ -360,7 +261,18 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
           sups.set(key(fn.tenant, fn.name), invalidSupervisor(fn));
         }
       }
-      backups = scheduleBackups();
+      stopBackups = scheduleBackups({
+        store: () => store,
+        dir: join(options.dataDir, "backup"),
+        intervalMs: options.backup?.intervalMs ?? 3_600_000,
+        firstAfterMs: options.backup?.firstAfterMs ?? 60_000,
+        keep: options.backup?.keep ?? 5,
+        clock,
+        log,
+        ...(options.storeRecorder
+          ? { record: options.storeRecorder.backup.bind(options.storeRecorder) }
+          : {}),
+      });
       await Promise.all(restored);
       idleTimer = setInterval(
         () => sups.forEach((s) => s.idleCheck(idleMs)),
@@ -370,8 +282,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     },
     async close() {
       clearInterval(idleTimer);
-      clearInterval(backups);
-      backupTimers.forEach(clearTimeout);
+      stopBackups?.();
       retries?.close();
       await Promise.all([...sups.values()].map((s) => s.shutdown()));
       sups.clear();
