@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventFlowError } from "@eventflow/protocol";
+import { decodeHeaderValue, encodeHeaderValue } from "./cloudevent-header.js";
+import { BYTES_TYPE, JSON_TYPE, TEXT_TYPE } from "./media-types.js";
 import type { Headers } from "./types.js";
 
 /** A CloudEvents 1.0 event. Extension attributes are lower-case alphanumeric keys. */
@@ -34,12 +36,20 @@ export interface CloudEventReply<TData = unknown> {
   readonly mode: CloudEventMode | undefined;
 }
 
-/** Builds a CloudEvent to return from a handler: `return cloudEvent({ type, source, data })`. */
+/**
+ * Builds a CloudEvent to return from a handler: `return cloudEvent({ type, source, data })`.
+ * `id` defaults to a random UUID and `time` to now.
+ */
 export function cloudEvent<TData>(
   init: CloudEventInit<TData>,
   options: { mode?: CloudEventMode } = {},
 ): CloudEventReply<TData> {
-  const event = { ...init, specversion: "1.0", id: init.id ?? randomUUID() } as CloudEvent<TData>;
+  const event = {
+    ...init,
+    specversion: "1.0",
+    id: init.id ?? randomUUID(),
+    time: init.time ?? new Date().toISOString(),
+  } as CloudEvent<TData>;
   const problem = checkAttributes(event);
   if (problem !== undefined) throw new TypeError(`cloudEvent(): ${problem}`);
   return { [REPLY]: true, event, mode: options.mode };
@@ -55,8 +65,7 @@ export function isCloudEventReply(value: unknown): value is CloudEventReply {
 }
 
 const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
-const CORE = new Set([
-  "specversion",
+const STRING_ATTRIBUTES = [
   "id",
   "source",
   "type",
@@ -64,10 +73,51 @@ const CORE = new Set([
   "time",
   "datacontenttype",
   "dataschema",
-  "data",
-  "data_base64",
-]);
+];
+const CORE = new Set([...STRING_ATTRIBUTES, "specversion", "data", "data_base64"]);
+// Characters the CloudEvents type system does not allow in a String: C0 and C1 controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
 
+/** Whether `value` is an RFC 3339 timestamp (`2026-12-05T08:15:10Z`, `...+01:00`), dates checked. */
+export function isRfc3339(value: string): boolean {
+  const m = RFC3339.exec(value);
+  if (m === null) return false;
+  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, oh = 0, om = 0] = m
+    .slice(1)
+    .map((part) => (part === undefined ? 0 : Number(part)));
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return (
+    mo >= 1 &&
+    mo <= 12 &&
+    d >= 1 &&
+    d <= daysInMonth &&
+    h <= 23 &&
+    mi <= 59 &&
+    s <= 60 &&
+    oh <= 23 &&
+    om <= 59
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "number" ? String(value) : `a ${typeof value}`;
+}
+
+function stringProblem(key: string, value: string): string | undefined {
+  if (CONTROL.test(value)) return `attribute '${key}' contains a control character`;
+  if (LONE_SURROGATE.test(value)) return `attribute '${key}' contains a lone surrogate`;
+  return undefined;
+}
+
+/** Why `event` is not a valid CloudEvent 1.0, or undefined when it is. */
 function checkAttributes(event: Record<string, unknown>): string | undefined {
   if (event.specversion !== "1.0")
     return `unsupported specversion ${JSON.stringify(event.specversion)} (only 1.0)`;
@@ -75,15 +125,34 @@ function checkAttributes(event: Record<string, unknown>): string | undefined {
     if (typeof event[key] !== "string" || event[key] === "")
       return `attribute '${key}' is required and must be a non-empty string`;
   }
-  if (
-    event.time !== undefined &&
-    (typeof event.time !== "string" || Number.isNaN(Date.parse(event.time)))
-  ) {
-    return "attribute 'time' must be an RFC 3339 timestamp";
+  for (const key of STRING_ATTRIBUTES) {
+    const value = event[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string") return `attribute '${key}' must be a string`;
+    const problem = stringProblem(key, value);
+    if (problem !== undefined) return problem;
+  }
+  if (event.time !== undefined && !isRfc3339(event.time as string)) {
+    return `attribute 'time' must be an RFC 3339 timestamp such as 2026-12-05T08:15:10Z, not ${JSON.stringify(event.time)}`;
   }
   for (const key of Object.keys(event)) {
-    if (!CORE.has(key) && !ATTRIBUTE_NAME.test(key))
+    if (CORE.has(key)) continue;
+    if (!ATTRIBUTE_NAME.test(key))
       return `attribute name '${key}' must be lower-case letters and digits, at most 20`;
+    const value = event[key];
+    if (value === undefined || typeof value === "boolean" || value instanceof Uint8Array) continue;
+    if (typeof value === "string") {
+      const problem = stringProblem(key, value);
+      if (problem !== undefined) return problem;
+      continue;
+    }
+    if (
+      typeof value !== "number" ||
+      !Number.isInteger(value) ||
+      value < INT32_MIN ||
+      value > INT32_MAX
+    )
+      return `extension '${key}' must be a string, boolean, 32-bit integer or bytes, not ${describe(value)}`;
   }
   return undefined;
 }
@@ -101,6 +170,11 @@ export function mediaType(contentType: string | undefined): string {
   if (contentType === undefined) return "";
   const semi = contentType.indexOf(";");
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** Whether a media type (from {@link mediaType}) is JSON: `application/json` or `*+json`. */
+export function isJsonMediaType(type: string): boolean {
+  return type === "application/json" || type.endsWith("+json");
 }
 
 /** Whether the request carries a CloudEvent in binary or structured mode. */
@@ -124,7 +198,12 @@ export function fromBinary(headers: Headers, data: unknown): CloudEvent {
   for (const name of Object.keys(headers)) {
     if (name.startsWith("ce-")) {
       const value = first(headers[name]);
-      if (value !== undefined) event[name.slice(3)] = decodeHeaderValue(value);
+      if (value === undefined) continue;
+      try {
+        event[name.slice(3)] = decodeHeaderValue(value);
+      } catch (error) {
+        throw invalid(`binary-mode CloudEvent: header ${name} ${(error as Error).message}`);
+      }
     }
   }
   const contentType = first(headers["content-type"]);
@@ -134,6 +213,8 @@ export function fromBinary(headers: Headers, data: unknown): CloudEvent {
   if (problem !== undefined) throw invalid(`binary-mode CloudEvent: ${problem}`);
   return event as CloudEvent;
 }
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Reads a structured-mode CloudEvent from its JSON body. */
 export function fromStructured(rawBody: Buffer): CloudEvent {
@@ -147,7 +228,13 @@ export function fromStructured(rawBody: Buffer): CloudEvent {
     throw invalid("structured-mode CloudEvent body must be a JSON object");
   }
   const event = { ...(parsed as Record<string, unknown>) };
-  if (typeof event.data_base64 === "string") {
+  // A null attribute is an absent one (JSON format).
+  for (const key of Object.keys(event)) if (event[key] === null) delete event[key];
+  if (event.data_base64 !== undefined) {
+    if (event.data !== undefined)
+      throw invalid("structured-mode CloudEvent has both 'data' and 'data_base64'");
+    if (typeof event.data_base64 !== "string" || !BASE64.test(event.data_base64))
+      throw invalid("structured-mode CloudEvent: 'data_base64' must be a base64 string");
     event.data = Buffer.from(event.data_base64, "base64");
     delete event.data_base64;
   }
@@ -156,34 +243,49 @@ export function fromStructured(rawBody: Buffer): CloudEvent {
   return event as CloudEvent;
 }
 
-// Header values are percent-encoded for characters outside printable ASCII (spec 3.1.3.2).
-function decodeHeaderValue(value: string): string {
-  if (!value.includes("%")) return value;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
+/** An attribute value's canonical string form (CloudEvents type system). */
+function canonicalString(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  return String(value);
 }
 
-function encodeHeaderValue(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) && !value.includes("%") && !value.includes('"')
-    ? value
-    : encodeURIComponent(value);
+/**
+ * The HTTP body for `event.data` and its content type: bytes as they are; a string as text
+ * unless `datacontenttype` is JSON, then (like any other value) as JSON text, so a string is
+ * quoted under `application/json`. Without `datacontenttype` the type follows the value.
+ */
+export function encodeData(event: CloudEvent): {
+  body: string | Uint8Array | undefined;
+  contentType: string | undefined;
+} {
+  const { data, datacontenttype } = event;
+  if (data === undefined) return { body: undefined, contentType: datacontenttype };
+  if (data instanceof Uint8Array) return { body: data, contentType: datacontenttype ?? BYTES_TYPE };
+  if (data instanceof ArrayBuffer)
+    return { body: new Uint8Array(data), contentType: datacontenttype ?? BYTES_TYPE };
+  const json = datacontenttype === undefined || isJsonMediaType(mediaType(datacontenttype));
+  if (typeof data === "string" && !(json && datacontenttype !== undefined))
+    return { body: data, contentType: datacontenttype ?? TEXT_TYPE };
+  if (typeof data === "function" || typeof data === "symbol" || typeof data === "bigint")
+    throw new TypeError(`CloudEvent data cannot be a ${typeof data}`);
+  return { body: JSON.stringify(data), contentType: datacontenttype ?? JSON_TYPE };
 }
 
-/** Headers and body for sending `event` in binary mode. */
-export function toBinary(event: CloudEvent): { headers: Record<string, string>; data: unknown } {
+/** Headers and body for sending `event` in binary mode (spec 3.1: `ce-*` headers, data as body). */
+export function toBinary(event: CloudEvent): {
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+} {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event)) {
     if (key === "data" || key === "data_base64" || key === "datacontenttype" || value === undefined)
       continue;
-    headers[`ce-${key}`] = encodeHeaderValue(
-      typeof value === "string" ? value : JSON.stringify(value),
-    );
+    headers[`ce-${key}`] = encodeHeaderValue(canonicalString(value));
   }
-  if (event.datacontenttype !== undefined) headers["content-type"] = event.datacontenttype;
-  return { headers, data: event.data };
+  const { body, contentType } = encodeData(event);
+  if (contentType !== undefined) headers["content-type"] = contentType;
+  return { headers, body };
 }
 
 /** The JSON text for sending `event` in structured mode (bytes become `data_base64`). */

@@ -3,6 +3,7 @@ import {
   detectCloudEventMode,
   fromBinary,
   fromStructured,
+  isJsonMediaType,
   mediaType,
   type CloudEvent,
   type CloudEventMode,
@@ -20,10 +21,6 @@ export interface RawRequest {
 
 const EMPTY = Buffer.alloc(0);
 
-function isJson(type: string): boolean {
-  return type === "application/json" || type.endsWith("+json");
-}
-
 function isText(type: string): boolean {
   return (
     type.startsWith("text/") ||
@@ -37,7 +34,7 @@ function isText(type: string): boolean {
 export function parseBody(contentType: string | undefined, raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
   const type = mediaType(contentType);
-  if (isJson(type)) {
+  if (isJsonMediaType(type)) {
     try {
       return JSON.parse(raw.toString("utf8"));
     } catch (error) {

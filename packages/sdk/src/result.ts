@@ -1,4 +1,5 @@
 import { isCloudEventReply, toBinary, toStructured, type CloudEventMode } from "./cloudevent.js";
+import { BYTES_TYPE, JSON_TYPE, TEXT_TYPE } from "./media-types.js";
 import type { ResponseHeaders } from "./types.js";
 
 /** A handler result turned into what goes on the wire. */
@@ -10,9 +11,6 @@ export interface PreparedResponse {
   body: null | string | Uint8Array | AsyncIterable<Uint8Array | string>;
 }
 
-const TEXT = "text/plain; charset=utf-8";
-const JSON_TYPE = "application/json; charset=utf-8";
-const BYTES = "application/octet-stream";
 const RESPONSE_KEYS = new Set(["statusCode", "headers", "body"]);
 
 function isAsyncIterable(value: object): value is AsyncIterable<Uint8Array | string> {
@@ -59,12 +57,13 @@ export function toBody(value: unknown): {
   contentType: string | undefined;
 } {
   if (value === undefined) return { body: null, contentType: undefined };
-  if (typeof value === "string") return { body: value, contentType: TEXT };
-  if (value instanceof Uint8Array) return { body: value, contentType: BYTES };
+  if (typeof value === "string") return { body: value, contentType: TEXT_TYPE };
+  if (value instanceof Uint8Array) return { body: value, contentType: BYTES_TYPE };
   if (typeof value === "object" && value !== null) {
-    if (isReadableStream(value)) return { body: fromWebStream(value), contentType: BYTES };
-    if (isAsyncIterable(value)) return { body: value, contentType: BYTES };
-    if (value instanceof ArrayBuffer) return { body: new Uint8Array(value), contentType: BYTES };
+    if (isReadableStream(value)) return { body: fromWebStream(value), contentType: BYTES_TYPE };
+    if (isAsyncIterable(value)) return { body: value, contentType: BYTES_TYPE };
+    if (value instanceof ArrayBuffer)
+      return { body: new Uint8Array(value), contentType: BYTES_TYPE };
   }
   if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
     throw new TypeError(`a handler cannot return a ${typeof value}`);
@@ -108,12 +107,8 @@ function fromCloudEvent(
       body: toStructured(event),
     };
   }
-  const { headers, data } = toBinary(event);
-  const { body, contentType } = toBody(data);
-  const out: PreparedResponse["headers"] = headers;
-  if (out["content-type"] === undefined && contentType !== undefined)
-    out["content-type"] = contentType;
-  return { status: body === null ? 202 : 200, headers: out, body };
+  const { headers, body } = toBinary(event);
+  return body === undefined ? { status: 202, headers, body: null } : { status: 200, headers, body };
 }
 
 /**

@@ -104,11 +104,8 @@ function encode(request: TestRequest, headers: Record<string, string | string[]>
     }
     const binary = toBinary(event);
     Object.assign(headers, binary.headers);
-    if (binary.data === undefined) return Buffer.alloc(0);
-    if (typeof binary.data === "string" || binary.data instanceof Uint8Array)
-      return Buffer.from(binary.data as string);
-    headers["content-type"] ??= "application/json";
-    return Buffer.from(JSON.stringify(binary.data));
+    if (binary.body === undefined) return Buffer.alloc(0);
+    return typeof binary.body === "string" ? Buffer.from(binary.body) : Buffer.from(binary.body);
   }
   const body = request.body;
   if (body === undefined) return Buffer.alloc(0);
