@@ -138,9 +138,10 @@ export async function resolveBase(text: string, client: RegistryClient): Promise
     };
   } catch (error) {
     if (isEventFlowError(error) && error.code === "REGISTRY_UNREACHABLE") {
+      const which = text === DEFAULT_BASE ? "the default base image" : "the base image";
       throw new EventFlowError(
-        error.code,
-        `base image ${text}: ${error.message} (no registry reachable? use --base scratch or --base oci:DIR)`,
+        "BUILD_BASE_IMAGE_UNREACHABLE",
+        `${which} ${text} could not be pulled: ${error.message}`,
         { cause: error, details: error.details },
       );
     }

@@ -217,6 +217,11 @@ export const ERROR_CODES = {
     400,
     "The base image could not be found in its registry or OCI layout.",
   ),
+  BUILD_BASE_IMAGE_UNREACHABLE: c(
+    502,
+    "The registry of the base image (image.base, --base, or the default node image) could not be reached.",
+    { retryable: true, expose: true },
+  ),
   BUILD_OUTPUT_FAILED: c(
     500,
     "The image could not be written to the output directory or tarball.",

@@ -27,6 +27,8 @@ const HINTS: Readonly<Record<string, string>> = {
     "log in to the registry (docker login) or pass --username/--password-stdin",
   BUILD_HANDLER_NOT_FOUND: "check `handler` in eventflow.yaml",
   BUILD_BASE_IMAGE_NOT_FOUND: "pass --base REF (or --base scratch for the local driver)",
+  BUILD_BASE_IMAGE_UNREACHABLE:
+    "set image.base in eventflow.yaml or pass --base: an image in a registry you can reach, oci:DIR (an OCI layout on disk), or scratch (no Node inside: runs only on the local driver)",
 };
 
 /** The next step for an error code, if there is a useful one. */

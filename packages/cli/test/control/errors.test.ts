@@ -104,6 +104,23 @@ describe("eventflow control commands: failures", () => {
     expect((await cli(["list", "-o", "name"])).stdout).not.toContain("down");
   });
 
+  it("an unreachable base image is BUILD_BASE_IMAGE_UNREACHABLE: names the base, points at image.base and scratch", async () => {
+    const dir = await makeProject({
+      "src/index.ts": "export default () => 'x';\n",
+      "package.json": '{"name":"nobase"}',
+    });
+    const port = await freePort();
+    const base = `127.0.0.1:${port}/library/node:24-slim`;
+    const run = await cli(["deploy", dir, "--base", base]);
+    expectCleanError(run, "BUILD_BASE_IMAGE_UNREACHABLE", 1);
+    expect(run.stderr).toContain(`the base image ${base} could not be pulled`);
+    expect(run.stderr).toMatch(/next: set image\.base in eventflow\.yaml or pass --base/);
+    expect(run.stderr).toMatch(/scratch \(no Node inside: runs only on the local driver\)/);
+    // No --registry was given, so the message must not send the user there.
+    expect(run.stderr).not.toContain("--registry");
+    expect((await cli(["list", "-o", "name"])).stdout).not.toContain("nobase");
+  });
+
   it("deploy --wait of a crash-looping function names the reason and prints its last log lines", async () => {
     const dir = await makeProject({
       "package.json": '{"name":"crasher"}',

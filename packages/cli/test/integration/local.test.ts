@@ -36,7 +36,11 @@ describe("eventflow init", () => {
       ]) {
         expect(existsSync(join(dir, file)), file).toBe(true);
       }
-      expect(await readFile(join(dir, "eventflow.yaml"), "utf8")).toContain("name: demo-fn");
+      const yaml = await readFile(join(dir, "eventflow.yaml"), "utf8");
+      expect(yaml).toContain("name: demo-fn");
+      // The base image is shown (commented, with the default) and scratch is explained.
+      expect(yaml).toMatch(/^ {4}# {3}base: docker\.io\/library\/node:24-slim$/m);
+      expect(yaml.replace(/\n[\s#]*/g, " ")).toContain("such images run only on the local driver");
       // The project resolves @eventflow/sdk and vitest through the monorepo's node_modules.
       await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
       const test = await run(
