@@ -1,6 +1,7 @@
 /** The functions API: create, update, get, list, delete, scale and wait until ready. */
 import {
   EventFlowError,
+  isEventFlowError,
   type FunctionCreateRequest,
   type FunctionSpecInput,
   type FunctionStatus,
@@ -28,6 +29,20 @@ export interface WaitOptions extends CallOptions {
   readonly onProgress?: ((status: FunctionStatus) => void) | undefined;
 }
 
+/** Options of {@link FunctionsApi.delete}. */
+export interface DeleteOptions extends CallOptions {
+  /** A function that does not exist is not an error (resolves false instead of FUNCTION_NOT_FOUND). */
+  readonly missingOk?: boolean | undefined;
+}
+
+/** What {@link FunctionsApi.createOrUpdate} did. */
+export interface ApplyResult {
+  /** `created` when the function did not exist, `updated` when its spec was replaced. */
+  readonly action: "created" | "updated";
+  /** The status the create or update answered with. */
+  readonly function: FunctionStatus;
+}
+
 /** The functions API. */
 export interface FunctionsApi {
   /** `POST /v1/functions`: deploys a function (201; status Deploying). */
@@ -38,8 +53,17 @@ export interface FunctionsApi {
   get(name: string, options?: CallOptions): Promise<FunctionStatus>;
   /** `GET /v1/functions`: the caller's tenant (admins: every tenant unless `tenant`). */
   list(options?: CallOptions): Promise<FunctionStatus[]>;
-  /** `DELETE /v1/functions/{name}`. */
-  delete(name: string, options?: CallOptions): Promise<void>;
+  /**
+   * `DELETE /v1/functions/{name}`: resolves true once deleted. With `missingOk`, a function
+   * that does not exist resolves false instead of rejecting with FUNCTION_NOT_FOUND.
+   */
+  delete(name: string, options?: DeleteOptions): Promise<boolean>;
+  /**
+   * Apply: updates the function when it exists (`PUT`), creates it when it does not (`POST`).
+   * A function deleted between the two calls is created; one created by someone else in
+   * between is updated.
+   */
+  createOrUpdate(request: FunctionCreateRequest, options?: CallOptions): Promise<ApplyResult>;
   /** `POST /v1/functions/{name}:scale`. */
   scale(name: string, replicas: number, options?: CallOptions): Promise<FunctionStatus>;
   /**
@@ -60,9 +84,18 @@ function tenantQuery(options: CallOptions | undefined) {
   return options?.tenant === undefined ? undefined : { tenant: options.tenant };
 }
 
-/** Whether a status counts as ready for `wanted` replicas. */
+/**
+ * Whether a status counts as ready for `wanted` replicas. For 0 wanted (scale to zero), ready
+ * means the function serves its latest spec on demand: scaled to zero, or Running on a replica
+ * an invoke woke (its `replicas` stay 0 while it runs) with every ready replica updated. A
+ * Failed, Pending or Deploying function is never ready.
+ */
 export function isReady(status: FunctionStatus, wanted = status.replicas): boolean {
-  if (wanted === 0) return status.status === "ScaledToZero" || status.ready_replicas === 0;
+  if (wanted === 0)
+    return (
+      status.status === "ScaledToZero" ||
+      (status.status === "Running" && status.updated_replicas >= status.ready_replicas)
+    );
   return (
     status.status === "Running" &&
     status.ready_replicas >= wanted &&
@@ -70,9 +103,14 @@ export function isReady(status: FunctionStatus, wanted = status.replicas): boole
   );
 }
 
+function hasCode(error: unknown, code: string): boolean {
+  return isEventFlowError(error) && error.code === code;
+}
+
 function waitFailed(name: string, status: FunctionStatus, reason: string): EventFlowError {
   return new EventFlowError("CLIENT_WAIT_FAILED", `${name} did not become ready: ${reason}`, {
     details: {
+      name,
       status: status.status,
       readyReplicas: status.ready_replicas,
       replicas: status.replicas,
@@ -119,13 +157,36 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         signal: options?.signal,
       }),
     async delete(name, options) {
-      await transport.json({
-        method: "DELETE",
-        path: functionPath(name),
-        query: tenantQuery(options),
-        idempotent: true,
-        signal: options?.signal,
-      });
+      try {
+        await transport.json({
+          method: "DELETE",
+          path: functionPath(name),
+          query: tenantQuery(options),
+          idempotent: true,
+          signal: options?.signal,
+        });
+        return true;
+      } catch (error) {
+        if (options?.missingOk === true && hasCode(error, "FUNCTION_NOT_FOUND")) return false;
+        throw error;
+      }
+    },
+    async createOrUpdate(request, options) {
+      const { name, ...spec } = request;
+      // Update first (the common case of a redeploy); each step that loses a race to another
+      // writer falls through to the other, a bounded number of times.
+      for (let round = 0; ; round++) {
+        try {
+          return { action: "updated", function: await api.update(name, spec, options) };
+        } catch (error) {
+          if (!hasCode(error, "FUNCTION_NOT_FOUND") || round === 2) throw error;
+        }
+        try {
+          return { action: "created", function: await api.create(request, options) };
+        } catch (error) {
+          if (!hasCode(error, "FUNCTION_ALREADY_EXISTS") || round === 2) throw error;
+        }
+      }
     },
     // Setting a replica count is idempotent even though it is a POST.
     scale: (name, replicas, options) =>

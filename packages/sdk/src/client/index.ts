@@ -14,9 +14,16 @@ export {
 export type { ClientOptions, TokenProvider } from "./transport.js";
 export type { RetryPolicy } from "./retry.js";
 export { defaultBackoff } from "./retry.js";
-export { isReady, type CallOptions, type FunctionsApi, type WaitOptions } from "./functions.js";
+export {
+  isReady,
+  type ApplyResult,
+  type CallOptions,
+  type DeleteOptions,
+  type FunctionsApi,
+  type WaitOptions,
+} from "./functions.js";
 export type { InvokeOptions, InvokeResult, InvokeStreamResult } from "./invoke.js";
-export type { LogEntry, LogsOptions } from "./logs.js";
+export { toLogFields, type LogEntry, type LogsOptions } from "./logs.js";
 export {
   EventFlowError,
   isEventFlowError,

@@ -39,7 +39,10 @@ export interface InvokeResult {
   readonly ok: boolean;
   readonly headers: Headers;
   readonly body: Uint8Array;
-  /** Milliseconds from sending to the whole body received. */
+  /**
+   * Milliseconds from sending to the whole body received, rounded to the microsecond (3
+   * decimals, as the runtime's `x-eventflow-duration-ms` header and the controller's log say).
+   */
   readonly durationMs: number;
   /** The request id the controller assigned (`x-request-id`). */
   readonly requestId: string | undefined;
@@ -55,7 +58,7 @@ export interface InvokeStreamResult {
   readonly ok: boolean;
   readonly headers: Headers;
   readonly body: ReadableStream<Uint8Array>;
-  /** Milliseconds from sending to the response headers. */
+  /** Milliseconds from sending to the response headers, rounded to the microsecond. */
   readonly durationMs: number;
   readonly requestId: string | undefined;
 }
@@ -83,6 +86,11 @@ function encodeBody(options: InvokeOptions): { body?: RequestBody; contentType?:
  */
 function isFunctionAnswer(response: Response): boolean {
   return !response.headers.has(PLATFORM_ERROR_HEADER);
+}
+
+/** Milliseconds to 3 decimals: what a clock is worth here, and what the platform reports. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Sends an invocation; resolves with the answer whose body is still streaming. */
@@ -113,7 +121,7 @@ export async function invokeStream(
     ok: response.ok,
     headers: response.headers,
     body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
-    durationMs,
+    durationMs: roundMs(durationMs),
     requestId: response.headers.get("x-request-id") ?? undefined,
   };
 }
@@ -127,7 +135,7 @@ export async function invoke(
   const started = performance.now();
   const answer = await invokeStream(transport, name, options);
   const bytes = new Uint8Array(await new Response(answer.body).arrayBuffer());
-  const durationMs = performance.now() - started;
+  const durationMs = roundMs(performance.now() - started);
   return {
     status: answer.status,
     ok: answer.ok,

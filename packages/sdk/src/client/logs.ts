@@ -31,6 +31,29 @@ export interface LogsOptions extends CallOptions {
 /** One log line with its event id (monotonic per function; resume with `after`). */
 export interface LogEntry extends LogEvent {
   readonly id: string;
+  /**
+   * The line parsed, when it is one JSON object (the runtime's structured lines:
+   * `level`, `time`, `msg`, `requestId`, ...); absent for plain text and partial lines.
+   */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** A log line as an object when it is one JSON object, otherwise undefined. */
+export function toLogFields(line: string): Readonly<Record<string, unknown>> | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toLogEntry(event: LogEvent, id: string): LogEntry {
+  const fields = event.partial === true ? undefined : toLogFields(event.line);
+  return { ...event, id, ...(fields === undefined ? {} : { fields }) };
 }
 
 /** Whether event id `id` comes after `last` (numeric ids compare as numbers). */
@@ -44,7 +67,10 @@ export function isAfter(id: string, last: string | undefined): boolean {
 type Outcome =
   { kind: "entry"; entry: LogEntry } | { kind: "end" } | { kind: "error"; error: unknown };
 
-/** Streams a function's logs; break out of the loop (or abort the signal) to stop. */
+/**
+ * Streams a function's logs; break out of the loop or abort the signal to stop (an abort ends
+ * the iteration quietly, like a `break`).
+ */
 export async function* streamLogs(
   transport: Transport,
   name: string,
@@ -71,7 +97,7 @@ export async function* streamLogs(
   // A pending promise does not keep Node's event loop alive, and eventsource unrefs its
   // reconnect timer: hold a timer while the iterator is open so `logs -f` waits.
   const keepAlive = setInterval(() => undefined, 60_000);
-  const onAbort = () => push({ kind: "error", error: options.signal?.reason });
+  const onAbort = () => push({ kind: "end" });
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
   const open = (refresh: boolean) => {
@@ -112,7 +138,7 @@ export async function* streamLogs(
       const id = event.lastEventId;
       if (!isAfter(id, lastId)) return;
       lastId = id;
-      push({ kind: "entry", entry: { ...(JSON.parse(event.data) as LogEvent), id } });
+      push({ kind: "entry", entry: toLogEntry(JSON.parse(event.data) as LogEvent, id) });
     });
     es.addEventListener("end", () => {
       es.close();
@@ -158,9 +184,11 @@ export async function* streamLogs(
   };
 
   try {
-    if (options.signal?.aborted) throw options.signal.reason;
+    if (options.signal?.aborted) return;
     open(false);
     for (;;) {
+      // Aborted: whatever is queued (a fetch the abort cut short) is not the caller's concern.
+      if (options.signal?.aborted) return;
       const next = queue.shift();
       if (next === undefined) {
         await new Promise<void>((resolve) => (wake = resolve));

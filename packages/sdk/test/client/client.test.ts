@@ -193,7 +193,8 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     const logs = new AbortController();
     const iterator = client.logs("hello", { follow: true, tail: 0, signal: logs.signal });
     setTimeout(() => logs.abort(), 200);
-    await expect(iterator.next()).rejects.toMatchObject({ name: "AbortError" });
+    // A log iterator ends quietly, as a `break` would.
+    await expect(iterator.next()).resolves.toEqual({ done: true, value: undefined });
   });
 
   it("logs: history with tail, then follow; ids increase", async () => {
