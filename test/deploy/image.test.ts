@@ -114,7 +114,7 @@ afterAll(async () => {
 describe("controller image built by eventflow build --entry", () => {
   it("skopeo: non-root user, node entrypoint, port 8080, /app, labels", () => {
     expect(config.User).toBe("65532:65532");
-    expect(config.Entrypoint).toEqual(["node", "/app/index.mjs"]);
+    expect(config.Entrypoint).toEqual(["node", "--enable-source-maps", "/app/index.mjs"]);
     expect(config.Cmd ?? []).toEqual([]);
     expect(Object.keys(config.ExposedPorts ?? {})).toContain("8080/tcp");
     expect(config.WorkingDir).toBe("/app");

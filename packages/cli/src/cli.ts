@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
 import { parseCliEnvironment, type CliEnvironment } from "./config.js";
-import { hintFor } from "./control/hints.js";
+import { functionNameOf, hintFor } from "./control/hints.js";
 import { registerControlCommands } from "./control/register.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
@@ -154,7 +154,7 @@ function reportError(error: unknown, io: CliIo, json: boolean): void {
       io.stderr.write(`  - ${where ? `${where}: ` : ""}${d.message ?? JSON.stringify(d)}\n`);
     }
   }
-  const hint = hintFor(code);
+  const hint = hintFor(code, functionNameOf(details));
   if (hint !== undefined) io.stderr.write(`  next: ${hint}\n`);
   if (!isEventFlowError(error) && error instanceof Error && error.stack)
     io.stderr.write(`${error.stack}\n`);

@@ -32,6 +32,10 @@ function fatal(message: string, fields: Record<string, unknown>, code: number): 
 }
 
 async function loadFunction(options: MainOptions, source: string): Promise<ResolvedFunction> {
+  // A handler imported from here on gets stacks in its own sources when it has a source map.
+  // A bundle (`module`) was loaded before this runs: its process needs --enable-source-maps,
+  // which the image's entrypoint and the local driver pass.
+  process.setSourceMapsEnabled(true);
   let mod: unknown;
   if (options.module !== undefined) mod = options.module;
   else if (options.load !== undefined) {

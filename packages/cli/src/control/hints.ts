@@ -31,7 +31,18 @@ const HINTS: Readonly<Record<string, string>> = {
     "set image.base in eventflow.yaml or pass --base: an image in a registry you can reach, oci:DIR (an OCI layout on disk), or scratch (no Node inside: runs only on the local driver)",
 };
 
-/** The next step for an error code, if there is a useful one. */
-export function hintFor(code: string): string | undefined {
-  return HINTS[code];
+/**
+ * The next step for an error code, if there is a useful one, with the function's name in
+ * place of `NAME` when the error says which function it is about.
+ */
+export function hintFor(code: string, name?: string): string | undefined {
+  const hint = HINTS[code];
+  return hint === undefined || name === undefined ? hint : hint.replaceAll("NAME", name);
+}
+
+/** The function an error is about: `details.name` (CLIENT_WAIT_FAILED carries it). */
+export function functionNameOf(details: unknown): string | undefined {
+  if (typeof details !== "object" || details === null || Array.isArray(details)) return undefined;
+  const name = (details as { name?: unknown }).name;
+  return typeof name === "string" && name !== "" ? name : undefined;
 }

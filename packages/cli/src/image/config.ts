@@ -4,8 +4,12 @@ import type { ContainerConfig, HistoryEntry, ImageConfig, Platform } from "./typ
 export const IMAGE_USER = "65532:65532";
 /** The port the runtime listens on inside the image. */
 export const IMAGE_PORT = 8080;
-/** The command that starts the bundled function. */
-export const IMAGE_ENTRYPOINT = ["node", "/app/index.mjs"] as const;
+/**
+ * The command that starts the bundled function; stacks are mapped to the function's sources
+ * through /app/index.mjs.map (the flag must be on before the bundle loads, so the runtime
+ * inside it cannot turn it on itself).
+ */
+export const IMAGE_ENTRYPOINT = ["node", "--enable-source-maps", "/app/index.mjs"] as const;
 /** PATH for images without a base (scratch), the Debian/Docker default. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -59,7 +59,7 @@ describe("eventflow build --entry", () => {
     const config = JSON.parse(
       (await run("skopeo", ["inspect", "--config", `oci:${out}:tool`])).stdout,
     ) as { config: { Entrypoint: string[]; User: string } };
-    expect(config.config.Entrypoint).toEqual(["node", "/app/index.mjs"]);
+    expect(config.config.Entrypoint).toEqual(["node", "--enable-source-maps", "/app/index.mjs"]);
     expect(config.config.User).toBe("65532:65532");
     // The app layer's index.mjs is the program itself.
     const unpacked = join(dir, "unpacked");

@@ -275,7 +275,7 @@ describe("eventflow build outputs", () => {
     };
     expect(config.created).toBeUndefined();
     expect(config.config.User).toBe("65532:65532");
-    expect(config.config.Entrypoint).toEqual(["node", "/app/index.mjs"]);
+    expect(config.config.Entrypoint).toEqual(["node", "--enable-source-maps", "/app/index.mjs"]);
     expect(Object.keys(config.config.ExposedPorts)).toEqual(["8080/tcp"]);
     expect(config.config.Env).toContain("EVENTFLOW_FUNCTION_NAME=greeter");
 

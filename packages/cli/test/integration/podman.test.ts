@@ -125,7 +125,11 @@ describe("podman runs the image", () => {
       await podman(["image", "inspect", `${registry.host}/hello:1`]),
     ) as { Labels: Record<string, string>; Config: { Entrypoint: string[]; User: string } }[];
     expect(inspected[0]!.Labels["dev.eventflow.function"]).toBe("hello");
-    expect(inspected[0]!.Config.Entrypoint).toEqual(["node", "/app/index.mjs"]);
+    expect(inspected[0]!.Config.Entrypoint).toEqual([
+      "node",
+      "--enable-source-maps",
+      "/app/index.mjs",
+    ]);
     expect(inspected[0]!.Config.User).toBe("65532:65532");
   });
 });

@@ -94,7 +94,7 @@ describe("buildImageConfig", () => {
     expect(config.created).toBe(expectCreated);
     expect(config.architecture).toBe(base?.architecture ?? "amd64");
     expect(config.config?.Env).toEqual(env);
-    expect(config.config?.Entrypoint).toEqual(["node", "/app/index.mjs"]);
+    expect(config.config?.Entrypoint).toEqual(["node", "--enable-source-maps", "/app/index.mjs"]);
     expect(config.config).not.toHaveProperty("Cmd");
     expect(config.config?.User).toBe("65532:65532");
     expect(config.config?.WorkingDir).toBe("/app");

@@ -286,8 +286,7 @@ export class FunctionSupervisor extends EventEmitter {
     if (slot.proc !== proc) return;
     clearTimeout(slot.resetTimer);
     if (slot.state === "draining" || slot.state === "stopped") return;
-    const stderr = proc.lastStderr();
-    this.scheduleRestart(slot, exit, stderr);
+    this.scheduleRestart(slot, exit, proc.crashReason());
   }
 
   private scheduleRestart(slot: Slot, exit: ReplicaExit, detail: string | undefined): void {
@@ -303,7 +302,7 @@ export class FunctionSupervisor extends EventEmitter {
     if (slot.crashes >= this.deps.backoff.crashLoopThreshold) {
       this.lastError = {
         code: "FUNCTION_CRASH_LOOP",
-        message: `replica ${slot.id} exited with ${how} (${slot.crashes} times in a row)${detail ? `; last stderr line: ${detail}` : ""}`,
+        message: `replica ${slot.id} exited with ${how} (${slot.crashes} times in a row)${detail ? `: ${detail}` : ""}`,
         at: this.deps.clock().toISOString(),
       };
     }

@@ -35,14 +35,16 @@ export interface ReplicaIsolation {
 }
 
 /**
- * Starts one replica, `<node> <app>/index.mjs [args]` in the app directory, wires its output to
+ * Starts one replica, `<node> --enable-source-maps <app>/index.mjs [args]` in the app directory, wires its output to
  * the log book and records its pid file before anything else can happen.
  */
 export function launchReplica(o: LaunchOptions): ReplicaProcess {
   const { tenant, name } = o.spec;
   const iso = o.isolation;
   const appDir = iso?.appDir ?? o.app.appDir;
-  const args = [join(appDir, APP_ENTRY), ...(o.spec.args ?? [])];
+  // Stacks name the function's sources through the bundle's index.mjs.map (as the image's
+  // entrypoint does); a bundle without a map costs nothing.
+  const args = ["--enable-source-maps", join(appDir, APP_ENTRY), ...(o.spec.args ?? [])];
   const cwd = join(appDir, "app");
   const sandbox =
     iso &&

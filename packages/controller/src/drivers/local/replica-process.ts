@@ -4,6 +4,7 @@ import { get } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
 import { createLineSplitter, type SplitLine } from "../line-splitter.js";
+import { CRASH_TAIL_LINES, crashReasonOf } from "./crash-reason.js";
 import { SANDBOX_INFO_FD } from "./sandbox.js";
 
 /** The runtime's reserved readiness path. */
@@ -40,8 +41,8 @@ export interface ReplicaProcess {
   readonly port: number;
   readonly url: string;
   readonly exited: Promise<ReplicaExit>;
-  /** The last line the process wrote to stderr (for crash reports). */
-  lastStderr(): string | undefined;
+  /** Why it died, from the tail of its stderr: the error line, not Node's version footer. */
+  crashReason(): string | undefined;
   /** Resolves once `GET /_eventflow/readyz` answers 200; rejects if the process exits or time runs out. */
   waitReady(timeoutMs: number): Promise<void>;
   /** SIGTERM (the runtime drains and exits 0), SIGKILL after `graceMs`. */
@@ -122,7 +123,8 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
   // sandbox's init), SIGKILL to bwrap, which takes the sandbox with it.
   let innerPid: number | undefined;
   if (options.sandbox) readInnerPid(child, (pid) => (innerPid = pid));
-  let stderrLast: string | undefined;
+  const stderrTail: string[] = [];
+  let spawnFailure: string | undefined;
   let running = true;
   // Output while waiting for readiness (the runtime logs when it listens) triggers a probe at once.
   let kick: (() => void) | undefined;
@@ -132,7 +134,7 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
       resolve({ code, signal });
     });
     child.once("error", (error) => {
-      stderrLast = `spawn failed: ${error.message}`;
+      spawnFailure = `spawn failed: ${error.message}`;
       running = false;
       resolve({ code: 127, signal: null });
     });
@@ -142,7 +144,11 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     options.onLine("stdout", line);
   });
   pipeLines(child, "stderr", (line) => {
-    if (line.line.trim() !== "") stderrLast = line.line;
+    // Whole lines only (a 16 KiB part of a longer one is no error line); a bounded window.
+    if (!line.partial) {
+      stderrTail.push(line.line);
+      if (stderrTail.length > CRASH_TAIL_LINES) stderrTail.shift();
+    }
     options.onLine("stderr", line);
   });
 
@@ -152,7 +158,7 @@ export function startReplicaProcess(options: ReplicaProcessOptions): ReplicaProc
     port: options.port,
     url: `http://127.0.0.1:${options.port}`,
     exited,
-    lastStderr: () => stderrLast,
+    crashReason: () => spawnFailure ?? crashReasonOf(stderrTail),
     isRunning: () => running,
     async waitReady(timeoutMs) {
       const started = Date.now();
