@@ -4,13 +4,14 @@
  * each change took from the file event to the new process answering readiness.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { watch } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import { context as esbuildContext, type BuildContext } from "esbuild";
 import { BUNDLE_BANNER, buildEntrySource, eventflowPlugin } from "../bundle.js";
 import { loadProject } from "../project.js";
+import { createTreeWatcher } from "./dev-watcher.js";
 import type { ControlIo } from "./io.js";
 import { formatDuration, paint } from "./render.js";
 
@@ -21,6 +22,16 @@ export interface DevFlags {
 }
 
 const IGNORED = /(^|[/\\])(node_modules|\.eventflow|\.git|dist)([/\\]|$)/;
+
+/** A digest of the built bundle and its map: a save that changes neither restarts nothing. */
+async function bundleDigest(outfile: string): Promise<string | undefined> {
+  try {
+    const hash = createHash("sha256").update(await readFile(outfile));
+    return hash.update(await readFile(`${outfile}.map`)).digest("hex");
+  } catch {
+    return undefined;
+  }
+}
 
 async function waitReady(port: number, child: ChildProcess, signal: AbortSignal): Promise<void> {
   for (;;) {
@@ -75,6 +86,7 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
   let child: ChildProcess | undefined;
   let changedAt: number | undefined;
   let restarting: Promise<void> = Promise.resolve();
+  let served: string | undefined;
 
   const restart = (changed: number | undefined) => {
     restarting = restarting.then(async () => {
@@ -141,7 +153,13 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
             }
             const changed = changedAt;
             changedAt = undefined;
-            restart(changed);
+            // An editor's backup or swap file, or a save of the same text, builds the same bundle.
+            restarting = restarting.then(async () => {
+              const digest = await bundleDigest(outfile);
+              if (digest !== undefined && digest === served && child?.exitCode === null) return;
+              served = digest;
+              restart(changed);
+            });
           });
         },
       },
@@ -169,13 +187,15 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
         }
       });
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const watcher = watch(dir, { recursive: true }, (_event, file) => {
-    if (file === null || IGNORED.test(file)) return;
-    changedAt ??= performance.now();
-    clearTimeout(timer);
-    timer = setTimeout(rebuild, 15);
+  const watcher = createTreeWatcher({
+    dir,
+    ignore: IGNORED,
+    onChange: (at) => {
+      changedAt ??= at;
+      rebuild();
+    },
   });
+  await watcher.ready;
   // Ctrl-C: the process exits right after, so the replica is signalled synchronously.
   io.signal.addEventListener("abort", () => child?.kill("SIGTERM"), { once: true });
   await ctx.rebuild().catch(() => undefined);
@@ -185,7 +205,6 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
     io.signal.addEventListener("abort", () => resolveWait(), { once: true });
   });
   watcher.close();
-  clearTimeout(timer);
   await restarting.catch(() => undefined);
   await stop(child);
   await ctx.dispose();
