@@ -131,6 +131,8 @@ describe("eventflow control commands: failures", () => {
     expectCleanError(run, "CLIENT_WAIT_FAILED", 1);
     expect(run.stderr).toMatch(/last log lines of crasher:/);
     expect(run.stderr).toContain("cannot start: missing DATABASE_URL");
-    expect(run.stderr).toMatch(/eventflow logs NAME/);
+    expect(run.stderr).toContain(
+      "next: see what the function printed with `eventflow logs crasher --tail 50`",
+    );
   }, 90_000);
 });
