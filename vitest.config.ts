@@ -7,6 +7,7 @@ export default defineConfig({
       "packages/*/vitest.config.ts",
       "examples/*/vitest.config.ts",
       "test/deploy/vitest.config.ts",
+      "test/packaging/vitest.config.ts",
     ],
   },
 });
