@@ -11,6 +11,7 @@ const run = promisify(execFile);
 export interface Manifest {
   readonly name: string;
   readonly version: string;
+  readonly license?: string;
   readonly private?: boolean;
   readonly bin?: Record<string, string>;
   readonly exports?: Record<string, string | Record<string, string>>;
