@@ -2,8 +2,9 @@
 // node_modules/.bin only when its target exists at install time, and dist/ is built later, so
 // the targets are committed shims that load dist/bin.js or say how to build it.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -102,4 +103,24 @@ describe("package bins", () => {
     else expect(result.stderr).toContain("CONFIG_INVALID");
     expect(result.code).toBe(name === "eventflow-controller" ? 2 : 0);
   });
+
+  // Node 20 as scripts/setup/05-node-versions.sh installs it (a user's system Node, here too).
+  const node20 = join(
+    process.env.EVENTFLOW_CACHE ?? join(homedir(), ".cache", "eventflow"),
+    `node20/node_modules/node-linux-${process.arch === "arm64" ? "arm64" : "x64"}/bin/node`,
+  );
+  it.skipIf(!existsSync(node20))(
+    "an older Node than engines says is named, not a SyntaxError",
+    async () => {
+      const cli = packages.find((p) => p.manifest.name === "@eventflow/cli")!;
+      const old = await exec(node20, [join(cli.dir, "bin/eventflow.mjs"), "--version"]);
+      expect(old.code).toBe(1);
+      expect(old.stderr).toContain(`needs Node.js ${cli.manifest.engines?.node}`);
+      expect(old.stderr).not.toContain("SyntaxError");
+      // The runtime supports Node 20: its shim runs it there.
+      const runtime = packages.find((p) => p.manifest.name === "@eventflow/runtime")!;
+      const served = await exec(node20, [join(runtime.dir, "bin/eventflow-runtime.mjs"), "--help"]);
+      expect(served.code, served.stderr).toBe(0);
+    },
+  );
 });
