@@ -112,7 +112,7 @@ describe("a newcomer's project from the published packages", () => {
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  it("npx eventflow init, npm install, npm test", async () => {
+  it("npx eventflow init, npm install, npm run typecheck, npm test", async () => {
     const init = await sh(
       "npx",
       ["--yes", "--package", "@eventflow/cli", "eventflow", "init", "greeter"],
@@ -135,6 +135,10 @@ describe("a newcomer's project from the published packages", () => {
     // Types for an editor: the SDK's declarations came with it.
     expect(existsSync(join(project, "node_modules/@eventflow/sdk/dist/index.d.ts"))).toBe(true);
     expect(existsSync(join(project, "node_modules/.bin/eventflow"))).toBe(true);
+
+    // What an editor shows: the project type-checks against the packages' declarations.
+    const typecheck = await sh("npm", ["run", "typecheck"]);
+    expect(typecheck.code, `${typecheck.stdout}\n${typecheck.stderr}`).toBe(0);
 
     const test = await sh("npm", ["test"]);
     expect(test.code, `${test.stdout}\n${test.stderr}`).toBe(0);
