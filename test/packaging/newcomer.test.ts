@@ -1,9 +1,10 @@
 // The first five minutes of a newcomer, with the packages as a user gets them: every public
 // package packed and published to a real npm registry (Verdaccio) on loopback, then, in an
 // empty directory outside the monorepo: `npx eventflow init`, `npm install`, `npm test`,
-// `eventflow build --base scratch`, login, deploy to a real controller (local driver, started
-// from this repository) and invoke. Third-party packages come from the npm client's usual
-// registry through a cache kept between runs (~/.cache/eventflow/npm-packaging).
+// `eventflow build --base scratch`, then `npm install @eventflow/controller` and its
+// `eventflow-controller` (local driver, dev auth), login, deploy and invoke. Third-party
+// packages come from the npm client's usual registry through a cache kept between runs
+// (~/.cache/eventflow/npm-packaging).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,12 +12,12 @@ import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startControlTestEnv,
-  type ControlTestEnv,
-} from "../../packages/cli/test/control/controller.ts";
 import { REPO_ROOT } from "../cli/index.ts";
 import { packWorkspaces, publicPackages } from "./support/packages.ts";
+import {
+  startPublishedController,
+  type PublishedController,
+} from "./support/published-controller.ts";
 import { startNpmRegistry, type TestNpmRegistry } from "./support/verdaccio.ts";
 
 const run = promisify(execFile);
@@ -40,7 +41,7 @@ async function forgetNpxInstalls(): Promise<void> {
 describe("a newcomer's project from the published packages", () => {
   let work: string;
   let registry: TestNpmRegistry;
-  let controller: ControlTestEnv;
+  let controller: PublishedController | undefined;
   let env: NodeJS.ProcessEnv;
   let project: string;
 
@@ -58,10 +59,7 @@ describe("a newcomer's project from the published packages", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "ef-newcomer-"));
     expect(work.startsWith(REPO_ROOT)).toBe(false);
-    [registry, controller] = await Promise.all([
-      startNpmRegistry(join(work, "registry")),
-      startControlTestEnv("newcomer"),
-    ]);
+    registry = await startNpmRegistry(join(work, "registry"));
     // The newcomer's npm: our scope from the loopback registry only, its own cache and
     // config; no PATH entry of the monorepo (its node_modules/.bin), Node 24 first.
     const npmrc = join(work, ".npmrc");
@@ -80,7 +78,10 @@ describe("a newcomer's project from the published packages", () => {
     const path = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.startsWith(REPO_ROOT));
     env = {
       ...process.env,
-      ...controller.env,
+      // The CLI's config (login contexts) in the temp directory, not the user's.
+      HOME: join(work, "home"),
+      XDG_CONFIG_HOME: join(work, "home/.config"),
+      NO_COLOR: "1",
       PATH: [dirname(process.execPath), ...path].join(delimiter),
       npm_config_userconfig: npmrc,
       npm_config_cache: NPM_CACHE,
@@ -108,7 +109,7 @@ describe("a newcomer's project from the published packages", () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.allSettled([registry?.stop(), controller?.close()]);
+    await Promise.allSettled([registry?.stop(), controller?.stop()]);
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
@@ -159,7 +160,8 @@ describe("a newcomer's project from the published packages", () => {
     expect(index.manifests.length).toBeGreaterThan(0);
   });
 
-  it("login, deploy --wait to a controller, invoke", async () => {
+  it("the published controller: login, deploy --wait, invoke", async () => {
+    controller = await startPublishedController(join(work, "controller"), env);
     const login = await sh("npx", ["eventflow", "login", "--url", controller.url, "--dev"]);
     expect(login.code, login.stderr).toBe(0);
     const deploy = await sh("npx", ["eventflow", "deploy", "--wait", "--base", "scratch"]);

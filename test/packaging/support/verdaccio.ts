@@ -23,7 +23,8 @@ export interface TestNpmRegistry {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port free on loopback right now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
