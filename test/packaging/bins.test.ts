@@ -18,8 +18,12 @@ afterAll(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: true
 
 /** Runs a command and returns its exit code and output instead of throwing on failure. */
 async function exec(file: string, args: string[], options: { cwd?: string } = {}) {
-  // This process's Node first, as the pinned node@24 is in an npm script's PATH.
-  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+  // This process's Node first, as the pinned node@24 is in an npm script's PATH; none of the
+  // npm_* variables of the npx that started vitest (they name the monorepo as the prefix).
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)),
+  );
+  env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
   try {
     const { stdout, stderr } = await run(file, args, { ...options, env });
     return { code: 0, stdout, stderr };
