@@ -1,4 +1,10 @@
-import { EventFlowError, checkFunctionName, type FieldIssue } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  checkFunctionName,
+  describeIssue,
+  toFieldIssues,
+  type FieldIssue,
+} from "@eventflow/protocol";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { DEFAULT_HANDLER, PROJECT_FILE, type ProjectConfig } from "./project.js";
@@ -62,7 +68,7 @@ const projectSchema = z
   });
 
 function toIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  return toFieldIssues(error.issues);
 }
 
 /** Validates eventflow.yaml text; every problem (YAML or schema) is reported in one CONFIG_INVALID. */
@@ -75,7 +81,7 @@ export function parseProjectYaml(text: string, dir: string): ProjectConfig {
     }));
     throw invalid(details);
   }
-  const result = projectSchema.safeParse(doc.toJS());
+  const result = projectSchema.safeParse(doc.toJS(), { error: describeIssue, reportInput: true });
   if (!result.success) throw invalid(toIssues(result.error));
   return Object.freeze({ dir, fromFile: true, functions: Object.freeze(result.data.functions) });
 }

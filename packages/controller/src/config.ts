@@ -4,7 +4,7 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { EventFlowError, type FieldIssue } from "@eventflow/protocol";
+import { EventFlowError, describeIssue, toFieldIssues, type FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
 import { readFileSync, statSync } from "node:fs";
@@ -285,11 +285,14 @@ export interface LimitsConfig {
   readonly functionLogLinesPerSecond: number;
 }
 
-function toIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
+/** Variables whose value must never be printed back in an error. */
+const SECRET_KEYS = new Set(["JWT_SECRET"]);
+
+/** Issues in words, with the variable's text as it was set (`PORT ... (got "abc")`), secrets never shown. */
+function toIssues(error: z.ZodError, defined: Readonly<Record<string, string>>): FieldIssue[] {
+  return toFieldIssues(error.issues, {
+    inputOf: (path) => (SECRET_KEYS.has(path) ? undefined : defined[path]),
+  });
 }
 
 function invalid(details: FieldIssue[]): EventFlowError {
@@ -348,10 +351,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   );
   const secretFile = readSecretFile(defined);
   const secretIssues = Array.isArray(secretFile) ? secretFile : [];
-  const parsed = envSchema.safeParse(defined);
+  const parsed = envSchema.safeParse(defined, { error: describeIssue, reportInput: true });
   if (!parsed.success || secretIssues.length > 0) {
     // A secret file that cannot be used is the one problem of the secret, not "JWT_SECRET missing".
-    const rest = parsed.success ? [] : toIssues(parsed.error);
+    const rest = parsed.success ? [] : toIssues(parsed.error, defined);
     const issues = [
       ...secretIssues,
       ...(secretIssues.length > 0 ? rest.filter((i) => i.path !== "JWT_SECRET") : rest),

@@ -250,4 +250,35 @@ describe("parseConfig", () => {
       "METRICS_PORT",
     ]);
   });
+
+  // The message is the feature here (issue 14 item 10): what a person reads, not zod's text.
+  it("says what a bad variable must be, with the value as it was set (never a secret's)", () => {
+    const messages = (env: Record<string, string>) => {
+      try {
+        parseConfig({ JWT_SECRET: SECRET, ...env });
+      } catch (error) {
+        return (error as { details: Array<{ path: string; message: string }> }).details;
+      }
+      throw new Error("expected CONFIG_INVALID");
+    };
+    expect(messages({ PORT: "abc", METRICS_PORT: "70000", LOG_LEVEL: "loud" })).toEqual([
+      { path: "PORT", message: 'must be a whole number between 0 and 65535 (got "abc")' },
+      {
+        path: "LOG_LEVEL",
+        message: 'must be one of trace, debug, info, warn, error, fatal, silent (got "loud")',
+      },
+      { path: "METRICS_PORT", message: 'must be a whole number between 0 and 65535 (got "70000")' },
+    ]);
+    expect(messages({ EVENTFLOW_DEV_AUTH: "maybe" })).toEqual([
+      { path: "EVENTFLOW_DEV_AUTH", message: 'must be true or false (got "maybe")' },
+    ]);
+    const secret = messages({ JWT_SECRET: "short" });
+    expect(secret).toEqual([
+      { path: "JWT_SECRET", message: expect.stringMatching(/^must be at least 32/) },
+    ]);
+    expect(JSON.stringify(secret)).not.toContain("short");
+    expect(() => parseConfig({ JWT_SECRET: SECRET, PORT: "abc" })).toThrow(
+      /invalid controller configuration: PORT must be a whole number between 0 and 65535 \(got "abc"\)/,
+    );
+  });
 });

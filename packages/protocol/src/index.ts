@@ -32,3 +32,9 @@ export {
   type MetricsSeries,
   type ResourceQuantities,
 } from "./api.js";
+export {
+  describeIssue,
+  toFieldIssues,
+  type FieldIssueOptions,
+  type ValidationIssue,
+} from "./issues.js";

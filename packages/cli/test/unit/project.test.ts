@@ -46,7 +46,7 @@ describe("parseProjectYaml", () => {
   it.each([
     { name: "empty file", text: "", paths: [""] },
     { name: "no functions", text: "functions: []", paths: ["functions"] },
-    { name: "unknown top-level key", text: "functions: [{ name: a }]\nextra: 1", paths: [""] },
+    { name: "unknown top-level key", text: "functions: [{ name: a }]\nextra: 1", paths: ["extra"] },
     { name: "bad name", text: "functions: [{ name: A_b }]", paths: ["functions.0.name"] },
     {
       name: "duplicate names",
@@ -81,7 +81,7 @@ describe("parseProjectYaml", () => {
     {
       name: "unknown function key",
       text: "functions: [{ name: a, replica: 2 }]",
-      paths: ["functions.0"],
+      paths: ["functions.0.replica"],
     },
     { name: "YAML syntax", text: "functions: [", paths: ["line 1"] },
     { name: "duplicate YAML keys", text: "functions: []\nfunctions: []", paths: ["line 2"] },

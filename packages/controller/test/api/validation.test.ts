@@ -83,6 +83,29 @@ describe("request validation and error envelopes", () => {
     expect(got.sort()).toEqual([...paths].sort());
   });
 
+  // The text is the feature (issue 14 item 10): the dashboard shows these messages on its fields.
+  it("field errors say what a field must be and what it got, not the validator's words", async () => {
+    const res = await call(app.url, "POST", "/v1/functions", {
+      token: dev,
+      body: { name: "a", image, replicas: "abc", timeoutSeconds: 100_000, extra: 1 },
+    });
+    expect(res.status).toBe(400);
+    const byPath = Object.fromEntries(
+      (res.body.error.details as Array<{ path: string; message: string }>).map((d) => [
+        d.path,
+        d.message,
+      ]),
+    );
+    expect(byPath).toEqual({
+      replicas: 'must be a whole number between 0 and 10 (got "abc")',
+      timeoutSeconds: "must be a whole number between 1 and 3600 (got 100000)",
+      extra: "unknown field",
+    });
+    expect(res.body.error.message).toBe(
+      'invalid body: replicas must be a whole number between 0 and 10 (got "abc")',
+    );
+  });
+
   it("accepts full specs, OCI layout images and digests", async () => {
     const res = await call(app.url, "POST", "/v1/functions", {
       token: dev,
