@@ -1,9 +1,9 @@
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
 import { parseCliEnvironment, type CliEnvironment } from "./config.js";
 import { functionNameOf, hintFor } from "./control/hints.js";
-import { outputOption, registerControlCommands } from "./control/register.js";
+import { registerControlCommands } from "./control/register.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
@@ -47,11 +47,6 @@ export interface CliIo {
 
 const LOCAL_LAYOUT = ".eventflow/oci";
 
-/** `--json` (build and push had it before `-o`) is `-o json`; build's `-o` also takes destinations. */
-function isJsonOutput(flags: { json?: boolean; output?: string | string[] }): boolean {
-  return flags.json === true || [flags.output ?? []].flat().includes("json");
-}
-
 function createProgram(
   io: CliIo,
   run: (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Promise<void>,
@@ -60,16 +55,7 @@ function createProgram(
     .description("Build, push and run EventFlow functions.")
     .version(EVENTFLOW_VERSION)
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      // Commander's usage errors (an unknown option, a format a command does not print) in
-      // the form of every other error: a code and the next step.
-      outputError: (message, write) =>
-        write(
-          `${message.trimEnd().replace(/^error: /, "error[CLI_USAGE]: ")}\n  next: ${hintFor("CLI_USAGE")}\n`,
-        ),
-    });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   program
     .command("init")
     .description("create a function project from a template")
@@ -78,13 +64,10 @@ function createProgram(
       new Option("--template <template>", "project template").choices(TEMPLATES).default("http"),
     )
     .option("--dir <dir>", "directory to create (default ./NAME)")
-    .addOption(outputOption(["table", "json", "yaml", "name"]))
-    .action((name: string, flags: { template: string; dir?: string; output?: string }) =>
+    .action((name: string, flags: { template: string; dir?: string }) =>
       run(async () => {
         const dir = resolve(io.cwd, flags.dir ?? name);
-        const { initProject, buildNextSteps } = await import("./init.js");
-        const { parseOutputFormat, renderOutput } = await import("./control/render.js");
-        const format = parseOutputFormat(flags.output);
+        const { initProject } = await import("./init.js");
         const files = await initProject({
           name,
           template: flags.template,
@@ -92,13 +75,8 @@ function createProgram(
           version: EVENTFLOW_VERSION,
         });
         io.stderr.write(files.map((f) => `  created ${f}\n`).join(""));
-        const cdPath = relative(io.cwd, dir) || ".";
-        io.stderr.write(buildNextSteps({ name, template: flags.template, cdPath }));
-        const data = { name, dir, template: flags.template, files };
-        io.stdout.write(
-          await renderOutput(format, { data, names: [name], text: () => `${dir}\n` }),
-        );
-      }, flags.output === "json"),
+        io.stdout.write(`${dir}\n`);
+      }, false),
     );
   program
     .command("build")
@@ -110,12 +88,7 @@ function createProgram(
       `base image: a registry reference, oci:DIR[:TAG] or scratch (default docker.io/library/node:24-slim)`,
     )
     .option("--push", "push to the registry of -t")
-    .option(
-      "-o, --output <format|dest>",
-      "output format (wide, json, yaml, name), or where to write the image: oci:DIR[:TAG] or tar:FILE (repeatable)",
-      collect,
-      [],
-    )
+    .option("--output <spec>", "write oci:DIR[:TAG] or tar:FILE (repeatable)", collect, [])
     .option("--function <name>", "build only this function of eventflow.yaml")
     .option(
       "--entry <file>",
@@ -141,10 +114,10 @@ function createProgram(
     .option("--source <url>", "record org.opencontainers.image.source")
     .option("--revision <rev>", "record org.opencontainers.image.revision")
     .option("--label <key=value>", "extra image label (repeatable)", collect, [])
-    .option("--json", "print one JSON object per image on stdout (same as -o json)")
+    .option("--json", "print one JSON object per image on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action((dir: string | undefined, flags: import("./commands.js").BuildFlags) =>
-      run(async (env) => (await commands()).buildCommand(dir, flags, io, env), isJsonOutput(flags)),
+      run(async (env) => (await commands()).buildCommand(dir, flags, io, env), flags.json ?? false),
     );
   program
     .command("push")
@@ -156,11 +129,10 @@ function createProgram(
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
     .option("--username <name>", "registry user (with --password-stdin)")
     .option("--password-stdin", "read the registry password from standard input")
-    .addOption(outputOption())
-    .option("--json", "print a JSON object on stdout (same as -o json)")
+    .option("--json", "print a JSON object on stdout")
     .option("-q, --quiet", "no progress on stderr")
     .action((ref: string, flags: import("./commands.js").PushFlags) =>
-      run(async (env) => (await commands()).pushCommand(ref, flags, io, env), isJsonOutput(flags)),
+      run(async (env) => (await commands()).pushCommand(ref, flags, io, env), flags.json ?? false),
     );
   registerControlCommands(program, io, run);
   return program;
