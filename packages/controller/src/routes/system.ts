@@ -1,6 +1,5 @@
 /** Health, readiness, Prometheus metrics and the OpenAPI document. */
 import { EventFlowError } from "@eventflow/protocol";
-import { CONTROLLER_VERSION } from "../version.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute } from "./route.js";
 
@@ -11,13 +10,13 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
       method: "GET",
       path: "/healthz",
       operationId: "healthz",
-      summary: "Liveness: the process serves HTTP (and says which version it is)",
+      summary: "Liveness: the process serves HTTP",
       tags: ["system"],
       auth: "none",
       responses: { 200: { description: "Alive." } },
       errors: [],
       async handle(ctx) {
-        ctx.body = { status: "ok", version: CONTROLLER_VERSION };
+        ctx.body = { status: "ok" };
       },
     }),
     defineRoute({
@@ -35,7 +34,7 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
             "DRIVER_UNAVAILABLE",
             `the ${deps.driver.name} driver is not ready`,
           );
-        ctx.body = { status: "ready", driver: deps.driver.name, version: CONTROLLER_VERSION };
+        ctx.body = { status: "ready", driver: deps.driver.name };
       },
     }),
     defineRoute({
