@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 /** `eventflow-controller`: parses the environment once, starts, and stops cleanly on SIGTERM/SIGINT. */
 import { isEventFlowError, type FieldIssue } from "@eventflow/protocol";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { buildBanner } from "./banner.js";
 import { parseConfig, type Config } from "./config.js";
+import { DEFAULT_DASHBOARD_DIR } from "./http/dashboard.js";
 import { startController } from "./server.js";
+import { CONTROLLER_VERSION } from "./version.js";
 
 function readConfig(): Config {
   try {
@@ -21,6 +26,20 @@ function readConfig(): Config {
 const config = readConfig();
 try {
   const controller = await startController(config);
+  // A person started it in a terminal: say where things are (logs stay JSON either way).
+  if (process.stdout.isTTY) {
+    process.stdout.write(
+      buildBanner({
+        version: CONTROLLER_VERSION,
+        url: controller.url,
+        metricsUrl: controller.metricsUrl,
+        driver: controller.driver.name,
+        devAuth: config.auth.devAuth,
+        dashboard: existsSync(join(DEFAULT_DASHBOARD_DIR, "index.html")),
+        ...(config.driver === "local" ? { dataDir: config.dataDir } : {}),
+      }),
+    );
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -1,2 +1,9 @@
-/** The controller's version, reported in /openapi.json. */
-export const CONTROLLER_VERSION = "0.1.0";
+import { createRequire } from "node:module";
+
+/**
+ * The controller's version (its package.json), reported in /openapi.json, /healthz and /readyz
+ * (what `eventflow version` shows as the server's).
+ */
+export const CONTROLLER_VERSION: string = (
+  createRequire(import.meta.url)("../package.json") as { version: string }
+).version;

@@ -52,6 +52,46 @@ describe("eventflow-controller bin", () => {
     expect(await p.exit).toBe(2);
     expect(p.err()).toContain("CONFIG_INVALID");
     for (const key of ["JWT_SECRET", "PORT", "EVENTFLOW_DRIVER"]) expect(p.err()).toContain(key);
+    // Words a person reads (issue 14 item 10), not zod's "expected number, received NaN".
+    expect(p.err()).toContain('  PORT must be a whole number between 0 and 65535 (got "eighty")\n');
+    expect(p.err()).toContain(
+      '  EVENTFLOW_DRIVER must be one of local, kubernetes (got "docker")\n',
+    );
+  });
+
+  it("prints a banner with the API and dashboard URLs when its stdout is a terminal", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "eventflow-bin-tty-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    // util-linux `script` gives the controller a pseudo-terminal as stdout.
+    const child = spawn("script", ["-qfec", `'${process.execPath}' '${BIN}'`, "/dev/null"], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        JWT_SECRET: SECRET,
+        PORT: "0",
+        METRICS_PORT: "0",
+        EVENTFLOW_DEV_AUTH: "true",
+        EVENTFLOW_DATA_DIR: dataDir,
+        LOG_LEVEL: "silent",
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    cleanups.push(async () => {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!out.includes("Ctrl-C stops it.") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const text = out.replaceAll("\r", "");
+    expect(text).toMatch(/^EventFlow controller \d+\.\d+\.\d+\S* \(local driver\)$/m);
+    const url = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+)$/m.exec(text)?.[1];
+    expect(url, text).toBeDefined();
+    expect(text).toMatch(new RegExp(`^ {2}Dashboard +(${url}/|not built .*)$`, "m"));
+    expect(text).toContain(`  Log in     eventflow login --url ${url} --dev\n`);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    process.kill(-child.pid!, "SIGTERM");
   });
 
   it("starts with the local driver and dev auth, serves the API and METRICS_PORT, stops on SIGTERM", async () => {
@@ -117,6 +157,7 @@ describe("eventflow-controller bin", () => {
     expect(follower.status).toBe(200);
     const reading = follower.text();
 
+    expect(p.out()).not.toContain("EventFlow controller "); // no banner into a pipe
     expect(p.out()).not.toContain(SECRET);
     expect(p.out()).not.toContain(token);
     const stopping = Date.now();

@@ -1,5 +1,6 @@
 /** Health, readiness, Prometheus metrics and the OpenAPI document. */
 import { EventFlowError } from "@eventflow/protocol";
+import { CONTROLLER_VERSION } from "../version.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute } from "./route.js";
 
@@ -10,13 +11,13 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
       method: "GET",
       path: "/healthz",
       operationId: "healthz",
-      summary: "Liveness: the process serves HTTP",
+      summary: "Liveness: the process serves HTTP (and says which version it is)",
       tags: ["system"],
       auth: "none",
       responses: { 200: { description: "Alive." } },
       errors: [],
       async handle(ctx) {
-        ctx.body = { status: "ok" };
+        ctx.body = { status: "ok", version: CONTROLLER_VERSION };
       },
     }),
     defineRoute({
@@ -34,7 +35,7 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
             "DRIVER_UNAVAILABLE",
             `the ${deps.driver.name} driver is not ready`,
           );
-        ctx.body = { status: "ready", driver: deps.driver.name };
+        ctx.body = { status: "ready", driver: deps.driver.name, version: CONTROLLER_VERSION };
       },
     }),
     defineRoute({

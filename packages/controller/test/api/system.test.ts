@@ -1,6 +1,12 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../support/memory-driver.js";
 import { call, startTestApp, type TestApp } from "../support/harness.js";
+
+// The version /healthz and /readyz report (`eventflow version` shows it): the package's own.
+const { version } = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+) as { version: string };
 
 // Route protection and system endpoints; the driver is the in-memory TEST DOUBLE.
 describe("protected routes and system endpoints", () => {
@@ -37,7 +43,7 @@ describe("protected routes and system endpoints", () => {
   });
 
   it("/healthz is always 200; /readyz is 503 DRIVER_UNAVAILABLE until the driver started", async () => {
-    expect((await call(app.url, "GET", "/healthz")).body).toEqual({ status: "ok" });
+    expect((await call(app.url, "GET", "/healthz")).body).toEqual({ status: "ok", version });
     const notReady = await call(app.url, "GET", "/readyz");
     expect(notReady.status).toBe(503);
     expect(notReady.body.error.code).toBe("DRIVER_UNAVAILABLE");
@@ -45,7 +51,7 @@ describe("protected routes and system endpoints", () => {
     ready = true;
     const readyRes = await call(app.url, "GET", "/readyz");
     expect(readyRes.status).toBe(200);
-    expect(readyRes.body).toEqual({ status: "ready", driver: "local" });
+    expect(readyRes.body).toEqual({ status: "ready", driver: "local", version });
   });
 });
 

@@ -66,8 +66,10 @@ export interface EventFlowClient {
   /** `GET /v1/functions/{name}/metrics`: invocations, errors and latency per step. */
   metrics(name: string, options?: MetricsOptions): Promise<MetricsSeries>;
   readonly tokens: TokensApi;
-  /** `GET /readyz`: whether the controller and its driver are up. */
-  ready(options?: { signal?: AbortSignal }): Promise<{ status: string; driver?: string }>;
+  /** `GET /readyz`: whether the controller and its driver are up, and its version. */
+  ready(options?: {
+    signal?: AbortSignal;
+  }): Promise<{ status: string; driver?: string; version?: string }>;
 }
 
 /**
