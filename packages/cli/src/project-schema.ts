@@ -67,8 +67,11 @@ const projectSchema = z
     });
   });
 
+/** A function's env values may be secrets: an error never quotes them. */
 function toIssues(error: z.ZodError): FieldIssue[] {
-  return toFieldIssues(error.issues);
+  return toFieldIssues(error.issues, {
+    inputOf: (path, issue) => (/(^|\.)env\./.test(path) ? undefined : issue.input),
+  });
 }
 
 /** Validates eventflow.yaml text; every problem (YAML or schema) is reported in one CONFIG_INVALID. */

@@ -16,6 +16,8 @@ export interface CompletionCommand {
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 const FUNCTIONS = "eventflow list -o name 2>/dev/null";
+/** Context names, for `--context` and `context use|delete` (kubectl completes them too). */
+const CONTEXTS = "eventflow context list -o name 2>/dev/null";
 
 function bash(commands: readonly CompletionCommand[]): string {
   const names = commands.map((c) => c.name).join(" ");
@@ -28,6 +30,11 @@ _eventflow() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" opts=""
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=( $(compgen -W "${names} help" -- "$cur") )
+    return
+  fi
+  if [ "\${COMP_WORDS[COMP_CWORD-1]}" = --context ] || { [ "$COMP_CWORD" -eq 3 ] &&
+      [[ "\${COMP_WORDS[1]}" == context* ]] && [[ "\${COMP_WORDS[2]}" =~ ^(use|delete)$ ]]; }; then
+    COMPREPLY=( $(compgen -W "$(${CONTEXTS})" -- "$cur") )
     return
   fi
   case "\${COMP_WORDS[1]}" in
@@ -65,6 +72,10 @@ ${described}
     _describe 'command' commands
     return
   fi
+  if [[ "\${words[CURRENT-1]}" == --context ]] ||
+      { (( CURRENT == 4 )) && [[ "\${words[2]}" == context* && "\${words[3]}" == (use|delete) ]]; }; then
+    compadd -- \${(f)"$(${CONTEXTS})"}; return
+  fi
   if (( CURRENT == 3 )) && [[ "\${words[CURRENT]}" != -* ]]; then
     case "\${words[2]}" in
       ${withFunctions.join("|") || "__none__"}) compadd -- \${(f)"$(${FUNCTIONS})"}; return ;;
@@ -92,6 +103,14 @@ function fish(commands: readonly CompletionCommand[]): string {
     for (const o of c.options.filter((o) => o.startsWith("--")))
       lines.push(
         `complete -c eventflow -n '__fish_seen_subcommand_from ${c.name}' -l ${o.slice(2)}`,
+      );
+    if (c.options.includes("--context"))
+      lines.push(
+        `complete -c eventflow -n '__fish_seen_subcommand_from ${c.name}' -l context -x -a '(${CONTEXTS})'`,
+      );
+    if (c.name === "context")
+      lines.push(
+        `complete -c eventflow -n '__fish_seen_subcommand_from context contexts; and __fish_seen_subcommand_from use delete' -a '(${CONTEXTS})'`,
       );
     if (c.takesFunction)
       lines.push(

@@ -1,7 +1,7 @@
 // Pure pieces of the control commands, table-driven: contexts, settings, tables, deploy specs,
 // completion scripts (the bash one is run by bash).
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -220,12 +220,33 @@ describe("completion", () => {
   );
   const commands = describeCommands(program);
 
-  async function complete(words: string[]): Promise<string[]> {
+  async function complete(words: string[], path = "/usr/bin:/bin"): Promise<string[]> {
     const script = buildCompletionScript("bash", commands);
     const line = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _eventflow; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const { stdout } = await run("bash", ["-c", line], { env: { PATH: "/usr/bin:/bin" } });
+    const { stdout } = await run("bash", ["-c", line], { env: { PATH: path } });
     return stdout.split("\n").filter(Boolean).sort();
   }
+
+  it("bash completes context names after --context and for context use|delete", async () => {
+    // A stand-in `eventflow` that answers only what the script asks: context list -o name.
+    const bin = await mkdtemp(join(tmpdir(), "ef-completion-"));
+    await writeFile(
+      join(bin, "eventflow"),
+      '#!/bin/sh\n[ "$*" = "context list -o name" ] && printf "default\\nstaging\\n"\n',
+      { mode: 0o755 },
+    );
+    const path = `${bin}:/usr/bin:/bin`;
+    try {
+      expect(await complete(["eventflow", "context", "use", "st"], path)).toEqual(["staging"]);
+      expect(await complete(["eventflow", "contexts", "delete", ""], path)).toEqual([
+        "default",
+        "staging",
+      ]);
+      expect(await complete(["eventflow", "list", "--context", "d"], path)).toEqual(["default"]);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
 
   it("bash completes commands, subcommands and options", async () => {
     expect(await complete(["eventflow", "de"])).toEqual(["delete", "deploy", "describe", "dev"]);

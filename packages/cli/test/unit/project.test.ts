@@ -189,3 +189,16 @@ describe("buildEntrySource and renderTemplate", () => {
     );
   });
 });
+
+// The text is the feature (issue 14 item 10): the words of the API's field errors.
+describe("eventflow.yaml problems in words", () => {
+  it("says what a field must be and what it got, never an env value", () => {
+    expect(issues("functions: [{ name: a, timeoutSeconds: 0, env: { A: 1 } }]")).toEqual([
+      { path: "functions.0.env.A", message: "must be text" },
+      {
+        path: "functions.0.timeoutSeconds",
+        message: "must be a whole number between 1 and 3600 (got 0)",
+      },
+    ]);
+  });
+});

@@ -5,9 +5,15 @@ import type { z } from "zod";
 /** Where a value came from, prefixed to detail paths (body paths are unprefixed). */
 export type InputLocation = "body" | "query" | "params";
 
+/** Environment values are where secrets go: an error never quotes them back (nor into CI logs). */
+const QUIET_PATHS = /^env\./;
+
 /** The field-level details of a zod error, in the words of @eventflow/protocol's describeIssue. */
 export function fieldIssuesOf(error: z.ZodError, location: InputLocation): FieldIssue[] {
-  return toFieldIssues(error.issues, { prefix: location === "body" ? [] : [location] });
+  return toFieldIssues(error.issues, {
+    prefix: location === "body" ? [] : [location],
+    inputOf: (path, issue) => (QUIET_PATHS.test(path) ? undefined : issue.input),
+  });
 }
 
 /** Parses `value` or throws REQUEST_VALIDATION_FAILED listing every problem. */

@@ -87,6 +87,11 @@ describe("a controller restarted on edited or broken rows", () => {
       const refused = await call(url, "POST", `/v1/functions/${name}:invoke`, { token, body: {} });
       expect(refused.status).toBeGreaterThanOrEqual(500);
     }
+    // The problem in the API's words (issue 14 item 10), not zod's "Too big: expected number".
+    const huge = await call(url, "GET", "/v1/functions/huge", { token });
+    expect(huge.body.last_error.message).toMatch(
+      /\(replicas: must be a whole number between 0 and \d+ \(got 100000\)\)/,
+    );
     const list = await call(url, "GET", "/v1/functions", { token });
     expect(list.body.map((f: { name: string }) => f.name)).toEqual(["broken", "good", "huge"]);
 

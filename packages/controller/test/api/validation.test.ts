@@ -87,7 +87,14 @@ describe("request validation and error envelopes", () => {
   it("field errors say what a field must be and what it got, not the validator's words", async () => {
     const res = await call(app.url, "POST", "/v1/functions", {
       token: dev,
-      body: { name: "a", image, replicas: "abc", timeoutSeconds: 100_000, extra: 1 },
+      body: {
+        name: "a",
+        image,
+        replicas: "abc",
+        timeoutSeconds: 100_000,
+        extra: 1,
+        env: { TOKEN: 12345 },
+      },
     });
     expect(res.status).toBe(400);
     const byPath = Object.fromEntries(
@@ -100,6 +107,8 @@ describe("request validation and error envelopes", () => {
       replicas: 'must be a whole number between 0 and 10 (got "abc")',
       timeoutSeconds: "must be a whole number between 1 and 3600 (got 100000)",
       extra: "unknown field",
+      // An environment value may be a secret: never quoted back.
+      "env.TOKEN": "must be text",
     });
     expect(res.body.error.message).toBe(
       'invalid body: replicas must be a whole number between 0 and 10 (got "abc")',

@@ -90,6 +90,16 @@ describe("FunctionForm", () => {
     });
   });
 
+  it("words a rule without a message of its own as the API does, not as the validator does", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "hello");
+    await user.click(field("Image"));
+    await user.paste("x".repeat(1025));
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(errorOf(field("Image"))).toBe("must be at most 1024 characters"));
+    expect(submit).not.toHaveBeenCalled();
+  });
+
   it("shows the server's field errors on the fields they name", async () => {
     const { user } = setup(async () => {
       throw new EventFlowError("REQUEST_VALIDATION_FAILED", "invalid body", {

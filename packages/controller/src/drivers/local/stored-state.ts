@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { describeIssue, toFieldIssues } from "@eventflow/protocol";
 import type { z } from "zod";
 import type { InvalidStoredFunction, StoredFunction } from "../../store/index.js";
 import type { FunctionSpec } from "../driver.js";
@@ -17,14 +18,14 @@ export function checkStoredRow(
   dbPath: string,
 ): StoredFunction | InvalidStoredFunction {
   if ("invalid" in row) return row;
-  const result = schema.safeParse(row.spec);
+  const result = schema.safeParse(row.spec, { error: describeIssue, reportInput: true });
   if (result.success) {
     const spec = result.data as FunctionSpec;
     if (spec.tenant === row.tenant && spec.name === row.name) return { ...row, spec };
     return invalid(row, dbPath, "the spec names another function than its row");
   }
-  const problems = result.error.issues.map(
-    (i) => `${i.path.map(String).join(".") || "spec"}: ${i.message}`,
+  const problems = toFieldIssues(result.error.issues).map(
+    (i) => `${i.path || "spec"}: ${i.message}`,
   );
   return invalid(row, dbPath, problems.join("; "));
 }

@@ -3,7 +3,7 @@
  * decides, and its field errors (REQUEST_VALIDATION_FAILED details, 409, 422) land on the field.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
-import { isEventFlowError } from "@eventflow/protocol";
+import { describeIssue, isEventFlowError } from "@eventflow/protocol";
 import { Plus, Trash2 } from "lucide-react";
 import { useId, type ReactNode } from "react";
 import {
@@ -88,7 +88,8 @@ export function FunctionForm(props: {
   onCancel?: () => void;
 }) {
   const form = useForm<FunctionFormValues>({
-    resolver: zodResolver(functionFormSchema),
+    // The same words as the API's field errors (describeIssue) where a rule sets none of its own.
+    resolver: zodResolver(functionFormSchema, { error: describeIssue }),
     defaultValues: props.initial,
     mode: "onTouched",
   });
