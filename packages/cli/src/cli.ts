@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
 import { parseCliEnvironment, type CliEnvironment } from "./config.js";
 import { functionNameOf, hintFor } from "./control/hints.js";
-import { registerControlCommands } from "./control/register.js";
+import { outputOption, registerControlCommands } from "./control/register.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
@@ -47,6 +47,11 @@ export interface CliIo {
 
 const LOCAL_LAYOUT = ".eventflow/oci";
 
+/** `--json` (build and push had it before `-o`) is `-o json`; build's `-o` also takes destinations. */
+function isJsonOutput(flags: { json?: boolean; output?: string | string[] }): boolean {
+  return flags.json === true || [flags.output ?? []].flat().includes("json");
+}
+
 function createProgram(
   io: CliIo,
   run: (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Promise<void>,
@@ -55,7 +60,16 @@ function createProgram(
     .description("Build, push and run EventFlow functions.")
     .version(EVENTFLOW_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Commander's usage errors (an unknown option, a format a command does not print) in
+      // the form of every other error: a code and the next step.
+      outputError: (message, write) =>
+        write(
+          `${message.trimEnd().replace(/^error: /, "error[CLI_USAGE]: ")}\n  next: ${hintFor("CLI_USAGE")}\n`,
+        ),
+    });
   program
     .command("init")
     .description("create a function project from a template")
@@ -64,10 +78,13 @@ function createProgram(
       new Option("--template <template>", "project template").choices(TEMPLATES).default("http"),
     )
     .option("--dir <dir>", "directory to create (default ./NAME)")
-    .action((name: string, flags: { template: string; dir?: string }) =>
+    .addOption(outputOption(["table", "json", "yaml", "name"]))
+    .action((name: string, flags: { template: string; dir?: string; output?: string }) =>
       run(async () => {
         const dir = resolve(io.cwd, flags.dir ?? name);
-        const { initProject } = await import("./init.js");
+        const { initProject, buildNextSteps } = await import("./init.js");
+        const { parseOutputFormat, renderOutput } = await import("./control/render.js");
+        const format = parseOutputFormat(flags.output);
         const files = await initProject({
           name,
           template: flags.template,
@@ -75,8 +92,13 @@ function createProgram(
           version: EVENTFLOW_VERSION,
         });
         io.stderr.write(files.map((f) => `  created ${f}\n`).join(""));
-        io.stdout.write(`${dir}\n`);
-      }, false),
+        const cdPath = relative(io.cwd, dir) || ".";
+        io.stderr.write(buildNextSteps({ name, template: flags.template, cdPath }));
+        const data = { name, dir, template: flags.template, files };
+        io.stdout.write(
+          await renderOutput(format, { data, names: [name], text: () => `${dir}\n` }),
+        );
+      }, flags.output === "json"),
     );
   program
     .command("build")
@@ -88,7 +110,12 @@ function createProgram(
       `base image: a registry reference, oci:DIR[:TAG] or scratch (default docker.io/library/node:24-slim)`,
     )
     .option("--push", "push to the registry of -t")
-    .option("--output <spec>", "write oci:DIR[:TAG] or tar:FILE (repeatable)", collect, [])
+    .option(
+      "-o, --output <format|dest>",
+      "output format (wide, json, yaml, name), or where to write the image: oci:DIR[:TAG] or tar:FILE (repeatable)",
+      collect,
+      [],
+    )
     .option("--function <name>", "build only this function of eventflow.yaml")
     .option(
       "--entry <file>",
@@ -114,10 +141,10 @@ function createProgram(
     .option("--source <url>", "record org.opencontainers.image.source")
     .option("--revision <rev>", "record org.opencontainers.image.revision")
     .option("--label <key=value>", "extra image label (repeatable)", collect, [])
-    .option("--json", "print one JSON object per image on stdout")
+    .option("--json", "print one JSON object per image on stdout (same as -o json)")
     .option("-q, --quiet", "no progress on stderr")
     .action((dir: string | undefined, flags: import("./commands.js").BuildFlags) =>
-      run(async (env) => (await commands()).buildCommand(dir, flags, io, env), flags.json ?? false),
+      run(async (env) => (await commands()).buildCommand(dir, flags, io, env), isJsonOutput(flags)),
     );
   program
     .command("push")
@@ -129,10 +156,11 @@ function createProgram(
     .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
     .option("--username <name>", "registry user (with --password-stdin)")
     .option("--password-stdin", "read the registry password from standard input")
-    .option("--json", "print a JSON object on stdout")
+    .addOption(outputOption())
+    .option("--json", "print a JSON object on stdout (same as -o json)")
     .option("-q, --quiet", "no progress on stderr")
     .action((ref: string, flags: import("./commands.js").PushFlags) =>
-      run(async (env) => (await commands()).pushCommand(ref, flags, io, env), flags.json ?? false),
+      run(async (env) => (await commands()).pushCommand(ref, flags, io, env), isJsonOutput(flags)),
     );
   registerControlCommands(program, io, run);
   return program;

@@ -15,6 +15,13 @@ import {
 } from "@eventflow/registry";
 import { DEFAULT_BASE } from "./base.js";
 import { buildFunctionImage, hostPlatform, type BuiltFunctionImage } from "./build.js";
+import {
+  printImageResult,
+  printImageTable,
+  pushOutputFormat,
+  splitBuildOutput,
+  type ImageResult,
+} from "./build-output.js";
 import type { CliEnvironment } from "./config.js";
 import { parsePlatform } from "./image/platforms.js";
 import { formatPlatform, type Platform } from "./image/types.js";
@@ -48,6 +55,7 @@ export interface BuildFlags extends RegistryFlags {
   push?: boolean;
   insecure?: boolean;
   ca?: string;
+  /** `-o`: the output format and/or destinations (oci:DIR[:TAG], tar:FILE). */
   output: string[];
   json?: boolean;
   minify?: boolean;
@@ -152,7 +160,8 @@ export async function buildCommand(
 ): Promise<void> {
   debug("build command started after %s ms", performance.now().toFixed(0));
   const dir = resolve(io.cwd, dirArg ?? ".");
-  const outputs = flags.output.map((o) => parseOutput(o, io.cwd));
+  const { format, destinations } = splitBuildOutput(flags);
+  const outputs = destinations.map((o) => parseOutput(o, io.cwd));
   const platforms = flags.platform.map(parsePlatform);
   const includes = (flags.include ?? []).map((i) => parseInclude(i, io.cwd));
   const project = await loadProject(dir);
@@ -169,6 +178,7 @@ export async function buildCommand(
     ? silentProgress
     : createStreamProgress(io.stderr, { interactive: env.interactive });
   const client = await createClient(env, flags, io);
+  const results: ImageResult[] = [];
   try {
     for (const fn of fns) {
       const result = await buildOne({
@@ -182,10 +192,10 @@ export async function buildCommand(
         env,
         progress,
       });
-      io.stdout.write(
-        flags.json ? `${JSON.stringify(result)}\n` : `${result.image}@${result.digest}\n`,
-      );
+      results.push(result);
+      if (format !== "wide") io.stdout.write(await printImageResult(format, result));
     }
+    if (format === "wide") io.stdout.write(printImageTable(results));
   } finally {
     await client.close();
   }
@@ -311,6 +321,7 @@ export interface PushFlags extends RegistryFlags {
   insecure?: boolean;
   ca?: string;
   json?: boolean;
+  output?: string;
   quiet?: boolean;
 }
 
@@ -321,6 +332,7 @@ export async function pushCommand(
   io: CommandIo,
   env: CliEnvironment,
 ): Promise<void> {
+  const format = pushOutputFormat(flags);
   const parsed = parseReference(refText);
   if (parsed.digest !== undefined) throw usage(`push takes a tag, not a digest: ${refText}`);
   const target = parsed.tag === undefined ? withReference(parsed, { tag: "latest" }) : parsed;
@@ -345,7 +357,7 @@ export async function pushCommand(
       mediaType: pushed.mediaType,
     };
     io.stdout.write(
-      flags.json ? `${JSON.stringify(result)}\n` : `${result.image}@${result.digest}\n`,
+      format === "wide" ? printImageTable([result]) : await printImageResult(format, result),
     );
   } finally {
     await client.close();

@@ -98,3 +98,46 @@ export async function initProject(options: InitOptions): Promise<string[]> {
     );
   }
 }
+
+/** Options of {@link buildNextSteps}. */
+export interface NextStepsOptions {
+  readonly name: string;
+  readonly template: string;
+  /** The project directory as the user would `cd` to it (relative to where init ran). */
+  readonly cdPath: string;
+}
+
+const SAMPLE_INVOKES: Readonly<Record<TemplateName, (name: string) => string>> = {
+  http: (name) => `eventflow invoke ${name} -d '{"name":"you"}'`,
+  cloudevent: (name) =>
+    `eventflow invoke ${name} -H ce-specversion:1.0 -H ce-id:1 -H ce-source:/cli -H ce-type:com.example.order.created -d '{"orderId":"o-1","total":5}'`,
+};
+
+/** What to run after `eventflow init` (pure), from `cd` to an invoke of the deployed function. */
+export function buildNextSteps(options: NextStepsOptions): string {
+  const { name } = options;
+  const quoted = /^[\w./-]+$/.test(options.cdPath)
+    ? options.cdPath
+    : JSON.stringify(options.cdPath);
+  const invoke = SAMPLE_INVOKES[options.template as TemplateName] ?? SAMPLE_INVOKES.http;
+  const steps: Array<[string, string]> = [
+    [`cd ${quoted}`, ""],
+    ["npm install", ""],
+    ["npm test", "the handler's tests"],
+    ["npx eventflow dev", "serve it on :8080, reloading on every save"],
+    [
+      "npx eventflow login --url http://127.0.0.1:8080 --dev",
+      "once: a local controller's dev token",
+    ],
+    [
+      "npx eventflow deploy --wait",
+      "build, push and deploy what changed (image.base: eventflow.yaml)",
+    ],
+    [`npx ${invoke(name)}`, ""],
+    [`npx eventflow logs ${name}`, ""],
+  ];
+  const width = Math.max(...steps.map(([c]) => c.length));
+  return `\nNext steps:\n${steps
+    .map(([command, why]) => `  ${why ? `${command.padEnd(width)}  # ${why}` : command}\n`)
+    .join("")}`;
+}

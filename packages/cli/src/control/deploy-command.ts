@@ -19,7 +19,7 @@ import { createStreamProgress, silentProgress } from "../progress.js";
 import { loadProject, type FunctionConfig } from "../project.js";
 import { connect, type ConnectionFlags } from "./connect.js";
 import type { ControlIo } from "./io.js";
-import { paint, parseOutputFormat, renderData } from "./render.js";
+import { paint, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import { waitWithProgress } from "./wait.js";
 
 /** Flags of `eventflow deploy`. */
@@ -110,7 +110,7 @@ export async function deployCommand(
   const { client, context } = await connect(flags, io.env);
   const registry = await createRegistryClient(cliEnv, flags, io);
   const progress =
-    flags.quiet || format !== "table"
+    flags.quiet || (format !== "table" && format !== "wide")
       ? silentProgress
       : createStreamProgress(io.stderr, { interactive: cliEnv.interactive });
   const results: DeployResult[] = [];
@@ -165,7 +165,7 @@ export async function deployCommand(
         status = await client.functions.update(fn.name, spec, opts);
         action = "updated";
       }
-      if (format === "table")
+      if (format === "table" || format === "wide")
         io.stderr.write(
           `${fn.name}: ${paint(io.env.color, action === "unchanged" ? "dim" : "green", action)} (${digest.slice(0, 19)})\n`,
         );
@@ -187,6 +187,22 @@ export async function deployCommand(
   } finally {
     await registry.close();
   }
-  if (format === "json" || format === "yaml") io.stdout.write(await renderData(results, format));
-  else for (const r of results) io.stdout.write(`${r.function}\t${r.action}\t${r.image}\n`);
+  io.stdout.write(
+    await renderOutput(format, {
+      data: results,
+      names: results.map((r) => r.function),
+      text: (wide) =>
+        wide
+          ? renderTable(results, WIDE_COLUMNS, undefined, { wide })
+          : results.map((r) => `${r.function}\t${r.action}\t${r.image}\n`).join(""),
+    }),
+  );
 }
+
+const WIDE_COLUMNS: Column<DeployResult>[] = [
+  { header: "FUNCTION", value: (r) => r.function },
+  { header: "ACTION", value: (r) => r.action },
+  { header: "STATUS", value: (r) => r.status ?? "" },
+  { header: "DIGEST", value: (r) => r.digest },
+  { header: "IMAGE", value: (r) => r.image },
+];

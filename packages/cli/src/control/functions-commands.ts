@@ -1,47 +1,107 @@
 /** `eventflow list`, `get`, `describe`, `scale`, `delete`. */
-import type { FunctionStatus } from "@eventflow/protocol";
+import { isEventFlowError, type FunctionStatus } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import {
   formatAge,
   paint,
   parseOutputFormat,
   phaseColor,
-  renderData,
+  renderOutput,
   renderTable,
   type Column,
 } from "./render.js";
 import type { ControlIo } from "./io.js";
+import { formatLogLine } from "./log-format.js";
 import { waitWithProgress } from "./wait.js";
+import { watchFunctions, type WatchEvent } from "./watch.js";
 
 /** Flags of the read commands. */
 export interface OutputFlags extends ConnectionFlags {
   output?: string;
+  watch?: boolean;
 }
+
+/** How often `--watch` asks the controller (it has no change stream). */
+const WATCH_INTERVAL_MS = 2000;
 
 function columns(color: boolean): Column<FunctionStatus>[] {
   return [
     { header: "NAME", value: (f) => f.name },
     { header: "STATUS", value: (f) => paint(color, phaseColor(f.status), f.status) },
     { header: "READY", value: (f) => `${f.ready_replicas}/${f.replicas}` },
+    { header: "UP-TO-DATE", value: (f) => String(f.updated_replicas), wide: true },
     { header: "AGE", value: (f) => formatAge(f.created_at) },
+    { header: "TENANT", value: (f) => f.tenant, wide: true },
     { header: "IMAGE", value: (f) => f.image, shrink: true },
+    {
+      header: "LAST ERROR",
+      value: (f) =>
+        f.last_error === undefined ? "" : `${f.last_error.code}: ${f.last_error.message}`,
+      wide: true,
+    },
   ];
 }
 
+/** Functions in every format: a table, `-o wide`, the objects, or their names. */
+function printable(io: ControlIo, rows: readonly FunctionStatus[], data: unknown, header = true) {
+  return {
+    data,
+    names: rows.map((f) => f.name),
+    text: (wide: boolean) =>
+      renderTable(rows, columns(io.env.color), io.env.columns, { wide, header }),
+  };
+}
+
 async function print(io: ControlIo, rows: FunctionStatus[], value: unknown, output?: string) {
-  const format = parseOutputFormat(output);
-  if (format === "name") io.stdout.write(rows.map((f) => `${f.name}\n`).join(""));
-  else if (format === "table")
-    io.stdout.write(renderTable(rows, columns(io.env.color), io.env.columns));
-  else io.stdout.write(await renderData(value, format));
+  io.stdout.write(await renderOutput(parseOutputFormat(output), printable(io, rows, value)));
+}
+
+/**
+ * `--watch`: the first state as without it, then each change: a table row (a deleted function
+ * shows as Deleted), a name, or with -o json|yaml one `{type, object}` event per change.
+ */
+async function watch(
+  io: ControlIo,
+  flags: OutputFlags,
+  poll: () => Promise<readonly FunctionStatus[]>,
+  single: boolean,
+): Promise<void> {
+  const format = parseOutputFormat(flags.output);
+  let first = true;
+  let headerShown = false;
+  const onChange = async (events: readonly WatchEvent[]) => {
+    if (format === "json" || format === "yaml") {
+      for (const e of events)
+        io.stdout.write(await renderOutput(format, { data: e, text: () => "" }, { stream: true }));
+    } else if (events.length > 0) {
+      const rows = events.map((e) =>
+        e.type === "DELETED"
+          ? { ...e.object, status: "Deleted" as FunctionStatus["status"] }
+          : e.object,
+      );
+      io.stdout.write(await renderOutput(format, printable(io, rows, rows, !headerShown)));
+      headerShown = true;
+    } else if (first && !single) {
+      io.stderr.write("no functions yet; watching for new ones (Ctrl-C ends)\n");
+    }
+    first = false;
+  };
+  try {
+    await watchFunctions({ poll, onChange, intervalMs: WATCH_INTERVAL_MS, signal: io.signal });
+  } catch (error) {
+    // Ctrl-C is how a watch ends; bin.ts exits 130.
+    if (!io.signal.aborted) throw error;
+  }
 }
 
 /** `eventflow list`: the functions of your tenant. */
 export async function listCommand(flags: OutputFlags, io: ControlIo): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
-  const list = await client.functions.list({ signal: io.signal, tenant: context.tenant });
-  if (format === "table" && list.length === 0) {
+  const opts = { signal: io.signal, tenant: context.tenant };
+  if (flags.watch === true) return watch(io, flags, () => client.functions.list(opts), false);
+  const list = await client.functions.list(opts);
+  if ((format === "table" || format === "wide") && list.length === 0) {
     io.stderr.write("no functions yet: deploy one with `eventflow deploy`\n");
     return;
   }
@@ -52,7 +112,28 @@ export async function listCommand(flags: OutputFlags, io: ControlIo): Promise<vo
 export async function getCommand(name: string, flags: OutputFlags, io: ControlIo): Promise<void> {
   parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
-  const fn = await client.functions.get(name, { signal: io.signal, tenant: context.tenant });
+  const opts = { signal: io.signal, tenant: context.tenant };
+  const fn = await client.functions.get(name, opts);
+  if (flags.watch === true) {
+    const poll = async () => {
+      const found = await client.functions.get(name, opts).catch((error: unknown) => {
+        if (isEventFlowError(error) && error.code === "FUNCTION_NOT_FOUND") return undefined;
+        throw error;
+      });
+      return found === undefined ? [] : [found];
+    };
+    let initial: readonly FunctionStatus[] | undefined = [fn];
+    return watch(
+      io,
+      flags,
+      async () => {
+        const now = initial ?? (await poll());
+        initial = undefined;
+        return now;
+      },
+      true,
+    );
+  }
   await print(io, [fn], fn, flags.output);
 }
 
@@ -74,8 +155,9 @@ export async function describeCommand(
       return lines;
     })().catch(() => []),
   ]);
-  if (format !== "table" && format !== "name") {
-    io.stdout.write(await renderData({ ...fn, metrics, recentLogs: logs }, format));
+  if (format === "json" || format === "yaml" || format === "name") {
+    const data = { ...fn, metrics, recentLogs: logs };
+    io.stdout.write(await renderOutput(format, { data, names: [fn.name], text: () => "" }));
     return;
   }
   const c = io.env.color;
@@ -105,7 +187,7 @@ export async function describeCommand(
   let out = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join("");
   if (logs.length > 0) {
     out += "Recent logs:\n";
-    for (const l of logs) out += `  ${paint(c, "dim", l.timestamp)} ${l.line}\n`;
+    for (const l of logs) out += `  ${formatLogLine(l, { color: c, wide: false })}`;
   }
   io.stdout.write(out);
 }
@@ -127,14 +209,18 @@ export async function scaleCommand(
   const opts = { signal: io.signal, tenant: context.tenant };
   let fn = await client.functions.scale(name, replicas, opts);
   if (flags.wait) fn = await waitWithProgress(client, name, { ...flags, ...opts, replicas }, io);
-  if (parseOutputFormat(flags.output) === "table")
-    io.stdout.write(`${name} scaled to ${replicas}\n`);
+  const format = parseOutputFormat(flags.output);
+  if (format === "table") io.stdout.write(`${name} scaled to ${replicas}\n`);
   else await print(io, [fn], fn, flags.output);
 }
 
-/** `eventflow delete NAME`. */
+/** `eventflow delete NAME`: `NAME deleted`, or `-o name` / `-o json|yaml` for scripts. */
 export async function deleteCommand(name: string, flags: OutputFlags, io: ControlIo) {
+  const format = parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
   await client.functions.delete(name, { signal: io.signal, tenant: context.tenant });
-  io.stdout.write(`${name} deleted\n`);
+  const data = { name, tenant: context.tenant ?? null, deleted: true };
+  io.stdout.write(
+    await renderOutput(format, { data, names: [name], text: () => `${name} deleted\n` }),
+  );
 }

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import type { ControlIo } from "./io.js";
-import { formatDuration, paint, parseOutputFormat, renderData, statusColor } from "./render.js";
+import { formatDuration, paint, parseOutputFormat, renderOutput, statusColor } from "./render.js";
 
 /** Flags of `eventflow invoke`. */
 export interface InvokeFlags extends ConnectionFlags {
@@ -88,8 +88,9 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Contro
     const type = answer.headers.get("content-type");
     const text = isText(type);
     io.stdout.write(
-      await renderData(
-        {
+      await renderOutput(format, {
+        text: () => "",
+        data: {
           status: answer.status,
           durationMs: Math.round(answer.durationMs * 10) / 10,
           requestId: answer.requestId,
@@ -98,8 +99,7 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Contro
             ? { body: answer.text() }
             : { bodyBase64: Buffer.from(answer.body).toString("base64") }),
         },
-        format,
-      ),
+      }),
     );
     return;
   }

@@ -9,7 +9,7 @@ import {
   writeConfigFile,
 } from "./contexts.js";
 import type { ControlIo } from "./io.js";
-import { paint, parseOutputFormat, renderData, renderTable } from "./render.js";
+import { paint, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import { EVENTFLOW_VERSION } from "../version.js";
 
 /** Flags of `eventflow login`. */
@@ -119,26 +119,19 @@ export async function contextListCommand(flags: { output?: string }, io: Control
     current: name === config.currentContext,
     tenant: c.tenant,
   }));
-  if (format === "json" || format === "yaml") {
-    io.stdout.write(
-      await renderData({ currentContext: config.currentContext, contexts: rows }, format),
-    );
-    return;
-  }
-  if (format === "name") {
-    io.stdout.write(rows.map((r) => `${r.name}\n`).join(""));
-    return;
-  }
+  const data = { currentContext: config.currentContext, contexts: rows };
+  const columns: Column<(typeof rows)[number]>[] = [
+    { header: "CURRENT", value: (r) => (r.current ? paint(io.env.color, "green", "*") : "") },
+    { header: "NAME", value: (r) => r.name },
+    { header: "TENANT", value: (r) => r.tenant ?? "", wide: true },
+    { header: "URL", value: (r) => r.url, shrink: true },
+  ];
   io.stdout.write(
-    renderTable(
-      rows,
-      [
-        { header: "CURRENT", value: (r) => (r.current ? paint(io.env.color, "green", "*") : "") },
-        { header: "NAME", value: (r) => r.name },
-        { header: "URL", value: (r) => r.url, shrink: true },
-      ],
-      io.env.columns,
-    ),
+    await renderOutput(format, {
+      data,
+      names: rows.map((r) => r.name),
+      text: (wide) => renderTable(rows, columns, io.env.columns, { wide }),
+    }),
   );
 }
 
@@ -151,8 +144,9 @@ export async function contextUseCommand(name: string, io: ControlIo) {
   io.stderr.write(`now using context ${name} (${context.url})\n`);
 }
 
-/** `eventflow context current`. */
-export async function contextCurrentCommand(io: ControlIo) {
+/** `eventflow context current`: `NAME<TAB>URL`, or the context with -o json|yaml|name. */
+export async function contextCurrentCommand(flags: { output?: string }, io: ControlIo) {
+  const format = parseOutputFormat(flags.output);
   const config = await readConfigFile(io.env.configPath);
   const name = io.env.context ?? config.currentContext;
   const context = name === undefined ? undefined : config.contexts[name];
@@ -161,7 +155,15 @@ export async function contextCurrentCommand(io: ControlIo) {
       "CLI_NOT_LOGGED_IN",
       "no current context: run `eventflow login --url URL --token TOKEN`",
     );
-  io.stdout.write(`${name}\t${context.url}\n`);
+  const data = { name, url: context.url, ...(context.tenant ? { tenant: context.tenant } : {}) };
+  io.stdout.write(
+    await renderOutput(format, {
+      data,
+      names: [name],
+      text: (wide) =>
+        `${name}\t${context.url}${wide && context.tenant ? `\t${context.tenant}` : ""}\n`,
+    }),
+  );
 }
 
 /** `eventflow context delete NAME`. */
@@ -193,7 +195,8 @@ export async function tokenCreateCommand(fn: string, flags: TokenFlags, io: Cont
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     ...(context.tenant === undefined ? {} : { tenant: context.tenant }),
   });
-  if (format === "json" || format === "yaml") io.stdout.write(await renderData(token, format));
+  if (format === "json" || format === "yaml")
+    io.stdout.write(await renderOutput(format, { data: token, text: () => "" }));
   else {
     io.stdout.write(`${token.token}\n`);
     io.stderr.write(`invoke token for ${token.function}, expires ${token.expires_at}\n`);

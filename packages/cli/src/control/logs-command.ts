@@ -1,8 +1,16 @@
-/** `eventflow logs NAME [-f] [--since D] [--tail N]`. */
-import { EventFlowError, type LogEvent } from "@eventflow/protocol";
+/** `eventflow logs NAME [-f] [--since D] [--tail N] [--level L] [--raw] [-o wide|json|yaml]`. */
+import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import type { ControlIo } from "./io.js";
-import { paint, parseOutputFormat } from "./render.js";
+import {
+  createLineJoiner,
+  formatLogLine,
+  isAtLeast,
+  parseLogLevel,
+  type LogLevelName,
+  type LogLine,
+} from "./log-format.js";
+import { parseOutputFormat, renderOutput, type OutputFormat } from "./render.js";
 
 /** Flags of `eventflow logs`. */
 export interface LogsFlags extends ConnectionFlags {
@@ -10,49 +18,85 @@ export interface LogsFlags extends ConnectionFlags {
   since?: string;
   tail?: string;
   output?: string;
+  level?: string;
+  raw?: boolean;
+}
+
+/** What `-o json` prints for a line: its fields as an object when it is JSON, else its text. */
+export function toLogRecord(line: LogLine): Record<string, unknown> {
+  return {
+    ...(line.id === undefined ? {} : { id: line.id }),
+    timestamp: line.timestamp,
+    replica: line.replica,
+    stream: line.stream,
+    ...(line.fields === undefined ? { line: line.line } : { fields: line.fields }),
+  };
+}
+
+/** Options of {@link createLogWriter}. */
+export interface LogWriterOptions {
+  readonly format: OutputFormat;
+  readonly color: boolean;
+  readonly raw: boolean;
+  readonly minLevel: LogLevelName | undefined;
+  readonly parse: (line: string) => LogLine["fields"];
 }
 
 /**
- * Text of log entries, one line each. The 16 KiB parts of a long line (`partial`) are joined
- * back: the prefix once, the parts after it, the newline after the last (or before another
- * replica's line comes between). Pure apart from its own state.
+ * Turns log events into output text: long lines joined, `--level` applied, then the raw line,
+ * the readable one, or a JSON/YAML record. Pure apart from its own state.
  */
-export function createLogText(color: boolean): {
-  entry(entry: LogEvent): string;
-  end(): string;
+export function createLogWriter(options: LogWriterOptions): {
+  entry(entry: LogLine): Promise<string>;
+  end(): Promise<string>;
 } {
-  let open: string | undefined;
+  const joiner = createLineJoiner(options.parse);
+  const write = async (line: LogLine): Promise<string> => {
+    if (options.minLevel !== undefined && !isAtLeast(line, options.minLevel)) return "";
+    if (options.raw) return `${line.line}\n`;
+    return renderOutput(
+      options.format,
+      {
+        data: toLogRecord(line),
+        text: (wide) => formatLogLine(line, { color: options.color, wide }),
+      },
+      { stream: true },
+    );
+  };
   return {
-    entry(entry) {
-      let out = "";
-      if (open !== undefined && open !== entry.replica) out += "\n";
-      if (open !== entry.replica)
-        out += `${paint(color, "dim", `${entry.timestamp} ${entry.replica}`)} `;
-      out += entry.stream === "stderr" ? paint(color, "red", entry.line) : entry.line;
-      open = entry.partial === true ? entry.replica : undefined;
-      return open === undefined ? `${out}\n` : out;
+    async entry(entry) {
+      const whole = joiner.push(entry);
+      return whole === undefined ? "" : write(whole);
     },
-    end() {
-      const unfinished = open !== undefined;
-      open = undefined;
-      return unfinished ? "\n" : "";
+    async end() {
+      let out = "";
+      for (const line of joiner.flush()) out += await write(line);
+      return out;
     },
   };
 }
 
-/** `eventflow logs`: one line per log line; `-o json` prints one JSON object per line. */
+/** `eventflow logs`: readable lines; `--raw` the lines as written; `-o json` one object a line. */
 export async function logsCommand(name: string, flags: LogsFlags, io: ControlIo): Promise<void> {
-  const format = parseOutputFormat(flags.output);
-  if (format === "yaml" || format === "name")
-    throw new EventFlowError("CLI_USAGE", "logs prints table (text) or json lines");
+  const format = parseOutputFormat(flags.output, ["table", "wide", "json", "yaml"]);
+  if (flags.raw === true && format !== "table")
+    throw new EventFlowError("CLI_USAGE", "--raw prints the lines as written: drop -o");
   let tail: number | undefined;
   if (flags.tail !== undefined) {
     if (!/^[0-9]+$/.test(flags.tail))
       throw new EventFlowError("CLI_USAGE", `--tail takes a number, got ${flags.tail}`);
     tail = Number(flags.tail);
   }
+  const minLevel = flags.level === undefined ? undefined : parseLogLevel(flags.level);
   const { client, context } = await connect(flags, io.env);
-  const text = createLogText(io.env.color);
+  const { toLogFields } = await import("@eventflow/sdk/client");
+  const writer = createLogWriter({
+    format,
+    color: io.env.color,
+    raw: flags.raw === true,
+    minLevel,
+    parse: toLogFields,
+  });
   try {
     for await (const entry of client.logs(name, {
       follow: flags.follow === true,
@@ -61,13 +105,10 @@ export async function logsCommand(name: string, flags: LogsFlags, io: ControlIo)
       tenant: context.tenant,
       signal: io.signal,
     })) {
-      if (format === "json") {
-        io.stdout.write(`${JSON.stringify(entry)}\n`);
-        continue;
-      }
-      io.stdout.write(text.entry(entry));
+      const text = await writer.entry(entry);
+      if (text !== "") io.stdout.write(text);
     }
-    io.stdout.write(text.end());
+    io.stdout.write(await writer.end());
   } catch (error) {
     // Ctrl-C while following is how `logs -f` ends; bin.ts exits 130.
     if (io.signal.aborted) return;

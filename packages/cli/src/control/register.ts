@@ -1,8 +1,9 @@
 /** Wires the control commands into the `eventflow` program (modules load on demand). */
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CliEnvironment } from "../config.js";
 import type { CompletionCommand } from "./completion.js";
 import type { ControlIo } from "./io.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "./render.js";
 import { parseControlEnvironment } from "./settings.js";
 
 /** The program's streams and environment, as cli.ts has them. */
@@ -19,6 +20,21 @@ type Run = (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Prom
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/**
+ * `-o, --output FORMAT` of a command that prints `formats` (all five unless it says otherwise);
+ * a format it does not print is a usage error as the command line is parsed.
+ */
+export function outputOption(formats: readonly OutputFormat[] = OUTPUT_FORMATS): Option {
+  const shown = formats.filter((f) => f !== "table");
+  return new Option("-o, --output <format>", `output format: ${shown.join("|")}`).argParser(
+    (value: string) => {
+      if (!(formats as readonly string[]).includes(value))
+        throw new InvalidArgumentError(`takes ${shown.join(", ")}`);
+      return value;
+    },
+  );
 }
 
 /** Commands whose first argument is a function name. */
@@ -40,8 +56,10 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
       .option("--context <name>", "use this context instead of the current one")
       .option("--url <url>", "controller URL (overrides the context)")
       .option("--token <token>", "bearer token (overrides the context)");
-  const output = (cmd: Command, formats = "table|json|yaml") =>
-    cmd.option("-o, --output <format>", `output format: ${formats}`);
+  const output = (cmd: Command, formats?: readonly OutputFormat[]) =>
+    cmd.addOption(outputOption(formats));
+  const watchable = (cmd: Command) =>
+    cmd.option("-w, --watch", "after printing, keep watching and print each change (Ctrl-C ends)");
   const fns = () => import("./functions-commands.js");
   const login = () => import("./login-command.js");
 
@@ -60,9 +78,8 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .command("context")
     .alias("contexts")
     .description("list, switch and delete contexts");
-  output(context.command("list").description("list contexts"), "table|json|yaml|name").action(
-    (flags) =>
-      run(async () => (await login()).contextListCommand(flags, controlIo()), isJson(flags)),
+  output(context.command("list").description("list contexts")).action((flags) =>
+    run(async () => (await login()).contextListCommand(flags, controlIo()), isJson(flags)),
   );
   context
     .command("use")
@@ -71,10 +88,11 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .action((name: string) =>
       run(async () => (await login()).contextUseCommand(name, controlIo()), false),
     );
-  context
-    .command("current")
+  output(context.command("current"))
     .description("print the current context and its URL")
-    .action(() => run(async () => (await login()).contextCurrentCommand(controlIo()), false));
+    .action((flags) =>
+      run(async () => (await login()).contextCurrentCommand(flags, controlIo()), isJson(flags)),
+    );
   context
     .command("delete")
     .argument("<name>")
@@ -110,12 +128,12 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     ),
   );
 
-  connected(output(program.command("list").alias("ls"), "table|json|yaml|name"))
+  connected(watchable(output(program.command("list").alias("ls"))))
     .description("list your functions")
     .action((flags) =>
       run(async () => (await fns()).listCommand(flags, controlIo()), isJson(flags)),
     );
-  connected(output(program.command("get"), "table|json|yaml|name"))
+  connected(watchable(output(program.command("get"))))
     .description("show one function")
     .argument("<name>")
     .action((name: string, flags) =>
@@ -127,7 +145,7 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .action((name: string, flags) =>
       run(async () => (await fns()).describeCommand(name, flags, controlIo()), isJson(flags)),
     );
-  connected(output(program.command("invoke")))
+  connected(output(program.command("invoke"), ["table", "json", "yaml"]))
     .description("invoke a function; status and time on stderr, the body on stdout")
     .argument("<name>")
     .option("-d, --data <data>", "request body: text, @FILE, or - for standard input")
@@ -141,16 +159,20 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
         isJson(flags),
       ),
     );
-  connected(output(program.command("logs"), "table|json"))
-    .description("print a function's logs; -f follows (resumes after disconnects)")
+  connected(output(program.command("logs"), ["table", "wide", "json", "yaml"]))
+    .description(
+      "print a function's logs as `time replica level message key=value`; -f follows (resumes after disconnects)",
+    )
     .argument("<name>")
     .option("-f, --follow", "keep streaming new lines")
     .option("--since <when>", "only lines since an RFC 3339 time or a duration back (10m, 2h)")
     .option("--tail <n>", "start with the last N lines")
+    .option("--level <level>", "only lines at this level or above: debug, info, warn, error")
+    .option("--raw", "print each line as the function wrote it (the JSON line)")
     .action((name: string, flags) =>
       run(
         async () => (await import("./logs-command.js")).logsCommand(name, flags, controlIo()),
-        false,
+        isJson(flags),
       ),
     );
   connected(output(program.command("scale")))
@@ -168,19 +190,28 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
         isJson(flags),
       ),
     );
-  connected(program.command("delete").alias("rm"))
+  connected(output(program.command("delete").alias("rm"), ["table", "json", "yaml", "name"]))
     .description("delete a function (its replicas drain first)")
     .argument("<name>")
     .action((name: string, flags) =>
-      run(async () => (await fns()).deleteCommand(name, flags, controlIo()), false),
+      run(async () => (await fns()).deleteCommand(name, flags, controlIo()), isJson(flags)),
     );
   const token = program.command("token").description("scoped invoke tokens");
-  connected(output(token.command("create")))
+  connected(output(token.command("create"), ["table", "json", "yaml"]))
     .description("create a token that may only invoke NAME")
     .argument("<name>", "function name")
     .option("--ttl <duration>", "lifetime: 90s, 30m, 12h, 7d (default 1h)")
     .action((name: string, flags) =>
       run(async () => (await login()).tokenCreateCommand(name, flags, controlIo()), isJson(flags)),
+    );
+  connected(output(program.command("version"), ["table", "json", "yaml"]))
+    .description("print the client's version and the controller's (kubectl style)")
+    .option("--client", "only the client's version (no controller needed)")
+    .action((flags) =>
+      run(
+        async () => (await import("./version-command.js")).versionCommand(flags, controlIo()),
+        isJson(flags),
+      ),
     );
   program
     .command("dev")

@@ -1,19 +1,57 @@
 /** Output of the control commands: tables that fit the terminal, JSON, YAML; colours on a TTY only. */
 import { EventFlowError } from "@eventflow/protocol";
 
-/** `-o` formats. */
-export const OUTPUT_FORMATS = ["table", "json", "yaml", "name"] as const;
+/**
+ * `-o` formats, as kubectl names them: the default (`table`: a table or a few lines), `wide`
+ * (more columns), `json`, `yaml` (the API's objects) and `name` (one name a line, for scripts).
+ */
+export const OUTPUT_FORMATS = ["table", "wide", "json", "yaml", "name"] as const;
 /** An output format. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Parses `-o`. */
-export function parseOutputFormat(value: string | undefined): OutputFormat {
+/** Parses `-o` against the formats the command prints (all of them unless it says otherwise). */
+export function parseOutputFormat(
+  value: string | undefined,
+  accepted: readonly OutputFormat[] = OUTPUT_FORMATS,
+): OutputFormat {
   const format = value ?? "table";
-  if ((OUTPUT_FORMATS as readonly string[]).includes(format)) return format as OutputFormat;
+  if ((accepted as readonly string[]).includes(format)) return format as OutputFormat;
   throw new EventFlowError(
     "CLI_USAGE",
-    `-o takes ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(format)}`,
+    `-o takes ${accepted.filter((f) => f !== "table").join(", ")}, got ${JSON.stringify(format)}`,
   );
+}
+
+/** What a command prints, in each format it accepts. */
+export interface Printable {
+  /** `-o json` and `-o yaml`: the objects themselves. */
+  readonly data: unknown;
+  /** `-o name`: one per line. */
+  readonly names?: readonly string[] | undefined;
+  /** The default (`wide` false) and `-o wide`. */
+  readonly text: (wide: boolean) => string;
+}
+
+/**
+ * The one output formatter of the CLI. `stream` is for commands that print one result after
+ * another (build, logs, --watch): JSON as one compact object per line, YAML as documents.
+ */
+export async function renderOutput(
+  format: OutputFormat,
+  printable: Printable,
+  options: { stream?: boolean } = {},
+): Promise<string> {
+  if (format === "json" && options.stream === true) return `${JSON.stringify(printable.data)}\n`;
+  if (format === "json" || format === "yaml") {
+    const text = await renderData(printable.data, format);
+    return format === "yaml" && options.stream === true ? `---\n${text}` : text;
+  }
+  if (format === "name") {
+    if (printable.names === undefined)
+      throw new EventFlowError("CLI_USAGE", "this command has no -o name");
+    return printable.names.map((n) => `${n}\n`).join("");
+  }
+  return printable.text(format === "wide");
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;
@@ -42,19 +80,30 @@ export function statusColor(status: number): Color {
 const ANSI = /\u001b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, "").length;
 
-/** A column of a table; `shrink` columns are cut (with …) when the table is wider than the terminal. */
+/**
+ * A column of a table; `shrink` columns are cut (with …) when the table is wider than the
+ * terminal; `wide` columns appear only with `-o wide`.
+ */
 export interface Column<T> {
   readonly header: string;
   readonly value: (row: T) => string;
   readonly shrink?: boolean;
+  readonly wide?: boolean;
 }
 
-/** Renders rows as an aligned table; fits `columns` by cutting the shrinkable columns. */
+/**
+ * Renders rows as an aligned table; fits `width` by cutting the shrinkable columns. With
+ * `wide`, the wide columns are added and nothing is cut (as kubectl's `-o wide`).
+ */
 export function renderTable<T>(
   rows: readonly T[],
-  columns: readonly Column<T>[],
+  allColumns: readonly Column<T>[],
   width: number | undefined,
+  options: { wide?: boolean; header?: boolean } = {},
 ): string {
+  const wide = options.wide === true;
+  const columns = allColumns.filter((c) => wide || c.wide !== true);
+  if (wide) width = undefined;
   const cells = rows.map((r) => columns.map((c) => c.value(r)));
   const widths = columns.map((c, i) =>
     Math.max(c.header.length, ...cells.map((row) => visible(row[i] ?? ""))),
@@ -84,7 +133,9 @@ export function renderTable<T>(
       })
       .join(" ".repeat(gap))
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
+  const lines = cells.map(line);
+  if (options.header !== false) lines.unshift(line(columns.map((c) => c.header)));
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 /** A compact age: 45s, 12m, 3h, 2d. */

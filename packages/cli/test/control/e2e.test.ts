@@ -177,8 +177,9 @@ describe("eventflow control commands end to end", () => {
     const lines = tail.stdout
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l) as { line: string; id: string });
-    expect(lines.some((l) => l.line.includes("greeting cli"))).toBe(true);
+      .map((l) => JSON.parse(l) as { fields?: { msg?: string }; id: string });
+    // The runtime's JSON line comes parsed (issue 14 item 9), not as a string inside a string.
+    expect(lines.some((l) => l.fields?.msg === "greeting cli")).toBe(true);
   });
 
   it("scale --wait, list -o json, get, describe, token create, delete", async () => {

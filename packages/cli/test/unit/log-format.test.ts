@@ -1,0 +1,165 @@
+import { toLogFields } from "@eventflow/sdk/client";
+import { describe, expect, it } from "vitest";
+import {
+  createLineJoiner,
+  formatLogLine,
+  parseLogLevel,
+  type LogLine,
+} from "../../src/control/log-format.js";
+import { createLogWriter, toLogRecord } from "../../src/control/logs-command.js";
+
+const at = "2026-12-05T10:00:00.000Z";
+const line = (text: string, extra: Partial<LogLine> = {}): LogLine => {
+  const fields = toLogFields(text);
+  return {
+    replica: "r1",
+    stream: "stdout",
+    timestamp: at,
+    line: text,
+    ...(fields === undefined ? {} : { fields }),
+    ...extra,
+  };
+};
+const runtimeLine = (fields: Record<string, unknown>) =>
+  JSON.stringify({ level: "info", time: at, function: "greeter", ...fields });
+
+describe("formatLogLine", () => {
+  it.each<[string, LogLine, boolean, string]>([
+    [
+      "the runtime's JSON line",
+      line(runtimeLine({ requestId: "abc", msg: "greeting cli", source: "console" })),
+      false,
+      `${at} r1 INFO  greeting cli requestId=abc\n`,
+    ],
+    [
+      "wide adds the stream, the function and the source",
+      line(runtimeLine({ requestId: "abc", msg: "hi", source: "console" })),
+      true,
+      `${at} r1 stdout INFO  hi function=greeter requestId=abc source=console\n`,
+    ],
+    [
+      "values with spaces are quoted, objects are JSON",
+      line(runtimeLine({ level: "warn", msg: "slow", note: "a b", n: 3, o: { k: 1 } })),
+      false,
+      `${at} r1 WARN  slow note="a b" n=3 o={"k":1}\n`,
+    ],
+    [
+      "pino's numeric levels",
+      line(JSON.stringify({ level: 50, msg: "down" })),
+      false,
+      `${at} r1 ERROR down\n`,
+    ],
+    [
+      "an error's stack follows the line, indented",
+      line(
+        runtimeLine({
+          level: "error",
+          msg: "failed",
+          err: {
+            type: "Error",
+            message: "boom",
+            stack: "Error: boom\n    at handle (src/index.ts:6:9)",
+          },
+        }),
+      ),
+      false,
+      `${at} r1 ERROR failed err="Error: boom"\n    at handle (src/index.ts:6:9)\n`,
+    ],
+    ["a plain line", line("hello world"), false, `${at} r1       hello world\n`],
+    [
+      "a plain stderr line",
+      line("Node.js v24", { stream: "stderr" }),
+      false,
+      `${at} r1       Node.js v24\n`,
+    ],
+  ])("%s", (_name, entry, wide, want) => {
+    expect(formatLogLine(entry, { color: false, wide })).toBe(want);
+  });
+
+  it("colours the level on a terminal only", () => {
+    const entry = line(runtimeLine({ level: "warn", msg: "x" }));
+    expect(formatLogLine(entry, { color: true, wide: false })).toContain(
+      "\u001b[33mWARN \u001b[0m",
+    );
+    expect(formatLogLine(entry, { color: false, wide: false })).not.toContain("\u001b");
+  });
+});
+
+describe("createLineJoiner", () => {
+  const part = (replica: string, text: string, partial?: true): LogLine => ({
+    replica,
+    stream: "stdout",
+    timestamp: "T",
+    line: text,
+    ...(partial ? { partial } : {}),
+  });
+  it("joins a long JSON line's parts before parsing, per replica", () => {
+    const joiner = createLineJoiner(toLogFields);
+    const json = runtimeLine({ msg: "long" });
+    expect(joiner.push(part("a", json.slice(0, 10), true))).toBeUndefined();
+    expect(joiner.push(part("b", "other"))).toMatchObject({ replica: "b", line: "other" });
+    const whole = joiner.push(part("a", json.slice(10)));
+    expect(whole).toMatchObject({ replica: "a", line: json, fields: { msg: "long" } });
+    expect(whole).not.toHaveProperty("partial");
+    expect(joiner.push(part("a", "xx", true))).toBeUndefined();
+    expect(joiner.flush()).toEqual([
+      { replica: "a", stream: "stdout", timestamp: "T", line: "xx" },
+    ]);
+  });
+});
+
+describe("eventflow logs output", () => {
+  const entries = [
+    line(runtimeLine({ level: "debug", msg: "d" })),
+    line(runtimeLine({ msg: "i" })),
+    line(runtimeLine({ level: "warn", msg: "w" })),
+    line("plain out"),
+    line("crash", { stream: "stderr" }),
+  ];
+  const run = async (options: Partial<Parameters<typeof createLogWriter>[0]>) => {
+    const writer = createLogWriter({
+      format: "table",
+      color: false,
+      raw: false,
+      minLevel: undefined,
+      parse: toLogFields,
+      ...options,
+    });
+    let out = "";
+    for (const e of entries) out += await writer.entry(e);
+    return out + (await writer.end());
+  };
+
+  it("--level warn keeps warn and above, and stderr's plain lines", async () => {
+    const out = await run({ minLevel: parseLogLevel("warn") });
+    expect(
+      out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.slice(at.length + 4)),
+    ).toEqual(["WARN  w", "      crash"]);
+  });
+
+  it("--raw prints the lines as written", async () => {
+    expect((await run({ raw: true })).split("\n")[1]).toBe(entries[1]!.line);
+  });
+
+  it("-o json prints the parsed object, not a string inside a string", async () => {
+    const records = (await run({ format: "json" }))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records[1]).toEqual({
+      timestamp: at,
+      replica: "r1",
+      stream: "stdout",
+      fields: { level: "info", time: at, function: "greeter", msg: "i" },
+    });
+    expect(records[3]).toEqual(toLogRecord(entries[3]!));
+    expect(records[3]).toMatchObject({ line: "plain out" });
+  });
+
+  it("refuses an unknown level", () => {
+    expect(() => parseLogLevel("loud")).toThrow(expect.objectContaining({ code: "CLI_USAGE" }));
+  });
+});
