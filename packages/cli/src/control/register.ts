@@ -167,7 +167,10 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("-f, --follow", "keep streaming new lines")
     .option("--since <when>", "only lines since an RFC 3339 time or a duration back (10m, 2h)")
     .option("--tail <n>", "start with the last N lines")
-    .option("--level <level>", "only lines at this level or above: debug, info, warn, error")
+    .option(
+      "--level <level>",
+      "only lines at this level or above: trace, debug, info, warn, error, fatal",
+    )
     .option("--raw", "print each line as the function wrote it (the JSON line)")
     .action((name: string, flags) =>
       run(
