@@ -10,6 +10,7 @@ import { parseConfig } from "../src/config.js";
 import { DASHBOARD_PAGES, resolveInside } from "../src/http/dashboard.js";
 import { createLogger } from "../src/logger.js";
 import { createMetrics } from "../src/metrics.js";
+import { CONTROLLER_VERSION } from "../src/version.js";
 import { createMemoryDriver } from "./support/memory-driver.js";
 import { TEST_SECRET } from "./support/harness.js";
 
@@ -136,7 +137,7 @@ describe("dashboard served at /", () => {
       );
     }
     const health = await fetch(`${url}/healthz`);
-    expect(await health.json()).toEqual({ status: "ok" });
+    expect(await health.json()).toEqual({ status: "ok", version: CONTROLLER_VERSION });
   });
 
   it("never answers other methods with the app", async () => {

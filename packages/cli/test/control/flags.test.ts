@@ -107,6 +107,17 @@ describe("kubectl's habits and readable logs", () => {
     expect(clientOnly.stdout).toBe(`Client Version: ${CLI_VERSION}\n`);
   });
 
+  it("eventflow version with a controller that does not answer: the client's version, then the error", async () => {
+    const down = await runEventflow(["version"], {
+      env: { ...env.env, EVENTFLOW_URL: "http://127.0.0.1:1", EVENTFLOW_TOKEN: "x" },
+      cwd: project,
+    });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toBe(`Client Version: ${CLI_VERSION}\n`);
+    expect(down.stderr).toMatch(/^error\[[A-Z_]+\]: /m);
+    expect(down.stderr).toContain("127.0.0.1:1");
+  });
+
   it("-o wide, name, yaml on the read commands; a format a command does not print is a usage error", async () => {
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.code, wide.stderr).toBe(0);
@@ -251,5 +262,23 @@ describe("kubectl's habits and readable logs", () => {
     expect(init.stderr).toMatch(
       /Next steps:\n {2}cd greeter\n {2}npm install\n {2}npm test[\s\S]*npx eventflow deploy --wait[\s\S]*npx eventflow invoke greeter/,
     );
+  });
+
+  it("init -o json prints what it made as one object; the next steps stay on stderr", async () => {
+    const parent = await makeProject({});
+    const init = await runEventflow(["init", "shaper", "-o", "json"], {
+      env: env.env,
+      cwd: parent,
+    });
+    expect(init.code, init.stderr).toBe(0);
+    const made = JSON.parse(init.stdout) as {
+      name: string;
+      dir: string;
+      template: string;
+      files: string[];
+    };
+    expect(made).toMatchObject({ name: "shaper", dir: `${parent}/shaper`, template: "http" });
+    expect(made.files).toContain("eventflow.yaml");
+    expect(init.stderr).toContain("Next steps:");
   });
 });
