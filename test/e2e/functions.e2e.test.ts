@@ -4,13 +4,15 @@
 // images from the registry, the pods get addresses on the node's bridge, and invokes, logs,
 // metrics, scale and delete go through the controller's API.
 import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
 import { livePods, orderEvent } from "./support/functions.ts";
 import { eventually } from "./support/eventually.ts";
-import { buildExample, pushFunctionBase } from "./support/images.ts";
+import { buildExample, buildProject, pushFunctionBase } from "./support/images.ts";
 import { startControllerProcess, type RunningController } from "./support/controller.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
 
@@ -398,6 +400,25 @@ describe("functions on a real node", () => {
       240_000,
     );
     timings.hpaScaleDownMs = Date.now() - t1;
+  });
+
+  it("a function that throws at start: its status names the error line the container printed", async () => {
+    const dir = await mkdtemp(`${tmpdir()}/eventflow-e2e-crashing-`);
+    await mkdir(`${dir}/src`);
+    await writeFile(`${dir}/package.json`, '{"name":"crashing"}');
+    await writeFile(
+      `${dir}/src/index.ts`,
+      'if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");\nexport default () => "never";\n',
+    );
+    const image = await buildProject(registry, dir, "crashing", functionBase);
+    await client.functions.create({ name: "crashing", image, replicas: 1 });
+    // The kubelet keeps the log's tail as the termination message (FallbackToLogsOnError).
+    const status = await eventually("the crash's reason", async () => {
+      const s = await client.functions.get("crashing");
+      return s.last_error?.message.includes("DATABASE_URL") ? s : undefined;
+    });
+    expect(status.last_error?.message).toMatch(/exit code 1.*: Error: DATABASE_URL is not set$/);
+    await client.functions.delete("crashing");
   });
 
   it("scales down and deletes: the pods and their containers go away", async () => {

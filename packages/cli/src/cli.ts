@@ -166,7 +166,11 @@ function createProgram(
   return program;
 }
 
-function reportError(error: unknown, io: CliIo, json: boolean): void {
+/**
+ * Prints an error, its field details and the next step. `subject` is the function the command
+ * was run on (its `<name>` argument): the hint names it when the error itself does not.
+ */
+function reportError(error: unknown, io: CliIo, json: boolean, subject?: string): void {
   const code = isEventFlowError(error) ? error.code : "INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`error[${code}]: ${message}\n`);
@@ -182,7 +186,7 @@ function reportError(error: unknown, io: CliIo, json: boolean): void {
       io.stderr.write(`  - ${where ? `${where}: ` : ""}${d.message ?? JSON.stringify(d)}\n`);
     }
   }
-  const hint = hintFor(code, functionNameOf(details));
+  const hint = hintFor(code, functionNameOf(details) ?? subject);
   if (hint !== undefined) io.stderr.write(`  next: ${hint}\n`);
   if (!isEventFlowError(error) && error instanceof Error && error.stack)
     io.stderr.write(`${error.stack}\n`);
@@ -195,16 +199,24 @@ function reportError(error: unknown, io: CliIo, json: boolean): void {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
+  let subject: string | undefined;
   const run = async (work: (env: CliEnvironment) => Promise<void>, json: boolean) => {
     try {
       await work(parseCliEnvironment(io.env, io.stderr.isTTY === true));
     } catch (error) {
-      reportError(error, io, json);
+      reportError(error, io, json, subject);
       exitCode = exitCodeFor(error);
     }
   };
   try {
-    await createProgram(io, run).parseAsync([...argv], { from: "user" });
+    const program = createProgram(io, run);
+    // The function a command is about is its `<name>` argument (get, invoke, logs, scale...).
+    program.hook("preAction", (_program, command) => {
+      if (command.registeredArguments[0]?.name() !== "name") return;
+      const first: unknown = command.processedArgs[0];
+      if (typeof first === "string") subject = first;
+    });
+    await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.code === "commander.helpDisplayed" ||

@@ -18,18 +18,29 @@ export async function pushFunctionBase(registry: TestRegistry): Promise<string> 
 }
 
 /** `eventflow build examples/<example> --push`; returns `<registry>/e2e/<example>@<digest>`. */
-export async function buildExample(
+export function buildExample(
   registry: TestRegistry,
   example: string,
+  base: string,
+  extra: readonly string[] = [],
+): Promise<string> {
+  return buildProject(registry, `${REPO_ROOT}examples/${example}`, example, base, extra);
+}
+
+/** `eventflow build DIR --push` as `<registry>/e2e/<repo>`; returns the reference by digest. */
+export async function buildProject(
+  registry: TestRegistry,
+  dir: string,
+  repo: string,
   base: string,
   extra: readonly string[] = [],
 ): Promise<string> {
   const built = await runEventflow(
     [
       "build",
-      `${REPO_ROOT}examples/${example}`,
+      dir,
       "-t",
-      `${registry.host}/e2e/${example}:1`,
+      `${registry.host}/e2e/${repo}:1`,
       "--base",
       base,
       "--push",
@@ -39,5 +50,5 @@ export async function buildExample(
     { timeoutMs: 120_000 },
   );
   expect(built.code, built.stderr).toBe(0);
-  return `${registry.host}/e2e/${example}@${built.json?.digest as string}`;
+  return `${registry.host}/e2e/${repo}@${built.json?.digest as string}`;
 }

@@ -1,7 +1,7 @@
 // A function that crashes, deployed by the CLI to a real controller (local driver): the reason
 // the wait fails with is the error line (not Node's `Node.js vX` footer), the stack in its logs
 // names src/index.ts at the throwing line (the bundle's source map is shipped and enabled), and
-// the `next:` hint names the function (issue 14 item 7).
+// the `next:` hint names the function, from the error or the command line (issue 14 item 7).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEventflow } from "../../../../test/cli/index.ts";
 import { makeProject, removeProjects } from "../helpers.ts";
@@ -61,5 +61,12 @@ describe("a crashing function, as the CLI reports it", () => {
     const status = JSON.parse(get.stdout) as { last_error?: { code: string; message: string } };
     expect(status.last_error?.code).toBe("FUNCTION_CRASH_LOOP");
     expect(status.last_error?.message).toMatch(/: Error: boom at load$/);
+
+    // The invoke's error does not name the function; the hint takes it from the command line.
+    const invoke = await runEventflow(["invoke", "crashfn"], { env: env.env });
+    expect(invoke.code).not.toBe(0);
+    expect(invoke.stderr).toMatch(/^error\[FUNCTION_(CRASH_LOOP|NOT_READY)\]/m);
+    expect(invoke.stderr).toMatch(/next: .*`eventflow (logs|get) crashfn/);
+    expect(invoke.stderr).not.toContain("NAME");
   }, 90_000);
 });

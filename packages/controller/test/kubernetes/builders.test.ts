@@ -105,6 +105,11 @@ describe("buildDeployment", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
+  it("keeps the log's tail as the termination message when the function fails", () => {
+    const c = buildDeployment(base, { ref }).spec!.template.spec!.containers[0]!;
+    expect(c.terminationMessagePolicy).toBe("FallbackToLogsOnError");
+  });
+
   it("probes the runtime's reserved paths on the http port", () => {
     const c = buildDeployment(base, { ref }).spec!.template.spec!.containers[0]!;
     expect(c.readinessProbe?.httpGet).toEqual({ path: "/_eventflow/readyz", port: "http" });

@@ -207,6 +207,45 @@ describe("buildKubernetesStatus", () => {
     expect(s.last_error?.message).toContain("exit code 1");
   });
 
+  // What the kubelet keeps as the termination message of a Node program that threw at start
+  // (FallbackToLogsOnError: the log's tail): the reason is the error line, not the footer.
+  const NODE_CRASH = [
+    "file:///app/index.mjs:12",
+    '    throw new Error("DATABASE_URL is not set");',
+    "    ^",
+    "",
+    "Error: DATABASE_URL is not set",
+    "    at file:///app/src/index.ts:3:11",
+    "    at ModuleJob.run (node:internal/modules/esm/module_job:343:25)",
+    "",
+    "Node.js v24.11.0",
+    "",
+  ].join("\n");
+  const withMessage = (pod: V1Pod): V1Pod => {
+    const cs = pod.status!.containerStatuses![0]!;
+    cs.lastState = { terminated: { ...cs.lastState!.terminated!, message: NODE_CRASH } };
+    return pod;
+  };
+
+  it("a crash loop and a restart name the error line of the container's last log lines", () => {
+    const loop = buildKubernetesStatus(
+      deployment({}),
+      [withMessage(waiting("CrashLoopBackOff"))],
+      NOW,
+    )!;
+    expect(loop.last_error?.message).toBe(
+      "CrashLoopBackOff (last exit code 1): Error: DATABASE_URL is not set",
+    );
+    const restart = buildKubernetesStatus(
+      deployment({ replicas: 1, readyReplicas: 1, updatedReplicas: 1 }, { replicas: 1 }),
+      [withMessage(restarted("f-a", 2, NOW, 1))],
+      NOW,
+    )!;
+    expect(restart.last_error?.message).toBe(
+      "replica f-a restarted 2 times; last exit code 1 (Error): Error: DATABASE_URL is not set",
+    );
+  });
+
   it("a restart names the replica, the restart count and the last exit code, at its end", () => {
     const s = buildKubernetesStatus(
       deployment({ replicas: 2, readyReplicas: 2, updatedReplicas: 2 }),

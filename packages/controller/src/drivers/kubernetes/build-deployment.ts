@@ -75,6 +75,9 @@ export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Contai
       requests: { ...DEFAULT_RESOURCES.requests, ...spec.resources?.requests },
       limits: { ...DEFAULT_RESOURCES.limits, ...spec.resources?.limits },
     },
+    // A crash's reason is in the function's stderr, not in /dev/termination-log: the kubelet
+    // keeps the log's tail as the termination message, which the status reads.
+    terminationMessagePolicy: "FallbackToLogsOnError",
     readinessProbe: probe("/_eventflow/readyz", 2, 2),
     livenessProbe: probe("/_eventflow/healthz", 10, 3),
     securityContext: {

@@ -1,4 +1,5 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { crashReasonOf } from "../crash-reason.js";
 import type { FunctionPhase, FunctionSpec, FunctionStatus } from "../driver.js";
 import { CONTAINER_NAME, FIELD_MANAGER, SPEC_ANNOTATION } from "./labels.js";
 
@@ -37,6 +38,15 @@ export function specOf(deployment: V1Deployment): FunctionSpec | undefined {
   return spec ?? undefined;
 }
 
+/**
+ * The error line of a container's last exit: the kubelet keeps the tail of its log as the
+ * termination message (the container asks for `FallbackToLogsOnError`), where Node printed the
+ * uncaught exception; the line that names it, not Node's version footer.
+ */
+function crashLine(message: string | undefined): string | undefined {
+  return message ? crashReasonOf(message.split("\n")) : undefined;
+}
+
 /** The reason a user needs, from the pods: image pull, crash loop, unschedulable (pure). */
 export function podProblem(pods: readonly V1Pod[], now: string): LastError | undefined {
   for (const pod of pods) {
@@ -49,7 +59,9 @@ export function podProblem(pods: readonly V1Pod[], now: string): LastError | und
       if (reason && CRASH_REASONS.has(reason)) {
         const exit = cs.lastState?.terminated?.exitCode;
         const suffix = exit === undefined ? "" : ` (last exit code ${exit})`;
-        return { code: "FUNCTION_CRASH_LOOP", message: `${reason}${suffix}`, at: now };
+        const line = crashLine(cs.lastState?.terminated?.message);
+        const why = line === undefined ? "" : `: ${line}`;
+        return { code: "FUNCTION_CRASH_LOOP", message: `${reason}${suffix}${why}`, at: now };
       }
     }
     const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
@@ -70,7 +82,8 @@ export function podProblem(pods: readonly V1Pod[], now: string): LastError | und
  */
 export function podRestart(pods: readonly V1Pod[], now: string): LastError | undefined {
   let last:
-    { pod: string; restarts: number; exit?: number; reason?: string; at: string } | undefined;
+    | { pod: string; restarts: number; exit?: number; reason?: string; line?: string; at: string }
+    | undefined;
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp) continue;
     for (const cs of pod.status?.containerStatuses ?? []) {
@@ -78,11 +91,13 @@ export function podRestart(pods: readonly V1Pod[], now: string): LastError | und
       const t = cs.lastState?.terminated;
       const at = iso(t?.finishedAt, now);
       if (last && last.at >= at) continue;
+      const line = crashLine(t?.message);
       last = {
         pod: pod.metadata?.name ?? "",
         restarts: cs.restartCount,
         ...(t?.exitCode === undefined ? {} : { exit: t.exitCode }),
         ...(t?.reason === undefined ? {} : { reason: t.reason }),
+        ...(line === undefined ? {} : { line }),
         at,
       };
     }
@@ -91,9 +106,10 @@ export function podRestart(pods: readonly V1Pod[], now: string): LastError | und
   const times = last.restarts === 1 ? "1 time" : `${last.restarts} times`;
   const exit = last.exit === undefined ? "" : `; last exit code ${last.exit}`;
   const why = last.reason === undefined ? "" : ` (${last.reason})`;
+  const line = last.line === undefined ? "" : `: ${last.line}`;
   return {
     code: "FUNCTION_REPLICA_RESTARTED",
-    message: `replica ${last.pod} restarted ${times}${exit}${why}`,
+    message: `replica ${last.pod} restarted ${times}${exit}${why}${line}`,
     at: last.at,
   };
 }

@@ -4,7 +4,7 @@ import { get } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
 import { createLineSplitter, type SplitLine } from "../line-splitter.js";
-import { CRASH_TAIL_LINES, crashReasonOf } from "./crash-reason.js";
+import { CRASH_TAIL_LINES, crashReasonOf } from "../crash-reason.js";
 import { SANDBOX_INFO_FD } from "./sandbox.js";
 
 /** The runtime's reserved readiness path. */

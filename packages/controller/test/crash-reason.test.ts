@@ -2,7 +2,7 @@
 // die (run here, not copied), and the runtime's own one-line JSON failures.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { crashReasonOf } from "../../src/drivers/local/crash-reason.js";
+import { crashReasonOf } from "../src/drivers/crash-reason.js";
 
 function stderrOf(source: string, args: string[] = []): string[] {
   const run = spawnSync(process.execPath, [...args, "--input-type=module", "-e", source], {
