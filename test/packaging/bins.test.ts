@@ -42,6 +42,14 @@ describe("package bins", () => {
     ]);
   });
 
+  it("every shim is the one template's text (scripts/gen-bin-shims.mjs --check)", async () => {
+    const checked = await exec(process.execPath, [
+      join(REPO_ROOT, "scripts/gen-bin-shims.mjs"),
+      "--check",
+    ]);
+    expect(checked.code, checked.stderr).toBe(0);
+  });
+
   it.each(packages)(
     "$manifest.name: every bin target is a committed, executable file",
     async (p) => {
