@@ -2,7 +2,7 @@
 // bench:build — warm build + push of examples/hello to a local registry (Debian's
 // docker-registry on 127.0.0.1), EventFlow's CLI against containerify, in interleaved rounds;
 // plus the reproducibility of EventFlow's digest across varied rebuilds. Method: README.md here.
-// The last stdout line is the JSON result (CONVENTIONS.md).
+// The last stdout line is the JSON result (bench/README.md, "Reading the JSON").
 import { spawn } from "node:child_process";
 import { cp, mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -2,7 +2,7 @@
 // bench:cli — how fast the `eventflow` CLI starts (`--version`, `list` against a local
 // controller) next to a bare `node -e 0`, in interleaved rounds; and how long `eventflow dev`
 // takes from saving a handler to serving the new version. Timings are printed, never asserted.
-// The last stdout line is the JSON result (CONVENTIONS.md).
+// The last stdout line is the JSON result (bench/README.md, "Reading the JSON").
 import { spawn } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";

@@ -1,4 +1,4 @@
-// Progress on stderr; the result as the last stdout line (CONVENTIONS.md, "Tests").
+// Progress on stderr; the result as the last stdout line (bench/README.md, "Reading the JSON").
 import { readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 

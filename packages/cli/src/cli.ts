@@ -14,7 +14,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Exit codes (CONVENTIONS.md). */
+/** Exit codes, as docs/cli.md and docs/errors.md list them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const USAGE_CODES = new Set([
