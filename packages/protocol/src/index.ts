@@ -1,4 +1,5 @@
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeInfo } from "./error-codes.js";
+export { CONNECTION_ERROR_CODES, isConnectionErrorCode } from "./connection-errors.js";
 export {
   EventFlowError,
   GENERIC_ERROR_MESSAGE,
@@ -12,6 +13,41 @@ export {
   type EventFlowErrorOptions,
   type FieldIssue,
 } from "./errors.js";
+export {
+  DEFAULT_FUNCTION_SPEC_LIMITS,
+  buildFunctionSpecSchema,
+  buildScalingSchema,
+  cpuMillis,
+  cpuSchema,
+  envSchema,
+  functionNameSchema,
+  imageSchema,
+  memoryBytes,
+  memorySchema,
+  resourcesSchema,
+  type FunctionResources,
+  type FunctionScaling,
+  type FunctionSpecFields,
+  type FunctionSpecInput,
+  type FunctionSpecLimits,
+  type FunctionSpecSchema,
+  type ResourceQuantities,
+} from "./function-spec.js";
+export { buildFunctionSpecJsonSchema, type JsonSchema } from "./function-spec-json-schema.js";
+export {
+  DIGEST_HEX_LENGTH,
+  DOCKER_HUB,
+  isDigest,
+  manifestIdentifier,
+  parseImageSource,
+  parseReference,
+  parseRepository,
+  toImageReference,
+  withReference,
+  type ImageReference,
+  type ImageSource,
+  type RepositoryReference,
+} from "./image-reference.js";
 export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
 export {
   FUNCTION_PHASES,
@@ -21,16 +57,12 @@ export {
   type FunctionCreateRequest,
   type FunctionLastError,
   type FunctionPhase,
-  type FunctionResources,
-  type FunctionScaling,
-  type FunctionSpecInput,
   type FunctionStatus,
   type InvokeToken,
   type LogEvent,
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
-  type ResourceQuantities,
 } from "./api.js";
 export {
   describeIssue,

@@ -1,6 +1,6 @@
 // The one place where foreign failures become EventFlow errors: the registry's
 // `errors[].code` and HTTP statuses, and undici / Node socket and TLS error codes.
-import { EventFlowError, type ErrorCode } from "@eventflow/protocol";
+import { EventFlowError, isConnectionErrorCode, type ErrorCode } from "@eventflow/protocol";
 
 /** What was being attempted, so messages can say where and what to do. */
 export interface RegistryErrorContext {
@@ -68,25 +68,6 @@ const TLS_CODES = new Set([
 /** Prefixes of undici, TLS and certificate error codes. */
 const TRANSPORT_PREFIX = /^(UND_ERR_|ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/;
 
-/** Node/undici error codes that mean "the connection failed": retried, then REGISTRY_UNREACHABLE. */
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_DESTROYED",
-]);
-
 /**
  * The transport error code (socket, DNS, TLS or `UND_ERR_*`) of an error, looking through
  * `cause` chains and AggregateErrors; undefined for anything else.
@@ -99,7 +80,7 @@ export function transportErrorCode(error: unknown): string | undefined {
     const code = (current as { code?: unknown }).code;
     if (
       typeof code === "string" &&
-      (CONNECTION_CODES.has(code) || TLS_CODES.has(code) || TRANSPORT_PREFIX.test(code))
+      (isConnectionErrorCode(code) || TLS_CODES.has(code) || TRANSPORT_PREFIX.test(code))
     ) {
       return code;
     }
@@ -109,10 +90,13 @@ export function transportErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a transport failure is worth retrying (connection-level, not TLS verification). */
+/**
+ * Whether a transport failure is worth retrying: a connection failure (`CONNECTION_ERROR_CODES`
+ * of @eventflow/protocol), not TLS verification.
+ */
 export function isRetryableTransportError(error: unknown): boolean {
   const code = transportErrorCode(error);
-  return code !== undefined && CONNECTION_CODES.has(code);
+  return isConnectionErrorCode(code);
 }
 
 /** Whether a transport failure means "the server does not speak TLS" (plain HTTP fallback). */

@@ -1,4 +1,4 @@
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isConnectionErrorCode, isEventFlowError } from "@eventflow/protocol";
 
 /** Raised by the controller's own invoke timer. */
 export class InvokeTimeout extends Error {
@@ -14,18 +14,6 @@ export class BodyTooLarge extends Error {
 export class ClientAborted extends Error {
   override readonly name = "ClientAborted";
 }
-
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_CLOSED",
-  "UND_ERR_DESTROYED",
-]);
 
 /** Whether the error means the connection to the replica was never made (safe to retry elsewhere). */
 export function isConnectRefused(error: unknown): boolean {
@@ -98,7 +86,8 @@ export function toInvokeError(error: unknown, fnName: string, timeoutMs: number)
       { cause: error },
     );
   }
-  if (typeof code === "string" && UNREACHABLE.has(code)) {
+  // Timeouts are matched above, so what is left of the list is an unreachable replica.
+  if (isConnectionErrorCode(code)) {
     return new EventFlowError(
       "INVOKE_UPSTREAM_UNREACHABLE",
       `a replica of ${fnName} refused or dropped the connection`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
-import { canRetryElsewhere } from "../../src/invoke/upstream-errors.js";
+import { CONNECTION_ERROR_CODES } from "@eventflow/protocol";
+import { isTransportError } from "../../src/drivers/kubernetes/errors.js";
+import { canRetryElsewhere, toInvokeError } from "../../src/invoke/upstream-errors.js";
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 const untouchedStream = () => Readable.from(["x"]);
@@ -65,5 +67,22 @@ describe("canRetryElsewhere", () => {
     ];
   it.each(cases)("%s -> %s", (_name, error, request, expected) => {
     expect(canRetryElsewhere(error, { headers: [], ...request })).toBe(expected);
+  });
+});
+
+// One list of connection failures (@eventflow/protocol) read by every socket adapter: each
+// code is an unreachable replica for the invoke router (timeouts: INVOKE_TIMEOUT) and an
+// unreachable API server for the Kubernetes driver, also when it is the cause of another error.
+describe("connection error codes", () => {
+  it.each([...CONNECTION_ERROR_CODES])("%s", (code) => {
+    const timeout = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+    expect(toInvokeError(err(code), "hello", 1000).code).toBe(
+      timeout ? "INVOKE_TIMEOUT" : "INVOKE_UPSTREAM_UNREACHABLE",
+    );
+    expect(isTransportError(new Error("fetch failed", { cause: err(code) }))).toBe(true);
+  });
+  it("other codes are neither", () => {
+    expect(toInvokeError(err("ERR_INVALID_ARG_TYPE"), "hello", 1000).code).toBe("INTERNAL");
+    expect(isTransportError(err("ERR_INVALID_ARG_TYPE"))).toBe(false);
   });
 });

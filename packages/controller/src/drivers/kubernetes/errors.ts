@@ -3,7 +3,7 @@
  * statuses and reasons, and transport failures (the API server is gone).
  */
 import { ApiException } from "@kubernetes/client-node";
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isConnectionErrorCode } from "@eventflow/protocol";
 
 /** What the failed call was about, for messages and not-found codes. */
 export interface ErrorContext {
@@ -37,25 +37,11 @@ function statusBody(body: unknown): StatusBody {
   return typeof body === "object" && body !== null ? (body as StatusBody) : {};
 }
 
-const TRANSPORT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "ETIMEDOUT",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CLOSED",
-]);
-
 /** Whether `error` (or a cause of it) is a failed connection to the API server. */
 export function isTransportError(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && TRANSPORT_CODES.has(code)) return true;
+    if (isConnectionErrorCode(code)) return true;
     if (e instanceof TypeError && e.message === "fetch failed") return true;
     e = (e as { cause?: unknown }).cause;
   }
