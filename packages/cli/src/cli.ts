@@ -3,6 +3,7 @@ import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
 import { parseCliEnvironment, type CliEnvironment } from "./config.js";
 import { functionNameOf, hintFor } from "./control/hints.js";
+import { visible } from "./control/render.js";
 import { outputOption, registerControlCommands } from "./control/register.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
@@ -173,7 +174,8 @@ function createProgram(
 function reportError(error: unknown, io: CliIo, json: boolean, subject?: string): void {
   const code = isEventFlowError(error) ? error.code : "INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error[${code}]: ${message}\n`);
+  // A message may carry what a function wrote (a crash's error line): shown, never obeyed.
+  io.stderr.write(`error[${code}]: ${visible(message, true)}\n`);
   const details = isEventFlowError(error) ? error.details : undefined;
   if (Array.isArray(details)) {
     for (const d of details as {
@@ -183,7 +185,9 @@ function reportError(error: unknown, io: CliIo, json: boolean, subject?: string)
       line?: number;
     }[]) {
       const where = d.path ?? (d.file ? `${d.file}:${d.line ?? 0}` : "");
-      io.stderr.write(`  - ${where ? `${where}: ` : ""}${d.message ?? JSON.stringify(d)}\n`);
+      io.stderr.write(
+        `  - ${where ? `${visible(where)}: ` : ""}${visible(d.message ?? JSON.stringify(d), true)}\n`,
+      );
     }
   }
   const hint = hintFor(code, functionNameOf(details) ?? subject);

@@ -8,6 +8,7 @@ import {
   phaseColor,
   renderOutput,
   renderTable,
+  visible,
   type Column,
 } from "./render.js";
 import type { ControlIo } from "./io.js";
@@ -36,7 +37,7 @@ function columns(color: boolean): Column<FunctionStatus>[] {
     {
       header: "LAST ERROR",
       value: (f) =>
-        f.last_error === undefined ? "" : `${f.last_error.code}: ${f.last_error.message}`,
+        f.last_error === undefined ? "" : `${f.last_error.code}: ${visible(f.last_error.message)}`,
       wide: true,
     },
   ];
@@ -181,7 +182,11 @@ export async function describeCommand(
   if (fn.last_error !== undefined)
     rows.push([
       "Last error",
-      paint(c, "red", `${fn.last_error.code}: ${fn.last_error.message} (${fn.last_error.at})`),
+      paint(
+        c,
+        "red",
+        `${fn.last_error.code}: ${visible(fn.last_error.message)} (${fn.last_error.at})`,
+      ),
     ]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   let out = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join("");

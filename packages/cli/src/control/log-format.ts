@@ -4,7 +4,7 @@
  * back into one before anything is parsed.
  */
 import { EventFlowError, type LogEvent } from "@eventflow/protocol";
-import { paint, type Color } from "./render.js";
+import { paint, visible, type Color } from "./render.js";
 
 /** Levels from least to most severe (the runtime's four, pino's six). */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
@@ -107,7 +107,8 @@ export function formatLogLine(line: LogLine, options: LogFormatOptions): string 
   if (wide) head.push(line.stream);
   const fields = line.fields;
   if (fields === undefined) {
-    const text = line.stream === "stderr" ? paint(color, "red", line.line) : line.line;
+    const shown = visible(line.line);
+    const text = line.stream === "stderr" ? paint(color, "red", shown) : shown;
     return `${[...head, " ".repeat(5), text].join(" ")}\n`;
   }
   const level = statedLevel(line);
@@ -118,7 +119,7 @@ export function formatLogLine(line: LogLine, options: LogFormatOptions): string 
     paint(color, LEVEL_COLORS[level ?? "info"], levelText),
     ...(message === undefined
       ? []
-      : [typeof message === "string" ? message : formatValue(message)]),
+      : [visible(typeof message === "string" ? message : formatValue(message))]),
   ];
   const stacks: string[] = [];
   for (const [key, value] of Object.entries(fields)) {
@@ -127,11 +128,11 @@ export function formatLogLine(line: LogLine, options: LogFormatOptions): string 
     if (stack !== undefined) stacks.push(stack);
     const shown =
       stack === undefined ? formatValue(value) : formatValue(stack.split("\n")[0] ?? "");
-    parts.push(`${paint(color, "dim", `${key}=`)}${shown}`);
+    parts.push(`${paint(color, "dim", `${visible(key)}=`)}${visible(shown)}`);
   }
   const indented = stacks
     .flatMap((s) => s.split("\n").slice(1))
-    .map((l) => `    ${paint(color, "dim", l.trim())}\n`)
+    .map((l) => `    ${paint(color, "dim", visible(l.trim()))}\n`)
     .join("");
   return `${parts.join(" ")}\n${indented}`;
 }

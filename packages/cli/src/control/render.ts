@@ -63,6 +63,26 @@ export function paint(enabled: boolean, color: Color, text: string): string {
   return enabled ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text;
 }
 
+// C0 and C1 controls but the tab, and the bidirectional overrides that reorder what a line
+// shows (U+202A-U+202E, U+2066-U+2069).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a function wrote (a log line, a crash reason) as it may reach a terminal: control
+ * characters as `\x1b`, `\n`, `\u202e`, so a hostile function can neither send escape
+ * sequences (a clipboard write, a cleared screen, a window title) to the user's terminal nor
+ * forge a log line with a newline. `keepNewlines` for multi-line messages (an error's).
+ */
+export function visible(text: string, keepNewlines = false): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === "\n") return keepNewlines ? c : "\\n";
+    if (c === "\r") return "\\r";
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
 /** The colour of a function phase. */
 export function phaseColor(phase: string): Color {
   if (phase === "Running") return "green";
@@ -78,7 +98,7 @@ export function statusColor(status: number): Color {
 
 // eslint-disable-next-line no-control-regex -- strips the colour codes paint() adds
 const ANSI = /\u001b\[[0-9;]*m/g;
-const visible = (s: string) => s.replace(ANSI, "").length;
+const visibleLength = (s: string) => s.replace(ANSI, "").length;
 
 /**
  * A column of a table; `shrink` columns are cut (with …) when the table is wider than the
@@ -106,7 +126,7 @@ export function renderTable<T>(
   if (wide) width = undefined;
   const cells = rows.map((r) => columns.map((c) => c.value(r)));
   const widths = columns.map((c, i) =>
-    Math.max(c.header.length, ...cells.map((row) => visible(row[i] ?? ""))),
+    Math.max(c.header.length, ...cells.map((row) => visibleLength(row[i] ?? ""))),
   );
   const gap = 3;
   if (width !== undefined) {
@@ -121,7 +141,7 @@ export function renderTable<T>(
     }
   }
   const fit = (text: string, w: number) => {
-    const plain = visible(text);
+    const plain = visibleLength(text);
     if (plain <= w) return text + " ".repeat(w - plain);
     return `${text.replace(ANSI, "").slice(0, Math.max(0, w - 1))}…`;
   };
@@ -129,7 +149,7 @@ export function renderTable<T>(
     row
       .map((cell, i) => {
         const w = widths[i]!;
-        return visible(cell) > w || i < row.length - 1 ? fit(cell, w) : cell;
+        return visibleLength(cell) > w || i < row.length - 1 ? fit(cell, w) : cell;
       })
       .join(" ".repeat(gap))
       .trimEnd();

@@ -1,7 +1,7 @@
 /** Rollout progress on stderr while waiting for a function to be ready. */
 import type { FunctionStatus } from "@eventflow/protocol";
 import type { EventFlowClient } from "@eventflow/sdk/client";
-import { paint, phaseColor } from "./render.js";
+import { paint, phaseColor, visible } from "./render.js";
 import type { ControlIo } from "./io.js";
 
 /** Parses `--timeout` (`90s`, `5m`, or seconds) into milliseconds. */
@@ -52,7 +52,7 @@ export async function waitWithProgress(
       const lines: string[] = [];
       try {
         for await (const entry of client.logs(name, { tail: 10, tenant: options.tenant }))
-          lines.push(`    ${entry.stream === "stderr" ? "!" : " "} ${entry.line}`);
+          lines.push(`    ${entry.stream === "stderr" ? "!" : " "} ${visible(entry.line)}`);
       } catch {
         // The logs are a courtesy; the wait's own error is what matters.
       }

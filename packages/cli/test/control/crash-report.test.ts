@@ -69,4 +69,28 @@ describe("a crashing function, as the CLI reports it", () => {
     expect(invoke.stderr).toMatch(/next: .*`eventflow (logs|get) crashfn/);
     expect(invoke.stderr).not.toContain("NAME");
   }, 90_000);
+
+  it("a crash reason with terminal escapes is shown as text by deploy, list -o wide, describe and logs", async () => {
+    const hostile = await makeProject({
+      "package.json": '{"name":"escfn"}',
+      "src/index.ts":
+        'throw new Error("boom \\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u009b31m");\nexport default () => "x";\n',
+    });
+    const deploy = await runEventflow(
+      ["deploy", "--base", "scratch", "--wait", "--timeout", "30s"],
+      { env: env.env, cwd: hostile },
+    );
+    expect(deploy.code).toBe(1);
+    expect(deploy.stderr).toContain("boom \\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x9b31m");
+    const outputs = [
+      deploy.stderr,
+      (await runEventflow(["list", "-o", "wide"], { env: env.env })).stdout,
+      (await runEventflow(["describe", "escfn"], { env: env.env })).stdout,
+      (await runEventflow(["logs", "escfn", "--tail", "50"], { env: env.env })).stdout,
+    ];
+    for (const out of outputs) {
+      expect(out).toContain("boom ");
+      expect(out).not.toMatch(/[\u0007\u001b\u009b]/);
+    }
+  }, 90_000);
 });

@@ -76,6 +76,33 @@ describe("formatLogLine", () => {
     expect(formatLogLine(entry, { color: false, wide })).toBe(want);
   });
 
+  // A hostile function writes terminal escapes (a clipboard write, a screen clear, a title) or a
+  // newline followed by a forged line: the readable format shows them as text, never sends them
+  // to the terminal, on one line per log line.
+  it.each<[string, LogLine, string]>([
+    [
+      "escapes in a plain line",
+      line("a\u001b]52;c;ZXZpbA==\u0007b\u001b[2Jc\u009b31md"),
+      `${at} r1       a\\x1b]52;c;ZXZpbA==\\x07b\\x1b[2Jc\\x9b31md\n`,
+    ],
+    [
+      "escapes and a forged line in a JSON line's message, field and stack",
+      line(
+        runtimeLine({
+          msg: "ok\n2026-12-05T10:00:00.000Z r2 ERROR forged\u001b[8m",
+          "k\u001b[1m": "v\u001b[0m",
+          err: { stack: "Error: x\n    at \u001b]0;title\u0007f" },
+        }),
+      ),
+      `${at} r1 INFO  ok\\n2026-12-05T10:00:00.000Z r2 ERROR forged\\x1b[8m k\\x1b[1m=v\\x1b[0m err="Error: x"\n    at \\x1b]0;title\\x07f\n`,
+    ],
+  ])("shows control characters as text: %s", (_name, entry, want) => {
+    const out = formatLogLine(entry, { color: false, wide: false });
+    expect(out).toBe(want);
+    // eslint-disable-next-line no-control-regex
+    expect(out.replace(/\n/g, "")).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
   it("colours the level on a terminal only", () => {
     const entry = line(runtimeLine({ level: "warn", msg: "x" }));
     expect(formatLogLine(entry, { color: true, wide: false })).toContain(
