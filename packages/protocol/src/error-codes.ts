@@ -324,6 +324,14 @@ export const ERROR_CODES = {
     "A read or write of the local driver's database failed while the controller ran (a full disk, an I/O error, a page damaged since start); the request changed nothing. The logged message names the file and SQLite's error: free space and retry, or stop the controller and restore from `<dataDir>/backup/` (docs/local-driver.md, Backups and restore).",
     { retryable: true },
   ),
+  LOCAL_SECRET_KEY_INVALID: c(
+    500,
+    "The local driver's secret key file (which seals secret values at rest) is missing while sealed values exist, empty, damaged, not a regular file, or readable by other users, so the controller did not start; the message names the file and the problem. It is never replaced, as a new key would make every stored secret unreadable: restore it from your backup, or `chmod 600` it.",
+  ),
+  LOCAL_SECRET_UNREADABLE: c(
+    500,
+    "A stored secret value did not open: it was sealed with another key (the message names both key ids) or is damaged. Restore the key file it was sealed with, or set the secret again.",
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */
