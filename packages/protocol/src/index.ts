@@ -13,41 +13,6 @@ export {
   type EventFlowErrorOptions,
   type FieldIssue,
 } from "./errors.js";
-export {
-  DEFAULT_FUNCTION_SPEC_LIMITS,
-  buildFunctionSpecSchema,
-  buildScalingSchema,
-  cpuMillis,
-  cpuSchema,
-  envSchema,
-  functionNameSchema,
-  imageSchema,
-  memoryBytes,
-  memorySchema,
-  resourcesSchema,
-  type FunctionResources,
-  type FunctionScaling,
-  type FunctionSpecFields,
-  type FunctionSpecInput,
-  type FunctionSpecLimits,
-  type FunctionSpecSchema,
-  type ResourceQuantities,
-} from "./function-spec.js";
-export { buildFunctionSpecJsonSchema, type JsonSchema } from "./function-spec-json-schema.js";
-export {
-  DIGEST_HEX_LENGTH,
-  DOCKER_HUB,
-  isDigest,
-  manifestIdentifier,
-  parseImageSource,
-  parseReference,
-  parseRepository,
-  toImageReference,
-  withReference,
-  type ImageReference,
-  type ImageSource,
-  type RepositoryReference,
-} from "./image-reference.js";
 export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
 export {
   FUNCTION_PHASES,
@@ -57,12 +22,16 @@ export {
   type FunctionCreateRequest,
   type FunctionLastError,
   type FunctionPhase,
+  type FunctionResources,
+  type FunctionScaling,
+  type FunctionSpecInput,
   type FunctionStatus,
   type InvokeToken,
   type LogEvent,
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
+  type ResourceQuantities,
 } from "./api.js";
 export {
   describeIssue,
