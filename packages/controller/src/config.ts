@@ -86,6 +86,7 @@ const envSchema = z
     METRICS_HOST: nonEmpty.optional(),
     EVENTFLOW_DRIVER: z.enum(["local", "kubernetes"]).optional(),
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
+    PATH: nonEmpty.optional(),
     EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
     EVENTFLOW_LOCAL_SANDBOX: z.enum(["auto", "bwrap", "none"]).default("auto"),
     EVENTFLOW_LOCAL_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
@@ -205,6 +206,8 @@ export interface Config {
     readonly mode: "auto" | "bwrap" | "none";
     readonly uidBase: number;
     readonly uidCount: number;
+    /** The controller's own `PATH`, the one environment value its replicas inherit. */
+    readonly replicaPath?: string;
   };
   readonly localStore: {
     /** Start on a new or emptied database although the data dir shows earlier state. */
@@ -382,6 +385,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       mode: e.EVENTFLOW_LOCAL_SANDBOX,
       uidBase: e.EVENTFLOW_LOCAL_UID_BASE,
       uidCount: e.EVENTFLOW_LOCAL_UID_COUNT,
+      ...(e.PATH === undefined ? {} : { replicaPath: e.PATH }),
     },
     localStore: {
       allowEmpty: e.EVENTFLOW_ALLOW_EMPTY_STORE,

@@ -44,6 +44,9 @@ async function createDriver(
       dataDir: config.dataDir,
       maxReplicas: config.limits.maxReplicas,
       sandbox: config.localSandbox.mode,
+      ...(config.localSandbox.replicaPath === undefined
+        ? {}
+        : { replicaPath: config.localSandbox.replicaPath }),
       replicaUids: { first: config.localSandbox.uidBase, count: config.localSandbox.uidCount },
       allowEmptyStore: config.localStore.allowEmpty,
       backup: {

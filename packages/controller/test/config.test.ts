@@ -235,6 +235,10 @@ describe("parseConfig", () => {
       EVENTFLOW_LOCAL_UID_COUNT: "100",
     });
     expect(set.localSandbox).toEqual({ mode: "bwrap", uidBase: 300_000, uidCount: 100 });
+    // Replicas inherit the controller's PATH through the config, not by reading process.env.
+    expect(parseConfig({ JWT_SECRET: SECRET, PATH: "/usr/bin:/bin" }).localSandbox).toMatchObject({
+      replicaPath: "/usr/bin:/bin",
+    });
     expect(
       problems({
         JWT_SECRET: SECRET,

@@ -23,6 +23,8 @@ export interface ResolvedApp {
 /** Shared machinery every supervisor uses. */
 export interface SupervisorDeps {
   readonly nodePath: string;
+  /** The `PATH` replicas run with. */
+  readonly replicaPath?: string;
   readonly portRange?: PortRange;
   readonly takenPorts: Set<number>;
   readonly backoff: RestartBackoff;
@@ -245,6 +247,7 @@ export class FunctionSupervisor extends EventEmitter {
         replica: slot.id,
         port,
         nodePath: this.deps.nodePath,
+        ...(this.deps.replicaPath === undefined ? {} : { replicaPath: this.deps.replicaPath }),
         logs: this.deps.logs,
         pidFiles: this.deps.pidFiles,
         ...(this.deps.isolate

@@ -20,6 +20,8 @@ export interface LocalDriverOptions {
   readonly logger?: DriverLogger;
   /** The Node binary replicas run on (default: the controller's own). */
   readonly nodePath?: string;
+  /** The `PATH` replicas run with (the controller passes its own, from its config; default none). */
+  readonly replicaPath?: string;
   readonly portRange?: PortRange;
   readonly restartBackoff?: Partial<RestartBackoff>;
   readonly clock?: () => Date;

@@ -103,6 +103,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     return new FunctionSupervisor(
       {
         nodePath,
+        ...(options.replicaPath === undefined ? {} : { replicaPath: options.replicaPath }),
         ...(options.portRange ? { portRange: options.portRange } : {}),
         takenPorts,
         backoff,

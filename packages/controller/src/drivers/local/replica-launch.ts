@@ -15,6 +15,8 @@ export interface LaunchOptions {
   readonly replica: string;
   readonly port: number;
   readonly nodePath: string;
+  /** The one environment value replicas take from the controller's (its config passes it). */
+  readonly replicaPath?: string;
   readonly logs: LogBook;
   readonly pidFiles: PidFiles;
   /** The replica's key: in its environment, and required by its runtime on every request. */
@@ -71,8 +73,7 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
       ...(tmpDir !== undefined ? { tmpDir } : {}),
       ...(o.spec.env ? { specEnv: o.spec.env } : {}),
       ...(o.spec.timeoutSeconds !== undefined ? { timeoutSeconds: o.spec.timeoutSeconds } : {}),
-      // The replicas' PATH is the controller's own (the one environment value they inherit).
-      ...(process.env.PATH !== undefined ? { hostPath: process.env.PATH } : {}),
+      ...(o.replicaPath !== undefined ? { hostPath: o.replicaPath } : {}),
     }),
     port: o.port,
     onLine: (stream, { line, partial }) =>
