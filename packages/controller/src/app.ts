@@ -1,7 +1,7 @@
 /**
  * Builds the controller's Koa app without listening: request ids, metrics, the error envelope,
  * then the route table (which also yields /openapi.json). `createApp(deps).callback()` is what
- * tests and the server use; it answers invokes on a fast path before Koa (http/invoke-fast-path.ts).
+ * tests and the server use; it answers invokes on a fast path before Koa (routes/invoke.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Router from "@koa/router";
@@ -14,13 +14,14 @@ import type { Driver } from "./drivers/driver.js";
 import type { ControllerState } from "./http/context.js";
 import { createDashboardMiddleware, DEFAULT_DASHBOARD_DIR } from "./http/dashboard.js";
 import { createErrorMiddleware } from "./http/errors.js";
-import { createInvokeFastPath, type RequestListener } from "./http/invoke-fast-path.js";
 import { createRequestIdMiddleware } from "./http/request-id.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { authRoutes } from "./routes/auth.js";
-import type { InvokeHandler, RouteDeps } from "./routes/deps.js";
+import type { InvokeHandler } from "./invoke/index.js";
+import type { RouteDeps } from "./routes/deps.js";
 import { functionRoutes } from "./routes/functions.js";
+import { createInvokeFastPath, invokeRoute, type RequestListener } from "./routes/invoke.js";
 import { observeRoutes } from "./routes/observe.js";
 import { createActionGuard, registerRoutes } from "./routes/register.js";
 import type { AnyRoute } from "./routes/route.js";
@@ -81,6 +82,7 @@ export function buildRoutes(deps: RouteDeps): AnyRoute[] {
     (document ??= buildOpenApiDocument(routes, { version: CONTROLLER_VERSION }));
   routes.push(
     ...functionRoutes(deps),
+    invokeRoute(deps),
     ...observeRoutes(deps),
     ...authRoutes(deps),
     ...systemRoutes(deps, openapi),

@@ -21,7 +21,7 @@ export {
   type TokenVerifierOptions,
 } from "./auth/verifier.js";
 export type { Principal, UserPrincipal, InvokePrincipal, Action } from "./auth/principal.js";
-export type { InvokeHandler } from "./routes/deps.js";
+export type { InvokeHandler } from "./invoke/index.js";
 export type {
   Driver,
   Endpoint,

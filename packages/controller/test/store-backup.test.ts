@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createSqliteStore, writeBackup } from "../src/store/index.js";
+import { createSqliteStore, writeBackup } from "../src/drivers/local/store/index.js";
 import { tempDir } from "./local-driver/helpers/driver-harness.js";
 
 const seen = vi.hoisted(() => ({ events: [] as string[] }));

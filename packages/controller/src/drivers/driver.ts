@@ -138,3 +138,10 @@ export interface StoreRecorder {
   /** One backup attempt ended (`error`: nothing was kept of it; the controller goes on). */
   backup(result: "ok" | "error", at: Date): void;
 }
+
+/** A pino-like logger; drivers log replica lifecycle and reconcile events through it. */
+export interface DriverLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

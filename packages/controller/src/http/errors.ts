@@ -9,8 +9,8 @@ import {
   PLATFORM_ERROR_HEADER,
   toErrorEnvelope,
 } from "@eventflow/protocol";
-import type { ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
+import { DEFAULT_RETRY_AFTER, wantsRetryAfter } from "../envelope.js";
 import { isClientGone } from "./client-gone.js";
 import type { ControllerState } from "./context.js";
 
@@ -71,39 +71,6 @@ function methodNotAllowed(ctx: Context): EventFlowError {
         .filter(Boolean),
     },
   });
-}
-
-/** The `retry-after` a retryable 503 or 429 gets when its writer has no better value. */
-const DEFAULT_RETRY_AFTER = "1";
-
-/** Whether an error answer tells the client when to retry. */
-function wantsRetryAfter(error: EventFlowError): boolean {
-  return error.retryable && (error.status === 503 || error.status === 429);
-}
-
-/**
- * Writes `error` as the envelope straight to a Node response (paths outside Koa: the invoke
- * router and its fast path), with the same retry rule as {@link sendError}; does nothing once
- * the answer has started.
- */
-export function writeEnvelope(
-  res: ServerResponse,
-  error: EventFlowError,
-  requestId: string,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify(toErrorEnvelope(error, requestId));
-  res
-    .writeHead(error.status, {
-      ...(wantsRetryAfter(error) ? { "retry-after": DEFAULT_RETRY_AFTER } : {}),
-      ...headers,
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(body),
-      "x-request-id": requestId,
-      [PLATFORM_ERROR_HEADER]: error.code,
-    })
-    .end(body);
 }
 
 /** Writes `error` as the envelope on `ctx` and logs it. */

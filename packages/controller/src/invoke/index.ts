@@ -5,5 +5,6 @@ export type {
   InvokeHandlerDeps,
   InvokeLogger,
   InvokeRequest,
+  InvokeRouter,
   InvokeTarget,
 } from "./invoke-handler.js";

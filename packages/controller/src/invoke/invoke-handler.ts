@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EventFlowError } from "@eventflow/protocol";
 import type { Dispatcher } from "undici";
-import { writeEnvelope } from "../http/errors.js";
+import { writeEnvelope } from "../envelope.js";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
@@ -66,12 +66,11 @@ export interface InvokeRequest {
   readonly protocol: string;
 }
 
-/**
- * The invoke route's handler: it never throws, it answers. `close()` closes the replica pools.
- */
-export type InvokeHandler = ((request: InvokeRequest, fn: InvokeTarget) => Promise<void>) & {
-  close(): Promise<void>;
-};
+/** Streams one invocation to a replica and the answer back; it never throws, it answers. */
+export type InvokeHandler = (request: InvokeRequest, fn: InvokeTarget) => Promise<void>;
+
+/** What {@link createInvokeHandler} returns: the handler, and `close()` for its replica pools. */
+export type InvokeRouter = InvokeHandler & { close(): Promise<void> };
 
 /** The state of one invoke across its attempts. */
 interface Invocation {
@@ -92,7 +91,7 @@ interface Invocation {
  * replica's response back unchanged, and answers with the platform's envelope only when the
  * platform fails (not ready, timeout, unreachable). Koa's body parser must not run before it.
  */
-export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeHandler {
+export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
   const { driver, recorder, config } = deps;
   const balancer = createBalancer({
     connections: config.connectionsPerReplica ?? 128,

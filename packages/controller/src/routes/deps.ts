@@ -2,11 +2,8 @@
 import type { TokenIssuer } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Driver } from "../drivers/driver.js";
-import type { InvokeRequest, InvokeTarget } from "../invoke/index.js";
+import type { InvokeHandler } from "../invoke/index.js";
 import type { ControllerMetrics } from "../metrics.js";
-
-/** Streams one invocation to a replica and the answer back (the invoke router); never throws. */
-export type InvokeHandler = (request: InvokeRequest, fn: InvokeTarget) => Promise<void>;
 
 /** Dependencies shared by the route modules. */
 export interface RouteDeps {

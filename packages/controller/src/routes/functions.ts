@@ -1,7 +1,6 @@
-/** The function endpoints: create, list, get, update, delete, scale and invoke. */
+/** The function endpoints: create, list, get, update, delete and scale (invoke: ./invoke.ts). */
 import { EventFlowError } from "@eventflow/protocol";
 import type { FunctionSpec } from "../drivers/driver.js";
-import { errorEnvelopeSchema } from "../schemas/common.js";
 import {
   buildFunctionSchemas,
   functionListSchema,
@@ -12,7 +11,6 @@ import {
 } from "../schemas/functions.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
-import { checkTokenBinding } from "../auth/principal.js";
 import { functionTenant, ownTenant, principalOf, toFunctionView } from "./tenancy.js";
 
 const TAGS = ["functions"];
@@ -22,7 +20,6 @@ function audit(ctx: RouteContext, msg: string, fields: Record<string, unknown>):
   ctx.state.log.info({ ...fields, subject: principalOf(ctx).subject }, msg);
 }
 const one = { description: "The function.", schema: functionStatusSchema };
-const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
 
 /** Routes of `/v1/functions`. */
 export function functionRoutes(deps: RouteDeps): AnyRoute[] {
@@ -181,58 +178,6 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const tenant = functionTenant(ctx, params.name, query.tenant);
         ctx.body = toFunctionView(await driver.scale(tenant, params.name, body.replicas));
         audit(ctx, "function scaled", { tenant, function: params.name, replicas: body.replicas });
-      },
-    }),
-    defineRoute({
-      method: "POST",
-      path: "/v1/functions/{name}:invoke",
-      operationId: "invokeFunction",
-      summary:
-        "Invoke a function: body, content type and query pass through; the function's status, headers and body come back unchanged. Admins name another tenant with the X-EventFlow-Tenant header.",
-      tags: TAGS,
-      auth: "invoke",
-      params: functionParamsSchema,
-      rawBody: true,
-      responses: {
-        200: {
-          description: "The function's own answer (any status, headers and body).",
-          contentType: "*/*",
-        },
-        502: envelope("The replica refused or dropped the connection."),
-        503: envelope("No ready replica (retry-after) or crash loop."),
-        504: envelope("The function exceeded its timeoutSeconds."),
-      },
-      errors: [
-        "FUNCTION_NOT_FOUND",
-        "REQUEST_BODY_TOO_LARGE",
-        "FUNCTION_NOT_READY",
-        "FUNCTION_CRASH_LOOP",
-        "FUNCTION_IMAGE_PULL_DENIED",
-        "INVOKE_TIMEOUT",
-        "INVOKE_UPSTREAM_UNREACHABLE",
-      ],
-      async handle(ctx, { params }) {
-        const requested = ctx.get("x-eventflow-tenant") || undefined;
-        const tenant = functionTenant(ctx, params.name, requested);
-        const status = await driver.get(tenant, params.name);
-        checkTokenBinding(principalOf(ctx), status);
-        const timeoutSeconds = status.spec.timeoutSeconds;
-        // From here the invoke router writes the answer (the function's or the envelope).
-        ctx.respond = false;
-        await deps.invoke(
-          {
-            req: ctx.req,
-            res: ctx.res,
-            requestId: ctx.state.requestId,
-            querystring: ctx.querystring,
-            protocol: ctx.protocol,
-          },
-          {
-            tenant,
-            name: params.name,
-            ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-          },
-        );
       },
     }),
   ];

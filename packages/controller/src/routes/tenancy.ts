@@ -1,6 +1,7 @@
-/** Tenant resolution for routes: other tenants' functions are invisible (404, never 403). */
+/** The principal and tenant of a route's request (rules in auth/tenancy.ts), and the function view. */
 import { EventFlowError } from "@eventflow/protocol";
-import { canSeeFunction, resolveTenant, type Principal } from "../auth/principal.js";
+import type { Principal } from "../auth/principal.js";
+import { ownTenantOf, visibleFunctionTenant } from "../auth/tenancy.js";
 import type { FunctionStatus } from "../drivers/driver.js";
 import type { RouteContext } from "./route.js";
 
@@ -12,13 +13,6 @@ export function principalOf(ctx: RouteContext): Principal {
   return principal;
 }
 
-/** A function the caller may not see, answered exactly like one that does not exist. */
-export function functionNotFound(name: string): EventFlowError {
-  return new EventFlowError("FUNCTION_NOT_FOUND", `function ${name} not found`, {
-    details: { name },
-  });
-}
-
 /** The tenant of a named-function route, or FUNCTION_NOT_FOUND when the caller cannot see it. */
 export function functionTenant(
   ctx: RouteContext,
@@ -28,27 +22,9 @@ export function functionTenant(
   return visibleFunctionTenant(principalOf(ctx), name, requested);
 }
 
-/** {@link functionTenant} for a principal already at hand (the invoke fast path). */
-export function visibleFunctionTenant(
-  principal: Principal,
-  name: string,
-  requested: string | undefined,
-): string {
-  const tenant = resolveTenant(principal, requested);
-  if (tenant === undefined || !canSeeFunction(principal, tenant, name))
-    throw functionNotFound(name);
-  return tenant;
-}
-
 /** The tenant of a create or list request; naming a foreign tenant is forbidden for non-admins. */
 export function ownTenant(ctx: RouteContext, requested: string | undefined): string {
-  const tenant = resolveTenant(principalOf(ctx), requested);
-  if (tenant === undefined) {
-    throw new EventFlowError("AUTH_FORBIDDEN", "only admins may act in another tenant", {
-      details: { tenant: requested },
-    });
-  }
-  return tenant;
+  return ownTenantOf(principalOf(ctx), requested);
 }
 
 /** What the API answers for a function: the seed's fields, tenant, spec and last error. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../src/auth/verifier.js";
 import { parseConfig } from "../../src/config.js";
-import { createInvokeFastPath, matchInvokePath } from "../../src/http/invoke-fast-path.js";
+import { createInvokeFastPath, matchInvokePath } from "../../src/routes/invoke.js";
 import type { InvokeRequest, InvokeTarget } from "../../src/invoke/index.js";
 import { call, mintToken, TEST_SECRET } from "../support/harness.js";
 import { createMemoryDriver } from "../support/memory-driver.js";

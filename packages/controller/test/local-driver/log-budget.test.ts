@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Driver, LogLine, LogRecorder } from "../../src/drivers/driver.js";
 import { createLogBudget } from "../../src/drivers/local/log-budget.js";
 import { createLogBook, droppedMarker } from "../../src/drivers/local/log-book.js";
-import { createSqliteStore } from "../../src/store/index.js";
+import { createSqliteStore } from "../../src/drivers/local/store/index.js";
 import { startDriver, tempDir, waitForStatus } from "./helpers/driver-harness.js";
 import { writeTestImage } from "./helpers/oci-image.js";
 

@@ -9,7 +9,7 @@ import { parseConfig, type Config } from "../../src/config.js";
 import type { Driver } from "../../src/drivers/driver.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics, type ControllerMetrics } from "../../src/metrics.js";
-import type { InvokeHandler } from "../../src/routes/deps.js";
+import type { InvokeHandler } from "../../src/invoke/index.js";
 
 /** The HS256 secret the tests configure. */
 export const TEST_SECRET = "test-secret-of-at-least-thirty-two-characters!";

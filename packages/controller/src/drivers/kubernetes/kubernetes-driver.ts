@@ -8,13 +8,13 @@ import {
 import { EventFlowError } from "@eventflow/protocol";
 import type {
   Driver,
+  DriverLogger,
   Endpoint,
   FunctionSpec,
   FunctionStatus,
   LogLine,
   LogQuery,
 } from "../driver.js";
-import type { DriverLogger } from "../local/local-driver.js";
 import { buildDeployment } from "./build-deployment.js";
 import { SERVICE_PORT, buildHpa, buildService } from "./build-service.js";
 import {

@@ -1,17 +1,10 @@
 import type { RegistryClientOptions } from "@eventflow/registry";
-import type { LogRecorder, StoreRecorder } from "../driver.js";
+import type { DriverLogger, LogRecorder, StoreRecorder } from "../driver.js";
 import type { RestartBackoff } from "./backoff.js";
 import type { PortRange } from "./ports.js";
 import type { PullRetryDelays } from "./pull-retry.js";
 import type { UidRange } from "./replica-users.js";
 import type { SandboxMode } from "./sandbox.js";
-
-/** A pino-like logger; the driver logs replica lifecycle events through it. */
-export interface DriverLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /** Options of {@link createLocalDriver}. */
 export interface LocalDriverOptions {

@@ -16,7 +16,7 @@ import {
   scheduleBackups,
   type InvalidStoredFunction,
   type Store,
-} from "../../store/index.js";
+} from "./store/index.js";
 import { APP_ENTRY } from "./app-cache.js";
 import { createAppResolver } from "./app-resolver.js";
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoff } from "./backoff.js";
@@ -38,7 +38,7 @@ import {
   type ReplicaDirs,
 } from "./replica-dirs.js";
 
-export type { DriverLogger, LocalDriverOptions } from "./local-driver-options.js";
+export type { LocalDriverOptions } from "./local-driver-options.js";
 
 const key = (tenant: string, name: string) => `${tenant}/${name}`;
 const EMPTY: readonly Endpoint[] = Object.freeze([]);

@@ -1,5 +1,5 @@
 import type { LogLine, LogQuery, LogRecorder } from "../driver.js";
-import type { NewLogLine, Store } from "../../store/index.js";
+import type { NewLogLine, Store } from "./store/index.js";
 import { createLogBudget } from "./log-budget.js";
 
 /** Options for {@link createLogBook}. */

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describeIssue, toFieldIssues } from "@eventflow/protocol";
 import type { z } from "zod";
-import type { InvalidStoredFunction, StoredFunction } from "../../store/index.js";
+import type { InvalidStoredFunction, StoredFunction } from "./store/index.js";
 import type { FunctionSpec } from "../driver.js";
 import { appCacheDir } from "./app-cache.js";
 import type { ResolvedApp } from "./function-supervisor.js";

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { FunctionSpec } from "../drivers/driver.js";
+import type { FunctionSpec } from "../../driver.js";
 
 /** One stored function: its spec, what its image resolved to, and when it was made. */
 export interface StoredFunction {

@@ -1,0 +1,188 @@
+/**
+ * The invoke route, `POST /v1/functions/{name}:invoke`, defined once and served twice: as an
+ * entry of the route table (router, validation, OpenAPI) and by a fast path in front of Koa.
+ * Invokes are the controller's hot path (every call of every function), and Koa's middleware
+ * chain, the router's matching and the route runner's validation cost more CPU per invoke than
+ * the proxying itself, so the fast path runs the route's checks ({@link invokeTarget}) on plain
+ * Node objects and hands over to the invoke router.
+ *
+ * Every request the fast path does not hand over (no or bad token, a role that may not invoke,
+ * an unknown or foreign function, an odd path) goes to the Koa app untouched: it runs the same
+ * checks again and answers with the same envelope as every other route. Failures are rare, so
+ * paying twice for them is cheap, and every error answer has one source. The request body is
+ * never read before the hand-over, so the fallback sees the request exactly as it arrived.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { checkFunctionName, EventFlowError } from "@eventflow/protocol";
+import type { Logger } from "pino";
+import { parseBearer } from "../auth/middleware.js";
+import { authorize, checkTokenBinding, type Principal } from "../auth/principal.js";
+import { visibleFunctionTenant } from "../auth/tenancy.js";
+import type { TokenVerifier } from "../auth/verifier.js";
+import type { Driver } from "../drivers/driver.js";
+import { writeEnvelope } from "../envelope.js";
+import { requestIdFor } from "../http/request-id.js";
+import type { InvokeHandler, InvokeRequest, InvokeTarget } from "../invoke/index.js";
+import { errorEnvelopeSchema } from "../schemas/common.js";
+import { functionParamsSchema } from "../schemas/functions.js";
+import type { RouteDeps } from "./deps.js";
+import { defineRoute, type AnyRoute } from "./route.js";
+import { principalOf } from "./tenancy.js";
+
+/** The route's path, also the template both paths count requests under (one series). */
+export const INVOKE_ROUTE = "/v1/functions/{name}:invoke";
+/** The action the caller's role must allow. */
+const INVOKE_ACTION = "invoke";
+
+/** The header admins name another tenant with. */
+function requestedTenant(req: IncomingMessage): string | undefined {
+  const requested = req.headers["x-eventflow-tenant"];
+  return typeof requested === "string" && requested !== "" ? requested : undefined;
+}
+
+/**
+ * The invoke route's checks once the caller is verified and authorised: the tenant it may
+ * see the function in, the function itself and the token's binding to it. Throws what the
+ * route answers (FUNCTION_NOT_FOUND, AUTH_FORBIDDEN).
+ */
+export async function invokeTarget(
+  driver: Pick<Driver, "get">,
+  principal: Principal,
+  name: string,
+  req: IncomingMessage,
+): Promise<InvokeTarget> {
+  const tenant = visibleFunctionTenant(principal, name, requestedTenant(req));
+  const status = await driver.get(tenant, name);
+  checkTokenBinding(principal, status);
+  const timeoutSeconds = status.spec.timeoutSeconds;
+  return timeoutSeconds === undefined ? { tenant, name } : { tenant, name, timeoutSeconds };
+}
+
+/** What the invoke router is handed: the Node request and response, owned by it from then on. */
+function toInvokeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  querystring: string,
+): InvokeRequest {
+  const protocol = (req.socket as TLSSocket).encrypted ? "https" : "http";
+  return { req, res, requestId, querystring, protocol };
+}
+
+const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
+
+/** The route table's entry (Koa: auth and params by the route runner, then the same checks). */
+export function invokeRoute(deps: Pick<RouteDeps, "driver" | "invoke">): AnyRoute {
+  return defineRoute({
+    method: "POST",
+    path: INVOKE_ROUTE,
+    operationId: "invokeFunction",
+    summary:
+      "Invoke a function: body, content type and query pass through; the function's status, headers and body come back unchanged. Admins name another tenant with the X-EventFlow-Tenant header.",
+    tags: ["functions"],
+    auth: INVOKE_ACTION,
+    params: functionParamsSchema,
+    rawBody: true,
+    responses: {
+      200: {
+        description: "The function's own answer (any status, headers and body).",
+        contentType: "*/*",
+      },
+      502: envelope("The replica refused or dropped the connection."),
+      503: envelope("No ready replica (retry-after) or crash loop."),
+      504: envelope("The function exceeded its timeoutSeconds."),
+    },
+    errors: [
+      "FUNCTION_NOT_FOUND",
+      "REQUEST_BODY_TOO_LARGE",
+      "FUNCTION_NOT_READY",
+      "FUNCTION_CRASH_LOOP",
+      "FUNCTION_IMAGE_PULL_DENIED",
+      "INVOKE_TIMEOUT",
+      "INVOKE_UPSTREAM_UNREACHABLE",
+    ],
+    async handle(ctx, { params }) {
+      const fn = await invokeTarget(deps.driver, principalOf(ctx), params.name, ctx.req);
+      // From here the invoke router writes the answer (the function's or the envelope).
+      ctx.respond = false;
+      await deps.invoke(
+        toInvokeRequest(ctx.req, ctx.res, ctx.state.requestId, ctx.querystring),
+        fn,
+      );
+    },
+  });
+}
+
+/** A Node request listener (the Koa app's callback). */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Dependencies of {@link createInvokeFastPath}. */
+export interface InvokeFastPathDeps {
+  readonly verifier: TokenVerifier;
+  readonly driver: Driver;
+  readonly invoke: InvokeHandler;
+  /** Counts the request in `eventflow_http_requests_total` once it is answered. */
+  readonly countRequest: (method: string, route: string, status: number) => void;
+  /** Takes every request the fast path does not answer itself. */
+  readonly fallback: RequestListener;
+  readonly logger: Pick<Logger, "error">;
+}
+
+const PREFIX = "/v1/functions/";
+const SUFFIX = ":invoke";
+
+/** The function name of an invoke request line, or undefined when it is not a plain one. */
+export function matchInvokePath(method: string | undefined, url: string | undefined) {
+  if (method !== "POST" || url === undefined || !url.startsWith(PREFIX)) return undefined;
+  const q = url.indexOf("?", PREFIX.length);
+  const end = q === -1 ? url.length : q;
+  if (end - PREFIX.length <= SUFFIX.length || !url.startsWith(SUFFIX, end - SUFFIX.length))
+    return undefined;
+  const name = url.slice(PREFIX.length, end - SUFFIX.length);
+  // A name with anything but [a-z0-9-] (slashes, escapes, another action) is the router's job.
+  if (checkFunctionName(name) !== undefined) return undefined;
+  return { name, querystring: q === -1 ? "" : url.slice(q + 1) };
+}
+
+/** Creates the listener: the fast path for invokes, `deps.fallback` for everything else. */
+export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener {
+  const { verifier, driver, invoke, countRequest, fallback } = deps;
+
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: { name: string; querystring: string; token: string },
+  ): Promise<void> {
+    let fn: InvokeTarget;
+    try {
+      const principal = await verifier.verify(target.token);
+      authorize(principal, INVOKE_ACTION);
+      fn = await invokeTarget(driver, principal, target.name, req);
+    } catch {
+      fallback(req, res);
+      return;
+    }
+    // The invoke router puts it on the answer (one writeHead, no setHeader on the hot path).
+    const requestId = requestIdFor(req.headers["x-request-id"] as string | undefined);
+    try {
+      await invoke(toInvokeRequest(req, res, requestId, target.querystring), fn);
+    } catch (error) {
+      // The invoke router answers its own failures, so this is a bug: logged, answered 500.
+      deps.logger.error({ err: error, requestId, path: INVOKE_ROUTE }, "request failed");
+      writeEnvelope(res, new EventFlowError("INTERNAL", String(error)), requestId);
+    } finally {
+      countRequest("POST", INVOKE_ROUTE, res.statusCode);
+    }
+  }
+
+  return (req, res) => {
+    const match = matchInvokePath(req.method, req.url);
+    const token = match === undefined ? undefined : parseBearer(req.headers.authorization);
+    if (match === undefined || token === undefined) {
+      fallback(req, res);
+      return;
+    }
+    void serve(req, res, { ...match, token });
+  };
+}
