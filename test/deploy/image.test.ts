@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BASE } from "../../packages/cli/src/base.ts";
+import { DEFAULT_BASE } from "../../packages/cli/src/defaults.ts";
 import { ensureTestBaseImage } from "../cli/index.ts";
 import { DEPLOY, REPO } from "./support.ts";
 

@@ -1,44 +1,26 @@
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import {
+  isIndexMediaType,
+  layoutSource,
+  memorySource,
   parseImageSource,
   readOciLayout,
+  registrySource,
+  type ContentSource,
+  type Descriptor,
   type ImageIndex,
   type ImageManifest,
   type RegistryClient,
-  type RepositoryReference,
 } from "@eventflow/registry";
+import { DEFAULT_BASE } from "./defaults.js";
 import type { BasePlatformImage, ResolvedBase } from "./image/assemble.js";
-import { MediaType, type Descriptor, type ImageConfig } from "./image/types.js";
+import type { ImageConfig } from "./image/types.js";
 
-/** The default base: the official Node 24 image (slim variant). */
-export const DEFAULT_BASE = "docker.io/library/node:24-slim";
-
-/** Where the base's layer blobs are read from when they must be copied. */
-export interface BlobReader {
-  open(digest: string, size: number): AsyncIterable<Uint8Array>;
-  /** The base's repository, when blobs can be mounted from it within the same registry. */
-  readonly repository?: RepositoryReference;
-}
-
-/** A resolved base and how to read its blobs. */
+/** A resolved base and where its manifests and blobs are read. */
 export interface BaseSource {
   readonly base: ResolvedBase;
-  readonly blobs: BlobReader;
-}
-
-const NO_BLOBS: BlobReader = {
-  open(digest) {
-    throw new EventFlowError("BUILD_BASE_IMAGE_NOT_FOUND", `scratch has no blob ${digest}`);
-  },
-};
-
-const INDEX_TYPES: readonly string[] = [MediaType.ociIndex, MediaType.dockerManifestList];
-
-interface Fetcher {
-  manifest(
-    digest: string | undefined,
-  ): Promise<{ mediaType: string; digest: string; json: unknown }>;
-  blobJson(digest: string): Promise<unknown>;
+  /** A registry repository also lets its blobs be mounted within the same registry. */
+  readonly source: ContentSource;
 }
 
 function notFound(text: string, cause: unknown): EventFlowError {
@@ -50,13 +32,26 @@ function notFound(text: string, cause: unknown): EventFlowError {
   );
 }
 
-async function resolveWith(fetcher: Fetcher, name: string | undefined): Promise<ResolvedBase> {
-  const top = await fetcher.manifest(undefined);
+async function readJson(source: ContentSource, d: Descriptor, blob = false): Promise<unknown> {
+  let bytes: Buffer;
+  if (blob) {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of source.openBlob(d.digest, d.size)) chunks.push(chunk);
+    bytes = Buffer.concat(chunks);
+  } else bytes = await source.readManifest(d.digest);
+  return JSON.parse(bytes.toString("utf8")) as unknown;
+}
+
+async function resolveWith(
+  source: ContentSource,
+  top: { mediaType: string; digest: string; json: unknown },
+  name: string | undefined,
+): Promise<ResolvedBase> {
   const readImage = async (
     json: ImageManifest,
     platform?: Descriptor["platform"],
   ): Promise<BasePlatformImage> => {
-    const config = (await fetcher.blobJson(json.config.digest)) as ImageConfig;
+    const config = (await readJson(source, json.config, true)) as ImageConfig;
     return {
       platform: platform ?? {
         architecture: config.architecture,
@@ -67,15 +62,12 @@ async function resolveWith(fetcher: Fetcher, name: string | undefined): Promise<
       layers: json.layers,
     };
   };
-  if (INDEX_TYPES.includes(top.mediaType)) {
-    const index = top.json as ImageIndex;
-    const wanted = index.manifests.filter(
+  if (isIndexMediaType(top.mediaType)) {
+    const wanted = (top.json as ImageIndex).manifests.filter(
       (d) => d.platform !== undefined && d.platform.os !== "unknown",
     );
     const images = await Promise.all(
-      wanted.map(async (d) =>
-        readImage((await fetcher.manifest(d.digest)).json as ImageManifest, d.platform),
-      ),
+      wanted.map(async (d) => readImage((await readJson(source, d)) as ImageManifest, d.platform)),
     );
     return { kind: "index", name, digest: top.digest, images };
   }
@@ -92,50 +84,22 @@ async function resolveWith(fetcher: Fetcher, name: string | undefined): Promise<
  * The base is read, never written; any failure is BUILD_BASE_IMAGE_NOT_FOUND.
  */
 export async function resolveBase(text: string, client: RegistryClient): Promise<BaseSource> {
-  if (text === "scratch") return { base: { kind: "scratch", images: [] }, blobs: NO_BLOBS };
-  const source = parseImageSource(text);
+  if (text === "scratch")
+    return { base: { kind: "scratch", images: [] }, source: memorySource([]) };
+  const parsed = parseImageSource(text);
   try {
-    if (source.kind === "oci-layout") {
-      const layout = await readOciLayout(source.dir);
-      const topDescriptor = layout.resolve(source.tag);
-      const fetcher: Fetcher = {
-        async manifest(digest) {
-          const d = digest ?? topDescriptor.digest;
-          const bytes = await layout.readBlob(d);
-          const json = JSON.parse(bytes.toString("utf8")) as { mediaType?: string };
-          const mediaType =
-            digest === undefined
-              ? topDescriptor.mediaType
-              : (json.mediaType ?? MediaType.ociManifest);
-          return { mediaType, digest: d, json };
-        },
-        blobJson: async (digest) => JSON.parse((await layout.readBlob(digest)).toString("utf8")),
-      };
+    if (parsed.kind === "oci-layout") {
+      const layout = await readOciLayout(parsed.dir);
+      const top = layout.resolve(parsed.tag);
+      const source = layoutSource(layout);
+      const json = await readJson(source, top);
       // No name annotation for layouts: a local path would make the digest depend on the directory.
-      const base = await resolveWith(fetcher, undefined);
-      return { base, blobs: { open: (digest, size) => layout.openBlob(digest, size) } };
+      return { base: await resolveWith(source, { ...top, json }, undefined), source };
     }
-    const ref = source.reference;
-    const repo: RepositoryReference = { registry: ref.registry, repository: ref.repository };
-    const fetcher: Fetcher = {
-      async manifest(digest) {
-        const m = await client.getManifest(digest === undefined ? ref : { ...repo, digest });
-        return { mediaType: m.mediaType, digest: m.digest, json: m.json };
-      },
-      blobJson: async (digest) =>
-        JSON.parse((await client.getBlobBytes(repo, digest)).toString("utf8")),
-    };
-    const base = await resolveWith(fetcher, ref.toString());
-    return {
-      base,
-      blobs: {
-        repository: repo,
-        async *open(digest) {
-          const download = await client.getBlob(repo, digest);
-          yield* download.stream as AsyncIterable<Uint8Array>;
-        },
-      },
-    };
+    const ref = parsed.reference;
+    const top = await client.getManifest(ref);
+    const source = registrySource(client, ref);
+    return { base: await resolveWith(source, top, ref.toString()), source };
   } catch (error) {
     if (isEventFlowError(error) && error.code === "REGISTRY_UNREACHABLE") {
       const which = text === DEFAULT_BASE ? "the default base image" : "the base image";

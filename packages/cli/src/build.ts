@@ -1,6 +1,12 @@
 import { debuglog } from "node:util";
-import { toOciPlatform, type RegistryClient } from "@eventflow/registry";
+import {
+  combineSources,
+  memorySource,
+  toOciPlatform,
+  type RegistryClient,
+} from "@eventflow/registry";
 import { resolveBase, type BaseSource } from "./base.js";
+import type { Image } from "./emit.js";
 import { bundleFunction, type BundleResult } from "./bundle.js";
 import { assembleImage, type AssembledImage } from "./image/assemble.js";
 import { epochToCreated, type ImageMetadata } from "./image/config.js";
@@ -35,9 +41,31 @@ export interface BuildFunctionOptions {
 
 /** A built (not yet written) image. */
 export interface BuiltFunctionImage {
-  readonly image: AssembledImage;
-  readonly base: BaseSource;
+  /** What `emit` writes: the root and its content, the app's in memory over the base's. */
+  readonly image: Image;
+  /** How it was put together (platforms, app layer), for results and progress. */
+  readonly assembled: AssembledImage;
   readonly bundle: BundleResult;
+}
+
+/** The image of an assembled build: its own blobs from memory, base layers from the base. */
+export function toImage(assembled: AssembledImage, base: BaseSource): Image {
+  const { top, platforms, appLayer, baseLayers } = assembled;
+  const own = memorySource([
+    appLayer.blob,
+    ...platforms.flatMap((p) => [p.config.bytes, p.manifest.bytes]),
+    top.bytes,
+  ]);
+  // Only the base's layers are asked of the base, so routing a read costs no request.
+  const fromBase = new Set(baseLayers.map((d) => d.digest));
+  return {
+    root: { mediaType: top.mediaType, digest: top.digest, size: top.size },
+    source: combineSources(own, { ...base.source, has: async (d) => fromBase.has(d) }),
+    labels: new Map([
+      ...baseLayers.map((d) => [d.digest, "base"] as const),
+      [appLayer.digest, "app"],
+    ]),
+  };
 }
 
 const debug = debuglog("eventflow");
@@ -49,7 +77,7 @@ export function hostPlatform(): Platform {
 
 /**
  * Bundles the handler and resolves the base concurrently, then assembles the image in
- * memory. Nothing is written: see output.ts for push, layout and tarball.
+ * memory. Nothing is written: emit.ts writes it to a registry, a layout or a tarball.
  */
 export async function buildFunctionImage(
   options: BuildFunctionOptions,
@@ -87,13 +115,13 @@ export async function buildFunctionImage(
     labels: options.labels,
   };
   const wanted = options.platforms ?? [];
-  const image = assembleImage({
+  const assembled = assembleImage({
     base: selectBasePlatforms(base.base, wanted),
     appLayer,
     meta,
     env: options.fn.env,
     platform: wanted[0] ?? hostPlatform(),
   });
-  debug("assembled %s after %s", image.top.digest, since());
-  return { image, base, bundle };
+  debug("assembled %s after %s", assembled.top.digest, since());
+  return { image: toImage(assembled, base), assembled, bundle };
 }

@@ -1,10 +1,12 @@
 import { relative, resolve } from "node:path";
 import { isEventFlowError } from "@eventflow/protocol";
 import { Command, CommanderError, Option } from "commander";
-import { parseCliEnvironment, type CliEnvironment } from "./config.js";
+import { parseCliEnvironment } from "./config.js";
 import { functionNameOf, hintFor } from "./control/hints.js";
 import { visible } from "./control/render.js";
-import { outputOption, registerControlCommands } from "./control/register.js";
+import { outputOption, registerControlCommands, type Run } from "./control/register.js";
+import { DEFAULT_BASE, LOCAL_LAYOUT } from "./defaults.js";
+import { toCommandIo, type CliIo } from "./io.js";
 import { TEMPLATES } from "./init.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
@@ -34,29 +36,12 @@ export function exitCodeFor(error: unknown): number {
   return isEventFlowError(error) && USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failed;
 }
 
-/** What the CLI talks to; bin.ts passes the process's, tests their own. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  /** Read for `--password-stdin`, `--token-stdin` and `invoke --data -`. */
-  readonly stdin?: NodeJS.ReadableStream;
-  /** Aborted on Ctrl-C (long-running commands stop their streams and child processes). */
-  readonly signal?: AbortSignal;
-}
-
-const LOCAL_LAYOUT = ".eventflow/oci";
-
 /** `--json` (build and push had it before `-o`) is `-o json`; build's `-o` also takes destinations. */
 function isJsonOutput(flags: { json?: boolean; output?: string | string[] }): boolean {
   return flags.json === true || [flags.output ?? []].flat().includes("json");
 }
 
-function createProgram(
-  io: CliIo,
-  run: (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Promise<void>,
-): Command {
+function createProgram(io: CliIo, run: Run): Command {
   const program = new Command("eventflow")
     .description("Build, push and run EventFlow functions.")
     .version(EVENTFLOW_VERSION)
@@ -108,7 +93,7 @@ function createProgram(
     .option("-t, --tag <ref>", "image reference, e.g. 127.0.0.1:5000/hello:1")
     .option(
       "--base <ref>",
-      `base image: a registry reference, oci:DIR[:TAG] or scratch (default docker.io/library/node:24-slim)`,
+      `base image: a registry reference, oci:DIR[:TAG] or scratch (default ${DEFAULT_BASE})`,
     )
     .option("--push", "push to the registry of -t")
     .option(
@@ -145,7 +130,7 @@ function createProgram(
     .option("--json", "print one JSON object per image on stdout (same as -o json)")
     .option("-q, --quiet", "no progress on stderr")
     .action((dir: string | undefined, flags: import("./commands.js").BuildFlags) =>
-      run(async (env) => (await commands()).buildCommand(dir, flags, io, env), isJsonOutput(flags)),
+      run(async (io) => (await commands()).buildCommand(dir, flags, io), isJsonOutput(flags)),
     );
   program
     .command("push")
@@ -161,9 +146,9 @@ function createProgram(
     .option("--json", "print a JSON object on stdout (same as -o json)")
     .option("-q, --quiet", "no progress on stderr")
     .action((ref: string, flags: import("./commands.js").PushFlags) =>
-      run(async (env) => (await commands()).pushCommand(ref, flags, io, env), isJsonOutput(flags)),
+      run(async (io) => (await commands()).pushCommand(ref, flags, io), isJsonOutput(flags)),
     );
-  registerControlCommands(program, io, run);
+  registerControlCommands(program, run);
   return program;
 }
 
@@ -204,9 +189,9 @@ function reportError(error: unknown, io: CliIo, json: boolean, subject?: string)
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   let subject: string | undefined;
-  const run = async (work: (env: CliEnvironment) => Promise<void>, json: boolean) => {
+  const run: Run = async (work, json) => {
     try {
-      await work(parseCliEnvironment(io.env, io.stderr.isTTY === true));
+      await work(toCommandIo(io, parseCliEnvironment(io.env, io.stderr.isTTY === true, io.stdout)));
     } catch (error) {
       reportError(error, io, json, subject);
       exitCode = exitCodeFor(error);

@@ -13,8 +13,9 @@ import {
   type ImageReference,
   type RegistryClient,
 } from "@eventflow/registry";
-import { DEFAULT_BASE } from "./base.js";
+import { DEFAULT_BASE, LOCAL_LAYOUT, withDefaultTag } from "./defaults.js";
 import { buildFunctionImage, hostPlatform, type BuiltFunctionImage } from "./build.js";
+import { emit, openLayoutImage } from "./emit.js";
 import {
   printImageResult,
   printImageTable,
@@ -22,31 +23,16 @@ import {
   splitBuildOutput,
   type ImageResult,
 } from "./build-output.js";
-import type { CliEnvironment } from "./config.js";
+import type { CommandIo } from "./io.js";
 import { parsePlatform } from "./image/platforms.js";
 import { formatPlatform, type Platform } from "./image/types.js";
-import { pushImage, writeLayoutOutput } from "./output.js";
-import { buildTarballMembers, writeTarball } from "./tarball.js";
 import { loadProject, type FunctionConfig } from "./project.js";
 import { trackOutput } from "./cleanup.js";
 import { createStreamProgress, formatBytes, silentProgress, type Progress } from "./progress.js";
-import { pushFromLayout } from "./push.js";
 import { parseInclude, type IncludeSpec } from "./include.js";
 import { EVENTFLOW_VERSION } from "./version.js";
 
 const debug = debuglog("eventflow");
-
-/** What a command writes to; the process's streams in bin.ts, buffers in tests. */
-export interface CommandIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly cwd: string;
-  /** Read only for `--password-stdin`. */
-  readonly stdin?: NodeJS.ReadableStream;
-}
-
-/** The default place `eventflow build` writes to and `eventflow push` reads from. */
-export const LOCAL_LAYOUT = join(".eventflow", "oci");
 
 /** Flags of `eventflow build`. */
 export interface BuildFlags extends RegistryFlags {
@@ -116,11 +102,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Credentials from --username/--password-stdin, then the environment, then the docker config. */
-export async function createClient(
-  env: CliEnvironment,
-  flags: RegistryFlags,
-  io: CommandIo,
-): Promise<RegistryClient> {
+export async function createClient(flags: RegistryFlags, io: CommandIo): Promise<RegistryClient> {
+  const { env } = io;
   if ((flags.username === undefined) !== (flags.passwordStdin !== true)) {
     throw usage("--username and --password-stdin go together");
   }
@@ -148,7 +131,7 @@ function targetFor(fn: FunctionConfig, flags: BuildFlags): ImageReference | unde
   if (text === undefined) return undefined;
   const ref = parseReference(text);
   if (ref.digest !== undefined) throw usage(`-t takes a tag, not a digest: ${text}`);
-  return ref.tag === undefined ? withReference(ref, { tag: "latest" }) : ref;
+  return withDefaultTag(ref);
 }
 
 /** `eventflow build [DIR]`: one image per function, pushed and/or written. */
@@ -156,8 +139,8 @@ export async function buildCommand(
   dirArg: string | undefined,
   flags: BuildFlags,
   io: CommandIo,
-  env: CliEnvironment,
 ): Promise<void> {
+  const { env } = io;
   debug("build command started after %s ms", performance.now().toFixed(0));
   const dir = resolve(io.cwd, dirArg ?? ".");
   const { format, destinations } = splitBuildOutput(flags);
@@ -177,7 +160,7 @@ export async function buildCommand(
   const progress: Progress = flags.quiet
     ? silentProgress
     : createStreamProgress(io.stderr, { interactive: env.interactive });
-  const client = await createClient(env, flags, io);
+  const client = await createClient(flags, io);
   const results: ImageResult[] = [];
   try {
     for (const fn of fns) {
@@ -189,7 +172,7 @@ export async function buildCommand(
         platforms,
         includes,
         client,
-        env,
+        sourceDateEpoch: env.sourceDateEpoch,
         progress,
       });
       results.push(result);
@@ -209,13 +192,13 @@ interface BuildOneOptions {
   readonly platforms: readonly Platform[];
   readonly includes: readonly IncludeSpec[];
   readonly client: RegistryClient;
-  readonly env: CliEnvironment;
+  readonly sourceDateEpoch: number | undefined;
   readonly progress: Progress;
 }
 
 /** Builds one function's image, then pushes it and writes its outputs; returns the result line. */
 async function buildOne(options: BuildOneOptions) {
-  const { dir, flags, client, env, progress } = options;
+  const { dir, flags, client, progress } = options;
   const fn = flags.entry === undefined ? options.fn : { ...options.fn, handler: flags.entry };
   const started = performance.now();
   const target = targetFor(fn, flags);
@@ -228,7 +211,7 @@ async function buildOne(options: BuildOneOptions) {
     fn,
     base: baseText,
     client,
-    sourceDateEpoch: env.sourceDateEpoch,
+    sourceDateEpoch: options.sourceDateEpoch,
     source: flags.source,
     revision: flags.revision,
     labels: parseLabels(flags.label),
@@ -237,16 +220,16 @@ async function buildOne(options: BuildOneOptions) {
     includes: options.includes,
     platforms: options.platforms,
   });
-  const { image } = built;
-  const platforms = image.platforms.map((p) => formatPlatform(p.platform));
+  const { assembled } = built;
+  const platforms = assembled.platforms.map((p) => formatPlatform(p.platform));
   progress.step(
-    `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(image.appLayer.size)}, base ${baseText} (${platforms.join(", ")})`,
+    `${fn.name}: bundled ${fn.handler} (${formatBytes(built.bundle.code.length)}), app layer ${formatBytes(assembled.appLayer.size)}, base ${baseText} (${platforms.join(", ")})`,
   );
   const written: string[] = [];
   // Push first: when the registry fails, nothing is written locally.
   if (flags.push && target !== undefined) {
     const pushStarted = performance.now();
-    await pushImage({ client, image, base: built.base, target, progress });
+    await emit(built.image, { kind: "registry", client, target }, progress);
     debug("pushed %s in %s ms", target.toString(), (performance.now() - pushStarted).toFixed(0));
     written.push(target.toString());
   }
@@ -261,17 +244,17 @@ async function buildOne(options: BuildOneOptions) {
   return {
     function: fn.name,
     image: imageName,
-    digest: image.top.digest,
+    digest: assembled.top.digest,
     ...(flags.push && target !== undefined
-      ? { reference: `${withReference(target, { tag: null })}@${image.top.digest}` }
+      ? { reference: `${withReference(target, { tag: null })}@${assembled.top.digest}` }
       : {}),
-    mediaType: image.top.mediaType,
+    mediaType: assembled.top.mediaType,
     platforms,
     bundle: { bytes: built.bundle.code.length, mapBytes: built.bundle.map.length },
     appLayer: {
-      digest: image.appLayer.digest,
-      diffId: image.appLayer.diffId,
-      size: image.appLayer.size,
+      digest: assembled.appLayer.digest,
+      diffId: assembled.appLayer.diffId,
+      size: assembled.appLayer.size,
     },
     outputs: written,
     durationMs: Math.round(performance.now() - started),
@@ -289,27 +272,20 @@ async function writeOutput(
   },
 ): Promise<string> {
   const { built, target, fn, progress } = ctx;
-  const { image } = built;
   if (out.kind === "oci") {
     const tag = out.tag ?? target?.tag ?? fn.name;
     trackOutput(out.dir);
-    await writeLayoutOutput({ dir: out.dir, tag, image, base: built.base, progress });
+    await emit(built.image, { kind: "oci", dir: out.dir, tag }, progress);
     return `oci:${out.dir}:${tag}`;
   }
   trackOutput(out.file);
-  const host = hostPlatform().architecture;
-  await writeTarball(
-    out.file,
-    buildTarballMembers({
-      image,
-      base: built.base,
-      repoTag: target?.toString(),
-      dockerPlatform: Math.max(
-        0,
-        image.platforms.findIndex((p) => p.platform.architecture === host),
-      ),
-    }),
-  );
+  const destination = {
+    kind: "tar",
+    file: out.file,
+    repoTag: target?.toString(),
+    architecture: hostPlatform().architecture,
+  } as const;
+  await emit(built.image, destination, progress);
   progress.step(`${fn.name}: wrote ${out.file}`);
   return `tar:${out.file}`;
 }
@@ -326,35 +302,27 @@ export interface PushFlags extends RegistryFlags {
 }
 
 /** `eventflow push REF`: an image from an OCI layout to a registry. */
-export async function pushCommand(
-  refText: string,
-  flags: PushFlags,
-  io: CommandIo,
-  env: CliEnvironment,
-): Promise<void> {
+export async function pushCommand(refText: string, flags: PushFlags, io: CommandIo): Promise<void> {
+  const { env } = io;
   const format = pushOutputFormat(flags);
   const parsed = parseReference(refText);
   if (parsed.digest !== undefined) throw usage(`push takes a tag, not a digest: ${refText}`);
-  const target = parsed.tag === undefined ? withReference(parsed, { tag: "latest" }) : parsed;
+  const target = withDefaultTag(parsed);
   const from = parseImageSource(flags.from ?? `oci:${join(io.cwd, LOCAL_LAYOUT)}`);
   if (from.kind !== "oci-layout") throw usage("--from takes oci:DIR[:TAG]");
   const progress: Progress = flags.quiet
     ? silentProgress
     : createStreamProgress(io.stderr, { interactive: env.interactive });
-  const client = await createClient(env, flags, io);
+  const client = await createClient(flags, io);
   try {
-    const pushed = await pushFromLayout({
-      client,
-      dir: resolve(io.cwd, from.dir),
-      tag: from.tag ?? flags.function,
-      target,
-      progress,
-    });
+    const image = await openLayoutImage(resolve(io.cwd, from.dir), from.tag ?? flags.function);
+    await emit(image, { kind: "registry", client, target }, progress);
+    const { digest, mediaType } = image.root;
     const result = {
       image: target.toString(),
-      digest: pushed.digest,
-      reference: `${withReference(target, { tag: null })}@${pushed.digest}`,
-      mediaType: pushed.mediaType,
+      digest,
+      reference: `${withReference(target, { tag: null })}@${digest}`,
+      mediaType,
     };
     io.stdout.write(
       format === "wide" ? printImageTable([result]) : await printImageResult(format, result),

@@ -3,14 +3,10 @@
  * (bundling, reproducible OCI image assembly, outputs).
  * @packageDocumentation
  */
-export { runCli, exitCodeFor, EXIT, type CliIo } from "./cli.js";
-export {
-  buildCommand,
-  pushCommand,
-  LOCAL_LAYOUT,
-  type BuildFlags,
-  type PushFlags,
-} from "./commands.js";
+export { runCli, exitCodeFor, EXIT } from "./cli.js";
+export type { CliIo, CommandIo } from "./io.js";
+export { buildCommand, pushCommand, type BuildFlags, type PushFlags } from "./commands.js";
+export { DEFAULT_BASE, DEFAULT_TAG, LOCAL_LAYOUT, withDefaultTag } from "./defaults.js";
 export { parseCliEnvironment, type CliEnvironment } from "./config.js";
 export { loadProject, PROJECT_FILE, type FunctionConfig, type ProjectConfig } from "./project.js";
 export { parseProjectYaml } from "./project-schema.js";
@@ -23,13 +19,13 @@ export {
 export {
   buildFunctionImage,
   hostPlatform,
+  toImage,
   type BuildFunctionOptions,
   type BuiltFunctionImage,
 } from "./build.js";
-export { resolveBase, DEFAULT_BASE, type BaseSource, type BlobReader } from "./base.js";
-export { pushImage, writeLayoutOutput, listImageBlobs } from "./output.js";
+export { resolveBase, type BaseSource } from "./base.js";
+export { emit, openLayoutImage, type Destination, type Image } from "./emit.js";
 export { writeTarball, buildTarballMembers } from "./tarball.js";
-export { pushFromLayout } from "./push.js";
 export { initProject, TEMPLATES, type InitOptions } from "./init.js";
 export { buildTar, type TarEntryInput } from "./image/tar.js";
 export { buildAppLayer, buildLayer, gzipFixed, type BuiltLayer } from "./image/layer.js";

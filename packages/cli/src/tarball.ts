@@ -4,12 +4,13 @@ import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
-import { REF_NAME_ANNOTATION } from "@eventflow/registry";
-import type { BaseSource } from "./base.js";
-import type { AssembledImage } from "./image/assemble.js";
+import {
+  OCI_INDEX,
+  REF_NAME_ANNOTATION,
+  type Descriptor,
+  type ImageParts,
+} from "@eventflow/registry";
 import { tarHeader, tarPadding } from "./image/tar.js";
-import { MediaType } from "./image/types.js";
-import { listImageBlobs, topDescriptor } from "./output.js";
 
 /** One member of an image tarball; `size` -1 marks a directory. */
 export interface TarMember {
@@ -21,17 +22,21 @@ export interface TarMember {
 /**
  * The members of a tarball that both `docker load` (manifest.json, repositories) and
  * `podman load` / OCI tools (oci-layout, index.json, blobs/) read. For an index, docker's
- * manifest.json lists the platform chosen by `dockerPlatform` (default the first).
+ * manifest.json lists the platform of `architecture` (default the first).
  */
 export function buildTarballMembers(options: {
-  image: AssembledImage;
-  base: BaseSource;
+  root: Descriptor;
+  parts: ImageParts;
+  open: (blob: Descriptor) => AsyncIterable<Uint8Array>;
   repoTag?: string | undefined;
-  dockerPlatform?: number;
+  architecture?: string | undefined;
 }): TarMember[] {
-  const { image, base, repoTag } = options;
-  const blobs = listImageBlobs(image, base);
-  const pick = image.platforms[options.dockerPlatform ?? 0] ?? image.platforms[0]!;
+  const { root, parts, repoTag } = options;
+  const images = parts.manifests.filter((m) => m.json.config !== undefined);
+  const pick =
+    images.find((m) => m.descriptor.platform?.architecture === options.architecture) ?? images[0];
+  if (pick?.json.config === undefined) throw new RangeError("an image without a manifest");
+  const config = pick.json.config.digest;
   const path = (digest: string) => `blobs/sha256/${digest.slice("sha256:".length)}`;
   const json = (name: string, value: unknown): TarMember => {
     const bytes = Buffer.from(JSON.stringify(value));
@@ -39,28 +44,38 @@ export function buildTarballMembers(options: {
   };
   const dockerManifest = [
     {
-      Config: path(pick.config.digest),
+      Config: path(config),
       RepoTags: repoTag === undefined ? [] : [repoTag],
-      Layers: pick.layers.map((l) => path(l.digest)),
+      Layers: (pick.json.layers ?? []).map((l) => path(l.digest)),
     },
   ];
+  const annotations =
+    repoTag === undefined
+      ? {}
+      : {
+          annotations: {
+            "io.containerd.image.name": repoTag,
+            [REF_NAME_ANNOTATION]: repoTag.split(":").pop()!,
+          },
+        };
   const members: TarMember[] = [
     { name: "blobs/", size: -1, content: () => new Uint8Array(0) },
     { name: "blobs/sha256/", size: -1, content: () => new Uint8Array(0) },
-    ...blobs.map((b) => ({ name: path(b.digest), size: b.size, content: b.open })),
+    ...parts.blobs.map((b) => ({
+      name: path(b.digest),
+      size: b.size,
+      content: () => options.open(b),
+    })),
+    ...parts.manifests.map((m) => ({
+      name: path(m.descriptor.digest),
+      size: m.bytes.length,
+      content: () => m.bytes,
+    })),
     json("index.json", {
       schemaVersion: 2,
-      mediaType: MediaType.ociIndex,
+      mediaType: OCI_INDEX,
       manifests: [
-        topDescriptor(
-          image,
-          repoTag === undefined
-            ? undefined
-            : {
-                "io.containerd.image.name": repoTag,
-                [REF_NAME_ANNOTATION]: repoTag.split(":").pop()!,
-              },
-        ),
+        { mediaType: root.mediaType, digest: root.digest, size: root.size, ...annotations },
       ],
     }),
     json("manifest.json", dockerManifest),
@@ -70,7 +85,7 @@ export function buildTarballMembers(options: {
     const at = repoTag.lastIndexOf(":");
     members.push(
       json("repositories", {
-        [repoTag.slice(0, at)]: { [repoTag.slice(at + 1)]: pick.config.digest.slice(7) },
+        [repoTag.slice(0, at)]: { [repoTag.slice(at + 1)]: config.slice(7) },
       }),
     );
   }

@@ -1,6 +1,11 @@
 // The one place where foreign failures become EventFlow errors: the registry's
 // `errors[].code` and HTTP statuses, and undici / Node socket and TLS error codes.
-import { EventFlowError, isConnectionErrorCode, type ErrorCode } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  isConnectionErrorCode,
+  isEventFlowError,
+  type ErrorCode,
+} from "@eventflow/protocol";
 
 /** What was being attempted, so messages can say where and what to do. */
 export interface RegistryErrorContext {
@@ -248,6 +253,16 @@ export function fromTransportError(
     `Cannot reach registry ${ctx.registry}${ctx.url === undefined ? "" : ` at ${ctx.url}`}${tries} (${ctx.operation}). ${hint}`,
     { cause: error, details: { registry: ctx.registry, repository: ctx.repository, cause: code } },
   );
+}
+
+/**
+ * An upload whose own content failed (a local blob failing its digest check while it
+ * streams) reaches the caller as REGISTRY_UNREACHABLE with the real error as `cause`: this
+ * is the real one.
+ */
+export function sourceErrorOf(error: unknown): unknown {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isEventFlowError(cause) && cause.code === "REGISTRY_DIGEST_MISMATCH" ? cause : error;
 }
 
 /**

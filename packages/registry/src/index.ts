@@ -45,6 +45,7 @@ export {
   fromTokenResponse,
   fromTransportError,
   parseRegistryErrors,
+  sourceErrorOf,
   transportErrorCode,
   type RegistryErrorContext,
   type RegistryErrorEntry,
@@ -64,6 +65,7 @@ export {
   OCI_INDEX,
   OCI_LAYER,
   OCI_LAYER_GZIP,
+  OCI_LAYER_NONDISTRIBUTABLE_GZIP,
   OCI_LAYER_ZSTD,
   OCI_MANIFEST,
   isImageManifestMediaType,
@@ -90,11 +92,15 @@ export {
   registrySource,
   type ContentSource,
 } from "./content.js";
+export { walkImage, type ImageManifestEntry, type ImageParts } from "./image-parts.js";
 export {
   pullImage,
   pushImage,
   pushOciLayout,
+  writeImageLayout,
   type BlobStatus,
+  type LayoutWriteResult,
+  type WriteImageLayoutOptions,
   type PullImageOptions,
   type PushImageOptions,
   type TransferEvent,

@@ -20,6 +20,9 @@ export const DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifes
 export const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
 /** gzip-compressed Docker layer. */
 export const DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+/** OCI non-distributable gzip layer (what a Docker foreign layer becomes in an OCI image). */
+export const OCI_LAYER_NONDISTRIBUTABLE_GZIP =
+  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
 /** Docker "foreign" (non-distributable) gzip layer. */
 export const DOCKER_FOREIGN_LAYER_GZIP =
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";

@@ -1,7 +1,9 @@
 import { EventFlowError } from "@eventflow/protocol";
 import type { ImageInput, RegistryClient } from "./client.js";
 import { layoutSource, registrySource, type ContentSource } from "./content.js";
-import { DOCKER_FOREIGN_LAYER_GZIP, isIndexMediaType } from "./media-types.js";
+import { sourceErrorOf } from "./errors.js";
+import { walkImage, type ImageParts } from "./image-parts.js";
+import { isIndexMediaType, OCI_INDEX } from "./media-types.js";
 import {
   readOciLayout,
   REF_NAME_ANNOTATION,
@@ -10,10 +12,10 @@ import {
 } from "./oci-layout.js";
 import { selectPlatform, type PlatformSelector } from "./platform.js";
 import { parseReference, withReference, type ImageReference } from "./reference.js";
-import type { Descriptor, ImageIndex, ImageManifest } from "./types.js";
+import type { Descriptor, ImageIndex } from "./types.js";
 
 /** How a blob ended up at its destination. */
-export type BlobStatus = "uploaded" | "exists" | "mounted" | "downloaded" | "present";
+export type BlobStatus = "uploaded" | "exists" | "mounted" | "downloaded" | "present" | "written";
 
 /** Progress of an image transfer, for per-layer progress bars. */
 export type TransferEvent =
@@ -33,14 +35,20 @@ export type TransferEvent =
       readonly type: "blob-done";
       readonly digest: string;
       readonly size: number;
+      readonly mediaType: string;
       readonly status: BlobStatus;
     }
   | {
       readonly type: "manifest";
       readonly digest: string;
+      readonly size: number;
       readonly mediaType: string;
       readonly reference: string;
+      /** The tag already named this manifest: nothing was sent. */
+      readonly unchanged?: boolean;
     };
+
+type BlobResult = { digest: string; size: number; status: BlobStatus };
 
 /** What a transfer did. */
 export interface TransferResult {
@@ -49,7 +57,7 @@ export interface TransferResult {
   /** The destination reference with the digest filled in (pushes), or the source (pulls). */
   readonly reference: ImageReference;
   /** Every blob (configs and layers) with what happened to it. */
-  readonly blobs: readonly { digest: string; size: number; status: BlobStatus }[];
+  readonly blobs: readonly BlobResult[];
 }
 
 function limiter(concurrency: number) {
@@ -67,28 +75,6 @@ function limiter(concurrency: number) {
   };
 }
 
-function parseJson<T>(bytes: Buffer, digest: string): T {
-  try {
-    return JSON.parse(bytes.toString("utf8")) as T;
-  } catch (error) {
-    throw new EventFlowError("REGISTRY_PROTOCOL_ERROR", `Manifest ${digest} is not valid JSON.`, {
-      cause: error,
-    });
-  }
-}
-
-function mediaTypeOf(
-  descriptor: Descriptor,
-  json: { mediaType?: string; manifests?: unknown },
-): string {
-  return (
-    json.mediaType ??
-    (Array.isArray(json.manifests)
-      ? "application/vnd.oci.image.index.v1+json"
-      : descriptor.mediaType)
-  );
-}
-
 /** Options of {@link pushImage}. */
 export interface PushImageOptions {
   readonly client: RegistryClient;
@@ -102,76 +88,94 @@ export interface PushImageOptions {
   readonly chunkSize?: number;
   /** Blobs uploaded at once (default 3). */
   readonly concurrency?: number;
+  /**
+   * Send nothing when the destination tag already names the root: a registry keeps a manifest
+   * only with every blob it names, so there is nothing to send.
+   */
+  readonly skipUnchanged?: boolean;
   readonly onEvent?: (event: TransferEvent) => void;
 }
 
 /**
  * Pushes an image (a manifest, or an index and all its manifests) with its blobs: blobs the
  * destination has are skipped, blobs from a source repository on the same registry are
- * mounted, child manifests go by digest and the root under the destination's tag.
+ * mounted, child manifests go by digest and the root under the destination's tag. A registry
+ * that stores a manifest under another digest is REGISTRY_DIGEST_MISMATCH.
  */
 export async function pushImage(options: PushImageOptions): Promise<TransferResult> {
-  const { client, source } = options;
+  const { client, source, root } = options;
   const to =
     typeof options.to === "string" ? parseReference(options.to) : withReference(options.to, {});
-  const limit = limiter(options.concurrency ?? 3);
-  const pushed = new Map<string, Promise<BlobStatus>>();
-  const blobs: { digest: string; size: number; status: BlobStatus }[] = [];
   const emit = options.onEvent ?? (() => undefined);
-
-  const pushBlob = (d: Descriptor): Promise<BlobStatus> => {
-    let task = pushed.get(d.digest);
-    if (task === undefined) {
-      task = limit(async () => {
-        emit({ type: "blob-start", digest: d.digest, size: d.size, mediaType: d.mediaType });
-        const { status } = await client.pushBlob(
-          to,
-          { digest: d.digest, size: d.size, open: () => source.openBlob(d.digest, d.size) },
-          {
-            ...(source.mountFrom ? { mountFrom: source.mountFrom } : {}),
-            ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-            onProgress: (bytes) =>
-              emit({ type: "blob-progress", digest: d.digest, bytes, size: d.size }),
-          },
-        );
-        emit({ type: "blob-done", digest: d.digest, size: d.size, status });
-        blobs.push({ digest: d.digest, size: d.size, status });
-        return status;
-      });
-      pushed.set(d.digest, task);
-    }
-    return task;
-  };
-
-  const pushManifest = async (d: Descriptor, isRoot: boolean): Promise<string> => {
-    const bytes = await source.readManifest(d.digest);
-    const json = parseJson<Partial<ImageManifest & ImageIndex>>(bytes, d.digest);
-    const mediaType = mediaTypeOf(d, json);
-    if (isIndexMediaType(mediaType)) {
-      for (const child of json.manifests ?? []) await pushManifest(child, false);
-    } else {
-      const parts = [json.config, ...(json.layers ?? [])].filter(
-        (x): x is Descriptor => x !== undefined,
-      );
-      await Promise.all(
-        parts.filter((p) => p.mediaType !== DOCKER_FOREIGN_LAYER_GZIP).map(pushBlob),
-      );
-    }
-    const target =
-      isRoot && (to.tag !== undefined || to.digest === undefined)
-        ? withReference(to, { tag: to.tag ?? "latest" })
-        : withReference(to, { tag: null, digest: d.digest });
-    const { digest } = await client.putManifest(target, { mediaType, bytes });
-    emit({ type: "manifest", digest, mediaType, reference: target.toString() });
-    return mediaType;
-  };
-
-  const mediaType = await pushManifest(options.root, true);
-  return {
-    descriptor: { ...options.root, mediaType },
-    reference: withReference(to, { digest: options.root.digest }),
+  const tagged =
+    to.tag !== undefined || to.digest === undefined
+      ? withReference(to, { tag: to.tag ?? "latest" })
+      : undefined;
+  const parts = await walkImage(source, root);
+  const mediaType = parts.manifests.at(-1)?.descriptor.mediaType ?? root.mediaType;
+  const result = (blobs: readonly BlobResult[]): TransferResult => ({
+    descriptor: { ...root, mediaType },
+    reference: withReference(to, { digest: root.digest }),
     blobs,
+  });
+  if (options.skipUnchanged === true && tagged !== undefined) {
+    const current = await client.headManifest(tagged).catch(() => undefined);
+    if (current?.digest === root.digest) {
+      const blobs = parts.blobs.map((d) => ({
+        digest: d.digest,
+        size: d.size,
+        status: "exists" as const,
+      }));
+      for (const d of parts.blobs) emit({ type: "blob-done", ...d, status: "exists" });
+      emit({
+        type: "manifest",
+        digest: root.digest,
+        size: root.size,
+        mediaType,
+        reference: tagged.toString(),
+        unchanged: true,
+      });
+      return result(blobs);
+    }
+  }
+  const limit = limiter(options.concurrency ?? 3);
+  const blobs: BlobResult[] = [];
+  const pushBlob = async (d: Descriptor): Promise<void> => {
+    emit({ type: "blob-start", digest: d.digest, size: d.size, mediaType: d.mediaType });
+    const { status } = await client
+      .pushBlob(
+        to,
+        { digest: d.digest, size: d.size, open: () => source.openBlob(d.digest, d.size) },
+        {
+          ...(source.mountFrom ? { mountFrom: source.mountFrom } : {}),
+          ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+          onProgress: (bytes) =>
+            emit({ type: "blob-progress", digest: d.digest, bytes, size: d.size }),
+        },
+      )
+      .catch((error: unknown) => {
+        throw sourceErrorOf(error);
+      });
+    emit({ type: "blob-done", ...d, status });
+    blobs.push({ digest: d.digest, size: d.size, status });
   };
+  await Promise.all(parts.blobs.map((d) => limit(() => pushBlob(d))));
+  for (const { descriptor: d, bytes } of parts.manifests) {
+    const target =
+      d.digest === root.digest && tagged !== undefined
+        ? tagged
+        : withReference(to, { tag: null, digest: d.digest });
+    const { digest } = await client.putManifest(target, { mediaType: d.mediaType, bytes });
+    if (digest !== d.digest) {
+      throw new EventFlowError(
+        "REGISTRY_DIGEST_MISMATCH",
+        `The registry stored manifest ${d.digest} as ${digest}.`,
+        { details: { expected: d.digest, actual: digest } },
+      );
+    }
+    emit({ type: "manifest", ...d, reference: target.toString() });
+  }
+  return result(blobs);
 }
 
 /** Pushes the image named `tag` (or the only one) of an OCI layout directory to `to`. */
@@ -180,6 +184,88 @@ export async function pushOciLayout(
 ): Promise<TransferResult> {
   const layout = await readOciLayout(options.dir);
   return pushImage({ ...options, source: layoutSource(layout), root: layout.resolve(options.tag) });
+}
+
+/** Options of {@link writeImageLayout}. */
+export interface WriteImageLayoutOptions {
+  /** The OCI layout directory to write (created atomically, or added to). */
+  readonly dir: string;
+  readonly root: Descriptor;
+  readonly source: ContentSource;
+  /** The `org.opencontainers.image.ref.name` to record; an entry with the same one is replaced. */
+  readonly tag?: string | undefined;
+  /** Manifest bytes already read, by digest. */
+  readonly known?: ReadonlyMap<string, Buffer>;
+  /** What a blob copied into the layout is reported as (default `written`). */
+  readonly status?: BlobStatus;
+  readonly onEvent?: (event: TransferEvent) => void;
+}
+
+/** What {@link writeImageLayout} wrote. */
+export interface LayoutWriteResult {
+  /** The index entry of the image. */
+  readonly descriptor: Descriptor;
+  /** Every blob: copied (`status`), or `present` when the layout had it. */
+  readonly blobs: readonly BlobResult[];
+  readonly parts: ImageParts;
+}
+
+/**
+ * Writes an image from any source into an OCI layout directory, every blob verified; other
+ * images of the layout stay.
+ */
+export async function writeImageLayout(
+  options: WriteImageLayoutOptions,
+): Promise<LayoutWriteResult> {
+  const { source, root, tag } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const status = options.status ?? "written";
+  const parts = await walkImage(source, root, options.known);
+  const results: BlobResult[] = [];
+  const layoutBlobs: LayoutBlob[] = parts.manifests.map((m) => ({
+    digest: m.descriptor.digest,
+    content: m.bytes,
+  }));
+  for (const d of parts.blobs) {
+    layoutBlobs.push({
+      digest: d.digest,
+      size: d.size,
+      content: () =>
+        (async function* () {
+          emit({ type: "blob-start", digest: d.digest, size: d.size, mediaType: d.mediaType });
+          let bytes = 0;
+          for await (const chunk of source.openBlob(d.digest, d.size)) {
+            bytes += chunk.byteLength;
+            emit({ type: "blob-progress", digest: d.digest, bytes, size: d.size });
+            yield chunk;
+          }
+          results.push({ digest: d.digest, size: d.size, status });
+          emit({ type: "blob-done", ...d, status });
+        })(),
+    });
+  }
+  const entry: Descriptor = {
+    ...root,
+    ...(tag === undefined
+      ? {}
+      : { annotations: { ...root.annotations, [REF_NAME_ANNOTATION]: tag } }),
+  };
+  const existing = await readOciLayout(options.dir).then(
+    (layout) => layout.index.manifests,
+    () => [] as Descriptor[],
+  );
+  const kept = existing.filter(
+    (d) => tag === undefined || d.annotations?.[REF_NAME_ANNOTATION] !== tag,
+  );
+  await writeOciLayout(options.dir, {
+    blobs: layoutBlobs,
+    index: { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...kept, entry] },
+  });
+  for (const d of parts.blobs) {
+    if (!results.some((r) => r.digest === d.digest))
+      results.push({ digest: d.digest, size: d.size, status: "present" });
+  }
+  return { descriptor: entry, blobs: results, parts };
 }
 
 /** Options of {@link pullImage}. */
@@ -206,15 +292,12 @@ export async function pullImage(options: PullImageOptions): Promise<TransferResu
     typeof options.from === "string"
       ? parseReference(options.from)
       : withReference(options.from, {});
-  const source = registrySource(client, from);
-  const emit = options.onEvent ?? (() => undefined);
   const fetched = await client.getManifest(from);
   let root: Descriptor = {
     mediaType: fetched.mediaType,
     digest: fetched.digest,
     size: fetched.size,
   };
-  const manifests = new Map<string, Buffer>([[fetched.digest, fetched.bytes]]);
   if (options.platform !== undefined && isIndexMediaType(fetched.mediaType)) {
     const chosen = selectPlatform(fetched.json as ImageIndex, options.platform);
     if (chosen === undefined) {
@@ -226,74 +309,20 @@ export async function pullImage(options: PullImageOptions): Promise<TransferResu
       );
     }
     root = chosen;
-    manifests.clear();
   }
-  const blobs = new Map<string, Descriptor>();
-  const walk = async (d: Descriptor): Promise<void> => {
-    const bytes = manifests.get(d.digest) ?? (await source.readManifest(d.digest));
-    manifests.set(d.digest, bytes);
-    const json = parseJson<Partial<ImageManifest & ImageIndex>>(bytes, d.digest);
-    if (isIndexMediaType(mediaTypeOf(d, json))) {
-      for (const child of json.manifests ?? []) await walk(child);
-      return;
-    }
-    for (const part of [json.config, ...(json.layers ?? [])]) {
-      if (part !== undefined && part.mediaType !== DOCKER_FOREIGN_LAYER_GZIP)
-        blobs.set(part.digest, part);
-    }
-  };
-  await walk(root);
-
-  const results: { digest: string; size: number; status: BlobStatus }[] = [];
-  const layoutBlobs: LayoutBlob[] = [...manifests].map(([digest, bytes]) => ({
-    digest,
-    content: bytes,
-  }));
-  for (const d of blobs.values()) {
-    layoutBlobs.push({
-      digest: d.digest,
-      size: d.size,
-      content: () =>
-        (async function* () {
-          emit({ type: "blob-start", digest: d.digest, size: d.size, mediaType: d.mediaType });
-          let bytes = 0;
-          for await (const chunk of source.openBlob(d.digest, d.size)) {
-            bytes += chunk.byteLength;
-            emit({ type: "blob-progress", digest: d.digest, bytes, size: d.size });
-            yield chunk;
-          }
-          results.push({ digest: d.digest, size: d.size, status: "downloaded" });
-          emit({ type: "blob-done", digest: d.digest, size: d.size, status: "downloaded" });
-        })(),
-    });
-  }
-  const refName = options.tag ?? from.tag;
-  const entry: Descriptor = {
-    ...root,
-    ...(refName === undefined
-      ? {}
-      : { annotations: { ...root.annotations, [REF_NAME_ANNOTATION]: refName } }),
-  };
-  const existing = await readOciLayout(options.dir).then(
-    (layout) => layout.index.manifests,
-    () => [] as Descriptor[],
-  );
-  const kept = existing.filter(
-    (d) => refName === undefined || d.annotations?.[REF_NAME_ANNOTATION] !== refName,
-  );
-  await writeOciLayout(options.dir, {
-    blobs: layoutBlobs,
-    index: { schemaVersion: 2, manifests: [...kept, entry] },
+  const written = await writeImageLayout({
+    dir: options.dir,
+    root,
+    source: registrySource(client, from),
+    tag: options.tag ?? from.tag,
+    known: new Map([[fetched.digest, fetched.bytes]]),
+    status: "downloaded",
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
-  for (const d of blobs.values()) {
-    if (!results.some((r) => r.digest === d.digest))
-      results.push({ digest: d.digest, size: d.size, status: "present" });
-  }
-  emit({
+  options.onEvent?.({
     type: "manifest",
-    digest: root.digest,
-    mediaType: root.mediaType,
+    ...root,
     reference: `${from.registry}/${from.repository}@${root.digest}`,
   });
-  return { descriptor: entry, reference: from, blobs: results };
+  return { descriptor: written.descriptor, reference: from, blobs: written.blobs };
 }

@@ -1,7 +1,7 @@
 /** Connects a control command to its controller: config file + flags + environment -> SDK client. */
 import type { EventFlowClient } from "@eventflow/sdk/client";
 import { readConfigFile, resolveContext, type ResolvedContext } from "./contexts.js";
-import type { ControlEnvironment } from "./settings.js";
+import type { CliEnvironment } from "../config.js";
 import { EVENTFLOW_VERSION } from "../version.js";
 
 /** Flags every command that talks to the controller accepts. */
@@ -18,10 +18,7 @@ export interface Connection {
 }
 
 /** Resolves the context and creates the client (the SDK loads only for commands that need it). */
-export async function connect(
-  flags: ConnectionFlags,
-  env: ControlEnvironment,
-): Promise<Connection> {
+export async function connect(flags: ConnectionFlags, env: CliEnvironment): Promise<Connection> {
   const config = await readConfigFile(env.configPath);
   const context = resolveContext(config, {
     ...((flags.context ?? env.context) ? { context: flags.context ?? env.context } : {}),

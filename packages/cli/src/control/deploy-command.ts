@@ -6,19 +6,14 @@ import { join, resolve } from "node:path";
 import { EventFlowError, type FunctionSpecInput, type FunctionStatus } from "@eventflow/protocol";
 import { parseReference, withReference } from "@eventflow/registry";
 import type { EventFlowClient } from "@eventflow/sdk/client";
-import { DEFAULT_BASE } from "../base.js";
 import { buildFunctionImage } from "../build.js";
-import {
-  createClient as createRegistryClient,
-  LOCAL_LAYOUT,
-  type RegistryFlags,
-} from "../commands.js";
-import type { CliEnvironment } from "../config.js";
-import { pushImage, writeLayoutOutput } from "../output.js";
+import { createClient as createRegistryClient, type RegistryFlags } from "../commands.js";
+import { DEFAULT_BASE, LOCAL_LAYOUT, withDefaultTag } from "../defaults.js";
+import { emit, type Destination } from "../emit.js";
 import { createStreamProgress, silentProgress } from "../progress.js";
 import { loadProject, type FunctionConfig } from "../project.js";
 import { connect, type ConnectionFlags } from "./connect.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { paint, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import { waitWithProgress } from "./wait.js";
 
@@ -96,9 +91,9 @@ async function currentOf(
 export async function deployCommand(
   dirArg: string | undefined,
   flags: DeployFlags,
-  io: ControlIo,
-  cliEnv: CliEnvironment,
+  io: CommandIo,
 ): Promise<void> {
+  const cliEnv = io.env;
   const format = parseOutputFormat(flags.output);
   const dir = resolve(io.cwd, dirArg ?? ".");
   const project = await loadProject(dir);
@@ -108,7 +103,7 @@ export async function deployCommand(
   if (fns.length === 0)
     throw new EventFlowError("CLI_USAGE", `no function named ${flags.function} in ${dir}`);
   const { client, context } = await connect(flags, io.env);
-  const registry = await createRegistryClient(cliEnv, flags, io);
+  const registry = await createRegistryClient(flags, io);
   const progress =
     flags.quiet || (format !== "table" && format !== "wide")
       ? silentProgress
@@ -123,35 +118,28 @@ export async function deployCommand(
         client: registry,
         sourceDateEpoch: cliEnv.sourceDateEpoch,
       });
-      const digest = built.image.top.digest;
+      const digest = built.image.root.digest;
       const repository = flags.registry
         ? `${flags.registry.replace(/\/+$/, "")}/${fn.name}`
         : fn.image?.repository;
-      let image: string;
-      if (repository !== undefined) {
-        const ref = parseReference(repository);
-        const target = ref.tag === undefined ? withReference(ref, { tag: "latest" }) : ref;
-        await pushImage({
-          client: registry,
-          image: built.image,
-          base: built.base,
-          target,
-          progress,
-        });
-        image = `${withReference(target, { tag: null })}@${digest}`;
-      } else {
-        // No registry: an OCI layout in the project, for a controller on this machine (local driver).
-        const layout = join(dir, LOCAL_LAYOUT);
-        const tag = `${fn.name}-${digest.slice("sha256:".length, "sha256:".length + 12)}`;
-        await writeLayoutOutput({
-          dir: layout,
-          tag,
-          image: built.image,
-          base: built.base,
-          progress,
-        });
-        image = `oci:${layout}:${tag}`;
-      }
+      // No registry: an OCI layout in the project, for a controller on this machine (local driver).
+      const destination: Destination =
+        repository === undefined
+          ? {
+              kind: "oci",
+              dir: join(dir, LOCAL_LAYOUT),
+              tag: `${fn.name}-${digest.slice("sha256:".length, "sha256:".length + 12)}`,
+            }
+          : {
+              kind: "registry",
+              client: registry,
+              target: withDefaultTag(parseReference(repository)),
+            };
+      await emit(built.image, destination, progress);
+      const image =
+        destination.kind === "oci"
+          ? `oci:${destination.dir}:${destination.tag}`
+          : `${withReference(destination.target, { tag: null })}@${digest}`;
       const current = await currentOf(client, fn.name, context.tenant, io.signal);
       const spec = buildDeploySpec(fn, image, current);
       const opts = { signal: io.signal, tenant: context.tenant };

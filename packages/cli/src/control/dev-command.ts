@@ -12,7 +12,7 @@ import { context as esbuildContext, type BuildContext } from "esbuild";
 import { BUNDLE_BANNER, buildEntrySource, eventflowPlugin } from "../bundle.js";
 import { loadProject } from "../project.js";
 import { createTreeWatcher } from "./dev-watcher.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { formatDuration, paint } from "./render.js";
 
 /** Flags of `eventflow dev`. */
@@ -65,7 +65,7 @@ function stop(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** `eventflow dev`. */
-export async function devCommand(dirArg: string | undefined, flags: DevFlags, io: ControlIo) {
+export async function devCommand(dirArg: string | undefined, flags: DevFlags, io: CommandIo) {
   const dir = resolve(io.cwd, dirArg ?? ".");
   const project = await loadProject(dir);
   const fn =

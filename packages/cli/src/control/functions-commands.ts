@@ -11,7 +11,7 @@ import {
   visible,
   type Column,
 } from "./render.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { formatLogLine } from "./log-format.js";
 import { waitWithProgress } from "./wait.js";
 import { watchFunctions, type WatchEvent } from "./watch.js";
@@ -44,7 +44,7 @@ function columns(color: boolean): Column<FunctionStatus>[] {
 }
 
 /** Functions in every format: a table, `-o wide`, the objects, or their names. */
-function printable(io: ControlIo, rows: readonly FunctionStatus[], data: unknown, header = true) {
+function printable(io: CommandIo, rows: readonly FunctionStatus[], data: unknown, header = true) {
   return {
     data,
     names: rows.map((f) => f.name),
@@ -53,7 +53,7 @@ function printable(io: ControlIo, rows: readonly FunctionStatus[], data: unknown
   };
 }
 
-async function print(io: ControlIo, rows: FunctionStatus[], value: unknown, output?: string) {
+async function print(io: CommandIo, rows: FunctionStatus[], value: unknown, output?: string) {
   io.stdout.write(await renderOutput(parseOutputFormat(output), printable(io, rows, value)));
 }
 
@@ -62,7 +62,7 @@ async function print(io: ControlIo, rows: FunctionStatus[], value: unknown, outp
  * shows as Deleted), a name, or with -o json|yaml one `{type, object}` event per change.
  */
 async function watch(
-  io: ControlIo,
+  io: CommandIo,
   flags: OutputFlags,
   poll: () => Promise<readonly FunctionStatus[]>,
   single: boolean,
@@ -96,7 +96,7 @@ async function watch(
 }
 
 /** `eventflow list`: the functions of your tenant. */
-export async function listCommand(flags: OutputFlags, io: ControlIo): Promise<void> {
+export async function listCommand(flags: OutputFlags, io: CommandIo): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
   const opts = { signal: io.signal, tenant: context.tenant };
@@ -110,7 +110,7 @@ export async function listCommand(flags: OutputFlags, io: ControlIo): Promise<vo
 }
 
 /** `eventflow get NAME`: one function (a table row, or the whole object with -o json|yaml). */
-export async function getCommand(name: string, flags: OutputFlags, io: ControlIo): Promise<void> {
+export async function getCommand(name: string, flags: OutputFlags, io: CommandIo): Promise<void> {
   parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
   const opts = { signal: io.signal, tenant: context.tenant };
@@ -142,7 +142,7 @@ export async function getCommand(name: string, flags: OutputFlags, io: ControlIo
 export async function describeCommand(
   name: string,
   flags: OutputFlags,
-  io: ControlIo,
+  io: CommandIo,
 ): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
@@ -208,7 +208,7 @@ export async function scaleCommand(
   name: string,
   replicas: number,
   flags: ChangeFlags,
-  io: ControlIo,
+  io: CommandIo,
 ): Promise<void> {
   const { client, context } = await connect(flags, io.env);
   const opts = { signal: io.signal, tenant: context.tenant };
@@ -220,7 +220,7 @@ export async function scaleCommand(
 }
 
 /** `eventflow delete NAME`: `NAME deleted`, or `-o name` / `-o json|yaml` for scripts. */
-export async function deleteCommand(name: string, flags: OutputFlags, io: ControlIo) {
+export async function deleteCommand(name: string, flags: OutputFlags, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   const { client, context } = await connect(flags, io.env);
   await client.functions.delete(name, { signal: io.signal, tenant: context.tenant });

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { formatDuration, paint, parseOutputFormat, renderOutput, statusColor } from "./render.js";
 
 /** Flags of `eventflow invoke`. */
@@ -40,7 +40,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 /** The request body: `--data TEXT`, `--data @FILE`, `--data -` (stdin). JSON-looking text is sent as JSON. */
 export async function readInvokeData(
   data: string | undefined,
-  io: Pick<ControlIo, "stdin" | "cwd">,
+  io: Pick<CommandIo, "stdin" | "cwd">,
 ): Promise<{ bytes?: Uint8Array; contentType?: string }> {
   if (data === undefined) return {};
   let bytes: Buffer;
@@ -71,7 +71,7 @@ function isText(type: string | null): boolean {
 }
 
 /** `eventflow invoke NAME`. */
-export async function invokeCommand(name: string, flags: InvokeFlags, io: ControlIo) {
+export async function invokeCommand(name: string, flags: InvokeFlags, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   const body = await readInvokeData(flags.data, io);
   const { client, context } = await connect(flags, io.env);

@@ -8,7 +8,7 @@ import {
   withoutContext,
   writeConfigFile,
 } from "./contexts.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { paint, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import { EVENTFLOW_VERSION } from "../version.js";
 
@@ -34,7 +34,7 @@ async function readToken(stream: NodeJS.ReadableStream | undefined): Promise<str
  * `eventflow login --url URL (--token T | --token-stdin | --dev)`: checks the token against the
  * controller, then saves it as a context (default name `default`) and makes it current.
  */
-export async function loginCommand(flags: LoginFlags, io: ControlIo): Promise<void> {
+export async function loginCommand(flags: LoginFlags, io: CommandIo): Promise<void> {
   const config = await readConfigFile(io.env.configPath);
   const name = flags.context ?? "default";
   const url = flags.url ?? io.env.url ?? config.contexts[name]?.url;
@@ -96,7 +96,7 @@ export async function loginCommand(flags: LoginFlags, io: ControlIo): Promise<vo
 /** The OIDC device flow: prints where to approve, waits for the token. */
 async function signInWithDevice(
   issuer: { issuer: string; audience: string; clientId: string },
-  io: ControlIo,
+  io: CommandIo,
 ): Promise<string> {
   const { runDeviceFlow } = await import("./device-flow.js");
   const tokens = await runDeviceFlow(issuer, {
@@ -110,7 +110,7 @@ async function signInWithDevice(
 }
 
 /** `eventflow context list`. */
-export async function contextListCommand(flags: { output?: string }, io: ControlIo) {
+export async function contextListCommand(flags: { output?: string }, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   const config = await readConfigFile(io.env.configPath);
   const rows = Object.entries(config.contexts).map(([name, c]) => ({
@@ -136,7 +136,7 @@ export async function contextListCommand(flags: { output?: string }, io: Control
 }
 
 /** `eventflow context use NAME`. */
-export async function contextUseCommand(name: string, io: ControlIo) {
+export async function contextUseCommand(name: string, io: CommandIo) {
   const config = await readConfigFile(io.env.configPath);
   const context = config.contexts[name];
   if (context === undefined) throw contextNotFound(name);
@@ -145,7 +145,7 @@ export async function contextUseCommand(name: string, io: ControlIo) {
 }
 
 /** `eventflow context current`: `NAME<TAB>URL`, or the context with -o json|yaml|name. */
-export async function contextCurrentCommand(flags: { output?: string }, io: ControlIo) {
+export async function contextCurrentCommand(flags: { output?: string }, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   const config = await readConfigFile(io.env.configPath);
   const name = io.env.context ?? config.currentContext;
@@ -167,7 +167,7 @@ export async function contextCurrentCommand(flags: { output?: string }, io: Cont
 }
 
 /** `eventflow context delete NAME`. */
-export async function contextDeleteCommand(name: string, io: ControlIo) {
+export async function contextDeleteCommand(name: string, io: CommandIo) {
   const config = await readConfigFile(io.env.configPath);
   await writeConfigFile(io.env.configPath, withoutContext(config, name));
   io.stderr.write(`context ${name} deleted\n`);
@@ -180,7 +180,7 @@ export interface TokenFlags extends ConnectionFlags {
 }
 
 /** `eventflow token create NAME [--ttl 1h]`: a token that may only invoke NAME. */
-export async function tokenCreateCommand(fn: string, flags: TokenFlags, io: ControlIo) {
+export async function tokenCreateCommand(fn: string, flags: TokenFlags, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   let ttlSeconds: number | undefined;
   if (flags.ttl !== undefined) {

@@ -1,7 +1,7 @@
 /** `eventflow logs NAME [-f] [--since D] [--tail N] [--level L] [--raw] [-o wide|json|yaml]`. */
 import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import {
   createLineJoiner,
   formatLogLine,
@@ -77,7 +77,7 @@ export function createLogWriter(options: LogWriterOptions): {
 }
 
 /** `eventflow logs`: readable lines; `--raw` the lines as written; `-o json` one object a line. */
-export async function logsCommand(name: string, flags: LogsFlags, io: ControlIo): Promise<void> {
+export async function logsCommand(name: string, flags: LogsFlags, io: CommandIo): Promise<void> {
   const format = parseOutputFormat(flags.output, ["table", "wide", "json", "yaml"]);
   if (flags.raw === true && format !== "table")
     throw new EventFlowError("CLI_USAGE", "--raw prints the lines as written: drop -o");

@@ -1,22 +1,11 @@
 /** Wires the control commands into the `eventflow` program (modules load on demand). */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { CliEnvironment } from "../config.js";
 import type { CompletionCommand } from "./completion.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "./render.js";
-import { parseControlEnvironment } from "./settings.js";
 
-/** The program's streams and environment, as cli.ts has them. */
-export interface ControlProgramIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream;
-  readonly stdin?: NodeJS.ReadableStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly signal?: AbortSignal;
-}
-
-type Run = (work: (env: CliEnvironment) => Promise<void>, json: boolean) => Promise<void>;
+/** Runs a command with the run's IO (environment parsed once) and reports its error. */
+export type Run = (work: (io: CommandIo) => Promise<void>, json: boolean) => Promise<void>;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -41,15 +30,7 @@ export function outputOption(formats: readonly OutputFormat[] = OUTPUT_FORMATS):
 const FUNCTION_COMMANDS = new Set(["get", "describe", "invoke", "logs", "scale", "delete"]);
 
 /** Adds login, context, deploy, list, get, describe, invoke, logs, scale, delete, token, dev and completion. */
-export function registerControlCommands(program: Command, io: ControlProgramIo, run: Run): void {
-  const controlIo = (): ControlIo => ({
-    stdout: io.stdout,
-    stderr: io.stderr,
-    ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
-    cwd: io.cwd,
-    env: parseControlEnvironment(io.env, io.stdout),
-    signal: io.signal ?? new AbortController().signal,
-  });
+export function registerControlCommands(program: Command, run: Run): void {
   const isJson = (flags: { output?: string }) => flags.output === "json";
   const connected = (cmd: Command) =>
     cmd
@@ -72,33 +53,33 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("--dev", "get a dev token (controllers with EVENTFLOW_DEV_AUTH=true)")
     .option("--context <name>", "context name", "default")
     .option("--tenant <tenant>", "admins: the tenant to act in")
-    .action((flags) => run(async () => (await login()).loginCommand(flags, controlIo()), false));
+    .action((flags) => run(async (io) => (await login()).loginCommand(flags, io), false));
 
   const context = program
     .command("context")
     .alias("contexts")
     .description("list, switch and delete contexts");
   output(context.command("list").description("list contexts")).action((flags) =>
-    run(async () => (await login()).contextListCommand(flags, controlIo()), isJson(flags)),
+    run(async (io) => (await login()).contextListCommand(flags, io), isJson(flags)),
   );
   context
     .command("use")
     .argument("<name>")
     .description("make a context current")
     .action((name: string) =>
-      run(async () => (await login()).contextUseCommand(name, controlIo()), false),
+      run(async (io) => (await login()).contextUseCommand(name, io), false),
     );
   output(context.command("current"))
     .description("print the current context and its URL")
     .action((flags) =>
-      run(async () => (await login()).contextCurrentCommand(flags, controlIo()), isJson(flags)),
+      run(async (io) => (await login()).contextCurrentCommand(flags, io), isJson(flags)),
     );
   context
     .command("delete")
     .argument("<name>")
     .description("delete a context")
     .action((name: string) =>
-      run(async () => (await login()).contextDeleteCommand(name, controlIo()), false),
+      run(async (io) => (await login()).contextDeleteCommand(name, io), false),
     );
 
   connected(
@@ -122,28 +103,25 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
       .option("-q, --quiet", "no push progress on stderr"),
   ).action((dir: string, flags) =>
     run(
-      async (env) =>
-        (await import("./deploy-command.js")).deployCommand(dir, flags, controlIo(), env),
+      async (io) => (await import("./deploy-command.js")).deployCommand(dir, flags, io),
       isJson(flags),
     ),
   );
 
   connected(watchable(output(program.command("list").alias("ls"))))
     .description("list your functions")
-    .action((flags) =>
-      run(async () => (await fns()).listCommand(flags, controlIo()), isJson(flags)),
-    );
+    .action((flags) => run(async (io) => (await fns()).listCommand(flags, io), isJson(flags)));
   connected(watchable(output(program.command("get"))))
     .description("show one function")
     .argument("<name>")
     .action((name: string, flags) =>
-      run(async () => (await fns()).getCommand(name, flags, controlIo()), isJson(flags)),
+      run(async (io) => (await fns()).getCommand(name, flags, io), isJson(flags)),
     );
   connected(output(program.command("describe")))
     .description("show a function in detail: status, spec, last error, recent logs, invocations")
     .argument("<name>")
     .action((name: string, flags) =>
-      run(async () => (await fns()).describeCommand(name, flags, controlIo()), isJson(flags)),
+      run(async (io) => (await fns()).describeCommand(name, flags, io), isJson(flags)),
     );
   connected(output(program.command("invoke"), ["table", "json", "yaml"]))
     .description("invoke a function; status and time on stderr, the body on stdout")
@@ -155,7 +133,7 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("--raw", "print only the body (for scripts)")
     .action((name: string, flags) =>
       run(
-        async () => (await import("./invoke-command.js")).invokeCommand(name, flags, controlIo()),
+        async (io) => (await import("./invoke-command.js")).invokeCommand(name, flags, io),
         isJson(flags),
       ),
     );
@@ -174,7 +152,7 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("--raw", "print each line as the function wrote it (the JSON line)")
     .action((name: string, flags) =>
       run(
-        async () => (await import("./logs-command.js")).logsCommand(name, flags, controlIo()),
+        async (io) => (await import("./logs-command.js")).logsCommand(name, flags, io),
         isJson(flags),
       ),
     );
@@ -188,16 +166,13 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("--wait", "wait until the replicas are ready")
     .option("--timeout <duration>", "--wait gives up after this long", "120s")
     .action((name: string, replicas: number, flags) =>
-      run(
-        async () => (await fns()).scaleCommand(name, replicas, flags, controlIo()),
-        isJson(flags),
-      ),
+      run(async (io) => (await fns()).scaleCommand(name, replicas, flags, io), isJson(flags)),
     );
   connected(output(program.command("delete").alias("rm"), ["table", "json", "yaml", "name"]))
     .description("delete a function (its replicas drain first)")
     .argument("<name>")
     .action((name: string, flags) =>
-      run(async () => (await fns()).deleteCommand(name, flags, controlIo()), isJson(flags)),
+      run(async (io) => (await fns()).deleteCommand(name, flags, io), isJson(flags)),
     );
   const token = program.command("token").description("scoped invoke tokens");
   connected(output(token.command("create"), ["table", "json", "yaml"]))
@@ -205,14 +180,14 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .argument("<name>", "function name")
     .option("--ttl <duration>", "lifetime: 90s, 30m, 12h, 7d (default 1h)")
     .action((name: string, flags) =>
-      run(async () => (await login()).tokenCreateCommand(name, flags, controlIo()), isJson(flags)),
+      run(async (io) => (await login()).tokenCreateCommand(name, flags, io), isJson(flags)),
     );
   connected(output(program.command("version"), ["table", "json", "yaml"]))
     .description("print the client's version and the controller's (kubectl style)")
     .option("--client", "only the client's version (no controller needed)")
     .action((flags) =>
       run(
-        async () => (await import("./version-command.js")).versionCommand(flags, controlIo()),
+        async (io) => (await import("./version-command.js")).versionCommand(flags, io),
         isJson(flags),
       ),
     );
@@ -223,17 +198,14 @@ export function registerControlCommands(program: Command, io: ControlProgramIo, 
     .option("--function <name>", "the function of eventflow.yaml to run (default: the first)")
     .option("--port <port>", "port to serve on", "8080")
     .action((dir: string, flags) =>
-      run(
-        async () => (await import("./dev-command.js")).devCommand(dir, flags, controlIo()),
-        false,
-      ),
+      run(async (io) => (await import("./dev-command.js")).devCommand(dir, flags, io), false),
     );
   program
     .command("completion")
     .description("print a shell completion script (bash, zsh, fish)")
     .argument("<shell>", "bash, zsh or fish")
     .action((shell: string) =>
-      run(async () => {
+      run(async (io) => {
         const { buildCompletionScript } = await import("./completion.js");
         io.stdout.write(buildCompletionScript(shell, describeCommands(program)));
       }, false),

@@ -1,7 +1,7 @@
 /** `eventflow version`: the client's version and the controller's, as `kubectl version` prints them. */
 import { EVENTFLOW_VERSION } from "../version.js";
 import { connect, type ConnectionFlags } from "./connect.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 import { parseOutputFormat, renderOutput } from "./render.js";
 
 /** Flags of `eventflow version`. */
@@ -40,7 +40,7 @@ export function formatVersion(info: VersionInfo): string {
  * Prints both versions; the server's comes from `/readyz`. When the controller cannot be
  * asked, the client's version is still printed before the error (exit 1), as kubectl does.
  */
-export async function versionCommand(flags: VersionFlags, io: ControlIo): Promise<void> {
+export async function versionCommand(flags: VersionFlags, io: CommandIo): Promise<void> {
   const format = parseOutputFormat(flags.output, ["table", "json", "yaml"]);
   const clientVersion = { version: EVENTFLOW_VERSION, node: process.version };
   let info: VersionInfo = { clientVersion };

@@ -2,7 +2,7 @@
 import type { FunctionStatus } from "@eventflow/protocol";
 import type { EventFlowClient } from "@eventflow/sdk/client";
 import { paint, phaseColor, visible } from "./render.js";
-import type { ControlIo } from "./io.js";
+import type { CommandIo } from "../io.js";
 
 /** Parses `--timeout` (`90s`, `5m`, or seconds) into milliseconds. */
 export function parseTimeout(text: string | undefined, fallbackMs: number): number {
@@ -26,7 +26,7 @@ export async function waitWithProgress(
     tenant?: string | undefined;
     signal: AbortSignal;
   },
-  io: ControlIo,
+  io: CommandIo,
 ): Promise<FunctionStatus> {
   let last = "";
   const started = performance.now();

@@ -1,35 +1,32 @@
-/** OCI media types EventFlow writes, and the Docker ones it reads from bases. */
+import {
+  DOCKER_CONFIG,
+  DOCKER_FOREIGN_LAYER_GZIP,
+  DOCKER_LAYER_GZIP,
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_CONFIG,
+  OCI_INDEX,
+  OCI_LAYER_GZIP,
+  OCI_LAYER_NONDISTRIBUTABLE_GZIP,
+  OCI_MANIFEST,
+} from "@eventflow/registry";
+import type { Platform } from "@eventflow/registry";
+
+export type { Descriptor, Platform } from "@eventflow/registry";
+
+/** The media types EventFlow writes, and the Docker ones it reads from bases (named by @eventflow/registry). */
 export const MediaType = {
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-  ociConfig: "application/vnd.oci.image.config.v1+json",
-  ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
-  ociLayerNondistributableGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  dockerConfig: "application/vnd.docker.container.image.v1+json",
-  dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-  dockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  ociManifest: OCI_MANIFEST,
+  ociIndex: OCI_INDEX,
+  ociConfig: OCI_CONFIG,
+  ociLayerGzip: OCI_LAYER_GZIP,
+  ociLayerNondistributableGzip: OCI_LAYER_NONDISTRIBUTABLE_GZIP,
+  dockerManifest: DOCKER_MANIFEST,
+  dockerManifestList: DOCKER_MANIFEST_LIST,
+  dockerConfig: DOCKER_CONFIG,
+  dockerLayerGzip: DOCKER_LAYER_GZIP,
+  dockerForeignLayerGzip: DOCKER_FOREIGN_LAYER_GZIP,
 } as const;
-
-/** An image platform as it appears in an index and a config. */
-export interface Platform {
-  readonly architecture: string;
-  readonly os: string;
-  readonly variant?: string;
-  readonly "os.version"?: string;
-  readonly "os.features"?: readonly string[];
-}
-
-/** A content descriptor (OCI image spec, descriptor.md). */
-export interface Descriptor {
-  readonly mediaType: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly urls?: readonly string[];
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly platform?: Platform;
-}
 
 /** The subset of an image config EventFlow reads from a base and writes back. */
 export interface ImageConfig {

@@ -20,7 +20,7 @@ import {
 import { buildDeploySpec, isUnchanged } from "../../src/control/deploy-command.js";
 import { describeCommands, registerControlCommands } from "../../src/control/register.js";
 import { formatAge, paint, parseOutputFormat, renderTable } from "../../src/control/render.js";
-import { parseControlEnvironment } from "../../src/control/settings.js";
+import { parseCliEnvironment } from "../../src/config.js";
 import { parseTimeout } from "../../src/control/wait.js";
 
 const run = promisify(execFile);
@@ -104,17 +104,19 @@ describe("settings and output", () => {
     [{}, {}, false, undefined],
     [{ FORCE_COLOR: "1", COLUMNS: "60" }, {}, true, 60],
   ])("env %o on %o: colour %s, width %s", (env, stdout, color, columns) => {
-    expect(parseControlEnvironment(env, stdout)).toMatchObject({ color, columns });
+    expect(parseCliEnvironment(env, false, stdout)).toMatchObject({ color, columns });
   });
 
   it("finds the config file", () => {
-    expect(parseControlEnvironment({ HOME: "/h" }, {}).configPath).toBe(
+    expect(parseCliEnvironment({ HOME: "/h" }, false, {}).configPath).toBe(
       "/h/.config/eventflow/config.json",
     );
-    expect(parseControlEnvironment({ HOME: "/h", XDG_CONFIG_HOME: "/x" }, {}).configPath).toBe(
+    expect(parseCliEnvironment({ HOME: "/h", XDG_CONFIG_HOME: "/x" }, false, {}).configPath).toBe(
       "/x/eventflow/config.json",
     );
-    expect(parseControlEnvironment({ EVENTFLOW_CONFIG: "/c.json" }, {}).configPath).toBe("/c.json");
+    expect(parseCliEnvironment({ EVENTFLOW_CONFIG: "/c.json" }, false, {}).configPath).toBe(
+      "/c.json",
+    );
   });
 
   const rows = [
@@ -213,11 +215,7 @@ describe("deploy specs", () => {
 
 describe("completion", () => {
   const program = new Command("eventflow");
-  registerControlCommands(
-    program,
-    { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: "/" },
-    async () => {},
-  );
+  registerControlCommands(program, async () => {});
   const commands = describeCommands(program);
 
   async function complete(words: string[], path = "/usr/bin:/bin"): Promise<string[]> {
