@@ -13,9 +13,9 @@ import {
   type ImageReference,
   type RegistryClient,
 } from "@eventflow/registry";
-import { DEFAULT_BASE, LOCAL_LAYOUT, withDefaultTag } from "./defaults.js";
+import { DEFAULT_BASE, LOCAL_LAYOUT } from "./defaults.js";
 import { buildFunctionImage, hostPlatform, type BuiltFunctionImage } from "./build.js";
-import { emit, openLayoutImage } from "./emit.js";
+import { emit, openLayoutImage, withDefaultTag } from "./emit.js";
 import {
   printImageResult,
   printImageTable,

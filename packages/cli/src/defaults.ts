@@ -1,6 +1,5 @@
 /** The CLI's defaults, each written once. */
 import { join } from "node:path";
-import { withReference, type ImageReference } from "@eventflow/protocol";
 
 /** The default base: the official Node 24 image (slim variant). */
 export const DEFAULT_BASE = "docker.io/library/node:24-slim";
@@ -10,8 +9,3 @@ export const DEFAULT_TAG = "latest";
 
 /** The default place `eventflow build` writes to and `eventflow push` reads from. */
 export const LOCAL_LAYOUT = join(".eventflow", "oci");
-
-/** `ref` with the default tag when it has none. */
-export function withDefaultTag(ref: ImageReference): ImageReference {
-  return ref.tag === undefined ? withReference(ref, { tag: DEFAULT_TAG }) : ref;
-}

@@ -12,6 +12,7 @@ import {
   pushImage,
   readOciLayout,
   walkImage,
+  withReference,
   writeImageLayout,
   type ContentSource,
   type Descriptor,
@@ -24,6 +25,11 @@ import { DEFAULT_TAG } from "./defaults.js";
 import { Label } from "./image/config.js";
 import type { Progress } from "./progress.js";
 import { buildTarballMembers, writeTarball } from "./tarball.js";
+
+/** `ref` with the default tag when it has none. */
+export function withDefaultTag(ref: ImageReference): ImageReference {
+  return ref.tag === undefined ? withReference(ref, { tag: DEFAULT_TAG }) : ref;
+}
 
 /** An image: its root manifest or index and where its manifests and blobs are read. */
 export interface Image {

@@ -6,7 +6,7 @@
 export { runCli, exitCodeFor, EXIT } from "./cli.js";
 export type { CliIo, CommandIo } from "./io.js";
 export { buildCommand, pushCommand, type BuildFlags, type PushFlags } from "./commands.js";
-export { DEFAULT_BASE, DEFAULT_TAG, LOCAL_LAYOUT, withDefaultTag } from "./defaults.js";
+export { DEFAULT_BASE, DEFAULT_TAG, LOCAL_LAYOUT } from "./defaults.js";
 export { parseCliEnvironment, type CliEnvironment } from "./config.js";
 export { loadProject, PROJECT_FILE, type FunctionConfig, type ProjectConfig } from "./project.js";
 export { parseProjectYaml } from "./project-schema.js";
@@ -24,7 +24,7 @@ export {
   type BuiltFunctionImage,
 } from "./build.js";
 export { resolveBase, type BaseSource } from "./base.js";
-export { emit, openLayoutImage, type Destination, type Image } from "./emit.js";
+export { emit, openLayoutImage, withDefaultTag, type Destination, type Image } from "./emit.js";
 export { writeTarball, buildTarballMembers } from "./tarball.js";
 export { initProject, TEMPLATES, type InitOptions } from "./init.js";
 export { buildTar, type TarEntryInput } from "./image/tar.js";
