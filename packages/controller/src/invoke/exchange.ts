@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
+import type { Upstream } from "./balancer.js";
 import { toClientHeaders } from "./headers.js";
 import { ClientAborted } from "./upstream-errors.js";
 
@@ -98,4 +99,42 @@ export function rejectOnAbort(res: ServerResponse): Promise<never> {
   // It may reject long after the race it was in is over: never an unhandled rejection.
   aborted.catch(() => undefined);
   return aborted;
+}
+
+/**
+ * Sends one attempt of an invoke to `upstream`: the attempt's Exchange, which its dispatch
+ * handler settles, and the promise of its end. The upstream counts the attempt as outstanding
+ * (the balancer's load) until it settles, also when dispatching throws.
+ */
+export function startAttempt(
+  upstream: Upstream,
+  opts: Dispatcher.DispatchOptions,
+  res: ServerResponse,
+  requestId: string,
+): { promise: Promise<void>; exchange: Exchange } {
+  let exchange!: Exchange;
+  const promise = new Promise<void>((resolve, reject) => {
+    exchange = {
+      res,
+      requestId,
+      headersSent: false,
+      settled: false,
+      resolve: () => {
+        upstream.outstanding--;
+        resolve();
+      },
+      reject: (error) => {
+        upstream.outstanding--;
+        reject(error);
+      },
+    };
+  });
+  upstream.outstanding++;
+  try {
+    upstream.pool.dispatch(opts, dispatchHandler(exchange));
+  } catch (error) {
+    exchange.settled = true;
+    exchange.reject(error);
+  }
+  return { promise, exchange };
 }

@@ -6,9 +6,10 @@ import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js"
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
 import { createTenantRateLimiter } from "./rate-limit.js";
-import { dispatchHandler, rejectOnAbort, type Exchange } from "./exchange.js";
+import { rejectOnAbort, startAttempt, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
-import { buildUpstreamHeaders, nextTraceparent, setReplicaKey } from "./headers.js";
+import { announcesBody, buildDispatchOptions } from "./dispatch-options.js";
+import { setReplicaKey } from "./headers.js";
 import {
   canRetryElsewhere,
   ClientAborted,
@@ -129,39 +130,6 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     return false;
   }
 
-  function attempt(
-    res: ServerResponse,
-    upstream: Upstream,
-    opts: Dispatcher.DispatchOptions,
-    requestId: string,
-  ): { promise: Promise<void>; exchange: Exchange } {
-    let exchange!: Exchange;
-    const promise = new Promise<void>((resolve, reject) => {
-      exchange = {
-        res,
-        requestId,
-        headersSent: false,
-        settled: false,
-        resolve: () => {
-          upstream.outstanding--;
-          resolve();
-        },
-        reject: (error) => {
-          upstream.outstanding--;
-          reject(error);
-        },
-      };
-    });
-    upstream.outstanding++;
-    try {
-      upstream.pool.dispatch(opts, dispatchHandler(exchange));
-    } catch (error) {
-      exchange.settled = true;
-      exchange.reject(error);
-    }
-    return { promise, exchange };
-  }
-
   /** Where a failed attempt may go next: another ready replica, or nowhere. */
   function retryTarget(fn: InvokeTarget, refused: Upstream, error: unknown): readonly Endpoint[] {
     const endpoints = driver.endpoints(fn.tenant, fn.name);
@@ -188,7 +156,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       if (!upstream)
         throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
       setReplicaKey(opts.headers as string[], upstream.key);
-      const run = attempt(inv.request.res, upstream, opts, inv.requestId);
+      const run = startAttempt(upstream, opts, inv.request.res, inv.requestId);
       inv.current = run.exchange;
       try {
         await run.promise;
@@ -214,14 +182,6 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     }).finally(() => (inv.stopBodyWait = undefined));
   }
 
-  /** Whether the request announces a body (most invokes without one skip the race below). */
-  function hasBody(req: InvokeRequest["req"]): boolean {
-    const length = req.headers["content-length"];
-    return (
-      req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0")
-    );
-  }
-
   async function proxy(inv: Invocation): Promise<void> {
     const { request, fn } = inv;
     const req = request.req;
@@ -235,25 +195,12 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       ]);
       endpoints = driver.endpoints(fn.tenant, fn.name);
     }
-    const { traceparent, continued } = nextTraceparent(
-      req.headers.traceparent as string | undefined,
-    );
-    const tracestate = continued ? (req.headers.tracestate as string | undefined) : undefined;
-    const opts: Dispatcher.DispatchOptions = {
-      path: request.querystring ? `/?${request.querystring}` : "/",
-      method: req.method as Dispatcher.HttpMethod,
-      headers: buildUpstreamHeaders(req.rawHeaders, {
-        requestId: inv.requestId,
-        traceparent,
-        ...(tracestate !== undefined ? { tracestate } : {}),
-        ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
-        proto: request.protocol,
-        ...(req.headers.host ? { host: req.headers.host } : {}),
-      }),
-      body: await bodyWithin(inv, requestBodyFor(req, config.maxBodyBytes), hasBody(req)),
-      headersTimeout: inv.timeoutMs,
-      bodyTimeout: inv.timeoutMs,
-    };
+    const body = requestBodyFor(req, config.maxBodyBytes);
+    const opts = buildDispatchOptions(request, {
+      requestId: inv.requestId,
+      timeoutMs: inv.timeoutMs,
+      body: await bodyWithin(inv, body, announcesBody(req.headers)),
+    });
     await send(inv, endpoints, opts);
   }
 
