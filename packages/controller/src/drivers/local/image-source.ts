@@ -1,15 +1,20 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import {
+  isImageManifestMediaType,
   isIndexMediaType,
+  layoutSource,
+  OCI_MANIFEST,
   parseImageSource,
   readOciLayout,
+  registrySource,
+  type ContentSource,
   type Descriptor,
-  type ImageReference,
+  type OciLayout,
   type RegistryClient,
 } from "@eventflow/registry";
 
-/** Where image content comes from: an OCI layout directory or a registry repository. */
+/** An image's content as the local driver reads it: an OCI layout directory or a registry repository. */
 export interface ImageContentSource {
   /** The top-level manifest or index for the reference's tag or digest. */
   rootDescriptor(): Promise<Descriptor>;
@@ -43,80 +48,56 @@ function splitPinnedDigest(image: string): { source: string; digest?: string } {
   return m ? { source: m[1]!, digest: m[2]! } : { source: image };
 }
 
-function layoutSource(
+/** Reads manifests whole and other blobs (configs) by streaming them. */
+async function readBytes(source: ContentSource, desc: Descriptor): Promise<Buffer> {
+  if (isIndexMediaType(desc.mediaType) || isImageManifestMediaType(desc.mediaType))
+    return source.readManifest(desc.digest);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of source.openBlob(desc.digest, desc.size)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An image for the driver over any `@eventflow/registry` source: "not found" answers become
+ * FUNCTION_IMAGE_NOT_FOUND, and a blob is found (or not) before its stream is handed out.
+ */
+function imageSource(
   image: string,
-  dir: string,
-  tag: string | undefined,
-  pinned: string | undefined,
+  root: () => Promise<Descriptor>,
+  source: ContentSource,
 ): ImageContentSource {
-  const layout = readOciLayout(dir);
   return {
-    async rootDescriptor() {
-      const l = await layout;
-      if (pinned) {
-        const entry = l.index.manifests.find((d) => d.digest === pinned);
-        if (entry) return entry;
-        if (!(await l.hasBlob(pinned)))
-          throw new EventFlowError("FUNCTION_IMAGE_NOT_FOUND", `${image}: no manifest ${pinned}`);
-        const json = JSON.parse((await l.readBlob(pinned)).toString("utf8")) as {
-          mediaType?: string;
-        };
-        return {
-          mediaType: json.mediaType ?? "application/vnd.oci.image.manifest.v1+json",
-          digest: pinned,
-          size: 0,
-        };
-      }
-      return l.resolve(tag);
-    },
+    rootDescriptor: () => root().catch(convert(image)),
     async readJson(desc) {
-      const l = await layout;
-      if (!(await l.hasBlob(desc.digest)))
-        throw new EventFlowError(
-          "FUNCTION_IMAGE_NOT_FOUND",
-          `${image}: blob ${desc.digest} is missing`,
-        );
-      return JSON.parse((await l.readBlob(desc.digest)).toString("utf8")) as unknown;
+      const bytes = await readBytes(source, desc).catch(convert(image));
+      return JSON.parse(bytes.toString("utf8")) as unknown;
     },
     async openBlob(desc) {
-      const l = await layout;
-      if (!(await l.hasBlob(desc.digest)))
-        throw new EventFlowError(
-          "FUNCTION_IMAGE_NOT_FOUND",
-          `${image}: blob ${desc.digest} is missing`,
-        );
-      return l.openBlob(desc.digest, desc.size);
+      const chunks = source.openBlob(desc.digest, desc.size)[Symbol.asyncIterator]();
+      const first = await chunks.next().catch(convert(image));
+      return Readable.from(
+        (async function* () {
+          for (let next = first; next.done !== true; next = await chunks.next()) yield next.value;
+        })(),
+        { objectMode: false },
+      );
     },
   };
 }
 
-function registrySource(
-  image: string,
-  ref: ImageReference,
-  client: RegistryClient,
-): ImageContentSource {
-  const manifests = new Map<string, unknown>();
-  return {
-    async rootDescriptor() {
-      const m = await client.getManifest(ref).catch(convert(image));
-      manifests.set(m.digest, m.json);
-      return { mediaType: m.mediaType, digest: m.digest, size: m.size };
-    },
-    async readJson(desc) {
-      const cached = manifests.get(desc.digest);
-      if (cached !== undefined) return cached;
-      if (isIndexMediaType(desc.mediaType) || desc.mediaType.includes("manifest")) {
-        const m = await client.getManifest({ ...ref, digest: desc.digest }).catch(convert(image));
-        return m.json;
-      }
-      const bytes = await client.getBlobBytes(ref, desc.digest).catch(convert(image));
-      return JSON.parse(bytes.toString("utf8")) as unknown;
-    },
-    async openBlob(desc) {
-      const blob = await client.getBlob(ref, desc.digest).catch(convert(image));
-      return blob.stream;
-    },
+/** The root of a layout: the image of `tag`, or the manifest `pinned` names. */
+async function layoutRoot(
+  layout: OciLayout,
+  tag: string | undefined,
+  pinned: string | undefined,
+): Promise<Descriptor> {
+  if (pinned === undefined) return layout.resolve(tag);
+  const entry = layout.index.manifests.find((d) => d.digest === pinned);
+  if (entry) return entry;
+  const json = JSON.parse((await layout.readBlob(pinned)).toString("utf8")) as {
+    mediaType?: string;
   };
+  return { mediaType: json.mediaType ?? OCI_MANIFEST, digest: pinned, size: 0 };
 }
 
 /**
@@ -126,6 +107,30 @@ function registrySource(
 export function openImageSource(image: string, client: () => RegistryClient): ImageContentSource {
   const { source, digest } = splitPinnedDigest(image);
   const parsed = parseImageSource(source);
-  if (parsed.kind === "oci-layout") return layoutSource(image, parsed.dir, parsed.tag, digest);
-  return registrySource(image, parsed.reference, client());
+  if (parsed.kind === "oci-layout") {
+    const layout = readOciLayout(parsed.dir);
+    // A layout is read once the driver asks for the root; content reads wait for it.
+    const lazy: ContentSource = {
+      has: async (d) => (await layout).hasBlob(d),
+      readManifest: async (d) => (await layout).readBlob(d),
+      openBlob: (d, size) =>
+        (async function* () {
+          yield* layoutSource(await layout).openBlob(d, size);
+        })(),
+    };
+    return imageSource(image, async () => layoutRoot(await layout, parsed.tag, digest), lazy);
+  }
+  const ref = parsed.reference;
+  const registry = client();
+  const fetched = new Map<string, Buffer>();
+  const remote = registrySource(registry, ref);
+  return imageSource(
+    image,
+    async () => {
+      const m = await registry.getManifest(ref);
+      fetched.set(m.digest, m.bytes);
+      return { mediaType: m.mediaType, digest: m.digest, size: m.size };
+    },
+    { ...remote, readManifest: async (d) => fetched.get(d) ?? remote.readManifest(d) },
+  );
 }
