@@ -103,8 +103,11 @@ export interface LogFormatOptions {
 /** One line as a person reads it, with its newline; an error's stack follows, indented. */
 export function formatLogLine(line: LogLine, options: LogFormatOptions): string {
   const { color, wide } = options;
-  const head = [paint(color, "dim", line.timestamp), paint(color, "dim", line.replica)];
-  if (wide) head.push(line.stream);
+  const head = [
+    paint(color, "dim", visible(line.timestamp)),
+    paint(color, "dim", visible(line.replica)),
+  ];
+  if (wide) head.push(visible(line.stream));
   const fields = line.fields;
   if (fields === undefined) {
     const shown = visible(line.line);
@@ -112,7 +115,7 @@ export function formatLogLine(line: LogLine, options: LogFormatOptions): string 
     return `${[...head, " ".repeat(5), text].join(" ")}\n`;
   }
   const level = statedLevel(line);
-  const levelText = (level ?? String(fields.level ?? "")).toUpperCase().padEnd(5);
+  const levelText = visible((level ?? String(fields.level ?? "")).toUpperCase()).padEnd(5);
   const message = fields.msg ?? fields.message;
   const parts = [
     ...head,

@@ -96,6 +96,11 @@ describe("formatLogLine", () => {
       ),
       `${at} r1 INFO  ok\\n2026-12-05T10:00:00.000Z r2 ERROR forged\\x1b[8m k\\x1b[1m=v\\x1b[0m err="Error: x"\n    at \\x1b]0;title\\x07f\n`,
     ],
+    [
+      "escapes in an unknown level",
+      line(runtimeLine({ level: "\u001b[2J\u001b[H", msg: "hi" })),
+      `${at} r1 \\x1b[2J\\x1b[H hi\n`,
+    ],
   ])("shows control characters as text: %s", (_name, entry, want) => {
     const out = formatLogLine(entry, { color: false, wide: false });
     expect(out).toBe(want);

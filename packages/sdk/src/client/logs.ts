@@ -51,6 +51,29 @@ export function toLogFields(line: string): Readonly<Record<string, unknown>> | u
   }
 }
 
+/**
+ * A `log` event's data as the API defines it, or undefined when it is not (bad JSON, a field
+ * missing or of another type): a damaged or hostile stream ends the iterator with an error
+ * instead of throwing inside the event source, where nothing could catch it.
+ */
+export function parseLogEvent(data: string): LogEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const e = value as Record<string, unknown>;
+  const ok =
+    typeof e.replica === "string" &&
+    (e.stream === "stdout" || e.stream === "stderr") &&
+    typeof e.timestamp === "string" &&
+    typeof e.line === "string" &&
+    (e.partial === undefined || e.partial === true);
+  return ok ? (value as LogEvent) : undefined;
+}
+
 function toLogEntry(event: LogEvent, id: string): LogEntry {
   const fields = event.partial === true ? undefined : toLogFields(event.line);
   return { ...event, id, ...(fields === undefined ? {} : { fields }) };
@@ -138,7 +161,19 @@ export async function* streamLogs(
       const id = event.lastEventId;
       if (!isAfter(id, lastId)) return;
       lastId = id;
-      push({ kind: "entry", entry: toLogEntry(JSON.parse(event.data) as LogEvent, id) });
+      const parsed = parseLogEvent(String(event.data));
+      if (parsed === undefined) {
+        es.close();
+        push({
+          kind: "error",
+          error: new EventFlowError(
+            "CLIENT_BAD_RESPONSE",
+            "the log stream sent an event that is not a log line",
+          ),
+        });
+        return;
+      }
+      push({ kind: "entry", entry: toLogEntry(parsed, id) });
     });
     es.addEventListener("end", () => {
       es.close();
@@ -148,7 +183,12 @@ export async function* streamLogs(
       const data = (event as { data?: unknown }).data;
       if (typeof data === "string") {
         // The server's own `error` event: the envelope of a failure after the stream started.
-        const value: unknown = JSON.parse(data);
+        let value: unknown;
+        try {
+          value = JSON.parse(data);
+        } catch {
+          value = undefined;
+        }
         es.close();
         push({
           kind: "error",
