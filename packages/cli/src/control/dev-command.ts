@@ -33,8 +33,19 @@ async function bundleDigest(outfile: string): Promise<string | undefined> {
   }
 }
 
+/** How long a started function may take to answer its readiness probe. */
+const READY_TIMEOUT_MS = 30_000;
+
 async function waitReady(port: number, child: ChildProcess, signal: AbortSignal): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
   for (;;) {
+    // A module that hangs on load (a top-level await on a database that does not answer)
+    // would otherwise hold every later reload behind this wait.
+    if (performance.now() > deadline)
+      throw new EventFlowError(
+        "RUNTIME_NOT_READY",
+        `the function was not ready ${READY_TIMEOUT_MS / 1000} s after it started (does its module finish loading?)`,
+      );
     if (child.exitCode !== null || child.signalCode !== null)
       throw new EventFlowError(
         "RUNTIME_NOT_READY",
@@ -92,6 +103,8 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
     restarting = restarting.then(async () => {
       if (io.signal.aborted) return;
       await stop(child);
+      // Ctrl-C or SIGTERM while the old child stopped: start no child nobody would stop.
+      if (io.signal.aborted) return;
       const started = changed ?? performance.now();
       child = spawn(process.execPath, ["--enable-source-maps", outfile], {
         cwd: dir,
@@ -156,7 +169,8 @@ export async function devCommand(dirArg: string | undefined, flags: DevFlags, io
             // An editor's backup or swap file, or a save of the same text, builds the same bundle.
             restarting = restarting.then(async () => {
               const digest = await bundleDigest(outfile);
-              if (digest !== undefined && digest === served && child?.exitCode === null) return;
+              const alive = child?.exitCode === null && child.signalCode === null;
+              if (digest !== undefined && digest === served && alive) return;
               served = digest;
               restart(changed);
             });

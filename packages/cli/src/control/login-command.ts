@@ -1,6 +1,7 @@
 /** `eventflow login`, `eventflow context ...` and `eventflow token create`. */
 import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
+import { parseDuration } from "./duration.js";
 import {
   contextNotFound,
   readConfigFile,
@@ -184,10 +185,7 @@ export async function tokenCreateCommand(fn: string, flags: TokenFlags, io: Comm
   const format = parseOutputFormat(flags.output);
   let ttlSeconds: number | undefined;
   if (flags.ttl !== undefined) {
-    const match = /^([0-9]+)(s|m|h|d)?$/.exec(flags.ttl);
-    if (match === null)
-      throw new EventFlowError("CLI_USAGE", `--ttl takes 90s, 30m, 12h or 7d, got ${flags.ttl}`);
-    ttlSeconds = Number(match[1]) * ({ s: 1, m: 60, h: 3600, d: 86_400 }[match[2] ?? "s"] ?? 1);
+    ttlSeconds = Math.ceil(parseDuration("--ttl", flags.ttl) / 1000);
   }
   const { client, context } = await connect(flags, io.env);
   const token = await client.tokens.create(fn, {

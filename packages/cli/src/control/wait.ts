@@ -1,16 +1,13 @@
 /** Rollout progress on stderr while waiting for a function to be ready. */
 import type { FunctionStatus } from "@eventflow/protocol";
 import type { EventFlowClient } from "@eventflow/sdk/client";
+import { parseDuration } from "./duration.js";
 import { paint, phaseColor, visible } from "./render.js";
 import type { CommandIo } from "../io.js";
 
-/** Parses `--timeout` (`90s`, `5m`, or seconds) into milliseconds. */
+/** Parses `--timeout` (`90s`, `5m`, `2h`, or seconds) into milliseconds; a bad value is CLI_USAGE. */
 export function parseTimeout(text: string | undefined, fallbackMs: number): number {
-  if (text === undefined) return fallbackMs;
-  const match = /^([0-9]+)(ms|s|m)?$/.exec(text);
-  if (match === null) return fallbackMs;
-  const n = Number(match[1]);
-  return match[2] === "ms" ? n : match[2] === "m" ? n * 60_000 : n * 1000;
+  return text === undefined ? fallbackMs : parseDuration("--timeout", text);
 }
 
 /**

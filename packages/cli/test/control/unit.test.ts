@@ -168,6 +168,16 @@ describe("settings and output", () => {
     expect(parseTimeout("90s", 1)).toBe(90_000);
     expect(parseTimeout("5m", 1)).toBe(300_000);
     expect(parseTimeout(undefined, 7)).toBe(7);
+    expect(parseTimeout("2h", 1)).toBe(7_200_000);
+    expect(parseTimeout("45", 1)).toBe(45_000);
+    // A value it cannot read was a silent 120 s; now a usage error naming the flag.
+    for (const bad of ["1.5m", "10min", "soon", ""])
+      expect(() => parseTimeout(bad, 1)).toThrow(
+        expect.objectContaining({
+          code: "CLI_USAGE",
+          message: expect.stringContaining("--timeout"),
+        }),
+      );
   });
 });
 
