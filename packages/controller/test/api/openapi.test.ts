@@ -44,7 +44,6 @@ describe("GET /openapi.json", () => {
         "GET /auth/config",
         "GET /healthz",
         "GET /readyz",
-        "GET /v1/limits",
         "GET /metrics",
         "GET /openapi.json",
       ].sort(),

@@ -33,7 +33,6 @@ export {
   type FunctionCreateRequest,
   type FunctionPhase,
   type FunctionSpecInput,
-  type FunctionSpecLimits,
   type FunctionStatus,
   type InvokeToken,
   type LogEvent,

@@ -6,7 +6,7 @@ import {
   parseReference,
   parseRepository,
   withReference,
-} from "../src/index.js";
+} from "../src/index.ts";
 
 const D = `sha256:${"a".repeat(64)}`;
 
