@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { z } from "zod";
-import type { functionSchema } from "./project-schema.js";
+import type { buildFunctionConfigSchema } from "./project-schema.js";
 
 /** The file that describes a project's functions. */
 export const PROJECT_FILE = "eventflow.yaml";
@@ -9,7 +9,7 @@ export const PROJECT_FILE = "eventflow.yaml";
 export const DEFAULT_HANDLER = "src/index.ts";
 
 /** One function of a project, as validated from eventflow.yaml. */
-export type FunctionConfig = z.infer<typeof functionSchema>;
+export type FunctionConfig = z.infer<ReturnType<typeof buildFunctionConfigSchema>>;
 /** A project: every function eventflow.yaml describes. */
 export interface ProjectConfig {
   /** The project directory (absolute). */

@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError, describeIssue, toFieldIssues, type FieldIssue } from "@eventflow/protocol";
+import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
 import { z } from "zod";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
 import { readFileSync, statSync } from "node:fs";
@@ -142,7 +143,7 @@ const envSchema = z
     EVENTFLOW_BODY_TIMEOUT_SECONDS: positiveInt(600).default(30),
     EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(6 * 1024 * 1024),
     EVENTFLOW_DEFAULT_TIMEOUT_SECONDS: positiveInt(3600).default(30),
-    EVENTFLOW_MAX_REPLICAS: positiveInt(1000).default(20),
+    EVENTFLOW_MAX_REPLICAS: positiveInt(1000).default(DEFAULT_FUNCTION_SPEC_LIMITS.maxReplicas),
     EVENTFLOW_DEV_TOKEN_TTL_SECONDS: positiveInt(30 * 86_400).default(86_400),
     EVENTFLOW_INVOKE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 86_400).default(30 * 86_400),
     EVENTFLOW_SSE_HEARTBEAT_SECONDS: positiveInt(300).default(15),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toTemplate } from "../src/metrics.js";
 import { toRouterPath } from "../src/routes/route.js";
-import { cpuMillis, memoryBytes } from "../src/schemas/common.js";
+import { cpuMillis, memoryBytes } from "@eventflow/protocol/function-spec";
 import { durationSeconds } from "../src/schemas/observe.js";
 
 describe("path and quantity helpers", () => {

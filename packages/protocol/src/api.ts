@@ -1,8 +1,10 @@
 /**
  * The controller API's data shapes (v1) as plain types, for clients that must stay
  * browser-safe (the SDK client, the dashboard). The controller's zod schemas validate the
- * wire; a type test in packages/sdk/test/client keeps these in step with them.
+ * wire; a type test in packages/sdk/test/client keeps these in step with them. Request
+ * bodies are the function spec's own types (function-spec/schema.ts).
  */
+import type { FunctionSpecInput } from "./function-spec/schema.js";
 
 /** Phase of a function as the API reports it. */
 export type FunctionPhase =
@@ -17,40 +19,6 @@ export const FUNCTION_PHASES: readonly FunctionPhase[] = [
   "Failed",
   "ScaledToZero",
 ];
-
-/** CPU and memory quantities in Kubernetes notation (`250m`, `128Mi`). */
-export interface ResourceQuantities {
-  readonly cpu?: string;
-  readonly memory?: string;
-}
-
-/** Requests and limits of a function's replicas. */
-export interface FunctionResources {
-  readonly requests?: ResourceQuantities;
-  readonly limits?: ResourceQuantities;
-}
-
-/** Autoscaling bounds and targets. */
-export interface FunctionScaling {
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly targetCPUUtilization?: number;
-  readonly targetMemoryUtilization?: number;
-}
-
-/** The spec fields of `POST /v1/functions` and `PUT /v1/functions/{name}`. */
-export interface FunctionSpecInput {
-  /** A registry reference or `oci:DIR[:TAG]`. */
-  readonly image: string;
-  /** 0..EVENTFLOW_MAX_REPLICAS, default 1. */
-  readonly replicas?: number;
-  readonly command?: string[];
-  readonly args?: string[];
-  readonly env?: Record<string, string>;
-  readonly resources?: FunctionResources;
-  readonly scaling?: FunctionScaling;
-  readonly timeoutSeconds?: number;
-}
 
 /** Body of `POST /v1/functions`. */
 export interface FunctionCreateRequest extends FunctionSpecInput {

@@ -13,6 +13,29 @@ export {
   type EventFlowErrorOptions,
   type FieldIssue,
 } from "./errors.js";
+// Types only: the schema's values live in the "./function-spec" entry, which loads zod.
+export type {
+  FunctionResources,
+  FunctionScaling,
+  FunctionSpecFields,
+  FunctionSpecInput,
+  FunctionSpecLimits,
+  ResourceQuantities,
+} from "./function-spec/schema.js";
+export {
+  DIGEST_HEX_LENGTH,
+  DOCKER_HUB,
+  isDigest,
+  manifestIdentifier,
+  parseImageSource,
+  parseReference,
+  parseRepository,
+  toImageReference,
+  withReference,
+  type ImageReference,
+  type ImageSource,
+  type RepositoryReference,
+} from "./image-reference.js";
 export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
 export {
   FUNCTION_PHASES,
@@ -22,16 +45,12 @@ export {
   type FunctionCreateRequest,
   type FunctionLastError,
   type FunctionPhase,
-  type FunctionResources,
-  type FunctionScaling,
-  type FunctionSpecInput,
   type FunctionStatus,
   type InvokeToken,
   type LogEvent,
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
-  type ResourceQuantities,
 } from "./api.js";
 export {
   describeIssue,

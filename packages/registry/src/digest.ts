@@ -1,16 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
-import { EventFlowError } from "@eventflow/protocol";
+import { DIGEST_HEX_LENGTH, EventFlowError, isDigest } from "@eventflow/protocol";
 
-const DIGEST_RE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-const HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
-
-/** Whether `text` is a well-formed digest this client can verify (sha256, sha384, sha512). */
-export function isDigest(text: string): boolean {
-  if (!DIGEST_RE.test(text)) return false;
-  const [algorithm, hex] = text.split(":") as [string, string];
-  const length = HEX_LENGTH[algorithm];
-  return length !== undefined && hex.length === length && /^[0-9a-f]+$/.test(hex);
-}
+export { isDigest };
 
 /** Returns `text` when it is a verifiable digest, otherwise throws IMAGE_REFERENCE_INVALID. */
 export function parseDigest(text: string): string {
@@ -31,7 +22,7 @@ export function sha256Digest(bytes: Uint8Array | string): string {
 /** A hash object for the algorithm of `digest` (sha256 for anything else). */
 export function hasherFor(digest: string): Hash {
   const algorithm = digest.slice(0, digest.indexOf(":"));
-  return createHash(algorithm in HEX_LENGTH ? algorithm : "sha256");
+  return createHash(algorithm in DIGEST_HEX_LENGTH ? algorithm : "sha256");
 }
 
 /** The digest of `bytes` in the same algorithm as `expected`. */

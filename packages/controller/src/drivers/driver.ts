@@ -3,38 +3,14 @@
  * `local` runs EventFlow-built images as supervised processes; `kubernetes` creates
  * Deployments, Services and HPAs. The API layer and the invoke router only see this.
  */
-import type { FunctionPhase, FunctionStatus as WireFunctionStatus } from "@eventflow/protocol";
+import type {
+  FunctionPhase,
+  FunctionSpecFields,
+  FunctionStatus as WireFunctionStatus,
+} from "@eventflow/protocol";
 
-/** Resource quantities in Kubernetes notation (`250m`, `128Mi`). */
-export interface ResourceQuantities {
-  readonly cpu?: string;
-  readonly memory?: string;
-}
-
-/** Autoscaling bounds and targets (an HPA on Kubernetes). */
-export interface ScalingSpec {
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly targetCPUUtilization?: number;
-  readonly targetMemoryUtilization?: number;
-}
-
-/** A validated function spec, as stored and handed to drivers. */
-export interface FunctionSpec {
-  readonly tenant: string;
-  readonly name: string;
-  readonly image: string;
-  readonly replicas: number;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  readonly resources?: {
-    readonly requests?: ResourceQuantities;
-    readonly limits?: ResourceQuantities;
-  };
-  readonly scaling?: ScalingSpec;
-  readonly timeoutSeconds?: number;
-}
+/** A validated function spec (the API's, from @eventflow/protocol), as stored and handed to drivers. */
+export type FunctionSpec = Readonly<FunctionSpecFields & { tenant: string; name: string }>;
 
 /** The seed's status values (the wire contract's, from @eventflow/protocol). */
 export type { FunctionPhase };

@@ -1,5 +1,6 @@
 /** Health, readiness, Prometheus metrics and the OpenAPI document. */
 import { EventFlowError } from "@eventflow/protocol";
+import { functionLimitsSchema } from "../schemas/functions.js";
 import { CONTROLLER_VERSION } from "../version.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute } from "./route.js";
@@ -36,6 +37,19 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
             `the ${deps.driver.name} driver is not ready`,
           );
         ctx.body = { status: "ready", driver: deps.driver.name, version: CONTROLLER_VERSION };
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/limits",
+      operationId: "getLimits",
+      summary: "The limits function specs are checked against (EVENTFLOW_MAX_REPLICAS)",
+      tags: ["system"],
+      auth: "read",
+      responses: { 200: { description: "The limits.", schema: functionLimitsSchema } },
+      errors: [],
+      async handle(ctx) {
+        ctx.body = { maxReplicas: deps.config.limits.maxReplicas };
       },
     }),
     defineRoute({

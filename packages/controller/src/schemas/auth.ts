@@ -1,6 +1,7 @@
 /** Schemas of the token endpoints. */
 import { z } from "zod";
-import { functionNameSchema, ROLES, tenantSchema } from "./common.js";
+import { functionNameSchema } from "@eventflow/protocol/function-spec";
+import { ROLES, tenantSchema } from "./common.js";
 
 /** Body of `POST /auth/token` (dev auth): both fields optional. */
 export const devTokenBodySchema = z

@@ -1,96 +1,18 @@
 /** Schemas of the function endpoints: request bodies (strict) and the status answered. */
-import { z } from "zod";
 import {
-  cpuMillis,
-  cpuSchema,
+  buildFunctionSpecSchema,
   functionNameSchema,
-  imageSchema,
-  memoryBytes,
-  memorySchema,
-  tenantSchema,
-} from "./common.js";
+  type FunctionSpecLimits,
+} from "@eventflow/protocol/function-spec";
+import { z } from "zod";
+import { tenantSchema } from "./common.js";
 
 /** Limits the function schemas depend on. */
-export interface FunctionSchemaLimits {
-  readonly maxReplicas: number;
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const resourceQuantities = z.strictObject({
-  cpu: cpuSchema.optional(),
-  memory: memorySchema.optional(),
-});
-
-const resourcesSchema = z
-  .strictObject({ requests: resourceQuantities.optional(), limits: resourceQuantities.optional() })
-  .superRefine((r, ctx) => {
-    const { requests, limits } = r;
-    if (
-      requests?.cpu !== undefined &&
-      limits?.cpu !== undefined &&
-      cpuMillis(requests.cpu) > cpuMillis(limits.cpu)
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["requests", "cpu"],
-        message: "must not exceed limits.cpu",
-      });
-    }
-    if (
-      requests?.memory !== undefined &&
-      limits?.memory !== undefined &&
-      memoryBytes(requests.memory) > memoryBytes(limits.memory)
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["requests", "memory"],
-        message: "must not exceed limits.memory",
-      });
-    }
-  });
-
-const envSchema = z
-  .record(
-    z
-      .string()
-      .regex(ENV_NAME, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" })
-      .max(256),
-    z.string().max(32 * 1024),
-  )
-  .refine((env) => Object.keys(env).length <= 128, { error: "at most 128 variables" })
-  .meta({ example: { GREETING: "hello" } });
-
-const argv = z.array(z.string().max(4096)).max(64);
-
-function buildSpecFields(limits: FunctionSchemaLimits) {
-  const replicas = z.number().int().min(0).max(limits.maxReplicas);
-  const scaling = z
-    .strictObject({
-      minReplicas: replicas,
-      maxReplicas: z.number().int().min(1).max(limits.maxReplicas),
-      targetCPUUtilization: z.number().int().min(1).max(100).optional(),
-      targetMemoryUtilization: z.number().int().min(1).max(100).optional(),
-    })
-    .refine((s) => s.minReplicas <= s.maxReplicas, {
-      path: ["minReplicas"],
-      error: "must not exceed maxReplicas",
-    });
-  return {
-    image: imageSchema,
-    replicas: replicas.default(1),
-    command: argv.optional(),
-    args: argv.optional(),
-    env: envSchema.optional(),
-    resources: resourcesSchema.optional(),
-    scaling: scaling.optional(),
-    timeoutSeconds: z.number().int().min(1).max(3600).optional(),
-  };
-}
+export type FunctionSchemaLimits = FunctionSpecLimits;
 
 /** Builds the request schemas of the function endpoints for the configured limits. */
 export function buildFunctionSchemas(limits: FunctionSchemaLimits) {
-  const fields = buildSpecFields(limits);
+  const fields = buildFunctionSpecSchema(limits).shape;
   const create = z.strictObject({ name: functionNameSchema, ...fields });
   const update = z
     .strictObject({ name: functionNameSchema.optional(), ...fields })
@@ -107,9 +29,14 @@ export function buildStoredSpecSchema(limits: FunctionSchemaLimits) {
   return z.strictObject({
     tenant: tenantSchema,
     name: functionNameSchema,
-    ...buildSpecFields(limits),
+    ...buildFunctionSpecSchema(limits).shape,
   });
 }
+
+/** Answer of `GET /v1/limits`: what the function spec is checked against on this controller. */
+export const functionLimitsSchema = z
+  .strictObject({ maxReplicas: z.number().int().meta({ example: 20 }) })
+  .meta({ id: "FunctionLimits" });
 
 /** Path parameters of `/v1/functions/{name}...`. */
 export const functionParamsSchema = z.strictObject({ name: functionNameSchema });

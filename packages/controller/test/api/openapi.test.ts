@@ -44,6 +44,7 @@ describe("GET /openapi.json", () => {
         "GET /auth/config",
         "GET /healthz",
         "GET /readyz",
+        "GET /v1/limits",
         "GET /metrics",
         "GET /openapi.json",
       ].sort(),

@@ -39,7 +39,7 @@ describe("protected routes and system endpoints", () => {
         }
       }
     }
-    expect(protectedCount).toBe(11);
+    expect(protectedCount).toBe(12);
   });
 
   it("/healthz is always 200; /readyz is 503 DRIVER_UNAVAILABLE until the driver started", async () => {

@@ -1,7 +1,8 @@
 /** `/functions/:name`: overview, scale, delete, invoke console, live logs and charts. */
 import { useQuery } from "@tanstack/react-query";
 import { Pencil } from "lucide-react";
-import { functionQuery } from "../features/functions/api/function-queries.ts";
+import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
+import { functionQuery, limitsQuery } from "../features/functions/api/function-queries.ts";
 import { DeleteFunction } from "../features/functions/components/delete-function.tsx";
 import { FunctionOverview } from "../features/functions/components/function-overview.tsx";
 import { ScaleControl } from "../features/functions/components/scale-control.tsx";
@@ -24,6 +25,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
   const client = useClient();
   const { session } = useSession();
   const fn = useQuery(functionQuery(client, name));
+  const limits = useQuery(limitsQuery(client)).data ?? DEFAULT_FUNCTION_SPEC_LIMITS;
   const write = canWrite(session);
   if (fn.isPending) return <p role="status">Loading {name}...</p>;
   if (fn.isError) {
@@ -47,7 +49,12 @@ export function FunctionDetailPage({ name }: { name: string }) {
         <h1 className="mr-auto text-2xl font-semibold">{name}</h1>
         {write && (
           <>
-            <ScaleControl key={fn.data.replicas} name={name} replicas={fn.data.replicas} />
+            <ScaleControl
+              key={fn.data.replicas}
+              name={name}
+              replicas={fn.data.replicas}
+              maxReplicas={limits.maxReplicas}
+            />
             <Link href={`/functions/${encodeURIComponent(name)}/edit`} className="btn">
               <Pencil aria-hidden size={16} /> Edit
             </Link>

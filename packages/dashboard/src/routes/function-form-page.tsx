@@ -1,6 +1,6 @@
 /** `/functions/new` and `/functions/:name/edit`: the form, then the function's page. */
 import { useQuery } from "@tanstack/react-query";
-import { functionQuery } from "../features/functions/api/function-queries.ts";
+import { functionQuery, limitsQuery } from "../features/functions/api/function-queries.ts";
 import { EMPTY_FORM, fromFunction, toRequest } from "../features/functions/api/function-schema.ts";
 import { FunctionForm } from "../features/functions/components/function-form.tsx";
 import { useSaveFunction } from "../features/functions/hooks/use-function-mutations.ts";
@@ -10,12 +10,14 @@ import { navigate } from "../lib/router.tsx";
 /** The create page. */
 export function NewFunctionPage() {
   const save = useSaveFunction(undefined);
+  const limits = useQuery(limitsQuery(useClient())).data;
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Create a function</h1>
       <FunctionForm
         mode="create"
         initial={EMPTY_FORM}
+        limits={limits}
         onSubmit={async (values) => {
           const fn = await save.mutateAsync(toRequest(values));
           navigate(`/functions/${encodeURIComponent(fn.name)}`);
@@ -31,6 +33,7 @@ export function EditFunctionPage({ name }: { name: string }) {
   const client = useClient();
   const fn = useQuery({ ...functionQuery(client, name), refetchInterval: false });
   const save = useSaveFunction(name);
+  const limits = useQuery(limitsQuery(client)).data;
   if (fn.isPending) return <p role="status">Loading {name}...</p>;
   if (fn.isError) return <p role="alert">{fn.error.message}</p>;
   const spec = fn.data.spec;
@@ -40,6 +43,7 @@ export function EditFunctionPage({ name }: { name: string }) {
       <FunctionForm
         mode="edit"
         initial={fromFunction(fn.data)}
+        limits={limits}
         onSubmit={async (values) => {
           await save.mutateAsync(
             toRequest(values, {

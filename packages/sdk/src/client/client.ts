@@ -3,6 +3,7 @@ import type {
   ApiRole,
   AuthConfig,
   DevToken,
+  FunctionSpecLimits,
   InvokeToken,
   MetricsRange,
   MetricsSeries,
@@ -66,6 +67,8 @@ export interface EventFlowClient {
   /** `GET /v1/functions/{name}/metrics`: invocations, errors and latency per step. */
   metrics(name: string, options?: MetricsOptions): Promise<MetricsSeries>;
   readonly tokens: TokensApi;
+  /** `GET /v1/limits`: the limits this controller checks function specs against. */
+  limits(options?: { signal?: AbortSignal }): Promise<FunctionSpecLimits>;
   /** `GET /readyz`: whether the controller and its driver are up, and its version. */
   ready(options?: {
     signal?: AbortSignal;
@@ -133,6 +136,8 @@ export function createClient(options: ClientOptions): EventFlowClient {
           signal: o.signal,
         }),
     },
+    limits: (o = {}) =>
+      transport.json({ method: "GET", path: "/v1/limits", idempotent: true, signal: o.signal }),
     ready: (o = {}) =>
       transport.json({
         method: "GET",

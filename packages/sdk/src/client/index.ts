@@ -33,6 +33,7 @@ export {
   type FunctionCreateRequest,
   type FunctionPhase,
   type FunctionSpecInput,
+  type FunctionSpecLimits,
   type FunctionStatus,
   type InvokeToken,
   type LogEvent,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
 import type {
   Driver,
   Endpoint,
@@ -71,7 +72,9 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     if (!replicaDirs) return { sandbox, user };
     return { sandbox, user, ...replicaDirs.prepare(user, appDir) };
   };
-  const storedSpecSchema = buildStoredSpecSchema({ maxReplicas: options.maxReplicas ?? 20 });
+  const storedSpecSchema = buildStoredSpecSchema({
+    maxReplicas: options.maxReplicas ?? DEFAULT_FUNCTION_SPEC_LIMITS.maxReplicas,
+  });
   let retries: ReturnType<typeof createPullRetries> | undefined;
   const resolveApp = createAppResolver({
     cacheDir,

@@ -12,6 +12,15 @@ export const functionKeys = {
   one: (name: string) => ["functions", name] as const,
 };
 
+/** `GET /v1/limits`: what the controller checks specs against; they change only on restart. */
+export function limitsQuery(client: Client) {
+  return queryOptions({
+    queryKey: ["limits"] as const,
+    queryFn: ({ signal }) => client.limits({ signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
 /** `GET /v1/functions`. */
 export function functionsListQuery(client: Client) {
   return queryOptions({

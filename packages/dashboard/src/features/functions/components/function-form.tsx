@@ -1,11 +1,16 @@
 /**
- * Create and edit a function. Client-side rules mirror the API's; the server's answer still
- * decides, and its field errors (REQUEST_VALIDATION_FAILED details, 409, 422) land on the field.
+ * Create and edit a function. Client-side rules are the API's own function spec, for the
+ * controller's limits; the server's answer still decides, and its field errors
+ * (REQUEST_VALIDATION_FAILED details, 409, 422) land on the field.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
 import { describeIssue, isEventFlowError } from "@eventflow/protocol";
+import {
+  DEFAULT_FUNCTION_SPEC_LIMITS,
+  type FunctionSpecLimits,
+} from "@eventflow/protocol/function-spec";
 import { Plus, Trash2 } from "lucide-react";
-import { useId, type ReactNode } from "react";
+import { useId, useMemo, type ReactNode } from "react";
 import {
   useFieldArray,
   useForm,
@@ -13,8 +18,7 @@ import {
   type UseFormRegisterReturn,
 } from "react-hook-form";
 import {
-  MAX_REPLICAS,
-  functionFormSchema,
+  buildFunctionFormSchema,
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
@@ -80,16 +84,22 @@ function Input(props: {
   );
 }
 
-/** The form. `onSubmit` may throw the API's error; it is shown on the field it concerns. */
+/**
+ * The form. `onSubmit` may throw the API's error; it is shown on the field it concerns.
+ * `limits` are the controller's (`GET /v1/limits`), its defaults until they are known.
+ */
 export function FunctionForm(props: {
   initial: FunctionFormValues;
   mode: "create" | "edit";
+  limits?: FunctionSpecLimits | undefined;
   onSubmit: (values: FunctionFormValues) => Promise<void>;
   onCancel?: () => void;
 }) {
+  const limits = props.limits ?? DEFAULT_FUNCTION_SPEC_LIMITS;
+  const schema = useMemo(() => buildFunctionFormSchema(limits), [limits]);
   const form = useForm<FunctionFormValues>({
     // The same words as the API's field errors (describeIssue) where a rule sets none of its own.
-    resolver: zodResolver(functionFormSchema, { error: describeIssue }),
+    resolver: zodResolver(schema, { error: describeIssue }),
     defaultValues: props.initial,
     mode: "onTouched",
   });
@@ -163,7 +173,7 @@ export function FunctionForm(props: {
         <Field
           label="Replicas"
           error={errors.replicas?.message}
-          hint={`0 to ${MAX_REPLICAS}; 0 scales to zero.`}
+          hint={`0 to ${limits.maxReplicas}; 0 scales to zero.`}
         >
           {(id, d) => (
             <Input

@@ -1,15 +1,15 @@
 /** Set a function's replica count. */
 import { Minus, Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
-import { MAX_REPLICAS } from "../api/function-limits.ts";
 import { useScaleFunction } from "../hooks/use-function-mutations.ts";
 
-/** The scale form. */
-export function ScaleControl({ name, replicas }: { name: string; replicas: number }) {
+/** The scale form; `maxReplicas` is the controller's limit (`GET /v1/limits`). */
+export function ScaleControl(props: { name: string; replicas: number; maxReplicas: number }) {
+  const { name, replicas, maxReplicas } = props;
   const [value, setValue] = useState(replicas);
   const scale = useScaleFunction(name);
   const id = useId();
-  const clamp = (n: number) => Math.max(0, Math.min(MAX_REPLICAS, n));
+  const clamp = (n: number) => Math.max(0, Math.min(maxReplicas, n));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     scale.mutate(value);
@@ -34,7 +34,7 @@ export function ScaleControl({ name, replicas }: { name: string; replicas: numbe
             className="input w-16 rounded-none text-center tabular-nums"
             type="number"
             min={0}
-            max={MAX_REPLICAS}
+            max={maxReplicas}
             value={value}
             onChange={(e) => setValue(clamp(Number(e.target.value) || 0))}
           />

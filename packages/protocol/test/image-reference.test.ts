@@ -6,7 +6,7 @@ import {
   parseReference,
   parseRepository,
   withReference,
-} from "../src/index.ts";
+} from "../src/index.js";
 
 const D = `sha256:${"a".repeat(64)}`;
 

@@ -1,0 +1,25 @@
+/**
+ * `@eventflow/protocol/function-spec`: the function spec's zod schema and its JSON Schema. A
+ * separate entry so that only its users load zod (the runtime and the CLI's warm paths do not).
+ */
+export {
+  DEFAULT_FUNCTION_SPEC_LIMITS,
+  buildFunctionSpecSchema,
+  buildScalingSchema,
+  cpuMillis,
+  cpuSchema,
+  envSchema,
+  functionNameSchema,
+  imageSchema,
+  memoryBytes,
+  memorySchema,
+  resourcesSchema,
+  type FunctionResources,
+  type FunctionScaling,
+  type FunctionSpecFields,
+  type FunctionSpecInput,
+  type FunctionSpecLimits,
+  type FunctionSpecSchema,
+  type ResourceQuantities,
+} from "./schema.js";
+export { buildFunctionSpecJsonSchema, type JsonSchema } from "./json-schema.js";
