@@ -4,7 +4,12 @@
  * wire; a type test in packages/sdk/test/client keeps these in step with them. Request
  * bodies are the function spec's own types (function-spec/schema.ts).
  */
-import type { FunctionSpecInput } from "./function-spec/schema.js";
+import type {
+  FunctionAuth,
+  FunctionCors,
+  FunctionSpecInput,
+  SecretRef,
+} from "./function-spec/schema.js";
 
 /** Phase of a function as the API reports it. */
 export type FunctionPhase =
@@ -45,6 +50,12 @@ export interface FunctionStatus {
   readonly created_at: string;
   readonly updated_at: string;
   readonly last_error?: FunctionLastError;
+  /**
+   * The function's HTTP endpoint: any method and any path below it reach the function
+   * (`/fn/TENANT/NAME/`), absolute when the controller knows its public URL
+   * (`EVENTFLOW_PUBLIC_URL`, else the request's own origin).
+   */
+  readonly url?: string;
   readonly spec: {
     readonly image: string;
     readonly replicas: number;
@@ -54,7 +65,39 @@ export interface FunctionStatus {
     readonly resources?: unknown;
     readonly scaling?: unknown;
     readonly timeoutSeconds?: number;
+    readonly auth?: FunctionAuth;
+    readonly cors?: FunctionCors;
+    readonly maxBodyBytes?: number;
+    readonly secrets?: SecretRef[];
   };
+}
+
+/**
+ * One secret as the API shows it: names of its keys, never their values (values are
+ * write-only: set by `POST`/`PUT /v1/secrets`, delivered only to the functions that use them).
+ */
+export interface SecretInfo {
+  readonly name: string;
+  readonly tenant: string;
+  /** The key names, sorted. */
+  readonly keys: string[];
+  /** Changes on every update (functions using the secret roll when it does). */
+  readonly version: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Functions of the tenant whose spec names this secret. */
+  readonly used_by: string[];
+}
+
+/**
+ * Body of `POST /v1/secrets` (with `name`) and `PUT /v1/secrets/{name}` (the whole new set of
+ * keys): values in `data` are base64 (binary-safe), in `stringData` UTF-8 text; a key may be in
+ * one of them only. Together at most 1 MiB, as a Kubernetes Secret.
+ */
+export interface SecretWriteRequest {
+  readonly name?: string;
+  readonly data?: Record<string, string>;
+  readonly stringData?: Record<string, string>;
 }
 
 /** One `log` event of `GET /v1/functions/{name}/logs`. */

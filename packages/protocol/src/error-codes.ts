@@ -332,6 +332,27 @@ export const ERROR_CODES = {
     500,
     "A stored secret value did not open: it was sealed with another key (the message names both key ids) or is damaged. Restore the key file it was sealed with, or set the secret again.",
   ),
+
+  // Secrets
+  SECRET_NOT_FOUND: c(404, "No secret with this name exists in your tenant."),
+  SECRET_ALREADY_EXISTS: c(
+    409,
+    "A secret with this name already exists in your tenant; `PUT /v1/secrets/{name}` (`eventflow secret update`) replaces its keys.",
+  ),
+  SECRET_IN_USE: c(
+    409,
+    "The secret is used by functions (`details.functions` names them); remove it from their specs first, or delete with `?force=true` and those functions fail to start until it exists again.",
+  ),
+  FUNCTION_SECRET_MISSING: c(
+    422,
+    "The spec names a secret, or a key of one, that does not exist in the function's tenant (`details` names it); nothing was rolled out. Create it with `eventflow secret create` first.",
+  ),
+
+  // Function HTTP endpoints
+  FUNCTION_ENDPOINT_FORBIDDEN: c(
+    403,
+    "A CORS request from an origin the function's `cors.allowOrigins` does not list, or a preflight for a method or header it does not allow.",
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable EventFlow error code. */

@@ -15,12 +15,15 @@ export {
 } from "./errors.js";
 // Types only: the schema's values live in the "./function-spec" entry, which loads zod.
 export type {
+  FunctionAuth,
+  FunctionCors,
   FunctionResources,
   FunctionScaling,
   FunctionSpecFields,
   FunctionSpecInput,
   FunctionSpecLimits,
   ResourceQuantities,
+  SecretRef,
 } from "./function-spec/schema.js";
 export {
   DIGEST_HEX_LENGTH,
@@ -51,6 +54,8 @@ export {
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
+  type SecretInfo,
+  type SecretWriteRequest,
 } from "./api.js";
 export {
   describeIssue,

@@ -17,9 +17,11 @@ export type { FunctionPhase };
 
 /**
  * What the API lists for one function: the wire shape of @eventflow/protocol (the seed's field
- * names, `last_error`), with the driver's whole spec (tenant, resources, scaling) in `spec`.
+ * names, `last_error`), with the driver's whole spec (tenant, resources, scaling) in `spec`; the API adds `url`.
  */
-export type FunctionStatus = Omit<WireFunctionStatus, "spec"> & { readonly spec: FunctionSpec };
+export type FunctionStatus = Omit<WireFunctionStatus, "spec" | "url"> & {
+  readonly spec: FunctionSpec;
+};
 
 /** One ready replica the invoke router may send requests to. */
 export interface Endpoint {
@@ -57,6 +59,44 @@ export interface LogQuery {
   readonly signal?: AbortSignal;
 }
 
+/** A secret as a driver keeps it: its key names and version, never its values. */
+export interface SecretMeta {
+  readonly tenant: string;
+  readonly name: string;
+  /** Key names, sorted. */
+  readonly keys: readonly string[];
+  /** Opaque; changes on every write (functions using the secret roll when it does). */
+  readonly version: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A secret's values by key, as bytes. Only ever written: no driver method returns them. */
+export type SecretData = Readonly<Record<string, Uint8Array>>;
+
+/**
+ * A driver's secrets (Kubernetes: Secret objects it labels in the tenant's namespace; local:
+ * sealed at rest in the data directory). Values go in and on to replicas, never back out.
+ */
+export interface SecretStore {
+  /**
+   * `create`: SECRET_ALREADY_EXISTS when the name is taken; `replace`: the whole new set of
+   * keys, SECRET_NOT_FOUND when there is none. The tenant's functions that use the secret roll.
+   */
+  put(
+    tenant: string,
+    name: string,
+    data: SecretData,
+    mode: "create" | "replace",
+  ): Promise<SecretMeta>;
+  /** SECRET_NOT_FOUND when absent. */
+  get(tenant: string, name: string): Promise<SecretMeta>;
+  /** The secrets of one tenant, or of every tenant when `tenant` is undefined. */
+  list(tenant?: string): Promise<SecretMeta[]>;
+  /** SECRET_NOT_FOUND when absent. Functions that use it are not stopped, but fail to start. */
+  delete(tenant: string, name: string): Promise<void>;
+}
+
 /** A function driver. Methods throw EventFlowError with stable codes (FUNCTION_NOT_FOUND, ...). */
 export interface Driver {
   readonly name: "local" | "kubernetes";
@@ -69,9 +109,15 @@ export interface Driver {
   start(): Promise<void>;
   /** Stops watching; the local driver drains and stops its processes. */
   close(): Promise<void>;
-  /** Creates a function; FUNCTION_ALREADY_EXISTS when the name is taken in the tenant. */
+  /** The tenant-scoped secrets functions reference in `spec.secrets`. */
+  // Optional only while the drivers gain it (issue 15); required once both implement it.
+  readonly secrets?: SecretStore;
+  /**
+   * Creates a function; FUNCTION_ALREADY_EXISTS when the name is taken in the tenant,
+   * FUNCTION_SECRET_MISSING (before anything is created) when a secret or key it names does not exist.
+   */
   create(spec: FunctionSpec): Promise<FunctionStatus>;
-  /** Rolling update with no dropped invocations. */
+  /** Rolling update with no dropped invocations; FUNCTION_SECRET_MISSING as `create`. */
   update(spec: FunctionSpec): Promise<FunctionStatus>;
   delete(tenant: string, name: string): Promise<void>;
   scale(tenant: string, name: string, replicas: number): Promise<FunctionStatus>;

@@ -4,6 +4,17 @@
  */
 export {
   DEFAULT_FUNCTION_SPEC_LIMITS,
+  MAX_BODY_BYTES_CEILING,
+  corsSchema,
+  functionAuthSchema,
+  secretKeySchema,
+  secretMountSchema,
+  secretNameSchema,
+  secretRefSchema,
+  secretRefsSchema,
+  type FunctionAuth,
+  type FunctionCors,
+  type SecretRef,
   buildFunctionSpecSchema,
   buildScalingSchema,
   cpuMillis,

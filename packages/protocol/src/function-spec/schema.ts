@@ -8,10 +8,15 @@ import { z } from "zod";
 import { parseImageSource } from "../image-reference.js";
 import { checkFunctionName } from "../names.js";
 
-/** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`). */
+/** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_BODY_BYTES`). */
 export interface FunctionSpecLimits {
   readonly maxReplicas: number;
+  /** The largest request body a function may accept (default {@link MAX_BODY_BYTES_CEILING}). */
+  readonly maxBodyBytes?: number;
 }
+
+/** The largest request body any controller accepts (64 MiB). */
+export const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024;
 
 /** A controller's limits when it is not configured otherwise. */
 export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({ maxReplicas: 20 });
@@ -132,6 +137,103 @@ export const envSchema = z
   .refine((env) => Object.keys(env).length <= 128, { error: "at most 128 variables" })
   .meta({ example: { GREETING: "hello" }, maxProperties: 128 });
 
+/**
+ * A secret's name: a DNS-1123 label like a function's (it names a Kubernetes Secret and a
+ * directory under /var/eventflow/secrets).
+ */
+export const secretNameSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = checkFunctionName(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta({ description: "DNS-1123 label, at most 40 characters", example: "stripe" });
+
+/** A key of a secret: a Kubernetes Secret key (`[-._a-zA-Z0-9]+`, not `.` or `..`), a file name when mounted. */
+export const secretKeySchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[-._a-zA-Z0-9]+$/, { error: "must consist of letters, digits, '-', '_' or '.'" })
+  .refine((key) => key !== "." && key !== "..", { error: "must not be '.' or '..'" })
+  .meta({ example: "api-key" });
+
+/** How a function gets a secret: as read-only files (the default) or as environment variables. */
+export const secretMountSchema = z.enum(["files", "env"]);
+
+/**
+ * One secret a function uses. `files`: each key is the file /var/eventflow/secrets/NAME/KEY;
+ * `env`: each key is an environment variable of the same name (keys must then be variable
+ * names). `keys` narrows it to some keys; every named key must exist when the function is
+ * deployed.
+ */
+export const secretRefSchema = z
+  .strictObject({
+    name: secretNameSchema,
+    mount: secretMountSchema.default("files"),
+    keys: z.array(secretKeySchema).min(1).max(64).optional(),
+  })
+  .superRefine((ref, ctx) => {
+    if (ref.mount !== "env") return;
+    for (const [i, key] of (ref.keys ?? []).entries())
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["keys", i],
+          message: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*) to mount as env",
+        });
+  });
+
+/** The secrets of a function: at most 16, each named once. */
+export const secretRefsSchema = z
+  .array(secretRefSchema)
+  .max(16)
+  .superRefine((refs, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, ref] of refs.entries()) {
+      if (seen.has(ref.name))
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `${ref.name} is listed twice` });
+      seen.add(ref.name);
+    }
+  });
+
+/**
+ * Who may call the function's HTTP endpoint (`/fn/TENANT/NAME/...`): `token` (default) needs
+ * a token that may invoke it, as `POST /v1/functions/NAME:invoke` does; `public` needs none
+ * (webhooks), and the function then sees the caller's Authorization header.
+ */
+export const functionAuthSchema = z.enum(["token", "public"]);
+
+const HTTP_METHOD = z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const HEADER_NAME = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: "must be an HTTP header name" })
+  .max(256);
+const ORIGIN = z
+  .string()
+  .max(2048)
+  .regex(/^(\*|https?:\/\/[^/\s?#]+)$/, {
+    error: "must be * or an origin such as https://app.example.com (scheme and host, no path)",
+  });
+
+/**
+ * CORS of the function's HTTP endpoint, answered by the controller (preflights never reach
+ * the function, nor need a token).
+ */
+export const corsSchema = z
+  .strictObject({
+    allowOrigins: z.array(ORIGIN).min(1).max(32),
+    allowMethods: z.array(HTTP_METHOD).min(1).optional(),
+    allowHeaders: z.array(HEADER_NAME).max(64).optional(),
+    exposeHeaders: z.array(HEADER_NAME).max(64).optional(),
+    allowCredentials: z.boolean().optional(),
+    maxAgeSeconds: z.number().int().min(0).max(86_400).optional(),
+  })
+  .refine((c) => !(c.allowCredentials === true && c.allowOrigins.includes("*")), {
+    path: ["allowCredentials"],
+    error: "cannot be true when allowOrigins is *: list the origins",
+  });
+
 const argv = z.array(z.string().max(4096)).max(64);
 const percent = z.number().int().min(1).max(100);
 
@@ -164,6 +266,15 @@ export function buildFunctionSpecSchema(limits: FunctionSpecLimits) {
     resources: resourcesSchema.optional(),
     scaling: buildScalingSchema(limits).optional(),
     timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+    auth: functionAuthSchema.optional(),
+    cors: corsSchema.optional(),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(limits.maxBodyBytes ?? MAX_BODY_BYTES_CEILING)
+      .optional(),
+    secrets: secretRefsSchema.optional(),
   });
 }
 
@@ -177,5 +288,11 @@ export type FunctionSpecFields = z.output<FunctionSpecSchema>;
 export type FunctionResources = NonNullable<FunctionSpecInput["resources"]>;
 /** CPU and memory quantities in Kubernetes notation (`250m`, `128Mi`). */
 export type ResourceQuantities = NonNullable<FunctionResources["requests"]>;
+/** CORS settings of a function's HTTP endpoint. */
+export type FunctionCors = NonNullable<FunctionSpecInput["cors"]>;
+/** Who may call a function's HTTP endpoint. */
+export type FunctionAuth = NonNullable<FunctionSpecInput["auth"]>;
+/** One secret a function uses, as validated (`mount` filled in). */
+export type SecretRef = z.output<typeof secretRefSchema>;
 /** Autoscaling bounds and targets. */
 export type FunctionScaling = NonNullable<FunctionSpecInput["scaling"]>;
