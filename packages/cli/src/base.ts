@@ -1,9 +1,8 @@
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError, parseImageSource } from "@eventflow/protocol";
 import {
   isIndexMediaType,
   layoutSource,
   memorySource,
-  parseImageSource,
   readOciLayout,
   registrySource,
   type ContentSource,

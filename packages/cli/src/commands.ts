@@ -1,16 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { debuglog } from "node:util";
 import { join, resolve } from "node:path";
-import { EventFlowError } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  parseImageSource,
+  parseReference,
+  withReference,
+  type ImageReference,
+} from "@eventflow/protocol";
 import {
   chainCredentials,
   createRegistryClient,
   dockerConfigCredentials,
-  parseImageSource,
-  parseReference,
   staticCredentials,
-  withReference,
-  type ImageReference,
   type RegistryClient,
 } from "@eventflow/registry";
 import { DEFAULT_BASE, LOCAL_LAYOUT } from "./defaults.js";

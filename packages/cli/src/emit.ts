@@ -3,22 +3,25 @@
  * content is read from; `emit` writes it to any destination (a registry, an OCI layout, a
  * tarball). `build`, `push` and `deploy` all go through here.
  */
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  isEventFlowError,
+  parseReference,
+  withReference,
+  type ImageReference,
+  type RepositoryReference,
+} from "@eventflow/protocol";
 import {
   isIndexMediaType,
   layoutSource,
   MANIFEST_TYPES,
-  parseReference,
   pushImage,
   readOciLayout,
   walkImage,
-  withReference,
   writeImageLayout,
   type ContentSource,
   type Descriptor,
-  type ImageReference,
   type RegistryClient,
-  type RepositoryReference,
   type TransferEvent,
 } from "@eventflow/registry";
 import { DEFAULT_TAG } from "./defaults.js";

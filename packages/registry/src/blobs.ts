@@ -7,7 +7,7 @@ import { ctxFor, scope, toRepo, type RepositoryInput } from "./requests.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { header, type CallContext, type RegistryTransport } from "./transport.js";
 import { putChunked, putMonolithic, uploadLocation, type BlobSource } from "./upload.js";
-import type { RepositoryReference } from "./reference.js";
+import type { RepositoryReference } from "@eventflow/protocol";
 
 /** A blob download: a stream that fails with REGISTRY_DIGEST_MISMATCH if the content is wrong. */
 export interface BlobDownload {

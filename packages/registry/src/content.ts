@@ -2,7 +2,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import type { RegistryClient } from "./client.js";
 import { sha256Digest } from "./digest.js";
 import type { OciLayout } from "./oci-layout.js";
-import type { RepositoryReference } from "./reference.js";
+import type { RepositoryReference } from "@eventflow/protocol";
 
 /** Somewhere image content can be read from by digest: a registry repository, an OCI layout, memory. */
 export interface ContentSource {

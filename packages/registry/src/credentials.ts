@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
-import { DOCKER_HUB } from "./reference.js";
+import { DOCKER_HUB } from "@eventflow/protocol";
 
 /** Credentials for one registry: a username and password, or an OAuth2 identity (refresh) token. */
 export type Credentials =

@@ -1,16 +1,4 @@
 export {
-  DOCKER_HUB,
-  manifestIdentifier,
-  parseImageSource,
-  parseReference,
-  parseRepository,
-  toImageReference,
-  withReference,
-  type ImageReference,
-  type ImageSource,
-  type RepositoryReference,
-} from "./reference.js";
-export {
   createRegistryClient,
   type BlobDownload,
   type FetchedManifest,

@@ -1,7 +1,7 @@
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { digestLike, sha256Digest } from "./digest.js";
 import { MANIFEST_TYPES } from "./media-types.js";
-import { manifestIdentifier, type RepositoryReference } from "./reference.js";
+import { manifestIdentifier, type RepositoryReference } from "@eventflow/protocol";
 import { ctxFor, toImage, toRepo, type ImageInput, type RepositoryInput } from "./requests.js";
 import { header, readBody, type RegistryTransport } from "./transport.js";
 import { uploadLocation } from "./upload.js";

@@ -1,5 +1,5 @@
-import type { RepositoryReference } from "./reference.js";
-import { parseReference } from "./reference.js";
+import type { RepositoryReference } from "@eventflow/protocol";
+import { parseReference } from "@eventflow/protocol";
 import type { CallContext } from "./transport.js";
 
 /** A repository: a parsed reference or text such as `127.0.0.1:5000/team/app`. */

@@ -11,7 +11,7 @@ import {
   type LayoutBlob,
 } from "./oci-layout.js";
 import { selectPlatform, type PlatformSelector } from "./platform.js";
-import { parseReference, withReference, type ImageReference } from "./reference.js";
+import { parseReference, withReference, type ImageReference } from "@eventflow/protocol";
 import type { Descriptor, ImageIndex } from "./types.js";
 
 /** How a blob ended up at its destination. */

@@ -15,7 +15,7 @@ import {
   transportErrorCode,
   type RegistryErrorContext,
 } from "./errors.js";
-import { DOCKER_HUB } from "./reference.js";
+import { DOCKER_HUB } from "@eventflow/protocol";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { fetchToken } from "./token.js";
 

@@ -3,8 +3,13 @@
  * changed (by digest) and creates or updates only the functions whose image or settings changed.
  */
 import { join, resolve } from "node:path";
-import { EventFlowError, type FunctionSpecInput, type FunctionStatus } from "@eventflow/protocol";
-import { parseReference, withReference } from "@eventflow/registry";
+import {
+  EventFlowError,
+  type FunctionSpecInput,
+  type FunctionStatus,
+  parseReference,
+  withReference,
+} from "@eventflow/protocol";
 import type { EventFlowClient } from "@eventflow/sdk/client";
 import { buildFunctionImage } from "../build.js";
 import { createClient as createRegistryClient, type RegistryFlags } from "../commands.js";

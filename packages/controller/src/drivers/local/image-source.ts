@@ -1,11 +1,10 @@
 import { Readable } from "node:stream";
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError, parseImageSource } from "@eventflow/protocol";
 import {
   isImageManifestMediaType,
   isIndexMediaType,
   layoutSource,
   OCI_MANIFEST,
-  parseImageSource,
   readOciLayout,
   registrySource,
   type ContentSource,
