@@ -21,14 +21,19 @@ export const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024;
 /** A controller's limits when it is not configured otherwise. */
 export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({ maxReplicas: 20 });
 
-/** A function name: a DNS-1123 label with room for suffixes (see {@link checkFunctionName}). */
-export const functionNameSchema = z
-  .string()
-  .superRefine((value, ctx) => {
-    const problem = checkFunctionName(value);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  })
-  .meta({ description: "DNS-1123 label, at most 40 characters", example: "hello-world" });
+/** A DNS-1123 label with room for suffixes, as {@link checkFunctionName} checks it. */
+function nameSchema(example: string) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = checkFunctionName(value);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ description: "DNS-1123 label, at most 40 characters", example });
+}
+
+/** A function name. */
+export const functionNameSchema = nameSchema("hello-world");
 
 /** An image: a registry reference (`registry/repo:tag@digest`) or `oci:DIR[:TAG]`. */
 export const imageSchema = z
@@ -141,13 +146,7 @@ export const envSchema = z
  * A secret's name: a DNS-1123 label like a function's (it names a Kubernetes Secret and a
  * directory under /var/eventflow/secrets).
  */
-export const secretNameSchema = z
-  .string()
-  .superRefine((value, ctx) => {
-    const problem = checkFunctionName(value);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  })
-  .meta({ description: "DNS-1123 label, at most 40 characters", example: "stripe" });
+export const secretNameSchema = nameSchema("stripe");
 
 /** A key of a secret: a Kubernetes Secret key (`[-._a-zA-Z0-9]+`, not `.` or `..`), a file name when mounted. */
 export const secretKeySchema = z
