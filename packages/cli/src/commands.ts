@@ -7,6 +7,7 @@ import {
   parseReference,
   withReference,
   type ImageReference,
+  withDefaultTag,
 } from "@eventflow/protocol";
 import {
   chainCredentials,
@@ -17,7 +18,7 @@ import {
 } from "@eventflow/registry";
 import { DEFAULT_BASE, LOCAL_LAYOUT } from "./defaults.js";
 import { buildFunctionImage, hostPlatform, type BuiltFunctionImage } from "./build.js";
-import { emit, openLayoutImage, withDefaultTag } from "./emit.js";
+import { emit, openLayoutImage } from "./emit.js";
 import {
   printImageResult,
   printImageTable,

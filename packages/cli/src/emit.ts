@@ -4,10 +4,10 @@
  * tarball). `build`, `push` and `deploy` all go through here.
  */
 import {
+  DEFAULT_TAG,
   EventFlowError,
   isEventFlowError,
   parseReference,
-  withReference,
   type ImageReference,
   type RepositoryReference,
 } from "@eventflow/protocol";
@@ -24,15 +24,9 @@ import {
   type RegistryClient,
   type TransferEvent,
 } from "@eventflow/registry";
-import { DEFAULT_TAG } from "./defaults.js";
 import { Label } from "./image/config.js";
 import type { Progress } from "./progress.js";
 import { buildTarballMembers, writeTarball } from "./tarball.js";
-
-/** `ref` with the default tag when it has none. */
-export function withDefaultTag(ref: ImageReference): ImageReference {
-  return ref.tag === undefined ? withReference(ref, { tag: DEFAULT_TAG }) : ref;
-}
 
 /** An image: its root manifest or index and where its manifests and blobs are read. */
 export interface Image {

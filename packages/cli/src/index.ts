@@ -24,7 +24,8 @@ export {
   type BuiltFunctionImage,
 } from "./build.js";
 export { resolveBase, type BaseSource } from "./base.js";
-export { emit, openLayoutImage, withDefaultTag, type Destination, type Image } from "./emit.js";
+export { emit, openLayoutImage, type Destination, type Image } from "./emit.js";
+export { withDefaultTag } from "@eventflow/protocol";
 export { writeTarball, buildTarballMembers } from "./tarball.js";
 export { initProject, TEMPLATES, type InitOptions } from "./init.js";
 export { buildTar, type TarEntryInput } from "./image/tar.js";

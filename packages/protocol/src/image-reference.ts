@@ -187,12 +187,20 @@ export function withReference(
   return toImageReference({ registry: ref.registry, repository: ref.repository, tag, digest });
 }
 
-/** What a manifest request names: the digest if any, else the tag, else `latest`. */
+/** The tag a reference without one means (requests and pushes use it). */
+export const DEFAULT_TAG = "latest";
+
+/** What a manifest request names: the digest if any, else the tag, else {@link DEFAULT_TAG}. */
 export function manifestIdentifier(ref: {
   tag?: string | undefined;
   digest?: string | undefined;
 }): string {
-  return ref.digest ?? ref.tag ?? "latest";
+  return ref.digest ?? ref.tag ?? DEFAULT_TAG;
+}
+
+/** `ref` with {@link DEFAULT_TAG} when it has no tag. */
+export function withDefaultTag(ref: ImageReference): ImageReference {
+  return ref.tag === undefined ? withReference(ref, { tag: DEFAULT_TAG }) : ref;
 }
 
 /** Where an image comes from: a registry reference or an OCI image layout directory. */

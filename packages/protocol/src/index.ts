@@ -26,6 +26,7 @@ export type {
   SecretRef,
 } from "./function-spec/schema.js";
 export {
+  DEFAULT_TAG,
   DIGEST_HEX_LENGTH,
   DOCKER_HUB,
   isDigest,
@@ -34,6 +35,7 @@ export {
   parseReference,
   parseRepository,
   toImageReference,
+  withDefaultTag,
   withReference,
   type ImageReference,
   type ImageSource,

@@ -11,7 +11,12 @@ import {
   type LayoutBlob,
 } from "./oci-layout.js";
 import { selectPlatform, type PlatformSelector } from "./platform.js";
-import { parseReference, withReference, type ImageReference } from "@eventflow/protocol";
+import {
+  parseReference,
+  withDefaultTag,
+  withReference,
+  type ImageReference,
+} from "@eventflow/protocol";
 import type { Descriptor, ImageIndex } from "./types.js";
 
 /** How a blob ended up at its destination. */
@@ -107,10 +112,7 @@ export async function pushImage(options: PushImageOptions): Promise<TransferResu
   const to =
     typeof options.to === "string" ? parseReference(options.to) : withReference(options.to, {});
   const emit = options.onEvent ?? (() => undefined);
-  const tagged =
-    to.tag !== undefined || to.digest === undefined
-      ? withReference(to, { tag: to.tag ?? "latest" })
-      : undefined;
+  const tagged = to.tag !== undefined || to.digest === undefined ? withDefaultTag(to) : undefined;
   const parts = await walkImage(source, root);
   const mediaType = parts.manifests.at(-1)?.descriptor.mediaType ?? root.mediaType;
   const result = (blobs: readonly BlobResult[]): TransferResult => ({

@@ -9,12 +9,13 @@ import {
   type FunctionStatus,
   parseReference,
   withReference,
+  withDefaultTag,
 } from "@eventflow/protocol";
 import type { EventFlowClient } from "@eventflow/sdk/client";
 import { buildFunctionImage } from "../build.js";
 import { createClient as createRegistryClient, type RegistryFlags } from "../commands.js";
 import { DEFAULT_BASE, LOCAL_LAYOUT } from "../defaults.js";
-import { emit, withDefaultTag, type Destination } from "../emit.js";
+import { emit, type Destination } from "../emit.js";
 import { createStreamProgress, silentProgress } from "../progress.js";
 import { loadProject, type FunctionConfig } from "../project.js";
 import { connect, type ConnectionFlags } from "./connect.js";
