@@ -4,6 +4,7 @@ import { Pencil } from "lucide-react";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
 import { functionQuery, limitsQuery } from "../features/functions/api/function-queries.ts";
 import { DeleteFunction } from "../features/functions/components/delete-function.tsx";
+import { FunctionEndpoint } from "../features/functions/components/function-endpoint.tsx";
 import { FunctionOverview } from "../features/functions/components/function-overview.tsx";
 import { ScaleControl } from "../features/functions/components/scale-control.tsx";
 import { InvokeConsole } from "../features/invoke/components/invoke-console.tsx";
@@ -63,6 +64,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
         )}
       </div>
       <FunctionOverview fn={fn.data} />
+      <FunctionEndpoint fn={fn.data} />
       <MetricsPanel client={client} name={name} />
       {write && <InvokeConsole client={client} name={name} />}
       <LiveLogs name={name} />

@@ -38,6 +38,46 @@ describe("FunctionOverview", () => {
     );
   });
 
+  it("shows endpoint access, CORS, the body limit and secrets, and marks a public function", () => {
+    render(
+      <FunctionOverview
+        fn={{
+          ...BASE,
+          spec: {
+            ...BASE.spec,
+            auth: "public",
+            cors: { allowOrigins: ["https://app.example.com"], allowMethods: ["GET", "POST"] },
+            maxBodyBytes: 1024 * 1024,
+            secrets: [
+              { name: "stripe", mount: "files" },
+              { name: "db", mount: "env", keys: ["DB_PASSWORD"] },
+            ],
+          },
+        }}
+      />,
+    );
+    expect(screen.getByTestId("public-badge")).toBeTruthy();
+    expect(screen.getByText("public: no token needed")).toBeTruthy();
+    expect(screen.getByTestId("cors").textContent).toBe(
+      "origins https://app.example.com; methods GET, POST",
+    );
+    expect(screen.getByText("1 MiB")).toBeTruthy();
+    expect(screen.getByText("stripe").closest("li")!.textContent).toBe(
+      "stripe as files in /var/eventflow/secrets/stripe/",
+    );
+    expect(screen.getByText("db").closest("li")!.textContent).toBe(
+      "db as environment variables (keys DB_PASSWORD)",
+    );
+  });
+
+  it("shows a token function's defaults and no public badge", () => {
+    render(<FunctionOverview fn={BASE} />);
+    expect(screen.queryByTestId("public-badge")).toBeNull();
+    expect(screen.getByText("token: callers need an invoke token")).toBeTruthy();
+    expect(screen.getByText("controller default")).toBeTruthy();
+    expect(screen.getByText(/^off/)).toBeTruthy();
+  });
+
   it("shows no reason box when nothing is wrong", () => {
     const { last_error: _unused, ...healthy } = BASE;
     render(<FunctionOverview fn={{ ...healthy, status: "Running" }} />);

@@ -75,6 +75,17 @@ describe("FunctionsTable", () => {
     expect(screen.getByText("No function matches the filter.")).toBeTruthy();
   });
 
+  it("marks public functions, and only them", () => {
+    const open = {
+      ...fn("hook", "Running", 2),
+      spec: { ...fn("hook", "Running", 2).spec, auth: "public" as const },
+    };
+    render(<FunctionsTable functions={[...FNS, open]} canCreate now={NOW} />);
+    const badges = screen.getAllByTestId("public-badge");
+    expect(badges).toHaveLength(1);
+    expect(badges[0]!.closest("tr")).toBe(screen.getByRole("link", { name: "hook" }).closest("tr"));
+  });
+
   it("tells a newcomer what to do when there is nothing", () => {
     const { rerender } = render(<FunctionsTable functions={[]} canCreate now={NOW} />);
     expect(screen.getByRole("heading", { name: "No functions yet" })).toBeTruthy();

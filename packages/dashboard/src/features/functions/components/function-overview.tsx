@@ -1,6 +1,8 @@
 /** Status (with the reason when something is wrong), replicas and configuration of a function. */
 import type { FunctionStatus } from "@eventflow/protocol";
 import { formatAge } from "../../../lib/format.ts";
+import { formatBytes } from "../api/endpoint.ts";
+import { PublicBadge } from "./public-badge.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
@@ -15,6 +17,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 /** The overview card. */
 export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
   const env = Object.entries(fn.spec.env ?? {});
+  const { auth, cors, maxBodyBytes, secrets = [] } = fn.spec;
   return (
     <section className="card space-y-3" aria-labelledby="overview-title">
       <h2 id="overview-title" className="text-lg font-semibold">
@@ -22,6 +25,7 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
       </h2>
       <div className="flex flex-wrap items-center gap-3">
         <StatusBadge status={fn.status} reason={fn.last_error?.message} />
+        <PublicBadge auth={auth} />
         <span className="text-sm tabular-nums" data-testid="replica-status">
           {fn.ready_replicas}/{fn.replicas} ready, {fn.available_replicas} available,{" "}
           {fn.updated_replicas} updated
@@ -47,6 +51,25 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
         <Row label="Timeout">
           {fn.spec.timeoutSeconds ? `${fn.spec.timeoutSeconds} s` : "controller default"}
         </Row>
+        <Row label="Endpoint access">
+          {auth === "public" ? "public: no token needed" : "token: callers need an invoke token"}
+        </Row>
+        <Row label="CORS">
+          {cors === undefined ? (
+            "off (browsers on other origins cannot call it)"
+          ) : (
+            <span data-testid="cors">
+              origins {cors.allowOrigins.join(", ")}
+              {cors.allowMethods && `; methods ${cors.allowMethods.join(", ")}`}
+              {cors.allowHeaders && `; headers ${cors.allowHeaders.join(", ")}`}
+              {cors.allowCredentials && "; with credentials"}
+              {cors.maxAgeSeconds !== undefined && `; preflight cached ${cors.maxAgeSeconds} s`}
+            </span>
+          )}
+        </Row>
+        <Row label="Body limit">
+          {maxBodyBytes === undefined ? "controller default" : formatBytes(maxBodyBytes)}
+        </Row>
         {fn.spec.command && <Row label="Command">{fn.spec.command.join(" ")}</Row>}
         {fn.spec.resources !== undefined && (
           <Row label="Resources">{JSON.stringify(fn.spec.resources)}</Row>
@@ -64,6 +87,23 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
                   <code className="code">
                     {k}={v}
                   </code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Row>
+        <Row label="Secrets">
+          {secrets.length === 0 ? (
+            "none"
+          ) : (
+            <ul>
+              {secrets.map((ref) => (
+                <li key={ref.name}>
+                  <code className="code">{ref.name}</code>{" "}
+                  {ref.mount === "env"
+                    ? "as environment variables"
+                    : `as files in /var/eventflow/secrets/${ref.name}/`}
+                  {ref.keys && ` (keys ${ref.keys.join(", ")})`}
                 </li>
               ))}
             </ul>

@@ -4,6 +4,7 @@ import { ArrowDown, ArrowUp, Rocket } from "lucide-react";
 import { useMemo, useState, type ReactNode } from "react";
 import { formatAge } from "../../../lib/format.ts";
 import { Link } from "../../../lib/router.tsx";
+import { PublicBadge } from "./public-badge.tsx";
 import { StatusBadge } from "./status-badge.tsx";
 
 /** Invocations and errors of one function in the last minutes. */
@@ -183,7 +184,8 @@ export function FunctionsTable(props: {
                     className="text-sky-700 underline-offset-2 hover:underline dark:text-sky-300"
                   >
                     {f.name}
-                  </Link>
+                  </Link>{" "}
+                  <PublicBadge auth={f.spec.auth} />
                 </td>
                 <td className="max-w-64 truncate px-3 py-2 font-mono text-xs" title={f.image}>
                   {f.image}
