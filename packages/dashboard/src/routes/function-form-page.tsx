@@ -49,6 +49,7 @@ export function EditFunctionPage({ name }: { name: string }) {
             toRequest(values, {
               ...(spec.command ? { command: spec.command } : {}),
               ...(spec.args ? { args: spec.args } : {}),
+              ...(spec.cors ? { cors: spec.cors } : {}),
             }),
           );
           navigate(`/functions/${encodeURIComponent(name)}`);

@@ -7,6 +7,7 @@
 import {
   describeIssue,
   toFieldIssues,
+  type FunctionCors,
   type FunctionCreateRequest,
   type FunctionStatus,
 } from "@eventflow/protocol";
@@ -33,6 +34,10 @@ const formFields = z.object({
   minReplicas: text,
   maxReplicas: text,
   targetCPUUtilization: text,
+  auth: z.enum(["token", "public"]),
+  maxBodyBytes: text,
+  // keys: comma-separated key names; empty for every key of the secret
+  secrets: z.array(z.object({ name: text, mount: z.enum(["files", "env"]), keys: text })),
 });
 
 /** The form's schema for a controller's limits (`GET /v1/limits`). */
@@ -77,6 +82,9 @@ export const EMPTY_FORM: FunctionFormValues = {
   minReplicas: "1",
   maxReplicas: "5",
   targetCPUUtilization: "",
+  auth: "token",
+  maxBodyBytes: "",
+  secrets: [],
 };
 
 const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
@@ -103,14 +111,39 @@ export function fromFunction(fn: FunctionStatus): FunctionFormValues {
     minReplicas: s ? str(s.minReplicas) : EMPTY_FORM.minReplicas,
     maxReplicas: s ? str(s.maxReplicas) : EMPTY_FORM.maxReplicas,
     targetCPUUtilization: str(s?.targetCPUUtilization),
+    auth: fn.spec.auth ?? "token",
+    maxBodyBytes: str(fn.spec.maxBodyBytes),
+    secrets: (fn.spec.secrets ?? []).map((ref) => ({
+      name: ref.name,
+      mount: ref.mount ?? "files",
+      keys: (ref.keys ?? []).join(", "),
+    })),
   };
 }
 
+/** Fields of a spec the form does not edit, carried over unchanged on save. */
+export interface KeptFields {
+  command?: string[];
+  args?: string[];
+  cors?: FunctionCors;
+}
+
+const keyList = (keys: string) =>
+  keys
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+
+/** The `secrets` of the body: `keys` only when the row names some. */
+function toSecretRefs(rows: FunctionFormValues["secrets"]): FunctionCreateRequest["secrets"] {
+  return rows.map((row) => {
+    const keys = keyList(row.keys);
+    return { name: row.name.trim(), mount: row.mount, ...(keys.length ? { keys } : {}) };
+  });
+}
+
 /** The API body of validated form values; `keep` carries fields the form does not edit. */
-export function toRequest(
-  f: FunctionFormValues,
-  keep: { command?: string[]; args?: string[] } = {},
-): FunctionCreateRequest {
+export function toRequest(f: FunctionFormValues, keep: KeptFields = {}): FunctionCreateRequest {
   const quantities = (c: string, m: string) =>
     c || m ? { ...(c ? { cpu: c } : {}), ...(m ? { memory: m } : {}) } : undefined;
   const requests = quantities(f.cpuRequest, f.memoryRequest);
@@ -137,6 +170,10 @@ export function toRequest(
         }
       : {}),
     ...(f.timeoutSeconds ? { timeoutSeconds: Number(f.timeoutSeconds) } : {}),
+    ...(f.auth === "public" ? { auth: "public" as const } : {}),
+    ...(keep.cors ? { cors: keep.cors } : {}),
+    ...(f.maxBodyBytes.trim() ? { maxBodyBytes: Number(f.maxBodyBytes) } : {}),
+    ...(f.secrets.length ? { secrets: toSecretRefs(f.secrets) } : {}),
   };
 }
 
@@ -153,7 +190,16 @@ const PATHS: Record<string, keyof FunctionFormValues> = {
   "scaling.minReplicas": "minReplicas",
   "scaling.maxReplicas": "maxReplicas",
   "scaling.targetCPUUtilization": "targetCPUUtilization",
+  auth: "auth",
+  maxBodyBytes: "maxBodyBytes",
+  secrets: "secrets",
 };
+
+/** `secrets.2.keys.0` -> `secrets.2.keys`: the row's field an issue of a secret reference is on. */
+function secretFieldPath(apiPath: string): string | undefined {
+  const match = /^secrets\.(\d+)\.(name|mount|keys)(?:\.|$)/.exec(apiPath);
+  return match ? `secrets.${match[1]}.${match[2]}` : undefined;
+}
 
 /** The form field an API error path (`resources.limits.cpu`, `env.FOO`) belongs to. */
 export function toFieldPath(apiPath: string, env: FunctionFormValues["env"]): string {
@@ -164,6 +210,8 @@ export function toFieldPath(apiPath: string, env: FunctionFormValues["env"]): st
     return i >= 0 ? `env.${i}.key` : "root.env";
   }
   if (apiPath === "env") return "env";
+  const secret = secretFieldPath(apiPath);
+  if (secret) return secret;
   if (apiPath.startsWith("resources")) return "cpuRequest";
   if (apiPath.startsWith("scaling")) return "minReplicas";
   return "root.server";

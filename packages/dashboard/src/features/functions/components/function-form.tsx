@@ -9,19 +9,16 @@ import {
   DEFAULT_FUNCTION_SPEC_LIMITS,
   type FunctionSpecLimits,
 } from "@eventflow/protocol/function-spec";
-import { Plus, Trash2 } from "lucide-react";
-import { useId, useMemo, type ReactNode } from "react";
-import {
-  useFieldArray,
-  useForm,
-  type FieldPath,
-  type UseFormRegisterReturn,
-} from "react-hook-form";
+import { Plus, ShieldAlert, Trash2 } from "lucide-react";
+import { useMemo } from "react";
+import { useFieldArray, useForm, type FieldPath } from "react-hook-form";
 import {
   buildFunctionFormSchema,
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
+import { Field, Input } from "./form-field.tsx";
+import { SecretRefsFieldset } from "./secret-refs-fieldset.tsx";
 
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
   FUNCTION_ALREADY_EXISTS: "name",
@@ -29,59 +26,18 @@ const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
   FUNCTION_IMAGE_UNSUPPORTED: "image",
 };
 
-function Field(props: {
-  label: string;
-  error?: string | undefined;
-  hint?: string;
-  children: (id: string, describedBy: string | undefined) => ReactNode;
-}) {
-  const id = useId();
-  const errorId = `${id}-error`;
-  const hintId = `${id}-hint`;
-  const describedBy =
-    [props.error ? errorId : "", props.hint ? hintId : ""].filter(Boolean).join(" ") || undefined;
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="label">
-        {props.label}
-      </label>
-      {props.children(id, describedBy)}
-      {props.hint && (
-        <p id={hintId} className="text-xs text-slate-600 dark:text-slate-400">
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p id={errorId} className="text-xs text-red-700 dark:text-red-300" role="alert">
-          {props.error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function Input(props: {
-  id: string;
-  describedBy: string | undefined;
-  invalid: boolean;
-  reg: UseFormRegisterReturn;
-  placeholder?: string;
-  inputMode?: "numeric";
-  readOnly?: boolean;
-}) {
-  return (
-    <input
-      id={props.id}
-      className="input"
-      aria-invalid={props.invalid || undefined}
-      aria-describedby={props.describedBy}
-      placeholder={props.placeholder}
-      inputMode={props.inputMode}
-      readOnly={props.readOnly}
-      autoComplete="off"
-      {...props.reg}
-    />
-  );
+/**
+ * The row of the secret a FUNCTION_SECRET_MISSING names (`details.secret`), if the form has it;
+ * otherwise the error is shown for the whole form.
+ */
+function missingSecretRow(
+  error: { code: string; details?: unknown },
+  rows: FunctionFormValues["secrets"],
+): number | undefined {
+  if (error.code !== "FUNCTION_SECRET_MISSING") return undefined;
+  const secret = (error.details as { secret?: unknown } | undefined)?.secret;
+  const i = rows.findIndex((row) => row.name.trim() === secret);
+  return i >= 0 ? i : undefined;
 }
 
 /**
@@ -92,6 +48,8 @@ export function FunctionForm(props: {
   initial: FunctionFormValues;
   mode: "create" | "edit";
   limits?: FunctionSpecLimits | undefined;
+  /** The tenant's secret names to pick from (undefined while they load). */
+  secretNames?: readonly string[] | undefined;
   onSubmit: (values: FunctionFormValues) => Promise<void>;
   onCancel?: () => void;
 }) {
@@ -107,6 +65,8 @@ export function FunctionForm(props: {
   const env = useFieldArray({ control, name: "env" });
   const errors = formState.errors;
   const autoscale = watch("autoscale");
+  const auth = watch("auth");
+  const chosenSecrets = watch("secrets").map((row) => row.name);
 
   const submit = handleSubmit(async (values) => {
     try {
@@ -116,6 +76,11 @@ export function FunctionForm(props: {
         setError("root.server", {
           message: error instanceof Error ? error.message : String(error),
         });
+        return;
+      }
+      const missing = missingSecretRow(error, getValues("secrets"));
+      if (missing !== undefined) {
+        setError(`secrets.${missing}.name`, { message: error.message }, { shouldFocus: true });
         return;
       }
       const field = FIELD_OF_CODE[error.code];
@@ -254,6 +219,55 @@ export function FunctionForm(props: {
           <Plus aria-hidden size={16} /> Add variable
         </button>
       </fieldset>
+
+      <fieldset className="card grid gap-4 sm:grid-cols-2">
+        <legend className="px-1 font-semibold">HTTP endpoint</legend>
+        <div role="radiogroup" aria-label="Who may call it" className="flex flex-col gap-2">
+          <span className="label">Who may call it</span>
+          <label className="flex items-center gap-2">
+            <input type="radio" value="token" {...register("auth")} /> Callers with a token
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="radio" value="public" {...register("auth")} /> Anyone (public)
+          </label>
+        </div>
+        <Field
+          label="Body limit (bytes)"
+          error={errors.maxBodyBytes?.message}
+          hint="Largest request body it accepts; empty for the controller's default."
+        >
+          {(id, d) => (
+            <Input
+              id={id}
+              describedBy={d}
+              invalid={!!errors.maxBodyBytes}
+              reg={register("maxBodyBytes")}
+              inputMode="numeric"
+              placeholder="1048576"
+            />
+          )}
+        </Field>
+        {auth === "public" && (
+          <p
+            role="note"
+            data-testid="public-warning"
+            className="flex gap-2 rounded-md bg-amber-100 p-3 text-sm text-amber-900 sm:col-span-2 dark:bg-amber-900/40 dark:text-amber-100"
+          >
+            <ShieldAlert aria-hidden size={18} className="shrink-0" />
+            Public: anyone on the internet who learns this function&apos;s URL can call it, with any
+            method and path, without a token. Use it for webhooks, and check a signature or secret
+            in the function itself.
+          </p>
+        )}
+      </fieldset>
+
+      <SecretRefsFieldset
+        control={control}
+        register={register}
+        errors={errors}
+        secretNames={props.secretNames}
+        chosen={chosenSecrets}
+      />
 
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Resources</legend>

@@ -1,0 +1,60 @@
+/** A labelled form field with its hint and error wired to the input (aria-describedby). */
+import { useId, type ReactNode } from "react";
+import type { UseFormRegisterReturn } from "react-hook-form";
+
+/** A label, the control `children` renders with the ids it gets, a hint and an error. */
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  children: (id: string, describedBy: string | undefined) => ReactNode;
+}) {
+  const id = useId();
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy =
+    [props.error ? errorId : "", props.hint ? hintId : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className="flex flex-col gap-1">
+      <label htmlFor={id} className="label">
+        {props.label}
+      </label>
+      {props.children(id, describedBy)}
+      {props.hint && (
+        <p id={hintId} className="text-xs text-slate-600 dark:text-slate-400">
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p id={errorId} className="text-xs text-red-700 dark:text-red-300" role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A text input registered with the form. */
+export function Input(props: {
+  id: string;
+  describedBy: string | undefined;
+  invalid: boolean;
+  reg: UseFormRegisterReturn;
+  placeholder?: string;
+  inputMode?: "numeric";
+  readOnly?: boolean;
+}) {
+  return (
+    <input
+      id={props.id}
+      className="input"
+      aria-invalid={props.invalid || undefined}
+      aria-describedby={props.describedBy}
+      placeholder={props.placeholder}
+      inputMode={props.inputMode}
+      readOnly={props.readOnly}
+      autoComplete="off"
+      {...props.reg}
+    />
+  );
+}

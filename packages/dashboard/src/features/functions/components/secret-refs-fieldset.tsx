@@ -1,0 +1,120 @@
+/**
+ * The secrets a function uses: one row per secret, its name picked from the tenant's secrets,
+ * mounted as files (the default) or environment variables, optionally only some keys. Values
+ * are never here: the function gets them from the controller when it starts.
+ */
+import { Plus, Trash2 } from "lucide-react";
+import {
+  useFieldArray,
+  type Control,
+  type FieldErrors,
+  type UseFormRegister,
+} from "react-hook-form";
+import { Link } from "../../../lib/router.tsx";
+import type { FunctionFormValues } from "../api/function-schema.ts";
+import { Field, Input } from "./form-field.tsx";
+
+/** The fieldset; `secretNames` are the tenant's secrets (undefined while they load). */
+export function SecretRefsFieldset(props: {
+  control: Control<FunctionFormValues>;
+  register: UseFormRegister<FunctionFormValues>;
+  errors: FieldErrors<FunctionFormValues>;
+  secretNames: readonly string[] | undefined;
+  chosen: readonly string[];
+}) {
+  const { control, register, errors } = props;
+  const rows = useFieldArray({ control, name: "secrets" });
+  const options = (current: string) =>
+    [...new Set([...(props.secretNames ?? []), ...(current ? [current] : [])])].sort();
+  return (
+    <fieldset className="card space-y-3">
+      <legend className="px-1 font-semibold">Secrets</legend>
+      {rows.fields.length === 0 && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">No secrets.</p>
+      )}
+      {props.secretNames?.length === 0 && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          This tenant has no secrets yet:{" "}
+          <Link href="/secrets/new" className="underline">
+            create one
+          </Link>{" "}
+          first.
+        </p>
+      )}
+      {rows.fields.map((row, i) => {
+        const e = errors.secrets?.[i];
+        const current = props.chosen[i] ?? "";
+        return (
+          <div key={row.id} className="grid grid-cols-[1fr_1fr_1fr_auto] items-start gap-2">
+            <Field label={`Secret ${i + 1}`} error={e?.name?.message}>
+              {(id, d) => (
+                <select
+                  id={id}
+                  className="input"
+                  aria-invalid={!!e?.name || undefined}
+                  aria-describedby={d}
+                  {...register(`secrets.${i}.name`)}
+                >
+                  <option value="">Choose a secret</option>
+                  {options(current).map((name) => (
+                    <option key={name} value={name}>
+                      {name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label={`Secret ${i + 1} mount`} error={e?.mount?.message}>
+              {(id, d) => (
+                <select
+                  id={id}
+                  className="input"
+                  aria-describedby={d}
+                  {...register(`secrets.${i}.mount`)}
+                >
+                  <option value="files">files in /var/eventflow/secrets/</option>
+                  <option value="env">environment variables</option>
+                </select>
+              )}
+            </Field>
+            <Field
+              label={`Secret ${i + 1} keys`}
+              error={e?.keys?.message}
+              hint="Comma-separated; empty for every key."
+            >
+              {(id, d) => (
+                <Input
+                  id={id}
+                  describedBy={d}
+                  invalid={!!e?.keys}
+                  reg={register(`secrets.${i}.keys`)}
+                  placeholder="api-key"
+                />
+              )}
+            </Field>
+            <button
+              type="button"
+              className="btn-ghost mt-6"
+              onClick={() => rows.remove(i)}
+              aria-label={`Remove secret ${i + 1}`}
+            >
+              <Trash2 aria-hidden size={16} />
+            </button>
+          </div>
+        );
+      })}
+      {errors.secrets?.message && (
+        <p role="alert" className="text-xs text-red-700 dark:text-red-300">
+          {errors.secrets.message}
+        </p>
+      )}
+      <button
+        type="button"
+        className="btn"
+        onClick={() => rows.append({ name: "", mount: "files", keys: "" })}
+      >
+        <Plus aria-hidden size={16} /> Add secret
+      </button>
+    </fieldset>
+  );
+}
