@@ -17,7 +17,7 @@ import {
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
-import { Field, Input } from "./form-field.tsx";
+import { Field, Input } from "../../../lib/form-field.tsx";
 import { SecretRefsFieldset } from "./secret-refs-fieldset.tsx";
 
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {

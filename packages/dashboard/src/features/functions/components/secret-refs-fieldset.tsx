@@ -12,7 +12,7 @@ import {
 } from "react-hook-form";
 import { Link } from "../../../lib/router.tsx";
 import type { FunctionFormValues } from "../api/function-schema.ts";
-import { Field, Input } from "./form-field.tsx";
+import { Field, Input } from "../../../lib/form-field.tsx";
 
 /** The fieldset; `secretNames` are the tenant's secrets (undefined while they load). */
 export function SecretRefsFieldset(props: {

@@ -43,6 +43,8 @@ export function Input(props: {
   placeholder?: string;
   inputMode?: "numeric";
   readOnly?: boolean;
+  /** `password` for write-only values: masked, and the browser is told not to fill it. */
+  type?: "text" | "password";
 }) {
   return (
     <input
@@ -53,7 +55,9 @@ export function Input(props: {
       placeholder={props.placeholder}
       inputMode={props.inputMode}
       readOnly={props.readOnly}
-      autoComplete="off"
+      type={props.type ?? "text"}
+      autoComplete={props.type === "password" ? "new-password" : "off"}
+      spellCheck={props.type === "password" ? false : undefined}
       {...props.reg}
     />
   );
