@@ -343,6 +343,11 @@ export const ERROR_CODES = {
     409,
     "The secret is used by functions (`details.functions` names them); remove it from their specs first, or delete with `?force=true` and those functions fail to start until it exists again.",
   ),
+  SECRETS_UNSUPPORTED: c(
+    501,
+    "This controller's driver does not deliver secrets yet (the Kubernetes driver, until Secret objects are built): a spec with `secrets` is refused before anything is applied, and `/v1/secrets` answers this code. Use the local driver, or keep the value in `env` meanwhile.",
+    { expose: true },
+  ),
   FUNCTION_SECRET_MISSING: c(
     422,
     "The spec names a secret, or a key of one, that does not exist in the function's tenant (`details` names it); nothing was rolled out. Create it with `eventflow secret create` first.",

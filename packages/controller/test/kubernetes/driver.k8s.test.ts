@@ -104,6 +104,21 @@ describe(
   "functions in one namespace (restricted Pod Security enforced)",
   { timeout: 120_000 },
   () => {
+    it("a spec naming secrets is refused with SECRETS_UNSUPPORTED before anything is applied", async () => {
+      const secrets = [{ name: "stripe", mount: "files" as const }];
+      await expect(driver.create(spec("with-secret", { secrets }))).rejects.toMatchObject({
+        code: "SECRETS_UNSUPPORTED",
+      });
+      await expect(readDeployment("with-secret")).rejects.toMatchObject({ code: 404 });
+      await driver.create(spec("no-secret-yet"));
+      await expect(driver.update(spec("no-secret-yet", { secrets }))).rejects.toMatchObject({
+        code: "SECRETS_UNSUPPORTED",
+      });
+      const d = await readDeployment("no-secret-yet");
+      expect(d.metadata?.generation).toBe(1);
+      await driver.delete("acme", "no-secret-yet");
+    });
+
     it("create: Deployment, ClusterIP Service, labels, owner references, one field manager", async () => {
       const created = await driver.create(spec("hello", { replicas: 2 }));
       expect(["Pending", "Deploying"]).toContain(created.status);
