@@ -5,7 +5,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EventFlowError, describeIssue, toFieldIssues, type FieldIssue } from "@eventflow/protocol";
-import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
+import {
+  DEFAULT_FUNCTION_SPEC_LIMITS,
+  MAX_BODY_BYTES_CEILING,
+} from "@eventflow/protocol/function-spec";
 import { z } from "zod";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./auth/secret-strength.js";
 import { readFileSync, statSync } from "node:fs";
@@ -139,9 +142,12 @@ const envSchema = z
       .min(0)
       .max(30 * 86_400)
       .default(86_400),
+    EVENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     EVENTFLOW_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
     EVENTFLOW_BODY_TIMEOUT_SECONDS: positiveInt(600).default(30),
-    EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(6 * 1024 * 1024),
+    EVENTFLOW_MAX_INVOKE_BODY_BYTES: positiveInt(MAX_BODY_BYTES_CEILING).default(
+      DEFAULT_FUNCTION_SPEC_LIMITS.maxBodyBytes ?? MAX_BODY_BYTES_CEILING,
+    ),
     EVENTFLOW_DEFAULT_TIMEOUT_SECONDS: positiveInt(3600).default(30),
     EVENTFLOW_MAX_REPLICAS: positiveInt(1000).default(DEFAULT_FUNCTION_SPEC_LIMITS.maxReplicas),
     EVENTFLOW_DEV_TOKEN_TTL_SECONDS: positiveInt(30 * 86_400).default(86_400),
@@ -180,6 +186,11 @@ const envSchema = z
 export interface Config {
   /** API port (`PORT`). */
   readonly port: number;
+  /**
+   * Where clients reach the controller (`EVENTFLOW_PUBLIC_URL`, no trailing slash), the base of
+   * functions' URLs in API answers; absent: the origin each request came to.
+   */
+  readonly publicUrl?: string;
   /** Bind address: 127.0.0.1 when dev auth is on, else 0.0.0.0 (`EVENTFLOW_HOST`). */
   readonly host: string;
   /** Kubernetes namespace for functions (`NAMESPACE`). */
@@ -374,6 +385,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const dataHome = e.XDG_DATA_HOME ?? join(e.HOME ?? homedir(), ".local", "share");
   const config: Config = {
     port: e.PORT,
+    ...(e.EVENTFLOW_PUBLIC_URL === undefined
+      ? {}
+      : { publicUrl: e.EVENTFLOW_PUBLIC_URL.replace(/\/+$/, "") }),
     host: e.EVENTFLOW_HOST ?? (e.EVENTFLOW_DEV_AUTH ? "127.0.0.1" : "0.0.0.0"),
     namespace: e.NAMESPACE,
     metricsPort: e.METRICS_PORT,

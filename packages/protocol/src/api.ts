@@ -55,7 +55,7 @@ export interface FunctionStatus {
    * (`/fn/TENANT/NAME/`), absolute when the controller knows its public URL
    * (`EVENTFLOW_PUBLIC_URL`, else the request's own origin).
    */
-  readonly url?: string;
+  readonly url: string;
   readonly spec: {
     readonly image: string;
     readonly replicas: number;

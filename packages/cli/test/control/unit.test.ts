@@ -186,6 +186,7 @@ describe("deploy specs", () => {
   const status = (spec: FunctionStatus["spec"], replicas = 3): FunctionStatus => ({
     name: "f",
     tenant: "t",
+    url: "http://127.0.0.1:8080/fn/t/f/",
     image: spec.image,
     replicas,
     available_replicas: replicas,

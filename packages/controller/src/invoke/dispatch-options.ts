@@ -16,6 +16,8 @@ export interface DispatchInput {
   /** Bounds the wait for the replica's headers and between its body chunks. */
   readonly timeoutMs: number;
   readonly body: Dispatcher.DispatchOptions["body"];
+  /** Pass the caller's Authorization header on (public functions only). */
+  readonly forwardAuthorization?: boolean;
 }
 
 /**
@@ -31,7 +33,9 @@ export function buildDispatchOptions(
   const { traceparent, continued } = nextTraceparent(req.headers.traceparent as string | undefined);
   const tracestate = continued ? (req.headers.tracestate as string | undefined) : undefined;
   return {
-    path: request.querystring ? `/?${request.querystring}` : "/",
+    path: request.querystring
+      ? `${request.path ?? "/"}?${request.querystring}`
+      : (request.path ?? "/"),
     method: req.method as Dispatcher.HttpMethod,
     headers: buildUpstreamHeaders(req.rawHeaders, {
       requestId: input.requestId,
@@ -40,6 +44,7 @@ export function buildDispatchOptions(
       ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
       proto: request.protocol,
       ...(req.headers.host ? { host: req.headers.host } : {}),
+      ...(input.forwardAuthorization ? { keepAuthorization: true } : {}),
     }),
     body: input.body,
     headersTimeout: input.timeoutMs,

@@ -51,6 +51,8 @@ export interface ForwardedInfo {
   readonly clientIp?: string;
   readonly proto: string;
   readonly host?: string;
+  /** Keep the caller's Authorization header (a public function's own credential). */
+  readonly keepAuthorization?: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], info: Forwar
       forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
     else if (
       !HOP_BY_HOP.has(lower) &&
-      !CONSUMED.has(lower) &&
+      (!CONSUMED.has(lower) || (lower === "authorization" && info.keepAuthorization === true)) &&
       lower !== "tracestate" &&
       !lower.startsWith("x-forwarded-")
     ) {

@@ -49,6 +49,10 @@ export interface InvokeTarget {
   readonly tenant: string;
   readonly name: string;
   readonly timeoutSeconds?: number;
+  /** The function's own request body limit (`spec.maxBodyBytes`), below the controller's. */
+  readonly maxBodyBytes?: number;
+  /** A public function (`spec.auth: public`) gets the caller's Authorization header. */
+  readonly public?: boolean;
 }
 
 /**
@@ -63,6 +67,8 @@ export interface InvokeRequest {
   readonly requestId: string;
   /** The query string without `?` ("" when there is none). */
   readonly querystring: string;
+  /** The path the function sees (`/` unless the request came to a sub-path of its URL). */
+  readonly path?: string;
   /** `http` or `https`, as the client sees it (X-Forwarded-Proto). */
   readonly protocol: string;
 }
@@ -195,8 +201,9 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       ]);
       endpoints = driver.endpoints(fn.tenant, fn.name);
     }
-    const body = requestBodyFor(req, config.maxBodyBytes);
+    const body = requestBodyFor(req, Math.min(fn.maxBodyBytes ?? Infinity, config.maxBodyBytes));
     const opts = buildDispatchOptions(request, {
+      forwardAuthorization: fn.public === true,
       requestId: inv.requestId,
       timeoutMs: inv.timeoutMs,
       body: await bodyWithin(inv, body, announcesBody(req.headers)),

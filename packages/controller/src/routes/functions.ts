@@ -11,7 +11,7 @@ import {
 } from "../schemas/functions.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
-import { functionTenant, ownTenant, principalOf, toFunctionView } from "./tenancy.js";
+import { functionTenant, ownTenant, principalOf, publicBase, toFunctionView } from "./tenancy.js";
 
 const TAGS = ["functions"];
 
@@ -24,7 +24,10 @@ const one = { description: "The function.", schema: functionStatusSchema };
 /** Routes of `/v1/functions`. */
 export function functionRoutes(deps: RouteDeps): AnyRoute[] {
   const { driver } = deps;
-  const schemas = buildFunctionSchemas({ maxReplicas: deps.config.limits.maxReplicas });
+  const schemas = buildFunctionSchemas({
+    maxReplicas: deps.config.limits.maxReplicas,
+    maxBodyBytes: deps.config.limits.maxInvokeBodyBytes,
+  });
   type Spec = Omit<FunctionSpec, "tenant" | "name">;
   const toSpec = (tenant: string, name: string, fields: Spec): FunctionSpec => ({
     ...fields,
@@ -67,7 +70,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         });
         ctx.status = 201;
         ctx.set("location", `/v1/functions/${name}`);
-        ctx.body = toFunctionView(status);
+        ctx.body = toFunctionView(status, publicBase(ctx, deps.config.publicUrl));
       },
     }),
     defineRoute({
@@ -85,7 +88,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const everyTenant =
           principal.kind === "user" && principal.role === "admin" && query.tenant === undefined;
         const list = await driver.list(everyTenant ? undefined : ownTenant(ctx, query.tenant));
-        ctx.body = list.map(toFunctionView);
+        ctx.body = list.map((s) => toFunctionView(s, publicBase(ctx, deps.config.publicUrl)));
       },
     }),
     defineRoute({
@@ -101,7 +104,10 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       errors: ["FUNCTION_NOT_FOUND"],
       async handle(ctx, { params, query }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
-        ctx.body = toFunctionView(await driver.get(tenant, params.name));
+        ctx.body = toFunctionView(
+          await driver.get(tenant, params.name),
+          publicBase(ctx, deps.config.publicUrl),
+        );
       },
     }),
     defineRoute({
@@ -134,7 +140,10 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
             },
           );
         }
-        ctx.body = toFunctionView(await driver.update(toSpec(tenant, params.name, fields)));
+        ctx.body = toFunctionView(
+          await driver.update(toSpec(tenant, params.name, fields)),
+          publicBase(ctx, deps.config.publicUrl),
+        );
         audit(ctx, "function updated", {
           tenant,
           function: params.name,
@@ -176,7 +185,10 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND"],
       async handle(ctx, { params, query, body }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
-        ctx.body = toFunctionView(await driver.scale(tenant, params.name, body.replicas));
+        ctx.body = toFunctionView(
+          await driver.scale(tenant, params.name, body.replicas),
+          publicBase(ctx, deps.config.publicUrl),
+        );
         audit(ctx, "function scaled", { tenant, function: params.name, replicas: body.replicas });
       },
     }),

@@ -14,13 +14,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { checkFunctionName, EventFlowError } from "@eventflow/protocol";
+import { checkFunctionName, EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import type { Logger } from "pino";
 import { parseBearer } from "../auth/middleware.js";
 import { authorize, checkTokenBinding, type Principal } from "../auth/principal.js";
-import { visibleFunctionTenant } from "../auth/tenancy.js";
+import { functionNotFound, visibleFunctionTenant } from "../auth/tenancy.js";
 import type { TokenVerifier } from "../auth/verifier.js";
-import type { Driver } from "../drivers/driver.js";
+import type { Driver, FunctionStatus } from "../drivers/driver.js";
 import { writeEnvelope } from "../envelope.js";
 import { requestIdFor } from "../http/request-id.js";
 import type { InvokeHandler, InvokeRequest, InvokeTarget } from "../invoke/index.js";
@@ -55,8 +55,103 @@ export async function invokeTarget(
   const tenant = visibleFunctionTenant(principal, name, requestedTenant(req));
   const status = await driver.get(tenant, name);
   checkTokenBinding(principal, status);
-  const timeoutSeconds = status.spec.timeoutSeconds;
-  return timeoutSeconds === undefined ? { tenant, name } : { tenant, name, timeoutSeconds };
+  return targetOf(status);
+}
+
+/** What the invoke router needs of a function's spec. */
+function targetOf(status: FunctionStatus): InvokeTarget {
+  const { tenant, name, timeoutSeconds, maxBodyBytes, auth } = status.spec;
+  return {
+    tenant,
+    name,
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    ...(auth === "public" ? { public: true } : {}),
+  };
+}
+
+/** The template requests to function URLs are counted under (one series for all of them). */
+export const ENDPOINT_ROUTE = "/fn/{tenant}/{name}/*";
+const ENDPOINT_PREFIX = "/fn/";
+const TENANT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A request to a function's URL: `/fn/TENANT/NAME[/PATH][?QUERY]`. */
+export interface EndpointMatch {
+  readonly tenant: string;
+  readonly name: string;
+  /** What the function sees as its path (`/` for the bare URL). */
+  readonly path: string;
+  readonly querystring: string;
+}
+
+/**
+ * Why a path below a function's URL is refused, or undefined: dot segments, empty segments,
+ * encoded slashes, NULs or backslashes are never passed on, so what the
+ * function sees as its path is what a client sent, with no second reading of it.
+ */
+function pathProblem(path: string): string | undefined {
+  if (path.length > 4096) return "is longer than 4096 characters";
+  // Node's parser already refuses raw control characters in a request line.
+  if (/%(?:2f|5c|00)|\\/i.test(path)) return "has an encoded slash, an encoded NUL or a backslash";
+  for (const segment of path.split("/").slice(1, -1))
+    if (segment === "") return "has an empty segment (//)";
+  for (const segment of path.split("/"))
+    if (/^(?:\.|%2e){1,2}$/i.test(segment)) return "has a . or .. segment";
+  return undefined;
+}
+
+/**
+ * The tenant, name, path and query of a request to a function's URL; undefined when the
+ * request line is not one; REQUEST_VALIDATION_FAILED when it is one but malformed.
+ */
+export function matchEndpointPath(
+  url: string | undefined,
+): EndpointMatch | EventFlowError | undefined {
+  if (url === undefined || !url.startsWith(ENDPOINT_PREFIX)) return undefined;
+  const q = url.indexOf("?");
+  const pathname = q === -1 ? url : url.slice(0, q);
+  const [tenant = "", name = "", ...rest] = pathname.slice(ENDPOINT_PREFIX.length).split("/");
+  const path = `/${rest.join("/")}`;
+  const bad = (message: string) =>
+    new EventFlowError("REQUEST_VALIDATION_FAILED", `function URL ${message}`, {
+      details: [{ path: "url", message }],
+    });
+  if (!TENANT.test(tenant) || tenant.length > 63)
+    return bad("names no valid tenant: /fn/TENANT/NAME/...");
+  if (checkFunctionName(name) !== undefined)
+    return bad("names no valid function: /fn/TENANT/NAME/...");
+  const problem = pathProblem(path);
+  if (problem !== undefined) return bad(`path ${problem}`);
+  return { tenant, name, path, querystring: q === -1 ? "" : url.slice(q + 1) };
+}
+
+/**
+ * The checks of a request to a function's URL: a public function needs no token; any other
+ * needs one that may invoke it, exactly as the invoke route's, with the tenant taken from the
+ * URL (another tenant's function is FUNCTION_NOT_FOUND). Without a token, a missing function
+ * and a token-protected one answer alike (401), so anonymous callers learn nothing of either.
+ */
+export async function endpointTarget(
+  deps: Pick<InvokeFastPathDeps, "driver" | "verifier">,
+  match: EndpointMatch,
+  authorization: string | undefined,
+): Promise<InvokeTarget> {
+  let status: FunctionStatus | undefined;
+  try {
+    status = await deps.driver.get(match.tenant, match.name);
+  } catch (error) {
+    if (!isEventFlowError(error) || error.code !== "FUNCTION_NOT_FOUND") throw error;
+  }
+  if (status?.spec.auth === "public") return targetOf(status);
+  const token = parseBearer(authorization);
+  if (token === undefined)
+    throw new EventFlowError("AUTH_TOKEN_MISSING", "this function's URL needs a bearer token");
+  const principal = await deps.verifier.verify(token);
+  authorize(principal, INVOKE_ACTION);
+  const tenant = visibleFunctionTenant(principal, match.name, match.tenant);
+  if (tenant !== match.tenant || status === undefined) throw functionNotFound(match.name);
+  checkTokenBinding(principal, status);
+  return targetOf(status);
 }
 
 /** What the invoke router is handed: the Node request and response, owned by it from then on. */
@@ -65,9 +160,12 @@ function toInvokeRequest(
   res: ServerResponse,
   requestId: string,
   querystring: string,
+  path?: string,
 ): InvokeRequest {
   const protocol = (req.socket as TLSSocket).encrypted ? "https" : "http";
-  return { req, res, requestId, querystring, protocol };
+  return path === undefined
+    ? { req, res, requestId, querystring, protocol }
+    : { req, res, requestId, querystring, protocol, path };
 }
 
 const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
@@ -176,7 +274,36 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
     }
   }
 
+  /** A request to a function's URL: answered here, whatever happens (never by Koa). */
+  async function serveEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: EndpointMatch | EventFlowError,
+  ): Promise<void> {
+    const requestId = requestIdFor(req.headers["x-request-id"] as string | undefined);
+    try {
+      if (match instanceof EventFlowError) throw match;
+      const fn = await endpointTarget(deps, match, req.headers.authorization);
+      await invoke(toInvokeRequest(req, res, requestId, match.querystring, match.path), fn);
+    } catch (error) {
+      const e = isEventFlowError(error) ? error : new EventFlowError("INTERNAL", String(error));
+      if (e.code === "INTERNAL")
+        deps.logger.error({ err: error, requestId, path: ENDPOINT_ROUTE }, "request failed");
+      // The body was not read: close rather than leave the client's upload on the connection.
+      const headers: Record<string, string> = req.complete ? {} : { connection: "close" };
+      if (e.status === 401) headers["www-authenticate"] = 'Bearer realm="eventflow"';
+      writeEnvelope(res, e, requestId, headers);
+    } finally {
+      countRequest(req.method ?? "GET", ENDPOINT_ROUTE, res.statusCode);
+    }
+  }
+
   return (req, res) => {
+    const endpoint = matchEndpointPath(req.url);
+    if (endpoint !== undefined) {
+      void serveEndpoint(req, res, endpoint);
+      return;
+    }
     const match = matchInvokePath(req.method, req.url);
     const token = match === undefined ? undefined : parseBearer(req.headers.authorization);
     if (match === undefined || token === undefined) {

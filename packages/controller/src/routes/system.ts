@@ -49,7 +49,10 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
       responses: { 200: { description: "The limits.", schema: functionLimitsSchema } },
       errors: [],
       async handle(ctx) {
-        ctx.body = { maxReplicas: deps.config.limits.maxReplicas };
+        ctx.body = {
+          maxReplicas: deps.config.limits.maxReplicas,
+          maxBodyBytes: deps.config.limits.maxInvokeBodyBytes,
+        };
       },
     }),
     defineRoute({

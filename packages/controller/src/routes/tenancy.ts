@@ -27,8 +27,18 @@ export function ownTenant(ctx: RouteContext, requested: string | undefined): str
   return ownTenantOf(principalOf(ctx), requested);
 }
 
-/** What the API answers for a function: the seed's fields, tenant, spec and last error. */
-export function toFunctionView(status: FunctionStatus) {
+/** Where the caller reaches the controller: `EVENTFLOW_PUBLIC_URL`, else the request's origin. */
+export function publicBase(ctx: RouteContext, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined) return publicUrl;
+  const encrypted = (ctx.req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${encrypted ? "https" : "http"}://${ctx.req.headers.host ?? "localhost"}`;
+}
+
+/**
+ * What the API answers for a function: the seed's fields, tenant, its URL (below `base`), spec
+ * and last error.
+ */
+export function toFunctionView(status: FunctionStatus, base: string) {
   const { spec } = status;
   return {
     name: status.name,
@@ -42,6 +52,7 @@ export function toFunctionView(status: FunctionStatus) {
     created_at: status.created_at,
     updated_at: status.updated_at,
     ...(status.last_error === undefined ? {} : { last_error: status.last_error }),
+    url: `${base}/fn/${status.tenant}/${status.name}/`,
     spec: {
       image: spec.image,
       replicas: spec.replicas,
@@ -51,6 +62,10 @@ export function toFunctionView(status: FunctionStatus) {
       ...(spec.resources === undefined ? {} : { resources: spec.resources }),
       ...(spec.scaling === undefined ? {} : { scaling: spec.scaling }),
       ...(spec.timeoutSeconds === undefined ? {} : { timeoutSeconds: spec.timeoutSeconds }),
+      ...(spec.auth === undefined ? {} : { auth: spec.auth }),
+      ...(spec.cors === undefined ? {} : { cors: spec.cors }),
+      ...(spec.maxBodyBytes === undefined ? {} : { maxBodyBytes: spec.maxBodyBytes }),
+      ...(spec.secrets === undefined ? {} : { secrets: spec.secrets }),
     },
   };
 }

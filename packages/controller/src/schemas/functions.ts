@@ -1,6 +1,8 @@
 /** Schemas of the function endpoints: request bodies (strict) and the status answered. */
 import {
   buildFunctionSpecSchema,
+  corsSchema,
+  secretRefSchema,
   functionNameSchema,
   type FunctionSpecLimits,
 } from "@eventflow/protocol/function-spec";
@@ -35,7 +37,10 @@ export function buildStoredSpecSchema(limits: FunctionSchemaLimits) {
 
 /** Answer of `GET /v1/limits`: what the function spec is checked against on this controller. */
 export const functionLimitsSchema = z
-  .strictObject({ maxReplicas: z.number().int().meta({ example: 20 }) })
+  .strictObject({
+    maxReplicas: z.number().int().meta({ example: 20 }),
+    maxBodyBytes: z.number().int().meta({ example: 6291456 }),
+  })
   .meta({ id: "FunctionLimits" });
 
 /** Path parameters of `/v1/functions/{name}...`. */
@@ -67,6 +72,10 @@ export const functionStatusSchema = z
     created_at: z.string().meta({ format: "date-time" }),
     updated_at: z.string().meta({ format: "date-time" }),
     last_error: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+    url: z.string().meta({
+      description: "The function's HTTP endpoint: any method and path below it reach the function.",
+      example: "http://127.0.0.1:8080/fn/default/hello/",
+    }),
     spec: z.object({
       image: z.string(),
       replicas: z.number().int(),
@@ -76,6 +85,10 @@ export const functionStatusSchema = z
       resources: z.unknown().optional(),
       scaling: z.unknown().optional(),
       timeoutSeconds: z.number().int().optional(),
+      auth: z.enum(["token", "public"]).optional(),
+      cors: corsSchema.optional(),
+      maxBodyBytes: z.number().int().optional(),
+      secrets: z.array(secretRefSchema).optional(),
     }),
   })
   .meta({ id: "FunctionStatus" });

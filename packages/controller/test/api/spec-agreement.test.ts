@@ -16,7 +16,7 @@ import {
 import { createMemoryDriver } from "../support/memory-driver.js";
 import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
 
-const limits = { maxReplicas: 12 };
+const limits = { maxReplicas: 12, maxBodyBytes: 2 * 1024 * 1024 };
 const image = "127.0.0.1:5000/hello:1.0.0";
 
 interface Case {
@@ -58,6 +58,27 @@ const CASES: readonly Case[] = [
     notStructural: true,
   },
   { name: "replicas at the limit", spec: { replicas: 12 } },
+  { name: "body limit at the controller's", spec: { maxBodyBytes: 2 * 1024 * 1024 } },
+  {
+    name: "body limit above the controller's",
+    spec: { maxBodyBytes: 2 * 1024 * 1024 + 1 },
+    refused: "maxBodyBytes",
+  },
+  { name: "public endpoint", spec: { auth: "public" } },
+  { name: "auth anonymous", spec: { auth: "anonymous" }, refused: "auth" },
+  { name: "secret mounted as files", spec: { secrets: [{ name: "stripe", mount: "files" }] } },
+  {
+    name: "secret key not a variable name as env",
+    spec: { secrets: [{ name: "stripe", mount: "env", keys: ["api-key"] }] },
+    refused: "secrets.0.keys.0",
+    notStructural: true,
+  },
+  {
+    name: "cors credentials with any origin",
+    spec: { cors: { allowOrigins: ["*"], allowCredentials: true } },
+    refused: "cors.allowCredentials",
+    notStructural: true,
+  },
   { name: "replicas over the limit", spec: { replicas: 13 }, refused: "replicas", mentions: "12" },
   {
     name: "scaling at the limit",
@@ -157,7 +178,10 @@ describe("one function spec: API, CLI, dashboard and CRD schema agree", () => {
   beforeAll(async () => {
     app = await startTestApp({
       driver: createMemoryDriver(),
-      env: { EVENTFLOW_MAX_REPLICAS: String(limits.maxReplicas) },
+      env: {
+        EVENTFLOW_MAX_REPLICAS: String(limits.maxReplicas),
+        EVENTFLOW_MAX_INVOKE_BODY_BYTES: String(limits.maxBodyBytes),
+      },
     });
     token = await mintToken();
   });
@@ -210,6 +234,12 @@ describe("one function spec: API, CLI, dashboard and CRD schema agree", () => {
   );
 
   it("the form held every case it can express", () => {
-    expect(formSkipped).toEqual(["unknown nested field"]);
+    // The form offers auth as a choice of the valid values and does not edit CORS (it keeps a
+    // function's CORS as it is): those cases are the API's, the CLI's and the CRD schema's.
+    expect(formSkipped).toEqual([
+      "auth anonymous",
+      "cors credentials with any origin",
+      "unknown nested field",
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { FunctionEndpoint } from "../../src/features/functions/components/functi
 const URL_OF = "http://127.0.0.1:8080/fn/default/hello/";
 
 function fn(spec: Partial<FunctionStatus["spec"]> = {}, url: string | null = URL_OF) {
+  // `url: null` stands for an older controller's answer, which had no url.
   return {
     name: "hello",
     tenant: "default",
@@ -21,7 +22,7 @@ function fn(spec: Partial<FunctionStatus["spec"]> = {}, url: string | null = URL
     updated_at: "2026-11-26T05:00:00.000Z",
     ...(url === null ? {} : { url }),
     spec: { image: "oci:/img", replicas: 1, ...spec },
-  } satisfies FunctionStatus;
+  } as FunctionStatus;
 }
 
 describe("buildCurl", () => {

@@ -125,6 +125,7 @@ describe("function form values and the spec", () => {
     status: "Running",
     created_at: "2026-11-26T05:00:00.000Z",
     updated_at: "2026-11-26T05:00:00.000Z",
+    url: "http://127.0.0.1:8080/fn/default/hook/",
     spec: {
       image: "oci:/img",
       replicas: 1,

@@ -14,6 +14,7 @@ const BASE: FunctionStatus = {
   status: "Degraded",
   created_at: "2026-11-26T05:00:00.000Z",
   updated_at: "2026-11-26T05:00:00.000Z",
+  url: "http://127.0.0.1:8080/fn/default/hello/",
   last_error: {
     code: "FUNCTION_CRASH_LOOP",
     message: "exit code 1: boom",

@@ -24,6 +24,7 @@ function fn(
     status,
     created_at: at,
     updated_at: at,
+    url: `http://127.0.0.1:8080/fn/default/${name}/`,
     spec: { image: `oci:/images/${name}`, replicas: 2 },
   };
 }

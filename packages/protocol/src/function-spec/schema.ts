@@ -8,18 +8,21 @@ import { z } from "zod";
 import { parseImageSource } from "../image-reference.js";
 import { checkFunctionName } from "../names.js";
 
-/** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_BODY_BYTES`). */
+/** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`). */
 export interface FunctionSpecLimits {
   readonly maxReplicas: number;
   /** The largest request body a function may accept (default {@link MAX_BODY_BYTES_CEILING}). */
   readonly maxBodyBytes?: number;
 }
 
-/** The largest request body any controller accepts (64 MiB). */
-export const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024;
+/** The largest invoke body any controller accepts (1 GiB, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`' bound). */
+export const MAX_BODY_BYTES_CEILING = 1024 * 1024 * 1024;
 
 /** A controller's limits when it is not configured otherwise. */
-export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({ maxReplicas: 20 });
+export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({
+  maxReplicas: 20,
+  maxBodyBytes: 6 * 1024 * 1024,
+});
 
 /** A DNS-1123 label with room for suffixes, as {@link checkFunctionName} checks it. */
 function nameSchema(example: string) {
