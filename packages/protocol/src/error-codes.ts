@@ -345,7 +345,7 @@ export const ERROR_CODES = {
   ),
   SECRETS_UNSUPPORTED: c(
     501,
-    "This controller's driver does not deliver secrets yet (the Kubernetes driver, until Secret objects are built): a spec with `secrets` is refused before anything is applied, and `/v1/secrets` answers this code. Use the local driver, or keep the value in `env` meanwhile.",
+    "Secrets are not delivered to functions yet (neither driver stores them; `/v1/secrets` is not built): a spec naming `secrets` is refused before anything is created or rolled, rather than deployed without them. Keep the value in `env` meanwhile; `details.secrets` names them.",
     { expose: true },
   ),
   FUNCTION_SECRET_MISSING: c(

@@ -15,6 +15,7 @@ import type {
   LogLine,
   LogQuery,
 } from "../driver.js";
+import { refuseSecrets } from "../secret-refs.js";
 import { buildDeployment } from "./build-deployment.js";
 import { SERVICE_PORT, buildHpa, buildService } from "./build-service.js";
 import {
@@ -259,15 +260,6 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     return [{ replica: ref.name, url: `http://${ref.name}.${ref.namespace}.svc:${SERVICE_PORT}` }];
   }
 
-  /** Secrets are not delivered on Kubernetes yet: refused before anything is applied. */
-  function refuseSecrets(spec: FunctionSpec): void {
-    if (spec.secrets === undefined || spec.secrets.length === 0) return;
-    throw new EventFlowError(
-      "SECRETS_UNSUPPORTED",
-      `function ${spec.name} names secrets, which the kubernetes driver does not deliver yet`,
-    );
-  }
-
   const driver: KubernetesDriver = {
     name: "kubernetes",
     refOf,
@@ -285,7 +277,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       await cache.stop();
     },
     async create(spec) {
-      refuseSecrets(spec);
+      refuseSecrets(spec, "kubernetes");
       requireStarted();
       if (cached(spec.tenant, spec.name) || (await readLive(spec.tenant, spec.name)))
         throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
@@ -293,7 +285,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       return statusOf(await observed(await write(spec)));
     },
     async update(spec) {
-      refuseSecrets(spec);
+      refuseSecrets(spec, "kubernetes");
       existing(spec.tenant, spec.name);
       return statusOf(await observed(await write(spec)));
     },

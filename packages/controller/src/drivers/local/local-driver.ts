@@ -11,6 +11,7 @@ import type {
   LogQuery,
 } from "../driver.js";
 import { buildStoredSpecSchema } from "../../schemas/functions.js";
+import { refuseSecrets } from "../secret-refs.js";
 import {
   createSqliteStore,
   isValidRow,
@@ -296,6 +297,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       releaseDataDirLock(options.dataDir);
     },
     async create(spec) {
+      refuseSecrets(spec, "local");
       const k = key(spec.tenant, spec.name);
       if (sups.has(k) || creating.has(k)) {
         throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
@@ -326,6 +328,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       }
     },
     async update(spec) {
+      refuseSecrets(spec, "local");
       const sup = supervisor(spec.tenant, spec.name);
       const app = await resolveApp(spec.image);
       const { replicas: _r, scaling: _s, ...before } = sup.spec;
