@@ -12,6 +12,8 @@ export interface InvokeFlags extends ConnectionFlags {
   contentType?: string;
   query: string[];
   header: string[];
+  method?: string;
+  path?: string;
   raw?: boolean;
   output?: string;
   timeout?: string;
@@ -81,6 +83,8 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Comman
     ...(contentType === undefined ? {} : { contentType }),
     query: pairs(flags.query, "=", "--query"),
     headers: pairs(flags.header, ":", "--header"),
+    ...(flags.method === undefined ? {} : { method: flags.method }),
+    ...(flags.path === undefined ? {} : { path: flags.path }),
     signal: io.signal,
     ...(context.tenant === undefined ? {} : { tenant: context.tenant }),
   });

@@ -130,6 +130,11 @@ export function registerControlCommands(program: Command, run: Run): void {
     .option("--content-type <type>", "content type (default: JSON when the data parses as JSON)")
     .option("--query <key=value>", "query parameter for the function (repeatable)", collect, [])
     .option("-H, --header <name:value>", "request header (repeatable)", collect, [])
+    .option(
+      "-X, --method <method>",
+      "HTTP method (default POST); other than POST goes to the function's URL",
+    )
+    .option("--path <path>", "path below the function's URL the function sees (e.g. /orders/42)")
     .option("--raw", "print only the body (for scripts)")
     .action((name: string, flags) =>
       run(

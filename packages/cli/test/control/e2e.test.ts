@@ -16,7 +16,8 @@ export default defineFunction<{ name?: string }>({
   handle(event) {
     const name = event.body?.name ?? event.query.name ?? "world";
     console.log(\`greeting \${name}\`);
-    return { greeting: \`Hello, \${name}!\` };
+    const echo = event.query.echo === undefined ? {} : { method: event.method, path: event.path };
+    return { greeting: \`Hello, \${name}!\`, ...echo };
   },
 });
 `;
@@ -142,6 +143,31 @@ describe("eventflow control commands end to end", () => {
       status: 200,
       body: '{"greeting":"Hello, stdin!"}',
     });
+  });
+
+  it("invoke -X/--path/-H reach the function's URL: the runtime sees the method and sub-path", async () => {
+    const res = await cli([
+      "invoke",
+      "greeter",
+      "-X",
+      "get",
+      "--path",
+      "/orders/42",
+      "--query",
+      "echo=1",
+      "-H",
+      "x-trace:abc",
+      "--raw",
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({
+      greeting: "Hello, world!",
+      method: "GET",
+      path: "/orders/42",
+    });
+    const bad = await cli(["invoke", "greeter", "-X", "BREW"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/REQUEST_VALIDATION_FAILED|method BREW/);
   });
 
   it("logs -f streams the invocation's log line; logs --tail prints history", async () => {

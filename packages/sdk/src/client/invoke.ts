@@ -3,10 +3,21 @@
  * results; only the platform's envelope (not ready, timeout, unreachable, unknown function,
  * auth) becomes an EventFlowError.
  */
-import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
+import { EventFlowError, PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
 import { errorFromResponse } from "./errors.js";
 import { functionPath } from "./functions.js";
-import type { RequestBody, Transport } from "./transport.js";
+import type { RequestBody, Transport, TransportRequest } from "./transport.js";
+
+/** Methods a function's URL takes. */
+const INVOKE_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+]);
 
 /** What to send to a function: exactly one of `json`, `text`, `bytes`, `stream` (or nothing). */
 export interface InvokeOptions {
@@ -21,6 +32,13 @@ export interface InvokeOptions {
   readonly contentType?: string | undefined;
   /** Query string handed to the function. */
   readonly query?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The HTTP method (default POST). Any other method, or a `path`, goes to the function's URL
+   * (`/fn/TENANT/NAME/PATH`) instead of `POST /v1/functions/NAME:invoke`.
+   */
+  readonly method?: string | undefined;
+  /** The path the function sees (`/orders/42`; default `/`): sent to the function's URL. */
+  readonly path?: string | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Cancels the invocation (the connection to the function is closed). */
   readonly signal?: AbortSignal | undefined;
@@ -104,9 +122,16 @@ export async function invokeStream(
   const type = options.contentType ?? contentType;
   if (type !== undefined) headers["content-type"] = type;
   if (options.tenant !== undefined) headers["x-eventflow-tenant"] = options.tenant;
+  const method = (options.method ?? "POST").toUpperCase() as TransportRequest["method"];
+  if (!INVOKE_METHODS.has(method))
+    throw new EventFlowError(
+      "REQUEST_VALIDATION_FAILED",
+      `cannot invoke with method ${options.method}: one of ${[...INVOKE_METHODS].join(", ")}`,
+    );
+  const viaUrl = method !== "POST" || options.path !== undefined;
   const { response, durationMs } = await transport.send({
-    method: "POST",
-    path: functionPath(name, ":invoke"),
+    method,
+    path: viaUrl ? await endpointPath(transport, name, options) : functionPath(name, ":invoke"),
     query: options.query,
     body,
     headers,
@@ -124,6 +149,30 @@ export async function invokeStream(
     durationMs: roundMs(durationMs),
     requestId: response.headers.get("x-request-id") ?? undefined,
   };
+}
+
+/**
+ * The path of a request to a function's URL: `/fn/TENANT/NAME/PATH`, the tenant given or the
+ * function's own (one `GET` of the function when not given).
+ */
+async function endpointPath(
+  transport: Transport,
+  name: string,
+  options: InvokeOptions,
+): Promise<string> {
+  const tenant =
+    options.tenant ??
+    (
+      await transport.json<{ tenant: string }>({
+        method: "GET",
+        path: functionPath(name),
+        idempotent: true,
+        signal: options.signal,
+      })
+    ).tenant;
+  const sub = options.path ?? "/";
+  const path = sub.startsWith("/") ? sub : `/${sub}`;
+  return `/fn/${encodeURIComponent(tenant)}/${encodeURIComponent(name)}${path}`;
 }
 
 /** Sends an invocation and reads the whole answer. */

@@ -36,7 +36,7 @@ export interface ClientOptions {
 
 /** One request of the transport. */
 export interface TransportRequest {
-  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
   /** Path below the base URL, e.g. `/v1/functions/hello`. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
