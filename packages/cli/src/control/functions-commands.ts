@@ -34,6 +34,8 @@ function columns(color: boolean): Column<FunctionStatus>[] {
     { header: "AGE", value: (f) => formatAge(f.created_at) },
     { header: "TENANT", value: (f) => f.tenant, wide: true },
     { header: "IMAGE", value: (f) => f.image, shrink: true },
+    { header: "URL", value: (f) => f.url, wide: true },
+    { header: "AUTH", value: (f) => f.spec.auth ?? "token", wide: true },
     {
       header: "LAST ERROR",
       value: (f) =>
@@ -173,6 +175,13 @@ export async function describeCommand(
       `${fn.ready_replicas} ready, ${fn.updated_replicas} updated, ${fn.replicas} wanted`,
     ],
     ["Image", fn.image],
+    ["URL", fn.url],
+    [
+      "Access",
+      fn.spec.auth === "public"
+        ? paint(c, "yellow", "PUBLIC: anyone with the URL can call it, no token")
+        : "token",
+    ],
     ["Created", `${fn.created_at} (${formatAge(fn.created_at)} ago)`],
     ["Updated", `${fn.updated_at} (${formatAge(fn.updated_at)} ago)`],
     ["Timeout", fn.spec.timeoutSeconds === undefined ? "default" : `${fn.spec.timeoutSeconds}s`],

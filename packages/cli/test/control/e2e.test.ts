@@ -224,6 +224,13 @@ describe("eventflow control commands end to end", () => {
     expect(yaml.stdout).toMatch(/^name: greeter$/m);
     const describe = await cli(["describe", "greeter"]);
     expect(describe.stdout).toMatch(/^Status:\s+Running$/m);
+    const url = `${env.url.replace(/\/+$/, "")}/fn/${fnTenantOf(JSON.parse(list.stdout))}/greeter/`;
+    expect(describe.stdout).toContain(`URL:`);
+    expect(describe.stdout).toContain(url);
+    expect(describe.stdout).toMatch(/^Access:\s+token$/m);
+    const wide = await cli(["list", "-o", "wide"]);
+    expect(wide.stdout.split("\n")[0]).toMatch(/\bURL\s+AUTH\b/);
+    expect(wide.stdout).toContain(url);
 
     const token = await cli(["token", "create", "greeter", "--ttl", "10m", "-o", "json"]);
     const issued = JSON.parse(token.stdout) as { token: string; scope: string };
@@ -242,3 +249,7 @@ describe("eventflow control commands end to end", () => {
     expect(gone.stderr).toMatch(/next: list your functions with `eventflow list`/);
   });
 });
+
+function fnTenantOf(list: Array<{ tenant: string }>): string {
+  return list[0]?.tenant ?? "";
+}
