@@ -122,7 +122,7 @@ describe("kubectl's habits and readable logs", () => {
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.code, wide.stderr).toBe(0);
     expect(wide.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+STATUS\s+READY\s+UP-TO-DATE\s+AGE\s+TENANT\s+IMAGE\s+LAST ERROR$/,
+      /^NAME\s+STATUS\s+READY\s+UP-TO-DATE\s+AGE\s+TENANT\s+IMAGE\s+URL\s+AUTH\s+LAST ERROR$/,
     );
     expect(wide.stdout).toMatch(/^flagsfn\s+Running\s+1\/1\s+1\s+\S+\s+default\s+oci:/m);
     expect((await cli(["get", "flagsfn", "-o", "name"])).stdout).toBe("flagsfn\n");
