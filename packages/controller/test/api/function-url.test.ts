@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/drivers/driver.js";
-import { createInvokeHandler } from "../../src/invoke/index.js";
 import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
 import { writeTestImage } from "../local-driver/helpers/oci-image.js";
-import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
+import { call, mintToken, realInvoke, startTestApp, type TestApp } from "../support/harness.js";
 
 // A function is an HTTP endpoint, `/fn/TENANT/NAME/PATH`: any method, path and query reach it
 // through the invoke router, token-protected unless the spec says `auth: public`. The real local
@@ -32,21 +31,12 @@ describe("function URLs over the real local driver and invoke router", () => {
     data = await tempDir("fn-url");
     const image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
     driver = await startDriver(`${data.path}/data`);
+    const router = realInvoke(driver);
+    closers.push(router.close);
     app = await startTestApp({
       driver,
       env: { EVENTFLOW_DATA_DIR: `${data.path}/data` },
-      invoke: (metrics, config) => {
-        const handler = createInvokeHandler({
-          driver,
-          recorder: metrics.recorder,
-          config: {
-            maxBodyBytes: config.limits.maxInvokeBodyBytes,
-            defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
-          },
-        });
-        closers.push(() => handler.close());
-        return handler;
-      },
+      invoke: router.invoke,
     });
     acme = await mintToken({ tenant: "acme", role: "developer" });
     globex = await mintToken({ tenant: "globex", role: "developer" });

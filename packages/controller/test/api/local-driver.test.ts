@@ -1,10 +1,9 @@
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/drivers/driver.js";
-import { createInvokeHandler } from "../../src/invoke/index.js";
 import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
 import { writeTestImage } from "../local-driver/helpers/oci-image.js";
-import { call, startTestApp, type TestApp } from "../support/harness.js";
+import { call, realInvoke, startTestApp, type TestApp } from "../support/harness.js";
 import { promtoolCheck } from "../support/promtool.js";
 
 // The API's happy paths end to end in-process: the real local driver runs real replica
@@ -32,21 +31,12 @@ describe("API over the real local driver and invoke router", () => {
     data = await tempDir("api");
     image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
     driver = await startDriver(`${data.path}/data`);
+    const router = realInvoke(driver);
+    closers.push(router.close);
     app = await startTestApp({
       driver,
       env: { EVENTFLOW_DEV_AUTH: "true", EVENTFLOW_DATA_DIR: `${data.path}/data` },
-      invoke: (metrics, config) => {
-        const handler = createInvokeHandler({
-          driver,
-          recorder: metrics.recorder,
-          config: {
-            maxBodyBytes: config.limits.maxInvokeBodyBytes,
-            defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
-          },
-        });
-        closers.push(() => handler.close());
-        return handler;
-      },
+      invoke: router.invoke,
     });
     token = (await call(app.url, "POST", "/auth/token")).body.token as string;
   });

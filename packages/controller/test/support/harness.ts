@@ -9,7 +9,7 @@ import { parseConfig, type Config } from "../../src/config.js";
 import type { Driver } from "../../src/drivers/driver.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics, type ControllerMetrics } from "../../src/metrics.js";
-import type { InvokeHandler } from "../../src/invoke/index.js";
+import { createInvokeHandler, type InvokeHandler } from "../../src/invoke/index.js";
 
 /** The HS256 secret the tests configure. */
 export const TEST_SECRET = "test-secret-of-at-least-thirty-two-characters!";
@@ -161,4 +161,29 @@ export async function call(
     // not JSON: tests look at the text
   }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/**
+ * The real invoke router over `driver` with the config's limits, for `startTestApp`'s `invoke`;
+ * its pools are closed by the returned function.
+ */
+export function realInvoke(driver: Driver): {
+  invoke: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
+  close: () => Promise<void>;
+} {
+  let handler: ReturnType<typeof createInvokeHandler> | undefined;
+  return {
+    invoke: (metrics, config) => {
+      handler = createInvokeHandler({
+        driver,
+        recorder: metrics.recorder,
+        config: {
+          maxBodyBytes: config.limits.maxInvokeBodyBytes,
+          defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
+        },
+      });
+      return handler;
+    },
+    close: async () => handler?.close(),
+  };
 }
