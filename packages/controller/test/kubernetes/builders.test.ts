@@ -61,6 +61,7 @@ describe("buildDeployment", () => {
         { name: "ZED", value: "z" },
         { name: "PORT", value: "8080" },
         { name: "EVENTFLOW_FUNCTION_NAME", value: "hello" },
+        { name: "EVENTFLOW_SECRETS_DIR", value: "/var/eventflow/secrets" },
         { name: "EVENTFLOW_TIMEOUT_MS", value: "5000" },
       ],
     ],

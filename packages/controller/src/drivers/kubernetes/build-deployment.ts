@@ -1,5 +1,12 @@
 import type { V1Container, V1Deployment, V1EnvVar, V1Probe } from "@kubernetes/client-node";
-import type { FunctionSpec } from "../driver.js";
+import type { FunctionSpec, SecretMeta } from "../driver.js";
+import {
+  SECRETS_ANNOTATION,
+  SECRETS_DIR,
+  buildSecretPodParts,
+  secretsDigest,
+  type SecretPodParts,
+} from "./build-secret.js";
 import {
   CONTAINER_NAME,
   CONTAINER_PORT,
@@ -33,6 +40,11 @@ export interface DeploymentOptions {
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
   /** Replicas to run instead of `spec.replicas` (one replica woken for an invoke at zero). */
   readonly replicas?: number;
+  /**
+   * The index entries of the secrets `spec.secrets` names, by name (key names for `env` mounts,
+   * versions for the rolling annotation); the driver has checked every reference against them.
+   */
+  readonly secrets?: ReadonlyMap<string, SecretMeta>;
 }
 
 function probe(path: string, periodSeconds: number, failureThreshold: number): V1Probe {
@@ -44,8 +56,11 @@ function probe(path: string, periodSeconds: number, failureThreshold: number): V
   };
 }
 
-/** The runtime contract's variables come last so a spec cannot override them. */
-function buildEnv(spec: FunctionSpec): V1EnvVar[] {
+/**
+ * The spec's variables, then secret variables (secretKeyRef), then the runtime contract's, which
+ * come last so neither a spec nor a secret key can override them.
+ */
+function buildEnv(spec: FunctionSpec, secretEnv: readonly V1EnvVar[]): V1EnvVar[] {
   const user = Object.entries(spec.env ?? {})
     .filter(([k]) => !RESERVED_ENV.has(k))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -53,16 +68,28 @@ function buildEnv(spec: FunctionSpec): V1EnvVar[] {
   const contract: V1EnvVar[] = [
     { name: "PORT", value: String(CONTAINER_PORT) },
     { name: "EVENTFLOW_FUNCTION_NAME", value: spec.name },
+    { name: "EVENTFLOW_SECRETS_DIR", value: SECRETS_DIR },
   ];
   if (spec.timeoutSeconds !== undefined)
     contract.push({ name: "EVENTFLOW_TIMEOUT_MS", value: String(spec.timeoutSeconds * 1000) });
-  return [...user, ...contract];
+  return [...user, ...secretEnv.filter((e) => !RESERVED_ENV.has(e.name)), ...contract];
 }
 
-const RESERVED_ENV = new Set(["PORT", "EVENTFLOW_FUNCTION_NAME", "EVENTFLOW_TIMEOUT_MS"]);
+const RESERVED_ENV = new Set([
+  "PORT",
+  "EVENTFLOW_FUNCTION_NAME",
+  "EVENTFLOW_TIMEOUT_MS",
+  "EVENTFLOW_SECRETS_DIR",
+]);
+
+const NO_SECRETS: SecretPodParts = { volumes: [], volumeMounts: [], env: [] };
 
 /** The function container: restricted-profile security context, probes, resources. */
-export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Container {
+export function buildContainer(
+  spec: FunctionSpec,
+  pullPolicy: string,
+  secrets: SecretPodParts = NO_SECRETS,
+): V1Container {
   return {
     name: CONTAINER_NAME,
     image: spec.image,
@@ -70,7 +97,7 @@ export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Contai
     ...(spec.command ? { command: [...spec.command] } : {}),
     ...(spec.args ? { args: [...spec.args] } : {}),
     ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
-    env: buildEnv(spec),
+    env: buildEnv(spec, secrets.env),
     resources: {
       requests: { ...DEFAULT_RESOURCES.requests, ...spec.resources?.requests },
       limits: { ...DEFAULT_RESOURCES.limits, ...spec.resources?.limits },
@@ -90,7 +117,7 @@ export function buildContainer(spec: FunctionSpec, pullPolicy: string): V1Contai
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     },
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...secrets.volumeMounts],
   };
 }
 
@@ -110,6 +137,14 @@ function pullSecrets(names: readonly string[] | undefined) {
 export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions): V1Deployment {
   const labels = functionLabels(spec.tenant, spec.name);
   const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const metas = options.secrets ?? new Map<string, SecretMeta>();
+  const secrets = buildSecretPodParts(spec, metas);
+  const used = (spec.secrets ?? []).flatMap((s) => metas.get(s.name) ?? []);
+  // Only functions with secrets carry the digest, so adding it changed no other pod template.
+  const annotations = {
+    ...options.podAnnotations,
+    ...(used.length > 0 ? { [SECRETS_ANNOTATION]: secretsDigest(used) } : {}),
+  };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -128,7 +163,7 @@ export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions):
       template: {
         metadata: {
           labels,
-          ...(options.podAnnotations ? { annotations: { ...options.podAnnotations } } : {}),
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         },
         spec: {
           automountServiceAccountToken: false,
@@ -142,8 +177,8 @@ export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions):
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...pullSecrets(options.imagePullSecrets),
-          containers: [buildContainer(spec, options.imagePullPolicy ?? "IfNotPresent")],
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+          containers: [buildContainer(spec, options.imagePullPolicy ?? "IfNotPresent", secrets)],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...secrets.volumes],
         },
       },
     },

@@ -15,6 +15,8 @@ export const LABEL = {
   managedBy: "app.kubernetes.io/managed-by",
   tenant: "eventflow.dev/tenant",
   function: "eventflow.dev/function",
+  /** On a secret's Secret and its index ConfigMap: the secret's name (its tenant in `tenant`). */
+  secret: "eventflow.dev/secret",
 } as const;
 
 /** Annotation holding the FunctionSpec as JSON, so reads need no store besides the cluster. */
