@@ -352,6 +352,14 @@ export const ERROR_CODES = {
     422,
     "The spec names a secret, or a key of one, that does not exist in the function's tenant (`details` names it); nothing was rolled out. Create it with `eventflow secret create` first.",
   ),
+  SECRET_NOT_MOUNTED: c(
+    500,
+    "A function read a secret file (`readSecret` of @eventflow/sdk/secrets) that is not there: its spec does not list the secret under `secrets` with `mount: files`, or not that key. The message names the path, never a value.",
+  ),
+  SECRET_REF_INVALID: c(
+    400,
+    "`readSecret` was given a name or key no secret can have (names are DNS labels, keys `[-._a-zA-Z0-9]+` and not `.` or `..`), so it cannot reach outside the secrets directory.",
+  ),
 
   // Function HTTP endpoints
   FUNCTION_ENDPOINT_FORBIDDEN: c(
