@@ -1,4 +1,4 @@
-/** `createClient`: the programmatic EventFlow API client (functions, invoke, logs, metrics, tokens). */
+/** `createClient`: the programmatic EventFlow API client (functions, invoke, logs, metrics, tokens, secrets). */
 import type {
   ApiRole,
   AuthConfig,
@@ -22,6 +22,7 @@ import {
   type InvokeStreamResult,
 } from "./invoke.js";
 import { streamLogs, type LogEntry, type LogsOptions } from "./logs.js";
+import { createSecretsApi, type SecretsApi } from "./secrets.js";
 import { createTransport, type ClientOptions } from "./transport.js";
 
 /** Options of `client.tokens.create`. */
@@ -67,6 +68,8 @@ export interface EventFlowClient {
   /** `GET /v1/functions/{name}/metrics`: invocations, errors and latency per step. */
   metrics(name: string, options?: MetricsOptions): Promise<MetricsSeries>;
   readonly tokens: TokensApi;
+  /** Secrets: names, keys and the functions using them; values are write-only. */
+  readonly secrets: SecretsApi;
   /** `GET /v1/limits`: the limits this controller checks function specs against. */
   limits(options?: { signal?: AbortSignal }): Promise<FunctionSpecLimits>;
   /** `GET /readyz`: whether the controller and its driver are up, and its version. */
@@ -136,6 +139,7 @@ export function createClient(options: ClientOptions): EventFlowClient {
           signal: o.signal,
         }),
     },
+    secrets: createSecretsApi(transport),
     limits: (o = {}) =>
       transport.json({ method: "GET", path: "/v1/limits", idempotent: true, signal: o.signal }),
     ready: (o = {}) =>

@@ -22,6 +22,12 @@ export {
   type FunctionsApi,
   type WaitOptions,
 } from "./functions.js";
+export {
+  toSecretWriteRequest,
+  type SecretDeleteOptions,
+  type SecretsApi,
+  type SecretValues,
+} from "./secrets.js";
 export type { InvokeOptions, InvokeResult, InvokeStreamResult } from "./invoke.js";
 export { toLogFields, type LogEntry, type LogsOptions } from "./logs.js";
 export {
@@ -40,4 +46,6 @@ export {
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
+  type SecretInfo,
+  type SecretWriteRequest,
 } from "@eventflow/protocol";
