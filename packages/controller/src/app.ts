@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.js";
 import type { InvokeHandler } from "./invoke/index.js";
 import type { RouteDeps } from "./routes/deps.js";
 import { functionRoutes } from "./routes/functions.js";
+import { secretRoutes } from "./routes/secrets.js";
 import { createInvokeFastPath, invokeRoute, type RequestListener } from "./routes/invoke.js";
 import { observeRoutes } from "./routes/observe.js";
 import { createActionGuard, registerRoutes } from "./routes/register.js";
@@ -82,6 +83,7 @@ export function buildRoutes(deps: RouteDeps): AnyRoute[] {
     (document ??= buildOpenApiDocument(routes, { version: CONTROLLER_VERSION }));
   routes.push(
     ...functionRoutes(deps),
+    ...secretRoutes(deps),
     invokeRoute(deps),
     ...observeRoutes(deps),
     ...authRoutes(deps),

@@ -92,6 +92,7 @@ const envSchema = z
     EVENTFLOW_DATA_DIR: nonEmpty.optional(),
     PATH: nonEmpty.optional(),
     EVENTFLOW_ALLOW_EMPTY_STORE: bool.default(false),
+    EVENTFLOW_LOCAL_SECRET_KEY_FILE: nonEmpty.optional(),
     EVENTFLOW_LOCAL_SANDBOX: z.enum(["auto", "bwrap", "none"]).default("auto"),
     EVENTFLOW_LOCAL_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
     EVENTFLOW_LOCAL_UID_COUNT: z.coerce.number().int().min(1).max(1_000_000).default(65_536),
@@ -227,6 +228,8 @@ export interface Config {
     /** Seconds between backups into `<dataDir>/backup` (0: none). */
     readonly backupIntervalSeconds: number;
     readonly backupKeep: number;
+    /** The key file sealing secret values (`EVENTFLOW_LOCAL_SECRET_KEY_FILE`; default in the data dir). */
+    readonly secretKeyFile?: string;
   };
   readonly auth: AuthConfig;
   readonly limits: LimitsConfig;
@@ -404,6 +407,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     },
     localStore: {
       allowEmpty: e.EVENTFLOW_ALLOW_EMPTY_STORE,
+      ...(e.EVENTFLOW_LOCAL_SECRET_KEY_FILE === undefined
+        ? {}
+        : { secretKeyFile: e.EVENTFLOW_LOCAL_SECRET_KEY_FILE }),
       backupIntervalSeconds: e.EVENTFLOW_BACKUP_INTERVAL_SECONDS,
       backupKeep: e.EVENTFLOW_BACKUP_KEEP,
     },

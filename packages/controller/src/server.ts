@@ -49,6 +49,9 @@ async function createDriver(
         : { replicaPath: config.localSandbox.replicaPath }),
       replicaUids: { first: config.localSandbox.uidBase, count: config.localSandbox.uidCount },
       allowEmptyStore: config.localStore.allowEmpty,
+      ...(config.localStore.secretKeyFile === undefined
+        ? {}
+        : { secretKeyFile: config.localStore.secretKeyFile }),
       backup: {
         intervalMs: config.localStore.backupIntervalSeconds * 1000,
         keep: config.localStore.backupKeep,

@@ -5,8 +5,11 @@ import type { z } from "zod";
 /** Where a value came from, prefixed to detail paths (body paths are unprefixed). */
 export type InputLocation = "body" | "query" | "params";
 
-/** Environment values are where secrets go: an error never quotes them back (nor into CI logs). */
-const QUIET_PATHS = /^env\./;
+/**
+ * Environment and secret values: an error never quotes them back (nor into CI logs). Paths
+ * are as reported, so `data.KEY` of a secret body, `env.NAME` of a function spec.
+ */
+const QUIET_PATHS = /^(env|data|stringData)\./;
 
 /** The field-level details of a zod error, in the words of @eventflow/protocol's describeIssue. */
 export function fieldIssuesOf(error: z.ZodError, location: InputLocation): FieldIssue[] {

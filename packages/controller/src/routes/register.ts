@@ -69,7 +69,8 @@ async function runRoute(ctx: RouteContext, route: AnyRoute, options: RegisterOpt
     route.rawBody === true ? {} : parseInput(route.query ?? NO_QUERY, { ...ctx.query }, "query");
   let body: unknown;
   if (route.body !== undefined) {
-    const raw = await readJsonBody(ctx, options.maxBodyBytes, options.bodyTimeoutMs);
+    const limit = route.body.maxBytes ?? options.maxBodyBytes;
+    const raw = await readJsonBody(ctx, limit, options.bodyTimeoutMs);
     if (raw === undefined && route.body.required !== false) {
       throw new EventFlowError("REQUEST_VALIDATION_FAILED", "a JSON body is required", {
         details: [{ path: "", message: "a JSON body is required" }],

@@ -46,6 +46,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
     readonly name: string;
     readonly schema: z.ZodType<B>;
     readonly required?: boolean;
+    /** This route's body limit in bytes, instead of the API's (EVENTFLOW_MAX_BODY_BYTES). */
+    readonly maxBytes?: number;
   };
   /** A body passed through unparsed (invoke): documented as any content type. */
   readonly rawBody?: boolean;

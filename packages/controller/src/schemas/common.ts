@@ -19,6 +19,11 @@ export const tenantSchema = z
   })
   .meta({ example: "team-a" });
 
+/** A boolean in a query string: `true`/`false` or `1`/`0`. */
+export const queryBool = z
+  .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1");
+
 /** The error envelope every platform failure uses. */
 export const errorEnvelopeSchema = z
   .object({

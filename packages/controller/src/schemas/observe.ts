@@ -1,6 +1,6 @@
 /** Schemas of the logs and metrics endpoints. */
 import { z } from "zod";
-import { tenantSchema } from "./common.js";
+import { queryBool, tenantSchema } from "./common.js";
 
 const DURATION = /^([0-9]{1,6})(s|m|h|d)$/;
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -12,10 +12,6 @@ export function durationSeconds(text: string): number | undefined {
     ? undefined
     : Number(match[1]) * (UNIT_SECONDS[match[2] ?? ""] ?? Number.NaN);
 }
-
-const queryBool = z
-  .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-  .transform((v) => v === "true" || v === "1");
 
 /** Parses `since`: an RFC 3339 instant or a duration back from now (`10m`). */
 function sinceSchema(now: () => Date) {

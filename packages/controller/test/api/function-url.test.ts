@@ -126,31 +126,6 @@ describe("function URLs over the real local driver and invoke router", () => {
     expect(neighbour.status).toBe(401);
   });
 
-  it("a spec naming secrets is refused with SECRETS_UNSUPPORTED before anything runs", async () => {
-    const before = await call(app.url, "GET", "/v1/functions", { token: acme });
-    const image = before.body[0].image as string;
-    const secrets = [{ name: "stripe", mount: "files" }];
-    const created = await call(app.url, "POST", "/v1/functions", {
-      token: acme,
-      body: { name: "needs-secret", image, secrets },
-    });
-    expect(created.status).toBe(501);
-    expect(created.body.error).toMatchObject({
-      code: "SECRETS_UNSUPPORTED",
-      details: { secrets: ["stripe"] },
-    });
-    expect((await call(app.url, "GET", "/v1/functions/needs-secret", { token: acme })).status).toBe(
-      404,
-    );
-    const updated = await call(app.url, "PUT", "/v1/functions/api", {
-      token: acme,
-      body: { image, secrets },
-    });
-    expect(updated.status).toBe(501);
-    const api = await call(app.url, "GET", "/v1/functions/api", { token: acme });
-    expect(api.body.spec.secrets).toBeUndefined();
-  });
-
   it.each([
     ["/fn/acme/hook/a/../../api/?op=headers", "a .. segment"],
     ["/fn/acme/hook/a/%2e%2e/x", "an encoded .. segment"],

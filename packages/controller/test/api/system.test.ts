@@ -39,7 +39,7 @@ describe("protected routes and system endpoints", () => {
         }
       }
     }
-    expect(protectedCount).toBe(12);
+    expect(protectedCount).toBe(17);
   });
 
   it("/healthz is always 200; /readyz is 503 DRIVER_UNAVAILABLE until the driver started", async () => {

@@ -8,6 +8,7 @@ import type { LogBook } from "./log-book.js";
 import type { PidFiles } from "./pid-files.js";
 import { findFreePort, type PortRange } from "./ports.js";
 import { launchReplica, type ReplicaIsolation } from "./replica-launch.js";
+import type { ReplicaSecrets } from "./replica-secrets.js";
 import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
 import { imageFailure } from "./pull-client.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
@@ -35,6 +36,8 @@ export interface SupervisorDeps {
   readonly pidFiles: PidFiles;
   /** How a tenant's replica of `appDir` is isolated (none: a plain child process). */
   readonly isolate?: (tenant: string, appDir: string) => ReplicaIsolation;
+  /** Lays out the secrets a spec names for one replica (called only when it names some). */
+  readonly secrets?: (spec: FunctionSpec, replica: string) => Promise<ReplicaSecrets>;
   readonly clock: () => Date;
   readonly log: (
     level: "info" | "warn" | "error",
@@ -237,10 +240,40 @@ export class FunctionSupervisor extends EventEmitter {
     }
     if (slot.state !== "starting") return;
     this.deps.takenPorts.add(port);
+    const spec = this.spec;
+    let secrets: ReplicaSecrets | undefined;
+    if ((spec.secrets?.length ?? 0) > 0 && this.deps.secrets) {
+      try {
+        secrets = await this.deps.secrets(spec, slot.id);
+      } catch (error) {
+        // A secret deleted (or its key removed) since the function was deployed: the replica
+        // does not start, and the function says why, until the secret is back.
+        this.deps.takenPorts.delete(port);
+        const e = error instanceof EventFlowError ? error : undefined;
+        this.lastError = {
+          code: e?.code ?? "FUNCTION_SECRET_MISSING",
+          message: e?.message ?? String(error),
+          at: this.deps.clock().toISOString(),
+        };
+        this.deps.log(
+          "error",
+          { replica: slot.id, code: this.lastError.code, err: this.lastError.message },
+          "cannot start replica: its secrets are not there",
+        );
+        this.scheduleRestart(slot, { code: null, signal: null }, this.lastError.message);
+        return;
+      }
+      if (slot.state !== "starting") {
+        this.deps.takenPorts.delete(port);
+        secrets.remove();
+        return;
+      }
+    }
     const key = randomBytes(24).toString("base64url");
     let proc: ReplicaProcess;
     try {
       proc = launchReplica({
+        ...(secrets ? { secrets } : {}),
         key,
         spec: this.spec,
         app,
@@ -257,13 +290,17 @@ export class FunctionSupervisor extends EventEmitter {
     } catch (error) {
       // Its user's directories could not be prepared (a full disk): retried like a crash.
       this.deps.takenPorts.delete(port);
+      secrets?.remove();
       this.deps.log("error", { replica: slot.id, err: String(error) }, "cannot start replica");
       this.scheduleRestart(slot, { code: null, signal: null }, "cannot start replica");
       return;
     }
     slot.proc = proc;
     slot.key = key;
-    void proc.exited.then((exit) => this.onExit(slot, proc, exit));
+    void proc.exited.then((exit) => {
+      secrets?.remove();
+      this.onExit(slot, proc, exit);
+    });
     try {
       await proc.waitReady(this.deps.readyTimeoutMs);
     } catch {

@@ -55,6 +55,12 @@ export interface LocalDriverOptions {
   readonly replicaUids?: UidRange;
   /** The API's replica limit, which stored specs are held to on restore (default 20). */
   readonly maxReplicas?: number;
+  /**
+   * The key file sealing secret values at rest (default `<dataDir>/secret.key`; the controller
+   * passes EVENTFLOW_LOCAL_SECRET_KEY_FILE). Made with the first secret; back it up apart from
+   * the database: without it, stored secrets cannot be opened.
+   */
+  readonly secretKeyFile?: string;
   /** Start on a new or emptied database although the data dir shows earlier state. */
   readonly allowEmptyStore?: boolean;
   /**

@@ -132,6 +132,17 @@ export function createReplicaDirs(dataDir: string) {
 
   return {
     root,
+    /**
+     * Where `user`'s replicas get their secret files: `<uid>/secrets/` (root:<gid> 0750), each
+     * replica in its own directory below, owned by the user.
+     */
+    secretsDir(user: ReplicaUser): string {
+      const dir = join(userDir(user), "secrets");
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      chownSync(dir, 0, user.gid);
+      chmodSync(dir, 0o750);
+      return dir;
+    },
     /** Prepares `user`'s directories and the view of `appDir`; returns where the replica runs. */
     prepare(user: ReplicaUser, appDir: string): { appDir: string; tmpDir: string } {
       const dir = userDir(user);

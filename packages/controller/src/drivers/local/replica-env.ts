@@ -3,6 +3,10 @@ export interface ReplicaEnvInput {
   /** `Env` of the image config (KEY=value). */
   readonly imageEnv: readonly string[];
   readonly specEnv?: Readonly<Record<string, string>>;
+  /** Variables of the spec's `env` secret mounts (checked not to collide with `specEnv`). */
+  readonly secretEnv?: Readonly<Record<string, string>>;
+  /** Where the replica finds its `files` secret mounts (EVENTFLOW_SECRETS_DIR). */
+  readonly secretsDir?: string;
   readonly functionName: string;
   readonly timeoutSeconds?: number;
   /** The controller's PATH (the image's PATH names container paths, which do not exist here). */
@@ -16,8 +20,8 @@ export interface ReplicaEnvInput {
 
 /**
  * The environment of one replica, built from scratch so none of the controller's own
- * variables (JWT_SECRET, ...) leak into functions: PATH, the image's Env, the spec's env,
- * then the runtime contract's variables, which nobody may override.
+ * variables (JWT_SECRET, ...) leak into functions: PATH, the image's Env, the spec's env and
+ * its `env` secrets, then the runtime contract's variables, which nobody may override.
  */
 export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
@@ -31,7 +35,8 @@ export function buildReplicaEnv(input: ReplicaEnvInput): Record<string, string> 
   // The driver takes a replica out of the endpoints before SIGTERM, so the runtime's own
   // wait-for-load-balancers delay only slows deletes and updates down (a spec may still set it).
   env.EVENTFLOW_SHUTDOWN_DELAY_MS = "0";
-  Object.assign(env, input.specEnv ?? {});
+  Object.assign(env, input.specEnv ?? {}, input.secretEnv ?? {});
+  if (input.secretsDir !== undefined) env.EVENTFLOW_SECRETS_DIR = input.secretsDir;
   env.PORT = String(input.port);
   // Replicas are reached over loopback only; nothing else on the network may call them directly.
   env.EVENTFLOW_HOST = "127.0.0.1";

@@ -6,7 +6,8 @@ import type { LogBook } from "./log-book.js";
 import { processStartTicks, type PidFiles } from "./pid-files.js";
 import { buildReplicaEnv } from "./replica-env.js";
 import { startReplicaProcess, type ReplicaProcess } from "./replica-process.js";
-import { buildReplicaCommand, type ReplicaUser } from "./sandbox.js";
+import type { ReplicaSecrets } from "./replica-secrets.js";
+import { buildReplicaCommand, SANDBOX_SECRETS_DIR, type ReplicaUser } from "./sandbox.js";
 
 /** What {@link launchReplica} needs. */
 export interface LaunchOptions {
@@ -23,6 +24,8 @@ export interface LaunchOptions {
   readonly key: string;
   /** How it is isolated (default: a plain child process as the controller's user). */
   readonly isolation?: ReplicaIsolation;
+  /** Its secrets, prepared for it alone. */
+  readonly secrets?: ReplicaSecrets;
 }
 
 /** How one replica is isolated, as the driver decided from the sandbox mode and its uid. */
@@ -48,6 +51,7 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
   // entrypoint does); a bundle without a map costs nothing.
   const args = ["--enable-source-maps", join(appDir, APP_ENTRY), ...(o.spec.args ?? [])];
   const cwd = join(appDir, "app");
+  const secretsDir = o.secrets?.dir;
   const sandbox =
     iso &&
     buildReplicaCommand({
@@ -57,6 +61,7 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
       args,
       cwd,
       ...(iso.user ? { user: iso.user } : {}),
+      ...(secretsDir === undefined ? {} : { secretsDir }),
     });
   const tmpDir = iso?.sandbox === "bwrap" ? "/tmp" : iso?.tmpDir;
   const proc = startReplicaProcess({
@@ -72,6 +77,10 @@ export function launchReplica(o: LaunchOptions): ReplicaProcess {
       replicaKey: o.key,
       ...(tmpDir !== undefined ? { tmpDir } : {}),
       ...(o.spec.env ? { specEnv: o.spec.env } : {}),
+      ...(o.secrets ? { secretEnv: o.secrets.env } : {}),
+      ...(secretsDir === undefined
+        ? {}
+        : { secretsDir: iso?.sandbox === "bwrap" ? SANDBOX_SECRETS_DIR : secretsDir }),
       ...(o.spec.timeoutSeconds !== undefined ? { timeoutSeconds: o.spec.timeoutSeconds } : {}),
       ...(o.replicaPath !== undefined ? { hostPath: o.replicaPath } : {}),
     }),

@@ -30,7 +30,12 @@ export interface SandboxInput {
   readonly cwd: string;
   /** Drop to this user inside (`setpriv`); absent when the controller is not root. */
   readonly user?: ReplicaUser;
+  /** The replica's secret files, mounted read-only at {@link SANDBOX_SECRETS_DIR}. */
+  readonly secretsDir?: string;
 }
+
+/** Where a sandboxed replica sees its secret files (as on Kubernetes). */
+export const SANDBOX_SECRETS_DIR = "/var/eventflow/secrets";
 
 function inSandbox(appDir: string, path: string): string {
   const rel = relative(appDir, path);
@@ -46,7 +51,8 @@ function inSandbox(appDir: string, path: string): string {
  * parent-death signal, so only bwrap's init, dying with bwrap (`--die-with-parent`), takes it
  * down when bwrap is killed; and Node, not being pid 1, dies of a SIGTERM that comes before its
  * handler is installed, as a plain process does (the driver signals it directly). The only host
- * paths mounted are system directories and the app and Node binary, read-only; `/tmp` is a
+ * paths mounted are system directories, the app, the Node binary and the replica's own secret
+ * files, read-only; `/tmp` is a
  * private tmpfs; the data directory (database, registry credentials, pid files, other tenants'
  * apps) does not exist inside. The network is shared: functions make outbound calls and the
  * controller reaches the replica on loopback. Inside, `setpriv` drops to the tenant's user and
@@ -70,6 +76,7 @@ export function buildSandboxCommand(input: SandboxInput): { command: string; arg
     "--ro-bind",
     input.nodePath,
     SANDBOX_NODE,
+    ...(input.secretsDir === undefined ? [] : ["--ro-bind", input.secretsDir, SANDBOX_SECRETS_DIR]),
     "--proc",
     "/proc",
     "--dev",

@@ -8,3 +8,4 @@ export type {
   StoredFunction,
   StoredLogLine,
 } from "./sqlite-store.js";
+export type { StoredSecret } from "./secret-rows.js";

@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError } from "@eventflow/protocol";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { FunctionSpec } from "../../driver.js";
+import { named } from "./named.js";
+import { SECRETS_SCHEMA, secretRows, type SecretRows } from "./secret-rows.js";
 
 /** One stored function: its spec, what its image resolved to, and when it was made. */
 export interface StoredFunction {
@@ -64,7 +66,7 @@ export interface LogRange {
  * The embedded store of the local driver: function specs and bounded replica logs. A failing
  * read or write of a function (or a backup) throws LOCAL_STORE_FAILED naming the file.
  */
-export interface Store {
+export interface Store extends SecretRows {
   /** The database file (`:memory:` in tests), named in every error about it. */
   readonly path: string;
   /** Every row; one whose JSON is broken comes back invalid instead of failing the list. */
@@ -155,23 +157,6 @@ function fromRowChecked(path: string, row: FunctionRow): StoredFunction | Invali
   }
 }
 
-/**
- * Runs one operation on the functions table (or a backup); SQLite's own error, which names no
- * file ("database or disk is full"), becomes LOCAL_STORE_FAILED naming the database.
- */
-function named<T>(path: string, op: string, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (isEventFlowError(error)) throw error;
-    throw new EventFlowError(
-      "LOCAL_STORE_FAILED",
-      `${op} in the database ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
 /** Whether the store holds a stored function, not an invalid row. */
 export function isValidRow(fn: StoredFunction | InvalidStoredFunction): fn is StoredFunction {
   return !("invalid" in fn);
@@ -228,7 +213,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
       `the database ${path} holds no functions table, but ${refusal}; restore it from the newest backup (see docs/local-driver.md, "Backups and restore"), or set EVENTFLOW_ALLOW_EMPTY_STORE=true to start with no functions`,
     );
   }
-  db.exec(SCHEMA);
+  db.exec(SCHEMA + SECRETS_SCHEMA);
   addPartialColumn(db);
 
   const stmt = {
@@ -271,6 +256,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
 
   return {
     path,
+    ...secretRows(db, path),
     listFunctions: () =>
       named(path, "listing the functions", () => stmt.list.all() as unknown as FunctionRow[]).map(
         (row) => fromRowChecked(path, row),
