@@ -18,6 +18,8 @@ export const SHELLS = ["bash", "zsh", "fish"] as const;
 const FUNCTIONS = "eventflow list -o name 2>/dev/null";
 /** Context names, for `--context` and `context use|delete` (kubectl completes them too). */
 const CONTEXTS = "eventflow context list -o name 2>/dev/null";
+/** Secret names, for `secret describe|update|delete NAME`. */
+const SECRETS = "eventflow secret list -o name 2>/dev/null";
 
 function bash(commands: readonly CompletionCommand[]): string {
   const names = commands.map((c) => c.name).join(" ");
@@ -35,6 +37,11 @@ _eventflow() {
   if [ "\${COMP_WORDS[COMP_CWORD-1]}" = --context ] || { [ "$COMP_CWORD" -eq 3 ] &&
       [[ "\${COMP_WORDS[1]}" == context* ]] && [[ "\${COMP_WORDS[2]}" =~ ^(use|delete)$ ]]; }; then
     COMPREPLY=( $(compgen -W "$(${CONTEXTS})" -- "$cur") )
+    return
+  fi
+  if [ "$COMP_CWORD" -eq 3 ] && [[ "\${COMP_WORDS[1]}" == secret* ]] &&
+      [[ "\${COMP_WORDS[2]}" =~ ^(describe|update|delete|rm)$ ]] && [[ "$cur" != -* ]]; then
+    COMPREPLY=( $(compgen -W "$(${SECRETS})" -- "$cur") )
     return
   fi
   case "\${COMP_WORDS[1]}" in
@@ -76,6 +83,9 @@ ${described}
       { (( CURRENT == 4 )) && [[ "\${words[2]}" == context* && "\${words[3]}" == (use|delete) ]]; }; then
     compadd -- \${(f)"$(${CONTEXTS})"}; return
   fi
+  if (( CURRENT == 4 )) && [[ "\${words[2]}" == secret* && "\${words[3]}" == (describe|update|delete|rm) && "\${words[CURRENT]}" != -* ]]; then
+    compadd -- \${(f)"$(${SECRETS})"}; return
+  fi
   if (( CURRENT == 3 )) && [[ "\${words[CURRENT]}" != -* ]]; then
     case "\${words[2]}" in
       ${withFunctions.join("|") || "__none__"}) compadd -- \${(f)"$(${FUNCTIONS})"}; return ;;
@@ -111,6 +121,10 @@ function fish(commands: readonly CompletionCommand[]): string {
     if (c.name === "context")
       lines.push(
         `complete -c eventflow -n '__fish_seen_subcommand_from context contexts; and __fish_seen_subcommand_from use delete' -a '(${CONTEXTS})'`,
+      );
+    if (c.name === "secret")
+      lines.push(
+        `complete -c eventflow -n '__fish_seen_subcommand_from secret secrets; and __fish_seen_subcommand_from describe update delete rm' -a '(${SECRETS})'`,
       );
     if (c.takesFunction)
       lines.push(

@@ -29,7 +29,7 @@ export function outputOption(formats: readonly OutputFormat[] = OUTPUT_FORMATS):
 /** Commands whose first argument is a function name. */
 const FUNCTION_COMMANDS = new Set(["get", "describe", "invoke", "logs", "scale", "delete"]);
 
-/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, delete, token, dev and completion. */
+/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, delete, token, secret, dev and completion. */
 export function registerControlCommands(program: Command, run: Run): void {
   const isJson = (flags: { output?: string }) => flags.output === "json";
   const connected = (cmd: Command) =>
@@ -187,6 +187,7 @@ export function registerControlCommands(program: Command, run: Run): void {
     .action((name: string, flags) =>
       run(async (io) => (await login()).tokenCreateCommand(name, flags, io), isJson(flags)),
     );
+  registerSecretCommands(program, run, { connected, output, isJson });
   connected(output(program.command("version"), ["table", "json", "yaml"]))
     .description("print the client's version and the controller's (kubectl style)")
     .option("--client", "only the client's version (no controller needed)")
@@ -217,14 +218,88 @@ export function registerControlCommands(program: Command, run: Run): void {
     );
 }
 
+type Decorate = (cmd: Command, formats?: readonly OutputFormat[]) => Command;
+
+/** `secret create|update|list|describe|delete`: values come from flags, files or stdin, never from output. */
+function registerSecretCommands(
+  program: Command,
+  run: Run,
+  opts: { connected: Decorate; output: Decorate; isJson: (flags: { output?: string }) => boolean },
+): void {
+  const { connected, output, isJson } = opts;
+  const cmds = () => import("./secret-command.js");
+  const secret = program
+    .command("secret")
+    .alias("secrets")
+    .description("a tenant's secrets for functions (values are write-only: never printed)");
+  const sources = (cmd: Command) =>
+    cmd
+      .argument("<name>", "secret name")
+      .option(
+        "--from-literal <key=value>",
+        "a key and its value (repeatable); the value shows in `ps` to other users of this machine: KEY=- reads it from standard input instead",
+        collect,
+        [],
+      )
+      .option(
+        "--from-file <[key=]path>",
+        "a key whose value is the file's bytes; the key defaults to the file's name (repeatable)",
+        collect,
+        [],
+      )
+      .option(
+        "--from-env-file <path>",
+        "KEY=VALUE lines, one key each (# comments and blank lines skipped; repeatable)",
+        collect,
+        [],
+      );
+  for (const mode of ["create", "update"] as const)
+    sources(connected(output(secret.command(mode), ["table", "json", "yaml", "name"])))
+      .description(
+        mode === "create"
+          ? "create a secret from literals, files and env files (a key given twice is an error)"
+          : "replace every key of a secret (the functions using it roll)",
+      )
+      .action((name: string, flags) =>
+        run(async (io) => {
+          const m = await cmds();
+          const command = mode === "create" ? m.secretCreateCommand : m.secretUpdateCommand;
+          await command(name, flags, io);
+        }, isJson(flags)),
+      );
+  connected(output(secret.command("list").alias("ls")))
+    .description("list secrets: NAME KEYS USED-BY UPDATED (never values)")
+    .action((flags) =>
+      run(async (io) => (await cmds()).secretListCommand(flags, io), isJson(flags)),
+    );
+  connected(output(secret.command("describe"), ["table", "json", "yaml", "name"]))
+    .description("show a secret's keys, the functions using it, version and times (never values)")
+    .argument("<name>", "secret name")
+    .action((name: string, flags) =>
+      run(async (io) => (await cmds()).secretDescribeCommand(name, flags, io), isJson(flags)),
+    );
+  connected(output(secret.command("delete").alias("rm"), ["table", "json", "yaml", "name"]))
+    .description("delete a secret; refused while functions use it unless --force")
+    .argument("<name>", "secret name")
+    .option("--force", "delete even if functions use it (they fail to start until it exists again)")
+    .action((name: string, flags) =>
+      run(async (io) => (await cmds()).secretDeleteCommand(name, flags, io), isJson(flags)),
+    );
+}
+
 /** The command tree as completion sees it. */
 export function describeCommands(program: Command): CompletionCommand[] {
   return program.commands.map((c) => ({
     name: c.name(),
     description: c.description(),
-    options: c.options.flatMap((o) =>
-      [o.long, o.short].filter((f): f is string => f !== undefined),
-    ),
+    // A group's subcommands' flags too (`secret create --from-file`), each once.
+    options: [
+      ...new Set(
+        [c, ...c.commands].flatMap((cmd) =>
+          cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)),
+        ),
+      ),
+    ],
     subcommands: c.commands.map((s) => s.name()),
     takesFunction: FUNCTION_COMMANDS.has(c.name()),
   }));

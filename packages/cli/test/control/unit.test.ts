@@ -257,6 +257,32 @@ describe("completion", () => {
     }
   });
 
+  it("bash completes secret names for secret describe|update|delete, and the secret flags", async () => {
+    // A stand-in `eventflow` that answers only `secret list -o name`.
+    const bin = await mkdtemp(join(tmpdir(), "ef-completion-"));
+    await writeFile(
+      join(bin, "eventflow"),
+      '#!/bin/sh\n[ "$*" = "secret list -o name" ] && printf "stripe\\nstripe-test\\ngithub\\n"\n',
+      { mode: 0o755 },
+    );
+    const path = `${bin}:/usr/bin:/bin`;
+    try {
+      expect(await complete(["eventflow", "secret", "describe", "str"], path)).toEqual([
+        "stripe",
+        "stripe-test",
+      ]);
+      expect(await complete(["eventflow", "secret", "delete", "g"], path)).toEqual(["github"]);
+      expect(await complete(["eventflow", "secret", "create", "--from-"], path)).toEqual([
+        "--from-env-file",
+        "--from-file",
+        "--from-literal",
+      ]);
+      expect(await complete(["eventflow", "secret", "d"], path)).toEqual(["delete", "describe"]);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
   it("bash completes commands, subcommands and options", async () => {
     expect(await complete(["eventflow", "de"])).toEqual(["delete", "deploy", "describe", "dev"]);
     expect(await complete(["eventflow", "context", "u"])).toEqual(["use"]);
