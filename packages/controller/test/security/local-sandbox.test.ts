@@ -30,6 +30,7 @@ const UIDS = { first: 310_000, count: 1000 };
 const VICTIM = "victim";
 const MALLORY = "mallory";
 const SECRET = "victim-temporary-secret-5f0c";
+const VAULT_VALUE = "victim-vault-token-93ad1";
 
 /** Every process below `pid` (bwrap's init and the replica), from /proc's children lists. */
 function descendants(pid: number): number[] {
@@ -97,12 +98,13 @@ describe.each([{ sandbox: "none" as const }, { sandbox: "bwrap" as const }])(
         mode: 0o644,
       });
       driver = await startDriver(dataDir, { sandbox, replicaUids: UIDS });
+      await driver.secrets!.put(VICTIM, "vault", { token: Buffer.from(VAULT_VALUE) }, "create");
       const fns = [
         { tenant: VICTIM, name: "hello", image: helloImage },
-        { tenant: VICTIM, name: "fn", image: attackerImage },
+        { tenant: VICTIM, name: "fn", image: attackerImage, secrets: [{ name: "vault", mount: "files" as const }] },
         { tenant: MALLORY, name: "fn", image: attackerImage },
       ];
-      for (const f of fns) await driver.create({ ...f, replicas: 1, env: { MINE: f.tenant } });
+      for (const f of fns) await driver.create({ replicas: 1, env: { MINE: f.tenant }, ...f });
       for (const f of fns) await waitForStatus(driver, f, (s) => s.ready_replicas === 1, 20_000);
       servers = {};
       for (const tenant of [VICTIM, MALLORY])
@@ -178,6 +180,32 @@ describe.each([{ sandbox: "none" as const }, { sandbox: "bwrap" as const }])(
       for (const dir of [dataDir, join(dataDir, "run"), join(dataDir, "backup")]) {
         expect((await list(dir)).ok, dir).toBe(false);
       }
+    });
+
+    it("reads its own secret files; another tenant reads neither them nor the key file", async () => {
+      const victim = await invoke<{ env: Record<string, string> }>(VICTIM, { op: "whoami" });
+      const dir = victim.env.EVENTFLOW_SECRETS_DIR!;
+      if (sandbox === "bwrap") expect(dir).toBe("/var/eventflow/secrets");
+      const own = await invoke(VICTIM, { op: "read", path: `${dir}/vault/token` });
+      expect(own).toEqual({ ok: true, value: VAULT_VALUE });
+      // The replica's files on the host, wherever the driver put them.
+      const hostFiles: string[] = [];
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true }))
+          if (e.isDirectory()) walk(join(d, e.name));
+          else if (e.name === "token") hostFiles.push(join(d, e.name));
+      };
+      walk(dataDir);
+      expect(hostFiles).toHaveLength(1);
+      for (const path of [hostFiles[0]!, join(dataDir, "secret.key"), `${dir}/vault/token`]) {
+        const got = await read(path);
+        expect(got.ok, path).toBe(false);
+        expect(JSON.stringify(got)).not.toContain(VAULT_VALUE);
+      }
+      expect((await list(join(hostFiles[0]!, "..", ".."))).ok).toBe(false);
+      // Its own files are read-only to it.
+      const write = await invoke(VICTIM, { op: "write", path: `${dir}/vault/token` });
+      expect(write.ok).toBe(false);
     });
 
     it("cannot read another tenant's app, in the cache or in that tenant's own view", async () => {

@@ -85,7 +85,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     openSession: createPullSessions(options.registry),
   });
   const idleMs = options.scaleToZeroAfterMs ?? 300_000;
-  const secretsRunDir = join(options.dataDir, "run", "secrets");
+  const secretsRunDir = join(options.dataDir, "replica-secrets");
   const secrets = createLocalSecrets({
     store: () => need(store),
     keyFile: options.secretKeyFile ?? join(options.dataDir, "secret.key"),

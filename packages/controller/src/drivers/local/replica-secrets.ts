@@ -55,7 +55,7 @@ export async function prepareReplicaSecrets(input: {
       const value = values.get(key);
       if (value === undefined)
         throw missing(spec, ref.name, key, `secret ${ref.name} has no key ${key}`);
-      if (ref.mount === "files") {
+      if (ref.mount !== "env") {
         files.push({ name: ref.name, key, value });
         continue;
       }

@@ -76,7 +76,13 @@ export function buildSandboxCommand(input: SandboxInput): { command: string; arg
     "--ro-bind",
     input.nodePath,
     SANDBOX_NODE,
-    ...(input.secretsDir === undefined ? [] : ["--ro-bind", input.secretsDir, SANDBOX_SECRETS_DIR]),
+    // bwrap would make the mount point's parents 0700 root: the dropped user could not reach it.
+    ...(input.secretsDir === undefined
+      ? []
+      : [
+          ...["--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/var/eventflow"],
+          ...["--ro-bind", input.secretsDir, SANDBOX_SECRETS_DIR],
+        ]),
     "--proc",
     "/proc",
     "--dev",
