@@ -104,15 +104,16 @@ describe(
   "functions in one namespace (restricted Pod Security enforced)",
   { timeout: 120_000 },
   () => {
-    it("a spec naming secrets is refused with SECRETS_UNSUPPORTED before anything is applied", async () => {
+    it("a spec naming a missing secret is refused with FUNCTION_SECRET_MISSING before anything is applied", async () => {
       const secrets = [{ name: "stripe", mount: "files" as const }];
       await expect(driver.create(spec("with-secret", { secrets }))).rejects.toMatchObject({
-        code: "SECRETS_UNSUPPORTED",
+        code: "FUNCTION_SECRET_MISSING",
+        details: { secret: "stripe" },
       });
       await expect(readDeployment("with-secret")).rejects.toMatchObject({ code: 404 });
       await driver.create(spec("no-secret-yet"));
       await expect(driver.update(spec("no-secret-yet", { secrets }))).rejects.toMatchObject({
-        code: "SECRETS_UNSUPPORTED",
+        code: "FUNCTION_SECRET_MISSING",
       });
       const d = await readDeployment("no-secret-yet");
       expect(d.metadata?.generation).toBe(1);

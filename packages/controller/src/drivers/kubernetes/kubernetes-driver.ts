@@ -1,5 +1,5 @@
 import {
-  KubeConfig,
+  CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
@@ -8,14 +8,14 @@ import {
 import { EventFlowError } from "@eventflow/protocol";
 import type {
   Driver,
-  DriverLogger,
   Endpoint,
   FunctionSpec,
   FunctionStatus,
   LogLine,
   LogQuery,
+  SecretMeta,
+  SecretStore,
 } from "../driver.js";
-import { refuseSecrets } from "../secret-refs.js";
 import { buildDeployment } from "./build-deployment.js";
 import { SERVICE_PORT, buildHpa, buildService } from "./build-service.js";
 import {
@@ -29,48 +29,18 @@ import { createClusterCache, type ClusterCache } from "./cluster-cache.js";
 import { apiStatus, toEventFlowError } from "./errors.js";
 import { FIELD_MANAGER, LABEL, functionKey, type ObjectRef } from "./labels.js";
 import { readFunctionLogs } from "./pod-logs.js";
+import { loadKubeConfig, type KubernetesDriverOptions } from "./driver-options.js";
+import { createKubernetesSecretStore, resolveSecretRefs } from "./secret-store.js";
 import { buildKubernetesStatus, specOf } from "./status.js";
 
-/** Options of {@link createKubernetesDriver}. */
-export interface KubernetesDriverOptions {
-  /** A kubeconfig path or a loaded KubeConfig; default: KUBECONFIG, then in-cluster. */
-  readonly kubeconfig?: string | KubeConfig;
-  /**
-   * Single-tenant mode: every function lives in this namespace. When undefined, each tenant
-   * gets its own namespace (`namespacePrefix + tenant`), created on first use.
-   */
-  readonly namespace?: string;
-  /** Prefix of tenant namespaces (default `eventflow-`). */
-  readonly namespacePrefix?: string;
-  /** The controller's namespace; tenant NetworkPolicies admit ingress only from it. */
-  readonly controllerNamespace?: string;
-  readonly tenantPolicy?: Partial<Omit<TenantPolicy, "controllerNamespace">>;
-  /** Secrets used to pull function images (they must exist in the function's namespace). */
-  readonly imagePullSecrets?: readonly string[];
-  /** Extra annotations on every function pod. */
-  readonly podAnnotations?: Readonly<Record<string, string>>;
-  /**
-   * How the invoke router reaches replicas: `pod` (ready pod IPs from EndpointSlices, in
-   * cluster) or `service` (the Service's DNS name; one endpoint, kube-proxy balances).
-   */
-  readonly endpointMode?: "pod" | "service";
-  readonly logger?: DriverLogger;
-  readonly clock?: () => Date;
-}
+export type { KubernetesDriverOptions };
 
 /** The Kubernetes driver plus what its tests and the readiness probe need. */
 export interface KubernetesDriver extends Driver {
   readonly name: "kubernetes";
+  readonly secrets: SecretStore;
   /** Where a function's objects are. */
   refOf(tenant: string, name: string): ObjectRef;
-}
-
-function loadKubeConfig(source: string | KubeConfig | undefined): KubeConfig {
-  if (source instanceof KubeConfig) return source;
-  const kc = new KubeConfig();
-  if (source) kc.loadFromFile(source);
-  else kc.loadFromDefault();
-  return kc;
 }
 
 /** How long a write waits for its own watch event before answering. */
@@ -88,6 +58,7 @@ const applyOpts = [
 export function createKubernetesDriver(options: KubernetesDriverOptions = {}): KubernetesDriver {
   const kc = loadKubeConfig(options.kubeconfig);
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
   const clock = options.clock ?? (() => new Date());
   const prefix = options.namespacePrefix ?? "eventflow-";
   const cache: ClusterCache = createClusterCache({
@@ -166,10 +137,18 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     ensuredNamespaces.add(ns);
   }
 
-  /** Applies Deployment, Service and HPA (or deletes a stale HPA) under one field manager. */
-  async function write(spec: FunctionSpec, replicas?: number): Promise<V1Deployment> {
+  /**
+   * Applies Deployment, Service and HPA (or deletes a stale HPA) under one field manager; the
+   * secrets are resolved first unless the caller already did.
+   */
+  async function write(
+    spec: FunctionSpec,
+    replicas?: number,
+    resolved?: ReadonlyMap<string, SecretMeta>,
+  ): Promise<V1Deployment> {
     const ref = refOf(spec.tenant, spec.name);
     const fn = functionKey(spec.tenant, spec.name);
+    const metas = resolved ?? (await resolveSecretRefs(secrets, spec));
     const deployment = await call(fn, "apply Deployment", () =>
       apply(
         buildDeployment(spec, {
@@ -177,6 +156,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
           ...(options.imagePullSecrets ? { imagePullSecrets: options.imagePullSecrets } : {}),
           ...(options.podAnnotations ? { podAnnotations: options.podAnnotations } : {}),
           ...(replicas !== undefined ? { replicas } : {}),
+          secrets: metas,
         }),
       ),
     );
@@ -251,6 +231,34 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       }
     });
 
+  /** Rolls the tenant's functions that use a rewritten secret (the digest on their pods changes). */
+  async function rollUsers(meta: SecretMeta): Promise<void> {
+    for (const d of cache.deployments()) {
+      const spec = specOf(d);
+      if (!spec || spec.tenant !== meta.tenant || !cached(spec.tenant, spec.name)) continue;
+      if (!spec.secrets?.some((s) => s.name === meta.name)) continue;
+      try {
+        await write(spec, spec.scaling ? undefined : d.spec?.replicas);
+      } catch (error) {
+        // One function that cannot roll (another of its secrets is gone) stops no other.
+        options.logger?.warn(
+          { function: functionKey(spec.tenant, spec.name), secret: meta.name, err: String(error) },
+          "could not roll a function after its secret changed",
+        );
+      }
+    }
+  }
+
+  const secrets = createKubernetesSecretStore({
+    core,
+    apply,
+    namespaceOf: (tenant) => refOf(tenant, "").namespace,
+    sharedNamespace: options.namespace !== undefined,
+    ensureTenant,
+    onReplaced: rollUsers,
+    clock,
+  });
+
   function endpointsOf(tenant: string, name: string): readonly Endpoint[] {
     const key = functionKey(tenant, name);
     if (options.endpointMode !== "service") return cache.endpoints(key);
@@ -262,6 +270,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
 
   const driver: KubernetesDriver = {
     name: "kubernetes",
+    secrets,
     refOf,
     ready: () => started && cache.healthy(),
     async start() {
@@ -277,15 +286,14 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       await cache.stop();
     },
     async create(spec) {
-      refuseSecrets(spec, "kubernetes");
       requireStarted();
       if (cached(spec.tenant, spec.name) || (await readLive(spec.tenant, spec.name)))
         throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
+      const metas = await resolveSecretRefs(secrets, spec);
       await ensureTenant(spec.tenant);
-      return statusOf(await observed(await write(spec)));
+      return statusOf(await observed(await write(spec, undefined, metas)));
     },
     async update(spec) {
-      refuseSecrets(spec, "kubernetes");
       existing(spec.tenant, spec.name);
       return statusOf(await observed(await write(spec)));
     },
