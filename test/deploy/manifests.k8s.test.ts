@@ -156,6 +156,8 @@ describe("kustomize (deploy/kustomize)", () => {
         "Service",
         "HorizontalPodAutoscaler",
         "NetworkPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
       ]),
     );
     const c = containerOf(ms);
@@ -322,6 +324,21 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
     expect(rules(chart, "-controller-functions")).toEqual(rules(kust, "-controller-functions"));
     expect(rules(chart, "-controller-tenants")).toEqual(rules(kust, "-controller-tenants"));
     expect(rules(chart, "-controller-functions")).toBeDefined();
+    // The secrets admission policy: the same checks, for the release's own ServiceAccount.
+    const policy = (ms: Manifest[]) =>
+      byKind(ms, "ValidatingAdmissionPolicy")[0] as unknown as {
+        spec: { matchConditions: { expression: string }[] };
+      };
+    const fromChart = policy(chart).spec;
+    const fromKust = policy(kust).spec;
+    expect(fromChart.matchConditions[0]?.expression).toContain(
+      "system:serviceaccount:default:eventflow-controller",
+    );
+    expect({ ...fromChart, matchConditions: [] }).toEqual({ ...fromKust, matchConditions: [] });
+    expect(fromKust.matchConditions[0]?.expression).toContain(
+      "system:serviceaccount:eventflow-system:eventflow-controller",
+    );
+    expect(byKind(chart, "ValidatingAdmissionPolicyBinding")).toHaveLength(1);
   });
 
   it("rendered chart (tenancy on): server-side dry run, real apply, Available under kwok", async () => {

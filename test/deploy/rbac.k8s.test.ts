@@ -1,9 +1,17 @@
 // RBAC proven: deploy/kustomize's ServiceAccount and roles are applied to the test cluster, and
 // the real Kubernetes driver runs with that account's token (no admin credentials) through its
 // whole job: create, update, scale, logs, delete, and tenant namespaces in the tenancy overlay.
-// What it was not granted is refused with 403.
+// What it was not granted is refused with 403. Secrets: it writes them but may read none, and
+// the admission policy of deploy/kustomize/base admits writes only to EventFlow's own.
 import { randomBytes } from "node:crypto";
-import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createKubernetesDriver,
@@ -208,6 +216,12 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["get", "pods/log"],
       ["list", "endpointslices.discovery.k8s.io"],
       ["delete", "horizontalpodautoscalers.autoscaling"],
+      ["create", "secrets"],
+      ["patch", "secrets"],
+      ["delete", "secrets"],
+      ["get", "configmaps"],
+      ["list", "configmaps"],
+      ["update", "configmaps"],
     ] as const)
       expect(await canI(verb, resource, FUNCTIONS), `${verb} ${resource}`).toBe(true);
     for (const [verb, resource, ns] of [
@@ -217,11 +231,155 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["create", "pods/exec", FUNCTIONS],
       ["delete", "services", FUNCTIONS],
       ["get", "secrets", FUNCTIONS],
-      ["get", "configmaps", FUNCTIONS],
+      ["list", "secrets", FUNCTIONS],
+      ["watch", "secrets", FUNCTIONS],
+      ["update", "secrets", FUNCTIONS],
+      ["deletecollection", "secrets", FUNCTIONS],
+      ["create", "secrets", "default"],
+      ["list", "configmaps", "default"],
       ["patch", "deployments.apps", "default"],
       ["escalate", "clusterroles.rbac.authorization.k8s.io", undefined],
     ] as const)
       expect(await canI(verb, resource, ns), `${verb} ${resource} in ${ns ?? "all"}`).toBe(false);
+  });
+});
+
+describe("secrets: written, never read, and only EventFlow's own (RBAC + admission policy)", () => {
+  let driver: KubernetesDriver;
+  let core: CoreV1Api;
+  const tenant = `s${run}`;
+  const own = `eventflow-secret.${tenant}.api`;
+  const labels = { "app.kubernetes.io/managed-by": "eventflow" };
+
+  beforeAll(async () => {
+    driver = await startDriver(sa, { namespace: FUNCTIONS, controllerNamespace: SYSTEM });
+    core = sa.makeApiClient(CoreV1Api);
+    // Secrets the controller did not make: one unlabelled under its own naming, one labelled
+    // under another name, one of the cluster's own kind.
+    for (const [name, l] of [
+      [`eventflow-secret.${tenant}.foreign`, undefined],
+      [`other-${run}`, labels],
+      [`plain-${run}`, undefined],
+    ] as const)
+      await admin.core.createNamespacedSecret({
+        namespace: FUNCTIONS,
+        body: { metadata: { name, ...(l ? { labels: l } : {}) }, stringData: { k: "v" } },
+      });
+  });
+
+  it("the driver's whole secret job runs on the ServiceAccount's token", async () => {
+    const bytes = (v: string) => ({ KEY: new TextEncoder().encode(v) });
+    // The policy is compiled a moment after its binding is applied.
+    await eventually(
+      async () => (await driver.secrets.put(tenant, "api", bytes("one"), "create")).version,
+      20_000,
+      "first secret written",
+    );
+    await expect(driver.secrets.put(tenant, "api", bytes("dup"), "create")).rejects.toMatchObject({
+      code: "SECRET_ALREADY_EXISTS",
+    });
+    const meta = await driver.secrets.put(tenant, "api", bytes("two"), "replace");
+    expect(await driver.secrets.get(tenant, "api")).toEqual(meta);
+    expect((await driver.secrets.list(tenant)).map((m) => m.name)).toEqual(["api"]);
+    const stored = await admin.core.readNamespacedSecret({ name: own, namespace: FUNCTIONS });
+    expect(Buffer.from(stored.data!.KEY!, "base64").toString()).toBe("two");
+    await driver.secrets.delete(tenant, "api");
+    expect(
+      await statusOf(() => admin.core.readNamespacedSecret({ name: own, namespace: FUNCTIONS })),
+    ).toBe(404);
+  });
+
+  it("cannot read any Secret, its own included (403)", async () => {
+    await driver.secrets.put(tenant, "mine", { K: new TextEncoder().encode("v") }, "create");
+    const name = `eventflow-secret.${tenant}.mine`;
+    expect(await statusOf(() => core.readNamespacedSecret({ name, namespace: FUNCTIONS }))).toBe(
+      403,
+    );
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace: FUNCTIONS }))).toBe(403);
+    expect(
+      await statusOf(() => core.listNamespacedSecret({ namespace: FUNCTIONS, watch: true })),
+    ).toBe(403);
+  });
+
+  it("admission refuses writes to Secrets it does not label or name as EventFlow's (403)", async () => {
+    const patch = (name: string) =>
+      statusOf(() =>
+        core.patchNamespacedSecret(
+          { name, namespace: FUNCTIONS, body: { stringData: { k: "stolen" } } },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
+      );
+    for (const name of [`eventflow-secret.${tenant}.foreign`, `other-${run}`, `plain-${run}`]) {
+      expect(await patch(name), `patch ${name}`).toBe(403);
+      expect(
+        await statusOf(() => core.deleteNamespacedSecret({ name, namespace: FUNCTIONS })),
+        `delete ${name}`,
+      ).toBe(403);
+    }
+    const create = (name: string, l?: Record<string, string>) =>
+      statusOf(() =>
+        core.createNamespacedSecret({
+          namespace: FUNCTIONS,
+          body: { metadata: { name, ...(l ? { labels: l } : {}) }, stringData: { k: "v" } },
+        }),
+      );
+    expect(await create(`eventflow-secret.${tenant}.nolabel`)).toBe(403);
+    expect(await create(`elsewhere-${run}`, labels)).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.createNamespacedSecret({
+          namespace: FUNCTIONS,
+          body: {
+            metadata: {
+              name: `eventflow-secret.${tenant}.token`,
+              labels,
+              annotations: { "kubernetes.io/service-account.name": "default" },
+            },
+            type: "kubernetes.io/service-account-token",
+          },
+        }),
+      ),
+    ).toBe(403);
+    // Its own Secret cannot be unlabelled (and so taken out of the policy's reach).
+    expect(
+      await statusOf(() =>
+        core.patchNamespacedSecret(
+          {
+            name: `eventflow-secret.${tenant}.mine`,
+            namespace: FUNCTIONS,
+            body: { metadata: { labels: { "app.kubernetes.io/managed-by": null } } },
+          },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(403);
+    // The foreign ones are untouched.
+    const foreign = await admin.core.readNamespacedSecret({
+      name: `other-${run}`,
+      namespace: FUNCTIONS,
+    });
+    expect(Buffer.from(foreign.data!.k!, "base64").toString()).toBe("v");
+  });
+
+  it("the same for ConfigMaps: only its labelled eventflow-secret.* index objects", async () => {
+    await admin.core.createNamespacedConfigMap({
+      namespace: FUNCTIONS,
+      body: { metadata: { name: `cm-${run}` }, data: { a: "1" } },
+    });
+    expect(
+      await statusOf(() =>
+        core.replaceNamespacedConfigMap({
+          name: `cm-${run}`,
+          namespace: FUNCTIONS,
+          body: { metadata: { name: `cm-${run}` }, data: { a: "2" } },
+        }),
+      ),
+    ).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.deleteNamespacedConfigMap({ name: `cm-${run}`, namespace: FUNCTIONS }),
+      ),
+    ).toBe(403);
   });
 });
 
@@ -325,12 +483,30 @@ describe("namespace per tenant (deploy/kustomize/overlays/tenancy)", () => {
       ),
     ).toBe(403);
     expect(await statusOf(() => core.listNamespace())).toBe(403);
+    // ConfigMaps: only labelled eventflow-secret.* indexes (the admission policy).
     const cm: KubernetesObject & { data: Record<string, string> } = {
-      metadata: { name: "x" },
+      metadata: { name: "x", labels: { "app.kubernetes.io/managed-by": "eventflow" } },
       data: {},
     };
     expect(await statusOf(() => core.createNamespacedConfigMap({ namespace: ns, body: cm }))).toBe(
       403,
     );
+  });
+
+  it("secrets in a tenant namespace on the ServiceAccount's token; still no reads", async () => {
+    await driver.secrets.put(tenant, "key", { K: new TextEncoder().encode("v") }, "create");
+    expect((await driver.secrets.list()).map((m) => `${m.tenant}/${m.name}`)).toContain(
+      `${tenant}/key`,
+    );
+    const core = sa.makeApiClient(CoreV1Api);
+    expect(
+      await statusOf(() =>
+        core.readNamespacedSecret({
+          name: `eventflow-secret.${tenant}.key`,
+          namespace: `${prefix}${tenant}`,
+        }),
+      ),
+    ).toBe(403);
+    await driver.secrets.delete(tenant, "key");
   });
 });
