@@ -20,6 +20,10 @@ const HINTS: Readonly<Record<string, string>> = {
   FUNCTION_CRASH_LOOP: "see why with `eventflow logs NAME --tail 50`",
   FUNCTION_IMAGE_NOT_FOUND: "check the image reference, or deploy with `eventflow deploy`",
   INVOKE_TIMEOUT: "the function took longer than its timeoutSeconds",
+  SECRET_NOT_FOUND: "list your secrets with `eventflow secret list`",
+  SECRET_ALREADY_EXISTS: "replace its keys with `eventflow secret update NAME --from-...`",
+  FUNCTION_SECRET_MISSING:
+    "create the secret (or add the key) with `eventflow secret create|update`; see `eventflow secret list`",
   CONFIG_INVALID: "fix the listed fields and run the command again",
   CLI_USAGE: "see `eventflow help COMMAND`",
   REGISTRY_UNREACHABLE: "check --registry and that the registry is running",

@@ -147,6 +147,7 @@ describe("eventflow secret against a real controller", () => {
     const exists = await cli(["secret", "create", "app", "--from-literal", `k=${LITERAL}`]);
     expect(exists.code).toBe(1);
     expect(exists.stderr).toContain("error[SECRET_ALREADY_EXISTS]");
+    expect(exists.stderr).toContain("next: replace its keys with `eventflow secret update app");
   });
 
   it("delete is refused while a function uses it (SECRET_IN_USE, naming it), done with --force", async () => {
@@ -165,6 +166,7 @@ describe("eventflow secret against a real controller", () => {
     const gone = await cli(["secret", "describe", "app"]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("error[SECRET_NOT_FOUND]");
+    expect(gone.stderr).toContain("next: list your secrets with `eventflow secret list`");
     const empty = await cli(["secret", "list"]);
     expect(empty.stdout).toBe("");
     expect(empty.stderr).toContain("no secrets yet");
