@@ -161,6 +161,37 @@ describe("buildKubernetesStatus", () => {
       undefined,
     ],
     [
+      "an env secret deleted while the function uses it",
+      deployment({ replicas: 2, updatedReplicas: 2 }),
+      [
+        {
+          ...waiting("CreateContainerConfigError"),
+          status: {
+            containerStatuses: [
+              {
+                ...waiting("CreateContainerConfigError").status!.containerStatuses![0]!,
+                state: {
+                  waiting: {
+                    reason: "CreateContainerConfigError",
+                    message: 'secret "eventflow-secret.t.db" not found',
+                  },
+                },
+              },
+            ],
+          },
+        },
+      ],
+      "Failed",
+      "FUNCTION_SECRET_MISSING",
+    ],
+    [
+      "another container config error is not a missing secret",
+      deployment({ replicas: 2, updatedReplicas: 2 }),
+      [waiting("CreateContainerConfigError")],
+      "Deploying",
+      "FUNCTION_REPLICA_RESTARTED",
+    ],
+    [
       "unschedulable",
       deployment({ replicas: 2, updatedReplicas: 2 }),
       [unschedulable],

@@ -54,6 +54,9 @@ export function podProblem(pods: readonly V1Pod[], now: string): LastError | und
       if (cs.name !== CONTAINER_NAME) continue;
       const reason = cs.state?.waiting?.reason;
       const detail = cs.state?.waiting?.message ?? reason ?? "";
+      // An env secret (or key of one) that is gone: the kubelet names the Secret, never a value.
+      if (reason === "CreateContainerConfigError" && /secret/i.test(detail))
+        return { code: "FUNCTION_SECRET_MISSING", message: `${reason}: ${detail}`, at: now };
       if (reason && IMAGE_REASONS.has(reason))
         return { code: "FUNCTION_IMAGE_NOT_FOUND", message: `${reason}: ${detail}`, at: now };
       if (reason && CRASH_REASONS.has(reason)) {
