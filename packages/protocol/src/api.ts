@@ -89,6 +89,9 @@ export interface SecretInfo {
   readonly used_by: string[];
 }
 
+/** The most a secret's values may hold together, in bytes (1 MiB, as a Kubernetes Secret). */
+export const MAX_SECRET_BYTES = 1024 * 1024;
+
 /**
  * Body of `POST /v1/secrets` (with `name`) and `PUT /v1/secrets/{name}` (the whole new set of
  * keys): values in `data` are base64 (binary-safe), in `stringData` UTF-8 text; a key may be in

@@ -44,6 +44,7 @@ export {
 export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
 export {
   FUNCTION_PHASES,
+  MAX_SECRET_BYTES,
   type ApiRole,
   type AuthConfig,
   type DevToken,

@@ -4,9 +4,9 @@
  * files and stdin is the one async step. No message ever carries a value: a mistyped flag may
  * hold a secret, so errors name the flag, its position, the file and the line instead.
  */
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { basename, resolve } from "node:path";
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, MAX_SECRET_BYTES } from "@eventflow/protocol";
 import { secretKeySchema } from "@eventflow/protocol/function-spec";
 
 /** The source flags, each repeatable. */
@@ -138,10 +138,34 @@ export async function collectSecretSources(
   return sources;
 }
 
+const tooLarge = (from: string) =>
+  usage(`${from}: more than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a secret holds`);
+
+/**
+ * A stream's bytes, at most `MAX_SECRET_BYTES`: reading stops there, so `/dev/urandom` or a
+ * huge file is refused instead of filling memory.
+ */
+async function readCapped(stream: NodeJS.ReadableStream, from: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = Buffer.from(chunk as Buffer);
+    size += bytes.length;
+    if (size > MAX_SECRET_BYTES) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      throw tooLarge(from);
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+// A stream, not readFile: `--from-file KEY=/dev/stdin` and other pipes and devices work too.
 async function readSourceFile(file: string, from: string): Promise<Buffer> {
   try {
-    return await readFile(file);
+    return await readCapped(createReadStream(file), from);
   } catch (error) {
+    if (error instanceof EventFlowError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     const why =
       code === "ENOENT"
@@ -153,15 +177,10 @@ async function readSourceFile(file: string, from: string): Promise<Buffer> {
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
 /**
  * The values: literals as text, files as bytes, stdin as text without one trailing newline
- * (`echo VALUE |` adds it; `--from-file KEY=/dev/stdin` keeps every byte).
+ * (`echo VALUE |` adds it; `--from-file KEY=/dev/stdin` keeps every byte). Each source and all
+ * together are refused above 1 MiB before anything is sent.
  */
 export async function readSecretValues(
   sources: readonly SecretSource[],
@@ -173,8 +192,13 @@ export async function readSecretValues(
     else if ("file" in s) values[s.key] = await readSourceFile(s.file, s.from);
     else {
       if (stdin === undefined) throw usage(`${s.from}: KEY=- needs a standard input`);
-      values[s.key] = (await readAll(stdin)).toString("utf8").replace(/\r?\n$/, "");
+      values[s.key] = (await readCapped(stdin, s.from)).toString("utf8").replace(/\r?\n$/, "");
     }
   }
+  const total = Object.values(values).reduce(
+    (n, v) => n + (typeof v === "string" ? Buffer.byteLength(v) : v.length),
+    0,
+  );
+  if (total > MAX_SECRET_BYTES) throw tooLarge(`the values together (${total} bytes)`);
   return values;
 }

@@ -146,6 +146,31 @@ describe("collectSecretSources and readSecretValues", () => {
     expect(error.message).toContain(why);
   });
 
+  it("over 1 MiB is refused while reading: a big file, an endless device, stdin, the sum", async () => {
+    await writeFile(join(dir, "big.bin"), Buffer.alloc(1024 * 1024 + 1));
+    await writeFile(join(dir, "half.bin"), Buffer.alloc(600 * 1024));
+    const read = async (flags: Parameters<typeof collectSecretSources>[0], stdin?: Readable) =>
+      rejection(async () =>
+        readSecretValues(await collectSecretSources(flags, dir), stdin ?? Readable.from([])),
+      );
+    for (const error of [
+      await read({ fromFile: ["big.bin"] }),
+      // Never ends: without the cap this would fill memory.
+      await read({ fromFile: ["zero=/dev/zero"] }),
+      await read({ fromEnvFile: ["big.bin"] }),
+      await read({ fromLiteral: ["k=-"] }, Readable.from([Buffer.alloc(1024 * 1024 + 2)])),
+      await read({ fromFile: ["a=half.bin", "b=half.bin"] }),
+    ]) {
+      expect(error.code).toBe("CLI_USAGE");
+      expect(error.message).toContain("1 MiB");
+    }
+    const exact = await readSecretValues(
+      await collectSecretSources({ fromFile: ["half.bin"] }, dir),
+      undefined,
+    );
+    expect((exact["half.bin"] as Uint8Array).length).toBe(600 * 1024);
+  });
+
   it("a --from-file that cannot be read, and KEY=- without a standard input", async () => {
     const sources = await collectSecretSources({ fromFile: ["k=nope.pem"] }, dir);
     const missing = await rejection(() => readSecretValues(sources, undefined));
