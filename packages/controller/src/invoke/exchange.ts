@@ -8,6 +8,8 @@ import { ClientAborted } from "./upstream-errors.js";
 export interface Exchange {
   readonly res: ServerResponse;
   readonly requestId: string;
+  /** The platform's headers over the function's (see InvokeRequest.headers). */
+  readonly platformHeaders?: Readonly<Record<string, string>>;
   controller?: Dispatcher.DispatchController;
   headersSent: boolean;
   settled: boolean;
@@ -25,8 +27,19 @@ export interface Exchange {
  */
 export const HELD_RESPONSE_BYTES = 64 * 1024;
 
+/** Puts the platform's CORS headers over the function's own (whose `vary` is kept, merged). */
+function applyPlatformHeaders(headers: OutgoingHttpHeaders, own: Readonly<Record<string, string>>) {
+  for (const name of Object.keys(headers))
+    if (name.startsWith("access-control-")) delete headers[name];
+  const vary = headers.vary;
+  Object.assign(headers, own);
+  if (vary !== undefined && own.vary !== undefined)
+    headers.vary = `${Array.isArray(vary) ? vary.join(", ") : String(vary)}, ${own.vary}`;
+}
+
 function writeHead(x: Exchange, status: number, headers: OutgoingHttpHeaders): void {
   if (headers["x-request-id"] === undefined) headers["x-request-id"] = x.requestId;
+  if (x.platformHeaders !== undefined) applyPlatformHeaders(headers, x.platformHeaders);
   x.res.writeHead(status, headers);
   x.headersSent = true;
 }
@@ -111,12 +124,14 @@ export function startAttempt(
   opts: Dispatcher.DispatchOptions,
   res: ServerResponse,
   requestId: string,
+  platformHeaders?: Readonly<Record<string, string>>,
 ): { promise: Promise<void>; exchange: Exchange } {
   let exchange!: Exchange;
   const promise = new Promise<void>((resolve, reject) => {
     exchange = {
       res,
       requestId,
+      ...(platformHeaders === undefined ? {} : { platformHeaders }),
       headersSent: false,
       settled: false,
       resolve: () => {

@@ -71,6 +71,12 @@ export interface InvokeRequest {
   readonly path?: string;
   /** `http` or `https`, as the client sees it (X-Forwarded-Proto). */
   readonly protocol: string;
+  /**
+   * Headers the platform puts on the function's answer over the function's own (CORS: any
+   * `access-control-*` of the function's is dropped, `vary` is merged). Set them on `res` as
+   * well for the platform's own answers (envelopes).
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Streams one invocation to a replica and the answer back; it never throws, it answers. */
@@ -162,7 +168,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       if (!upstream)
         throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
       setReplicaKey(opts.headers as string[], upstream.key);
-      const run = startAttempt(upstream, opts, inv.request.res, inv.requestId);
+      const run = startAttempt(upstream, opts, inv.request.res, inv.requestId, inv.request.headers);
       inv.current = run.exchange;
       try {
         await run.promise;

@@ -23,6 +23,12 @@ import type { TokenVerifier } from "../auth/verifier.js";
 import type { Driver, FunctionStatus } from "../drivers/driver.js";
 import { writeEnvelope } from "../envelope.js";
 import { requestIdFor } from "../http/request-id.js";
+import {
+  corsResponseHeaders,
+  isPreflight,
+  preflightHeaders,
+  type CorsRequest,
+} from "../invoke/cors.js";
 import type { InvokeHandler, InvokeRequest, InvokeTarget } from "../invoke/index.js";
 import { errorEnvelopeSchema } from "../schemas/common.js";
 import { functionParamsSchema } from "../schemas/functions.js";
@@ -125,6 +131,19 @@ export function matchEndpointPath(
   return { tenant, name, path, querystring: q === -1 ? "" : url.slice(q + 1) };
 }
 
+/** The function a URL names, or undefined when there is none (nothing is said yet). */
+async function lookupFunction(
+  driver: Driver,
+  match: EndpointMatch,
+): Promise<FunctionStatus | undefined> {
+  try {
+    return await driver.get(match.tenant, match.name);
+  } catch (error) {
+    if (!isEventFlowError(error) || error.code !== "FUNCTION_NOT_FOUND") throw error;
+    return undefined;
+  }
+}
+
 /**
  * The checks of a request to a function's URL: a public function needs no token; any other
  * needs one that may invoke it, exactly as the invoke route's, with the tenant taken from the
@@ -132,26 +151,36 @@ export function matchEndpointPath(
  * and a token-protected one answer alike (401), so anonymous callers learn nothing of either.
  */
 export async function endpointTarget(
-  deps: Pick<InvokeFastPathDeps, "driver" | "verifier">,
+  verifier: TokenVerifier,
   match: EndpointMatch,
+  status: FunctionStatus | undefined,
   authorization: string | undefined,
 ): Promise<InvokeTarget> {
-  let status: FunctionStatus | undefined;
-  try {
-    status = await deps.driver.get(match.tenant, match.name);
-  } catch (error) {
-    if (!isEventFlowError(error) || error.code !== "FUNCTION_NOT_FOUND") throw error;
-  }
   if (status?.spec.auth === "public") return targetOf(status);
   const token = parseBearer(authorization);
   if (token === undefined)
     throw new EventFlowError("AUTH_TOKEN_MISSING", "this function's URL needs a bearer token");
-  const principal = await deps.verifier.verify(token);
+  const principal = await verifier.verify(token);
   authorize(principal, INVOKE_ACTION);
   const tenant = visibleFunctionTenant(principal, match.name, match.tenant);
   if (tenant !== match.tenant || status === undefined) throw functionNotFound(match.name);
   checkTokenBinding(principal, status);
   return targetOf(status);
+}
+
+/** The CORS parts of a request. */
+function corsRequest(req: IncomingMessage): CorsRequest {
+  const h = req.headers;
+  return {
+    method: req.method ?? "GET",
+    ...(h.origin === undefined ? {} : { origin: h.origin }),
+    ...(typeof h["access-control-request-method"] === "string"
+      ? { requestMethod: h["access-control-request-method"] }
+      : {}),
+    ...(typeof h["access-control-request-headers"] === "string"
+      ? { requestHeaders: h["access-control-request-headers"] }
+      : {}),
+  };
 }
 
 /** What the invoke router is handed: the Node request and response, owned by it from then on. */
@@ -283,8 +312,20 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
     const requestId = requestIdFor(req.headers["x-request-id"] as string | undefined);
     try {
       if (match instanceof EventFlowError) throw match;
-      const fn = await endpointTarget(deps, match, req.headers.authorization);
-      await invoke(toInvokeRequest(req, res, requestId, match.querystring, match.path), fn);
+      const status = await lookupFunction(driver, match);
+      const cors = status?.spec.cors;
+      if (cors !== undefined && isPreflight(corsRequest(req))) {
+        // Browsers send preflights without credentials: answered here, never by the function.
+        const headers = preflightHeaders(cors, corsRequest(req), status!.spec.auth ?? "token");
+        res.writeHead(204, { ...headers, "x-request-id": requestId }).end();
+        return;
+      }
+      const fn = await endpointTarget(verifier, match, status, req.headers.authorization);
+      const headers = cors === undefined ? undefined : corsResponseHeaders(cors, corsRequest(req));
+      // On the platform's own answers too (a 503 the page's script should be able to read).
+      for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+      const request = toInvokeRequest(req, res, requestId, match.querystring, match.path);
+      await invoke(headers === undefined ? request : { ...request, headers }, fn);
     } catch (error) {
       const e = isEventFlowError(error) ? error : new EventFlowError("INTERNAL", String(error));
       if (e.code === "INTERNAL")
