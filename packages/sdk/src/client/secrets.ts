@@ -1,5 +1,10 @@
 /** The secrets API: list, get, create, update and delete (values go in, never come back). */
-import type { SecretInfo, SecretWriteRequest } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  checkFunctionName,
+  type SecretInfo,
+  type SecretWriteRequest,
+} from "@eventflow/protocol";
 import type { CallOptions } from "./functions.js";
 import type { Transport } from "./transport.js";
 
@@ -26,8 +31,17 @@ export interface SecretsApi {
   delete(name: string, options?: SecretDeleteOptions): Promise<void>;
 }
 
-/** Path of one secret (names are DNS labels; encoded anyway). */
+/**
+ * Path of one secret. The name is checked first (a secret's name follows the function-name
+ * rule): `.` and `..` survive encoding and the URL parser would resolve them, sending
+ * `get(".")` to the list and `delete("..")` to `/v1/`.
+ */
 function secretPath(name: string): string {
+  const problem = checkFunctionName(name);
+  if (problem !== undefined)
+    throw new EventFlowError("REQUEST_VALIDATION_FAILED", `invalid secret name: ${problem}`, {
+      details: [{ path: "name", message: problem }],
+    });
   return `/v1/secrets/${encodeURIComponent(name)}`;
 }
 
@@ -57,7 +71,7 @@ function tenantQuery(options: CallOptions | undefined) {
   return options?.tenant === undefined ? undefined : { tenant: options.tenant };
 }
 
-/** Builds the secrets API over a transport. */
+/** Builds the secrets API over a transport; a bad name rejects like any other failure. */
 export function createSecretsApi(transport: Transport): SecretsApi {
   return {
     list: (options) =>
@@ -68,7 +82,7 @@ export function createSecretsApi(transport: Transport): SecretsApi {
         idempotent: true,
         signal: options?.signal,
       }),
-    get: (name, options) =>
+    get: async (name, options) =>
       transport.json({
         method: "GET",
         path: secretPath(name),
@@ -85,7 +99,7 @@ export function createSecretsApi(transport: Transport): SecretsApi {
         idempotent: false,
         signal: options?.signal,
       }),
-    update: (name, data, options) =>
+    update: async (name, data, options) =>
       transport.json({
         method: "PUT",
         path: secretPath(name),

@@ -99,6 +99,23 @@ describe("client.secrets against a real controller", () => {
     expect(await client.secrets.list()).toEqual([]);
   });
 
+  it("a name the URL parser would resolve (., ..) is refused before any request", async () => {
+    await client.secrets.create("kept", { a: "b" });
+    for (const name of [".", "..", "%2e", "a/b", ""]) {
+      expect(await rejection(client.secrets.get(name))).toMatchObject({
+        code: "REQUEST_VALIDATION_FAILED",
+      });
+      expect(await rejection(client.secrets.delete(name, { force: true }))).toMatchObject({
+        code: "REQUEST_VALIDATION_FAILED",
+      });
+      expect(await rejection(client.secrets.update(name, { a: "c" }))).toMatchObject({
+        code: "REQUEST_VALIDATION_FAILED",
+      });
+    }
+    expect((await client.secrets.list()).map((s) => s.name)).toEqual(["kept"]);
+    await client.secrets.delete("kept");
+  });
+
   it("an empty secret and a bad key are refused by the server with its code", async () => {
     const empty = await rejection(client.secrets.create("empty", {}));
     expect(empty.code).toBe("REQUEST_VALIDATION_FAILED");
