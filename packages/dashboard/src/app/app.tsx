@@ -1,7 +1,7 @@
 /** The app shell: providers, the header, and the page for the current path. */
 import { isEventFlowError } from "@eventflow/protocol";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { LogOut, Zap } from "lucide-react";
+import { KeyRound, LogOut, Zap } from "lucide-react";
 import { Suspense, lazy, useEffect, useRef, useState, type ReactNode } from "react";
 import { OidcCallback } from "../features/auth/components/oidc-callback.tsx";
 import { SignInPage } from "../features/auth/components/sign-in-page.tsx";
@@ -22,6 +22,16 @@ const NewFunctionPage = lazy(() =>
 );
 const EditFunctionPage = lazy(() =>
   import("../routes/function-form-page.tsx").then((m) => ({ default: m.EditFunctionPage })),
+);
+
+const SecretsPage = lazy(() =>
+  import("../routes/secrets-page.tsx").then((m) => ({ default: m.SecretsPage })),
+);
+const NewSecretPage = lazy(() =>
+  import("../routes/secret-form-page.tsx").then((m) => ({ default: m.NewSecretPage })),
+);
+const EditSecretPage = lazy(() =>
+  import("../routes/secret-form-page.tsx").then((m) => ({ default: m.EditSecretPage })),
 );
 
 /** Which sign-out an API error means, if any: 401s end the session. */
@@ -62,6 +72,10 @@ function Page(): ReactNode {
     return <EditFunctionPage key={p.name} name={p.name!} />;
   if ((p = matchPath("/functions/:name", pathname)))
     return <FunctionDetailPage key={p.name} name={p.name!} />;
+  if (matchPath("/secrets", pathname)) return <SecretsPage />;
+  if (matchPath("/secrets/new", pathname)) return <NewSecretPage />;
+  if ((p = matchPath("/secrets/:name/edit", pathname)))
+    return <EditSecretPage key={p.name} name={p.name!} />;
   return (
     <div className="space-y-3">
       <h1 className="text-2xl font-semibold">Page not found</h1>
@@ -101,9 +115,19 @@ function Shell() {
       </a>
       <header className="border-b border-slate-200 dark:border-slate-800">
         <nav className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3" aria-label="Main">
-          <Link href="/" className="mr-auto flex items-center gap-2 font-semibold">
+          <Link href="/" className="flex items-center gap-2 font-semibold">
             <Zap aria-hidden size={20} className="text-sky-600" /> EventFlow
           </Link>
+          {session && (
+            <Link
+              href="/secrets"
+              className="btn-ghost"
+              aria-current={pathname.startsWith("/secrets") ? "page" : undefined}
+            >
+              <KeyRound aria-hidden size={16} /> Secrets
+            </Link>
+          )}
+          <span className="mr-auto" />
           {session && (
             <span className="text-sm text-slate-600 dark:text-slate-300">
               {session.tenant ?? "?"} · {session.role ?? "unknown role"}

@@ -4,13 +4,25 @@ import { functionQuery, limitsQuery } from "../features/functions/api/function-q
 import { EMPTY_FORM, fromFunction, toRequest } from "../features/functions/api/function-schema.ts";
 import { FunctionForm } from "../features/functions/components/function-form.tsx";
 import { useSaveFunction } from "../features/functions/hooks/use-function-mutations.ts";
+import { secretsListQuery } from "../features/secrets/api/secret-queries.ts";
+import type { Client } from "../lib/api-client.ts";
 import { useClient } from "../lib/client-context.tsx";
 import { navigate } from "../lib/router.tsx";
 
+/**
+ * The tenant's secrets (names and key names) for the form's secret rows; undefined while they
+ * load or when they cannot be read (the rows then offer only the names already in the spec).
+ */
+function useSecretChoices(client: Client) {
+  return useQuery(secretsListQuery(client)).data;
+}
+
 /** The create page. */
 export function NewFunctionPage() {
+  const client = useClient();
   const save = useSaveFunction(undefined);
-  const limits = useQuery(limitsQuery(useClient())).data;
+  const limits = useQuery(limitsQuery(client)).data;
+  const secrets = useSecretChoices(client);
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Create a function</h1>
@@ -18,6 +30,7 @@ export function NewFunctionPage() {
         mode="create"
         initial={EMPTY_FORM}
         limits={limits}
+        secrets={secrets}
         onSubmit={async (values) => {
           const fn = await save.mutateAsync(toRequest(values));
           navigate(`/functions/${encodeURIComponent(fn.name)}`);
@@ -34,6 +47,7 @@ export function EditFunctionPage({ name }: { name: string }) {
   const fn = useQuery({ ...functionQuery(client, name), refetchInterval: false });
   const save = useSaveFunction(name);
   const limits = useQuery(limitsQuery(client)).data;
+  const secrets = useSecretChoices(client);
   if (fn.isPending) return <p role="status">Loading {name}...</p>;
   if (fn.isError) return <p role="alert">{fn.error.message}</p>;
   const spec = fn.data.spec;
@@ -44,6 +58,7 @@ export function EditFunctionPage({ name }: { name: string }) {
         mode="edit"
         initial={fromFunction(fn.data)}
         limits={limits}
+        secrets={secrets}
         onSubmit={async (values) => {
           await save.mutateAsync(
             toRequest(values, {

@@ -11,16 +11,17 @@ import {
 } from "../../src/features/functions/api/function-schema.ts";
 import { FunctionForm } from "../../src/features/functions/components/function-form.tsx";
 
-const SECRETS = ["stripe", "db"];
+const SECRETS = [
+  { name: "stripe", keys: ["api-key", "webhook"] },
+  { name: "db", keys: ["DB_USER", "DB_PASSWORD"] },
+];
 
 function setup(
   onSubmit: (v: FunctionFormValues) => Promise<void> = async () => {},
-  secretNames: readonly string[] | undefined = SECRETS,
+  secrets: readonly { name: string; keys: string[] }[] | undefined = SECRETS,
 ) {
   const submit = vi.fn(onSubmit);
-  render(
-    <FunctionForm mode="create" initial={EMPTY_FORM} onSubmit={submit} secretNames={secretNames} />,
-  );
+  render(<FunctionForm mode="create" initial={EMPTY_FORM} onSubmit={submit} secrets={secrets} />);
   return { submit, user: userEvent.setup() };
 }
 
@@ -67,6 +68,31 @@ describe("FunctionForm: endpoint and secrets", () => {
     const names = [...field("Secret 1").querySelectorAll("option")].map((o) => o.value);
     expect(names).toEqual(["", "db", "stripe"]);
     expect(screen.queryByRole("link", { name: "create one" })).toBeNull();
+  });
+
+  it("names the keys of the chosen secret under its keys field", async () => {
+    const { user } = setup();
+    await user.click(screen.getByRole("button", { name: "Add secret" }));
+    expect(screen.queryByText(/has: /)).toBeNull();
+    await user.selectOptions(field("Secret 1"), "db");
+    expect(screen.getByText(/db has: DB_USER, DB_PASSWORD\./)).toBeTruthy();
+  });
+
+  it("puts FUNCTION_SECRET_MISSING naming a key on that row's keys, with its code", async () => {
+    const { user } = setup(async () => {
+      throw new EventFlowError("FUNCTION_SECRET_MISSING", "secret stripe has no key nope", {
+        status: 422,
+        details: { secret: "stripe", key: "nope" },
+      });
+    });
+    await fillBasics(user);
+    await user.click(screen.getByRole("button", { name: "Add secret" }));
+    await user.selectOptions(field("Secret 1"), "stripe");
+    await user.type(field("Secret 1 keys"), "nope");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(invalid("Secret 1 keys")).toBe("true"));
+    expect(invalid("Secret 1")).toBeNull();
+    expect(screen.getByText(/no key nope \(FUNCTION_SECRET_MISSING\)/)).toBeTruthy();
   });
 
   it("says how to get a secret when the tenant has none", () => {

@@ -18,7 +18,7 @@ import {
   type FunctionFormValues,
 } from "../api/function-schema.ts";
 import { Field, Input } from "../../../lib/form-field.tsx";
-import { SecretRefsFieldset } from "./secret-refs-fieldset.tsx";
+import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
   FUNCTION_ALREADY_EXISTS: "name",
@@ -27,17 +27,19 @@ const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
 };
 
 /**
- * The row of the secret a FUNCTION_SECRET_MISSING names (`details.secret`), if the form has it;
- * otherwise the error is shown for the whole form.
+ * The field of the secret row a FUNCTION_SECRET_MISSING names (`details.secret`): its keys
+ * when a key is missing (`details.key`), else its name; undefined when the form has no such
+ * row (the error is then shown for the whole form).
  */
-function missingSecretRow(
+function missingSecretField(
   error: { code: string; details?: unknown },
   rows: FunctionFormValues["secrets"],
-): number | undefined {
+): `secrets.${number}.name` | `secrets.${number}.keys` | undefined {
   if (error.code !== "FUNCTION_SECRET_MISSING") return undefined;
-  const secret = (error.details as { secret?: unknown } | undefined)?.secret;
-  const i = rows.findIndex((row) => row.name.trim() === secret);
-  return i >= 0 ? i : undefined;
+  const details = error.details as { secret?: unknown; key?: unknown } | undefined;
+  const i = rows.findIndex((row) => row.name.trim() === details?.secret);
+  if (i < 0) return undefined;
+  return details?.key === undefined ? `secrets.${i}.name` : `secrets.${i}.keys`;
 }
 
 /**
@@ -48,8 +50,8 @@ export function FunctionForm(props: {
   initial: FunctionFormValues;
   mode: "create" | "edit";
   limits?: FunctionSpecLimits | undefined;
-  /** The tenant's secret names to pick from (undefined while they load). */
-  secretNames?: readonly string[] | undefined;
+  /** The tenant's secrets (names and key names) to pick from (undefined while they load). */
+  secrets?: readonly SecretChoice[] | undefined;
   onSubmit: (values: FunctionFormValues) => Promise<void>;
   onCancel?: () => void;
 }) {
@@ -78,9 +80,9 @@ export function FunctionForm(props: {
         });
         return;
       }
-      const missing = missingSecretRow(error, getValues("secrets"));
+      const missing = missingSecretField(error, getValues("secrets"));
       if (missing !== undefined) {
-        setError(`secrets.${missing}.name`, { message: error.message }, { shouldFocus: true });
+        setError(missing, { message: `${error.message} (${error.code})` }, { shouldFocus: true });
         return;
       }
       const field = FIELD_OF_CODE[error.code];
@@ -265,7 +267,7 @@ export function FunctionForm(props: {
         control={control}
         register={register}
         errors={errors}
-        secretNames={props.secretNames}
+        secrets={props.secrets}
         chosen={chosenSecrets}
       />
 

@@ -3,6 +3,7 @@
  * mounted as files (the default) or environment variables, optionally only some keys. Values
  * are never here: the function gets them from the controller when it starts.
  */
+import type { SecretInfo } from "@eventflow/protocol";
 import { Plus, Trash2 } from "lucide-react";
 import {
   useFieldArray,
@@ -14,25 +15,35 @@ import { Link } from "../../../lib/router.tsx";
 import type { FunctionFormValues } from "../api/function-schema.ts";
 import { Field, Input } from "../../../lib/form-field.tsx";
 
-/** The fieldset; `secretNames` are the tenant's secrets (undefined while they load). */
+/** A secret the form offers: its name and key names (never values). */
+export type SecretChoice = Pick<SecretInfo, "name" | "keys">;
+
+/** The hint under a row's keys: which keys the chosen secret has. */
+function keysHint(secret: SecretChoice | undefined): string {
+  const all = "Comma-separated; empty for every key.";
+  return secret ? `${all} ${secret.name} has: ${secret.keys.join(", ")}.` : all;
+}
+
+/** The fieldset; `secrets` are the tenant's secrets (undefined while they load). */
 export function SecretRefsFieldset(props: {
   control: Control<FunctionFormValues>;
   register: UseFormRegister<FunctionFormValues>;
   errors: FieldErrors<FunctionFormValues>;
-  secretNames: readonly string[] | undefined;
+  secrets: readonly SecretChoice[] | undefined;
   chosen: readonly string[];
 }) {
   const { control, register, errors } = props;
   const rows = useFieldArray({ control, name: "secrets" });
+  const names = props.secrets?.map((s) => s.name) ?? [];
   const options = (current: string) =>
-    [...new Set([...(props.secretNames ?? []), ...(current ? [current] : [])])].sort();
+    [...new Set([...names, ...(current ? [current] : [])])].sort();
   return (
     <fieldset className="card space-y-3">
       <legend className="px-1 font-semibold">Secrets</legend>
       {rows.fields.length === 0 && (
         <p className="text-sm text-slate-600 dark:text-slate-400">No secrets.</p>
       )}
-      {props.secretNames?.length === 0 && (
+      {props.secrets?.length === 0 && (
         <p className="text-sm text-slate-600 dark:text-slate-400">
           This tenant has no secrets yet:{" "}
           <Link href="/secrets/new" className="underline">
@@ -80,7 +91,7 @@ export function SecretRefsFieldset(props: {
             <Field
               label={`Secret ${i + 1} keys`}
               error={e?.keys?.message}
-              hint="Comma-separated; empty for every key."
+              hint={keysHint(props.secrets?.find((s) => s.name === current))}
             >
               {(id, d) => (
                 <Input
