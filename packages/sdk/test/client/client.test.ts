@@ -1,23 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createClient,
-  isEventFlowError,
-  type EventFlowClient,
-  type EventFlowError,
-  type LogEntry,
-} from "../../src/client/index.js";
-import { mintToken, startClientTestEnv, type ClientTestEnv } from "./controller.js";
-
-async function rejection(promise: Promise<unknown>): Promise<EventFlowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isEventFlowError(error)) throw new Error(`expected an EventFlowError, got ${String(error)}`);
-  return error;
-}
+import { createClient, type EventFlowClient, type LogEntry } from "../../src/client/index.js";
+import { mintToken, rejection, startClientTestEnv, type ClientTestEnv } from "./controller.js";
 
 const noWait = { backoff: () => 1 };
 

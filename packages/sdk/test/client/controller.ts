@@ -1,6 +1,7 @@
 // A real controller for the client's tests: the controller's own test harness (in-process
 // Koa app on 127.0.0.1:0) over the real local driver and invoke router, running real replica
 // processes from an OCI layout. Reused from packages/controller/test without changes.
+import { isEventFlowError, type EventFlowError } from "@eventflow/protocol";
 import { createInvokeHandler } from "../../../controller/src/invoke/index.js";
 import type { Driver } from "../../../controller/src/drivers/driver.js";
 import {
@@ -10,6 +11,16 @@ import {
 import { mintToken, startTestApp, type TestApp } from "../../../controller/test/support/harness.js";
 
 export { mintToken };
+
+/** The EventFlowError a call rejects with (fails the test when it resolves or rejects otherwise). */
+export async function rejection(promise: Promise<unknown>): Promise<EventFlowError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isEventFlowError(error)) throw new Error(`expected an EventFlowError, got ${String(error)}`);
+  return error;
+}
 
 // Loaded by a computed specifier: the sdk's typecheck project would otherwise type-check this
 // controller helper too, and it does not compile under the sdk's settings (tar-stream types).

@@ -1,22 +1,8 @@
 // client.secrets against a real controller (local driver, real replica processes): the calls,
 // their errors, and the values reaching a function intact (text and bytes) but never an answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createClient,
-  isEventFlowError,
-  type EventFlowClient,
-  type EventFlowError,
-} from "../../src/client/index.js";
-import { startClientTestEnv, type ClientTestEnv } from "./controller.js";
-
-async function rejection(promise: Promise<unknown>): Promise<EventFlowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isEventFlowError(error)) throw new Error(`expected an EventFlowError, got ${String(error)}`);
-  return error;
-}
+import { createClient, type EventFlowClient } from "../../src/client/index.js";
+import { rejection, startClientTestEnv, type ClientTestEnv } from "./controller.js";
 
 const VALUE = "sk_test_never_in_an_answer";
 // Sent as bytes (base64 `data`); valid UTF-8 so the fixture's text answer compares exactly.
