@@ -236,37 +236,44 @@ describe("completion", () => {
     return stdout.split("\n").filter(Boolean).sort();
   }
 
-  it("bash completes context names after --context and for context use|delete", async () => {
-    // A stand-in `eventflow` that answers only what the script asks: context list -o name.
+  /**
+   * Runs `work` with a stand-in `eventflow` on PATH that answers only `args` (what the script
+   * asks for names) with `names`, one a line.
+   */
+  async function withStandIn(
+    args: string,
+    names: readonly string[],
+    work: (path: string) => Promise<void>,
+  ): Promise<void> {
     const bin = await mkdtemp(join(tmpdir(), "ef-completion-"));
+    const lines = names.map((n) => `${n}\\n`).join("");
     await writeFile(
       join(bin, "eventflow"),
-      '#!/bin/sh\n[ "$*" = "context list -o name" ] && printf "default\\nstaging\\n"\n',
-      { mode: 0o755 },
+      `#!/bin/sh\n[ "$*" = "${args}" ] && printf "${lines}"\n`,
+      {
+        mode: 0o755,
+      },
     );
-    const path = `${bin}:/usr/bin:/bin`;
     try {
+      await work(`${bin}:/usr/bin:/bin`);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  }
+
+  it("bash completes context names after --context and for context use|delete", async () => {
+    await withStandIn("context list -o name", ["default", "staging"], async (path) => {
       expect(await complete(["eventflow", "context", "use", "st"], path)).toEqual(["staging"]);
       expect(await complete(["eventflow", "contexts", "delete", ""], path)).toEqual([
         "default",
         "staging",
       ]);
       expect(await complete(["eventflow", "list", "--context", "d"], path)).toEqual(["default"]);
-    } finally {
-      await rm(bin, { recursive: true, force: true });
-    }
+    });
   });
 
   it("bash completes secret names for secret describe|update|delete, and the secret flags", async () => {
-    // A stand-in `eventflow` that answers only `secret list -o name`.
-    const bin = await mkdtemp(join(tmpdir(), "ef-completion-"));
-    await writeFile(
-      join(bin, "eventflow"),
-      '#!/bin/sh\n[ "$*" = "secret list -o name" ] && printf "stripe\\nstripe-test\\ngithub\\n"\n',
-      { mode: 0o755 },
-    );
-    const path = `${bin}:/usr/bin:/bin`;
-    try {
+    await withStandIn("secret list -o name", ["stripe", "stripe-test", "github"], async (path) => {
       expect(await complete(["eventflow", "secret", "describe", "str"], path)).toEqual([
         "stripe",
         "stripe-test",
@@ -278,9 +285,7 @@ describe("completion", () => {
         "--from-literal",
       ]);
       expect(await complete(["eventflow", "secret", "d"], path)).toEqual(["delete", "describe"]);
-    } finally {
-      await rm(bin, { recursive: true, force: true });
-    }
+    });
   });
 
   it("bash completes commands, subcommands and options", async () => {
