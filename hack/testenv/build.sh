@@ -31,13 +31,14 @@ version_of() {
     kwok) echo "$KWOK_VERSION" ;;
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
+    gateway-api-crds) echo "$GATEWAY_API_VERSION" ;;
     *) log "unknown binary: $1"; return 1 ;;
   esac
 }
 
 # $CACHE/bin/<name>-v<version>/<name> plus a stamp written after a successful build.
 dest_dir() { echo "$CACHE/bin/$1-v$(version_of "$1")"; }
-is_built() { [ -f "$(dest_dir "$1")/.stamp" ] && [ -x "$(dest_dir "$1")/$1" ]; }
+is_built() { [ -f "$(dest_dir "$1")/.stamp" ] && [ -e "$(dest_dir "$1")/$1" ]; }
 
 # `build.sh --check name...`: exit 0 when every named binary is built, 1 otherwise.
 if [ "${1:-}" = --check ]; then
@@ -132,6 +133,22 @@ kwok_assets() {
   cp "$src/metrics/resource/metrics-resource.yaml" "$src/metrics/usage/usage-from-annotation.yaml" "$out/"
 }
 
+# The Gateway API's standard CRDs (not a binary): the YAML its Go module ships, concatenated into
+# one file the deploy tier applies before it dry-runs the chart's HTTPRoute.
+gateway_api_crds() {
+  local dir out
+  dir="$($NICE go mod download -json "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\([^"]*\)".*/\1/p')"
+  [ -n "$dir" ] || { log "gateway-api v$GATEWAY_API_VERSION: no module directory"; return 1; }
+  out="$(dest_dir gateway-api-crds)"
+  mkdir -p "$out"
+  for f in "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    case "$f" in *_vap_*) continue ;; esac # the upgrade policy is not a CRD
+    cat "$f"
+    printf '\n---\n'
+  done >"$out/gateway-api-crds.tmp"
+  mv "$out/gateway-api-crds.tmp" "$out/gateway-api-crds"
+}
+
 build_one() {
   local name=$1
   if is_built "$name"; then log "cached: $name v$(version_of "$name")"; return; fi
@@ -142,6 +159,7 @@ build_one() {
     kwok) build_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" && kwok_assets ;;
     metrics-server) build_install metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION" ;;
     helm) build_install helm "helm.sh/helm/v${HELM_VERSION%%.*}/cmd/helm" "$HELM_VERSION" ;;
+    gateway-api-crds) gateway_api_crds ;;
   esac
   touch "$(dest_dir "$name")/.stamp"
 }

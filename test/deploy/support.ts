@@ -23,9 +23,15 @@ function pinned(name: string): string {
   return m[1];
 }
 
-/** A binary built by hack/testenv/build.sh (kubectl, helm), from its cache. */
-export function testenvBinary(name: "kubectl" | "helm"): string {
-  const version = name === "kubectl" ? pinned("K8S_VERSION") : pinned("HELM_VERSION");
+const PIN = {
+  kubectl: "K8S_VERSION",
+  helm: "HELM_VERSION",
+  "gateway-api-crds": "GATEWAY_API_VERSION",
+};
+
+/** What hack/testenv/build.sh put in its cache: kubectl, helm, the Gateway API's CRDs (YAML). */
+export function testenvBinary(name: keyof typeof PIN): string {
+  const version = pinned(PIN[name]);
   const cache = process.env.EVENTFLOW_K8S_CACHE ?? join(homedir(), ".cache/eventflow/k8s-testenv");
   const path = join(cache, "bin", `${name}-v${version}`, name);
   if (!existsSync(path))
