@@ -151,13 +151,18 @@ export const envSchema = z
  */
 export const secretNameSchema = nameSchema("stripe");
 
-/** A key of a secret: a Kubernetes Secret key (`[-._a-zA-Z0-9]+`, not `.` or `..`), a file name when mounted. */
+/**
+ * A key of a secret: a Kubernetes Secret key (`[-._a-zA-Z0-9]+`, not `.` or `..` and not
+ * starting with `..`, which the kubelet's secret volumes use for their own `..data` links), a
+ * file name when mounted.
+ */
 export const secretKeySchema = z
   .string()
   .min(1)
   .max(253)
   .regex(/^[-._a-zA-Z0-9]+$/, { error: "must consist of letters, digits, '-', '_' or '.'" })
   .refine((key) => key !== "." && key !== "..", { error: "must not be '.' or '..'" })
+  .refine((key) => !key.startsWith(".."), { error: "must not start with '..'" })
   .meta({ example: "api-key" });
 
 /** How a function gets a secret: as read-only files (the default) or as environment variables. */
