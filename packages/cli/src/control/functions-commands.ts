@@ -30,12 +30,16 @@ function columns(color: boolean): Column<FunctionStatus>[] {
     { header: "NAME", value: (f) => f.name },
     { header: "STATUS", value: (f) => paint(color, phaseColor(f.status), f.status) },
     { header: "READY", value: (f) => `${f.ready_replicas}/${f.replicas}` },
+    // Public functions stand out: anyone with the URL can call them.
+    {
+      header: "AUTH",
+      value: (f) => (f.spec.auth === "public" ? paint(color, "yellow", "public") : "token"),
+    },
     { header: "UP-TO-DATE", value: (f) => String(f.updated_replicas), wide: true },
     { header: "AGE", value: (f) => formatAge(f.created_at) },
     { header: "TENANT", value: (f) => f.tenant, wide: true },
     { header: "IMAGE", value: (f) => f.image, shrink: true },
     { header: "URL", value: (f) => f.url, wide: true },
-    { header: "AUTH", value: (f) => f.spec.auth ?? "token", wide: true },
     {
       header: "LAST ERROR",
       value: (f) =>

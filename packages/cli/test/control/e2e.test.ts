@@ -216,8 +216,8 @@ describe("eventflow control commands end to end", () => {
       expect.objectContaining({ name: "greeter", replicas: 2, ready_replicas: 2 }),
     ]);
     const table = await cli(["list"]);
-    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AGE\s+IMAGE$/);
-    expect(table.stdout).toMatch(/greeter\s+Running\s+2\/2/);
+    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AUTH\s+AGE\s+IMAGE$/);
+    expect(table.stdout).toMatch(/greeter\s+Running\s+2\/2\s+token\s/);
     const names = await cli(["list", "-o", "name"]);
     expect(names.stdout).toBe("greeter\n");
     const yaml = await cli(["get", "greeter", "-o", "yaml"]);
@@ -229,7 +229,7 @@ describe("eventflow control commands end to end", () => {
     expect(describe.stdout).toContain(url);
     expect(describe.stdout).toMatch(/^Access:\s+token$/m);
     const wide = await cli(["list", "-o", "wide"]);
-    expect(wide.stdout.split("\n")[0]).toMatch(/\bURL\s+AUTH\b/);
+    expect(wide.stdout.split("\n")[0]).toMatch(/\bAUTH\b.*\bURL\b/);
     expect(wide.stdout).toContain(url);
 
     const token = await cli(["token", "create", "greeter", "--ttl", "10m", "-o", "json"]);

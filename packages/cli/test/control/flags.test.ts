@@ -122,9 +122,9 @@ describe("kubectl's habits and readable logs", () => {
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.code, wide.stderr).toBe(0);
     expect(wide.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+STATUS\s+READY\s+UP-TO-DATE\s+AGE\s+TENANT\s+IMAGE\s+URL\s+AUTH\s+LAST ERROR$/,
+      /^NAME\s+STATUS\s+READY\s+AUTH\s+UP-TO-DATE\s+AGE\s+TENANT\s+IMAGE\s+URL\s+LAST ERROR$/,
     );
-    expect(wide.stdout).toMatch(/^flagsfn\s+Running\s+1\/1\s+1\s+\S+\s+default\s+oci:/m);
+    expect(wide.stdout).toMatch(/^flagsfn\s+Running\s+1\/1\s+token\s+1\s+\S+\s+default\s+oci:/m);
     expect((await cli(["get", "flagsfn", "-o", "name"])).stdout).toBe("flagsfn\n");
     expect((await cli(["describe", "flagsfn", "-o", "yaml"])).stdout).toMatch(/^name: flagsfn$/m);
     expect((await cli(["deploy", "--base", "scratch", "-o", "name"])).stdout).toBe("flagsfn\n");
@@ -166,7 +166,7 @@ describe("kubectl's habits and readable logs", () => {
     );
     expect(watched.code).toBe(130);
     const lines = watched.out.trim().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AGE\s+IMAGE$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AUTH\s+AGE\s+IMAGE$/);
     expect(lines[1]).toMatch(/^flagsfn\s+Running\s+1\/1\s/);
     expect(lines.slice(2).every((l) => !l.startsWith("NAME"))).toBe(true);
   }, 60_000);
