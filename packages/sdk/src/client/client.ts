@@ -97,7 +97,7 @@ export function createClient(options: ClientOptions): EventFlowClient {
     invoke: (name, o) => invoke(transport, name, o),
     invokeStream: (name, o) => invokeStream(transport, name, o),
     logs: (name, o) => streamLogs(transport, name, o),
-    metrics: (name, o = {}) =>
+    metrics: async (name, o = {}) =>
       transport.json({
         method: "GET",
         path: functionPath(name, "/metrics"),

@@ -7,7 +7,7 @@ import {
   type FunctionStatus,
 } from "@eventflow/protocol";
 import { sleep } from "./retry.js";
-import type { Transport } from "./transport.js";
+import { pathSegment, type Transport } from "./transport.js";
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -75,9 +75,9 @@ export interface FunctionsApi {
   waitUntilReady(name: string, options?: WaitOptions): Promise<FunctionStatus>;
 }
 
-/** Path of one function (names are DNS labels; encoded anyway). */
+/** Path of one function (names are DNS labels; encoded anyway; "", "." and ".." refused). */
 export function functionPath(name: string, suffix = ""): string {
-  return `/v1/functions/${encodeURIComponent(name)}${suffix}`;
+  return `/v1/functions/${pathSegment(name, "function name")}${suffix}`;
 }
 
 function tenantQuery(options: CallOptions | undefined) {
@@ -131,7 +131,7 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         idempotent: false,
         signal: options?.signal,
       }),
-    update: (name, spec, options) =>
+    update: async (name, spec, options) =>
       transport.json({
         method: "PUT",
         path: functionPath(name),
@@ -140,7 +140,7 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         idempotent: true,
         signal: options?.signal,
       }),
-    get: (name, options) =>
+    get: async (name, options) =>
       transport.json({
         method: "GET",
         path: functionPath(name),
@@ -189,7 +189,7 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
       }
     },
     // Setting a replica count is idempotent even though it is a POST.
-    scale: (name, replicas, options) =>
+    scale: async (name, replicas, options) =>
       transport.json({
         method: "POST",
         path: functionPath(name, ":scale"),

@@ -6,7 +6,12 @@
 import { EventFlowError, PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
 import { errorFromResponse } from "./errors.js";
 import { functionPath } from "./functions.js";
-import type { RequestBody, Transport, TransportRequest } from "./transport.js";
+import {
+  pathSegment,
+  type RequestBody,
+  type Transport,
+  type TransportRequest,
+} from "./transport.js";
 
 /** Methods a function's URL takes. */
 const INVOKE_METHODS: ReadonlySet<string> = new Set([
@@ -172,7 +177,7 @@ async function endpointPath(
     ).tenant;
   const sub = options.path ?? "/";
   const path = sub.startsWith("/") ? sub : `/${sub}`;
-  return `/fn/${encodeURIComponent(tenant)}/${encodeURIComponent(name)}${path}`;
+  return `/fn/${encodeURIComponent(tenant)}/${pathSegment(name, "function name")}${path}`;
 }
 
 /** Sends an invocation and reads the whole answer. */

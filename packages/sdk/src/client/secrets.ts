@@ -1,12 +1,7 @@
 /** The secrets API: list, get, create, update and delete (values go in, never come back). */
-import {
-  EventFlowError,
-  checkFunctionName,
-  type SecretInfo,
-  type SecretWriteRequest,
-} from "@eventflow/protocol";
+import type { SecretInfo, SecretWriteRequest } from "@eventflow/protocol";
 import type { CallOptions } from "./functions.js";
-import type { Transport } from "./transport.js";
+import { pathSegment, type Transport } from "./transport.js";
 
 /** A secret's values by key: text is sent as `stringData`, bytes as base64 `data`. */
 export type SecretValues = Readonly<Record<string, string | Uint8Array>>;
@@ -31,18 +26,9 @@ export interface SecretsApi {
   delete(name: string, options?: SecretDeleteOptions): Promise<void>;
 }
 
-/**
- * Path of one secret. The name is checked first (a secret's name follows the function-name
- * rule): `.` and `..` survive encoding and the URL parser would resolve them, sending
- * `get(".")` to the list and `delete("..")` to `/v1/`.
- */
+/** Path of one secret ("", "." and ".." refused before any request: see pathSegment). */
 function secretPath(name: string): string {
-  const problem = checkFunctionName(name);
-  if (problem !== undefined)
-    throw new EventFlowError("REQUEST_VALIDATION_FAILED", `invalid secret name: ${problem}`, {
-      details: [{ path: "name", message: problem }],
-    });
-  return `/v1/secrets/${encodeURIComponent(name)}`;
+  return `/v1/secrets/${pathSegment(name, "secret name")}`;
 }
 
 // btoa over a binary string in chunks: browser-safe (no Buffer), and no spread of a large array.

@@ -77,6 +77,24 @@ export interface Transport {
   readonly fetch: typeof fetch;
 }
 
+/**
+ * A name as one path segment, encoded. An empty name, `.` and `..` are refused
+ * (REQUEST_VALIDATION_FAILED, before any request): they survive encoding (`%2e` is a dot to
+ * the URL parser too), and the parser would resolve them, sending `get(".")` to the list or
+ * `delete("..")` to the parent path.
+ */
+export function pathSegment(name: string, what = "name"): string {
+  if (name === "" || name === "." || name === "..")
+    throw new EventFlowError(
+      "REQUEST_VALIDATION_FAILED",
+      `invalid ${what}: ${JSON.stringify(name)}`,
+      {
+        details: [{ path: "name", message: "must not be empty, '.' or '..'" }],
+      },
+    );
+  return encodeURIComponent(name);
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_ATTEMPTS = 4;
 

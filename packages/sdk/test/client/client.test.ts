@@ -58,6 +58,28 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     await client.functions.scale("hello", 1);
   });
 
+  it("a name the URL parser would resolve ('', '.', '..') is refused before any request", async () => {
+    const logs = async (name: string) => {
+      for await (const _ of client.logs(name)) break;
+    };
+    for (const name of ["", ".", ".."]) {
+      for (const call of [
+        client.functions.get(name),
+        client.functions.update(name, { image: env.image }),
+        client.functions.delete(name),
+        client.functions.scale(name, 0),
+        client.metrics(name),
+        client.invoke(name),
+        client.invoke(name, { method: "GET" }),
+        client.invoke(name, { method: "GET", tenant: "default" }),
+        logs(name),
+      ])
+        expect(await rejection(call)).toMatchObject({ code: "REQUEST_VALIDATION_FAILED" });
+    }
+    // Nothing was deleted or scaled on the way.
+    expect(await client.functions.get("hello")).toMatchObject({ name: "hello", replicas: 1 });
+  });
+
   it("functions: platform errors carry the stable code, status, request id and details", async () => {
     const missing = await rejection(client.functions.get("nope"));
     expect(missing).toMatchObject({ code: "FUNCTION_NOT_FOUND", status: 404 });
