@@ -177,7 +177,7 @@ async function endpointPath(
     ).tenant;
   const sub = options.path ?? "/";
   const path = sub.startsWith("/") ? sub : `/${sub}`;
-  return `/fn/${encodeURIComponent(tenant)}/${pathSegment(name, "function name")}${path}`;
+  return `/fn/${pathSegment(tenant, "tenant")}/${pathSegment(name, "function name")}${path}`;
 }
 
 /** Sends an invocation and reads the whole answer. */

@@ -89,7 +89,12 @@ export function pathSegment(name: string, what = "name"): string {
       "REQUEST_VALIDATION_FAILED",
       `invalid ${what}: ${JSON.stringify(name)}`,
       {
-        details: [{ path: "name", message: "must not be empty, '.' or '..'" }],
+        details: [
+          {
+            path: what === "tenant" ? "tenant" : "name",
+            message: "must not be empty, '.' or '..'",
+          },
+        ],
       },
     );
   return encodeURIComponent(name);

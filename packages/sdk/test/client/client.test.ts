@@ -73,6 +73,7 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
         client.invoke(name, { method: "GET" }),
         client.invoke(name, { method: "GET", tenant: "default" }),
         logs(name),
+        client.invoke("hello", { method: "GET", tenant: name }),
       ])
         expect(await rejection(call)).toMatchObject({ code: "REQUEST_VALIDATION_FAILED" });
     }
