@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
@@ -36,11 +36,10 @@ import type { LocalDriverOptions } from "./local-driver-options.js";
 import {
   assertReachable,
   createReplicaDirs,
-  REPLICAS_DIR,
   secureDataDir,
   type ReplicaDirs,
 } from "./replica-dirs.js";
-import { prepareReplicaSecrets } from "./replica-secrets.js";
+import { createSecretDelivery, usersOfSecret } from "./replica-secrets.js";
 import { createLocalSecrets } from "./secret-store.js";
 
 export type { LocalDriverOptions } from "./local-driver-options.js";
@@ -85,39 +84,25 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     openSession: createPullSessions(options.registry),
   });
   const idleMs = options.scaleToZeroAfterMs ?? 300_000;
-  const secretsRunDir = join(options.dataDir, "replica-secrets");
   const secrets = createLocalSecrets({
     store: () => need(store),
     keyFile: options.secretKeyFile ?? join(options.dataDir, "secret.key"),
     clock,
-    changed: rollSecretUsers,
+    // A secret was created or replaced: the functions naming it roll to the new values.
+    changed(tenant, name) {
+      for (const sup of usersOfSecret(sups.values(), tenant, name)) {
+        if (sup.isClosed() || sup.app === undefined) continue;
+        sup.update(sup.spec, sup.app, true);
+        log("info", { function: sup.spec.name, tenant, secret: name }, "rolling: secret changed");
+      }
+    },
   });
-
-  /** A secret was created or replaced: the functions naming it roll to the new values. */
-  function rollSecretUsers(tenant: string, name: string): void {
-    for (const sup of sups.values()) {
-      if (sup.spec.tenant !== tenant || sup.isClosed() || sup.app === undefined) continue;
-      if (!(sup.spec.secrets ?? []).some((ref) => ref.name === name)) continue;
-      sup.update(sup.spec, sup.app, true);
-      log("info", { function: sup.spec.name, tenant, secret: name }, "rolling: secret changed");
-    }
-  }
-
-  /** One replica's own directory for its secret files. */
-  function replicaSecretsDir(spec: FunctionSpec, replica: string): string {
-    if (users && replicaDirs)
-      return join(replicaDirs.secretsDir(users.userFor(spec.tenant)), replica);
-    return join(secretsRunDir, spec.tenant, spec.name, replica);
-  }
-
-  /** Secret files left behind by a controller that was killed: no replica of theirs runs. */
-  function removeStaleSecretFiles(): void {
-    rmSync(secretsRunDir, { recursive: true, force: true });
-    const root = join(options.dataDir, REPLICAS_DIR);
-    if (!existsSync(root)) return;
-    for (const uid of readdirSync(root))
-      rmSync(join(root, uid, "secrets"), { recursive: true, force: true });
-  }
+  const delivery = createSecretDelivery({
+    dataDir: options.dataDir,
+    secrets,
+    userOf: (tenant) => users?.userFor(tenant),
+    userSecretsDir: (user) => replicaDirs?.secretsDir(user),
+  });
 
   const log = (level: "info" | "warn" | "error", obj: Record<string, unknown>, msg: string) =>
     logger?.[level](obj, msg);
@@ -153,13 +138,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
         logs: need(logs),
         pidFiles,
         isolate,
-        secrets: (spec, replica) =>
-          prepareReplicaSecrets({
-            secrets,
-            spec,
-            dir: replicaSecretsDir(spec, replica),
-            ...(users ? { user: users.userFor(spec.tenant) } : {}),
-          }),
+        secrets: delivery.prepare,
         clock,
         log,
       },
@@ -299,7 +278,7 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       const reaped = await pidFiles.reapStale(options.stopGraceMs ?? 10_000);
       if (reaped > 0)
         log("warn", { reaped }, "stopped replicas left behind by a previous controller");
-      removeStaleSecretFiles();
+      delivery.removeStale();
       const restored: Promise<void>[] = [];
       for (const row of store.listFunctions()) {
         const fn = checkStoredRow(row, storedSpecSchema, store.path);

@@ -5,10 +5,19 @@
  * bubblewrap the directory is mounted read-only at /var/eventflow/secrets (sandbox.ts); without
  * it the replica finds it through EVENTFLOW_SECRETS_DIR.
  */
-import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
 import type { FunctionSpec } from "../driver.js";
+import { REPLICAS_DIR } from "./replica-dirs.js";
 import type { ReplicaUser } from "./sandbox.js";
 import type { LocalSecrets } from "./secret-store.js";
 
@@ -92,4 +101,60 @@ export async function prepareReplicaSecrets(input: {
     throw error;
   }
   return { env, dir, remove };
+}
+
+/** What {@link createSecretDelivery} needs from the driver. */
+export interface SecretDeliveryOptions {
+  readonly dataDir: string;
+  readonly secrets: LocalSecrets;
+  /** The tenant's user and its directories, when replicas run as per-tenant users. */
+  readonly userOf: (tenant: string) => ReplicaUser | undefined;
+  /** `<dataDir>/replicas/<uid>/secrets` of a user whose replicas run without bwrap, else undefined. */
+  readonly userSecretsDir: (user: ReplicaUser) => string | undefined;
+}
+
+/**
+ * Where each replica's secret files go, and their clean-up: `<dataDir>/replica-secrets/TENANT/
+ * FUNCTION/REPLICA`, or below the tenant user's own directory when replicas run as users
+ * without a sandbox (they must reach it).
+ */
+export function createSecretDelivery(o: SecretDeliveryOptions) {
+  const runDir = join(o.dataDir, "replica-secrets");
+  const dirOf = (spec: FunctionSpec, replica: string, user: ReplicaUser | undefined) => {
+    const own = user && o.userSecretsDir(user);
+    return own ? join(own, replica) : join(runDir, spec.tenant, spec.name, replica);
+  };
+  return {
+    /** Lays out `spec`'s secrets for one replica. */
+    prepare(spec: FunctionSpec, replica: string): Promise<ReplicaSecrets> {
+      const user = o.userOf(spec.tenant);
+      return prepareReplicaSecrets({
+        secrets: o.secrets,
+        spec,
+        dir: dirOf(spec, replica, user),
+        ...(user ? { user } : {}),
+      });
+    },
+    /** Removes files left by a controller that was killed: no replica of theirs runs. */
+    removeStale(): void {
+      rmSync(runDir, { recursive: true, force: true });
+      const users = join(o.dataDir, REPLICAS_DIR);
+      if (!existsSync(users)) return;
+      for (const uid of readdirSync(users))
+        rmSync(join(users, uid, "secrets"), { recursive: true, force: true });
+    },
+  };
+}
+
+/** The functions of `tenant` whose spec names secret `name` (they roll when it changes). */
+export function usersOfSecret<T extends { readonly spec: FunctionSpec }>(
+  functions: Iterable<T>,
+  tenant: string,
+  name: string,
+): T[] {
+  const out: T[] = [];
+  for (const fn of functions)
+    if (fn.spec.tenant === tenant && (fn.spec.secrets ?? []).some((ref) => ref.name === name))
+      out.push(fn);
+  return out;
 }
