@@ -123,6 +123,32 @@ describe("functions on a real node", () => {
     expect(rejected.status).toBe(400);
   });
 
+  it("function URLs: a token-protected sub-path and a public GET webhook, served by real pods", async () => {
+    const token = await controller.token();
+    const { url } = await client.functions.get(HELLO);
+    expect(url).toBe(`${controller.url}/fn/${new URL(url).pathname.split("/")[2]}/${HELLO}/`);
+    const sub = await fetch(`${url}orders/42?name=path`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(sub.status).toBe(200);
+    expect(await sub.text()).toBe("Hello, path!");
+    const anonymous = await fetch(`${url}orders/42?name=path`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toContain("Bearer");
+
+    const hook = await client.functions.create({
+      name: "hook",
+      image: images[HELLO]!,
+      replicas: 1,
+      auth: "public",
+    });
+    await eventually("the public hook answering without a token", async () => {
+      const r = await fetch(`${hook.url}?name=webhook`);
+      return r.status === 200 && (await r.text()) === "Hello, webhook!";
+    });
+    await client.functions.delete("hook");
+  });
+
   it("logs?follow streams the function's lines from every replica, including one started after the stream opened", async () => {
     const seen = new Map<string, string>(); // orderId -> replica
     const lines: string[] = [];
