@@ -16,7 +16,14 @@ import {
   type KubernetesDriver,
 } from "../../src/drivers/kubernetes/index.js";
 import { startTestCluster, type TestCluster } from "./support/cluster.js";
-import { apisFor, eventually, statusOf, viaPort, type Apis } from "./support/k8s.js";
+import {
+  apisFor,
+  createRestrictedNamespace,
+  eventually,
+  statusOf,
+  viaPort,
+  type Apis,
+} from "./support/k8s.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 import { parseConfig } from "../../src/config.js";
 import { startController } from "../../src/server.js";
@@ -71,17 +78,7 @@ function until(
 beforeAll(async () => {
   cluster = await startTestCluster();
   api = apisFor(cluster.kubeconfig);
-  await api.core.createNamespace({
-    body: {
-      metadata: {
-        name: NS,
-        labels: {
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-        },
-      },
-    },
-  });
+  await createRestrictedNamespace(api, NS);
   driver = await newDriver({ kubeconfig: cluster.kubeconfig, namespace: NS });
 }, 900_000);
 

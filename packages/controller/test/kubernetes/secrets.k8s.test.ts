@@ -13,7 +13,13 @@ import {
 } from "../../src/drivers/kubernetes/index.js";
 import { SECRETS_ANNOTATION } from "../../src/drivers/kubernetes/build-secret.js";
 import { startTestCluster, type TestCluster } from "./support/cluster.js";
-import { apisFor, eventually, statusOf, type Apis } from "./support/k8s.js";
+import {
+  apisFor,
+  createRestrictedNamespace,
+  eventually,
+  statusOf,
+  type Apis,
+} from "./support/k8s.js";
 
 const IMAGE = "registry.invalid/eventflow/hello:1";
 const run = randomBytes(3).toString("hex");
@@ -41,14 +47,7 @@ const readDeployment = (name: string, namespace = NS) =>
 beforeAll(async () => {
   cluster = await startTestCluster();
   api = apisFor(cluster.kubeconfig);
-  await api.core.createNamespace({
-    body: {
-      metadata: {
-        name: NS,
-        labels: { "pod-security.kubernetes.io/enforce": "restricted" },
-      },
-    },
-  });
+  await createRestrictedNamespace(api, NS);
   driver = createKubernetesDriver({ kubeconfig: cluster.kubeconfig, namespace: NS });
   tenants = createKubernetesDriver({ kubeconfig: cluster.kubeconfig, namespacePrefix: PREFIX });
   await Promise.all([driver.start(), tenants.start()]);

@@ -28,6 +28,21 @@ export function apisFor(kubeconfig: string): Apis {
   };
 }
 
+/** Creates a namespace that enforces the Pod Security "restricted" profile, as tenants' do. */
+export async function createRestrictedNamespace(api: Apis, name: string): Promise<void> {
+  await api.core.createNamespace({
+    body: {
+      metadata: {
+        name,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+      },
+    },
+  });
+}
+
 /** A copy of `kc` whose server is `https://127.0.0.1:<port>` (a proxy), same TLS identity. */
 export function viaPort(kc: KubeConfig, port: number): KubeConfig {
   const cluster = kc.getCurrentCluster()!;
