@@ -343,11 +343,6 @@ export const ERROR_CODES = {
     409,
     "The secret is used by functions (`details.functions` names them); remove it from their specs first, or delete with `?force=true` and those functions fail to start until it exists again.",
   ),
-  SECRETS_UNSUPPORTED: c(
-    501,
-    "Secrets are not delivered to functions yet (neither driver stores them; `/v1/secrets` is not built): a spec naming `secrets` is refused before anything is created or rolled, rather than deployed without them. Keep the value in `env` meanwhile; `details.secrets` names them.",
-    { expose: true },
-  ),
   FUNCTION_SECRET_MISSING: c(
     422,
     "The spec names a secret, or a key of one, that does not exist in the function's tenant (`details` names it); nothing was rolled out. Create it with `eventflow secret create` first.",

@@ -110,8 +110,7 @@ export interface Driver {
   /** Stops watching; the local driver drains and stops its processes. */
   close(): Promise<void>;
   /** The tenant-scoped secrets functions reference in `spec.secrets`. */
-  // Optional only while the drivers gain it (issue 15); required once both implement it.
-  readonly secrets?: SecretStore;
+  readonly secrets: SecretStore;
   /**
    * Creates a function; FUNCTION_ALREADY_EXISTS when the name is taken in the tenant,
    * FUNCTION_SECRET_MISSING (before anything is created) when a secret or key it names does not exist.

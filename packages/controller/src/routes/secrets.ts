@@ -3,7 +3,7 @@
  * and on to the functions that use them; no answer, log line or error carries them.
  */
 import { EventFlowError, type SecretInfo } from "@eventflow/protocol";
-import type { Driver, SecretMeta, SecretStore } from "../drivers/driver.js";
+import type { Driver, SecretMeta } from "../drivers/driver.js";
 import { listQuerySchema, tenantQuerySchema } from "../schemas/functions.js";
 import {
   SECRET_BODY_BYTES,
@@ -23,16 +23,6 @@ const TAGS = ["secrets"];
 
 function audit(ctx: RouteContext, msg: string, fields: Record<string, unknown>): void {
   ctx.state.log.info({ ...fields, subject: principalOf(ctx).subject }, msg);
-}
-
-/** The driver's secret store, or SECRETS_UNSUPPORTED when it has none. */
-function storeOf(driver: Driver): SecretStore {
-  if (driver.secrets === undefined)
-    throw new EventFlowError(
-      "SECRETS_UNSUPPORTED",
-      `the ${driver.name} driver does not store secrets`,
-    );
-  return driver.secrets;
 }
 
 /** Which functions of each tenant name each secret: `tenant/secret` to function names. */
@@ -79,10 +69,10 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "SecretCreate", schema: secretCreateSchema, maxBytes: SECRET_BODY_BYTES },
       responses: { 201: { description: "Created.", schema: secretInfoSchema } },
-      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_ALREADY_EXISTS", "SECRETS_UNSUPPORTED"],
+      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_ALREADY_EXISTS"],
       async handle(ctx, { body, query }) {
         const tenant = ownTenant(ctx, query.tenant);
-        const meta = await storeOf(driver).put(tenant, body.name, secretValues(body), "create");
+        const meta = await driver.secrets.put(tenant, body.name, secretValues(body), "create");
         audit(ctx, "secret created", { tenant, secret: body.name, keys: meta.keys });
         ctx.status = 201;
         ctx.set("location", `/v1/secrets/${body.name}`);
@@ -98,13 +88,13 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       auth: "read",
       query: listQuerySchema,
       responses: { 200: { description: "The secrets.", schema: secretListSchema } },
-      errors: ["AUTH_FORBIDDEN", "SECRETS_UNSUPPORTED"],
+      errors: ["AUTH_FORBIDDEN"],
       async handle(ctx, { query }) {
         const principal = principalOf(ctx);
         const everyTenant =
           principal.kind === "user" && principal.role === "admin" && query.tenant === undefined;
         const tenant = everyTenant ? undefined : ownTenant(ctx, query.tenant);
-        const secrets = await storeOf(driver).list(tenant);
+        const secrets = await driver.secrets.list(tenant);
         const users = await usage(driver, tenant);
         ctx.body = secrets.map((meta) => toInfo(meta, users));
       },
@@ -119,10 +109,10 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       params: secretParamsSchema,
       query: tenantQuerySchema,
       responses: { 200: one },
-      errors: ["SECRET_NOT_FOUND", "SECRETS_UNSUPPORTED"],
+      errors: ["SECRET_NOT_FOUND"],
       async handle(ctx, { params, query }) {
         const tenant = ownTenant(ctx, query.tenant);
-        ctx.body = await info(await storeOf(driver).get(tenant, params.name));
+        ctx.body = await info(await driver.secrets.get(tenant, params.name));
       },
     }),
     defineRoute({
@@ -136,7 +126,7 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "SecretUpdate", schema: secretUpdateSchema, maxBytes: SECRET_BODY_BYTES },
       responses: { 200: one },
-      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_NOT_FOUND", "SECRETS_UNSUPPORTED"],
+      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_NOT_FOUND"],
       async handle(ctx, { params, query, body }) {
         const tenant = ownTenant(ctx, query.tenant);
         if (body.name !== undefined && body.name !== params.name)
@@ -145,7 +135,7 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
             "name in the body differs from the path",
             { details: [{ path: "name", message: `must equal the path's name ${params.name}` }] },
           );
-        const meta = await storeOf(driver).put(tenant, params.name, secretValues(body), "replace");
+        const meta = await driver.secrets.put(tenant, params.name, secretValues(body), "replace");
         audit(ctx, "secret updated", { tenant, secret: params.name, keys: meta.keys });
         ctx.body = await info(meta);
       },
@@ -160,10 +150,10 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       params: secretParamsSchema,
       query: secretDeleteQuerySchema,
       responses: { 204: { description: "Deleted." } },
-      errors: ["SECRET_NOT_FOUND", "SECRET_IN_USE", "SECRETS_UNSUPPORTED"],
+      errors: ["SECRET_NOT_FOUND", "SECRET_IN_USE"],
       async handle(ctx, { params, query }) {
         const tenant = ownTenant(ctx, query.tenant);
-        const store = storeOf(driver);
+        const store = driver.secrets;
         const meta = await store.get(tenant, params.name);
         const users = (await usage(driver, tenant)).get(`${tenant}/${meta.name}`) ?? [];
         if (users.length > 0 && query.force !== true)

@@ -2,12 +2,11 @@
  * Schemas of the secret endpoints. Values are write-only: they are checked here (base64, size)
  * but no answer schema has a place for them, and validation errors never quote them.
  */
+import { MAX_SECRET_BYTES } from "@eventflow/protocol";
 import { secretKeySchema, secretNameSchema } from "@eventflow/protocol/function-spec";
 import { z } from "zod";
 import { queryBool, tenantSchema } from "./common.js";
 
-/** A secret's values together: at most 1 MiB, as a Kubernetes Secret. */
-export const MAX_SECRET_BYTES = 1024 * 1024;
 /** Keys of one secret. */
 export const MAX_SECRET_KEYS = 64;
 /**

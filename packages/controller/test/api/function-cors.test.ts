@@ -98,7 +98,7 @@ describe("CORS of function URLs", () => {
   });
 
   it("refuses a preflight for another origin, method or header with FUNCTION_ENDPOINT_FORBIDDEN", async () => {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { origin: "https://evil.example", "access-control-request-method": "GET" },
       { origin: APP, "access-control-request-method": "DELETE" },
       {
@@ -106,7 +106,8 @@ describe("CORS of function URLs", () => {
         "access-control-request-method": "GET",
         "access-control-request-headers": "x-other",
       },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await send("OPTIONS", "/fn/acme/web/", headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(JSON.parse(res.text).error.code).toBe("FUNCTION_ENDPOINT_FORBIDDEN");

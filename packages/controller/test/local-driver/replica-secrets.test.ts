@@ -68,16 +68,17 @@ describe("replica secrets (steps)", () => {
   });
 
   it("refuses a deleted secret, a missing key and a NUL byte for env, writing nothing", async () => {
-    for (const [refs, message] of [
+    const cases: [NonNullable<FunctionSpec["secrets"]>, RegExp][] = [
       [[{ name: "gone", mount: "files" }], /secret gone does not exist/],
       [[{ name: "api", mount: "files", keys: ["nope"] }], /has no key nope/],
       [[{ name: "api", mount: "env", keys: ["bin"] }], /NUL byte/],
-    ] as const) {
+    ];
+    for (const [refs, message] of cases) {
       const out = join(dir.path, "refused");
       await expect(
         prepareReplicaSecrets({
           secrets: secrets as LocalSecrets,
-          spec: spec([...refs]),
+          spec: spec(refs),
           dir: out,
         }),
       ).rejects.toMatchObject({

@@ -12,6 +12,8 @@ import type {
   FunctionStatus,
   LogLine,
   LogQuery,
+  SecretMeta,
+  SecretStore,
 } from "../../src/drivers/driver.js";
 
 /** The double plus helpers tests use to steer it. */
@@ -62,10 +64,47 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     return found;
   }
 
+  const secretMetas = new Map<string, SecretMeta>();
+  const secrets: SecretStore = {
+    async put(tenant, name, data, mode) {
+      count("secrets.put");
+      const before = secretMetas.get(key(tenant, name));
+      if (mode === "create" && before)
+        throw new EventFlowError("SECRET_ALREADY_EXISTS", `secret ${name} already exists`);
+      if (mode === "replace" && !before)
+        throw new EventFlowError("SECRET_NOT_FOUND", `secret ${name} not found`);
+      const at = now().toISOString();
+      // Key names only: a test double has no business keeping values either.
+      const meta: SecretMeta = {
+        tenant,
+        name,
+        keys: Object.keys(data).sort(),
+        version: String(Date.now()),
+        createdAt: before?.createdAt ?? at,
+        updatedAt: at,
+      };
+      secretMetas.set(key(tenant, name), meta);
+      return meta;
+    },
+    async get(tenant, name) {
+      const meta = secretMetas.get(key(tenant, name));
+      if (!meta) throw new EventFlowError("SECRET_NOT_FOUND", `secret ${name} not found`);
+      return meta;
+    },
+    async list(tenant) {
+      return [...secretMetas.values()].filter((m) => tenant === undefined || m.tenant === tenant);
+    },
+    async delete(tenant, name) {
+      if (!secretMetas.delete(key(tenant, name)))
+        throw new EventFlowError("SECRET_NOT_FOUND", `secret ${name} not found`);
+    },
+  };
+
   return {
     name: "local",
     calls,
     yielded,
+    secrets,
     async start() {},
     async close() {},
     async create(spec) {
