@@ -214,6 +214,36 @@ describe("secrets on a real node", () => {
     expect((await ask()).env).toBe(VALUES.pw);
   });
 
+  it("a force-deleted env secret: a new replica reports FUNCTION_SECRET_MISSING until it is back", async () => {
+    const forced = await api("DELETE", "/v1/secrets/db?force=true");
+    expect(forced.status, forced.text).toBe(204);
+    // A scale would start a replica that cannot get the value: refused before anything changes.
+    const scaled = await api("POST", `/v1/functions/${FN}:scale`, { replicas: 2 });
+    expect(scaled.json).toMatchObject({
+      error: { code: "FUNCTION_SECRET_MISSING", details: { secret: "db" } },
+    });
+    // A replica replaced by Kubernetes itself (here: its pod deleted) cannot start.
+    const [pod] = await livePods(cluster.core, NS, FN);
+    await cluster.core.deleteNamespacedPod({ name: pod!.metadata!.name!, namespace: NS });
+    const failed = await eventually(
+      "the missing secret reported",
+      async () => {
+        const s = await client.functions.get(FN);
+        return s.last_error?.code === "FUNCTION_SECRET_MISSING" ? s : undefined;
+      },
+      120_000,
+    );
+    expect(failed.status).toBe("Failed");
+    expect(failed.last_error?.message).toContain("eventflow-secret.");
+    expectNoValue(JSON.stringify(failed), "status of the failed function");
+    const back = await api("POST", "/v1/secrets", {
+      name: "db",
+      stringData: { DB_PASSWORD: VALUES.pw },
+    });
+    expect(back.status, back.text).toBe(201);
+    await eventually("running again", async () => (await ask()).env === VALUES.pw, 180_000);
+  });
+
   it("delete: refused while used, then the function and the secrets go; no value in the log", async () => {
     const used = await api("DELETE", "/v1/secrets/stripe");
     expect(used.json).toMatchObject({ error: { code: "SECRET_IN_USE" } });
