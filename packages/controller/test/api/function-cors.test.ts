@@ -1,9 +1,14 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/drivers/driver.js";
-import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
-import { writeTestImage } from "../local-driver/helpers/oci-image.js";
-import { call, mintToken, realInvoke, startTestApp, type TestApp } from "../support/harness.js";
+import {
+  call,
+  mintToken,
+  startLocalDriverApp,
+  waitForFunction,
+  type LocalDriverApp,
+  type TestApp,
+} from "../support/harness.js";
 
 // CORS of function URLs, answered by the controller from spec.cors over the real local driver
 // and invoke router: preflights never reach the function nor need a token, other origins are
@@ -11,11 +16,10 @@ import { call, mintToken, realInvoke, startTestApp, type TestApp } from "../supp
 const APP = "https://app.example.com";
 
 describe("CORS of function URLs", () => {
-  let data: Awaited<ReturnType<typeof tempDir>>;
+  let local: LocalDriverApp;
   let driver: Driver;
   let app: TestApp;
   let acme: string;
-  const closers: Array<() => Promise<void>> = [];
 
   async function send(
     method: string,
@@ -33,16 +37,9 @@ describe("CORS of function URLs", () => {
   }
 
   beforeAll(async () => {
-    data = await tempDir("fn-cors");
-    const image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
-    driver = await startDriver(`${data.path}/data`);
-    const router = realInvoke(driver);
-    closers.push(router.close);
-    app = await startTestApp({
-      driver,
-      env: { EVENTFLOW_DATA_DIR: `${data.path}/data` },
-      invoke: router.invoke,
-    });
+    local = await startLocalDriverApp("fn-cors");
+    ({ app, driver } = local);
+    const image = local.image;
     acme = await mintToken({ tenant: "acme", role: "developer" });
     const cors = {
       allowOrigins: [APP],
@@ -59,21 +56,9 @@ describe("CORS of function URLs", () => {
       const created = await call(app.url, "POST", "/v1/functions", { token: acme, body });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
     }
-    for (const name of ["web", "open", "plain"]) {
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline) {
-        const f = await call(app.url, "GET", `/v1/functions/${name}`, { token: acme });
-        if (f.body?.ready_replicas === 1) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    for (const name of ["web", "open", "plain"]) await waitForFunction(app, acme, name);
   }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    for (const close of closers) await close();
-    await driver?.close();
-    await data?.cleanup();
-  });
+  afterAll(() => local?.close());
 
   it("answers a preflight of a token function itself: no token, the function never sees it", async () => {
     const res = await send("OPTIONS", "/fn/acme/web/orders?op=log&tag=preflight", {

@@ -1,55 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Driver } from "../../src/drivers/driver.js";
-import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
-import { writeTestImage } from "../local-driver/helpers/oci-image.js";
-import { call, mintToken, realInvoke, startTestApp, type TestApp } from "../support/harness.js";
+import {
+  call,
+  mintToken,
+  startLocalDriverApp,
+  waitForFunction,
+  type LocalDriverApp,
+  type TestApp,
+} from "../support/harness.js";
 
 // A function is an HTTP endpoint, `/fn/TENANT/NAME/PATH`: any method, path and query reach it
 // through the invoke router, token-protected unless the spec says `auth: public`. The real local
 // driver runs the fixture app (?op=headers echoes the method, url and headers it received).
 describe("function URLs over the real local driver and invoke router", () => {
-  let data: Awaited<ReturnType<typeof tempDir>>;
-  let driver: Driver;
+  let local: LocalDriverApp;
   let app: TestApp;
   let acme: string;
   let globex: string;
-  const closers: Array<() => Promise<void>> = [];
 
   async function deploy(token: string, body: Record<string, unknown>) {
     const created = await call(app.url, "POST", "/v1/functions", { token, body });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const f = await call(app.url, "GET", `/v1/functions/${body.name}`, { token });
-      if (f.body?.ready_replicas === 1) return f.body;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${body.name} never became ready`);
+    return waitForFunction(app, token, String(body.name));
   }
 
   beforeAll(async () => {
-    data = await tempDir("fn-url");
-    const image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
-    driver = await startDriver(`${data.path}/data`);
-    const router = realInvoke(driver);
-    closers.push(router.close);
-    app = await startTestApp({
-      driver,
-      env: { EVENTFLOW_DATA_DIR: `${data.path}/data` },
-      invoke: router.invoke,
-    });
+    local = await startLocalDriverApp("fn-url");
+    app = local.app;
+    const image = local.image;
     acme = await mintToken({ tenant: "acme", role: "developer" });
     globex = await mintToken({ tenant: "globex", role: "developer" });
     await deploy(acme, { name: "api", image });
     await deploy(acme, { name: "hook", image, auth: "public", maxBodyBytes: 16 });
     await deploy(globex, { name: "api", image });
   }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    for (const close of closers) await close();
-    await driver?.close();
-    await data?.cleanup();
-  });
+  afterAll(() => local?.close());
 
   it("answers with the function's URL in every status", async () => {
     const one = await call(app.url, "GET", "/v1/functions/hook", { token: acme });

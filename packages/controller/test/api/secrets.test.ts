@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Driver } from "../../src/drivers/driver.js";
-import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
-import { writeTestImage } from "../local-driver/helpers/oci-image.js";
-import { call, mintToken, realInvoke, startTestApp, type TestApp } from "../support/harness.js";
+import {
+  call,
+  mintToken,
+  startLocalDriverApp,
+  waitForFunction,
+  type LocalDriverApp,
+  type TestApp,
+} from "../support/harness.js";
 
 // Tenant-scoped secrets over the real local driver: values go in through /v1/secrets and on to
 // the replicas that use them (files and env), never back out (answers, logs, the database).
@@ -13,46 +17,23 @@ const ROTATED = "sk-live-rotated-8e4b";
 const BINARY = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x41]);
 
 describe("secrets over the real local driver", () => {
-  let data: Awaited<ReturnType<typeof tempDir>>;
-  let driver: Driver;
+  let local: LocalDriverApp;
   let app: TestApp;
   let image: string;
   let acme: string;
   let acmeViewer: string;
   let globex: string;
-  const closers: Array<() => Promise<void>> = [];
-
-  async function waitReady(token: string, name: string) {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const f = await call(app.url, "GET", `/v1/functions/${name}`, { token });
-      if (f.body?.ready_replicas === 1 && f.body?.updated_replicas === 1) return f.body;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${name} never became ready`);
-  }
+  const waitReady = (token: string, name: string) =>
+    waitForFunction(app, token, name, (f) => f.ready_replicas === 1 && f.updated_replicas === 1);
 
   beforeAll(async () => {
-    data = await tempDir("secrets");
-    image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
-    driver = await startDriver(`${data.path}/data`);
-    const router = realInvoke(driver);
-    closers.push(router.close);
-    app = await startTestApp({
-      driver,
-      env: { EVENTFLOW_DATA_DIR: `${data.path}/data` },
-      invoke: router.invoke,
-    });
+    local = await startLocalDriverApp("secrets");
+    ({ app, image } = local);
     acme = await mintToken({ tenant: "acme", role: "developer" });
     acmeViewer = await mintToken({ tenant: "acme", role: "viewer" });
     globex = await mintToken({ tenant: "globex", role: "developer" });
   }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    for (const close of closers) await close();
-    await driver?.close();
-    await data?.cleanup();
-  });
+  afterAll(() => local?.close());
 
   it("creates a secret and answers its key names, never its values", async () => {
     const created = await call(app.url, "POST", "/v1/secrets", {
@@ -253,7 +234,7 @@ describe("secrets over the real local driver", () => {
   }, 60_000);
 
   it("never writes a value in clear: not in the database, its backups, or the logs", async () => {
-    const dataDir = `${data.path}/data`;
+    const { dataDir } = local;
     const key = statSync(join(dataDir, "secret.key"));
     expect(key.mode & 0o777).toBe(0o600);
     const files = readdirSync(dataDir).filter((f) => f.startsWith("eventflow.db"));

@@ -10,6 +10,8 @@ import type { Driver } from "../../src/drivers/driver.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics, type ControllerMetrics } from "../../src/metrics.js";
 import { createInvokeHandler, type InvokeHandler } from "../../src/invoke/index.js";
+import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
+import { writeTestImage } from "../local-driver/helpers/oci-image.js";
 
 /** The HS256 secret the tests configure. */
 export const TEST_SECRET = "test-secret-of-at-least-thirty-two-characters!";
@@ -186,4 +188,61 @@ export function realInvoke(driver: Driver): {
     },
     close: async () => handler?.close(),
   };
+}
+
+/** The real local driver with the test image, the real invoke router and the app over them. */
+export interface LocalDriverApp {
+  readonly app: TestApp;
+  readonly driver: Driver;
+  /** `oci:` reference of the fixture app's image (tag v1). */
+  readonly image: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts {@link LocalDriverApp} in a fresh temporary directory (removed by `close`). */
+export async function startLocalDriverApp(
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<LocalDriverApp> {
+  const data = await tempDir(prefix);
+  const dataDir = `${data.path}/data`;
+  const image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
+  const driver = await startDriver(dataDir);
+  const router = realInvoke(driver);
+  const app = await startTestApp({
+    driver,
+    env: { EVENTFLOW_DATA_DIR: dataDir, ...env },
+    invoke: router.invoke,
+  });
+  return {
+    app,
+    driver,
+    image,
+    dataDir,
+    async close() {
+      await app.close();
+      await router.close();
+      await driver.close();
+      await data.cleanup();
+    },
+  };
+}
+
+/** Polls `GET /v1/functions/NAME` until `check` holds; throws with the last answer after 20 s. */
+export async function waitForFunction(
+  app: TestApp,
+  token: string,
+  name: string,
+  check: (f: Record<string, unknown>) => boolean = (f) => f.ready_replicas === 1,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const f = await call(app.url, "GET", `/v1/functions/${name}`, { token });
+    last = f.body;
+    if (f.status === 200 && check(f.body)) return f.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`function ${name} never matched: ${JSON.stringify(last)}`);
 }
