@@ -96,6 +96,22 @@ describe("secrets over the real local driver", () => {
     expect(JSON.stringify(broken.body)).not.toContain(TOKEN_VALUE);
   });
 
+  it("takes a full 1 MiB binary secret (a body above the API's 1 MiB limit), not more", async () => {
+    const mib = Buffer.alloc(1024 * 1024, 0xab).toString("base64");
+    const big = await call(app.url, "POST", "/v1/secrets", {
+      token: acme,
+      body: { name: "big", data: { blob: mib } },
+    });
+    expect(big.status, JSON.stringify(big.body).slice(0, 200)).toBe(201);
+    await call(app.url, "DELETE", "/v1/secrets/big", { token: acme });
+    const huge = await call(app.url, "POST", "/v1/secrets", {
+      token: acme,
+      body: { name: "huge", stringData: { a: "x".repeat(3 * 1024 * 1024) } },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("REQUEST_BODY_TOO_LARGE");
+  });
+
   it("keeps tenants apart: another tenant neither sees nor uses the secret", async () => {
     expect((await call(app.url, "GET", "/v1/secrets", { token: globex })).body).toEqual([]);
     const get = await call(app.url, "GET", "/v1/secrets/stripe", { token: globex });
