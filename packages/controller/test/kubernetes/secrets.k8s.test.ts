@@ -228,6 +228,22 @@ describe("secrets in one namespace", { timeout: 120_000 }, () => {
     );
   });
 
+  it("a Secret the API server refuses leaves no index behind (create) or the old one (replace)", async () => {
+    // A key Kubernetes refuses (the API's schema refuses it first; the store must not rely on it).
+    const bad = data({ "..data": "x" });
+    await expect(store().put("acme", "broken", bad, "create")).rejects.toMatchObject({
+      code: "KUBERNETES_INVALID",
+    });
+    await expect(store().get("acme", "broken")).rejects.toMatchObject({
+      code: "SECRET_NOT_FOUND",
+    });
+    const before = await store().get("acme", "stripe");
+    await expect(store().put("acme", "stripe", bad, "replace")).rejects.toMatchObject({
+      code: "KUBERNETES_INVALID",
+    });
+    expect(await store().get("acme", "stripe")).toEqual(before);
+  });
+
   it("delete removes the Secret and its index; a second delete is SECRET_NOT_FOUND", async () => {
     await store().delete("acme", "db");
     for (const read of [
