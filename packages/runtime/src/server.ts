@@ -9,6 +9,7 @@ import {
   type RawRequest,
   type ResolvedFunction,
 } from "@eventflow/sdk/internal";
+import { refusal, type RuntimeState } from "./admission.js";
 import { EMPTY_BODY, hasBody, readBody } from "./body.js";
 import type { RuntimeConfig } from "./config.js";
 import { InvocationContext } from "./context.js";
@@ -19,8 +20,7 @@ import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
 import { createReplicaKeyCheck, isProbePath } from "./replica-key.js";
 import { isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
 
-/** Lifecycle state of a runtime. */
-export type RuntimeState = "starting" | "ready" | "draining" | "stopped";
+export type { RuntimeState } from "./admission.js";
 
 /** Dependencies of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -224,21 +224,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
       return;
     }
-    if (state !== "ready" && state !== "draining") {
-      writeError(res, "RUNTIME_NOT_READY", `the runtime is ${state}`, {
-        headers: { "retry-after": "1" },
-      });
-      return;
-    }
-    if (config.maxConcurrency > 0 && inFlight >= config.maxConcurrency) {
-      writeError(
-        res,
-        "RUNTIME_OVERLOADED",
-        `this replica is at its limit of ${config.maxConcurrency} concurrent invocations`,
-        {
-          headers: { "retry-after": "1" },
-        },
-      );
+    const refused = refusal(state, inFlight, config);
+    if (refused !== undefined) {
+      writeError(res, refused.code, refused.message, { headers: { "retry-after": "1" } });
       return;
     }
     inFlight++;
@@ -283,8 +271,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
 
   async function isReady(): Promise<boolean> {
-    if (state !== "ready") return false;
-    if (config.maxConcurrency > 0 && inFlight >= config.maxConcurrency) return false;
+    // Ready means taking new requests: not draining, and under the concurrency limit.
+    if (state !== "ready" || refusal(state, inFlight, config) !== undefined) return false;
     if (fn.readiness === undefined) return true;
     try {
       return (await withTimeout(() => fn.readiness!(), 1000, "readiness")) === true;
