@@ -14,6 +14,7 @@ import { MetricsPanel } from "../features/metrics/components/metrics-panel.tsx";
 import { useClient } from "../lib/client-context.tsx";
 import { Link, navigate } from "../lib/router.tsx";
 import { canWrite, useSession } from "../lib/session.tsx";
+import { errorText } from "../lib/server-errors.ts";
 
 function LiveLogs({ name }: { name: string }) {
   const client = useClient();
@@ -36,7 +37,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
         <p role="alert">
           {(fn.error as { code?: string }).code === "FUNCTION_NOT_FOUND"
             ? "This function does not exist (any more)."
-            : fn.error.message}
+            : errorText(fn.error)}
         </p>
         <Link href="/" className="btn">
           Back to functions

@@ -8,6 +8,7 @@ import { secretsListQuery } from "../features/secrets/api/secret-queries.ts";
 import type { Client } from "../lib/api-client.ts";
 import { useClient } from "../lib/client-context.tsx";
 import { navigate } from "../lib/router.tsx";
+import { errorText } from "../lib/server-errors.ts";
 
 /**
  * The tenant's secrets (names and key names) for the form's secret rows; undefined while they
@@ -49,7 +50,7 @@ export function EditFunctionPage({ name }: { name: string }) {
   const limits = useQuery(limitsQuery(client)).data;
   const secrets = useSecretChoices(client);
   if (fn.isPending) return <p role="status">Loading {name}...</p>;
-  if (fn.isError) return <p role="alert">{fn.error.message}</p>;
+  if (fn.isError) return <p role="alert">{errorText(fn.error)}</p>;
   const spec = fn.data.spec;
   return (
     <>

@@ -7,6 +7,7 @@ import { useRecentStats } from "../features/metrics/hooks/use-recent-stats.ts";
 import { useClient } from "../lib/client-context.tsx";
 import { Link } from "../lib/router.tsx";
 import { canWrite, useSession } from "../lib/session.tsx";
+import { errorText } from "../lib/server-errors.ts";
 
 /** The page. */
 export function FunctionsPage() {
@@ -26,7 +27,7 @@ export function FunctionsPage() {
         )}
       </div>
       {list.isPending && <p role="status">Loading functions...</p>}
-      {list.isError && <p role="alert">Could not load functions: {list.error.message}</p>}
+      {list.isError && <p role="alert">Could not load functions: {errorText(list.error)}</p>}
       {list.data && <FunctionsTable functions={list.data} stats={stats} canCreate={write} />}
     </>
   );

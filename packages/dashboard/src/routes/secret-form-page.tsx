@@ -1,5 +1,4 @@
 /** `/secrets/new` and `/secrets/:name/edit`: the secret form, then the secrets list. */
-import { isEventFlowError } from "@eventflow/protocol";
 import { useQuery } from "@tanstack/react-query";
 import { secretQuery } from "../features/secrets/api/secret-queries.ts";
 import {
@@ -12,6 +11,7 @@ import { SecretForm } from "../features/secrets/components/secret-form.tsx";
 import { useSaveSecret } from "../features/secrets/hooks/use-secret-mutations.ts";
 import { useClient } from "../lib/client-context.tsx";
 import { navigate } from "../lib/router.tsx";
+import { errorText } from "../lib/server-errors.ts";
 
 function useSubmit(existing: string | undefined) {
   const save = useSaveSecret(existing);
@@ -42,13 +42,7 @@ export function EditSecretPage({ name }: { name: string }) {
   const secret = useQuery(secretQuery(useClient(), name));
   const submit = useSubmit(name);
   if (secret.isPending) return <p role="status">Loading {name}...</p>;
-  if (secret.isError)
-    return (
-      <p role="alert">
-        {secret.error.message}
-        {isEventFlowError(secret.error) && ` (${secret.error.code})`}
-      </p>
-    );
+  if (secret.isError) return <p role="alert">{errorText(secret.error)}</p>;
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Update secret {name}</h1>

@@ -1,5 +1,5 @@
 /** `/secrets`: the tenant's secrets, create, update and delete (never their values). */
-import { isEventFlowError, type SecretInfo } from "@eventflow/protocol";
+import type { SecretInfo } from "@eventflow/protocol";
 import { useQuery } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import { useState } from "react";
@@ -9,6 +9,7 @@ import { SecretsTable } from "../features/secrets/components/secrets-table.tsx";
 import { useDeleteSecret } from "../features/secrets/hooks/use-secret-mutations.ts";
 import { useClient } from "../lib/client-context.tsx";
 import { Link } from "../lib/router.tsx";
+import { errorText } from "../lib/server-errors.ts";
 import { canWrite, useSession } from "../lib/session.tsx";
 
 /** The page. */
@@ -30,12 +31,7 @@ export function SecretsPage() {
         )}
       </div>
       {list.isPending && <p role="status">Loading secrets...</p>}
-      {list.isError && (
-        <p role="alert">
-          Could not load secrets: {list.error.message}
-          {isEventFlowError(list.error) && ` (${list.error.code})`}
-        </p>
-      )}
+      {list.isError && <p role="alert">Could not load secrets: {errorText(list.error)}</p>}
       {list.data && <SecretsTable secrets={list.data} canWrite={write} onDelete={setDeleting} />}
       <DeleteSecretDialog
         secret={deleting}

@@ -2,6 +2,7 @@
 import { Trash2 } from "lucide-react";
 import { useId, useRef, useState, type FormEvent } from "react";
 import { useDeleteFunction } from "../hooks/use-function-mutations.ts";
+import { errorText } from "../../../lib/server-errors.ts";
 
 /** The delete button and its dialog; `onDeleted` runs after the API confirmed. */
 export function DeleteFunction({ name, onDeleted }: { name: string; onDeleted: () => void }) {
@@ -52,7 +53,7 @@ export function DeleteFunction({ name, onDeleted }: { name: string; onDeleted: (
           </div>
           {remove.isError && (
             <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-              {remove.error.message}
+              {errorText(remove.error)}
             </p>
           )}
           <div className="flex justify-end gap-2">

@@ -4,7 +4,7 @@
  * (REQUEST_VALIDATION_FAILED details, 409, 422) land on the field.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
-import { describeIssue, isEventFlowError } from "@eventflow/protocol";
+import { describeIssue } from "@eventflow/protocol";
 import {
   DEFAULT_FUNCTION_SPEC_LIMITS,
   type FunctionSpecLimits,
@@ -18,6 +18,7 @@ import {
   type FunctionFormValues,
 } from "../api/function-schema.ts";
 import { Field, Input } from "../../../lib/form-field.tsx";
+import { showServerError } from "../../../lib/server-errors.ts";
 import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
@@ -74,26 +75,10 @@ export function FunctionForm(props: {
     try {
       await props.onSubmit(values);
     } catch (error) {
-      if (!isEventFlowError(error)) {
-        setError("root.server", {
-          message: error instanceof Error ? error.message : String(error),
-        });
-        return;
-      }
-      const missing = missingSecretField(error, getValues("secrets"));
-      if (missing !== undefined) {
-        setError(missing, { message: `${error.message} (${error.code})` }, { shouldFocus: true });
-        return;
-      }
-      const field = FIELD_OF_CODE[error.code];
-      if (field) setError(field, { message: error.message }, { shouldFocus: true });
-      else if (error.code === "REQUEST_VALIDATION_FAILED" && Array.isArray(error.details)) {
-        for (const issue of error.details as { path: string; message: string }[]) {
-          setError(toFieldPath(issue.path, getValues("env")) as FieldPath<FunctionFormValues>, {
-            message: issue.message,
-          });
-        }
-      } else setError("root.server", { message: `${error.message} (${error.code})` });
+      showServerError(error, setError, {
+        fieldOf: (e) => missingSecretField(e, getValues("secrets")) ?? FIELD_OF_CODE[e.code],
+        toFieldPath: (path) => toFieldPath(path, getValues("env")),
+      });
     }
   });
 

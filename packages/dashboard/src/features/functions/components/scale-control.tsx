@@ -2,6 +2,7 @@
 import { Minus, Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { useScaleFunction } from "../hooks/use-function-mutations.ts";
+import { errorText } from "../../../lib/server-errors.ts";
 
 /** The scale form; `maxReplicas` is the controller's limit (`GET /v1/limits`). */
 export function ScaleControl(props: { name: string; replicas: number; maxReplicas: number }) {
@@ -57,7 +58,7 @@ export function ScaleControl(props: { name: string; replicas: number; maxReplica
       </button>
       {scale.isError && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {scale.error.message}
+          {errorText(scale.error)}
         </p>
       )}
     </form>

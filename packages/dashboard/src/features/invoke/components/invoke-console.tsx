@@ -4,6 +4,7 @@ import { Send } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import type { Client } from "../../../lib/api-client.ts";
 import { formatMs } from "../../../lib/format.ts";
+import { errorText } from "../../../lib/server-errors.ts";
 import { invokeMutation } from "../api/invoke.ts";
 
 /** The console. */
@@ -76,7 +77,7 @@ export function InvokeConsole({ client, name }: { client: Client; name: string }
       </form>
       {invoke.isError && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {invoke.error.message}
+          {errorText(invoke.error)}
         </p>
       )}
       {result && (

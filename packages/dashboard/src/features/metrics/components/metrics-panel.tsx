@@ -5,6 +5,7 @@ import { useId, useState } from "react";
 import type { Client } from "../../../lib/api-client.ts";
 import { RANGES, metricsQuery } from "../api/metrics-queries.ts";
 import { MetricsCharts } from "./metrics-charts.tsx";
+import { errorText } from "../../../lib/server-errors.ts";
 
 /** The panel. */
 export function MetricsPanel({ client, name }: { client: Client; name: string }) {
@@ -35,7 +36,7 @@ export function MetricsPanel({ client, name }: { client: Client; name: string })
           </select>
         </div>
       </div>
-      {series.isError && <p role="alert">{series.error.message}</p>}
+      {series.isError && <p role="alert">{errorText(series.error)}</p>}
       {series.data ? (
         <MetricsCharts series={series.data} />
       ) : (

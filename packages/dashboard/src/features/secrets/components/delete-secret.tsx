@@ -5,6 +5,7 @@
  */
 import type { SecretInfo } from "@eventflow/protocol";
 import { isEventFlowError } from "@eventflow/protocol";
+import { errorText } from "../../../lib/server-errors.ts";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 /** The functions a SECRET_IN_USE error names, or undefined for any other error. */
@@ -12,12 +13,6 @@ export function inUseBy(error: unknown): string[] | undefined {
   if (!isEventFlowError(error) || error.code !== "SECRET_IN_USE") return undefined;
   const functions = (error.details as { functions?: unknown } | undefined)?.functions;
   return Array.isArray(functions) ? functions.filter((f) => typeof f === "string") : [];
-}
-
-/** An error as the dashboard shows it: the API's message and its code. */
-function errorText(error: unknown): string {
-  if (isEventFlowError(error)) return `${error.message} (${error.code})`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The dialog, open while `secret` is set; `onDelete` calls the API and may throw its error. */

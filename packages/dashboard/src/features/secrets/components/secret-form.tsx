@@ -5,10 +5,10 @@
  * entered again.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
-import { isEventFlowError } from "@eventflow/protocol";
 import { Plus, Trash2, X } from "lucide-react";
-import { useFieldArray, useForm, type FieldPath } from "react-hook-form";
+import { useFieldArray, useForm } from "react-hook-form";
 import { Field, Input } from "../../../lib/form-field.tsx";
+import { showServerError } from "../../../lib/server-errors.ts";
 import {
   secretFormSchema,
   toSecretFieldPath,
@@ -36,19 +36,10 @@ export function SecretForm(props: {
     try {
       await props.onSubmit(values);
     } catch (error) {
-      if (!isEventFlowError(error)) {
-        setError("root.server", {
-          message: error instanceof Error ? error.message : String(error),
-        });
-      } else if (error.code === "SECRET_ALREADY_EXISTS") {
-        setError("name", { message: `${error.message} (${error.code})` }, { shouldFocus: true });
-      } else if (error.code === "REQUEST_VALIDATION_FAILED" && Array.isArray(error.details)) {
-        for (const issue of error.details as { path: string; message: string }[])
-          setError(
-            toSecretFieldPath(issue.path, getValues("entries")) as FieldPath<SecretFormValues>,
-            { message: issue.message },
-          );
-      } else setError("root.server", { message: `${error.message} (${error.code})` });
+      showServerError(error, setError, {
+        fieldOf: (e) => (e.code === "SECRET_ALREADY_EXISTS" ? "name" : undefined),
+        toFieldPath: (path) => toSecretFieldPath(path, getValues("entries")),
+      });
     }
   });
 
