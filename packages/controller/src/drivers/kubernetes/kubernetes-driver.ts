@@ -30,6 +30,7 @@ import { apiStatus, toEventFlowError } from "./errors.js";
 import { FIELD_MANAGER, LABEL, functionKey, type ObjectRef } from "./labels.js";
 import { readFunctionLogs } from "./pod-logs.js";
 import { loadKubeConfig, type KubernetesDriverOptions } from "./driver-options.js";
+import { withSecretProblem } from "./secret-status.js";
 import { createKubernetesSecretStore, resolveSecretRefs } from "./secret-store.js";
 import { buildKubernetesStatus, specOf } from "./status.js";
 
@@ -322,7 +323,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       await waitFor(functionKey(tenant, name), CACHE_WAIT_MS, () => !cached(tenant, name));
     },
     async get(tenant, name) {
-      return statusOf(existing(tenant, name));
+      return withSecretProblem(statusOf(existing(tenant, name)), secrets, clock().toISOString());
     },
     async list(tenant) {
       requireStarted();
@@ -335,7 +336,9 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
         if (d.metadata?.namespace !== refOf(owner, d.metadata?.name ?? "").namespace) continue;
         if (specOf(d)) out.push(statusOf(d));
       }
-      return out.sort((a, b) =>
+      const now = clock().toISOString();
+      const checked = await Promise.all(out.map((s) => withSecretProblem(s, secrets, now)));
+      return checked.sort((a, b) =>
         a.tenant === b.tenant ? a.name.localeCompare(b.name) : a.tenant.localeCompare(b.tenant),
       );
     },
