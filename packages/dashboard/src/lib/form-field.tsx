@@ -1,4 +1,7 @@
-/** A labelled form field with its hint and error wired to the input (aria-describedby). */
+/**
+ * A labelled form field with its hint and error wired to the input (aria-describedby), and the
+ * footer every form ends with.
+ */
 import { useId, type ReactNode } from "react";
 import type { UseFormRegisterReturn } from "react-hook-form";
 
@@ -60,5 +63,36 @@ export function Input(props: {
       spellCheck={props.type === "password" ? false : undefined}
       {...props.reg}
     />
+  );
+}
+
+/** The end of a form: the server's error for the whole form, submit, and cancel if offered. */
+export function FormFooter(props: {
+  serverError: string | undefined;
+  submitLabel: string;
+  submitting: boolean;
+  onCancel?: (() => void) | undefined;
+}) {
+  return (
+    <>
+      {props.serverError && (
+        <p
+          role="alert"
+          className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-900/40 dark:text-red-100"
+        >
+          {props.serverError}
+        </p>
+      )}
+      <div className="flex gap-3">
+        <button type="submit" className="btn-primary" disabled={props.submitting}>
+          {props.submitLabel}
+        </button>
+        {props.onCancel && (
+          <button type="button" className="btn" onClick={props.onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </>
   );
 }

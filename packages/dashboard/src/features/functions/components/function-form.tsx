@@ -17,7 +17,7 @@ import {
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
-import { Field, Input } from "../../../lib/form-field.tsx";
+import { Field, FormFooter, Input } from "../../../lib/form-field.tsx";
 import { showServerError } from "../../../lib/server-errors.ts";
 import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
@@ -349,24 +349,12 @@ export function FunctionForm(props: {
         )}
       </fieldset>
 
-      {errors.root?.server?.message && (
-        <p
-          role="alert"
-          className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-900/40 dark:text-red-100"
-        >
-          {errors.root.server.message}
-        </p>
-      )}
-      <div className="flex gap-3">
-        <button type="submit" className="btn-primary" disabled={formState.isSubmitting}>
-          {props.mode === "create" ? "Create function" : "Save changes"}
-        </button>
-        {props.onCancel && (
-          <button type="button" className="btn" onClick={props.onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter
+        serverError={errors.root?.server?.message}
+        submitLabel={props.mode === "create" ? "Create function" : "Save changes"}
+        submitting={formState.isSubmitting}
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }

@@ -7,7 +7,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { Plus, Trash2, X } from "lucide-react";
 import { useFieldArray, useForm } from "react-hook-form";
-import { Field, Input } from "../../../lib/form-field.tsx";
+import { Field, FormFooter, Input } from "../../../lib/form-field.tsx";
 import { showServerError } from "../../../lib/server-errors.ts";
 import {
   secretFormSchema,
@@ -158,24 +158,12 @@ export function SecretForm(props: {
         </button>
       </fieldset>
 
-      {errors.root?.server?.message && (
-        <p
-          role="alert"
-          className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-900/40 dark:text-red-100"
-        >
-          {errors.root.server.message}
-        </p>
-      )}
-      <div className="flex gap-3">
-        <button type="submit" className="btn-primary" disabled={formState.isSubmitting}>
-          {props.mode === "create" ? "Create secret" : "Save secret"}
-        </button>
-        {props.onCancel && (
-          <button type="button" className="btn" onClick={props.onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter
+        serverError={errors.root?.server?.message}
+        submitLabel={props.mode === "create" ? "Create secret" : "Save secret"}
+        submitting={formState.isSubmitting}
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
