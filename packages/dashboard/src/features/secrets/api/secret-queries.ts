@@ -29,6 +29,9 @@ export function secretQuery(client: Client, name: string) {
 export function saveSecretMutation(client: Client, existing: string | undefined) {
   return mutationOptions({
     mutationKey: ["secrets", existing ?? "", "save"],
+    // The mutation cache keeps a mutation's variables, here the values, until it is collected:
+    // collect it as soon as the form that sent it is gone, not minutes later.
+    gcTime: 0,
     mutationFn: ({ name, values }: { name: string; values: SecretValues }) =>
       existing === undefined
         ? client.secrets.create(name, values)
