@@ -158,6 +158,7 @@ describe("kustomize (deploy/kustomize)", () => {
         "NetworkPolicy",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding",
+        "CustomResourceDefinition",
       ]),
     );
     const c = containerOf(ms);

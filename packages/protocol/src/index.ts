@@ -41,7 +41,12 @@ export {
   type ImageSource,
   type RepositoryReference,
 } from "./image-reference.js";
-export { MAX_FUNCTION_NAME_LENGTH, checkFunctionName, parseFunctionName } from "./names.js";
+export {
+  FUNCTION_NAME_PATTERN,
+  MAX_FUNCTION_NAME_LENGTH,
+  checkFunctionName,
+  parseFunctionName,
+} from "./names.js";
 export {
   FUNCTION_PHASES,
   MAX_SECRET_BYTES,

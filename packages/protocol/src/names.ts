@@ -7,7 +7,8 @@ import { EventFlowError } from "./errors.js";
  */
 export const MAX_FUNCTION_NAME_LENGTH = 40;
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label (length apart), the grammar of function and secret names. */
+export const FUNCTION_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Returns why `name` is not a valid function name, or undefined when it is. */
 export function checkFunctionName(name: unknown): string | undefined {
@@ -15,7 +16,7 @@ export function checkFunctionName(name: unknown): string | undefined {
   if (name.length > MAX_FUNCTION_NAME_LENGTH) {
     return `must be at most ${MAX_FUNCTION_NAME_LENGTH} characters (got ${name.length})`;
   }
-  if (!DNS_LABEL.test(name)) {
+  if (!FUNCTION_NAME_PATTERN.test(name)) {
     return "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
   }
   return undefined;

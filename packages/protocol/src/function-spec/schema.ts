@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { parseImageSource } from "../image-reference.js";
-import { checkFunctionName } from "../names.js";
+import { checkFunctionName, FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH } from "../names.js";
 
 /** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`). */
 export interface FunctionSpecLimits {
@@ -24,6 +24,21 @@ export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({
   maxBodyBytes: 6 * 1024 * 1024,
 });
 
+/**
+ * A rule the Kubernetes API server evaluates (CEL, `x-kubernetes-validations`) for the Function
+ * CRD: the refinement it sits beside, expressed so that the API server refuses what the API
+ * does. Plain JSON Schema validators ignore the key.
+ */
+function kubernetesRule(rule: string, message: string, fieldPath?: string) {
+  return {
+    "x-kubernetes-validations": [
+      { rule, message, ...(fieldPath === undefined ? {} : { fieldPath }) },
+    ],
+  };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A DNS-1123 label with room for suffixes, as {@link checkFunctionName} checks it. */
 function nameSchema(example: string) {
   return z
@@ -32,7 +47,12 @@ function nameSchema(example: string) {
       const problem = checkFunctionName(value);
       if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
     })
-    .meta({ description: "DNS-1123 label, at most 40 characters", example });
+    .meta({
+      description: "DNS-1123 label, at most 40 characters",
+      example,
+      pattern: FUNCTION_NAME_PATTERN.source,
+      maxLength: MAX_FUNCTION_NAME_LENGTH,
+    });
 }
 
 /** A function name. */
@@ -92,7 +112,13 @@ export const cpuSchema = z
   .refine((q) => cpuMillis(q) > 0 && cpuMillis(q) <= 64_000, {
     error: "must be more than 0 and at most 64 cores",
   })
-  .meta({ example: "250m" });
+  .meta({
+    example: "250m",
+    ...kubernetesRule(
+      "!isQuantity(self) || (quantity(self).isGreaterThan(quantity('0')) && quantity(self).compareTo(quantity('64')) <= 0)",
+      "must be more than 0 and at most 64 cores",
+    ),
+  });
 
 /** Memory in Kubernetes notation: `128Mi`, `1Gi`, `500M`; at most 256Gi. */
 export const memorySchema = z
@@ -104,7 +130,13 @@ export const memorySchema = z
   .refine((q) => memoryBytes(q) >= 4 * 1024 * 1024 && memoryBytes(q) <= 256 * 1024 ** 3, {
     error: "must be between 4Mi and 256Gi",
   })
-  .meta({ example: "128Mi" });
+  .meta({
+    example: "128Mi",
+    ...kubernetesRule(
+      "!isQuantity(self) || (quantity(self).compareTo(quantity('4Mi')) >= 0 && quantity(self).compareTo(quantity('256Gi')) <= 0)",
+      "must be between 4Mi and 256Gi",
+    ),
+  });
 
 const resourceQuantities = z.strictObject({
   cpu: cpuSchema.optional(),
@@ -129,6 +161,17 @@ export const resourcesSchema = z
         path: ["requests", "memory"],
         message: "must not exceed limits.memory",
       });
+  })
+  .meta({
+    "x-kubernetes-validations": (["cpu", "memory"] as const).map((kind) => ({
+      rule:
+        `!has(self.requests) || !has(self.limits) || !has(self.requests.${kind}) || ` +
+        `!has(self.limits.${kind}) || !isQuantity(self.requests.${kind}) || ` +
+        `!isQuantity(self.limits.${kind}) || ` +
+        `quantity(self.requests.${kind}).compareTo(quantity(self.limits.${kind})) <= 0`,
+      message: `must not exceed limits.${kind}`,
+      fieldPath: `.requests.${kind}`,
+    })),
   });
 
 /** Environment variables: at most 128, names `[A-Za-z_][A-Za-z0-9_]*`, values up to 32 KiB. */
@@ -136,14 +179,21 @@ export const envSchema = z
   .record(
     z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      .regex(ENV_NAME, {
         error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)",
       })
       .max(256),
     z.string().max(32 * 1024),
   )
   .refine((env) => Object.keys(env).length <= 128, { error: "at most 128 variables" })
-  .meta({ example: { GREETING: "hello" }, maxProperties: 128 });
+  .meta({
+    example: { GREETING: "hello" },
+    maxProperties: 128,
+    ...kubernetesRule(
+      `self.all(k, k.size() <= 256 && k.matches('${ENV_NAME.source}'))`,
+      "names must be environment variable names ([A-Za-z_][A-Za-z0-9_]*, at most 256)",
+    ),
+  });
 
 /**
  * A secret's name: a DNS-1123 label like a function's (it names a Kubernetes Secret and a
@@ -163,7 +213,13 @@ export const secretKeySchema = z
   .regex(/^[-._a-zA-Z0-9]+$/, { error: "must consist of letters, digits, '-', '_' or '.'" })
   .refine((key) => key !== "." && key !== "..", { error: "must not be '.' or '..'" })
   .refine((key) => !key.startsWith(".."), { error: "must not start with '..'" })
-  .meta({ example: "api-key" });
+  .meta({
+    example: "api-key",
+    ...kubernetesRule(
+      "self != '.' && !self.startsWith('..')",
+      "must not be '.' or start with '..'",
+    ),
+  });
 
 /** How a function gets a secret: as read-only files (the default) or as environment variables. */
 export const secretMountSchema = z.enum(["files", "env"]);
@@ -183,13 +239,20 @@ export const secretRefSchema = z
   .superRefine((ref, ctx) => {
     if (ref.mount !== "env") return;
     for (const [i, key] of (ref.keys ?? []).entries())
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      if (!ENV_NAME.test(key))
         ctx.addIssue({
           code: "custom",
           path: ["keys", i],
           message: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*) to mount as env",
         });
-  });
+  })
+  .meta(
+    kubernetesRule(
+      `!has(self.mount) || self.mount != 'env' || !has(self.keys) || self.keys.all(k, k.matches('${ENV_NAME.source}'))`,
+      "must be environment variable names ([A-Za-z_][A-Za-z0-9_]*) to mount as env",
+      ".keys",
+    ),
+  );
 
 /** The secrets of a function: at most 16, each named once. */
 export const secretRefsSchema = z
@@ -202,7 +265,10 @@ export const secretRefsSchema = z
         ctx.addIssue({ code: "custom", path: [i, "name"], message: `${ref.name} is listed twice` });
       seen.add(ref.name);
     }
-  });
+  })
+  // A list keyed by name for the API server: a name listed twice is refused, and server-side
+  // apply merges the list by name.
+  .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] });
 
 /**
  * Who may call the function's HTTP endpoint (`/fn/TENANT/NAME/...`): `token` (default) needs
@@ -239,7 +305,14 @@ export const corsSchema = z
   .refine((c) => !(c.allowCredentials === true && c.allowOrigins.includes("*")), {
     path: ["allowCredentials"],
     error: "cannot be true when allowOrigins is *: list the origins",
-  });
+  })
+  .meta(
+    kubernetesRule(
+      "!has(self.allowCredentials) || !self.allowCredentials || !self.allowOrigins.exists(o, o == '*')",
+      "cannot be true when allowOrigins is *: list the origins",
+      ".allowCredentials",
+    ),
+  );
 
 const argv = z.array(z.string().max(4096)).max(64);
 const percent = z.number().int().min(1).max(100);
@@ -256,7 +329,14 @@ export function buildScalingSchema(limits: FunctionSpecLimits) {
     .refine((s) => s.minReplicas <= s.maxReplicas, {
       path: ["minReplicas"],
       error: "must not exceed maxReplicas",
-    });
+    })
+    .meta(
+      kubernetesRule(
+        "self.minReplicas <= self.maxReplicas",
+        "minReplicas must not exceed maxReplicas",
+        ".minReplicas",
+      ),
+    );
 }
 
 /**
