@@ -75,6 +75,9 @@ describe("dashboard served at /", () => {
     "/functions/new",
     "/functions/hello",
     "/functions/hello/edit",
+    "/secrets",
+    "/secrets/new",
+    "/secrets/stripe/edit",
     "/auth/callback?code=x&state=y",
   ])("answers the app's page %s with index.html (SPA fallback)", async (path) => {
     const res = await fetch(url + path);
@@ -169,11 +172,22 @@ describe("dashboard served at /", () => {
       "/functions/new",
       "/functions/x",
       "/functions/x/edit",
+      "/secrets",
+      "/secrets/new",
+      "/secrets/x/edit",
       "/auth/callback",
     ]) {
       expect(DASHBOARD_PAGES.test(page), page).toBe(true);
     }
-    for (const other of ["/v1", "/auth/token", "/auth/config", "/functions/x/logs", "/x"]) {
+    for (const other of [
+      "/v1",
+      "/auth/token",
+      "/auth/config",
+      "/functions/x/logs",
+      "/secrets/x",
+      "/secrets/x/values",
+      "/x",
+    ]) {
       expect(DASHBOARD_PAGES.test(other), other).toBe(false);
     }
   });

@@ -40,7 +40,8 @@ export interface DashboardOptions {
 }
 
 /** The dashboard's pages: `/`, `/functions/new`, `/functions/{name}[/edit]`, `/auth/callback`. */
-export const DASHBOARD_PAGES = /^\/(?:functions(?:\/[^/]+(?:\/edit)?)?\/?|auth\/callback)?$/;
+export const DASHBOARD_PAGES =
+  /^\/(?:functions(?:\/[^/]+(?:\/edit)?)?\/?|secrets(?:\/new|\/[^/]+\/edit)?\/?|auth\/callback)?$/;
 
 /** Whether a path belongs to the API, where a miss stays a JSON 404 even if a file matched. */
 function isApiPath(path: string): boolean {
