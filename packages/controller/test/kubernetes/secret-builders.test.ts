@@ -49,10 +49,12 @@ describe("secret objects", () => {
   });
 
   it("the Secret: Opaque, labelled as EventFlow's, values base64 in data", () => {
-    const s = buildSecret(stripe, "ns1", {
-      API_KEY: new TextEncoder().encode("sk_live"),
-      "webhook.pem": new Uint8Array([0, 255, 10]),
-    });
+    const s = buildSecret(
+      stripe,
+      "ns1",
+      { API_KEY: new TextEncoder().encode("sk_live"), "webhook.pem": new Uint8Array([0, 255, 10]) },
+      "uid-1",
+    );
     expect(s).toMatchObject({
       kind: "Secret",
       type: "Opaque",
@@ -67,6 +69,10 @@ describe("secret objects", () => {
       },
       data: { API_KEY: Buffer.from("sk_live").toString("base64"), "webhook.pem": "AP8K" },
     });
+    // Owned by its index: deleting the index alone takes the values with it.
+    expect(s.metadata?.ownerReferences).toEqual([
+      { apiVersion: "v1", kind: "ConfigMap", name: "eventflow-secret.acme.stripe", uid: "uid-1" },
+    ]);
     expect(s.stringData).toBeUndefined();
   });
 

@@ -244,6 +244,24 @@ describe("secrets in one namespace", { timeout: 120_000 }, () => {
     expect(await store().get("acme", "stripe")).toEqual(before);
   });
 
+  it("the Secret is owned by its index: deleting the index alone collects the values", async () => {
+    await store().put("acme", "owned", data({ K: "v" }), "create");
+    const name = "eventflow-secret.acme.owned";
+    const index = await api.core.readNamespacedConfigMap({ name, namespace: NS });
+    const secret = await api.core.readNamespacedSecret({ name, namespace: NS });
+    expect(secret.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: "ConfigMap",
+      uid: index.metadata?.uid,
+    });
+    await api.core.deleteNamespacedConfigMap({ name, namespace: NS });
+    await eventually(
+      async () =>
+        (await statusOf(() => api.core.readNamespacedSecret({ name, namespace: NS }))) === 404,
+      30_000,
+      "the Secret collected",
+    );
+  });
+
   it("delete removes the Secret and its index; a second delete is SECRET_NOT_FOUND", async () => {
     await store().delete("acme", "db");
     for (const read of [

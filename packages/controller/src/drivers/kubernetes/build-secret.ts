@@ -53,11 +53,16 @@ export function secretIndexSelector(tenant?: string): string {
   return tenant === undefined ? base : `${base},${LABEL.tenant}=${tenant}`;
 }
 
-/** The Secret of one secret, type Opaque, values base64 in `data` (a server-side apply body). */
+/**
+ * The Secret of one secret, type Opaque, values base64 in `data` (a server-side apply body),
+ * owned by its index ConfigMap (`indexUid`), so deleting the index alone, by hand or a failed
+ * create's undo, lets the garbage collector take the values too.
+ */
 export function buildSecret(
   meta: Pick<SecretMeta, "tenant" | "name">,
   namespace: string,
   data: SecretData,
+  indexUid: string,
 ): V1Secret {
   const encoded: Record<string, string> = {};
   for (const key of Object.keys(data).sort())
@@ -69,6 +74,14 @@ export function buildSecret(
       name: secretObjectName(meta.tenant, meta.name),
       namespace,
       labels: secretLabels(meta.tenant, meta.name),
+      ownerReferences: [
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          name: secretObjectName(meta.tenant, meta.name),
+          uid: indexUid,
+        },
+      ],
     },
     type: "Opaque",
     data: encoded,

@@ -105,15 +105,19 @@ export function createKubernetesSecretStore(deps: KubernetesSecretStoreDeps): Se
     const namespace = deps.namespaceOf(tenant);
     const meta = newMeta(tenant, name, data);
     // The index is created first, with create semantics: a taken name is the server's 409.
+    let index: V1ConfigMap;
     try {
-      await core.createNamespacedConfigMap({ namespace, body: buildSecretIndex(meta, namespace) });
+      index = await core.createNamespacedConfigMap({
+        namespace,
+        body: buildSecretIndex(meta, namespace),
+      });
     } catch (error) {
       if (apiStatus(error) === 409)
         throw new EventFlowError("SECRET_ALREADY_EXISTS", `secret ${name} already exists`);
       throw toEventFlowError(error, { action: `create secret ${tenant}/${name}` });
     }
     try {
-      await deps.apply(buildSecret(meta, namespace, data));
+      await deps.apply(buildSecret(meta, namespace, data, index.metadata?.uid ?? ""));
     } catch (error) {
       // Without its values the index would describe a secret that is not there.
       await core
@@ -135,7 +139,7 @@ export function createKubernetesSecretStore(deps: KubernetesSecretStoreDeps): Se
       core.replaceNamespacedConfigMap({ name: body.metadata!.name!, namespace, body }),
     );
     try {
-      await deps.apply(buildSecret(meta, namespace, data));
+      await deps.apply(buildSecret(meta, namespace, data, cm.metadata?.uid ?? ""));
     } catch (error) {
       const back = buildSecretIndex(old, namespace);
       back.metadata = { ...back.metadata, resourceVersion: written.metadata?.resourceVersion };
