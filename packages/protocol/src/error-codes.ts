@@ -341,7 +341,7 @@ export const ERROR_CODES = {
   ),
   SECRET_IN_USE: c(
     409,
-    "The secret is used by functions (`details.functions` names them); remove it from their specs first, or delete with `?force=true` and those functions fail to start until it exists again.",
+    "The secret is used by functions (`details.functions` names them): a delete is refused unless `?force=true` (those functions then fail to start until it exists again); an update is refused when it drops keys (`details.keys`) that they name in their `keys`. Change their specs first.",
   ),
   FUNCTION_SECRET_MISSING: c(
     422,

@@ -36,6 +36,35 @@ async function usage(driver: Driver, tenant: string | undefined): Promise<Map<st
   return users;
 }
 
+/**
+ * SECRET_IN_USE when a replacement drops keys that functions name in their `keys`: they would
+ * fail at their next start. Functions mounting every key just get the new set.
+ */
+async function refuseDroppedKeys(
+  driver: Driver,
+  tenant: string,
+  name: string,
+  keys: readonly string[],
+): Promise<void> {
+  const kept = new Set(keys);
+  const functions: string[] = [];
+  const dropped = new Set<string>();
+  for (const fn of await driver.list(tenant))
+    for (const ref of fn.spec.secrets ?? []) {
+      if (ref.name !== name) continue;
+      const gone = (ref.keys ?? []).filter((k) => !kept.has(k));
+      if (gone.length === 0) continue;
+      functions.push(fn.name);
+      for (const k of gone) dropped.add(k);
+    }
+  if (functions.length === 0) return;
+  throw new EventFlowError(
+    "SECRET_IN_USE",
+    `the update drops keys ${[...dropped].join(", ")} of secret ${name}, which ${functions.join(", ")} name: change their specs first`,
+    { details: { functions, keys: [...dropped] } },
+  );
+}
+
 function toInfo(meta: SecretMeta, users: Map<string, string[]>): SecretInfo {
   return {
     name: meta.name,
@@ -126,7 +155,7 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "SecretUpdate", schema: secretUpdateSchema, maxBytes: SECRET_BODY_BYTES },
       responses: { 200: one },
-      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_NOT_FOUND"],
+      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_NOT_FOUND", "SECRET_IN_USE"],
       async handle(ctx, { params, query, body }) {
         const tenant = ownTenant(ctx, query.tenant);
         if (body.name !== undefined && body.name !== params.name)
@@ -135,7 +164,9 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
             "name in the body differs from the path",
             { details: [{ path: "name", message: `must equal the path's name ${params.name}` }] },
           );
-        const meta = await driver.secrets.put(tenant, params.name, secretValues(body), "replace");
+        const values = secretValues(body);
+        await refuseDroppedKeys(driver, tenant, params.name, Object.keys(values));
+        const meta = await driver.secrets.put(tenant, params.name, values, "replace");
         audit(ctx, "secret updated", { tenant, secret: params.name, keys: meta.keys });
         ctx.body = await info(meta);
       },

@@ -210,6 +210,28 @@ describe("secrets over the real local driver", () => {
     expect(readdirSync(join(dir, ".."))).toHaveLength(1);
   }, 60_000);
 
+  it("refuses an update that drops a key a function names; one mounting every key takes it", async () => {
+    const refused = await call(app.url, "PUT", "/v1/secrets/stripe", {
+      token: acme,
+      body: { stringData: { OTHER: "x" } },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: "SECRET_IN_USE",
+      details: { functions: ["pay"], keys: ["TOKEN"] },
+    });
+    expect((await call(app.url, "GET", "/v1/secrets/stripe", { token: acme })).body.keys).toEqual([
+      "TOKEN",
+      "blob",
+    ]);
+    // "files" is mounted whole by pay: a new set of keys is fine.
+    const whole = await call(app.url, "PUT", "/v1/secrets/files", {
+      token: acme,
+      body: { stringData: { "api-key": ROTATED, extra: "y" } },
+    });
+    expect(whole.status).toBe(200);
+  });
+
   it("refuses to delete a secret in use unless forced; the function then cannot restart", async () => {
     const refused = await call(app.url, "DELETE", "/v1/secrets/files", { token: acme });
     expect(refused.status).toBe(409);
