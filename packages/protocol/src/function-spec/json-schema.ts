@@ -3,8 +3,9 @@
  * `spec`: generated from the zod schema, so the CRD cannot drift from the API. Structural means
  * a `type` on every node, no `$ref`, and no `additionalProperties` beside `properties`: the API
  * server prunes (or, with strict field validation, refuses) unknown fields itself. Rules zod
- * checks in code (quantity ranges, requests within limits, image grammar) are not expressible
- * here; the controller's validation of the stored spec still applies them.
+ * checks in code carry a CEL rule beside them in schema.ts (`x-kubernetes-validations`, which
+ * the API server evaluates and plain JSON Schema validators ignore); the image grammar and a
+ * controller's non-default limits are left to the controller's validation of the stored spec.
  */
 import { z } from "zod";
 import { buildFunctionSpecSchema, type FunctionSpecLimits } from "./schema.js";
