@@ -56,6 +56,30 @@ describe("the Function CRD (functions.eventflow.dev)", () => {
     expect(JSON.stringify(schema)).not.toContain("x-kubernetes-preserve-unknown-fields");
   });
 
+  it("carries a CEL rule wherever the API checks the spec in code", () => {
+    const spec = versionOf(buildFunctionCrd()).schema.openAPIV3Schema.properties.spec as Node;
+    const ruled = [...nodes(spec, "spec")]
+      .filter(([, node]) => "x-kubernetes-validations" in node)
+      .map(([path]) => path);
+    expect(ruled).toEqual([
+      "spec.env",
+      "spec.resources",
+      "spec.resources.requests.cpu",
+      "spec.resources.requests.memory",
+      "spec.resources.limits.cpu",
+      "spec.resources.limits.memory",
+      "spec.scaling",
+      "spec.cors",
+      "spec.secrets[items]",
+      "spec.secrets[items].keys[items]",
+    ]);
+    const secrets = (spec["properties"] as Record<string, Node>)["secrets"];
+    expect(secrets).toMatchObject({
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+    });
+  });
+
   it("has the scale subresource on spec.replicas and a string selector in status", () => {
     const version = versionOf(buildFunctionCrd());
     expect(version.subresources.scale).toEqual({
