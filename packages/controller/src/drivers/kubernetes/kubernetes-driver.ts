@@ -9,15 +9,13 @@ import { EventFlowError } from "@eventflow/protocol";
 import type {
   Driver,
   Endpoint,
-  FunctionSpec,
   FunctionStatus,
   LogLine,
   LogQuery,
   SecretMeta,
   SecretStore,
 } from "../driver.js";
-import { buildDeployment } from "./build-deployment.js";
-import { SERVICE_PORT, buildHpa, buildService } from "./build-service.js";
+import { SERVICE_PORT } from "./build-service.js";
 import {
   DEFAULT_TENANT_QUOTA,
   buildTenantNamespace,
@@ -26,8 +24,9 @@ import {
   type TenantPolicy,
 } from "./build-tenant.js";
 import { createClusterCache, type ClusterCache } from "./cluster-cache.js";
-import { apiStatus, toEventFlowError } from "./errors.js";
+import { toEventFlowError } from "./errors.js";
 import { FIELD_MANAGER, LABEL, functionKey, type ObjectRef } from "./labels.js";
+import { createFunctionObjects } from "./function-objects.js";
 import { readFunctionLogs } from "./pod-logs.js";
 import { loadKubeConfig, type KubernetesDriverOptions } from "./driver-options.js";
 import { withSecretProblem } from "./secret-status.js";
@@ -139,66 +138,6 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
   }
 
   /**
-   * Applies Deployment, Service and HPA (or deletes a stale HPA) under one field manager; the
-   * secrets are resolved first unless the caller already did.
-   */
-  async function write(
-    spec: FunctionSpec,
-    replicas?: number,
-    resolved?: ReadonlyMap<string, SecretMeta>,
-  ): Promise<V1Deployment> {
-    const ref = refOf(spec.tenant, spec.name);
-    const fn = functionKey(spec.tenant, spec.name);
-    const metas = resolved ?? (await resolveSecretRefs(secrets, spec));
-    const deployment = await call(fn, "apply Deployment", () =>
-      apply(
-        buildDeployment(spec, {
-          ref,
-          ...(options.imagePullSecrets ? { imagePullSecrets: options.imagePullSecrets } : {}),
-          ...(options.podAnnotations ? { podAnnotations: options.podAnnotations } : {}),
-          ...(replicas !== undefined ? { replicas } : {}),
-          secrets: metas,
-        }),
-      ),
-    );
-    const uid = deployment.metadata?.uid ?? "";
-    await call(fn, "apply Service", () => apply(buildService(spec, ref, uid)));
-    const hpa = buildHpa(spec, ref, uid);
-    if (hpa) await call(fn, "apply HPA", () => apply(hpa));
-    else
-      await call(fn, "delete HPA", async () => {
-        try {
-          await objects.delete({
-            apiVersion: "autoscaling/v2",
-            kind: "HorizontalPodAutoscaler",
-            metadata: { name: ref.name, namespace: ref.namespace },
-          });
-        } catch (error) {
-          if (apiStatus(error) !== 404) throw error;
-        }
-      });
-    return deployment;
-  }
-
-  /** Reads the live Deployment when the cache has none yet (creates must not overwrite). */
-  async function readLive(tenant: string, name: string): Promise<V1Deployment | undefined> {
-    const ref = refOf(tenant, name);
-    try {
-      return await objects.read<V1Deployment>({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: ref.name, namespace: ref.namespace },
-      });
-    } catch (error) {
-      if (apiStatus(error) === 404) return undefined;
-      throw toEventFlowError(error, {
-        function: functionKey(tenant, name),
-        action: "read Deployment",
-      });
-    }
-  }
-
-  /**
    * Waits (briefly) until the informer holds what was just written, so a read right after a
    * write sees it; returns the cached copy, or the written one if the watch lags.
    */
@@ -250,6 +189,18 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     }
   }
 
+  const fnObjects = createFunctionObjects({
+    objects,
+    apply,
+    refOf,
+    deployment: {
+      ...(options.imagePullSecrets ? { imagePullSecrets: options.imagePullSecrets } : {}),
+      ...(options.podAnnotations ? { podAnnotations: options.podAnnotations } : {}),
+    },
+    resolveSecrets: (spec) => resolveSecretRefs(secrets, spec),
+  });
+  const write = fnObjects.write;
+
   const secrets = createKubernetesSecretStore({
     core,
     apply,
@@ -288,7 +239,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     },
     async create(spec) {
       requireStarted();
-      if (cached(spec.tenant, spec.name) || (await readLive(spec.tenant, spec.name)))
+      if (cached(spec.tenant, spec.name) || (await fnObjects.readLive(spec.tenant, spec.name)))
         throw new EventFlowError("FUNCTION_ALREADY_EXISTS", `function ${spec.name} already exists`);
       const metas = await resolveSecretRefs(secrets, spec);
       await ensureTenant(spec.tenant);
@@ -305,21 +256,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     },
     async delete(tenant, name) {
       existing(tenant, name);
-      const ref = refOf(tenant, name);
-      await call(functionKey(tenant, name), "delete Deployment", () =>
-        objects.delete(
-          {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: ref.name, namespace: ref.namespace },
-          },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          "Background",
-        ),
-      );
+      await fnObjects.remove(tenant, name);
       await waitFor(functionKey(tenant, name), CACHE_WAIT_MS, () => !cached(tenant, name));
     },
     async get(tenant, name) {
