@@ -1,0 +1,42 @@
+/**
+ * Time as the work queue and the leader elector see it: injected, so tests drive it by hand
+ * instead of sleeping.
+ */
+
+/** Cancels a timer set by {@link Clock.setTimer}; calling it twice is harmless. */
+export type CancelTimer = () => void;
+
+/** A monotonic clock and one-shot timers. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale (only differences matter). */
+  now(): number;
+  /** Runs `fn` once after `ms` milliseconds unless cancelled first. */
+  setTimer(fn: () => void, ms: number): CancelTimer;
+}
+
+/**
+ * The process clock. Timers are unref'd: a pending retry or a renew wait never keeps a
+ * stopping process alive.
+ */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer(fn, ms) {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/** Resolves after `ms` on `clock`, or at once (without rejecting) when `signal` aborts. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      cancel();
+      signal?.removeEventListener("abort", finish);
+      resolve();
+    };
+    const cancel = clock.setTimer(finish, ms);
+    signal?.addEventListener("abort", finish, { once: true });
+  });
+}

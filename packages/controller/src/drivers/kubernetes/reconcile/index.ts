@@ -1,0 +1,9 @@
+/** Building blocks of the Function reconciler: the work queue, its workers, leader election. */
+export { systemClock, sleep } from "./clock.js";
+export type { Clock, CancelTimer } from "./clock.js";
+export { createRateLimiter } from "./rate-limiter.js";
+export type { RateLimiter, RateLimiterOptions } from "./rate-limiter.js";
+export { createWorkQueue } from "./work-queue.js";
+export type { WorkQueue, WorkQueueOptions } from "./work-queue.js";
+export { runWorkers } from "./run-workers.js";
+export type { Reconcile, RunWorkersOptions } from "./run-workers.js";
