@@ -14,7 +14,7 @@ import {
 } from "../../packages/protocol/src/function-spec/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SPEC_CASES, type SpecCase } from "../../packages/controller/test/api/spec-cases.ts";
-import { CHART, DEPLOY, parseManifests, REPO, tool } from "./support.ts";
+import { applyCrds, CHART, DEPLOY, parseManifests, REPO, tool } from "./support.ts";
 
 const CRD = join(DEPLOY, "kustomize/base/crd-functions.yaml");
 const HELLO = join(REPO, "examples/hello/hello.function.yaml");
@@ -50,6 +50,18 @@ async function getHello(): Promise<Hello> {
   return JSON.parse(r.stdout) as Hello;
 }
 
+/** A merge patch of hello through its /status subresource. */
+const patchStatus = (patch: object) =>
+  kubectl(
+    "patch",
+    "function",
+    "hello",
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify(patch),
+  );
+
 /** The cases at the CRD's limits, and the limits themselves. */
 const CASES: readonly SpecCase[] = [
   ...SPEC_CASES,
@@ -80,15 +92,7 @@ describe("the Function CRD on the API server", () => {
       crd,
     );
     expect(dry.code, dry.stderr).toBe(0);
-    const applied = await tool("kubectl", ["apply", "--server-side", "-f", "-"], crd);
-    expect(applied.code, applied.stderr).toBe(0);
-    const established = await tool("kubectl", [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/functions.eventflow.dev",
-    ]);
-    expect(established.code, established.stderr).toBe(0);
+    await applyCrds(crd, ["functions.eventflow.dev"]);
     const created = await tool("kubectl", ["create", "namespace", ns]);
     expect(created.code, created.stderr).toBe(0);
   });
@@ -176,15 +180,7 @@ describe("the Function CRD on the API server", () => {
     expect(main.code, main.stderr).toBe(0);
     expect((await getHello()).status).toBeUndefined();
 
-    const sub = await kubectl(
-      "patch",
-      "function",
-      "hello",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status, spec: { replicas: 7 } }),
-    );
+    const sub = await patchStatus({ status, spec: { replicas: 7 } });
     expect(sub.code, sub.stderr).toBe(0);
     const after = await getHello();
     expect(after.status).toMatchObject(status);
@@ -204,15 +200,7 @@ describe("the Function CRD on the API server", () => {
       status: { replicas: 3, selector: "app=hello" },
     });
 
-    const bad = await kubectl(
-      "patch",
-      "function",
-      "hello",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status: { readyReplicas: -1 } }),
-    );
+    const bad = await patchStatus({ status: { readyReplicas: -1 } });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("status.readyReplicas");
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CHART, parseManifests, testenvBinary, tool } from "./support.ts";
+import { applyCrds, CHART, parseManifests, testenvBinary, tool } from "./support.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef-test-only";
 const run = randomBytes(3).toString("hex");
@@ -67,16 +67,9 @@ describe("exposing function URLs (Ingress, HTTPRoute)", () => {
   });
 
   it("the API server accepts the HTTPRoute and the Ingress (server-side dry run)", async () => {
-    const crds = readFileSync(testenvBinary("gateway-api-crds"), "utf8");
-    const applied = await tool("kubectl", ["apply", "--server-side", "-f", "-"], crds);
-    expect(applied.code, applied.stderr).toBe(0);
-    const established = await tool("kubectl", [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/httproutes.gateway.networking.k8s.io",
+    await applyCrds(readFileSync(testenvBinary("gateway-api-crds"), "utf8"), [
+      "httproutes.gateway.networking.k8s.io",
     ]);
-    expect(established.code, established.stderr).toBe(0);
     const r = await render(
       "httpRoute.enabled=true",
       "httpRoute.parentRefs[0].name=gw",

@@ -125,6 +125,19 @@ export async function dryRunThenApply(yaml: string): Promise<{ dryRun: Run; appl
   return { dryRun, apply };
 }
 
+/** Server-side applies CRDs (`yaml`) and waits until each of `names` is Established. */
+export async function applyCrds(yaml: string, names: readonly string[]): Promise<void> {
+  const applied = await tool("kubectl", ["apply", "--server-side", "-f", "-"], yaml);
+  if (applied.code !== 0) throw new Error(`applying CRDs: ${applied.stderr}`);
+  const established = await tool("kubectl", [
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    ...names.map((name) => `crd/${name}`),
+  ]);
+  if (established.code !== 0) throw new Error(`CRDs not Established: ${established.stderr}`);
+}
+
 export function clusterKubeconfig(): string {
   const path = process.env.KUBECONFIG;
   if (!path) throw new Error("KUBECONFIG is not set (the globalSetup sets it)");
