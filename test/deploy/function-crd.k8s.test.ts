@@ -81,6 +81,17 @@ const CASES: readonly SpecCase[] = [
   { name: "no image", spec: { image: undefined }, refused: "image" },
   { name: "env name with a dash", spec: { env: { "MY-VAR": "x" } }, refused: "env.MY-VAR" },
   { name: "unknown top-level field", spec: { gpu: 1 }, refused: "gpu" },
+  { name: "env name of 256 characters", spec: { env: { [`A${"B".repeat(255)}`]: "x" } } },
+  {
+    name: "env name of 257 characters",
+    spec: { env: { [`A${"B".repeat(256)}`]: "x" } },
+    refused: "env",
+  },
+  {
+    name: "129 environment variables",
+    spec: { env: Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`V${i}`, "x"])) },
+    refused: "env",
+  },
 ];
 
 describe("the Function CRD on the API server", () => {
