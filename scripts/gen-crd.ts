@@ -1,6 +1,6 @@
 // Writes the Function CRD into deploy/ (kustomize base and the Helm chart's crds/) from the
 // function spec schema. `--check` exits 1 when a committed file differs from the generator's.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FUNCTION_CRD_FILES, renderFunctionCrd } from "./lib/function-crd.ts";
 
@@ -9,7 +9,7 @@ let stale = 0;
 for (const file of FUNCTION_CRD_FILES) {
   const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
   if (!process.argv.includes("--check")) writeFileSync(path, text);
-  else if (readFileSync(path, { encoding: "utf8", flag: "a+" }) !== text) {
+  else if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
     console.error(`${file} is out of date: run \`npm run gen:crd\``);
     stale += 1;
   }
