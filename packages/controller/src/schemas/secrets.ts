@@ -102,11 +102,9 @@ export const secretParamsSchema = z.strictObject({ name: secretNameSchema });
 /** Query of the delete route: `force` deletes a secret functions still use. */
 export const secretDeleteQuerySchema = z.strictObject({
   tenant: tenantSchema.optional(),
-  force: queryBool
-    .optional()
-    .meta({
-      description: "Delete even while functions use it (they fail to start until it exists again).",
-    }),
+  force: queryBool.optional().meta({
+    description: "Delete even while functions use it (they fail to start until it exists again).",
+  }),
 });
 
 /** What the API answers for one secret: key names, never values. */
@@ -118,12 +116,10 @@ export const secretInfoSchema = z
     version: z.string(),
     created_at: z.string().meta({ format: "date-time" }),
     updated_at: z.string().meta({ format: "date-time" }),
-    used_by: z
-      .array(z.string())
-      .meta({
-        description: "Functions of the tenant whose spec names this secret.",
-        example: ["checkout"],
-      }),
+    used_by: z.array(z.string()).meta({
+      description: "Functions of the tenant whose spec names this secret.",
+      example: ["checkout"],
+    }),
   })
   .meta({ id: "SecretInfo" });
 

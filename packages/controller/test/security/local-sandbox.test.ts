@@ -101,7 +101,12 @@ describe.each([{ sandbox: "none" as const }, { sandbox: "bwrap" as const }])(
       await driver.secrets!.put(VICTIM, "vault", { token: Buffer.from(VAULT_VALUE) }, "create");
       const fns = [
         { tenant: VICTIM, name: "hello", image: helloImage },
-        { tenant: VICTIM, name: "fn", image: attackerImage, secrets: [{ name: "vault", mount: "files" as const }] },
+        {
+          tenant: VICTIM,
+          name: "fn",
+          image: attackerImage,
+          secrets: [{ name: "vault", mount: "files" as const }],
+        },
         { tenant: MALLORY, name: "fn", image: attackerImage },
       ];
       for (const f of fns) await driver.create({ replicas: 1, env: { MINE: f.tenant }, ...f });
