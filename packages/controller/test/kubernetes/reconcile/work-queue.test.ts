@@ -257,8 +257,7 @@ describe("runWorkers", () => {
     });
     for (let i = 0; i < 10_000; i++) q.add(`k${i}`);
     for (let round = 0; round < 50_000; round++) {
-      if (succeeded.size === 10_000 && q.len() === 0 && q.delayed() === 0 && inFlight === 0)
-        break;
+      if (succeeded.size === 10_000 && q.len() === 0 && q.delayed() === 0 && inFlight === 0) break;
       clock.advance(5);
       await flush();
     }

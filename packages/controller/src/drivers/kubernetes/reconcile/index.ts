@@ -7,3 +7,7 @@ export { createWorkQueue } from "./work-queue.js";
 export type { WorkQueue, WorkQueueOptions } from "./work-queue.js";
 export { runWorkers } from "./run-workers.js";
 export type { Reconcile, RunWorkersOptions } from "./run-workers.js";
+export { createLeaderElector } from "./leader-election.js";
+export type { LeaderElector, LeaderElectorOptions, LeaseApi } from "./leader-election.js";
+export { buildLeaseSpec, buildReleasedSpec, isHeldByOther, toLeaseRecord } from "./lease-record.js";
+export type { LeaseRecord } from "./lease-record.js";
