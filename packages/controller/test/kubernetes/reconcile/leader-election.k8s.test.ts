@@ -15,6 +15,7 @@ import { apiStatus } from "../../../src/drivers/kubernetes/errors.js";
 import { startTestCluster, type TestCluster } from "../support/cluster.js";
 import { apisFor, viaPort, type Apis } from "../support/k8s.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
+import { startFreezingProxy } from "./freezing-proxy.js";
 
 const run = randomBytes(3).toString("hex");
 const NS = `ef-lease-${run}`;
@@ -203,6 +204,34 @@ describe("leader election on a real Lease", () => {
       expect(a.isLeader()).toBe(false);
       expect(b.isLeader()).toBe(true);
       expect(a.leader()).toBe("b");
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a leader whose API server stops answering steps down at the renew deadline", async () => {
+    const server = new URL(api.kc.getCurrentCluster()!.server);
+    const proxy = await startFreezingProxy({ host: server.hostname, port: Number(server.port) });
+    try {
+      const tracker = createTracker();
+      const hung = viaPort(api.kc, proxy.port).makeApiClient(CoordinationV1Api);
+      const a = candidate("a", "hang", tracker, { api: hung });
+      await until(() => a.isLeader(), 5000, "a leads");
+      const b = candidate("b", "hang", tracker);
+      await pause(700);
+      const t0 = performance.now();
+      proxy.freeze();
+      await until(() => b.isLeader(), 5000, "b leads");
+      const steppedDown = tracker.stopped.find((s) => s.id === "a")?.at;
+      const takeover = tracker.started.at(-1)!.at - t0;
+      console.log(
+        `lease hang: leader stepped down ${((steppedDown ?? Number.NaN) - t0).toFixed(0)} ms after the API hung, take-over ${takeover.toFixed(0)} ms`,
+      );
+      // The pending renewal never answers: a steps down at its deadline all the same.
+      expect(steppedDown).toBeDefined();
+      expect(steppedDown! - t0).toBeLessThanOrEqual(1500 + 100);
+      expect(tracker.started[0]!.signal.aborted).toBe(true);
+      expect(tracker.most()).toBe(1);
     } finally {
       await proxy.close();
     }

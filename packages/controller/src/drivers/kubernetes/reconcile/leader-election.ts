@@ -116,6 +116,10 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   // A hung call counts as failed once `ms` pass (the request itself may still land).
   const within = <T>(call: Promise<T>, ms: number): Promise<T | "timeout"> =>
     new Promise((resolve, reject) => {
+      if (ms <= 0) {
+        call.catch(() => {});
+        return resolve("timeout");
+      }
       const cancel = clock.setTimer(() => resolve("timeout"), ms);
       call.then(
         (value) => (cancel(), resolve(value)),
@@ -152,20 +156,21 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     return api.replaceNamespacedLease({ name, namespace, body: { metadata, spec } });
   };
 
-  const attempt = async (timeoutMs: number): Promise<Attempt> => {
+  // Both calls of an attempt end by `deadline` (on `clock`), answered or not.
+  const attempt = async (deadline: number): Promise<Attempt> => {
     try {
       const current = await within(
         api.readNamespacedLease({ name, namespace }).catch((error: unknown) => {
           if (apiStatus(error) === 404) return undefined;
           throw error;
         }),
-        timeoutMs,
+        deadline - clock.now(),
       );
       if (current === "timeout") return "failed";
       const record = current ? observe(current) : undefined;
       const times = { observedAtMs: observed?.at ?? 0, nowMs: clock.now() };
       if (record && isHeldByOther(record, identity, times)) return "held";
-      const written = await within(write(current, record), timeoutMs);
+      const written = await within(write(current, record), deadline - clock.now());
       if (written === "timeout") return "failed";
       // Kept even when stopping meanwhile: a release then writes over this very version.
       latest = written;
@@ -200,8 +205,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
       await sleep(clock, wait, stop);
       if (stop.aborted) return;
       const sentAt = clock.now();
-      const left = deadline - sentAt;
-      const result = left > 0 ? await attempt(left) : "failed";
+      const result = await attempt(deadline);
       if (stop.aborted) return;
       if (result === "acquired") renewedAt = sentAt;
       else if (result === "held" || clock.now() >= deadline) stopLeading();
@@ -211,7 +215,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const campaign = async (stop: AbortSignal) => {
     while (!stop.aborted) {
       const sentAt = clock.now();
-      const result = await attempt(renewMs);
+      const result = await attempt(sentAt + renewMs);
       if (stop.aborted) return;
       if (result === "acquired") {
         startLeading();
