@@ -15,6 +15,17 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A rate limit that never binds, to look at the per-key backoff alone. */
 const UNLIMITED = { qps: 1e9, burst: 1e9 };
 
+/** "a" processing, "b" waiting, "later" delayed by 100 ms. */
+async function oneProcessingOneWaitingOneDelayed() {
+  const clock = createManualClock();
+  const q = createWorkQueue({ clock });
+  q.add("a");
+  q.add("b");
+  expect(await q.get()).toBe("a");
+  q.addAfter("later", 100);
+  return { clock, q };
+}
+
 describe("work queue", () => {
   it("keeps one entry per waiting key, in first-add order", async () => {
     const q = createWorkQueue({ clock: createManualClock() });
@@ -139,12 +150,7 @@ describe("work queue", () => {
   });
 
   it("shutDown drops waiting and delayed keys, ends getters and ignores later adds", async () => {
-    const clock = createManualClock();
-    const q = createWorkQueue({ clock });
-    q.add("a");
-    q.add("b");
-    expect(await q.get()).toBe("a");
-    q.addAfter("later", 100);
+    const { clock, q } = await oneProcessingOneWaitingOneDelayed();
     q.addRateLimited("failed");
     q.shutDown();
     expect(q.isShuttingDown()).toBe(true);
@@ -161,12 +167,7 @@ describe("work queue", () => {
   });
 
   it("shutDownWithDrain hands out queued keys, then resolves when the last is done", async () => {
-    const clock = createManualClock();
-    const q = createWorkQueue({ clock });
-    q.add("a");
-    q.add("b");
-    expect(await q.get()).toBe("a");
-    q.addAfter("later", 100);
+    const { clock, q } = await oneProcessingOneWaitingOneDelayed();
     let drained = false;
     const drain = q.shutDownWithDrain().then(() => (drained = true));
     expect(q.shutDownWithDrain()).toBe(q.shutDownWithDrain());

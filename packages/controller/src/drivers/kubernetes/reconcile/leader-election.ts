@@ -92,6 +92,12 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   const retryMs = options.retryPeriodMs ?? 2_000;
   const jitter = options.jitterFactor ?? 1.2;
   validate(leaseMs, renewMs, retryMs, jitter);
+  // An empty holder reads as "released": with an empty identity every candidate would lead.
+  if (identity === "" || name === "" || namespace === "")
+    throw new EventFlowError(
+      "CONFIG_INVALID",
+      "leader election: identity, name and namespace must not be empty",
+    );
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const leaseSeconds = Math.ceil(leaseMs / 1000);
