@@ -14,15 +14,23 @@ export interface Clock {
   setTimer(fn: () => void, ms: number): CancelTimer;
 }
 
+/** setTimeout's longest delay; Node fires a longer one after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * The process clock. Timers are unref'd: a pending retry or a renew wait never keeps a
- * stopping process alive.
+ * stopping process alive. Delays beyond setTimeout's range are waited in steps.
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(fn, ms) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (left: number) => {
+      const step = Math.min(Math.max(0, left), MAX_TIMEOUT_MS);
+      timer = setTimeout(() => (left > MAX_TIMEOUT_MS ? arm(left - MAX_TIMEOUT_MS) : fn()), step);
+      timer.unref();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
 };
