@@ -258,6 +258,27 @@ describe("leader election on a real Lease", () => {
     }
   });
 
+  it("release() returns within a second even when the API server hangs", async () => {
+    const proxy = await startFreezingProxy(apiServer());
+    try {
+      const tracker = createTracker();
+      const { a, b } = await leaderAndCandidate("hang-release", tracker, throughPort(proxy.port));
+      proxy.freeze();
+      const t0 = performance.now();
+      await a.release();
+      const released = performance.now() - t0;
+      console.log(`lease release while the API hangs: release() ${released.toFixed(0)} ms`);
+      expect(released).toBeLessThan(1000);
+      expect(a.isLeader()).toBe(false);
+      expect(tracker.started[0]!.signal.aborted).toBe(true);
+      // The release never reached the API server: b takes over when the lease expires.
+      await until(() => b.isLeader(), 5000, "b leads");
+      expect(tracker.most()).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("five candidates racing through conflicts and hand-overs never lead two at once", async () => {
     const tracker = createTracker();
     const conflicts = { count: 0 };
