@@ -66,6 +66,22 @@ export function Input(props: {
   );
 }
 
+/** A {@link Field} holding one {@link Input}: invalid exactly when it shows an error. */
+export function TextField(
+  props: {
+    label: string;
+    error?: string | undefined;
+    hint?: string;
+  } & Omit<Parameters<typeof Input>[0], "id" | "describedBy" | "invalid">,
+) {
+  const { label, error, hint, ...input } = props;
+  return (
+    <Field label={label} error={error} {...(hint === undefined ? {} : { hint })}>
+      {(id, d) => <Input id={id} describedBy={d} invalid={!!error} {...input} />}
+    </Field>
+  );
+}
+
 /** The end of a form: the server's error for the whole form, submit, and cancel if offered. */
 export function FormFooter(props: {
   serverError: string | undefined;

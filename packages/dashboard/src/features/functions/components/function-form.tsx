@@ -17,7 +17,7 @@ import {
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
-import { Field, FormFooter, Input } from "../../../lib/form-field.tsx";
+import { FormFooter, TextField } from "../../../lib/form-field.tsx";
 import { showServerError } from "../../../lib/server-errors.ts";
 import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
@@ -91,67 +91,35 @@ export function FunctionForm(props: {
     >
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Function</legend>
-        <Field
+        <TextField
           label="Name"
           error={errors.name?.message}
           hint="Lower-case letters, digits and '-', at most 40 characters."
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.name}
-              reg={register("name")}
-              readOnly={props.mode === "edit"}
-              placeholder="hello"
-            />
-          )}
-        </Field>
-        <Field
+          reg={register("name")}
+          readOnly={props.mode === "edit"}
+          placeholder="hello"
+        />
+        <TextField
           label="Image"
           error={errors.image?.message}
           hint="registry/repo:tag, @sha256:..., or oci:DIR[:TAG]"
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.image}
-              reg={register("image")}
-              placeholder="127.0.0.1:5000/hello:1.0.0"
-            />
-          )}
-        </Field>
-        <Field
+          reg={register("image")}
+          placeholder="127.0.0.1:5000/hello:1.0.0"
+        />
+        <TextField
           label="Replicas"
           error={errors.replicas?.message}
           hint={`0 to ${limits.maxReplicas}; 0 scales to zero.`}
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.replicas}
-              reg={register("replicas")}
-              inputMode="numeric"
-            />
-          )}
-        </Field>
-        <Field
+          reg={register("replicas")}
+          inputMode="numeric"
+        />
+        <TextField
           label="Timeout (seconds)"
           error={errors.timeoutSeconds?.message}
           hint="1 to 3600; empty for the controller's default."
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.timeoutSeconds}
-              reg={register("timeoutSeconds")}
-              inputMode="numeric"
-            />
-          )}
-        </Field>
+          reg={register("timeoutSeconds")}
+          inputMode="numeric"
+        />
       </fieldset>
 
       <fieldset className="card space-y-3">
@@ -161,27 +129,17 @@ export function FunctionForm(props: {
         )}
         {env.fields.map((row, i) => (
           <div key={row.id} className="grid grid-cols-[1fr_1fr_auto] items-start gap-2">
-            <Field label={`Variable ${i + 1} name`} error={errors.env?.[i]?.key?.message}>
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!errors.env?.[i]?.key}
-                  reg={register(`env.${i}.key`)}
-                  placeholder="GREETING"
-                />
-              )}
-            </Field>
-            <Field label={`Variable ${i + 1} value`} error={errors.env?.[i]?.value?.message}>
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!errors.env?.[i]?.value}
-                  reg={register(`env.${i}.value`)}
-                />
-              )}
-            </Field>
+            <TextField
+              label={`Variable ${i + 1} name`}
+              error={errors.env?.[i]?.key?.message}
+              reg={register(`env.${i}.key`)}
+              placeholder="GREETING"
+            />
+            <TextField
+              label={`Variable ${i + 1} value`}
+              error={errors.env?.[i]?.value?.message}
+              reg={register(`env.${i}.value`)}
+            />
             <button
               type="button"
               className="btn-ghost mt-6"
@@ -218,22 +176,14 @@ export function FunctionForm(props: {
             <input type="radio" value="public" {...register("auth")} /> Anyone (public)
           </label>
         </div>
-        <Field
+        <TextField
           label="Body limit (bytes)"
           error={errors.maxBodyBytes?.message}
           hint="Largest request body it accepts; empty for the controller's default."
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.maxBodyBytes}
-              reg={register("maxBodyBytes")}
-              inputMode="numeric"
-              placeholder="1048576"
-            />
-          )}
-        </Field>
+          reg={register("maxBodyBytes")}
+          inputMode="numeric"
+          placeholder="1048576"
+        />
         {auth === "public" && (
           <p
             role="note"
@@ -258,50 +208,30 @@ export function FunctionForm(props: {
 
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Resources</legend>
-        <Field label="CPU request" error={errors.cpuRequest?.message}>
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.cpuRequest}
-              reg={register("cpuRequest")}
-              placeholder="100m"
-            />
-          )}
-        </Field>
-        <Field label="CPU limit" error={errors.cpuLimit?.message}>
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.cpuLimit}
-              reg={register("cpuLimit")}
-              placeholder="1"
-            />
-          )}
-        </Field>
-        <Field label="Memory request" error={errors.memoryRequest?.message}>
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.memoryRequest}
-              reg={register("memoryRequest")}
-              placeholder="64Mi"
-            />
-          )}
-        </Field>
-        <Field label="Memory limit" error={errors.memoryLimit?.message}>
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.memoryLimit}
-              reg={register("memoryLimit")}
-              placeholder="256Mi"
-            />
-          )}
-        </Field>
+        <TextField
+          label="CPU request"
+          error={errors.cpuRequest?.message}
+          reg={register("cpuRequest")}
+          placeholder="100m"
+        />
+        <TextField
+          label="CPU limit"
+          error={errors.cpuLimit?.message}
+          reg={register("cpuLimit")}
+          placeholder="1"
+        />
+        <TextField
+          label="Memory request"
+          error={errors.memoryRequest?.message}
+          reg={register("memoryRequest")}
+          placeholder="64Mi"
+        />
+        <TextField
+          label="Memory limit"
+          error={errors.memoryLimit?.message}
+          reg={register("memoryLimit")}
+          placeholder="256Mi"
+        />
       </fieldset>
 
       <fieldset className="card grid gap-4 sm:grid-cols-3">
@@ -311,40 +241,25 @@ export function FunctionForm(props: {
         </label>
         {autoscale && (
           <>
-            <Field label="Min replicas" error={errors.minReplicas?.message}>
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!errors.minReplicas}
-                  reg={register("minReplicas")}
-                  inputMode="numeric"
-                />
-              )}
-            </Field>
-            <Field label="Max replicas" error={errors.maxReplicas?.message}>
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!errors.maxReplicas}
-                  reg={register("maxReplicas")}
-                  inputMode="numeric"
-                />
-              )}
-            </Field>
-            <Field label="Target CPU %" error={errors.targetCPUUtilization?.message}>
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!errors.targetCPUUtilization}
-                  reg={register("targetCPUUtilization")}
-                  inputMode="numeric"
-                  placeholder="70"
-                />
-              )}
-            </Field>
+            <TextField
+              label="Min replicas"
+              error={errors.minReplicas?.message}
+              reg={register("minReplicas")}
+              inputMode="numeric"
+            />
+            <TextField
+              label="Max replicas"
+              error={errors.maxReplicas?.message}
+              reg={register("maxReplicas")}
+              inputMode="numeric"
+            />
+            <TextField
+              label="Target CPU %"
+              error={errors.targetCPUUtilization?.message}
+              reg={register("targetCPUUtilization")}
+              inputMode="numeric"
+              placeholder="70"
+            />
           </>
         )}
       </fieldset>

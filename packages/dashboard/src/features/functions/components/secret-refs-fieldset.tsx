@@ -13,7 +13,7 @@ import {
 } from "react-hook-form";
 import { Link } from "../../../lib/router.tsx";
 import type { FunctionFormValues } from "../api/function-schema.ts";
-import { Field, Input } from "../../../lib/form-field.tsx";
+import { Field, TextField } from "../../../lib/form-field.tsx";
 
 /** A secret the form offers: its name and key names (never values). */
 export type SecretChoice = Pick<SecretInfo, "name" | "keys">;
@@ -88,21 +88,13 @@ export function SecretRefsFieldset(props: {
                 </select>
               )}
             </Field>
-            <Field
+            <TextField
               label={`Secret ${i + 1} keys`}
               error={e?.keys?.message}
               hint={keysHint(props.secrets?.find((s) => s.name === current))}
-            >
-              {(id, d) => (
-                <Input
-                  id={id}
-                  describedBy={d}
-                  invalid={!!e?.keys}
-                  reg={register(`secrets.${i}.keys`)}
-                  placeholder="api-key"
-                />
-              )}
-            </Field>
+              reg={register(`secrets.${i}.keys`)}
+              placeholder="api-key"
+            />
             <button
               type="button"
               className="btn-ghost mt-6"

@@ -7,7 +7,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { Plus, Trash2, X } from "lucide-react";
 import { useFieldArray, useForm } from "react-hook-form";
-import { Field, FormFooter, Input } from "../../../lib/form-field.tsx";
+import { Field, FormFooter, TextField } from "../../../lib/form-field.tsx";
 import { showServerError } from "../../../lib/server-errors.ts";
 import {
   secretFormSchema,
@@ -57,22 +57,14 @@ export function SecretForm(props: {
     >
       <fieldset className="card space-y-3">
         <legend className="px-1 font-semibold">Secret</legend>
-        <Field
+        <TextField
           label="Name"
           error={errors.name?.message}
           hint="Lower-case letters, digits and '-'. Functions name it in their spec."
-        >
-          {(id, d) => (
-            <Input
-              id={id}
-              describedBy={d}
-              invalid={!!errors.name}
-              reg={register("name")}
-              readOnly={props.mode === "edit"}
-              placeholder="stripe"
-            />
-          )}
-        </Field>
+          reg={register("name")}
+          readOnly={props.mode === "edit"}
+          placeholder="stripe"
+        />
       </fieldset>
 
       <fieldset className="card space-y-3">
@@ -86,30 +78,20 @@ export function SecretForm(props: {
           const file = entries[i]?.file;
           return (
             <div key={row.id} className="grid grid-cols-[1fr_1fr_1fr_auto] items-start gap-2">
-              <Field label={`Key ${i + 1}`} error={errors.entries?.[i]?.key?.message}>
-                {(id, d) => (
-                  <Input
-                    id={id}
-                    describedBy={d}
-                    invalid={!!errors.entries?.[i]?.key}
-                    reg={register(`entries.${i}.key`)}
-                    placeholder="api-key"
-                  />
-                )}
-              </Field>
-              <Field label={`Value ${i + 1}`} error={errors.entries?.[i]?.value?.message}>
-                {(id, d) => (
-                  <Input
-                    id={id}
-                    describedBy={d}
-                    invalid={!!errors.entries?.[i]?.value}
-                    reg={register(`entries.${i}.value`)}
-                    readOnly={file !== undefined}
-                    placeholder={file ? "from the file" : undefined}
-                    type="password"
-                  />
-                )}
-              </Field>
+              <TextField
+                label={`Key ${i + 1}`}
+                error={errors.entries?.[i]?.key?.message}
+                reg={register(`entries.${i}.key`)}
+                placeholder="api-key"
+              />
+              <TextField
+                label={`Value ${i + 1}`}
+                error={errors.entries?.[i]?.value?.message}
+                reg={register(`entries.${i}.value`)}
+                readOnly={file !== undefined}
+                placeholder={file ? "from the file" : undefined}
+                type="password"
+              />
               <Field
                 label={`File ${i + 1}`}
                 hint={file ? `${fileName(file)}, ${file.size} bytes` : "For binary values."}
