@@ -21,6 +21,21 @@ import { FormFooter, TextField } from "../../../lib/form-field.tsx";
 import { showServerError } from "../../../lib/server-errors.ts";
 import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
+/** The resource fields: form value, label, placeholder. */
+const RESOURCE_FIELDS = [
+  ["cpuRequest", "CPU request", "100m"],
+  ["cpuLimit", "CPU limit", "1"],
+  ["memoryRequest", "Memory request", "64Mi"],
+  ["memoryLimit", "Memory limit", "256Mi"],
+] as const;
+
+/** The autoscaling fields (numbers): form value, label, placeholder. */
+const SCALING_FIELDS = [
+  ["minReplicas", "Min replicas", undefined],
+  ["maxReplicas", "Max replicas", undefined],
+  ["targetCPUUtilization", "Target CPU %", "70"],
+] as const;
+
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
   FUNCTION_ALREADY_EXISTS: "name",
   FUNCTION_IMAGE_NOT_FOUND: "image",
@@ -208,30 +223,15 @@ export function FunctionForm(props: {
 
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Resources</legend>
-        <TextField
-          label="CPU request"
-          error={errors.cpuRequest?.message}
-          reg={register("cpuRequest")}
-          placeholder="100m"
-        />
-        <TextField
-          label="CPU limit"
-          error={errors.cpuLimit?.message}
-          reg={register("cpuLimit")}
-          placeholder="1"
-        />
-        <TextField
-          label="Memory request"
-          error={errors.memoryRequest?.message}
-          reg={register("memoryRequest")}
-          placeholder="64Mi"
-        />
-        <TextField
-          label="Memory limit"
-          error={errors.memoryLimit?.message}
-          reg={register("memoryLimit")}
-          placeholder="256Mi"
-        />
+        {RESOURCE_FIELDS.map(([name, label, placeholder]) => (
+          <TextField
+            key={name}
+            label={label}
+            error={errors[name]?.message}
+            reg={register(name)}
+            placeholder={placeholder}
+          />
+        ))}
       </fieldset>
 
       <fieldset className="card grid gap-4 sm:grid-cols-3">
@@ -239,29 +239,17 @@ export function FunctionForm(props: {
         <label className="flex items-center gap-2 sm:col-span-3">
           <input type="checkbox" {...register("autoscale")} /> Autoscale on CPU
         </label>
-        {autoscale && (
-          <>
+        {autoscale &&
+          SCALING_FIELDS.map(([name, label, placeholder]) => (
             <TextField
-              label="Min replicas"
-              error={errors.minReplicas?.message}
-              reg={register("minReplicas")}
+              key={name}
+              label={label}
+              error={errors[name]?.message}
+              reg={register(name)}
               inputMode="numeric"
+              {...(placeholder === undefined ? {} : { placeholder })}
             />
-            <TextField
-              label="Max replicas"
-              error={errors.maxReplicas?.message}
-              reg={register("maxReplicas")}
-              inputMode="numeric"
-            />
-            <TextField
-              label="Target CPU %"
-              error={errors.targetCPUUtilization?.message}
-              reg={register("targetCPUUtilization")}
-              inputMode="numeric"
-              placeholder="70"
-            />
-          </>
-        )}
+          ))}
       </fieldset>
 
       <FormFooter
