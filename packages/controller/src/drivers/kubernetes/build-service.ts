@@ -22,17 +22,22 @@ export function ownedByDeployment(name: string, uid: string): V1OwnerReference {
   };
 }
 
+/** Name, labels and owner of an object that goes with a function's Deployment. */
+function ownedMetadata(spec: FunctionSpec, ref: ObjectRef, ownerUid: string) {
+  return {
+    name: ref.name,
+    namespace: ref.namespace,
+    labels: functionLabels(spec.tenant, spec.name),
+    ownerReferences: [ownedByDeployment(ref.name, ownerUid)],
+  };
+}
+
 /** The ClusterIP Service of one function, owned by its Deployment (pure). */
 export function buildService(spec: FunctionSpec, ref: ObjectRef, ownerUid: string): V1Service {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: ref.name,
-      namespace: ref.namespace,
-      labels: functionLabels(spec.tenant, spec.name),
-      ownerReferences: [ownedByDeployment(ref.name, ownerUid)],
-    },
+    metadata: ownedMetadata(spec, ref, ownerUid),
     spec: {
       type: "ClusterIP",
       selector: selectorLabels(spec.tenant, spec.name),
@@ -64,12 +69,7 @@ export function buildHpa(
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
-    metadata: {
-      name: ref.name,
-      namespace: ref.namespace,
-      labels: functionLabels(spec.tenant, spec.name),
-      ownerReferences: [ownedByDeployment(ref.name, ownerUid)],
-    },
+    metadata: ownedMetadata(spec, ref, ownerUid),
     spec: {
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ref.name },
       minReplicas: Math.max(1, s.minReplicas),
