@@ -4,7 +4,7 @@
  * identity, like replicas; "leading" is tracked across them so two leaders at once would show.
  */
 import { randomBytes } from "node:crypto";
-import { CoordinationV1Api, V1MicroTime, type V1Lease } from "@kubernetes/client-node";
+import { CoordinationV1Api, V1MicroTime, Watch, type V1Lease } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createLeaderElector,
@@ -20,6 +20,8 @@ import { startFreezingProxy } from "./freezing-proxy.js";
 const run = randomBytes(3).toString("hex");
 const NS = `ef-lease-${run}`;
 const TIMING = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 };
+/** Retries as slow as client-go's default (2 s): only the Lease watch makes a hand-over fast. */
+const SLOW = { leaseDurationMs: 6000, renewDeadlineMs: 5000, retryPeriodMs: 2000 };
 
 let cluster: TestCluster;
 let api: Apis;
@@ -68,14 +70,15 @@ function candidate(
   id: string,
   lease: string,
   tracker: Tracker,
-  extra: { api?: LeaseApi; newLeaders?: string[] } = {},
+  extra: { api?: LeaseApi; newLeaders?: string[]; slow?: boolean; watch?: boolean } = {},
 ) {
   const elector = createLeaderElector({
     api: extra.api ?? leases,
     namespace: NS,
     name: lease,
     identity: id,
-    ...TIMING,
+    ...(extra.slow ? SLOW : TIMING),
+    ...(extra.watch ? { watch: new Watch(api.kc) } : {}),
     onStartedLeading: (signal) => tracker.start(id, signal),
     onStoppedLeading: () => tracker.stop(id),
     onNewLeader: (holder) => extra.newLeaders?.push(holder),
@@ -97,11 +100,18 @@ async function until<T>(probe: () => T | undefined | false, ms: number, what: st
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readLease = (name: string) => leases.readNamespacedLease({ name, namespace: NS });
 
-/** "a" leads (through `aApi` when given), then "b" campaigns for a few attempts in vain. */
-async function leaderAndCandidate(lease: string, tracker: Tracker, aApi?: LeaseApi) {
-  const a = candidate("a", lease, tracker, aApi ? { api: aApi } : {});
+/**
+ * "a" leads (through `aApi` when given), then "b" campaigns for a few attempts in vain
+ * (watching the Lease when `watch`).
+ */
+async function leaderAndCandidate(
+  lease: string,
+  tracker: Tracker,
+  options: { aApi?: LeaseApi; watch?: boolean } = {},
+) {
+  const a = candidate("a", lease, tracker, options.aApi ? { api: options.aApi } : {});
   await until(() => a.isLeader(), 5000, "a leads");
-  const b = candidate("b", lease, tracker);
+  const b = candidate("b", lease, tracker, { watch: options.watch ?? false });
   await pause(700);
   expect(b.isLeader()).toBe(false);
   return { a, b };
@@ -171,7 +181,8 @@ describe("leader election on a real Lease", () => {
 
   it("a release hands the lease over in under a second", async () => {
     const tracker = createTracker();
-    const { a, b } = await leaderAndCandidate("handover", tracker);
+    // b watches the Lease, as a controller replica does: it tries the moment a releases.
+    const { a, b } = await leaderAndCandidate("handover", tracker, { watch: true });
     const before = (await readLease("handover")).spec?.leaseTransitions ?? 0;
     const t0 = performance.now();
     await a.release();
@@ -188,6 +199,23 @@ describe("leader election on a real Lease", () => {
     expect(lease.spec).toMatchObject({ holderIdentity: "b", leaseDurationSeconds: 2 });
     // The release keeps the count; b taking the lease from no holder adds one.
     expect(lease.spec?.leaseTransitions).toBe(before + 1);
+    expect(tracker.most()).toBe(1);
+  });
+
+  it("with the Lease watch, a release hands over at once although retries are 2 s apart", async () => {
+    const tracker = createTracker();
+    const a = candidate("a", "watched", tracker, { slow: true, watch: true });
+    await until(() => a.isLeader(), 5000, "a leads");
+    const b = candidate("b", "watched", tracker, { slow: true, watch: true });
+    // b's first attempt found a leading; its next retry is 2 to 4.4 s away.
+    await pause(700);
+    expect(b.isLeader()).toBe(false);
+    const t0 = performance.now();
+    await a.release();
+    await until(() => b.isLeader(), 5000, "b leads");
+    const handover = tracker.started.at(-1)!.at - t0;
+    console.log(`lease release with a watch (retry 2 s): hand-over ${handover.toFixed(0)} ms`);
+    expect(handover).toBeLessThan(1000);
     expect(tracker.most()).toBe(1);
   });
 
@@ -212,7 +240,7 @@ describe("leader election on a real Lease", () => {
     const proxy = await startTcpProxy(apiServer());
     try {
       const tracker = createTracker();
-      const { a, b } = await leaderAndCandidate("cut", tracker, throughPort(proxy.port));
+      const { a, b } = await leaderAndCandidate("cut", tracker, { aApi: throughPort(proxy.port) });
       const t0 = performance.now();
       await proxy.cut();
       const { steppedDown, takeover } = await stepDownAndTakeOver(tracker, b, t0);
@@ -240,7 +268,7 @@ describe("leader election on a real Lease", () => {
     const proxy = await startFreezingProxy(apiServer());
     try {
       const tracker = createTracker();
-      const { b } = await leaderAndCandidate("hang", tracker, throughPort(proxy.port));
+      const { b } = await leaderAndCandidate("hang", tracker, { aApi: throughPort(proxy.port) });
       const t0 = performance.now();
       proxy.freeze();
       const { steppedDown, takeover } = await stepDownAndTakeOver(tracker, b, t0);
@@ -262,7 +290,9 @@ describe("leader election on a real Lease", () => {
     const proxy = await startFreezingProxy(apiServer());
     try {
       const tracker = createTracker();
-      const { a, b } = await leaderAndCandidate("hang-release", tracker, throughPort(proxy.port));
+      const { a, b } = await leaderAndCandidate("hang-release", tracker, {
+        aApi: throughPort(proxy.port),
+      });
       proxy.freeze();
       const t0 = performance.now();
       await a.release();
@@ -402,8 +432,10 @@ describe("leader election on a real Lease", () => {
     const t0 = performance.now();
     const a = candidate("a", "foreign", tracker, { newLeaders });
     await pause(1500);
-    await renew(await readLease("foreign"));
+    const current = await readLease("foreign");
+    // Taken before the write is sent: the candidate cannot see the renewal any earlier.
     const renewedAt = performance.now();
+    await renew(current);
     await until(() => a.isLeader(), 8000, "a takes the expired lease");
     const takeover = tracker.started[0]!.at;
     console.log(

@@ -11,3 +11,4 @@ export { createLeaderElector } from "./leader-election.js";
 export type { LeaderElector, LeaderElectorOptions, LeaseApi } from "./leader-election.js";
 export { buildLeaseSpec, buildReleasedSpec, isHeldByOther, toLeaseRecord } from "./lease-record.js";
 export type { LeaseRecord } from "./lease-record.js";
+export type { LeaseWatcher } from "./lease-watch.js";

@@ -10,6 +10,7 @@ import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
 import { EventFlowError } from "@eventflow/protocol";
 import { apiStatus, toEventFlowError } from "../errors.js";
 import { sleep, systemClock, type Clock } from "./clock.js";
+import { watchLeaseReleases, type LeaseWatcher } from "./lease-watch.js";
 import {
   buildLeaseSpec,
   buildReleasedSpec,
@@ -48,6 +49,11 @@ export interface LeaderElectorOptions {
   readonly onNewLeader?: (identity: string) => void;
   /** A failed Lease call (the attempt is retried); other holders are not errors. */
   readonly onError?: (error: EventFlowError) => void;
+  /**
+   * A client-node `Watch`: with it a candidate tries at once when the Lease is released or
+   * deleted, so a graceful hand-over takes one round trip instead of up to 2.2 retry periods.
+   */
+  readonly watch?: LeaseWatcher;
   readonly clock?: Clock;
   readonly random?: () => number;
 }
@@ -109,6 +115,9 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
   let latest: V1Lease | undefined;
   let observed: { version: string | undefined; at: number; holder: string } | undefined;
   let leaderSeen: string | undefined;
+  // A release seen by the watch: ends the candidate's wait, or skips the next one.
+  let released = false;
+  let wake: AbortController | undefined;
 
   const report = (error: unknown, action: string) =>
     options.onError?.(toEventFlowError(error, { action: `${action} ${what}` }));
@@ -218,8 +227,17 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     }
   };
 
+  const waitToRetry = async (stop: AbortSignal) => {
+    if (released) return;
+    wake = new AbortController();
+    await sleep(clock, retryMs * (1 + random() * jitter), AbortSignal.any([stop, wake.signal]));
+    wake = undefined;
+  };
+
   const campaign = async (stop: AbortSignal) => {
     while (!stop.aborted) {
+      // A release seen before this attempt's read is covered by the read.
+      released = false;
       const sentAt = clock.now();
       const result = await attempt(sentAt + renewMs);
       if (stop.aborted) return;
@@ -228,7 +246,7 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
         await lead(stop, sentAt);
         continue;
       }
-      await sleep(clock, retryMs * (1 + random() * jitter), stop);
+      await waitToRetry(stop);
     }
   };
 
@@ -258,6 +276,20 @@ export function createLeaderElector(options: LeaderElectorOptions): LeaderElecto
     start() {
       if (loop) return;
       stopping = new AbortController();
+      if (options.watch)
+        watchLeaseReleases({
+          watcher: options.watch,
+          namespace,
+          name,
+          clock,
+          reopenMs: retryMs,
+          onRelease: () => {
+            released = true;
+            wake?.abort();
+          },
+          onError: (error) => report(error, "watch"),
+          signal: stopping.signal,
+        });
       loop = campaign(stopping.signal);
     },
     isLeader: () => leading !== undefined,
