@@ -1,0 +1,253 @@
+/**
+ * Pure parts of the Function reconciler: the Function object read into a FunctionSpec (the
+ * API's schema, the tenant from the namespace or a label), "does the live object already hold
+ * what we would apply", and the `status` a Function gets from its Deployment and pods.
+ */
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1OwnerReference,
+  V1Pod,
+} from "@kubernetes/client-node";
+import {
+  EventFlowError,
+  checkFunctionName,
+  describeIssue,
+  toFieldIssues,
+} from "@eventflow/protocol";
+import {
+  DEFAULT_FUNCTION_SPEC_LIMITS,
+  buildFunctionSpecSchema,
+  type FunctionSpecLimits,
+} from "@eventflow/protocol/function-spec";
+import type { FunctionSpec } from "../../driver.js";
+import { FUNCTION_RESOURCE } from "../build-crd.js";
+import { tenantNamespace } from "../build-tenant.js";
+import { LABEL, selectorLabels } from "../labels.js";
+import { buildKubernetesStatus } from "../status.js";
+
+/** A Function custom object as the API server returns it. */
+export interface FunctionObject extends KubernetesObject {
+  spec?: unknown;
+  status?: FunctionObjectStatus;
+}
+
+/** A metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** What the reconciler writes under `status` (the CRD's FUNCTION_STATUS_SCHEMA). */
+export interface FunctionObjectStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  updatedReplicas?: number;
+  phase?: string;
+  conditions?: Condition[];
+  lastError?: { code: string; message: string; at: string } | null;
+  url?: string;
+  selector?: string;
+}
+
+/** Where the tenant of a Function comes from. */
+export type TenantSource =
+  { readonly kind: "label" } | { readonly kind: "namespace"; readonly prefix: string };
+
+/**
+ * The FunctionSpec of a Function object, validated with the API's own schema; the tenant is
+ * the `eventflow.dev/tenant` label in single-namespace mode, and the namespace (prefix + tenant,
+ * as the driver names tenant namespaces) in namespace-per-tenant mode. Throws
+ * REQUEST_VALIDATION_FAILED naming the first problem.
+ */
+export function functionSpecOf(
+  fn: FunctionObject,
+  tenants: TenantSource,
+  limits: FunctionSpecLimits = DEFAULT_FUNCTION_SPEC_LIMITS,
+): FunctionSpec {
+  const name = fn.metadata?.name ?? "";
+  const namespace = fn.metadata?.namespace ?? "";
+  let tenant: string | undefined;
+  if (tenants.kind === "label") tenant = fn.metadata?.labels?.[LABEL.tenant];
+  else if (namespace.startsWith(tenants.prefix)) tenant = namespace.slice(tenants.prefix.length);
+  const where =
+    tenants.kind === "label"
+      ? `label ${LABEL.tenant}`
+      : `namespace ${namespace} (tenant namespaces are ${tenants.prefix}TENANT)`;
+  const problem = tenant === undefined ? "is missing" : (checkFunctionName(tenant) ?? undefined);
+  if (problem !== undefined || tenant === undefined)
+    throw new EventFlowError("REQUEST_VALIDATION_FAILED", `tenant from ${where} ${problem}`);
+  if (tenants.kind === "namespace" && tenantNamespace(tenants.prefix, tenant) !== namespace)
+    throw new EventFlowError("REQUEST_VALIDATION_FAILED", `${where} is not a tenant namespace`);
+  const result = buildFunctionSpecSchema(limits).safeParse(fn.spec, {
+    error: describeIssue,
+    reportInput: true,
+  });
+  if (!result.success) {
+    // Values are never quoted back (env values may be secrets).
+    const first = toFieldIssues(result.error.issues, { inputOf: () => undefined })[0];
+    throw new EventFlowError(
+      "REQUEST_VALIDATION_FAILED",
+      `invalid spec${first === undefined ? "" : `: ${first.path || "(root)"} ${first.message}`}`,
+    );
+  }
+  return Object.freeze({ ...result.data, tenant, name }) as FunctionSpec;
+}
+
+/** The owner reference that makes a Deployment go away with its Function. */
+export function ownedByFunction(fn: FunctionObject): V1OwnerReference {
+  return {
+    apiVersion: `${FUNCTION_RESOURCE.group}/${FUNCTION_RESOURCE.version}`,
+    kind: FUNCTION_RESOURCE.kind,
+    name: fn.metadata?.name ?? "",
+    uid: fn.metadata?.uid ?? "",
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/**
+ * Whether `live` already holds every field of `desired` (objects: each key of desired, arrays:
+ * same length and each element), so an apply would change nothing; fields the API server or
+ * other managers added are ignored (pure).
+ */
+export function holds(live: unknown, desired: unknown): boolean {
+  if (desired === undefined) return true;
+  if (Array.isArray(desired))
+    return (
+      Array.isArray(live) &&
+      live.length === desired.length &&
+      desired.every((d, i) => holds(live[i], d))
+    );
+  if (desired !== null && typeof desired === "object") {
+    if (live === null || typeof live !== "object" || Array.isArray(live)) return false;
+    const l = live as Record<string, unknown>;
+    return Object.entries(desired).every(([k, v]) => holds(l[k], v));
+  }
+  return live === desired;
+}
+
+/** `apiVersion` and `kind` are request fields: a read object has them, a cached one may not. */
+export function holdsObject(
+  live: KubernetesObject | undefined,
+  desired: KubernetesObject,
+): boolean {
+  if (!live) return false;
+  const { apiVersion: _a, kind: _k, ...rest } = desired;
+  return holds(live, rest);
+}
+
+function condition(
+  type: string,
+  ok: boolean,
+  reason: string,
+  message: string,
+  now: string,
+  previous: readonly Condition[] | undefined,
+  generation: number | undefined,
+): Condition {
+  const status = ok ? "True" : "False";
+  const before = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    reason,
+    message,
+    // The transition time moves only when the status does.
+    lastTransitionTime: before?.status === status ? before.lastTransitionTime : now,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  };
+}
+
+/** The status of a Function whose spec or tenant is refused (pure). */
+export function invalidStatus(
+  fn: FunctionObject,
+  error: { code: string; message: string },
+  now: string,
+): FunctionObjectStatus {
+  const previous = fn.status;
+  const generation = fn.metadata?.generation;
+  const sameError =
+    previous?.lastError?.code === error.code && previous.lastError.message === error.message;
+  return {
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    phase: "Failed",
+    conditions: [
+      condition("Ready", false, error.code, error.message, now, previous?.conditions, generation),
+      condition(
+        "Progressing",
+        false,
+        error.code,
+        error.message,
+        now,
+        previous?.conditions,
+        generation,
+      ),
+    ],
+    lastError: {
+      code: error.code,
+      message: error.message,
+      at: sameError ? previous.lastError!.at : now,
+    },
+  };
+}
+
+/** The status of a valid Function from its Deployment and pods as the informers hold them (pure). */
+export function functionStatus(
+  fn: FunctionObject,
+  spec: FunctionSpec,
+  deployment: V1Deployment | undefined,
+  pods: readonly V1Pod[],
+  now: string,
+): FunctionObjectStatus {
+  const previous = fn.status;
+  const generation = fn.metadata?.generation;
+  const built = deployment ? buildKubernetesStatus(deployment, pods, now) : undefined;
+  const phase = built?.status ?? "Pending";
+  const ready = phase === "Running" || phase === "ScaledToZero";
+  const progressing = phase === "Pending" || phase === "Deploying";
+  const err = built?.last_error;
+  const sameError =
+    err && previous?.lastError?.code === err.code && previous.lastError.message === err.message;
+  const selector = Object.entries(selectorLabels(spec.tenant, spec.name))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  const why = err
+    ? err.message
+    : `${built?.ready_replicas ?? 0}/${built?.replicas ?? spec.replicas} ready`;
+  return {
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    replicas: deployment?.status?.replicas ?? 0,
+    readyReplicas: built?.ready_replicas ?? 0,
+    availableReplicas: built?.available_replicas ?? 0,
+    updatedReplicas: built?.updated_replicas ?? 0,
+    phase,
+    conditions: [
+      condition("Ready", ready, err?.code ?? phase, why, now, previous?.conditions, generation),
+      condition("Progressing", progressing, phase, why, now, previous?.conditions, generation),
+    ],
+    lastError: err ? { ...err, at: sameError ? previous.lastError!.at : err.at } : null,
+    url: `/fn/${spec.tenant}/${spec.name}`,
+    selector,
+  };
+}
+
+/** Whether writing `next` would change `current` (a null lastError equals an absent one). */
+export function statusChanged(
+  current: FunctionObjectStatus | undefined,
+  next: FunctionObjectStatus,
+): boolean {
+  const norm = (s: FunctionObjectStatus | undefined) => {
+    const { lastError, ...rest } = s ?? {};
+    return { ...rest, lastError: lastError ?? null };
+  };
+  const a = norm(current);
+  const b = norm(next);
+  return !(holds(a, b) && holds(b, a));
+}
