@@ -26,12 +26,12 @@ import {
 } from "@kubernetes/client-node";
 import { EventFlowError } from "@eventflow/protocol";
 import type { FunctionSpecLimits } from "@eventflow/protocol/function-spec";
-import type { FunctionSpec, SecretMeta, SecretStore } from "../../driver.js";
-import { checkSecretRefs } from "../../secret-refs.js";
+import type { FunctionSpec, SecretStore } from "../../driver.js";
 import { FUNCTION_RESOURCE } from "../build-crd.js";
 import { buildDeployment, type DeploymentOptions } from "../build-deployment.js";
 import { buildHpa, buildService } from "../build-service.js";
 import { apiStatus } from "../errors.js";
+import { resolveSecretRefs } from "../secret-store.js";
 import { FIELD_MANAGER, LABEL, MANAGED_SELECTOR } from "../labels.js";
 import {
   functionSpecOf,
@@ -201,24 +201,11 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
     return (await objects.patch(body, ...applyOpts)) as T;
   };
 
-  async function resolveSecrets(spec: FunctionSpec): Promise<Map<string, SecretMeta>> {
-    const metas = new Map<string, SecretMeta>();
-    const store: Pick<SecretStore, "get"> = options.secrets ?? {
-      get: (_tenant, name) =>
-        Promise.reject(new EventFlowError("SECRET_NOT_FOUND", `secret ${name} does not exist`)),
-    };
-    await checkSecretRefs(
-      {
-        get: async (tenant, name) => {
-          const meta = await store.get(tenant, name);
-          metas.set(name, meta);
-          return meta;
-        },
-      },
-      spec,
-    );
-    return metas;
-  }
+  // Without a secrets index every reference is missing (FUNCTION_SECRET_MISSING).
+  const secretIndex: Pick<SecretStore, "get"> = options.secrets ?? {
+    get: (_tenant, name) =>
+      Promise.reject(new EventFlowError("SECRET_NOT_FOUND", `secret ${name} does not exist`)),
+  };
 
   async function writeStatus(fn: FunctionObject, next: FunctionObjectStatus): Promise<void> {
     if (!statusChanged(fn.status, next)) return;
@@ -241,7 +228,7 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
   async function converge(fn: FunctionObject, spec: FunctionSpec): Promise<V1Deployment> {
     const namespace = fn.metadata?.namespace ?? "";
     const ref = { namespace, name: spec.name };
-    const secrets = await resolveSecrets(spec);
+    const secrets = await resolveSecretRefs(secretIndex, spec);
     const built = buildDeployment(spec, { ref, ...options.deployment, secrets });
     const desired: V1Deployment = {
       ...built,

@@ -1,0 +1,136 @@
+/** The Function reconciler's pure parts: spec and tenant checks, "already holds", status. */
+import { describe, expect, it } from "vitest";
+import type { V1Deployment } from "@kubernetes/client-node";
+import {
+  functionSpecOf,
+  functionStatus,
+  holds,
+  holdsObject,
+  invalidStatus,
+  statusChanged,
+  type FunctionObject,
+} from "../../../src/drivers/kubernetes/reconcile/function-desired.js";
+
+const IMAGE = "registry.invalid/eventflow/hello:1";
+const fn = (over: Partial<FunctionObject> & { labels?: Record<string, string> } = {}) =>
+  ({
+    metadata: {
+      name: "hello",
+      namespace: over.metadata?.namespace ?? "team",
+      uid: "u1",
+      generation: 2,
+      labels: over.labels ?? { "eventflow.dev/tenant": "acme" },
+    },
+    spec: { image: IMAGE, replicas: 1 },
+    ...over,
+  }) as FunctionObject;
+const LABEL = { kind: "label" } as const;
+
+describe("functionSpecOf", () => {
+  it("validates with the API's schema (defaults applied) and takes the tenant from the label", () => {
+    const spec = functionSpecOf(fn({ spec: { image: IMAGE } }), LABEL);
+    expect(spec).toMatchObject({ tenant: "acme", name: "hello", image: IMAGE, replicas: 1 });
+  });
+
+  it("refuses what the CRD lets through: a bad image reference, unknown fields", () => {
+    expect(() => functionSpecOf(fn({ spec: { image: "Bad Image!!" } }), LABEL)).toThrow(
+      expect.objectContaining({ code: "REQUEST_VALIDATION_FAILED" }),
+    );
+    expect(() => functionSpecOf(fn({ spec: { image: IMAGE, hostNetwork: true } }), LABEL)).toThrow(
+      expect.objectContaining({ code: "REQUEST_VALIDATION_FAILED" }),
+    );
+  });
+
+  it("never quotes an env value back in the message", () => {
+    try {
+      functionSpecOf(fn({ spec: { image: IMAGE, env: { "1BAD": "s3cr3t" } } }), LABEL);
+      expect.unreachable();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain("s3cr3t");
+    }
+  });
+
+  it("single namespace: a missing or invalid tenant label is refused", () => {
+    expect(() => functionSpecOf(fn({ labels: {} }), LABEL)).toThrow(/tenant .* is missing/);
+    expect(() => functionSpecOf(fn({ labels: { "eventflow.dev/tenant": "A_B" } }), LABEL)).toThrow(
+      expect.objectContaining({ code: "REQUEST_VALIDATION_FAILED" }),
+    );
+  });
+
+  it("namespace per tenant: the tenant is the namespace minus the prefix, the label ignored", () => {
+    const tenants = { kind: "namespace", prefix: "eventflow-" } as const;
+    const own = fn({
+      metadata: { namespace: "eventflow-red" },
+      labels: { "eventflow.dev/tenant": "blue" },
+    });
+    expect(functionSpecOf(own, tenants).tenant).toBe("red");
+    expect(() => functionSpecOf(fn({ metadata: { namespace: "kube-system" } }), tenants)).toThrow(
+      expect.objectContaining({ code: "REQUEST_VALIDATION_FAILED" }),
+    );
+  });
+});
+
+describe("holds", () => {
+  it("ignores fields the server added, not fields we set", () => {
+    expect(holds({ a: 1, b: { c: 2, d: 3 } }, { b: { c: 2 } })).toBe(true);
+    expect(holds({ b: { c: 2 } }, { b: { c: 3 } })).toBe(false);
+    expect(holds({ list: [{ x: 1, y: 2 }] }, { list: [{ x: 1 }] })).toBe(true);
+    expect(holds({ list: [{ x: 1 }, { x: 2 }] }, { list: [{ x: 1 }] })).toBe(false);
+    expect(holds({}, { a: null })).toBe(false);
+  });
+
+  it("an absent live object never holds; apiVersion/kind are not compared", () => {
+    const d = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } };
+    expect(holdsObject(undefined, d)).toBe(false);
+    expect(holdsObject({ metadata: { name: "x", uid: "1" } }, d)).toBe(true);
+  });
+});
+
+describe("status", () => {
+  const now = "2026-01-01T00:00:00.000Z";
+  const later = "2026-01-01T00:05:00.000Z";
+
+  it("an invalid Function: Ready=False with the code; times kept while nothing changes", () => {
+    const error = { code: "FUNCTION_SECRET_MISSING", message: "secret db does not exist" };
+    const first = invalidStatus(fn(), error, now);
+    expect(first.conditions?.[0]).toMatchObject({
+      type: "Ready",
+      status: "False",
+      reason: "FUNCTION_SECRET_MISSING",
+      lastTransitionTime: now,
+    });
+    const again = invalidStatus(fn({ status: first }), error, later);
+    expect(again.conditions?.[0]?.lastTransitionTime).toBe(now);
+    expect(again.lastError?.at).toBe(now);
+    expect(statusChanged(first, again)).toBe(false);
+  });
+
+  it("a valid Function without its Deployment yet is Pending, not Ready; selector and url set", () => {
+    const spec = functionSpecOf(fn(), LABEL);
+    const s = functionStatus(fn(), spec, undefined, [], now);
+    expect(s).toMatchObject({
+      observedGeneration: 2,
+      phase: "Pending",
+      selector: "eventflow.dev/tenant=acme,eventflow.dev/function=hello",
+      url: "/fn/acme/hello",
+      lastError: null,
+    });
+    expect(s.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    // The transition time moves when Ready flips.
+    const d = {
+      metadata: { generation: 1, annotations: { "eventflow.dev/spec": JSON.stringify(spec) } },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1 },
+    } as unknown as V1Deployment;
+    const up = functionStatus(fn({ status: s }), spec, d, [], later);
+    expect(up.phase).toBe("Running");
+    expect(up.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "True",
+      lastTransitionTime: later,
+    });
+    expect(statusChanged(s, up)).toBe(true);
+    // An absent lastError equals a null one (the merge patch wrote null).
+    const { lastError: _gone, ...withoutError } = up;
+    expect(statusChanged(withoutError, up)).toBe(false);
+  });
+});
