@@ -150,6 +150,7 @@ describe("kustomize (deploy/kustomize)", () => {
         "Namespace",
         "ServiceAccount",
         "ClusterRole",
+        "Role",
         "RoleBinding",
         "Secret",
         "Deployment",
@@ -176,7 +177,10 @@ describe("kustomize (deploy/kustomize)", () => {
   it("tenancy overlay: no shared functions namespace, cluster-wide bindings, tenancy on", async () => {
     const ms = parseManifests(await kustomize(`${DEPLOY}/kustomize/overlays/tenancy`));
     expect(byKind(ms, "Namespace").map((m) => m.metadata.name)).toEqual(["eventflow-system"]);
-    expect(byKind(ms, "RoleBinding")).toEqual([]);
+    // Only leader election's, in the controller's own namespace.
+    expect(byKind(ms, "RoleBinding").map((m) => m.metadata.name)).toEqual([
+      "eventflow-controller-leader-election",
+    ]);
     expect(
       byKind(ms, "ClusterRoleBinding")
         .map((m) => m.metadata.name)
@@ -325,6 +329,10 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
     expect(rules(chart, "-controller-functions")).toEqual(rules(kust, "-controller-functions"));
     expect(rules(chart, "-controller-tenants")).toEqual(rules(kust, "-controller-tenants"));
     expect(rules(chart, "-controller-functions")).toBeDefined();
+    const roleRules = (ms: Manifest[]) =>
+      (byKind(ms, "Role")[0] as { rules?: unknown } | undefined)?.rules;
+    expect(roleRules(chart)).toEqual(roleRules(kust));
+    expect(roleRules(chart)).toBeDefined();
     // The secrets admission policy: the same checks, for the release's own ServiceAccount.
     const policy = (ms: Manifest[]) =>
       byKind(ms, "ValidatingAdmissionPolicy")[0] as unknown as {

@@ -222,8 +222,19 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["get", "configmaps"],
       ["list", "configmaps"],
       ["update", "configmaps"],
+      // The Function reconciler: its informers, Function objects and their subresources.
+      ["watch", "services"],
+      ["watch", "horizontalpodautoscalers.autoscaling"],
+      ["watch", "functions.eventflow.dev"],
+      ["create", "functions.eventflow.dev"],
+      ["delete", "functions.eventflow.dev"],
+      ["patch", "functions.eventflow.dev/status"],
+      ["update", "functions.eventflow.dev/scale"],
     ] as const)
       expect(await canI(verb, resource, FUNCTIONS), `${verb} ${resource}`).toBe(true);
+    // Leader election: the Lease in the controller's own namespace, nowhere else.
+    for (const verb of ["get", "watch", "create", "update"])
+      expect(await canI(verb, "leases.coordination.k8s.io", SYSTEM), `${verb} leases`).toBe(true);
     for (const [verb, resource, ns] of [
       ["update", "deployments.apps", FUNCTIONS],
       ["deletecollection", "deployments.apps", FUNCTIONS],
@@ -239,6 +250,14 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["list", "configmaps", "default"],
       ["patch", "deployments.apps", "default"],
       ["escalate", "clusterroles.rbac.authorization.k8s.io", undefined],
+      ["watch", "functions.eventflow.dev", "default"],
+      ["deletecollection", "functions.eventflow.dev", FUNCTIONS],
+      ["create", "customresourcedefinitions.apiextensions.k8s.io", undefined],
+      ["list", "gateways.gateway.networking.k8s.io", FUNCTIONS],
+      ["delete", "leases.coordination.k8s.io", SYSTEM],
+      ["update", "leases.coordination.k8s.io", FUNCTIONS],
+      ["get", "leases.coordination.k8s.io", "kube-system"],
+      ["create", "leases.coordination.k8s.io", undefined],
     ] as const)
       expect(await canI(verb, resource, ns), `${verb} ${resource} in ${ns ?? "all"}`).toBe(false);
   });
