@@ -59,11 +59,25 @@ export async function startTestCluster(): Promise<TestCluster> {
     throw new Error(`test cluster did not start; logs in ${join(dir, "logs")}`, { cause: error });
   }
   const envFile = readFileSync(join(dir, "env"), "utf8");
+  // A run killed before its teardown (a timeout, Ctrl-C twice, an OOM) would leave the control
+  // plane running, and a few of them exhaust the machine's inotify instances (128): a detached
+  // reaper stops it once this process is gone.
+  const reaper = spawn(
+    "bash",
+    [
+      "-c",
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; exec bash "$0"`,
+      join(TESTENV, "down.sh"),
+    ],
+    { env: { ...process.env, ...env }, detached: true, stdio: "ignore" },
+  );
+  reaper.unref();
   return {
     kubeconfig: join(dir, "kubeconfig"),
     metricsServer: /^METRICS_SERVER=1$/m.test(envFile),
     owned: true,
     async stop() {
+      reaper.kill();
       await run("down.sh", env);
       // Everything but the component logs goes; the logs stay for a failure report.
       if (existsSync(dir) && process.env.EVENTFLOW_TESTENV_KEEP !== "1")
