@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { V1Deployment } from "@kubernetes/client-node";
 import {
+  checkTakeOver,
   functionSpecOf,
   functionStatus,
   holds,
@@ -79,6 +80,15 @@ describe("holds", () => {
     expect(holds({}, { a: null })).toBe(false);
   });
 
+  it("resource quantities compare as amounts (the API server stores 0.5 as 500m, 1024Mi as 1Gi)", () => {
+    const desired = { resources: { requests: { cpu: "0.5", memory: "1024Mi" } } };
+    expect(holds({ resources: { requests: { cpu: "500m", memory: "1Gi" } } }, desired)).toBe(true);
+    expect(holds({ resources: { requests: { cpu: "501m", memory: "1Gi" } } }, desired)).toBe(false);
+    expect(holds({ resources: { requests: { cpu: "500m", memory: "1G" } } }, desired)).toBe(false);
+    // Only under requests/limits: an env value "0.5" is not "500m".
+    expect(holds({ env: [{ value: "500m" }] }, { env: [{ value: "0.5" }] })).toBe(false);
+  });
+
   it("an absent live object never holds; apiVersion/kind are not compared", () => {
     const d = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } };
     expect(holdsObject(undefined, d)).toBe(false);
@@ -132,5 +142,37 @@ describe("status", () => {
     // An absent lastError equals a null one (the merge patch wrote null).
     const { lastError: _gone, ...withoutError } = up;
     expect(statusChanged(withoutError, up)).toBe(false);
+  });
+});
+
+describe("checkTakeOver", () => {
+  const spec = functionSpecOf(fn(), LABEL);
+  const ours = {
+    "app.kubernetes.io/managed-by": "eventflow",
+    "eventflow.dev/tenant": "acme",
+    "eventflow.dev/function": "hello",
+  };
+  const deployment = (labels: Record<string, string>, ownerUid?: string) =>
+    ({
+      metadata: {
+        name: "hello",
+        namespace: "team",
+        labels,
+        ...(ownerUid ? { ownerReferences: [{ uid: ownerUid, controller: true }] } : {}),
+      },
+    }) as unknown as V1Deployment;
+
+  it("takes EventFlow's own (no owner yet) and its own (owner uid), labels edited or not", () => {
+    expect(() => checkTakeOver(deployment(ours), spec, fn())).not.toThrow();
+    expect(() => checkTakeOver(deployment({}, "u1"), spec, fn())).not.toThrow();
+  });
+
+  it("refuses one not labelled, another tenant's, or another owner's", () => {
+    const refused = expect.objectContaining({ code: "FUNCTION_ALREADY_EXISTS" });
+    expect(() => checkTakeOver(deployment({}), spec, fn())).toThrow(refused);
+    expect(() =>
+      checkTakeOver(deployment({ ...ours, "eventflow.dev/tenant": "other" }), spec, fn()),
+    ).toThrow(refused);
+    expect(() => checkTakeOver(deployment(ours, "someone-else"), spec, fn())).toThrow(refused);
   });
 });

@@ -326,6 +326,58 @@ describe("the Function reconciler on the real API server", () => {
     expect(fixed.status?.lastError ?? undefined).toBeUndefined();
   }, 120_000);
 
+  it("never takes over a Deployment that is not the Function's (unlabelled, or another tenant's)", async () => {
+    const plain = (name: string, labels: Record<string, string>) => ({
+      metadata: { name, labels },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+              {
+                name: "c",
+                image: "registry.invalid/theirs:1",
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    await api.apps.createNamespacedDeployment({ namespace: NS, body: plain("foreign", {}) });
+    // As the API writes them in this shared namespace: tenant acme's function "legacy".
+    await api.apps.createNamespacedDeployment({
+      namespace: NS,
+      body: plain("legacy", {
+        "app.kubernetes.io/managed-by": "eventflow",
+        "eventflow.dev/tenant": "acme",
+        "eventflow.dev/function": "legacy",
+      }),
+    });
+    await createFunction("foreign", { image: IMAGE, replicas: 0 });
+    await createFunction("legacy", { image: IMAGE, replicas: 0 }, "evil");
+    for (const name of ["foreign", "legacy"]) {
+      const f = await eventually(
+        async () => {
+          const x = await getFunction(name);
+          return ready(x)?.status === "False" ? x : undefined;
+        },
+        20_000,
+        `${name} refused`,
+      );
+      expect(f.status?.lastError?.code).toBe("FUNCTION_ALREADY_EXISTS");
+      const d = await api.apps.readNamespacedDeployment({ name, namespace: NS });
+      expect(d.spec?.template?.spec?.containers?.[0]?.image).toBe("registry.invalid/theirs:1");
+      expect(d.metadata?.ownerReferences ?? []).toEqual([]);
+    }
+  }, 60_000);
+
   it("200 Functions from a cold start; a restart and a resync of unchanged ones write nothing", async () => {
     const N = 200;
     const names = Array.from({ length: N }, (_, i) => `bulk-${i}`);
@@ -363,7 +415,7 @@ describe("the Function reconciler on the real API server", () => {
     const t1 = performance.now();
     await cold.start();
     await eventually(
-      () => (cold.stats().reconciles >= N + 6 && cold.pending() === 0) || undefined,
+      () => (cold.stats().reconciles >= N + 8 && cold.pending() === 0) || undefined,
       60_000,
       "cold start settled",
     );

@@ -18,12 +18,14 @@ import {
 import {
   DEFAULT_FUNCTION_SPEC_LIMITS,
   buildFunctionSpecSchema,
+  cpuMillis,
+  memoryBytes,
   type FunctionSpecLimits,
 } from "@eventflow/protocol/function-spec";
 import type { FunctionSpec } from "../../driver.js";
 import { FUNCTION_RESOURCE } from "../build-crd.js";
 import { tenantNamespace } from "../build-tenant.js";
-import { LABEL, selectorLabels } from "../labels.js";
+import { LABEL, MANAGED_BY, selectorLabels } from "../labels.js";
 import { buildKubernetesStatus } from "../status.js";
 
 /** A Function custom object as the API server returns it. */
@@ -113,11 +115,46 @@ export function ownedByFunction(fn: FunctionObject): V1OwnerReference {
 }
 
 /**
+ * Refuses (FUNCTION_ALREADY_EXISTS) to take over a Deployment of the Function's name that is
+ * not this Function's: one EventFlow did not label, one of another tenant (a shared namespace),
+ * or one another object controls (pure).
+ */
+export function checkTakeOver(existing: V1Deployment, spec: FunctionSpec, fn: FunctionObject) {
+  const labels = existing.metadata?.labels ?? {};
+  const owner = existing.metadata?.ownerReferences?.find((o) => o.controller);
+  // Owned by this Function (its labels may have been edited: the apply puts them back), or
+  // EventFlow's for this tenant and name with no owner yet.
+  const ours =
+    (owner !== undefined && owner.uid === fn.metadata?.uid) ||
+    (owner === undefined &&
+      labels[LABEL.managedBy] === MANAGED_BY &&
+      labels[LABEL.tenant] === spec.tenant &&
+      labels[LABEL.function] === spec.name);
+  if (!ours)
+    throw new EventFlowError(
+      "FUNCTION_ALREADY_EXISTS",
+      `Deployment ${existing.metadata?.namespace}/${existing.metadata?.name} exists and is not this function's`,
+    );
+}
+
+/**
+ * Resource quantities as the API server stores them may be written differently (`0.5` is kept
+ * as `500m`, `1024Mi` as `1Gi`): equal when they are the same amount.
+ */
+function sameQuantity(resource: string, live: unknown, desired: unknown): boolean {
+  if (live === desired) return true;
+  if (typeof live !== "string" || typeof desired !== "string") return false;
+  const amount = resource === "cpu" ? cpuMillis : memoryBytes;
+  const a = amount(live);
+  return Number.isFinite(a) && a === amount(desired);
+}
+
+/**
  * Whether `live` already holds every field of `desired` (objects: each key of desired, arrays:
  * same length and each element), so an apply would change nothing; fields the API server or
- * other managers added are ignored (pure).
+ * other managers added are ignored, and `requests`/`limits` compare as quantities (pure).
  */
-export function holds(live: unknown, desired: unknown): boolean {
+export function holds(live: unknown, desired: unknown, quantities = false): boolean {
   if (desired === undefined) return true;
   if (Array.isArray(desired))
     return (
@@ -128,7 +165,11 @@ export function holds(live: unknown, desired: unknown): boolean {
   if (desired !== null && typeof desired === "object") {
     if (live === null || typeof live !== "object" || Array.isArray(live)) return false;
     const l = live as Record<string, unknown>;
-    return Object.entries(desired).every(([k, v]) => holds(l[k], v));
+    return Object.entries(desired).every(([k, v]) =>
+      quantities && typeof v === "string"
+        ? sameQuantity(k, l[k], v)
+        : holds(l[k], v, k === "requests" || k === "limits"),
+    );
   }
   return live === desired;
 }

@@ -34,6 +34,7 @@ import { apiStatus } from "../errors.js";
 import { resolveSecretRefs } from "../secret-store.js";
 import { FIELD_MANAGER, LABEL, MANAGED_SELECTOR } from "../labels.js";
 import {
+  checkTakeOver,
   functionSpecOf,
   functionStatus,
   holdsObject,
@@ -224,6 +225,15 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
     );
   }
 
+  async function readLive(namespace: string, name: string): Promise<V1Deployment | undefined> {
+    try {
+      return await apps.readNamespacedDeployment({ name, namespace });
+    } catch (error) {
+      if (apiStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** Applies what differs from the cache; returns the Deployment as it now is. */
   async function converge(fn: FunctionObject, spec: FunctionSpec): Promise<V1Deployment> {
     const namespace = fn.metadata?.namespace ?? "";
@@ -234,7 +244,11 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
       ...built,
       metadata: { ...built.metadata, ownerReferences: [ownedByFunction(fn)] },
     };
-    let deployment = deployments.get(spec.name, namespace);
+    // The cache holds only EventFlow's Deployments: a miss is read past it before a create.
+    const existing =
+      deployments.get(spec.name, namespace) ?? (await readLive(namespace, spec.name));
+    if (existing) checkTakeOver(existing, spec, fn);
+    let deployment = existing;
     if (!holdsObject(deployment, desired)) deployment = await apply(desired);
     const uid = deployment!.metadata?.uid ?? "";
     const service = buildService(spec, ref, uid);

@@ -1,4 +1,4 @@
-/** Building blocks of the Function reconciler: the work queue, its workers, leader election. */
+/** The Function reconciler and its building blocks: the work queue, its workers, leader election. */
 export { systemClock, sleep } from "./clock.js";
 export type { Clock, CancelTimer } from "./clock.js";
 export { createRateLimiter } from "./rate-limiter.js";
@@ -12,3 +12,9 @@ export type { LeaderElector, LeaderElectorOptions, LeaseApi } from "./leader-ele
 export { buildLeaseSpec, buildReleasedSpec, isHeldByOther, toLeaseRecord } from "./lease-record.js";
 export type { LeaseRecord } from "./lease-record.js";
 export type { LeaseWatcher } from "./lease-watch.js";
+export { createFunctionReconciler } from "./function-reconciler.js";
+export type {
+  FunctionReconciler,
+  FunctionReconcilerOptions,
+  ReconcilerStats,
+} from "./function-reconciler.js";
