@@ -378,6 +378,45 @@ describe("the Function reconciler on the real API server", () => {
     }
   }, 60_000);
 
+  it("a write the API server refuses (quota) shows on the Function and is retried until it passes", async () => {
+    const used = (await api.apps.listNamespacedDeployment({ namespace: NS })).items.length;
+    await api.core.createNamespacedResourceQuota({
+      namespace: NS,
+      body: {
+        metadata: { name: "deployments" },
+        spec: { hard: { "count/deployments.apps": String(used) } },
+      },
+    });
+    await eventually(
+      async () =>
+        (await api.core.readNamespacedResourceQuota({ name: "deployments", namespace: NS })).status
+          ?.hard !== undefined,
+      20_000,
+      "quota status",
+    );
+    await createFunction("over-quota", { image: IMAGE, replicas: 0 });
+    const refused = await eventually(
+      async () => {
+        const x = await getFunction("over-quota");
+        return x.status?.lastError ? x : undefined;
+      },
+      20_000,
+      "over-quota status",
+    );
+    expect(refused.status?.lastError?.code).toBe("KUBERNETES_QUOTA_EXCEEDED");
+    expect(ready(refused)?.status).toBe("False");
+    await api.core.deleteNamespacedResourceQuota({ name: "deployments", namespace: NS });
+    const passed = await eventually(
+      async () => {
+        const x = await getFunction("over-quota");
+        return ready(x)?.status === "True" ? x : undefined;
+      },
+      30_000,
+      "over-quota Ready after the quota went",
+    );
+    expect(passed.status?.lastError ?? undefined).toBeUndefined();
+  }, 90_000);
+
   it("200 Functions from a cold start; a restart and a resync of unchanged ones write nothing", async () => {
     const N = 200;
     const names = Array.from({ length: N }, (_, i) => `bulk-${i}`);
@@ -415,7 +454,7 @@ describe("the Function reconciler on the real API server", () => {
     const t1 = performance.now();
     await cold.start();
     await eventually(
-      () => (cold.stats().reconciles >= N + 8 && cold.pending() === 0) || undefined,
+      () => (cold.stats().reconciles >= N + 9 && cold.pending() === 0) || undefined,
       60_000,
       "cold start settled",
     );

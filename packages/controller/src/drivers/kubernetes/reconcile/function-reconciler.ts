@@ -7,6 +7,7 @@
  * /status subresource only when it changes. A resync re-enqueues every Function.
  */
 import {
+  ApiException,
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
@@ -30,7 +31,7 @@ import type { FunctionSpec, SecretStore } from "../../driver.js";
 import { FUNCTION_RESOURCE } from "../build-crd.js";
 import { buildDeployment, type DeploymentOptions } from "../build-deployment.js";
 import { buildHpa, buildService } from "../build-service.js";
-import { apiStatus } from "../errors.js";
+import { apiStatus, toEventFlowError } from "../errors.js";
 import { resolveSecretRefs } from "../secret-store.js";
 import { FIELD_MANAGER, LABEL, MANAGED_SELECTOR } from "../labels.js";
 import {
@@ -91,6 +92,8 @@ const applyOpts = [
   true,
   PatchStrategy.ServerSideApply,
 ] as const;
+
+const TRANSIENT = new Set(["KUBERNETES_CONFLICT", "KUBERNETES_UNREACHABLE"]);
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 
@@ -284,10 +287,17 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
       spec = functionSpecOf(fn, tenants, options.limits);
       deployment = await converge(fn, spec);
     } catch (error) {
-      if (!(error instanceof EventFlowError) || error.status >= 500) throw error;
-      // A refused object is reported on itself and not retried until it changes.
-      await writeStatus(fn, invalidStatus(fn, error, now()));
-      return;
+      if (error instanceof EventFlowError && error.status < 500) {
+        // A refused object is reported on itself and not retried until it changes.
+        await writeStatus(fn, invalidStatus(fn, error, now()));
+        return;
+      }
+      // The API server refused a write (quota, invalid object, a missing permission): shown on
+      // the Function too, and retried with backoff. Conflicts and outages are only retried.
+      const e = toEventFlowError(error, { function: key, action: "reconcile" });
+      if (error instanceof ApiException && !TRANSIENT.has(e.code))
+        await writeStatus(fn, invalidStatus(fn, e, now())).catch(() => {});
+      throw error;
     }
     const live = [...(podIndex.get(key)?.values() ?? [])];
     await writeStatus(fn, functionStatus(fn, spec, deployment, live, now()));
