@@ -14,7 +14,7 @@ import {
 } from "../../packages/protocol/src/function-spec/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SPEC_CASES, type SpecCase } from "../../packages/controller/test/api/spec-cases.ts";
-import { applyCrds, CHART, DEPLOY, parseManifests, REPO, tool } from "./support.ts";
+import { applyCrds, CHART, DEPLOY, parseManifests, REPO, tool, SSA } from "./support.ts";
 
 const CRD = join(DEPLOY, "kustomize/base/crd-functions.yaml");
 const HELLO = join(REPO, "examples/hello/hello.function.yaml");
@@ -97,11 +97,7 @@ const CASES: readonly SpecCase[] = [
 describe("the Function CRD on the API server", () => {
   beforeAll(async () => {
     const crd = readFileSync(CRD, "utf8");
-    const dry = await tool(
-      "kubectl",
-      ["apply", "--server-side", "--dry-run=server", "-f", "-"],
-      crd,
-    );
+    const dry = await tool("kubectl", [...SSA, "--dry-run=server", "-f", "-"], crd);
     expect(dry.code, dry.stderr).toBe(0);
     await applyCrds(crd, ["functions.eventflow.dev"]);
     const created = await tool("kubectl", ["create", "namespace", ns]);

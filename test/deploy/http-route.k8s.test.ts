@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { applyCrds, CHART, parseManifests, testenvBinary, tool } from "./support.ts";
+import { applyCrds, CHART, parseManifests, testenvBinary, tool, SSA } from "./support.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef-test-only";
 const run = randomBytes(3).toString("hex");
@@ -85,7 +85,7 @@ describe("exposing function URLs (Ingress, HTTPRoute)", () => {
     expect(exposed).toHaveLength(2);
     const dry = await tool(
       "kubectl",
-      ["apply", "--server-side", "--dry-run=server", "-f", "-"],
+      [...SSA, "--dry-run=server", "-f", "-"],
       exposed.map((m) => JSON.stringify(m)).join("\n---\n"),
     );
     expect(dry.code, dry.stderr).toBe(0);

@@ -103,6 +103,12 @@ export async function kustomize(dir: string): Promise<string> {
 }
 
 /**
+ * `kubectl apply --server-side`, taking over fields another manager set: the tier shares its
+ * cluster with the k8s tier, whose tests apply the same CRDs under their own field manager.
+ */
+export const SSA = ["apply", "--server-side", "--force-conflicts"] as const;
+
+/**
  * Server-side dry run of the whole stream, then the real server-side apply. Namespaces are
  * applied first: the API server cannot dry-run objects into a namespace that does not exist.
  */
@@ -110,24 +116,20 @@ export async function dryRunThenApply(yaml: string): Promise<{ dryRun: Run; appl
   const namespaces = parseManifests(yaml).filter((m) => m.kind === "Namespace");
   if (namespaces.length > 0) {
     const nsYaml = namespaces.map((n) => JSON.stringify(n)).join("\n---\n");
-    const ns = await tool("kubectl", ["apply", "--server-side", "-f", "-"], nsYaml);
+    const ns = await tool("kubectl", [...SSA, "-f", "-"], nsYaml);
     if (ns.code !== 0) throw new Error(`applying namespaces: ${ns.stderr}`);
   }
-  const dryRun = await tool(
-    "kubectl",
-    ["apply", "--server-side", "--dry-run=server", "-f", "-"],
-    yaml,
-  );
+  const dryRun = await tool("kubectl", [...SSA, "--dry-run=server", "-f", "-"], yaml);
   const apply =
     dryRun.code === 0
-      ? await tool("kubectl", ["apply", "--server-side", "-f", "-"], yaml)
+      ? await tool("kubectl", [...SSA, "-f", "-"], yaml)
       : { code: -1, stdout: "", stderr: "not applied: dry run failed" };
   return { dryRun, apply };
 }
 
 /** Server-side applies CRDs (`yaml`) and waits until each of `names` is Established. */
 export async function applyCrds(yaml: string, names: readonly string[]): Promise<void> {
-  const applied = await tool("kubectl", ["apply", "--server-side", "-f", "-"], yaml);
+  const applied = await tool("kubectl", [...SSA, "-f", "-"], yaml);
   if (applied.code !== 0) throw new Error(`applying CRDs: ${applied.stderr}`);
   const established = await tool("kubectl", [
     "wait",
