@@ -225,11 +225,15 @@ describe("secrets on a real node", () => {
     // A replica replaced by Kubernetes itself (here: its pod deleted) cannot start.
     const [pod] = await livePods(cluster.core, NS, FN);
     await cluster.core.deleteNamespacedPod({ name: pod!.metadata!.name!, namespace: NS });
+    // The driver names the missing secret as soon as the new pod is not up (from the index);
+    // then the kubelet's CreateContainerConfigError makes the function Failed with its message.
     const failed = await eventually(
       "the missing secret reported",
       async () => {
         const s = await client.functions.get(FN);
-        return s.last_error?.code === "FUNCTION_SECRET_MISSING" ? s : undefined;
+        return s.last_error?.code === "FUNCTION_SECRET_MISSING" && s.status === "Failed"
+          ? s
+          : undefined;
       },
       120_000,
     );
