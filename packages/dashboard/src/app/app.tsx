@@ -1,7 +1,7 @@
 /** The app shell: providers, the header, and the page for the current path. */
 import { isEventFlowError } from "@eventflow/protocol";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { KeyRound, LogOut, Zap } from "lucide-react";
+import { Inbox, KeyRound, LogOut, Zap } from "lucide-react";
 import { Suspense, lazy, useEffect, useRef, useState, type ReactNode } from "react";
 import { OidcCallback } from "../features/auth/components/oidc-callback.tsx";
 import { SignInPage } from "../features/auth/components/sign-in-page.tsx";
@@ -26,6 +26,9 @@ const EditFunctionPage = lazy(() =>
 
 const SecretsPage = lazy(() =>
   import("../routes/secrets-page.tsx").then((m) => ({ default: m.SecretsPage })),
+);
+const DeadLettersPage = lazy(() =>
+  import("../routes/dead-letters-page.tsx").then((m) => ({ default: m.DeadLettersPage })),
 );
 const NewSecretPage = lazy(() =>
   import("../routes/secret-form-page.tsx").then((m) => ({ default: m.NewSecretPage })),
@@ -76,6 +79,7 @@ function Page(): ReactNode {
   if (matchPath("/secrets/new", pathname)) return <NewSecretPage />;
   if ((p = matchPath("/secrets/:name/edit", pathname)))
     return <EditSecretPage key={p.name} name={p.name!} />;
+  if (matchPath("/dead-letters", pathname)) return <DeadLettersPage />;
   return (
     <div className="space-y-3">
       <h1 className="text-2xl font-semibold">Page not found</h1>
@@ -114,7 +118,10 @@ function Shell() {
         Skip to content
       </a>
       <header className="border-b border-slate-200 dark:border-slate-800">
-        <nav className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3" aria-label="Main">
+        <nav
+          className="mx-auto flex max-w-6xl items-center gap-2 px-4 py-3 sm:gap-3"
+          aria-label="Main"
+        >
           <Link href="/" className="flex items-center gap-2 font-semibold">
             <Zap aria-hidden size={20} className="text-sky-600" /> EventFlow
           </Link>
@@ -127,9 +134,21 @@ function Shell() {
               <KeyRound aria-hidden size={16} /> Secrets
             </Link>
           )}
+          {session && (
+            <Link
+              href="/dead-letters"
+              className="btn-ghost"
+              aria-current={pathname === "/dead-letters" ? "page" : undefined}
+              title="Dead letters"
+            >
+              {/* An icon only on phones, so the header stays one line at 390 px. */}
+              <Inbox aria-hidden size={16} />{" "}
+              <span className="sr-only sm:not-sr-only">Dead letters</span>
+            </Link>
+          )}
           <span className="mr-auto" />
           {session && (
-            <span className="text-sm text-slate-600 dark:text-slate-300">
+            <span className="hidden text-sm text-slate-600 sm:inline dark:text-slate-300">
               {session.tenant ?? "?"} · {session.role ?? "unknown role"}
             </span>
           )}

@@ -1,4 +1,7 @@
-/** `/functions/:name`: overview, scale, delete, invoke console, live logs and charts. */
+/**
+ * `/functions/:name`: overview, scale, delete, invoke console, triggers, asynchronous
+ * invocations and dead letters, live logs and charts.
+ */
 import { useQuery } from "@tanstack/react-query";
 import { Pencil } from "lucide-react";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
@@ -7,11 +10,15 @@ import { DeleteFunction } from "../features/functions/components/delete-function
 import { FunctionEndpoint } from "../features/functions/components/function-endpoint.tsx";
 import { FunctionOverview } from "../features/functions/components/function-overview.tsx";
 import { ScaleControl } from "../features/functions/components/scale-control.tsx";
+import { DeadLetters } from "../features/invocations/components/dead-letters.tsx";
+import { FunctionTriggers } from "../features/invocations/components/function-triggers.tsx";
+import { InvocationsPanel } from "../features/invocations/components/invocations-panel.tsx";
 import { InvokeConsole } from "../features/invoke/components/invoke-console.tsx";
 import { LogViewer } from "../features/logs/components/log-viewer.tsx";
 import { useLogStream } from "../features/logs/hooks/use-log-stream.ts";
 import { MetricsPanel } from "../features/metrics/components/metrics-panel.tsx";
 import { useClient } from "../lib/client-context.tsx";
+import { Breadcrumbs } from "../lib/breadcrumbs.tsx";
 import { Link, navigate } from "../lib/router.tsx";
 import { canWrite, useSession } from "../lib/session.tsx";
 import { errorText } from "../lib/server-errors.ts";
@@ -47,7 +54,8 @@ export function FunctionDetailPage({ name }: { name: string }) {
   }
   return (
     <div className="space-y-4">
-      <div className="flex flex-wrap items-center gap-3">
+      <Breadcrumbs trail={[{ label: "Functions", href: "/" }, { label: name }]} />
+      <div className="flex flex-wrap items-end gap-3" data-testid="detail-header">
         <h1 className="mr-auto text-2xl font-semibold">{name}</h1>
         {write && (
           <>
@@ -67,7 +75,10 @@ export function FunctionDetailPage({ name }: { name: string }) {
       <FunctionOverview fn={fn.data} />
       <FunctionEndpoint fn={fn.data} />
       <MetricsPanel client={client} name={name} />
-      {write && <InvokeConsole client={client} name={name} />}
+      {write && <InvokeConsole client={client} fn={fn.data} />}
+      <FunctionTriggers triggers={fn.data.spec.triggers} />
+      <InvocationsPanel name={name} />
+      <DeadLetters name={name} canWrite={write} />
       <LiveLogs name={name} />
     </div>
   );

@@ -1,11 +1,17 @@
 /** `/functions/new` and `/functions/:name/edit`: the form, then the function's page. */
 import { useQuery } from "@tanstack/react-query";
 import { functionQuery, limitsQuery } from "../features/functions/api/function-queries.ts";
-import { EMPTY_FORM, fromFunction, toRequest } from "../features/functions/api/function-schema.ts";
+import {
+  EMPTY_FORM,
+  fromFunction,
+  keptFields,
+  toRequest,
+} from "../features/functions/api/function-schema.ts";
 import { FunctionForm } from "../features/functions/components/function-form.tsx";
 import { useSaveFunction } from "../features/functions/hooks/use-function-mutations.ts";
 import { secretsListQuery } from "../features/secrets/api/secret-queries.ts";
 import type { Client } from "../lib/api-client.ts";
+import { Breadcrumbs } from "../lib/breadcrumbs.tsx";
 import { useClient } from "../lib/client-context.tsx";
 import { navigate } from "../lib/router.tsx";
 import { errorText } from "../lib/server-errors.ts";
@@ -26,6 +32,7 @@ export function NewFunctionPage() {
   const secrets = useSecretChoices(client);
   return (
     <>
+      <Breadcrumbs trail={[{ label: "Functions", href: "/" }, { label: "Create" }]} />
       <h1 className="mb-4 text-2xl font-semibold">Create a function</h1>
       <FunctionForm
         mode="create"
@@ -54,6 +61,13 @@ export function EditFunctionPage({ name }: { name: string }) {
   const spec = fn.data.spec;
   return (
     <>
+      <Breadcrumbs
+        trail={[
+          { label: "Functions", href: "/" },
+          { label: name, href: `/functions/${encodeURIComponent(name)}` },
+          { label: "Edit" },
+        ]}
+      />
       <h1 className="mb-4 text-2xl font-semibold">Edit {name}</h1>
       <FunctionForm
         mode="edit"
@@ -62,11 +76,8 @@ export function EditFunctionPage({ name }: { name: string }) {
         secrets={secrets}
         onSubmit={async (values) => {
           await save.mutateAsync(
-            toRequest(values, {
-              ...(spec.command ? { command: spec.command } : {}),
-              ...(spec.args ? { args: spec.args } : {}),
-              ...(spec.cors ? { cors: spec.cors } : {}),
-            }),
+            // Fields this form does not edit go back as they are, or a save would drop them.
+            toRequest(values, keptFields(spec)),
           );
           navigate(`/functions/${encodeURIComponent(name)}`);
         }}

@@ -1,13 +1,12 @@
-/** `/`: the functions list with live status and recent numbers. */
+/** `/`: the tenant at a glance, then the functions list with live status and recent numbers. */
 import { useQuery } from "@tanstack/react-query";
-import { Plus } from "lucide-react";
 import { functionsListQuery } from "../features/functions/api/function-queries.ts";
 import { FunctionsTable } from "../features/functions/components/functions-table.tsx";
 import { useRecentStats } from "../features/metrics/hooks/use-recent-stats.ts";
 import { useClient } from "../lib/client-context.tsx";
-import { Link } from "../lib/router.tsx";
+import { ListHeading } from "../lib/list-page.tsx";
 import { canWrite, useSession } from "../lib/session.tsx";
-import { errorText } from "../lib/server-errors.ts";
+import { TenantSummary } from "./tenant-summary.tsx";
 
 /** The page. */
 export function FunctionsPage() {
@@ -18,17 +17,13 @@ export function FunctionsPage() {
   const write = canWrite(session);
   return (
     <>
-      <div className="mb-4 flex items-center gap-3">
-        <h1 className="mr-auto text-2xl font-semibold">Functions</h1>
-        {write && (
-          <Link href="/functions/new" className="btn-primary">
-            <Plus aria-hidden size={16} /> Create function
-          </Link>
-        )}
-      </div>
-      {list.isPending && <p role="status">Loading functions...</p>}
-      {list.isError && <p role="alert">Could not load functions: {errorText(list.error)}</p>}
-      {list.data && <FunctionsTable functions={list.data} stats={stats} canCreate={write} />}
+      <ListHeading
+        title="Functions"
+        create={write && { href: "/functions/new", label: "Create function" }}
+        list={list}
+      />
+      {list.data && <TenantSummary functions={list.data} metrics={stats} />}
+      {list.data && <FunctionsTable functions={list.data} stats={stats.byName} canCreate={write} />}
     </>
   );
 }

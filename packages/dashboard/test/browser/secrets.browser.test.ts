@@ -11,22 +11,14 @@
  * appears in no response, in the rendered page, or in the page's storage.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./support/axe.ts";
 import { recordResponses, type ResponseRecorder } from "./support/responses.ts";
-import {
-  buildExample,
-  ensureBuilt,
-  launchChromium,
-  signToken,
-  startController,
-  type Controller,
-} from "./support/stack.ts";
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from "./support/browser-stack.ts";
+import { signToken, type Controller } from "./support/stack.ts";
 
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 const NAME = "billing";
 const OTHER = "relay";
 const SECRET = "stripe";
@@ -47,8 +39,8 @@ interface SentRequest {
 }
 
 describe("the Secrets page in Chromium against a real controller", () => {
+  let stack: BrowserStack;
   let controller: Controller;
-  let browser: Browser;
   let page: Page;
   let image: string;
   let recorder: ResponseRecorder;
@@ -99,14 +91,8 @@ describe("the Secrets page in Chromium against a real controller", () => {
   }
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    ensureBuilt();
-    controller = await startController();
-    image = buildExample("json-transform", controller.dir);
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
+    stack = await startBrowserStack();
+    ({ controller, image, page } = stack);
     recorder = await recordResponses(page);
     page.on("request", (r) => {
       const headers = Object.entries(r.headers())
@@ -128,10 +114,7 @@ describe("the Secrets page in Chromium against a real controller", () => {
     await page.getByRole("heading", { name: "No functions yet" }).waitFor();
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await controller?.close();
-  });
+  afterAll(() => stack?.close());
 
   it("creates a secret through the form (typed values and a binary file); the list shows its keys, never its values", async () => {
     await page.getByRole("link", { name: "Secrets" }).click();

@@ -2,7 +2,8 @@ import type { FunctionStatus } from "@eventflow/protocol";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { buildCurl, formatBytes, shellQuote } from "../../src/features/functions/api/endpoint.ts";
+import { formatBytes } from "../../src/features/functions/api/endpoint.ts";
+import { buildCurl, shellQuote } from "../../src/lib/curl.ts";
 import { FunctionEndpoint } from "../../src/features/functions/components/function-endpoint.tsx";
 
 const URL_OF = "http://127.0.0.1:8080/fn/default/hello/";
@@ -31,13 +32,31 @@ describe("buildCurl", () => {
     ["token", `curl -i -H "Authorization: Bearer $EVENTFLOW_TOKEN" '${URL_OF}'`],
     ["public", `curl -i '${URL_OF}'`],
   ] as const)("auth %s: %s", (auth, expected) => {
-    expect(buildCurl(URL_OF, auth)).toBe(expected);
+    expect(buildCurl({ url: URL_OF, auth })).toBe(expected);
   });
 
   it("keeps a hostile URL one inert shell word", () => {
     const url = "https://x.example/fn/a/b/'; rm -rf ~; echo '$(id)";
     expect(shellQuote(url)).toBe(`'https://x.example/fn/a/b/'\\''; rm -rf ~; echo '\\''$(id)'`);
-    expect(buildCurl(url, "public")).toBe(`curl -i ${shellQuote(url)}`);
+    expect(buildCurl({ url, auth: "public" })).toBe(`curl -i ${shellQuote(url)}`);
+  });
+});
+
+describe("buildCurl of a composed request", () => {
+  it("sends the method, each header and the body as inert words", () => {
+    const body = `{"q": "it's $(id)"}`;
+    expect(
+      buildCurl({
+        url: `${URL_OF}orders?x=1`,
+        auth: "token",
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    ).toBe(
+      `curl -i -X PUT -H "Authorization: Bearer $EVENTFLOW_TOKEN" -H 'content-type: application/json' --data-binary ${shellQuote(body)} '${URL_OF}orders?x=1'`,
+    );
+    expect(shellQuote(body)).toBe(`'{"q": "it'\\''s $(id)"}'`);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   EMPTY_FORM,
   fromFunction,
   toFieldPath,
+  keptFields,
   toRequest,
   type FunctionFormValues,
 } from "../../src/features/functions/api/function-schema.ts";
@@ -176,7 +177,62 @@ describe("function form values and the spec", () => {
     });
   });
 
+  it("edits a function without losing its triggers and retry policy (not on the form)", () => {
+    const triggers = [{ type: "schedule" as const, cron: "*/5 * * * *" }];
+    const retry = { maxAttempts: 3, backoff: { initialMs: 100, maxMs: 1000, multiplier: 2 } };
+    const withTriggers = { ...fn, spec: { ...fn.spec, triggers, retry } };
+    const body = toRequest(fromFunction(withTriggers), keptFields(withTriggers.spec));
+    expect(body).toMatchObject({ cors: fn.spec.cors, triggers, retry });
+  });
+
   it.each([
+    [
+      "request-driven scaling and a limit",
+      {
+        scaling: {
+          metric: "concurrency",
+          target: 10,
+          minReplicas: 0,
+          maxReplicas: 10,
+          scaleToZeroAfterSeconds: 90,
+          scaleDownDelaySeconds: 5,
+        },
+        containerConcurrency: 4,
+      },
+      {
+        scaling: {
+          metric: "concurrency",
+          target: 10,
+          minReplicas: 0,
+          maxReplicas: 10,
+          scaleToZeroAfterSeconds: 90,
+          scaleDownDelaySeconds: 5,
+        },
+        containerConcurrency: 4,
+      },
+    ],
+    [
+      "the earlier CPU field, read as metric cpu",
+      { scaling: { minReplicas: 1, maxReplicas: 5, targetCPUUtilization: 70 } },
+      { scaling: { metric: "cpu", target: 70, minReplicas: 1, maxReplicas: 5 } },
+    ],
+    [
+      "the earlier memory field, read as metric memory",
+      { scaling: { minReplicas: 2, maxReplicas: 3, targetMemoryUtilization: 60 } },
+      { scaling: { metric: "memory", target: 60, minReplicas: 2, maxReplicas: 3 } },
+    ],
+  ])("edits %s and sends the same scaling back", (_name, spec, body) => {
+    const values = fromFunction({ ...fn, spec: { ...fn.spec, ...spec } });
+    expect(values.autoscale).toBe(true);
+    expect(toRequest(values)).toMatchObject(body);
+  });
+
+  it.each([
+    ["scaling.metric", "metric"],
+    ["scaling.target", "target"],
+    ["scaling.scaleToZeroAfterSeconds", "scaleToZeroAfterSeconds"],
+    ["scaling.scaleDownDelaySeconds", "scaleDownDelaySeconds"],
+    ["containerConcurrency", "containerConcurrency"],
     ["auth", "auth"],
     ["maxBodyBytes", "maxBodyBytes"],
     ["secrets", "secrets"],

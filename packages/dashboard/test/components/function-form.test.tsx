@@ -77,7 +77,7 @@ describe("FunctionForm", () => {
     await user.type(field("Variable 1 name"), "GREETING");
     await user.type(field("Variable 1 value"), "hi");
     await user.type(field("Memory limit"), "256Mi");
-    await user.click(screen.getByRole("checkbox", { name: "Autoscale on CPU" }));
+    await user.click(screen.getByRole("checkbox", { name: "Autoscale" }));
     await user.click(screen.getByRole("button", { name: "Create function" }));
     await waitFor(() => expect(submit).toHaveBeenCalledTimes(1));
     expect(toRequest(submit.mock.calls[0]![0])).toEqual({
@@ -86,8 +86,66 @@ describe("FunctionForm", () => {
       replicas: 2,
       env: { GREETING: "hi" },
       resources: { limits: { memory: "256Mi" } },
-      scaling: { minReplicas: 1, maxReplicas: 5 },
+      scaling: { metric: "concurrency", minReplicas: 1, maxReplicas: 5 },
     });
+  });
+
+  it("sends request-driven scaling and the concurrency limit", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "127.0.0.1:5000/hello:1");
+    expect(screen.queryByLabelText("Metric")).toBeNull();
+    await user.type(field("Concurrency limit"), "10");
+    await user.click(screen.getByRole("checkbox", { name: "Autoscale" }));
+    await user.selectOptions(field("Metric"), "rps");
+    await user.type(field("Target per replica"), "25");
+    await user.clear(field("Min replicas"));
+    await user.type(field("Min replicas"), "0");
+    await user.clear(field("Max replicas"));
+    await user.type(field("Max replicas"), "8");
+    await user.type(field("Scale to zero after (seconds)"), "120");
+    await user.type(field("Scale-down delay (seconds)"), "30");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() => expect(submit).toHaveBeenCalledTimes(1));
+    expect(toRequest(submit.mock.calls[0]![0])).toEqual({
+      name: "hello",
+      image: "127.0.0.1:5000/hello:1",
+      replicas: 1,
+      containerConcurrency: 10,
+      scaling: {
+        metric: "rps",
+        target: 25,
+        minReplicas: 0,
+        maxReplicas: 8,
+        scaleToZeroAfterSeconds: 120,
+        scaleDownDelaySeconds: 30,
+      },
+    });
+  });
+
+  it("refuses what the scaling schema refuses, on the field it concerns", async () => {
+    const { submit, user } = setup();
+    await user.type(field("Name"), "hello");
+    await user.type(field("Image"), "127.0.0.1:5000/hello:1");
+    await user.type(field("Concurrency limit"), "20000");
+    await user.click(screen.getByRole("checkbox", { name: "Autoscale" }));
+    await user.selectOptions(field("Metric"), "cpu");
+    // no idle time or delay for the HPA's metrics
+    expect(screen.queryByLabelText("Scale to zero after (seconds)")).toBeNull();
+    await user.type(field("Target per replica"), "150");
+    await user.clear(field("Min replicas"));
+    await user.type(field("Min replicas"), "0");
+    await user.click(screen.getByRole("button", { name: "Create function" }));
+    await waitFor(() =>
+      expect(errorOf(field("Min replicas"))).toBe(
+        "must be at least 1 with metric cpu or memory: scaling to zero needs metric concurrency or rps",
+      ),
+    );
+    expect(errorOf(field("Target per replica"))).toBe(
+      "a cpu or memory target is a utilisation percent: at most 100",
+    );
+    expect(errorOf(field("Concurrency limit"))).toMatch(/between 0 and 10000/);
+    expect(submit).not.toHaveBeenCalled();
   });
 
   it("words a rule without a message of its own as the API does, not as the validator does", async () => {

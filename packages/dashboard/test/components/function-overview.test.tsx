@@ -79,6 +79,56 @@ describe("FunctionOverview", () => {
     expect(screen.getByText(/^off/)).toBeTruthy();
   });
 
+  it("reads resources and scaling out as rows, never as JSON", () => {
+    render(
+      <FunctionOverview
+        fn={{
+          ...BASE,
+          spec: {
+            ...BASE.spec,
+            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1" } },
+            scaling: { minReplicas: 1, maxReplicas: 5, targetCPUUtilization: 70 },
+          },
+        }}
+      />,
+    );
+    const row = (label: string) =>
+      screen.getByText(label, { selector: "dt" }).nextElementSibling?.textContent;
+    expect(row("CPU")).toBe("100m requested, 1 limit");
+    expect(row("Memory")).toBe("64Mi requested");
+    expect(row("Autoscaling")).toBe("CPU 70 % utilisation (HPA), 1-5 replicas");
+    expect(document.body.textContent).not.toMatch(/[{}"]/);
+  });
+
+  it("says request-driven scaling in words, with the limit and the autoscaler's view", () => {
+    render(
+      <FunctionOverview
+        fn={{
+          ...BASE,
+          spec: {
+            ...BASE.spec,
+            containerConcurrency: 12,
+            scaling: { metric: "concurrency", target: 10, minReplicas: 0, maxReplicas: 10 },
+          },
+          autoscaler: { desired_replicas: 3, observed: 27.25, panic: true, queued: 4 },
+        }}
+      />,
+    );
+    const row = (label: string) =>
+      screen.getByText(label, { selector: "dt" }).nextElementSibling?.textContent;
+    expect(row("Autoscaling")).toBe(
+      "Concurrency 10 per replica, 0-10 replicas, to zero after 60 s, at most 12 requests at once per replica",
+    );
+    expect(row("Concurrency limit")).toMatch(/^12 requests at once per replica/);
+    expect(row("Autoscaler")).toBe("3 desired, 27.3 observed, panic, 4 queued");
+  });
+
+  it("shows no autoscaler row for a function it does not scale", () => {
+    render(<FunctionOverview fn={BASE} />);
+    expect(screen.queryByTestId("autoscaler")).toBeNull();
+    expect(screen.queryByText("Concurrency limit")).toBeNull();
+  });
+
   it("shows no reason box when nothing is wrong", () => {
     const { last_error: _unused, ...healthy } = BASE;
     render(<FunctionOverview fn={{ ...healthy, status: "Running" }} />);

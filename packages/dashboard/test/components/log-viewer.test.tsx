@@ -79,6 +79,46 @@ describe("LogViewer", () => {
     click.mockRestore();
   });
 
+  it("shows a structured line once: one time, its level, the message, the other fields", () => {
+    const json = line(
+      5,
+      "hello-0",
+      '{"level":"warn","time":"2026-11-26T05:00:05.000Z","msg":"slow upstream","ms":950}',
+    );
+    render(
+      <LogViewer lines={[{ ...json, fields: JSON.parse(json.line) }]} name="hello" state="live" />,
+    );
+    const row = screen.getByRole("log").querySelector('[data-level="warn"]')!;
+    expect(row.querySelectorAll("time")).toHaveLength(1);
+    expect(row.textContent).not.toContain("2026-11-26");
+    expect(within(row as HTMLElement).getByTestId("log-message").textContent).toBe("slow upstream");
+    expect(row.textContent).toContain("ms=950");
+    expect(row.textContent).not.toContain('"level"');
+  });
+
+  it("filters by level: a level and the ones above it", async () => {
+    const user = userEvent.setup();
+    const structured = (id: number, level: string, msg: string) => {
+      const l = line(id, "hello-0", JSON.stringify({ level, msg }));
+      return { ...l, fields: { level, msg } };
+    };
+    render(
+      <LogViewer
+        lines={[
+          structured(1, "info", "listening"),
+          structured(2, "error", "GET failed"),
+          line(3, "hello-0", "later crash", "stderr"),
+        ]}
+        name="hello"
+        state="live"
+      />,
+    );
+    await user.selectOptions(screen.getByLabelText("Level"), "warn");
+    expect(shownLines()).toEqual(["GET failed", "later crash"]);
+    await user.selectOptions(screen.getByLabelText("Level"), "");
+    expect(shownLines()).toHaveLength(3);
+  });
+
   it("says so when there is nothing yet", () => {
     render(<LogViewer lines={[]} name="hello" state="connecting" />);
     expect(screen.getByText("No log lines yet.")).toBeTruthy();

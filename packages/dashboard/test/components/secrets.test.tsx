@@ -1,4 +1,5 @@
 import { EventFlowError, type SecretInfo } from "@eventflow/protocol";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
@@ -12,6 +13,8 @@ import {
 import { DeleteSecretDialog } from "../../src/features/secrets/components/delete-secret.tsx";
 import { SecretForm } from "../../src/features/secrets/components/secret-form.tsx";
 import { SecretsTable } from "../../src/features/secrets/components/secrets-table.tsx";
+import { createClient } from "../../src/lib/api-client.ts";
+import { ClientContext } from "../../src/lib/use-client.ts";
 
 const NOW = Date.parse("2026-11-26T06:00:00Z");
 const STRIPE: SecretInfo = {
@@ -190,28 +193,56 @@ describe("SecretForm", () => {
   });
 });
 
+/**
+ * The dialog with the SDK's real client and the real delete mutation; `answer` stands in for the
+ * controller's DELETE /v1/secrets/{name} (no controller runs in the jsdom tier; the browser tier
+ * deletes on the real one). Returns the requests made ("DELETE /v1/secrets/db?force=true").
+ */
+function renderDeleteDialog(secret: SecretInfo, answer: () => Response, onClose = vi.fn()) {
+  const requests: string[] = [];
+  const client = createClient({
+    url: "http://127.0.0.1:1",
+    retry: false,
+    fetch: async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      requests.push(`${init?.method} ${url.pathname}${url.search}`);
+      return answer();
+    },
+  });
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <ClientContext.Provider value={client}>
+        <DeleteSecretDialog secret={secret} onClose={onClose} />
+      </ClientContext.Provider>
+    </QueryClientProvider>,
+  );
+  return { requests, onClose };
+}
+
+const refusal = (status: number, code: string, message: string, details?: object) => () =>
+  new Response(JSON.stringify({ error: { code, message, requestId: "r1", details } }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+
 describe("DeleteSecretDialog", () => {
   it("deletes an unused secret", async () => {
-    const onDelete = vi.fn(async () => {});
-    const onClose = vi.fn();
-    render(<DeleteSecretDialog secret={DB} onDelete={onDelete} onClose={onClose} />);
+    const { requests, onClose } = renderDeleteDialog(DB, () => new Response(null, { status: 204 }));
     await userEvent.setup().click(screen.getByRole("button", { name: "Delete secret" }));
-    expect(onDelete).toHaveBeenCalledWith("db", false);
-    expect(onClose).toHaveBeenCalled();
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(requests).toEqual(["DELETE /v1/secrets/db"]);
   });
 
   it("shows SECRET_IN_USE with the functions' names and deletes only when forced", async () => {
-    const onDelete = vi.fn(async (_name: string, force: boolean) => {
-      if (!force)
-        throw new EventFlowError("SECRET_IN_USE", "secret db is used by billing, late-comer", {
-          status: 409,
-          details: { functions: ["billing", "late-comer"] },
-        });
+    const inUse = refusal(409, "SECRET_IN_USE", "secret db is used by billing, late-comer", {
+      functions: ["billing", "late-comer"],
     });
-    const onClose = vi.fn();
+    let forced = false;
     const user = userEvent.setup();
     // The list said nobody used it; the controller knows better.
-    render(<DeleteSecretDialog secret={DB} onDelete={onDelete} onClose={onClose} />);
+    const { requests, onClose } = renderDeleteDialog(DB, () =>
+      forced ? new Response(null, { status: 204 }) : inUse(),
+    );
     await user.click(screen.getByRole("button", { name: "Delete secret" }));
     expect((await screen.findByTestId("secret-used-by")).textContent).toBe("billing, late-comer");
     expect(screen.getByTestId("secret-in-use-error").textContent).toContain(
@@ -221,21 +252,16 @@ describe("DeleteSecretDialog", () => {
     const button = screen.getByRole("button", { name: "Delete secret" }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
     await user.click(screen.getByRole("checkbox", { name: "Delete anyway" }));
+    forced = true;
     await user.click(button);
-    expect(onDelete).toHaveBeenLastCalledWith("db", true);
-    expect(onClose).toHaveBeenCalled();
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(requests).toEqual(["DELETE /v1/secrets/db", "DELETE /v1/secrets/db?force=true"]);
   });
 
   it("shows any other error with its code and stays open", async () => {
-    const onClose = vi.fn();
-    render(
-      <DeleteSecretDialog
-        secret={DB}
-        onDelete={async () => {
-          throw new EventFlowError("SECRET_NOT_FOUND", "secret db does not exist", { status: 404 });
-        }}
-        onClose={onClose}
-      />,
+    const { onClose } = renderDeleteDialog(
+      DB,
+      refusal(404, "SECRET_NOT_FOUND", "secret db does not exist"),
     );
     await userEvent.setup().click(screen.getByRole("button", { name: "Delete secret" }));
     expect((await screen.findByRole("alert")).textContent).toBe(
@@ -245,10 +271,11 @@ describe("DeleteSecretDialog", () => {
   });
 
   it("asks for force up front when the list already shows users", () => {
-    render(<DeleteSecretDialog secret={STRIPE} onDelete={async () => {}} onClose={() => {}} />);
+    const { requests } = renderDeleteDialog(STRIPE, () => new Response(null, { status: 204 }));
     expect(screen.getByTestId("secret-used-by").textContent).toBe("billing, hook");
     expect(
       (screen.getByRole("button", { name: "Delete secret" }) as HTMLButtonElement).disabled,
     ).toBe(true);
+    expect(requests).toEqual([]);
   });
 });

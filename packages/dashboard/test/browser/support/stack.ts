@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +76,9 @@ export async function startController(
   options: { port?: number; env?: Record<string, string> } = {},
 ): Promise<Controller> {
   const dir = await mkdtemp(join(tmpdir(), "eventflow-dashboard-e2e-"));
+  // A controller running as root runs replicas as per-tenant users, who must be able to pass
+  // through (not list) the data directory's parent.
+  await chmod(dir, 0o711);
   const port = options.port ?? (await freePort());
   const secret = randomBytes(32).toString("base64url");
   let stderr = "";

@@ -12,6 +12,7 @@ import {
   type FunctionStatus,
 } from "@eventflow/protocol";
 import {
+  SCALING_METRICS,
   buildFunctionSpecSchema,
   functionNameSchema,
   type FunctionSpecLimits,
@@ -31,9 +32,13 @@ const formFields = z.object({
   memoryRequest: text,
   memoryLimit: text,
   autoscale: z.boolean(),
+  metric: z.enum(SCALING_METRICS),
+  target: text,
   minReplicas: text,
   maxReplicas: text,
-  targetCPUUtilization: text,
+  scaleToZeroAfterSeconds: text,
+  scaleDownDelaySeconds: text,
+  containerConcurrency: text,
   auth: z.enum(["token", "public"]),
   maxBodyBytes: text,
   // keys: comma-separated key names; empty for every key of the secret
@@ -79,9 +84,13 @@ export const EMPTY_FORM: FunctionFormValues = {
   memoryRequest: "",
   memoryLimit: "",
   autoscale: false,
+  metric: "concurrency",
+  target: "",
   minReplicas: "1",
   maxReplicas: "5",
-  targetCPUUtilization: "",
+  scaleToZeroAfterSeconds: "",
+  scaleDownDelaySeconds: "",
+  containerConcurrency: "",
   auth: "token",
   maxBodyBytes: "",
   secrets: [],
@@ -95,7 +104,18 @@ export function fromFunction(fn: FunctionStatus): FunctionFormValues {
     requests?: Record<string, string>;
     limits?: Record<string, string>;
   };
-  const s = fn.spec.scaling as Record<string, number> | undefined;
+  const s = fn.spec.scaling as
+    (Record<string, number | undefined> & { metric?: FunctionFormValues["metric"] }) | undefined;
+  // The earlier utilisation fields read as the metric they ask for.
+  const legacyMetric =
+    s?.targetCPUUtilization !== undefined
+      ? "cpu"
+      : s?.targetMemoryUtilization !== undefined
+        ? "memory"
+        : undefined;
+  const metric = s?.metric ?? legacyMetric ?? EMPTY_FORM.metric;
+  const target =
+    s?.target ?? (metric === "cpu" ? s?.targetCPUUtilization : s?.targetMemoryUtilization);
   return {
     ...EMPTY_FORM,
     name: fn.name,
@@ -108,9 +128,13 @@ export function fromFunction(fn: FunctionStatus): FunctionFormValues {
     cpuLimit: str(r.limits?.cpu),
     memoryLimit: str(r.limits?.memory),
     autoscale: s !== undefined,
+    metric,
+    target: str(target),
     minReplicas: s ? str(s.minReplicas) : EMPTY_FORM.minReplicas,
     maxReplicas: s ? str(s.maxReplicas) : EMPTY_FORM.maxReplicas,
-    targetCPUUtilization: str(s?.targetCPUUtilization),
+    scaleToZeroAfterSeconds: str(s?.scaleToZeroAfterSeconds),
+    scaleDownDelaySeconds: str(s?.scaleDownDelaySeconds),
+    containerConcurrency: str(fn.spec.containerConcurrency),
     auth: fn.spec.auth ?? "token",
     maxBodyBytes: str(fn.spec.maxBodyBytes),
     secrets: (fn.spec.secrets ?? []).map((ref) => ({
@@ -126,6 +150,8 @@ export interface KeptFields {
   command?: string[];
   args?: string[];
   cors?: FunctionCors;
+  triggers?: FunctionCreateRequest["triggers"];
+  retry?: FunctionCreateRequest["retry"];
 }
 
 const keyList = (keys: string) =>
@@ -142,6 +168,32 @@ function toSecretRefs(rows: FunctionFormValues["secrets"]): FunctionCreateReques
   });
 }
 
+/** What of a function's spec the form does not edit, to send back as it is on a save. */
+export function keptFields(spec: KeptFields): KeptFields {
+  return {
+    ...(spec.command ? { command: spec.command } : {}),
+    ...(spec.args ? { args: spec.args } : {}),
+    ...(spec.cors ? { cors: spec.cors } : {}),
+    ...(spec.triggers ? { triggers: spec.triggers } : {}),
+    ...(spec.retry ? { retry: spec.retry } : {}),
+  };
+}
+
+/** The `scaling` of the body: the metric always (what the user chose), the rest when set. */
+function toScaling(f: FunctionFormValues): NonNullable<FunctionCreateRequest["scaling"]> {
+  const optional = (key: "target" | "scaleToZeroAfterSeconds" | "scaleDownDelaySeconds") =>
+    f[key].trim() ? { [key]: Number(f[key]) } : {};
+  return {
+    metric: f.metric,
+    minReplicas: Number(f.minReplicas),
+    maxReplicas: Number(f.maxReplicas),
+    ...optional("target"),
+    ...(f.metric === "concurrency" || f.metric === "rps"
+      ? { ...optional("scaleToZeroAfterSeconds"), ...optional("scaleDownDelaySeconds") }
+      : {}),
+  };
+}
+
 /** The API body of validated form values; `keep` carries fields the form does not edit. */
 export function toRequest(f: FunctionFormValues, keep: KeptFields = {}): FunctionCreateRequest {
   const quantities = (c: string, m: string) =>
@@ -152,26 +204,17 @@ export function toRequest(f: FunctionFormValues, keep: KeptFields = {}): Functio
     name: f.name,
     image: f.image.trim(),
     replicas: Number(f.replicas),
-    ...(keep.command ? { command: [...keep.command] } : {}),
-    ...(keep.args ? { args: [...keep.args] } : {}),
+    ...keptFields(keep),
     ...(f.env.length ? { env: Object.fromEntries(f.env.map((e) => [e.key.trim(), e.value])) } : {}),
     ...(requests || limits
       ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } }
       : {}),
-    ...(f.autoscale
-      ? {
-          scaling: {
-            minReplicas: Number(f.minReplicas),
-            maxReplicas: Number(f.maxReplicas),
-            ...(f.targetCPUUtilization
-              ? { targetCPUUtilization: Number(f.targetCPUUtilization) }
-              : {}),
-          },
-        }
+    ...(f.autoscale ? { scaling: toScaling(f) } : {}),
+    ...(f.containerConcurrency.trim()
+      ? { containerConcurrency: Number(f.containerConcurrency) }
       : {}),
     ...(f.timeoutSeconds ? { timeoutSeconds: Number(f.timeoutSeconds) } : {}),
     ...(f.auth === "public" ? { auth: "public" as const } : {}),
-    ...(keep.cors ? { cors: keep.cors } : {}),
     ...(f.maxBodyBytes.trim() ? { maxBodyBytes: Number(f.maxBodyBytes) } : {}),
     ...(f.secrets.length ? { secrets: toSecretRefs(f.secrets) } : {}),
   };
@@ -189,7 +232,11 @@ const PATHS: Record<string, keyof FunctionFormValues> = {
   "resources.limits.memory": "memoryLimit",
   "scaling.minReplicas": "minReplicas",
   "scaling.maxReplicas": "maxReplicas",
-  "scaling.targetCPUUtilization": "targetCPUUtilization",
+  "scaling.metric": "metric",
+  "scaling.target": "target",
+  "scaling.scaleToZeroAfterSeconds": "scaleToZeroAfterSeconds",
+  "scaling.scaleDownDelaySeconds": "scaleDownDelaySeconds",
+  containerConcurrency: "containerConcurrency",
   auth: "auth",
   maxBodyBytes: "maxBodyBytes",
   secrets: "secrets",

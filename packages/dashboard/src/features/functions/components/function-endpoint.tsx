@@ -2,29 +2,19 @@
 import type { FunctionStatus } from "@eventflow/protocol";
 import { Check, Copy, TerminalSquare } from "lucide-react";
 import { useState } from "react";
-import { buildCurl } from "../api/endpoint.ts";
+import { buildCurl, copyText } from "../../../lib/curl.ts";
 import { PublicBadge } from "./public-badge.tsx";
 
 type Copied = "url" | "curl" | "failed" | undefined;
-
-async function copy(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // No clipboard (an insecure origin, a denied permission): the text stays on the page.
-    return false;
-  }
-}
 
 /** The endpoint card; nothing when the controller reports no URL (an older controller). */
 export function FunctionEndpoint({ fn }: { fn: FunctionStatus }) {
   const [copied, setCopied] = useState<Copied>();
   const url = fn.url;
   if (url === undefined) return null;
-  const curl = buildCurl(url, fn.spec.auth);
+  const curl = buildCurl({ url, auth: fn.spec.auth });
   const onCopy = async (what: "url" | "curl") =>
-    setCopied((await copy(what === "url" ? url : curl)) ? what : "failed");
+    setCopied((await copyText(what === "url" ? url : curl)) ? what : "failed");
   return (
     <section className="card space-y-3" aria-labelledby="endpoint-title">
       <div className="flex flex-wrap items-center gap-2">

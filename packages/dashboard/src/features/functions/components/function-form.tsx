@@ -9,7 +9,7 @@ import {
   DEFAULT_FUNCTION_SPEC_LIMITS,
   type FunctionSpecLimits,
 } from "@eventflow/protocol/function-spec";
-import { Plus, ShieldAlert, Trash2 } from "lucide-react";
+import { ShieldAlert } from "lucide-react";
 import { useMemo } from "react";
 import { useFieldArray, useForm, type FieldPath } from "react-hook-form";
 import {
@@ -17,8 +17,8 @@ import {
   toFieldPath,
   type FunctionFormValues,
 } from "../api/function-schema.ts";
-import { FormFooter, TextField } from "../../../lib/form-field.tsx";
-import { showServerError } from "../../../lib/server-errors.ts";
+import { Form, RowsFieldset, TextField } from "../../../lib/form-field.tsx";
+import { ScalingFieldset } from "./scaling-fieldset.tsx";
 import { SecretRefsFieldset, type SecretChoice } from "./secret-refs-fieldset.tsx";
 
 /** The resource fields: form value, label, placeholder. */
@@ -27,13 +27,6 @@ const RESOURCE_FIELDS = [
   ["cpuLimit", "CPU limit", "1"],
   ["memoryRequest", "Memory request", "64Mi"],
   ["memoryLimit", "Memory limit", "256Mi"],
-] as const;
-
-/** The autoscaling fields (numbers): form value, label, placeholder. */
-const SCALING_FIELDS = [
-  ["minReplicas", "Min replicas", undefined],
-  ["maxReplicas", "Max replicas", undefined],
-  ["targetCPUUtilization", "Target CPU %", "70"],
 ] as const;
 
 const FIELD_OF_CODE: Record<string, FieldPath<FunctionFormValues>> = {
@@ -79,106 +72,76 @@ export function FunctionForm(props: {
     defaultValues: props.initial,
     mode: "onTouched",
   });
-  const { register, handleSubmit, formState, control, setError, watch, getValues } = form;
+  const { register, formState, control, watch, getValues } = form;
   const env = useFieldArray({ control, name: "env" });
   const errors = formState.errors;
-  const autoscale = watch("autoscale");
   const auth = watch("auth");
-  const chosenSecrets = watch("secrets").map((row) => row.name);
-
-  const submit = handleSubmit(async (values) => {
-    try {
-      await props.onSubmit(values);
-    } catch (error) {
-      showServerError(error, setError, {
-        fieldOf: (e) => missingSecretField(e, getValues("secrets")) ?? FIELD_OF_CODE[e.code],
-        toFieldPath: (path) => toFieldPath(path, getValues("env")),
-      });
-    }
-  });
 
   return (
-    <form
-      onSubmit={submit}
-      noValidate
-      className="space-y-6"
-      aria-label={props.mode === "create" ? "Create function" : "Edit function"}
+    <Form
+      form={form}
+      label={props.mode === "create" ? "Create function" : "Edit function"}
+      submitLabel={props.mode === "create" ? "Create function" : "Save changes"}
+      onSubmit={props.onSubmit}
+      fields={{
+        fieldOf: (e) => missingSecretField(e, getValues("secrets")) ?? FIELD_OF_CODE[e.code],
+        toFieldPath: (path) => toFieldPath(path, getValues("env")),
+      }}
+      onCancel={props.onCancel}
     >
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Function</legend>
         <TextField
+          form={form}
+          name="name"
           label="Name"
-          error={errors.name?.message}
           hint="Lower-case letters, digits and '-', at most 40 characters."
-          reg={register("name")}
           readOnly={props.mode === "edit"}
           placeholder="hello"
         />
         <TextField
+          form={form}
+          name="image"
           label="Image"
-          error={errors.image?.message}
           hint="registry/repo:tag, @sha256:..., or oci:DIR[:TAG]"
-          reg={register("image")}
           placeholder="127.0.0.1:5000/hello:1.0.0"
         />
         <TextField
+          form={form}
+          name="replicas"
           label="Replicas"
-          error={errors.replicas?.message}
           hint={`0 to ${limits.maxReplicas}; 0 scales to zero.`}
-          reg={register("replicas")}
           inputMode="numeric"
         />
         <TextField
+          form={form}
+          name="timeoutSeconds"
           label="Timeout (seconds)"
-          error={errors.timeoutSeconds?.message}
           hint="1 to 3600; empty for the controller's default."
-          reg={register("timeoutSeconds")}
           inputMode="numeric"
         />
       </fieldset>
 
-      <fieldset className="card space-y-3">
-        <legend className="px-1 font-semibold">Environment</legend>
-        {env.fields.length === 0 && (
-          <p className="text-sm text-slate-600 dark:text-slate-400">No variables.</p>
-        )}
-        {env.fields.map((row, i) => (
-          <div key={row.id} className="grid grid-cols-[1fr_1fr_auto] items-start gap-2">
+      <RowsFieldset
+        legend="Environment"
+        noun="variable"
+        empty="No variables."
+        rows={env}
+        blank={{ key: "", value: "" }}
+        columns="grid-cols-[1fr_1fr_auto]"
+        error={errors.env?.message ?? errors.env?.root?.message}
+        row={(i) => (
+          <>
             <TextField
+              form={form}
+              name={`env.${i}.key`}
               label={`Variable ${i + 1} name`}
-              error={errors.env?.[i]?.key?.message}
-              reg={register(`env.${i}.key`)}
               placeholder="GREETING"
             />
-            <TextField
-              label={`Variable ${i + 1} value`}
-              error={errors.env?.[i]?.value?.message}
-              reg={register(`env.${i}.value`)}
-            />
-            <button
-              type="button"
-              className="btn-ghost mt-6"
-              onClick={() => env.remove(i)}
-              aria-label={`Remove variable ${i + 1}`}
-            >
-              <Trash2 aria-hidden size={16} />
-            </button>
-          </div>
-        ))}
-        {errors.env?.root?.message && (
-          <p role="alert" className="text-xs text-red-700 dark:text-red-300">
-            {errors.env.root.message}
-          </p>
+            <TextField form={form} name={`env.${i}.value`} label={`Variable ${i + 1} value`} />
+          </>
         )}
-        {errors.env?.message && (
-          <p role="alert" className="text-xs text-red-700 dark:text-red-300">
-            {errors.env.message}
-          </p>
-        )}
-        <button type="button" className="btn" onClick={() => env.append({ key: "", value: "" })}>
-          <Plus aria-hidden size={16} /> Add variable
-        </button>
-      </fieldset>
+      />
 
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">HTTP endpoint</legend>
@@ -192,10 +155,10 @@ export function FunctionForm(props: {
           </label>
         </div>
         <TextField
+          form={form}
+          name="maxBodyBytes"
           label="Body limit (bytes)"
-          error={errors.maxBodyBytes?.message}
           hint="Largest request body it accepts; empty for the controller's default."
-          reg={register("maxBodyBytes")}
           inputMode="numeric"
           placeholder="1048576"
         />
@@ -213,51 +176,16 @@ export function FunctionForm(props: {
         )}
       </fieldset>
 
-      <SecretRefsFieldset
-        control={control}
-        register={register}
-        errors={errors}
-        secrets={props.secrets}
-        chosen={chosenSecrets}
-      />
+      <SecretRefsFieldset form={form} secrets={props.secrets} />
 
       <fieldset className="card grid gap-4 sm:grid-cols-2">
         <legend className="px-1 font-semibold">Resources</legend>
         {RESOURCE_FIELDS.map(([name, label, placeholder]) => (
-          <TextField
-            key={name}
-            label={label}
-            error={errors[name]?.message}
-            reg={register(name)}
-            placeholder={placeholder}
-          />
+          <TextField key={name} form={form} name={name} label={label} placeholder={placeholder} />
         ))}
       </fieldset>
 
-      <fieldset className="card grid gap-4 sm:grid-cols-3">
-        <legend className="px-1 font-semibold">Scaling</legend>
-        <label className="flex items-center gap-2 sm:col-span-3">
-          <input type="checkbox" {...register("autoscale")} /> Autoscale on CPU
-        </label>
-        {autoscale &&
-          SCALING_FIELDS.map(([name, label, placeholder]) => (
-            <TextField
-              key={name}
-              label={label}
-              error={errors[name]?.message}
-              reg={register(name)}
-              inputMode="numeric"
-              {...(placeholder === undefined ? {} : { placeholder })}
-            />
-          ))}
-      </fieldset>
-
-      <FormFooter
-        serverError={errors.root?.server?.message}
-        submitLabel={props.mode === "create" ? "Create function" : "Save changes"}
-        submitting={formState.isSubmitting}
-        onCancel={props.onCancel}
-      />
-    </form>
+      <ScalingFieldset form={form} />
+    </Form>
   );
 }

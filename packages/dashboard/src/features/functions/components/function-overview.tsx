@@ -1,18 +1,11 @@
 /** Status (with the reason when something is wrong), replicas and configuration of a function. */
-import type { FunctionStatus } from "@eventflow/protocol";
-import { formatAge } from "../../../lib/format.ts";
+import { describeAutoscaler, type FunctionStatus } from "@eventflow/protocol";
+import { DetailRow } from "../../../lib/detail-row.tsx";
+import { formatDateTime, formatRelative } from "../../../lib/format.ts";
 import { formatBytes } from "../api/endpoint.ts";
+import { resourceRows, scalingText } from "../api/spec-summary.ts";
 import { PublicBadge } from "./public-badge.tsx";
 import { StatusBadge } from "./status-badge.tsx";
-
-function Row({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="grid grid-cols-[10rem_1fr] gap-2 py-1">
-      <dt className="text-slate-600 dark:text-slate-400">{label}</dt>
-      <dd className="min-w-0 break-all">{children}</dd>
-    </div>
-  );
-}
 
 /** The overview card. */
 export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
@@ -37,24 +30,32 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
           className="rounded-md bg-amber-100 p-3 text-sm text-amber-900 dark:bg-amber-900/40 dark:text-amber-100"
         >
           <strong>{fn.last_error.code}</strong>: {fn.last_error.message}{" "}
-          <span className="text-xs">({formatAge(fn.last_error.at)} ago)</span>
+          <time
+            className="text-xs"
+            dateTime={fn.last_error.at}
+            title={formatDateTime(fn.last_error.at)}
+          >
+            ({formatRelative(fn.last_error.at)})
+          </time>
         </p>
       )}
       <dl className="text-sm">
-        <Row label="Image">
-          <code className="code">{fn.spec.image}</code>
-        </Row>
-        <Row label="Tenant">{fn.tenant}</Row>
-        <Row label="Created">
-          <time dateTime={fn.created_at}>{new Date(fn.created_at).toLocaleString()}</time>
-        </Row>
-        <Row label="Timeout">
+        <DetailRow label="Image">
+          <code className="code break-all">{fn.spec.image}</code>
+        </DetailRow>
+        <DetailRow label="Tenant">{fn.tenant}</DetailRow>
+        <DetailRow label="Created">
+          <time dateTime={fn.created_at} data-testid="created">
+            {formatDateTime(fn.created_at)} ({formatRelative(fn.created_at)})
+          </time>
+        </DetailRow>
+        <DetailRow label="Timeout">
           {fn.spec.timeoutSeconds ? `${fn.spec.timeoutSeconds} s` : "controller default"}
-        </Row>
-        <Row label="Endpoint access">
+        </DetailRow>
+        <DetailRow label="Endpoint access">
           {auth === "public" ? "public: no token needed" : "token: callers need an invoke token"}
-        </Row>
-        <Row label="CORS">
+        </DetailRow>
+        <DetailRow label="CORS">
           {cors === undefined ? (
             "off (browsers on other origins cannot call it)"
           ) : (
@@ -66,18 +67,30 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
               {cors.maxAgeSeconds !== undefined && `; preflight cached ${cors.maxAgeSeconds} s`}
             </span>
           )}
-        </Row>
-        <Row label="Body limit">
+        </DetailRow>
+        <DetailRow label="Body limit">
           {maxBodyBytes === undefined ? "controller default" : formatBytes(maxBodyBytes)}
-        </Row>
-        {fn.spec.command && <Row label="Command">{fn.spec.command.join(" ")}</Row>}
-        {fn.spec.resources !== undefined && (
-          <Row label="Resources">{JSON.stringify(fn.spec.resources)}</Row>
+        </DetailRow>
+        {fn.spec.command && <DetailRow label="Command">{fn.spec.command.join(" ")}</DetailRow>}
+        {resourceRows(fn.spec.resources).map(([label, text]) => (
+          <DetailRow key={label} label={label}>
+            {text}
+          </DetailRow>
+        ))}
+        <DetailRow label="Autoscaling">
+          {scalingText(fn.spec) ?? "none: a fixed replica count"}
+        </DetailRow>
+        {fn.spec.containerConcurrency !== undefined && fn.spec.containerConcurrency > 0 && (
+          <DetailRow label="Concurrency limit">
+            {fn.spec.containerConcurrency} requests at once per replica; more wait in the controller
+          </DetailRow>
         )}
-        {fn.spec.scaling !== undefined && (
-          <Row label="Scaling">{JSON.stringify(fn.spec.scaling)}</Row>
+        {fn.autoscaler && (
+          <DetailRow label="Autoscaler">
+            <span data-testid="autoscaler">{describeAutoscaler(fn.autoscaler)}</span>
+          </DetailRow>
         )}
-        <Row label="Environment">
+        <DetailRow label="Environment">
           {env.length === 0 ? (
             "none"
           ) : (
@@ -91,8 +104,8 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
               ))}
             </ul>
           )}
-        </Row>
-        <Row label="Secrets">
+        </DetailRow>
+        <DetailRow label="Secrets">
           {secrets.length === 0 ? (
             "none"
           ) : (
@@ -108,7 +121,7 @@ export function FunctionOverview({ fn }: { fn: FunctionStatus }) {
               ))}
             </ul>
           )}
-        </Row>
+        </DetailRow>
       </dl>
     </section>
   );

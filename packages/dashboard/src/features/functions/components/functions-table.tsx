@@ -2,7 +2,8 @@
 import { FUNCTION_PHASES, type FunctionPhase, type FunctionStatus } from "@eventflow/protocol";
 import { ArrowDown, ArrowUp, Rocket } from "lucide-react";
 import { useMemo, useState, type ReactNode } from "react";
-import { formatAge } from "../../../lib/format.ts";
+import { shortImage } from "../../../lib/format.ts";
+import { Age, EmptyList, ListTable } from "../../../lib/list-page.tsx";
 import { Link } from "../../../lib/router.tsx";
 import { PublicBadge } from "./public-badge.tsx";
 import { StatusBadge } from "./status-badge.tsx";
@@ -15,14 +16,17 @@ export interface RecentStats {
 
 type SortKey = "name" | "image" | "status" | "ready" | "invocations" | "errors" | "age";
 
-const COLUMNS: { key: SortKey; label: string }[] = [
+// Status and Ready next to the name, so they stay on a phone's screen; Image and Age (wide,
+// and on the detail page anyway) only from the md breakpoint on.
+const WIDE_ONLY = "hidden md:table-cell";
+const COLUMNS: { key: SortKey; label: string; className?: string }[] = [
   { key: "name", label: "Name" },
-  { key: "image", label: "Image" },
   { key: "status", label: "Status" },
   { key: "ready", label: "Ready" },
   { key: "invocations", label: "Invocations (5m)" },
   { key: "errors", label: "Errors (5m)" },
-  { key: "age", label: "Age" },
+  { key: "image", label: "Image", className: WIDE_ONLY },
+  { key: "age", label: "Age", className: WIDE_ONLY },
 ];
 
 function sortValue(
@@ -77,23 +81,15 @@ export function FunctionsTable(props: {
 
   if (functions.length === 0) {
     return (
-      <section className="card text-center" aria-labelledby="empty-title">
-        <Rocket aria-hidden className="mx-auto mb-3 text-sky-600" size={36} />
-        <h2 id="empty-title" className="text-lg font-semibold">
-          No functions yet
-        </h2>
-        <p className="mx-auto mt-2 max-w-prose text-sm text-slate-600 dark:text-slate-300">
-          Build an image with{" "}
-          <code className="code">eventflow build ./my-function --output oci:./out</code> (or push
-          one to a registry), then create a function from it. It shows up here as soon as it
-          deploys.
-        </p>
-        {canCreate && (
-          <Link href="/functions/new" className="btn-primary mt-4 inline-flex">
-            Create your first function
-          </Link>
-        )}
-      </section>
+      <EmptyList
+        icon={Rocket}
+        title="No functions yet"
+        create={canCreate && { href: "/functions/new", label: "Create your first function" }}
+      >
+        Build an image with{" "}
+        <code className="code">eventflow build ./my-function --output oci:./out</code> (or push one
+        to a registry), then create a function from it. It shows up here as soon as it deploys.
+      </EmptyList>
     );
   }
 
@@ -132,80 +128,75 @@ export function FunctionsTable(props: {
           {rows.length} of {functions.length}
         </p>
       </div>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
-        <table className="w-full text-left text-sm">
-          <thead className="bg-slate-50 dark:bg-slate-900">
-            <tr>
-              {COLUMNS.map((c) => (
-                <th
-                  key={c.key}
-                  scope="col"
-                  className="px-3 py-2 font-medium"
-                  aria-sort={
-                    sort.key === c.key ? (sort.dir === 1 ? "ascending" : "descending") : "none"
-                  }
-                >
-                  <button
-                    type="button"
-                    className="inline-flex items-center gap-1 hover:underline"
-                    onClick={() => toggle(c.key)}
-                  >
-                    {c.label}
-                    {sort.key === c.key &&
-                      (sort.dir === 1 ? (
-                        <ArrowUp aria-hidden size={12} />
-                      ) : (
-                        <ArrowDown aria-hidden size={12} />
-                      ))}
-                  </button>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.length === 0 && (
-              <tr>
-                <td
-                  colSpan={COLUMNS.length}
-                  className="px-3 py-6 text-center text-slate-600 dark:text-slate-300"
-                >
-                  No function matches the filter.
-                </td>
-              </tr>
-            )}
-            {rows.map((f) => (
-              <tr
-                key={`${f.tenant}/${f.name}`}
-                className="border-t border-slate-200 dark:border-slate-800"
+      <ListTable
+        head={COLUMNS.map((c) => (
+          <th
+            key={c.key}
+            scope="col"
+            className={`px-3 py-2 font-medium ${c.className ?? ""}`}
+            aria-sort={sort.key === c.key ? (sort.dir === 1 ? "ascending" : "descending") : "none"}
+          >
+            <button
+              type="button"
+              className="inline-flex items-center gap-1 hover:underline"
+              onClick={() => toggle(c.key)}
+            >
+              {c.label}
+              {sort.key === c.key &&
+                (sort.dir === 1 ? (
+                  <ArrowUp aria-hidden size={12} />
+                ) : (
+                  <ArrowDown aria-hidden size={12} />
+                ))}
+            </button>
+          </th>
+        ))}
+      >
+        {rows.length === 0 && (
+          <tr>
+            <td
+              colSpan={COLUMNS.length}
+              className="px-3 py-6 text-center text-slate-600 dark:text-slate-300"
+            >
+              No function matches the filter.
+            </td>
+          </tr>
+        )}
+        {rows.map((f) => (
+          <tr
+            key={`${f.tenant}/${f.name}`}
+            className="border-t border-slate-200 dark:border-slate-800"
+          >
+            <td className="px-3 py-2 font-medium">
+              <Link
+                href={`/functions/${encodeURIComponent(f.name)}`}
+                className="text-sky-700 underline-offset-2 hover:underline dark:text-sky-300"
               >
-                <td className="px-3 py-2 font-medium">
-                  <Link
-                    href={`/functions/${encodeURIComponent(f.name)}`}
-                    className="text-sky-700 underline-offset-2 hover:underline dark:text-sky-300"
-                  >
-                    {f.name}
-                  </Link>{" "}
-                  <PublicBadge auth={f.spec.auth} />
-                </td>
-                <td className="max-w-64 truncate px-3 py-2 font-mono text-xs" title={f.image}>
-                  {f.image}
-                </td>
-                <td className="px-3 py-2">
-                  <StatusBadge status={f.status} reason={f.last_error?.message} />
-                </td>
-                <td className="px-3 py-2 tabular-nums">
-                  {f.ready_replicas}/{f.replicas}
-                </td>
-                <td className="px-3 py-2 tabular-nums">{stats[f.name]?.invocations ?? "-"}</td>
-                <td className="px-3 py-2 tabular-nums">{stats[f.name]?.errors ?? "-"}</td>
-                <td className="px-3 py-2 tabular-nums">
-                  <time dateTime={f.created_at}>{formatAge(f.created_at, now)}</time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                {f.name}
+              </Link>{" "}
+              <PublicBadge auth={f.spec.auth} />
+            </td>
+            <td className="px-3 py-2">
+              <StatusBadge status={f.status} reason={f.last_error?.message} />
+            </td>
+            <td className="px-3 py-2 tabular-nums">
+              {f.ready_replicas}/{f.replicas}
+            </td>
+            <td className="px-3 py-2 tabular-nums">{stats[f.name]?.invocations ?? "-"}</td>
+            <td className="px-3 py-2 tabular-nums">{stats[f.name]?.errors ?? "-"}</td>
+            <td
+              className={`px-3 py-2 font-mono text-xs whitespace-nowrap ${WIDE_ONLY}`}
+              title={f.image}
+              data-testid="image"
+            >
+              {shortImage(f.image)}
+            </td>
+            <td className={`px-3 py-2 tabular-nums ${WIDE_ONLY}`}>
+              <Age iso={f.created_at} now={now} />
+            </td>
+          </tr>
+        ))}
+      </ListTable>
     </section>
   );
 }

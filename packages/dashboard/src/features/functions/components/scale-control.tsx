@@ -2,7 +2,7 @@
 import { Minus, Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { useScaleFunction } from "../hooks/use-function-mutations.ts";
-import { errorText } from "../../../lib/server-errors.ts";
+import { ErrorAlert } from "../../../lib/error-alert.tsx";
 
 /** The scale form; `maxReplicas` is the controller's limit (`GET /v1/limits`). */
 export function ScaleControl(props: { name: string; replicas: number; maxReplicas: number }) {
@@ -56,11 +56,7 @@ export function ScaleControl(props: { name: string; replicas: number; maxReplica
       >
         Scale
       </button>
-      {scale.isError && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {errorText(scale.error)}
-        </p>
-      )}
+      <ErrorAlert error={scale.error} />
     </form>
   );
 }

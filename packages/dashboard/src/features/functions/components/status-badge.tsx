@@ -8,6 +8,7 @@ import {
   MoonStar,
   XCircle,
 } from "lucide-react";
+import { Badge } from "../../../lib/badge.tsx";
 
 const LOOK: Record<FunctionPhase, { className: string; Icon: typeof CheckCircle2 }> = {
   Running: {
@@ -53,20 +54,14 @@ export function StatusBadge({
   status: FunctionPhase;
   reason?: string | undefined;
 }) {
-  const look = LOOK[status] ?? LOOK.Pending;
-  const { Icon } = look;
   return (
-    <span
-      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${look.className}`}
+    <Badge
+      look={LOOK[status] ?? LOOK.Pending}
+      spin={status === "Deploying"}
       data-status={status}
       title={reason}
     >
-      <Icon
-        aria-hidden
-        size={14}
-        className={status === "Deploying" ? "motion-safe:animate-spin" : undefined}
-      />
       {LABEL[status] ?? status}
-    </span>
+    </Badge>
   );
 }

@@ -1,9 +1,16 @@
 /** The invoke call as mutation options, and the header-text parser of the console. */
 import { mutationOptions } from "@tanstack/react-query";
 import type { Client } from "../../../lib/api-client.ts";
+import { prettyBody } from "../../../lib/format.ts";
 
-/** What the console sends (the API invokes with POST). */
+/** The methods the console offers (any goes to the function's URL). */
+export const INVOKE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** What the console sends. */
 export interface InvokeInput {
+  readonly method: (typeof INVOKE_METHODS)[number];
+  /** The path the function sees (`/orders/42`). */
+  readonly path: string;
   readonly query: string;
   readonly headers: string;
   readonly body: string;
@@ -15,6 +22,8 @@ export interface InvokeAnswer {
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly durationMs: number;
+  /** The controller's `x-request-id`, to find the invocation in the logs. */
+  readonly requestId: string | undefined;
 }
 
 /** `Name: value` lines to a header record; blank lines and lines without a colon are skipped. */
@@ -28,7 +37,10 @@ export function parseHeaderLines(text: string): Record<string, string> {
   return headers;
 }
 
-/** `POST /v1/functions/{name}:invoke` with the console's query string, headers and body. */
+/** Whether `method` sends the body field (fetch refuses one on GET). */
+export const sendsBody = (method: string) => method !== "GET";
+
+/** A request to the function with the console's method, path, query string, headers and body. */
 export function invokeMutation(client: Client, name: string) {
   return mutationOptions({
     mutationKey: ["invoke", name],
@@ -36,8 +48,10 @@ export function invokeMutation(client: Client, name: string) {
       const headers = parseHeaderLines(input.headers);
       const { "content-type": contentType, ...rest } = headers;
       const result = await client.invoke(name, {
+        method: input.method,
+        ...(input.path.replace(/^\/+/, "") ? { path: `/${input.path.replace(/^\/+/, "")}` } : {}),
         headers: rest,
-        ...(input.body !== ""
+        ...(input.body !== "" && sendsBody(input.method)
           ? { text: input.body, contentType: contentType ?? "text/plain; charset=utf-8" }
           : {}),
         query: Object.fromEntries(new URLSearchParams(input.query.trim().replace(/^\?/, ""))),
@@ -45,8 +59,9 @@ export function invokeMutation(client: Client, name: string) {
       return {
         status: result.status,
         headers: Object.fromEntries(result.headers.entries()),
-        body: result.text(),
+        body: prettyBody(result.text(), result.headers.get("content-type") ?? undefined),
         durationMs: result.durationMs,
+        requestId: result.requestId,
       };
     },
   });

@@ -1,8 +1,21 @@
-/** Log lines with follow (keep scrolled to the end), pause, search, replica filter and download. */
+/**
+ * Log lines, parsed: one timestamp, the level in its colour, the message wrapped at word
+ * boundaries and the other fields. Follow (keep scrolled to the end), pause, search, level and
+ * replica filters, download.
+ */
 import { Download, Pause, Play } from "lucide-react";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { LogRecord } from "../../../lib/api-client.ts";
-import { formatClock } from "../../../lib/format.ts";
+import { Field, SelectField } from "../../../lib/form-field.tsx";
+import { formatTime } from "../../../lib/format.ts";
+import { LOG_LEVELS, atLeast, toShownLine, type LogLevel } from "../api/log-line.ts";
+
+const LEVEL_CLASS: Record<LogLevel, string> = {
+  debug: "text-slate-400",
+  info: "text-sky-300",
+  warn: "text-amber-300",
+  error: "text-red-300",
+};
 
 /** The viewer; `lines` grows while the stream is live. */
 export function LogViewer({
@@ -16,18 +29,23 @@ export function LogViewer({
 }) {
   const [search, setSearch] = useState("");
   const [replica, setReplica] = useState("");
+  const [level, setLevel] = useState<LogLevel | "">("");
   const [follow, setFollow] = useState(true);
   const [pausedAt, setPausedAt] = useState<number | undefined>(undefined);
   const box = useRef<HTMLDivElement>(null);
-  const ids = { search: useId(), replica: useId(), follow: useId(), title: useId() };
+  const ids = { follow: useId(), title: useId() };
 
+  const parsed = useMemo(() => lines.map((l) => ({ ...l, shown: toShownLine(l) })), [lines]);
   const replicas = useMemo(() => [...new Set(lines.map((l) => l.replica))].sort(), [lines]);
   const shown = useMemo(() => {
     const q = search.toLowerCase();
-    return (pausedAt === undefined ? lines : lines.slice(0, pausedAt)).filter(
-      (l) => (!replica || l.replica === replica) && (!q || l.line.toLowerCase().includes(q)),
+    return (pausedAt === undefined ? parsed : parsed.slice(0, pausedAt)).filter(
+      (l) =>
+        (!replica || l.replica === replica) &&
+        atLeast(l.shown.level, level || undefined) &&
+        (!q || l.line.toLowerCase().includes(q)),
     );
-  }, [lines, pausedAt, replica, search]);
+  }, [parsed, pausedAt, replica, level, search]);
   const waiting = pausedAt === undefined ? 0 : lines.length - pausedAt;
 
   useEffect(() => {
@@ -47,48 +65,48 @@ export function LogViewer({
 
   return (
     <section className="card space-y-3" aria-labelledby={ids.title}>
-      <div className="flex flex-wrap items-end gap-3">
+      <div className="flex flex-wrap items-end gap-3" data-testid="log-toolbar">
         <h2 id={ids.title} className="mr-auto text-lg font-semibold">
           Logs{" "}
           <span className="ml-2 text-xs font-normal text-slate-600 dark:text-slate-400">
             {state}
           </span>
         </h2>
-        <div className="flex flex-col">
-          <label htmlFor={ids.search} className="label">
-            Search logs
-          </label>
-          <input
-            id={ids.search}
-            type="search"
-            className="input w-44"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-          />
-        </div>
-        <div className="flex flex-col">
-          <label htmlFor={ids.replica} className="label">
-            Replica
-          </label>
-          <select
-            id={ids.replica}
-            className="input w-40"
-            value={replica}
-            onChange={(e) => setReplica(e.target.value)}
-          >
-            <option value="">All replicas</option>
-            {replicas.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </div>
-        <label htmlFor={ids.follow} className="flex items-center gap-1 pb-2 text-sm">
+        <Field label="Search logs">
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              className="input w-44"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+          )}
+        </Field>
+        <SelectField
+          label="Level"
+          className="w-36"
+          value={level}
+          onChange={setLevel}
+          options={[
+            { value: "", label: "All levels" },
+            ...LOG_LEVELS.slice(1).map((l) => ({ value: l, label: `${l} and above` })),
+          ]}
+        />
+        <SelectField
+          label="Replica"
+          className="w-40"
+          value={replica}
+          onChange={setReplica}
+          options={[{ value: "", label: "All replicas" }, ...replicas]}
+        />
+        <label htmlFor={ids.follow} className="btn">
           <input
             id={ids.follow}
             type="checkbox"
             checked={follow}
             onChange={(e) => setFollow(e.target.checked)}
-          />{" "}
+          />
           Follow
         </label>
         <button
@@ -113,7 +131,7 @@ export function LogViewer({
         role="log"
         aria-label={`Log lines of ${name}`}
         tabIndex={0}
-        className="h-72 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs text-slate-100"
+        className="h-72 space-y-0.5 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-100"
       >
         {shown.length === 0 ? (
           <p className="text-slate-400">
@@ -121,10 +139,25 @@ export function LogViewer({
           </p>
         ) : (
           shown.map((l, i) => (
-            <div key={l.id ?? i} className="whitespace-pre-wrap break-all" data-stream={l.stream}>
-              <span className="text-slate-400">{formatClock(l.timestamp)}</span>{" "}
-              <span className="text-sky-300">{l.replica}</span>{" "}
-              <span className={l.stream === "stderr" ? "text-red-300" : undefined}>{l.line}</span>
+            <div
+              key={l.id ?? i}
+              className="flex gap-2"
+              data-stream={l.stream}
+              data-level={l.shown.level}
+            >
+              <time dateTime={l.timestamp} className="shrink-0 text-slate-400">
+                {formatTime(l.timestamp, true)}
+              </time>
+              {replicas.length > 1 && <span className="shrink-0 text-slate-400">{l.replica}</span>}
+              <span
+                className={`w-10 shrink-0 font-semibold uppercase ${LEVEL_CLASS[l.shown.level]}`}
+              >
+                {l.shown.level}
+              </span>
+              <span className="min-w-0 break-words whitespace-pre-wrap">
+                <span data-testid="log-message">{l.shown.message}</span>
+                {l.shown.extra && <span className="text-slate-400"> {l.shown.extra}</span>}
+              </span>
             </div>
           ))
         )}

@@ -20,29 +20,19 @@ const row = z.object({
 export const secretFormSchema = z
   .object({ name: z.string(), entries: z.array(row) })
   .superRefine((f, ctx) => {
+    const issue = (message: string, ...path: (string | number)[]) =>
+      ctx.addIssue({ code: "custom", path, message });
     const name = secretNameSchema.safeParse(f.name);
-    if (!name.success)
-      ctx.addIssue({ code: "custom", path: ["name"], message: name.error.issues[0]!.message });
-    if (f.entries.length === 0)
-      ctx.addIssue({ code: "custom", path: ["entries"], message: "add at least one key" });
+    if (!name.success) issue(name.error.issues[0]!.message, "name");
+    if (f.entries.length === 0) issue("add at least one key", "entries");
     const seen = new Set<string>();
     f.entries.forEach((entry, i) => {
       const key = secretKeySchema.safeParse(entry.key);
-      if (!key.success)
-        ctx.addIssue({
-          code: "custom",
-          path: ["entries", i, "key"],
-          message: key.error.issues[0]!.message,
-        });
-      else if (seen.has(entry.key))
-        ctx.addIssue({ code: "custom", path: ["entries", i, "key"], message: "duplicate key" });
+      if (!key.success) issue(key.error.issues[0]!.message, "entries", i, "key");
+      else if (seen.has(entry.key)) issue("duplicate key", "entries", i, "key");
       seen.add(entry.key);
       if (entry.value === "" && entry.file === undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: ["entries", i, "value"],
-          message: "required: type a value or choose a file",
-        });
+        issue("required: type a value or choose a file", "entries", i, "value");
     });
   });
 

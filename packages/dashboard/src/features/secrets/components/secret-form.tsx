@@ -5,10 +5,9 @@
  * entered again.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Plus, Trash2, X } from "lucide-react";
+import { X } from "lucide-react";
 import { useFieldArray, useForm } from "react-hook-form";
-import { Field, FormFooter, TextField } from "../../../lib/form-field.tsx";
-import { showServerError } from "../../../lib/server-errors.ts";
+import { Field, Form, RowsFieldset, TextField } from "../../../lib/form-field.tsx";
 import {
   secretFormSchema,
   toSecretFieldPath,
@@ -27,21 +26,10 @@ export function SecretForm(props: {
     defaultValues: props.initial,
     mode: "onTouched",
   });
-  const { register, handleSubmit, formState, control, setError, getValues, setValue, watch } = form;
+  const { formState, control, getValues, setValue, watch } = form;
   const rows = useFieldArray({ control, name: "entries" });
   const errors = formState.errors;
   const entries = watch("entries");
-
-  const submit = handleSubmit(async (values) => {
-    try {
-      await props.onSubmit(values);
-    } catch (error) {
-      showServerError(error, setError, {
-        fieldOf: (e) => (e.code === "SECRET_ALREADY_EXISTS" ? "name" : undefined),
-        toFieldPath: (path) => toSecretFieldPath(path, getValues("entries")),
-      });
-    }
-  });
 
   const chooseFile = (i: number, file: File | undefined) => {
     setValue(`entries.${i}.file`, file);
@@ -49,45 +37,50 @@ export function SecretForm(props: {
   };
 
   return (
-    <form
-      onSubmit={submit}
-      noValidate
-      className="space-y-6"
-      aria-label={props.mode === "create" ? "Create secret" : "Update secret"}
+    <Form
+      form={form}
+      label={props.mode === "create" ? "Create secret" : "Update secret"}
+      submitLabel={props.mode === "create" ? "Create secret" : "Save secret"}
+      onSubmit={props.onSubmit}
+      fields={{
+        fieldOf: (e) => (e.code === "SECRET_ALREADY_EXISTS" ? "name" : undefined),
+        toFieldPath: (path) => toSecretFieldPath(path, getValues("entries")),
+      }}
+      onCancel={props.onCancel}
     >
       <fieldset className="card space-y-3">
         <legend className="px-1 font-semibold">Secret</legend>
         <TextField
+          form={form}
+          name="name"
           label="Name"
-          error={errors.name?.message}
           hint="Lower-case letters, digits and '-'. Functions name it in their spec."
-          reg={register("name")}
           readOnly={props.mode === "edit"}
           placeholder="stripe"
         />
       </fieldset>
 
-      <fieldset className="card space-y-3">
-        <legend className="px-1 font-semibold">Keys and values</legend>
-        <p className="text-sm text-slate-600 dark:text-slate-300" data-testid="write-only-note">
-          Values are write-only: EventFlow never shows them again, here or in its API.
-          {props.mode === "edit" &&
-            " Saving replaces every key, so enter each value again; a key you remove is deleted."}
-        </p>
-        {rows.fields.map((row, i) => {
+      <RowsFieldset
+        legend="Keys and values"
+        noun="key"
+        rows={rows}
+        blank={{ key: "", value: "" }}
+        columns="grid-cols-[1fr_1fr_1fr_auto]"
+        error={errors.entries?.message ?? errors.entries?.root?.message}
+        row={(i) => {
           const file = entries[i]?.file;
           return (
-            <div key={row.id} className="grid grid-cols-[1fr_1fr_1fr_auto] items-start gap-2">
+            <>
               <TextField
+                form={form}
+                name={`entries.${i}.key`}
                 label={`Key ${i + 1}`}
-                error={errors.entries?.[i]?.key?.message}
-                reg={register(`entries.${i}.key`)}
                 placeholder="api-key"
               />
               <TextField
+                form={form}
+                name={`entries.${i}.value`}
                 label={`Value ${i + 1}`}
-                error={errors.entries?.[i]?.value?.message}
-                reg={register(`entries.${i}.value`)}
                 readOnly={file !== undefined}
                 placeholder={file ? "from the file" : undefined}
                 type="password"
@@ -119,34 +112,17 @@ export function SecretForm(props: {
                   )
                 }
               </Field>
-              <button
-                type="button"
-                className="btn-ghost mt-6"
-                onClick={() => rows.remove(i)}
-                aria-label={`Remove key ${i + 1}`}
-              >
-                <Trash2 aria-hidden size={16} />
-              </button>
-            </div>
+            </>
           );
-        })}
-        {(errors.entries?.message ?? errors.entries?.root?.message) && (
-          <p role="alert" className="text-xs text-red-700 dark:text-red-300">
-            {errors.entries?.message ?? errors.entries?.root?.message}
-          </p>
-        )}
-        <button type="button" className="btn" onClick={() => rows.append({ key: "", value: "" })}>
-          <Plus aria-hidden size={16} /> Add key
-        </button>
-      </fieldset>
-
-      <FormFooter
-        serverError={errors.root?.server?.message}
-        submitLabel={props.mode === "create" ? "Create secret" : "Save secret"}
-        submitting={formState.isSubmitting}
-        onCancel={props.onCancel}
-      />
-    </form>
+        }}
+      >
+        <p className="text-sm text-slate-600 dark:text-slate-300" data-testid="write-only-note">
+          Values are write-only: EventFlow never shows them again, here or in its API.
+          {props.mode === "edit" &&
+            " Saving replaces every key, so enter each value again; a key you remove is deleted."}
+        </p>
+      </RowsFieldset>
+    </Form>
   );
 }
 
