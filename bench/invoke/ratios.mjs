@@ -8,6 +8,7 @@ export const TARGETS = {
   added_p50_ms: ["<=", 0.3],
   added_p99_ms: ["<=", 1.5],
   throughput_vs_nginx: [">=", 0.45],
+  throughput_tracing_on_vs_off: [">=", 0.85],
   throughput_vs_fastify_proxy: [">=", 0.9],
   proxy_cpu_per_request_vs_nginx: ["<=", 4],
 };
@@ -44,6 +45,14 @@ export function invokeRatios(accepted, arms) {
     diff("added_p50_ms", "controller", "p50_ms"),
     diff("added_p99_ms", "controller", "p99_ms"),
     ratio("throughput_vs_nginx", "controller", "nginx", "rps"),
+    // --tracing: the controller tracing every invoke (always_on, OTLP to Jaeger) against it off.
+    ratio("throughput_tracing_on_vs_off", "controller_tracing_on", "controller", "rps"),
+    ratio(
+      "proxy_cpu_per_request_tracing_on_vs_off",
+      "controller_tracing_on",
+      "controller",
+      "proxyCpuUsPerReq",
+    ),
     ratio("throughput_vs_fastify_proxy", "controller", "fastify_proxy", "rps"),
     ratio("throughput_vs_direct", "controller", "direct", "rps"),
     cpuBound("cpu_bound_throughput_vs_nginx", "controller", "nginx"),

@@ -42,6 +42,7 @@ const { values: opts } = parseArgs({
     "cold-iterations": { type: "string" },
     "instructions-n": { type: "string", default: "300,900" },
     arms: { type: "string" },
+    tracing: { type: "boolean", default: false },
   },
 });
 const quick = opts.quick;
@@ -59,7 +60,15 @@ const cfg = {
 };
 const markdownFile = opts.markdown ?? (quick ? undefined : join(ROOT, "bench/invoke/RESULTS.md"));
 const progress = createProgress("invoke");
-const ALL_ARMS = ["direct", "nginx", "fastify_proxy", "controller", "router_only", "node_floor"];
+const ALL_ARMS = [
+  "direct",
+  "nginx",
+  "fastify_proxy",
+  "controller",
+  "router_only",
+  "node_floor",
+  ...(opts.tracing ? ["controller_tracing_on"] : []),
+];
 const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
 const LABELS = {
   direct: "direct to the function (EventFlow runtime, hello)",
@@ -68,6 +77,8 @@ const LABELS = {
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
   router_only: "EventFlow invoke router alone (bare node:http + jose verify, no API layer)",
   node_floor: "Node.js floor (node:http + one undici dispatch, nothing else; not a usable proxy)",
+  controller_tracing_on:
+    "EventFlow controller, tracing on (every invoke sampled, OTLP/HTTP to Jaeger; own replica)",
 };
 
 /** Node flags writing a CPU profile of one arm's process into `--cpu-prof DIR/<arm>`. */
@@ -79,6 +90,54 @@ function cpuProf(arm) {
 function need(path, what) {
   if (!existsSync(path))
     throw new Error(`${path} is missing (${what}): run \`npm run build\` first`);
+}
+
+/**
+ * The tracing arm (--tracing): a second controller like the first (own data dir and replica of
+ * the same image) with OTEL_* tracing on, every invoke sampled and exported to a real Jaeger
+ * (started here, in-memory; built by scripts/setup/37-jaeger.sh).
+ */
+async function startTracedController({ controllerEnv, image, work, suts }) {
+  const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
+  const jaeger = await startJaeger();
+  suts.push({ stop: () => jaeger.stop() });
+  const port = await freePort();
+  const endpointFile = join(work, "endpoint-traced.json");
+  const sut = await startSut({
+    name: "controller_tracing_on",
+    cmd: process.execPath,
+    args: [join(ROOT, "bench/invoke/controller-sut.mjs")],
+    cpu: 1,
+    cwd: ROOT,
+    env: {
+      ...controllerEnv,
+      PORT: String(port),
+      EVENTFLOW_DATA_DIR: join(work, "data-traced"),
+      ENDPOINT_FILE: endpointFile,
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+      OTEL_TRACES_SAMPLER: "always_on",
+    },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  suts.push(sut);
+  const api = `http://127.0.0.1:${port}`;
+  const tokenRes = await fetch(`${api}/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "bench", role: "developer" }),
+  });
+  const auth = { authorization: `Bearer ${(await tokenRes.json()).token}` };
+  const created = await fetch(`${api}/v1/functions`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ name: "hello", image, replicas: 1 }),
+  });
+  if (created.status !== 201) throw new Error(`traced create failed: ${created.status}`);
+  for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  progress(`tracing arm: controller pid ${sut.pid}, spans to ${jaeger.otlpUrl}`);
+  return { api, auth, pid: sut.pid };
 }
 
 async function main() {
@@ -159,6 +218,10 @@ async function main() {
     progress(
       `function replica at ${fn.url} (pid ${fn.pids.join(",")}), controller pid ${controller.pid}`,
     );
+
+    const traced = ARMS.includes("controller_tracing_on")
+      ? await startTracedController({ controllerEnv, image, work, suts })
+      : undefined;
 
     const nginxPort = await freePort();
     const [ncmd, nargs] = nginxCommand({
@@ -250,6 +313,11 @@ async function main() {
         url: `http://127.0.0.1:${floorPort}/`,
         headers: {},
         pids: () => (floor ? [floor.pid] : []),
+      },
+      controller_tracing_on: {
+        url: `${traced?.api}/v1/functions/hello:invoke`,
+        headers: traced?.auth ?? {},
+        pids: () => (traced ? [traced.pid] : []),
       },
     };
 

@@ -1,6 +1,7 @@
 // Bundles the EventFlow runtime serving examples/hello into ONE .mjs file, the way the CLI will:
 // an entry importing the handler module and `runMain` from @eventflow/runtime/main, bundled
 // with esbuild (platform node, format esm, target node20), no node_modules at run time.
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +54,8 @@ export async function bundleEventflowHello({
     platform: "node",
     format: "esm",
     target: "node20",
+    // As the CLI does: ESM builds of dependencies, so esbuild drops what is not imported.
+    mainFields: ["module", "main"],
     outfile,
     minify,
     logLevel: "warning",
@@ -64,3 +67,24 @@ export async function bundleEventflowHello({
   });
   return outfile;
 }
+
+/**
+ * The runtime as it was before tracing existed (commit `rev`, default the last one without any
+ * tracing code), bundled like the current one: the baseline of `throughput_tracing_off_vs_untraced`.
+ * Its sources are taken with `git archive` into bench/results (no checkout of the work tree).
+ */
+export async function bundleUntracedHello({ rev = UNTRACED_REV } = {}) {
+  const dir = join(repoRoot, "bench/results/runtime/untraced");
+  mkdirSync(dir, { recursive: true });
+  execFileSync("bash", [
+    "-c",
+    `git -C "${repoRoot}" archive "${rev}" packages/runtime/src | tar -x -C "${dir}"`,
+  ]);
+  return bundleEventflowHello({
+    outfile: join(repoRoot, "bench/results/runtime/eventflow-hello-untraced.mjs"),
+    runtimeMain: join(dir, "packages/runtime/src/main.ts"),
+  });
+}
+
+/** The last commit whose runtime has no tracing code (the tracing dependencies only). */
+export const UNTRACED_REV = "ca5ada4";

@@ -5,6 +5,7 @@
 // sorted by the extra self time per request, which is what the runtime costs over it. Both are
 // loaded in alternating 1 s slices, so that other load on the machine hits them alike.
 //   node bench/runtime/profile.mjs [--sut eventflow] [--baseline raw] [--seconds 5] [--top 30]
+// `--tracing` adds the tracing arms (eventflow_untraced, eventflow_tracing_on with a real Jaeger).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,7 @@ import { freePort } from "../lib/http-probe.mjs";
 import { pinSelf } from "../lib/pin.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { runWrk } from "../lib/wrk.mjs";
-import { bundleEventflowHello } from "./build-eventflow.mjs";
+import { bundleEventflowHello, bundleUntracedHello } from "./build-eventflow.mjs";
 import { defineSuts } from "./suts.mjs";
 
 const { values: opts } = parseArgs({
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     seconds: { type: "string", default: "5" },
     top: { type: "string", default: "30" },
     "runtime-main": { type: "string" },
+    tracing: { type: "boolean", default: false },
   },
 });
 
@@ -32,7 +34,16 @@ const exitHook = join(here, "../lib/exit-on-sigusr2.cjs");
 
 pinSelf(0);
 const bundle = await bundleEventflowHello({ runtimeMain: opts["runtime-main"] });
-const suts = defineSuts({ eventflowBundle: bundle, metricsOffArm: true });
+let jaeger;
+if (opts.tracing) {
+  const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
+  jaeger = await startJaeger();
+}
+const suts = defineSuts({
+  eventflowBundle: bundle,
+  metricsOffArm: true,
+  tracing: jaeger && { untracedBundle: await bundleUntracedHello(), otlpUrl: jaeger.otlpUrl },
+});
 const moduleOf = bundleModuleMap(bundle);
 const bundleUrl = `file://${bundle}`;
 
@@ -113,6 +124,7 @@ function byCategory(self) {
 const top = Number(opts.top);
 const us = (v) => (v ?? 0).toFixed(2).padStart(7);
 const [main, base] = await profileSuts(opts.baseline ? [opts.sut, opts.baseline] : [opts.sut]);
+await jaeger?.stop();
 const lines = [
   `${main.sut.label}: ${Math.round(main.rps)} req/s while profiled, ${main.requests} requests, ` +
     `${main.busyUsPerReq.toFixed(2)} us CPU/req (profiler on)`,

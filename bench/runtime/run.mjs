@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { canPin, pinSelf } from "../lib/pin.mjs";
 import { createProgress, emitResult, machineInfo } from "../lib/report.mjs";
-import { bundleEventflowHello } from "./build-eventflow.mjs";
+import { bundleEventflowHello, bundleUntracedHello } from "./build-eventflow.mjs";
 import { runColdStart } from "./cold-start.mjs";
 import { buildMarkdown } from "./markdown.mjs";
 import { buildColdStartResults, buildRatios, buildThroughputResults } from "./summarize.mjs";
@@ -36,6 +36,7 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "20261126" },
     "runtime-main": { type: "string" },
     "metrics-off": { type: "boolean", default: false },
+    tracing: { type: "boolean", default: false },
     "skip-throughput": { type: "boolean", default: false },
     "skip-cold-start": { type: "boolean", default: false },
     markdown: { type: "string" },
@@ -67,7 +68,21 @@ async function main() {
   progress(
     `bundled EventFlow hello -> ${bundle}${opts["runtime-main"] ? ` (runtime main: ${opts["runtime-main"]})` : ""}`,
   );
-  const allSuts = defineSuts({ eventflowBundle: bundle, metricsOffArm: opts["metrics-off"] });
+  // --tracing: the runtime from before tracing, and tracing on exporting to a real Jaeger
+  // (started here on free ports, in-memory; built by scripts/setup/37-jaeger.sh).
+  let jaeger;
+  let tracing;
+  if (opts.tracing) {
+    const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
+    jaeger = await startJaeger();
+    tracing = { untracedBundle: await bundleUntracedHello(), otlpUrl: jaeger.otlpUrl };
+    progress(`tracing arms: Jaeger OTLP at ${jaeger.otlpUrl}; untraced runtime bundled`);
+  }
+  const allSuts = defineSuts({
+    eventflowBundle: bundle,
+    metricsOffArm: opts["metrics-off"],
+    tracing,
+  });
   const suts = allSuts.filter((s) => !s.coldStartOnly);
   const results = [
     {
@@ -133,6 +148,7 @@ async function main() {
     );
   }
 
+  await jaeger?.stop();
   const { entries, ratios } = buildRatios({ throughputRounds, coldRounds });
   results.push(...entries);
   const machine = machineInfo();

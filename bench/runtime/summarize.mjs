@@ -37,6 +37,24 @@ export const RATIOS = [
     goal: 1.1,
   },
   {
+    // Tracing off (no OTEL_* set) against the runtime from before tracing existed: off is free.
+    name: "throughput_tracing_off_vs_untraced",
+    metric: "rps",
+    num: "eventflow",
+    den: "eventflow_untraced",
+    target: ">=",
+    goal: 0.99,
+  },
+  {
+    // Every request traced (always_on) and exported to a real Jaeger, against tracing off.
+    name: "throughput_tracing_on_vs_off",
+    metric: "rps",
+    num: "eventflow_tracing_on",
+    den: "eventflow",
+    target: ">=",
+    goal: 0.85,
+  },
+  {
     name: "cpu_per_request_vs_raw",
     metric: "cpu",
     num: "eventflow",
@@ -52,6 +70,19 @@ export const RATIOS = [
     den: "eventflow_metrics_off",
     target: "<=",
     goal: 1.05,
+  },
+  // CPU per request of the tracing arms: steadier than throughput on a shared machine.
+  {
+    name: "cpu_per_request_tracing_off_vs_untraced",
+    metric: "cpu",
+    num: "eventflow",
+    den: "eventflow_untraced",
+  },
+  {
+    name: "cpu_per_request_tracing_on_vs_off",
+    metric: "cpu",
+    num: "eventflow_tracing_on",
+    den: "eventflow",
   },
   {
     name: "cold_start_vs_raw",

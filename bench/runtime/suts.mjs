@@ -26,7 +26,12 @@ export const EXPECTED = {
  * SUT definitions. `command(port)` gives `{ cmd, args, env }`; every SUT runs on `node`
  * (this process's Node unless told otherwise). `eventflowBundle` is the esbuild output.
  */
-export function defineSuts({ eventflowBundle, node = process.execPath, metricsOffArm = false }) {
+export function defineSuts({
+  eventflowBundle,
+  node = process.execPath,
+  metricsOffArm = false,
+  tracing,
+}) {
   const eventflowEnv = (port, metrics) => ({
     PORT: String(port),
     EVENTFLOW_FUNCTION_NAME: "hello",
@@ -106,6 +111,35 @@ export function defineSuts({ eventflowBundle, node = process.execPath, metricsOf
       label: "EventFlow runtime (bundled, metrics off)",
       command: (port) => ({ cmd: node, args: [eventflowBundle], env: eventflowEnv(port, false) }),
     });
+  }
+  // Tracing arms (--tracing): the runtime from before tracing existed, and tracing on with every
+  // request sampled and exported over OTLP to a real Jaeger (`tracing.otlpUrl`).
+  if (tracing !== undefined) {
+    suts.push(
+      {
+        id: "eventflow_untraced",
+        label: "EventFlow runtime (bundled, before tracing existed)",
+        command: (port) => ({
+          cmd: node,
+          args: [tracing.untracedBundle],
+          env: eventflowEnv(port, true),
+        }),
+      },
+      {
+        id: "eventflow_tracing_on",
+        label: "EventFlow runtime (bundled, tracing on, 100% sampled, to Jaeger)",
+        command: (port) => ({
+          cmd: node,
+          args: [eventflowBundle],
+          env: {
+            ...eventflowEnv(port, true),
+            OTEL_TRACES_EXPORTER: "otlp",
+            OTEL_EXPORTER_OTLP_ENDPOINT: tracing.otlpUrl,
+            OTEL_TRACES_SAMPLER: "always_on",
+          },
+        }),
+      },
+    );
   }
   return suts;
 }
