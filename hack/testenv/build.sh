@@ -32,6 +32,8 @@ version_of() {
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
     gateway-api-crds) echo "$GATEWAY_API_VERSION" ;;
+    nats-server) echo "$NATS_SERVER_VERSION" ;;
+    jaeger) echo "$JAEGER_VERSION" ;;
     *) log "unknown binary: $1"; return 1 ;;
   esac
 }
@@ -114,6 +116,20 @@ build_etcd() {
   )
 }
 
+# ---------- jaeger (v2, cmd/jaeger: the OpenTelemetry-collector-based all-in-one): its go.mod has
+# a replace directive, so like etcd it is built in a wrapper module.
+build_jaeger() {
+  local dir="$CACHE/src/jaeger-v$JAEGER_VERSION" out
+  out="$(dest_dir jaeger)"
+  mkdir -p "$dir" "$out"
+  (
+    cd "$dir"
+    [ -f go.mod ] || $NICE go mod init local.invalid/eventflow-jaeger >/dev/null 2>&1
+    timed jaeger modules $NICE go get "github.com/jaegertracing/jaeger@v$JAEGER_VERSION"
+    timed jaeger build $NICE go build -mod=mod -trimpath -ldflags "-s -w" -o "$out/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger
+  )
+}
+
 # ---------- programs without replace directives: plain `go install pkg@version`.
 build_install() { # name package version
   local name=$1 pkg=$2 out
@@ -160,6 +176,8 @@ build_one() {
     metrics-server) build_install metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION" ;;
     helm) build_install helm "helm.sh/helm/v${HELM_VERSION%%.*}/cmd/helm" "$HELM_VERSION" ;;
     gateway-api-crds) gateway_api_crds ;;
+    nats-server) build_install nats-server "github.com/nats-io/nats-server/v${NATS_SERVER_VERSION%%.*}" "$NATS_SERVER_VERSION" ;;
+    jaeger) build_jaeger ;;
   esac
   touch "$(dest_dir "$name")/.stamp"
 }
