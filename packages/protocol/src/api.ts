@@ -10,6 +10,7 @@ import type {
   FunctionSpecInput,
   SecretRef,
 } from "./function-spec/schema.js";
+import type { FunctionRetry, FunctionTrigger } from "./function-spec/triggers.js";
 
 /** Phase of a function as the API reports it. */
 export type FunctionPhase =
@@ -56,6 +57,11 @@ export interface FunctionStatus {
    * (`EVENTFLOW_PUBLIC_URL`, else the request's own origin).
    */
   readonly url: string;
+  /**
+   * Request-driven autoscaling (`scaling.metric` concurrency or rps): the replica count it wants
+   * and what it saw, as known to the controller that answers (the autoscaler runs on one).
+   */
+  readonly autoscaler?: AutoscalerStatus;
   readonly spec: {
     readonly image: string;
     readonly replicas: number;
@@ -64,12 +70,55 @@ export interface FunctionStatus {
     readonly env?: Record<string, string>;
     readonly resources?: unknown;
     readonly scaling?: unknown;
+    readonly containerConcurrency?: number;
     readonly timeoutSeconds?: number;
     readonly auth?: FunctionAuth;
     readonly cors?: FunctionCors;
     readonly maxBodyBytes?: number;
     readonly secrets?: SecretRef[];
+    readonly triggers?: FunctionTrigger[];
+    readonly retry?: FunctionRetry;
+    readonly revisionHistoryLimit?: number;
   };
+}
+
+/**
+ * One revision of a function (`GET /v1/functions/{name}/revisions`): the spec of its code and
+ * configuration as a create or an update set it, immutable once made.
+ */
+export interface FunctionRevision {
+  /** `hello-00004`. */
+  readonly name: string;
+  readonly number: number;
+  /** The image reference as the spec wrote it. */
+  readonly image: string;
+  /** The image's manifest digest when the controller resolved it (`sha256:...`). */
+  readonly digest?: string;
+  /** The subject of the token that made the change. */
+  readonly created_by: string;
+  readonly created_at: string;
+  /** Whether the function runs this revision's spec now (the newest revision, unless changed around the API). */
+  readonly current: boolean;
+  /** The spec without what makes no revision (`replicas`, `revisionHistoryLimit`). */
+  readonly spec: Omit<FunctionStatus["spec"], "replicas" | "revisionHistoryLimit">;
+}
+
+/** Body of `POST /v1/functions/{name}:rollback`. */
+export interface RollbackRequest {
+  /** The revision to go back to, by number or name; absent: the one before the current. */
+  readonly to?: number | string;
+}
+
+/** The autoscaler's view of one request-driven function. */
+export interface AutoscalerStatus {
+  /** Replicas it asks for (what `replicas` becomes). */
+  readonly desired_replicas: number;
+  /** The scaling metric averaged over the stable window (60 s): in-flight requests or requests/s. */
+  readonly observed: number;
+  /** Whether it is in panic mode (the 6 s window at twice the target: it does not scale down). */
+  readonly panic: boolean;
+  /** Invocations held by this controller waiting for a replica (scale from zero, or all busy). */
+  readonly queued: number;
 }
 
 /**
@@ -125,8 +174,16 @@ export interface MetricsPoint {
   readonly invocations: number;
   /** Invocations answered with a 5xx status. */
   readonly errors: number;
+  /** Invocations answered with a 4xx status. */
+  readonly client_errors: number;
   readonly p50_ms: number | null;
   readonly p95_ms: number | null;
+  /** Invocations that waited for a replica to start (scale from zero or up). */
+  readonly cold_starts: number;
+  /** Replicas the autoscaler asked for (the step's highest); null when none was recorded. */
+  readonly replicas_desired: number | null;
+  /** Replicas ready to serve (the step's highest); null when none was recorded. */
+  readonly replicas_ready: number | null;
 }
 
 /** The answer of `GET /v1/functions/{name}/metrics`. */

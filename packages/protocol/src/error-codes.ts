@@ -91,6 +91,10 @@ export const ERROR_CODES = {
     "The function has no ready replica yet; retry after the `retry-after` header.",
     { retryable: true, expose: true },
   ),
+  FUNCTION_AUTOSCALED: c(
+    409,
+    "The function's replica count is set by its autoscaler (scaling.metric concurrency or rps); change scaling.minReplicas and scaling.maxReplicas instead, or remove scaling to set replicas by hand.",
+  ),
   FUNCTION_IMAGE_UNSUPPORTED: c(
     422,
     "The image was not built by EventFlow, so this driver cannot run it.",
@@ -339,6 +343,10 @@ export const ERROR_CODES = {
     409,
     "A secret with this name already exists in your tenant; `PUT /v1/secrets/{name}` (`eventflow secret update`) replaces its keys.",
   ),
+  SECRET_LIMIT_REACHED: c(
+    409,
+    "Your tenant has as many secrets as this controller allows (`EVENTFLOW_MAX_SECRETS`, details.limit); delete one it no longer needs, or ask the operator for a higher limit.",
+  ),
   SECRET_IN_USE: c(
     409,
     "The secret is used by functions (`details.functions` names them): a delete is refused unless `?force=true` (those functions then fail to start until it exists again); an update is refused when it drops keys (`details.keys`) that they name in their `keys`. Change their specs first.",
@@ -360,6 +368,51 @@ export const ERROR_CODES = {
   FUNCTION_ENDPOINT_FORBIDDEN: c(
     403,
     "A CORS request from an origin the function's `cors.allowOrigins` does not list, or a preflight for a method or header it does not allow.",
+  ),
+
+  // Asynchronous invocations
+  INVOCATION_NOT_FOUND: c(
+    404,
+    "No asynchronous invocation with this id exists in your tenant (or its record outlived its TTL).",
+  ),
+  ASYNC_UNAVAILABLE: c(
+    503,
+    "The asynchronous invocation queue cannot be reached (NATS JetStream down or not configured); retry later.",
+    { retryable: true },
+  ),
+  TRIGGER_NATS_UNAVAILABLE: c(
+    400,
+    "The spec has a `nats` trigger but this controller is not connected to NATS (`EVENTFLOW_NATS_URL` unset): remove the trigger or configure NATS.",
+  ),
+  ASYNC_DELIVERY_LOST: c(
+    502,
+    "Recorded on an attempt whose worker stopped (crashed, killed) before the function answered; the invocation was delivered again and the lost attempt counts against maxAttempts.",
+    { retryable: true },
+  ),
+  INVOCATION_FAILED: c(
+    422,
+    "`eventflow invoke --async --wait` (or a client waiting on an invocation): it ended failed or dead; `eventflow invocations get ID` shows its attempts and result.",
+  ),
+  // Revisions, traffic and rollouts
+  REVISION_NAME_INVALID: c(
+    400,
+    "A revision is named `<function>-<number>` with the number padded to five digits (`hello-00004`); this name is not one (`hello-4` is written `hello-00004`), or names another function's revision.",
+  ),
+  REVISION_NOT_FOUND: c(
+    404,
+    "The function has no revision of this number (`details` lists the traffic targets that name one): it was never made, or `revisionHistoryLimit` pruned it.",
+  ),
+  TRAFFIC_INVALID: c(
+    400,
+    "The function's `traffic` breaks a rule (`details` lists every problem by field): each target names one of `revision` or `latestRevision: true`, percents are whole numbers adding up to 100 (0 only on a target with a tag), tags are DNS labels used once.",
+  ),
+  ROLLOUT_INVALID: c(
+    400,
+    "The function's `rollout` breaks a rule (`details` lists every problem by field): `steps` are ascending whole percents ending with 100, `intervalSeconds` and `maxP95Ms` whole numbers of at least 1, `maxErrorRate` a fraction from 0 to 1.",
+  ),
+  REVISION_NO_PREVIOUS: c(
+    409,
+    "A rollback without `to` goes to the revision before the current one, and the function has none (it was never changed since it was created, or `revisionHistoryLimit` is 1): name the revision with `to`, or deploy the spec wanted.",
   ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 

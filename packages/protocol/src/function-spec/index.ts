@@ -5,6 +5,7 @@
 export {
   DEFAULT_FUNCTION_SPEC_LIMITS,
   MAX_BODY_BYTES_CEILING,
+  MAX_REVISION_HISTORY_LIMIT,
   corsSchema,
   functionAuthSchema,
   secretKeySchema,
@@ -17,6 +18,7 @@ export {
   type SecretRef,
   buildFunctionSpecSchema,
   buildScalingSchema,
+  SCALING_METRICS,
   cpuMillis,
   cpuSchema,
   envSchema,
@@ -33,4 +35,13 @@ export {
   type FunctionSpecSchema,
   type ResourceQuantities,
 } from "./schema.js";
+export {
+  MAX_TRIGGERS,
+  cronSchema,
+  retryPolicySchema,
+  triggerSchema,
+  triggersSchema,
+  type FunctionRetry,
+  type FunctionTrigger,
+} from "./triggers.js";
 export { buildFunctionSpecJsonSchema, type JsonSchema } from "./json-schema.js";

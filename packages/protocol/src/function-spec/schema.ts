@@ -1,12 +1,13 @@
 /**
  * The function spec: what a function is (image, replicas, command, env, resources, scaling,
- * timeout), as one zod schema. The API validates its bodies with it, the CLI the functions of
+ * timeout, triggers, retries), as one zod schema. The API validates its bodies with it, the CLI the functions of
  * eventflow.yaml, the dashboard its form, and the Function CRD's schema is generated from it
  * (json-schema.ts). Limits a controller is configured with are passed in.
  */
 import { z } from "zod";
 import { parseImageSource } from "../image-reference.js";
 import { checkFunctionName, FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH } from "../names.js";
+import { retryPolicySchema, triggersSchema } from "./triggers.js";
 
 /** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`). */
 export interface FunctionSpecLimits {
@@ -17,6 +18,9 @@ export interface FunctionSpecLimits {
 
 /** The largest invoke body any controller accepts (1 GiB, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`' bound). */
 export const MAX_BODY_BYTES_CEILING = 1024 * 1024 * 1024;
+
+/** The most revisions a function may keep (`revisionHistoryLimit`). */
+export const MAX_REVISION_HISTORY_LIMIT = 100;
 
 /** A controller's limits when it is not configured otherwise. */
 export const DEFAULT_FUNCTION_SPEC_LIMITS: FunctionSpecLimits = Object.freeze({
@@ -317,12 +321,34 @@ export const corsSchema = z
 const argv = z.array(z.string().max(4096)).max(64);
 const percent = z.number().int().min(1).max(100);
 
-/** Autoscaling bounds (within the controller's replica limit) and utilisation targets. */
+/** What a function's replicas are scaled on (see `resolveScaling`). */
+export const SCALING_METRICS = ["concurrency", "rps", "cpu", "memory"] as const;
+
+/**
+ * Autoscaling: bounds (within the controller's replica limit), the metric and its per-replica
+ * target. `concurrency` and `rps` are request-driven (the controller's autoscaler, down to zero);
+ * `cpu` and `memory` use a HorizontalPodAutoscaler. `targetCPUUtilization` and
+ * `targetMemoryUtilization` are the earlier way to ask for the HPA and stay accepted.
+ */
 export function buildScalingSchema(limits: FunctionSpecLimits) {
   return z
     .strictObject({
+      metric: z.enum(SCALING_METRICS).optional().meta({
+        description:
+          "concurrency (in-flight requests per replica, default) or rps (requests per second per replica): the controller's autoscaler; cpu or memory: a HorizontalPodAutoscaler",
+      }),
+      target: z.number().min(0.01).max(100_000).optional().meta({
+        description:
+          "per replica: in-flight requests (concurrency, default 100), requests per second (rps, default 200) or utilisation percent (cpu, memory, default 80)",
+      }),
       minReplicas: z.number().int().min(0).max(limits.maxReplicas),
       maxReplicas: z.number().int().min(1).max(limits.maxReplicas),
+      scaleToZeroAfterSeconds: z.number().int().min(0).max(86_400).optional().meta({
+        description: "idle time before the last replica stops, when minReplicas is 0 (default 60)",
+      }),
+      scaleDownDelaySeconds: z.number().int().min(0).max(3600).optional().meta({
+        description: "how long a lower replica count must hold before replicas stop (default 0)",
+      }),
       targetCPUUtilization: percent.optional(),
       targetMemoryUtilization: percent.optional(),
     })
@@ -330,13 +356,54 @@ export function buildScalingSchema(limits: FunctionSpecLimits) {
       path: ["minReplicas"],
       error: "must not exceed maxReplicas",
     })
-    .meta(
-      kubernetesRule(
-        "self.minReplicas <= self.maxReplicas",
-        "minReplicas must not exceed maxReplicas",
-        ".minReplicas",
-      ),
-    );
+    .refine(
+      (s) =>
+        !(s.metric === "cpu" || s.metric === "memory") || s.target === undefined || s.target <= 100,
+      {
+        path: ["target"],
+        error: "a cpu or memory target is a utilisation percent: at most 100",
+      },
+    )
+    .refine((s) => !(s.metric === "cpu" || s.metric === "memory") || s.minReplicas >= 1, {
+      path: ["minReplicas"],
+      error:
+        "must be at least 1 with metric cpu or memory: scaling to zero needs metric concurrency or rps",
+    })
+    .refine(
+      (s) =>
+        !(s.metric === "concurrency" || s.metric === "rps") ||
+        (s.targetCPUUtilization === undefined && s.targetMemoryUtilization === undefined),
+      {
+        path: ["metric"],
+        error:
+          "targetCPUUtilization and targetMemoryUtilization apply to metric cpu or memory only",
+      },
+    )
+    .meta({
+      "x-kubernetes-validations": [
+        {
+          rule: "self.minReplicas <= self.maxReplicas",
+          message: "minReplicas must not exceed maxReplicas",
+          fieldPath: ".minReplicas",
+        },
+        {
+          rule: "!has(self.metric) || !(self.metric == 'cpu' || self.metric == 'memory') || self.minReplicas >= 1",
+          message: "minReplicas must be at least 1 with metric cpu or memory",
+          fieldPath: ".minReplicas",
+        },
+        {
+          rule: "!has(self.metric) || !(self.metric == 'cpu' || self.metric == 'memory') || !has(self.target) || self.target <= 100.0",
+          message: "a cpu or memory target is a utilisation percent: at most 100",
+          fieldPath: ".target",
+        },
+        {
+          rule: "!has(self.metric) || !(self.metric == 'concurrency' || self.metric == 'rps') || (!has(self.targetCPUUtilization) && !has(self.targetMemoryUtilization))",
+          message:
+            "targetCPUUtilization and targetMemoryUtilization apply to metric cpu or memory only",
+          fieldPath: ".metric",
+        },
+      ],
+    });
 }
 
 /**
@@ -352,6 +419,10 @@ export function buildFunctionSpecSchema(limits: FunctionSpecLimits) {
     env: envSchema.optional(),
     resources: resourcesSchema.optional(),
     scaling: buildScalingSchema(limits).optional(),
+    containerConcurrency: z.number().int().min(0).max(10_000).optional().meta({
+      description:
+        "most requests one replica is sent at once (0 or absent: no limit); more wait in the controller",
+    }),
     timeoutSeconds: z.number().int().min(1).max(3600).optional(),
     auth: functionAuthSchema.optional(),
     cors: corsSchema.optional(),
@@ -362,6 +433,12 @@ export function buildFunctionSpecSchema(limits: FunctionSpecLimits) {
       .max(limits.maxBodyBytes ?? MAX_BODY_BYTES_CEILING)
       .optional(),
     secrets: secretRefsSchema.optional(),
+    triggers: triggersSchema.optional(),
+    retry: retryPolicySchema.optional(),
+    revisionHistoryLimit: z.number().int().min(1).max(MAX_REVISION_HISTORY_LIMIT).optional().meta({
+      description:
+        "revisions of the function's code and configuration kept to roll back to, the current one included (default 10)",
+    }),
   });
 }
 
