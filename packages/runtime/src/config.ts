@@ -1,4 +1,4 @@
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, parseTracingEnv, type TracingConfig } from "@eventflow/protocol";
 
 /** The runtime's settings, read once from the environment at start-up. */
 export interface RuntimeConfig {
@@ -36,6 +36,12 @@ export interface RuntimeConfig {
    * replica). Unset: no check (on Kubernetes, NetworkPolicy decides who reaches a pod).
    */
   readonly replicaKey: string | undefined;
+  /**
+   * Trace export (the standard OTEL_* variables; off unless OTEL_TRACES_EXPORTER or an OTLP
+   * endpoint is set). Off, the OpenTelemetry SDK is never loaded. Service name default: the
+   * function's name.
+   */
+  readonly tracing: TracingConfig;
 }
 
 /** Log levels in increasing severity. */
@@ -109,6 +115,7 @@ export function parseRuntimeConfig(
     metrics: bool("EVENTFLOW_METRICS", true),
     logRequestContext: bool("EVENTFLOW_LOG_REQUEST_CONTEXT", true),
     replicaKey: env.EVENTFLOW_REPLICA_KEY || undefined,
+    tracing: parseTracingEnv(env, { serviceName: functionName }, problems),
   };
   if (problems.length > 0) {
     throw new EventFlowError(

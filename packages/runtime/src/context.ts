@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
-import type { Context, Logger } from "@eventflow/sdk";
+import type { Context, Logger, TraceContext } from "@eventflow/sdk";
 import type { RuntimeLogger } from "./logger.js";
+import { traceFromHeader } from "./tracing.js";
 
 /**
  * The `ctx` a handler receives. The AbortSignal and the bound logger are created on first
@@ -16,6 +17,8 @@ export class InvocationContext implements Context {
   readonly #started: number;
   readonly #timeoutMs: number;
   readonly #res: ServerResponse | undefined;
+  #trace: TraceContext | undefined;
+  #traceparent: string | string[] | undefined;
 
   constructor(options: {
     requestId: string;
@@ -25,6 +28,10 @@ export class InvocationContext implements Context {
     timeoutMs: number;
     logger: RuntimeLogger;
     res?: ServerResponse;
+    /** The handler span's ids when tracing is on. */
+    trace?: TraceContext | undefined;
+    /** The request's `traceparent`, read on first use of `trace` when tracing is off. */
+    traceparent?: string | string[] | undefined;
   }) {
     this.requestId = options.requestId;
     this.functionName = options.functionName;
@@ -32,6 +39,16 @@ export class InvocationContext implements Context {
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#res = options.res;
+    this.#trace = options.trace;
+    this.#traceparent = options.traceparent;
+  }
+
+  get trace(): TraceContext | undefined {
+    if (this.#trace === undefined && this.#traceparent !== undefined) {
+      this.#trace = traceFromHeader(this.#traceparent);
+      this.#traceparent = undefined;
+    }
+    return this.#trace;
   }
 
   get signal(): AbortSignal {

@@ -25,6 +25,8 @@ export interface LoggerOptions {
   /** Where lines go; default process.stdout. */
   readonly sink?: (line: string) => void;
   readonly now?: () => number;
+  /** Ids of the active span (tracing on): lines written inside one carry trace_id/span_id. */
+  readonly traceIds?: () => { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
 function serialiseError(error: Error): Record<string, unknown> {
@@ -51,6 +53,7 @@ export function createLogger(options: LoggerOptions): RuntimeLogger {
   const sink = options.sink ?? ((line: string) => void process.stdout.write(line));
   const now = options.now ?? Date.now;
   const fn = options.functionName;
+  const traceIds = options.traceIds;
 
   const write = (
     level: LogLevel,
@@ -65,6 +68,11 @@ export function createLogger(options: LoggerOptions): RuntimeLogger {
       function: fn,
     };
     if (requestId !== undefined) entry.requestId = requestId;
+    const ids = traceIds?.();
+    if (ids !== undefined) {
+      entry.trace_id = ids.traceId;
+      entry.span_id = ids.spanId;
+    }
     entry.msg = message;
     if (fields !== undefined)
       for (const key of Object.keys(fields)) if (!(key in entry)) entry[key] = fields[key];

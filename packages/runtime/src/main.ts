@@ -5,6 +5,7 @@ import { HandlerLoadError, loadHandlerFile, nameFromSource } from "./load.js";
 import { captureConsole, createLogger, type RuntimeLogger } from "./logger.js";
 import { createRuntimeMetrics } from "./metrics.js";
 import { createRuntime, type Runtime } from "./server.js";
+import { loadTracing, type RuntimeTracing } from "./tracing.js";
 
 /** How {@link runMain} finds the handler: exactly one of `module`, `load` or `file`. */
 export interface MainOptions {
@@ -52,7 +53,11 @@ async function loadFunction(options: MainOptions, source: string): Promise<Resol
   return resolveFunction(mod, source);
 }
 
-function installSignals(runtime: Runtime, logger: RuntimeLogger): void {
+function installSignals(
+  runtime: Runtime,
+  logger: RuntimeLogger,
+  tracing: RuntimeTracing | undefined,
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -71,7 +76,12 @@ function installSignals(runtime: Runtime, logger: RuntimeLogger): void {
       { inFlight: runtime.inFlight },
       undefined,
     );
-    runtime.stop().then(
+    // Spans still buffered are exported before the process exits (bounded by the exporter's timeout).
+    const stopped = runtime.stop().then(async (clean) => {
+      await tracing?.shutdown().catch(() => undefined);
+      return clean;
+    });
+    stopped.then(
       (clean) => {
         logger.write(
           clean ? "info" : "error",
@@ -110,7 +120,24 @@ export async function runMain(options: MainOptions): Promise<Runtime> {
   }
   // The replica key is the platform's, not the function's: gone before the handler loads.
   if (options.env === undefined) delete process.env.EVENTFLOW_REPLICA_KEY;
-  const logger = createLogger({ level: config.logLevel, functionName: config.functionName });
+  // Tracing off: the OpenTelemetry SDK is never imported.
+  let tracing: RuntimeTracing | undefined;
+  if (config.tracing.enabled) {
+    try {
+      tracing = await loadTracing({ config: config.tracing, functionName: config.functionName });
+    } catch (error) {
+      fatal(
+        `tracing could not be set up: ${(error as Error).message}`,
+        { function: config.functionName },
+        EXIT.failed,
+      );
+    }
+  }
+  const logger = createLogger({
+    level: config.logLevel,
+    functionName: config.functionName,
+    ...(tracing === undefined ? {} : { traceIds: tracing.activeIds }),
+  });
   captureConsole(logger);
 
   let fn: ResolvedFunction;
@@ -126,7 +153,7 @@ export async function runMain(options: MainOptions): Promise<Runtime> {
   }
 
   const metrics = config.metrics ? createRuntimeMetrics(config.functionName) : undefined;
-  const runtime = createRuntime({ fn, config, logger, metrics });
+  const runtime = createRuntime({ fn, config, logger, metrics, tracing });
   process.on("unhandledRejection", (reason) => {
     logger.write("error", "unhandled promise rejection (kept running)", { err: reason }, undefined);
   });
@@ -152,6 +179,6 @@ export async function runMain(options: MainOptions): Promise<Runtime> {
       EXIT.failed,
     );
   }
-  installSignals(runtime, logger);
+  installSignals(runtime, logger, tracing);
   return runtime;
 }

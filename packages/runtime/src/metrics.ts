@@ -14,8 +14,14 @@ export interface RuntimeMetrics {
   observe(status: number, seconds: number): void;
   /** Records the time from process start to ready. */
   setColdStart(seconds: number): void;
-  /** Renders the exposition text; `inFlight` is read at scrape time. */
-  render(inFlight: number): string;
+  /**
+   * Renders the exposition text; `inFlight` and `load` (requests started and
+   * concurrency-seconds, the counters of `/_eventflow/stats`) are read at scrape time.
+   */
+  render(
+    inFlight: number,
+    load?: { readonly requests: number; readonly concurrencySeconds: number },
+  ): string;
 }
 
 function escapeLabel(value: string): string {
@@ -47,7 +53,7 @@ export function createRuntimeMetrics(functionName: string): RuntimeMetrics {
     setColdStart(seconds) {
       coldStart = seconds;
     },
-    render(inFlight) {
+    render(inFlight, load) {
       const lines: string[] = [
         "# HELP eventflow_runtime_invocations_total Invocations handled, by status class.",
         "# TYPE eventflow_runtime_invocations_total counter",
@@ -74,6 +80,16 @@ export function createRuntimeMetrics(functionName: string): RuntimeMetrics {
         "# TYPE eventflow_runtime_in_flight gauge",
         `eventflow_runtime_in_flight{${fn}} ${inFlight}`,
       );
+      if (load !== undefined) {
+        lines.push(
+          "# HELP eventflow_runtime_invocations_started_total Invocations taken by the handler.",
+          "# TYPE eventflow_runtime_invocations_started_total counter",
+          `eventflow_runtime_invocations_started_total{${fn}} ${load.requests}`,
+          "# HELP eventflow_runtime_concurrency_seconds_total Time integral of invocations in flight.",
+          "# TYPE eventflow_runtime_concurrency_seconds_total counter",
+          `eventflow_runtime_concurrency_seconds_total{${fn}} ${load.concurrencySeconds}`,
+        );
+      }
       if (coldStart !== undefined) {
         lines.push(
           "# HELP eventflow_runtime_cold_start_seconds Time from process start to ready to serve.",

@@ -12,6 +12,7 @@ import {
 import { refusal, type RuntimeState } from "./admission.js";
 import { EMPTY_BODY, hasBody, readBody } from "./body.js";
 import type { RuntimeConfig } from "./config.js";
+import { LoadCounter } from "./load-counter.js";
 import { InvocationContext } from "./context.js";
 import { requestContext, syncRequest, type RuntimeLogger } from "./logger.js";
 import type { RuntimeMetrics } from "./metrics.js";
@@ -19,8 +20,39 @@ import { writeComplete, writeError, writeResponse } from "./respond.js";
 import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
 import { createReplicaKeyCheck, isProbePath } from "./replica-key.js";
 import { isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
+import type { InvocationTrace, RuntimeTracing } from "./tracing.js";
 
 export type { RuntimeState } from "./admission.js";
+
+/** Starts an invocation's spans; the server span ends with the response. */
+function startTrace(
+  tracing: RuntimeTracing,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): InvocationTrace {
+  const span = tracing.start(req, requestId);
+  res.once("close", () => span.end(res.statusCode));
+  return span;
+}
+
+/** Runs the handler inside its span, which ends when the handler's answer settles. */
+function traced<T>(span: InvocationTrace, call: () => T): T {
+  let out: T;
+  try {
+    out = span.run(call);
+  } catch (error) {
+    span.handlerDone(error);
+    throw error;
+  }
+  if (isThenable(out))
+    (out as PromiseLike<unknown>).then(
+      () => span.handlerDone(),
+      (error: unknown) => span.handlerDone(error),
+    );
+  else span.handlerDone();
+  return out;
+}
 
 /** Dependencies of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -28,6 +60,8 @@ export interface RuntimeOptions {
   readonly config: RuntimeConfig;
   readonly logger: RuntimeLogger;
   readonly metrics?: RuntimeMetrics | undefined;
+  /** Spans per invocation (tracing on); absent: no tracing work at all. */
+  readonly tracing?: RuntimeTracing | undefined;
   /** Milliseconds clock for the shutdown grace deadline; default Date.now. */
   readonly now?: () => number;
 }
@@ -51,15 +85,15 @@ export interface Runtime {
 
 /** Builds the HTTP server around a resolved handler. Nothing listens until `start()`. */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const { fn, config, logger, metrics } = options;
+  const { fn, config, logger, metrics, tracing } = options;
   const now = options.now ?? Date.now;
   let state: RuntimeState = "starting";
-  let inFlight = 0;
+  const load = new LoadCounter();
   let idleWaiters: Array<() => void> = [];
 
-  const settle = (): void => {
-    inFlight--;
-    if (inFlight === 0 && idleWaiters.length > 0) {
+  const settle = (at: number): void => {
+    load.end(at);
+    if (load.inFlight === 0 && idleWaiters.length > 0) {
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const wake of waiters) wake();
@@ -79,7 +113,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   const done = (res: ServerResponse, started: number, at: number): void => {
-    settle();
+    settle(at);
     metrics?.observe(res.statusCode, (at - started) / 1000);
   };
 
@@ -164,6 +198,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // per request and is therefore used only once the handler has shown it is asynchronous.
   let useAsyncContext = config.logRequestContext && isAsyncFunction(fn.cloudEvent ?? fn.handle);
 
+  const callHandler = (raw: RawRequest, ctx: InvocationContext, requestId: string) =>
+    useAsyncContext
+      ? requestContext.run(requestId, invokeFunction, fn, raw, ctx)
+      : invokeFunction(fn, raw, ctx);
+
   const invoke = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -171,6 +210,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     requestId: string,
     started: number,
   ): void => {
+    const span = tracing === undefined ? undefined : startTrace(tracing, req, res, requestId);
     const ctx = new InvocationContext({
       requestId,
       functionName: config.functionName,
@@ -178,6 +218,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       timeoutMs: config.timeoutMs,
       logger,
       res,
+      trace: span?.ids,
+      traceparent: req.headers.traceparent,
     });
     const raw: RawRequest = {
       method: req.method ?? "GET",
@@ -188,9 +230,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     let out: PreparedResponse | Promise<PreparedResponse>;
     syncRequest.id = requestId;
     try {
-      out = useAsyncContext
-        ? requestContext.run(requestId, invokeFunction, fn, raw, ctx)
-        : invokeFunction(fn, raw, ctx);
+      if (span !== undefined) out = traced(span, () => callHandler(raw, ctx, requestId));
+      else out = callHandler(raw, ctx, requestId);
     } catch (error) {
       out = mapError(error, requestId);
     } finally {
@@ -202,7 +243,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         return;
       }
     } else if (config.logRequestContext) useAsyncContext = true;
-    void finishLater(res, ctx, out, requestId, started);
+    // Traced: the runtime's own lines about this answer carry the invocation's trace ids.
+    if (span !== undefined) span.run(() => void finishLater(res, ctx, out, requestId, started));
+    else void finishLater(res, ctx, out, requestId, started);
   };
 
   const replicaKeyOk = createReplicaKeyCheck(config.replicaKey);
@@ -217,20 +260,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       serveReserved(req, res, {
         url,
         state: () => state,
-        inFlight: () => inFlight,
+        load,
         config,
         metrics,
         readiness: isReady,
       });
       return;
     }
-    const refused = refusal(state, inFlight, config);
+    const refused = refusal(state, load.inFlight, config);
     if (refused !== undefined) {
       writeError(res, refused.code, refused.message, { headers: { "retry-after": "1" } });
       return;
     }
-    inFlight++;
     const started = performance.now();
+    load.begin(started);
     const requestId = requestIdOf(req);
     if (!hasBody(req)) {
       invoke(req, res, EMPTY_BODY, requestId, started);
@@ -272,7 +315,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   async function isReady(): Promise<boolean> {
     // Ready means taking new requests: not draining, and under the concurrency limit.
-    if (state !== "ready" || refusal(state, inFlight, config) !== undefined) return false;
+    if (state !== "ready" || refusal(state, load.inFlight, config) !== undefined) return false;
     if (fn.readiness === undefined) return true;
     try {
       return (await withTimeout(() => fn.readiness!(), 1000, "readiness")) === true;
@@ -305,7 +348,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger.write(
       "info",
       "draining",
-      { inFlight, shutdownDelayMs: config.shutdownDelayMs },
+      { inFlight: load.inFlight, shutdownDelayMs: config.shutdownDelayMs },
       undefined,
     );
     if (config.shutdownDelayMs > 0)
@@ -313,7 +356,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     let clean = true;
-    if (inFlight > 0) {
+    if (load.inFlight > 0) {
       const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
       const left = Math.max(0, deadline - now());
       const finished = await Promise.race([idle.then(() => true), sleep(left).then(() => false)]);
@@ -322,7 +365,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         logger.write(
           "error",
           "grace period over with invocations still in flight",
-          { inFlight },
+          { inFlight: load.inFlight },
           undefined,
         );
       }
@@ -351,7 +394,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return state;
     },
     get inFlight() {
-      return inFlight;
+      return load.inFlight;
     },
     start,
     stop,

@@ -35,7 +35,7 @@ describe("runtime metrics", () => {
     metrics.observe(200, 0.01);
     metrics.setColdStart(0.1);
     const result = spawnSync("promtool", ["check", "metrics"], {
-      input: metrics.render(0),
+      input: metrics.render(0, { requests: 2, concurrencySeconds: 0.5 }),
       encoding: "utf8",
     });
     expect(result.error).toBeUndefined();
