@@ -5,7 +5,18 @@
  */
 export { runCli, exitCodeFor, EXIT } from "./cli.js";
 export type { CliIo, CommandIo } from "./io.js";
-export { buildCommand, pushCommand, type BuildFlags, type PushFlags } from "./commands.js";
+export {
+  buildCommand,
+  pushCommand,
+  createClient as createCommandRegistryClient,
+  type BuildFlags,
+  type PushFlags,
+  type RegistryFlags,
+} from "./commands.js";
+export { connect, type Connection, type ConnectionFlags } from "./control/connect.js";
+export { isUnchanged } from "./control/deploy-command.js";
+export { silentProgress, type Progress } from "./progress.js";
+export { toCommandIo } from "./io.js";
 export { DEFAULT_BASE, DEFAULT_TAG, LOCAL_LAYOUT } from "./defaults.js";
 export { parseCliEnvironment, type CliEnvironment } from "./config.js";
 export { loadProject, PROJECT_FILE, type FunctionConfig, type ProjectConfig } from "./project.js";

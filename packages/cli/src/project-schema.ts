@@ -10,12 +10,20 @@ import { z } from "zod";
 import { DEFAULT_HANDLER, PROJECT_FILE, type ProjectConfig } from "./project.js";
 
 /**
- * One function in eventflow.yaml: the API's function spec (its env, resources, scaling and
- * timeout, with the controller's limits) plus what only the file says (handler, image build).
+ * One function in eventflow.yaml: the API's function spec (its env, resources, scaling,
+ * containerConcurrency, timeout, triggers and retry, with the controller's limits) plus what only the file says (handler, image build).
  */
 export function buildFunctionConfigSchema(limits: FunctionSpecLimits) {
   return buildFunctionSpecSchema(limits)
-    .pick({ env: true, resources: true, scaling: true, timeoutSeconds: true })
+    .pick({
+      env: true,
+      resources: true,
+      scaling: true,
+      containerConcurrency: true,
+      timeoutSeconds: true,
+      triggers: true,
+      retry: true,
+    })
     .extend({
       name: functionNameSchema,
       handler: z.string().min(1).default(DEFAULT_HANDLER),

@@ -1,6 +1,7 @@
 export type {
   CloudEventHandler,
   Context,
+  TraceContext,
   Handler,
   HandlerResult,
   Headers,

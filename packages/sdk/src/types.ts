@@ -47,6 +47,22 @@ export interface Context {
   readonly signal: AbortSignal;
   /** Logger bound to this invocation. */
   readonly log: Logger;
+  /**
+   * The invocation's place in a distributed trace (W3C trace context), for the handler's own
+   * logs and calls: with tracing on (OTEL_* variables), the handler span's ids; otherwise the
+   * caller's, from the `traceparent` the request came with. Undefined when there is none.
+   */
+  readonly trace?: TraceContext | undefined;
+}
+
+/** Ids of a span in a W3C trace (lower-case hex), and its `traceparent` header value. */
+export interface TraceContext {
+  /** 32 hex digits. */
+  readonly traceId: string;
+  /** 16 hex digits. */
+  readonly spanId: string;
+  /** `00-<traceId>-<spanId>-<flags>`: send it on to continue the trace. */
+  readonly traceparent: string;
 }
 
 /** Header values a handler may set. */

@@ -22,9 +22,10 @@ import { connect, type ConnectionFlags } from "./connect.js";
 import type { CommandIo } from "../io.js";
 import { paint, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import { waitWithProgress } from "./wait.js";
+import { applyScalingFlags, type ScalingFlags } from "./scaling-flags.js";
 
 /** Flags of `eventflow deploy`. */
-export interface DeployFlags extends ConnectionFlags, RegistryFlags {
+export interface DeployFlags extends ConnectionFlags, RegistryFlags, ScalingFlags {
   wait?: boolean;
   registry?: string;
   base?: string;
@@ -56,7 +57,12 @@ export function buildDeploySpec(
     ...(fn.env === undefined ? {} : { env: fn.env }),
     ...(fn.resources === undefined ? {} : { resources: fn.resources }),
     ...(fn.scaling === undefined ? {} : { scaling: fn.scaling }),
+    ...(fn.containerConcurrency === undefined
+      ? {}
+      : { containerConcurrency: fn.containerConcurrency }),
     ...(fn.timeoutSeconds === undefined ? {} : { timeoutSeconds: fn.timeoutSeconds }),
+    ...(fn.triggers === undefined ? {} : { triggers: fn.triggers }),
+    ...(fn.retry === undefined ? {} : { retry: fn.retry }),
   };
 }
 
@@ -67,15 +73,31 @@ const canonical = (v: unknown): string =>
       : value,
   ) ?? "";
 
-/** Whether the running function already matches the wanted spec (same image digest and settings). */
+const secretsOf = (refs: FunctionSpecInput["secrets"]) =>
+  (refs ?? []).map((r) => ({ mount: "files", ...r }));
+
+/**
+ * Whether the running function already matches the wanted spec (same image digest and
+ * settings; the replica count is the autoscaler's or `scale`'s, not a setting). Also what
+ * serverless-eventflow's deploy skips by.
+ */
 export function isUnchanged(current: FunctionStatus, wanted: FunctionSpecInput): boolean {
   const s = current.spec;
   return (
     s.image === wanted.image &&
+    canonical(s.command) === canonical(wanted.command) &&
+    canonical(s.args) === canonical(wanted.args) &&
+    (s.auth ?? "token") === (wanted.auth ?? "token") &&
+    canonical(s.cors) === canonical(wanted.cors) &&
+    s.maxBodyBytes === wanted.maxBodyBytes &&
+    canonical(secretsOf(s.secrets)) === canonical(secretsOf(wanted.secrets)) &&
     canonical(s.env ?? {}) === canonical(wanted.env ?? {}) &&
     canonical(s.resources) === canonical(wanted.resources) &&
     canonical(s.scaling) === canonical(wanted.scaling) &&
-    s.timeoutSeconds === wanted.timeoutSeconds
+    (s.containerConcurrency ?? 0) === (wanted.containerConcurrency ?? 0) &&
+    s.timeoutSeconds === wanted.timeoutSeconds &&
+    canonical(s.triggers ?? []) === canonical(wanted.triggers ?? []) &&
+    canonical(s.retry) === canonical(wanted.retry)
   );
 }
 
@@ -103,9 +125,10 @@ export async function deployCommand(
   const format = parseOutputFormat(flags.output);
   const dir = resolve(io.cwd, dirArg ?? ".");
   const project = await loadProject(dir);
-  const fns = project.functions.filter(
-    (f) => flags.function === undefined || f.name === flags.function,
-  );
+  // The scaling flags apply to every function deployed; checked before anything is built.
+  const fns = project.functions
+    .filter((f) => flags.function === undefined || f.name === flags.function)
+    .map((f) => ({ ...f, ...applyScalingFlags(f, flags) }));
   if (fns.length === 0)
     throw new EventFlowError("CLI_USAGE", `no function named ${flags.function} in ${dir}`);
   const { client, context } = await connect(flags, io.env);

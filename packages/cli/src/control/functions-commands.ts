@@ -1,5 +1,11 @@
 /** `eventflow list`, `get`, `describe`, `scale`, `delete`. */
-import { isEventFlowError, type FunctionStatus } from "@eventflow/protocol";
+import {
+  describeAutoscaler,
+  describeScaling,
+  isEventFlowError,
+  scalingOf,
+  type FunctionStatus,
+} from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import {
   formatAge,
@@ -30,12 +36,14 @@ function columns(color: boolean): Column<FunctionStatus>[] {
     { header: "NAME", value: (f) => f.name },
     { header: "STATUS", value: (f) => paint(color, phaseColor(f.status), f.status) },
     { header: "READY", value: (f) => `${f.ready_replicas}/${f.replicas}` },
+    { header: "SCALING", value: (f) => describeScaling(scalingOf(f.spec), { compact: true }) },
     // Public functions stand out: anyone with the URL can call them.
     {
       header: "AUTH",
       value: (f) => (f.spec.auth === "public" ? paint(color, "yellow", "public") : "token"),
     },
     { header: "UP-TO-DATE", value: (f) => String(f.updated_replicas), wide: true },
+    { header: "AUTOSCALER", value: (f) => describeAutoscaler(f.autoscaler), wide: true },
     { header: "AGE", value: (f) => formatAge(f.created_at) },
     { header: "TENANT", value: (f) => f.tenant, wide: true },
     { header: "IMAGE", value: (f) => f.image, shrink: true },
@@ -170,6 +178,7 @@ export async function describeCommand(
   const c = io.env.color;
   const invocations = metrics?.points.reduce((n, p) => n + p.invocations, 0) ?? 0;
   const errors = metrics?.points.reduce((n, p) => n + p.errors, 0) ?? 0;
+  const coldStarts = metrics?.points.reduce((n, p) => n + p.cold_starts, 0) ?? 0;
   const rows: Array<[string, string]> = [
     ["Name", fn.name],
     ["Tenant", fn.tenant],
@@ -178,6 +187,10 @@ export async function describeCommand(
       "Replicas",
       `${fn.ready_replicas} ready, ${fn.updated_replicas} updated, ${fn.replicas} wanted`,
     ],
+    ["Scaling", describeScaling(scalingOf(fn.spec))],
+    ...(fn.autoscaler === undefined
+      ? []
+      : [["Autoscaler", describeAutoscaler(fn.autoscaler)] as [string, string]]),
     ["Image", fn.image],
     ["URL", fn.url],
     [
@@ -190,7 +203,7 @@ export async function describeCommand(
     ["Updated", `${fn.updated_at} (${formatAge(fn.updated_at)} ago)`],
     ["Timeout", fn.spec.timeoutSeconds === undefined ? "default" : `${fn.spec.timeoutSeconds}s`],
     ["Env", Object.keys(fn.spec.env ?? {}).join(", ") || "(none)"],
-    ["Last hour", `${invocations} invocations, ${errors} errors`],
+    ["Last hour", `${invocations} invocations, ${errors} errors, ${coldStarts} cold starts`],
   ];
   if (fn.last_error !== undefined)
     rows.push([

@@ -17,6 +17,12 @@ export interface InvokeFlags extends ConnectionFlags {
   raw?: boolean;
   output?: string;
   timeout?: string;
+  /** Queue it (`Prefer: respond-async`) instead of waiting for the answer. */
+  async?: boolean;
+  /** With `--async`: wait for the end and print the result. */
+  wait?: boolean;
+  idempotencyKey?: string;
+  callbackUrl?: string;
 }
 
 function usage(message: string): EventFlowError {
@@ -76,8 +82,31 @@ function isText(type: string | null): boolean {
 export async function invokeCommand(name: string, flags: InvokeFlags, io: CommandIo) {
   const format = parseOutputFormat(flags.output);
   const body = await readInvokeData(flags.data, io);
-  const { client, context } = await connect(flags, io.env);
   const contentType = flags.contentType ?? body.contentType;
+  if (flags.async === true) {
+    if (flags.method !== undefined || flags.path !== undefined)
+      throw usage("--async sends POST to the function's root: no --method or --path");
+    const { invokeAsyncCommand } = await import("./invocations-command.js");
+    await invokeAsyncCommand(
+      {
+        name,
+        ...(body.bytes === undefined ? {} : { bytes: body.bytes }),
+        ...(contentType === undefined ? {} : { contentType }),
+        query: pairs(flags.query, "=", "--query"),
+        headers: pairs(flags.header, ":", "--header"),
+        ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
+        ...(flags.callbackUrl === undefined ? {} : { callbackUrl: flags.callbackUrl }),
+        wait: flags.wait === true,
+        ...(flags.output === undefined ? {} : { output: flags.output }),
+      },
+      flags,
+      io,
+    );
+    return;
+  }
+  if (flags.wait === true || flags.idempotencyKey !== undefined || flags.callbackUrl !== undefined)
+    throw usage("--wait, --idempotency-key and --callback-url go with --async");
+  const { client, context } = await connect(flags, io.env);
   const answer = await client.invoke(name, {
     ...(body.bytes === undefined ? {} : { bytes: body.bytes }),
     ...(contentType === undefined ? {} : { contentType }),

@@ -27,9 +27,18 @@ export function outputOption(formats: readonly OutputFormat[] = OUTPUT_FORMATS):
 }
 
 /** Commands whose first argument is a function name. */
-const FUNCTION_COMMANDS = new Set(["get", "describe", "invoke", "logs", "scale", "delete"]);
+const FUNCTION_COMMANDS = new Set([
+  "get",
+  "describe",
+  "invoke",
+  "logs",
+  "scale",
+  "revisions",
+  "rollback",
+  "delete",
+]);
 
-/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, delete, token, secret, dev and completion. */
+/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, revisions, rollback, delete, token, secret, dev and completion. */
 export function registerControlCommands(program: Command, run: Run): void {
   const isJson = (flags: { output?: string }) => flags.output === "json";
   const connected = (cmd: Command) =>
@@ -95,6 +104,23 @@ export function registerControlCommands(program: Command, run: Run): void {
       )
       .option("--base <ref>", "base image: registry reference, oci:DIR[:TAG] or scratch")
       .option("--function <name>", "deploy only this function")
+      .option("--min <n>", "scaling: fewest replicas (0 scales to zero when idle)")
+      .option("--max <n>", "scaling: most replicas")
+      .option("--metric <metric>", "scaling: concurrency (default), rps, cpu or memory")
+      .option("--target <x>", "scaling: per-replica target of --metric (100, 200 rps, 80 %)")
+      .option("--concurrency <n>", "scaling: --metric concurrency --target N")
+      .option(
+        "--concurrency-limit <n>",
+        "most requests one replica gets at once (containerConcurrency; 0: no limit)",
+      )
+      .option(
+        "--scale-to-zero-after <duration>",
+        "scaling: idle time before the last replica stops (60s, 5m; default 60s)",
+      )
+      .option(
+        "--scale-down-delay <duration>",
+        "scaling: how long a lower count must hold before replicas stop (default 0)",
+      )
       .option("--timeout <duration>", "--wait gives up after this long (90s, 5m)", "120s")
       .option("--insecure", "allow plain HTTP and unverified TLS for non-loopback registries")
       .option("--ca <file>", "extra CA certificate (PEM) for registry TLS")
@@ -136,12 +162,17 @@ export function registerControlCommands(program: Command, run: Run): void {
     )
     .option("--path <path>", "path below the function's URL the function sees (e.g. /orders/42)")
     .option("--raw", "print only the body (for scripts)")
+    .option("--async", "queue it (Prefer: respond-async): prints the invocation id")
+    .option("--wait", "with --async: wait for the end and print the result")
+    .option("--idempotency-key <key>", "with --async: repeats with this key queue it once")
+    .option("--callback-url <url>", "with --async: receives the result as a CloudEvent")
     .action((name: string, flags) =>
       run(
         async (io) => (await import("./invoke-command.js")).invokeCommand(name, flags, io),
         isJson(flags),
       ),
     );
+  registerInvocationCommands(program, run, connected, output);
   connected(output(program.command("logs"), ["table", "wide", "json", "yaml"]))
     .description(
       "print a function's logs as `time replica level message key=value`; -f follows (resumes after disconnects)",
@@ -172,6 +203,22 @@ export function registerControlCommands(program: Command, run: Run): void {
     .option("--timeout <duration>", "--wait gives up after this long", "120s")
     .action((name: string, replicas: number, flags) =>
       run(async (io) => (await fns()).scaleCommand(name, replicas, flags, io), isJson(flags)),
+    );
+  const revisions = () => import("./revisions-command.js");
+  connected(output(program.command("revisions")))
+    .description("list a function's revisions, newest first: REVISION IMAGE CREATED BY CURRENT")
+    .argument("<name>")
+    .action((name: string, flags) =>
+      run(async (io) => (await revisions()).revisionsCommand(name, flags, io), isJson(flags)),
+    );
+  connected(output(program.command("rollback"), ["table", "json", "yaml", "name"]))
+    .description(
+      "apply an earlier revision's spec as an update (default: the one before the current)",
+    )
+    .argument("<name>")
+    .option("--to <revision>", "the revision to go back to: its number or name (hello-00003)")
+    .action((name: string, flags) =>
+      run(async (io) => (await revisions()).rollbackCommand(name, flags, io), isJson(flags)),
     );
   connected(output(program.command("delete").alias("rm"), ["table", "json", "yaml", "name"]))
     .description("delete a function (its replicas drain first)")
@@ -285,6 +332,56 @@ function registerSecretCommands(
     .action((name: string, flags) =>
       run(async (io) => (await cmds()).secretDeleteCommand(name, flags, io), isJson(flags)),
     );
+}
+
+/** `invocations get|list|dead|redrive|purge`: asynchronous invocations and dead letters. */
+function registerInvocationCommands(
+  program: Command,
+  run: Run,
+  connected: (cmd: Command) => Command,
+  output: (cmd: Command, formats?: readonly OutputFormat[]) => Command,
+): void {
+  const isJson = (flags: { output?: string }) => flags.output === "json";
+  const cmds = () => import("./invocations-command.js");
+  const group = program
+    .command("invocations")
+    .alias("invocation")
+    .description("asynchronous invocations and dead letters");
+  connected(output(group.command("get")))
+    .description("show an invocation: state, attempts, status, last error")
+    .argument("<id>")
+    .action((id: string, flags) =>
+      run(async (io) => (await cmds()).invocationGetCommand(id, flags, io), isJson(flags)),
+    );
+  connected(output(group.command("list").alias("ls")))
+    .description("a function's invocations, newest first")
+    .argument("<name>", "function name")
+    .option("--state <states>", "comma list: queued,running,succeeded,failed,dead")
+    .option("--limit <n>", "at most this many (1..1000, default 100)")
+    .action((name: string, flags) =>
+      run(async (io) => (await cmds()).invocationListCommand(name, flags, io), isJson(flags)),
+    );
+  connected(output(group.command("dead")))
+    .description("dead letters: invocations that ended failed or dead")
+    .option("--function <name>", "only this function's")
+    .option("--limit <n>", "at most this many (1..1000, default 100)")
+    .action((flags) =>
+      run(async (io) => (await cmds()).deadLettersCommand(flags, io), isJson(flags)),
+    );
+  for (const action of ["redrive", "purge"] as const) {
+    connected(output(group.command(action), ["table", "json", "yaml", "name"]))
+      .description(
+        action === "redrive"
+          ? "queue dead letters again, each with a fresh retry budget"
+          : "forget dead letters",
+      )
+      .option("--id <id>", "an invocation id (repeatable)", collect, [])
+      .option("--function <name>", "every dead letter of this function")
+      .option("--all", "every dead letter of the tenant")
+      .action((flags) =>
+        run(async (io) => (await cmds()).deadLetterActionCommand(action, flags, io), isJson(flags)),
+      );
+  }
 }
 
 /** The command tree as completion sees it. */

@@ -208,16 +208,31 @@ describe("eventflow control commands end to end", () => {
     expect(lines.some((l) => l.fields?.msg === "greeting cli")).toBe(true);
   });
 
-  it("scale --wait, list -o json, get, describe, token create, delete", async () => {
-    const scale = await cli(["scale", "greeter", "2", "--wait"]);
+  it("deploy --min/--max --wait, list -o json, get, describe, token create, delete", async () => {
+    // eventflow.yaml's scaling (1-3, request-driven) with the floor raised by a flag
+    const scale = await cli([
+      "deploy",
+      ...["--registry", `${registry.host}/fns`, "--base", "scratch"],
+      ...["--min", "2", "--max", "3", "--wait"],
+    ]);
     expect(scale.code, scale.stderr).toBe(0);
+    const spec = JSON.parse((await cli(["get", "greeter", "-o", "json"])).stdout) as {
+      spec: { scaling: unknown };
+    };
+    expect(spec.spec.scaling).toEqual({ minReplicas: 2, maxReplicas: 3 });
+    // its replica count is the autoscaler's now
+    const refused = await cli(["scale", "greeter", "1"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("FUNCTION_AUTOSCALED");
     const list = await cli(["list", "-o", "json"]);
     expect(JSON.parse(list.stdout)).toEqual([
       expect.objectContaining({ name: "greeter", replicas: 2, ready_replicas: 2 }),
     ]);
     const table = await cli(["list"]);
-    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AUTH\s+AGE\s+IMAGE$/);
-    expect(table.stdout).toMatch(/greeter\s+Running\s+2\/2\s+token\s/);
+    expect(table.stdout.split("\n")[0]).toMatch(
+      /^NAME\s+STATUS\s+READY\s+SCALING\s+AUTH\s+AGE\s+IMAGE$/,
+    );
+    expect(table.stdout).toMatch(/greeter\s+Running\s+2\/2\s+concurrency 100, 2-3\s+token\s/);
     const names = await cli(["list", "-o", "name"]);
     expect(names.stdout).toBe("greeter\n");
     const yaml = await cli(["get", "greeter", "-o", "yaml"]);
@@ -228,6 +243,8 @@ describe("eventflow control commands end to end", () => {
     expect(describe.stdout).toContain(`URL:`);
     expect(describe.stdout).toContain(url);
     expect(describe.stdout).toMatch(/^Access:\s+token$/m);
+    expect(describe.stdout).toMatch(/^Scaling:\s+Concurrency 100 per replica, 2-3 replicas$/m);
+    expect(describe.stdout).toMatch(/^Last hour:\s+\d+ invocations, \d+ errors, \d+ cold starts$/m);
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.stdout.split("\n")[0]).toMatch(/\bAUTH\b.*\bURL\b/);
     expect(wide.stdout).toContain(url);

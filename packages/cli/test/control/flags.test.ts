@@ -122,9 +122,11 @@ describe("kubectl's habits and readable logs", () => {
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.code, wide.stderr).toBe(0);
     expect(wide.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+STATUS\s+READY\s+AUTH\s+UP-TO-DATE\s+AGE\s+TENANT\s+IMAGE\s+URL\s+LAST ERROR$/,
+      /^NAME\s+STATUS\s+READY\s+SCALING\s+AUTH\s+UP-TO-DATE\s+AUTOSCALER\s+AGE\s+TENANT\s+IMAGE\s+URL\s+LAST ERROR$/,
     );
-    expect(wide.stdout).toMatch(/^flagsfn\s+Running\s+1\/1\s+token\s+1\s+\S+\s+default\s+oci:/m);
+    expect(wide.stdout).toMatch(
+      /^flagsfn\s+Running\s+1\/1\s+manual\s+token\s+1\s+\S+\s+default\s+oci:/m,
+    );
     expect((await cli(["get", "flagsfn", "-o", "name"])).stdout).toBe("flagsfn\n");
     expect((await cli(["describe", "flagsfn", "-o", "yaml"])).stdout).toMatch(/^name: flagsfn$/m);
     expect((await cli(["deploy", "--base", "scratch", "-o", "name"])).stdout).toBe("flagsfn\n");
@@ -135,6 +137,15 @@ describe("kubectl's habits and readable logs", () => {
     const refused = await cli(["invoke", "flagsfn", "-o", "wide"]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/-o, --output <format>.*takes json, yaml/);
+  });
+
+  it("deploy refuses bad scaling flags before building, naming the flag (exit 2)", async () => {
+    const bad = await cli(["deploy", "--base", "scratch", "--min", "5", "--max", "2"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--min: must not exceed maxReplicas/);
+    const word = await cli(["deploy", "--base", "scratch", "--min", "0", "--max", "lots"]);
+    expect(word.code).toBe(2);
+    expect(word.stderr).toContain('--max takes a number, got "lots"');
   });
 
   it("build: -o json is --json (one object a line), -o wide a table, -o yaml documents", async () => {
@@ -166,7 +177,7 @@ describe("kubectl's habits and readable logs", () => {
     );
     expect(watched.code).toBe(130);
     const lines = watched.out.trim().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+READY\s+AUTH\s+AGE\s+IMAGE$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+READY\s+SCALING\s+AUTH\s+AGE\s+IMAGE$/);
     expect(lines[1]).toMatch(/^flagsfn\s+Running\s+1\/1\s/);
     expect(lines.slice(2).every((l) => !l.startsWith("NAME"))).toBe(true);
   }, 60_000);

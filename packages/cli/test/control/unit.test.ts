@@ -213,6 +213,69 @@ describe("deploy specs", () => {
     expect(buildDeploySpec(fn, "i", running).replicas).toBe(3);
   });
 
+  it("sends eventflow.yaml's triggers and retry, and a change of them is a change", () => {
+    const triggers = [{ type: "schedule" as const, cron: "* * * * *" }];
+    const retry = { maxAttempts: 2, backoff: { initialMs: 1, maxMs: 2, multiplier: 2 } };
+    const wanted = buildDeploySpec({ ...fn, triggers, retry }, "img@sha256:1", undefined);
+    expect(wanted).toMatchObject({ triggers, retry });
+    const running = {
+      image: "img@sha256:1",
+      replicas: 1,
+      env: { A: "1", B: "2" },
+      timeoutSeconds: 10,
+    };
+    expect(isUnchanged(status({ ...running, triggers, retry }), wanted)).toBe(true);
+    expect(isUnchanged(status(running), wanted)).toBe(false);
+    expect(isUnchanged(status({ ...running, triggers }), wanted)).toBe(false);
+  });
+
+  it("sends containerConcurrency, and a change of it is a change", () => {
+    const wanted = buildDeploySpec({ ...fn, containerConcurrency: 4 }, "img@sha256:1", undefined);
+    expect(wanted.containerConcurrency).toBe(4);
+    const running = {
+      image: "img@sha256:1",
+      replicas: 1,
+      env: { A: "1", B: "2" },
+      timeoutSeconds: 10,
+    };
+    expect(isUnchanged(status({ ...running, containerConcurrency: 4 }), wanted)).toBe(true);
+    expect(isUnchanged(status(running), wanted)).toBe(false);
+    // 0 and absent both mean no limit
+    const unlimited = buildDeploySpec(
+      { ...fn, containerConcurrency: 0 },
+      "img@sha256:1",
+      undefined,
+    );
+    expect(isUnchanged(status(running), unlimited)).toBe(true);
+  });
+
+  it("a change of the endpoint's auth, CORS, body limit, secrets or command is a change", () => {
+    const running = {
+      image: "img@sha256:1",
+      replicas: 1,
+      env: { A: "1", B: "2" },
+      timeoutSeconds: 10,
+    };
+    const wanted = buildDeploySpec(fn, "img@sha256:1", undefined);
+    // Defaults written out are no change: auth token, a secret mounted as files.
+    expect(isUnchanged(status({ ...running, auth: "token" }), wanted)).toBe(true);
+    const secrets = [{ name: "s", mount: "files" as const }];
+    expect(
+      isUnchanged(status({ ...running, secrets }), { ...wanted, secrets: [{ name: "s" }] }),
+    ).toBe(true);
+    for (const field of [
+      { auth: "public" as const },
+      { cors: { allowOrigins: ["*"] } },
+      { maxBodyBytes: 1024 },
+      { secrets },
+      { command: ["node"] },
+      { args: ["x"] },
+    ])
+      expect(isUnchanged(status({ ...running, ...field }), wanted), JSON.stringify(field)).toBe(
+        false,
+      );
+  });
+
   it.each([
     [{ image: "img@sha256:1", replicas: 3, env: { A: "1", B: "2" }, timeoutSeconds: 10 }, true],
     [{ image: "img@sha256:2", replicas: 3, env: { A: "1", B: "2" }, timeoutSeconds: 10 }, false],

@@ -43,6 +43,27 @@ describe("parseProjectYaml", () => {
     expect(Object.isFrozen(project)).toBe(true);
   });
 
+  it("accepts triggers and retry, and refuses a bad cron by its field", () => {
+    const project = parseProjectYaml(
+      [
+        "functions:",
+        "  - name: a",
+        "    triggers:",
+        "      - { type: schedule, cron: '*/5 * * * * *', data: { job: sweep } }",
+        "      - { type: nats, subject: orders.> }",
+        "    retry: { maxAttempts: 2, backoff: { initialMs: 100, maxMs: 1000, multiplier: 2 } }",
+      ].join("\n"),
+      "/p",
+    );
+    expect(project.functions[0]?.triggers).toHaveLength(2);
+    expect(project.functions[0]?.retry?.maxAttempts).toBe(2);
+    expect(
+      issues("functions: [{ name: a, triggers: [{ type: schedule, cron: '* *' }] }]").map(
+        (i) => i.path,
+      ),
+    ).toEqual(["functions.0.triggers.0.cron"]);
+  });
+
   it.each([
     { name: "empty file", text: "", paths: [""] },
     { name: "no functions", text: "functions: []", paths: ["functions"] },

@@ -21,6 +21,7 @@ import {
   type InvokeResult,
   type InvokeStreamResult,
 } from "./invoke.js";
+import { createInvocationsApi, type InvocationsApi } from "./invocations.js";
 import { streamLogs, type LogEntry, type LogsOptions } from "./logs.js";
 import { createSecretsApi, type SecretsApi } from "./secrets.js";
 import { createTransport, type ClientOptions } from "./transport.js";
@@ -61,6 +62,8 @@ export interface EventFlowClient {
   readonly functions: FunctionsApi;
   /** Invokes a function and reads its whole answer (the function's 4xx/5xx are results). */
   invoke(name: string, options?: InvokeOptions): Promise<InvokeResult>;
+  /** Asynchronous invocations: queue (`Prefer: respond-async`), read, wait, dead letters. */
+  readonly invocations: InvocationsApi;
   /** Invokes a function; the answer's body is a stream. */
   invokeStream(name: string, options?: InvokeOptions): Promise<InvokeStreamResult>;
   /** A function's log lines; resumes across dropped connections without gaps or repeats. */
@@ -96,6 +99,7 @@ export function createClient(options: ClientOptions): EventFlowClient {
     functions: createFunctionsApi(transport),
     invoke: (name, o) => invoke(transport, name, o),
     invokeStream: (name, o) => invokeStream(transport, name, o),
+    invocations: createInvocationsApi(transport),
     logs: (name, o) => streamLogs(transport, name, o),
     metrics: async (name, o = {}) =>
       transport.json({

@@ -1,8 +1,9 @@
-/** The functions API: create, update, get, list, delete, scale and wait until ready. */
+/** The functions API: create, update, get, list, delete, scale, revisions, rollback and wait until ready. */
 import {
   EventFlowError,
   isEventFlowError,
   type FunctionCreateRequest,
+  type FunctionRevision,
   type FunctionSpecInput,
   type FunctionStatus,
 } from "@eventflow/protocol";
@@ -66,6 +67,20 @@ export interface FunctionsApi {
   createOrUpdate(request: FunctionCreateRequest, options?: CallOptions): Promise<ApplyResult>;
   /** `POST /v1/functions/{name}:scale`. */
   scale(name: string, replicas: number, options?: CallOptions): Promise<FunctionStatus>;
+  /** `GET /v1/functions/{name}/revisions`: the revisions kept, newest first. */
+  revisions(name: string, options?: CallOptions): Promise<FunctionRevision[]>;
+  /** `GET /v1/functions/{name}/revisions/{revision}`: one revision, by number or name (`hello-00003`). */
+  revision(
+    name: string,
+    revision: number | string,
+    options?: CallOptions,
+  ): Promise<FunctionRevision>;
+  /**
+   * `POST /v1/functions/{name}:rollback`: applies revision `to`'s spec (by number or name;
+   * default the one before the current) as an update, which records a new revision.
+   * REVISION_NO_PREVIOUS when there is nothing to go back to.
+   */
+  rollback(name: string, to?: number | string, options?: CallOptions): Promise<FunctionStatus>;
   /**
    * Polls until every wanted replica is ready and on the latest spec. Rejects with
    * CLIENT_WAIT_FAILED when the function fails (`details.lastError` says why: crash loop with
@@ -196,6 +211,33 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         query: tenantQuery(options),
         json: { replicas },
         idempotent: true,
+        signal: options?.signal,
+      }),
+    revisions: (name, options) =>
+      transport.json({
+        method: "GET",
+        path: functionPath(name, "/revisions"),
+        query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    revision: (name, revision, options) =>
+      transport.json({
+        method: "GET",
+        path: functionPath(name, `/revisions/${pathSegment(String(revision), "revision")}`),
+        query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    // Going back to a named revision twice changes nothing the second time; "the one before"
+    // would go one further, so only a rollback with `to` is retried.
+    rollback: (name, to, options) =>
+      transport.json({
+        method: "POST",
+        path: functionPath(name, ":rollback"),
+        query: tenantQuery(options),
+        json: to === undefined ? {} : { to },
+        idempotent: to !== undefined,
         signal: options?.signal,
       }),
     async waitUntilReady(name, options = {}) {

@@ -29,6 +29,16 @@ export {
   type SecretValues,
 } from "./secrets.js";
 export type { InvokeOptions, InvokeResult, InvokeStreamResult } from "./invoke.js";
+export type {
+  DeadLetterSelector,
+  EnqueueOptions,
+  Invocation,
+  InvocationAccepted,
+  InvocationAttempt,
+  InvocationsApi,
+  InvocationState,
+  WaitForInvocationOptions,
+} from "./invocations.js";
 export { toLogFields, type LogEntry, type LogsOptions } from "./logs.js";
 export {
   EventFlowError,
@@ -38,6 +48,7 @@ export {
   type DevToken,
   type FunctionCreateRequest,
   type FunctionPhase,
+  type FunctionRevision,
   type FunctionSpecInput,
   type FunctionSpecLimits,
   type FunctionStatus,
@@ -46,6 +57,7 @@ export {
   type MetricsPoint,
   type MetricsRange,
   type MetricsSeries,
+  type RollbackRequest,
   type SecretInfo,
   type SecretWriteRequest,
 } from "@eventflow/protocol";

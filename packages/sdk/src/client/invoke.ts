@@ -86,7 +86,8 @@ export interface InvokeStreamResult {
   readonly requestId: string | undefined;
 }
 
-function encodeBody(options: InvokeOptions): { body?: RequestBody; contentType?: string } {
+/** The body and content type of an invoke (also an asynchronous one). */
+export function encodeBody(options: InvokeOptions): { body?: RequestBody; contentType?: string } {
   const given = [options.json, options.text, options.bytes, options.stream].filter(
     (b) => b !== undefined,
   ).length;

@@ -3,10 +3,12 @@
 import type {
   AuthConfig,
   DevToken,
+  FunctionRevision,
   FunctionStatus,
   InvokeToken,
   LogEvent,
   MetricsSeries,
+  RollbackRequest,
 } from "@eventflow/protocol";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -23,6 +25,7 @@ import type {
   logEventSchema,
   metricsSeriesSchema,
 } from "../../../controller/src/schemas/observe.js";
+import type { revisionSchema, rollbackSchema } from "../../../controller/src/schemas/revisions.js";
 import type { FunctionCreateRequest, FunctionSpecInput } from "../../src/client/index.js";
 
 // Both directions: what the server sends reads as the protocol type, and the protocol type
@@ -41,6 +44,8 @@ describe("protocol API types match the controller's schemas", () => {
     expectTypeOf<DevToken>().toExtend<z.output<typeof devTokenResponseSchema>>();
     expectTypeOf<z.output<typeof authConfigResponseSchema>>().toExtend<AuthConfig>();
     expectTypeOf<AuthConfig>().toExtend<z.output<typeof authConfigResponseSchema>>();
+    expectTypeOf<z.output<typeof revisionSchema>>().toExtend<FunctionRevision>();
+    expectTypeOf<FunctionRevision>().toExtend<z.output<typeof revisionSchema>>();
   });
   it("request bodies: the client can say everything the API accepts, and nothing more", () => {
     type Create = z.input<ReturnType<typeof buildFunctionSchemas>["create"]>;
@@ -49,5 +54,7 @@ describe("protocol API types match the controller's schemas", () => {
     expectTypeOf<Create>().toExtend<FunctionCreateRequest>();
     expectTypeOf<FunctionSpecInput>().toExtend<Omit<Update, "name">>();
     expectTypeOf<Omit<Update, "name">>().toExtend<FunctionSpecInput>();
+    expectTypeOf<RollbackRequest>().toExtend<z.input<typeof rollbackSchema>>();
+    expectTypeOf<z.input<typeof rollbackSchema>>().toExtend<RollbackRequest>();
   });
 });

@@ -233,6 +233,9 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     await client.invoke("hello", { query: { op: "log", n: "4", tag: "before" } });
     while (count("before") < 4) await new Promise((r) => setTimeout(r, 20));
     env.app.dropConnections();
+    // Let the client's pool see the server close its idle keep-alive sockets too: a request sent
+    // in the same tick goes out on one of them and fails with "other side closed" (CI saw it).
+    await new Promise((r) => setTimeout(r, 100));
     // Written while the client is disconnected (it waits `retry: 2000` before reconnecting).
     await client.invoke("hello", { query: { op: "log", n: "4", tag: "during" } });
     await new Promise((r) => setTimeout(r, 2_500));
