@@ -67,6 +67,8 @@ if (process.env.EVENTFLOW_DEV_EXAMPLES !== "0") {
   const layout = join(dataDir, "images");
   const cli = join(root, "packages/cli/dist/bin.js");
   for (const example of readdirSync(join(root, "examples")).sort()) {
+    // A Serverless Framework service is deployed with the framework (docs/serverless.md).
+    if (existsSync(join(root, "examples", example, "serverless.yml"))) continue;
     const built = spawnSync(
       process.execPath,
       [

@@ -21,6 +21,9 @@ import { authRoutes } from "./routes/auth.js";
 import type { InvokeHandler } from "./invoke/index.js";
 import type { RouteDeps } from "./routes/deps.js";
 import { functionRoutes } from "./routes/functions.js";
+import { revisionRoutes } from "./routes/revisions.js";
+import { invocationRoutes } from "./routes/invocations.js";
+import type { InvocationQueue } from "./async/index.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { createInvokeFastPath, invokeRoute, type RequestListener } from "./routes/invoke.js";
 import { observeRoutes } from "./routes/observe.js";
@@ -39,6 +42,8 @@ export interface AppDeps {
   readonly metrics: ControllerMetrics;
   /** The invoke router (`createInvokeHandler` from ./invoke). */
   readonly invoke: InvokeHandler;
+  /** The asynchronous invocation queue (`Prefer: respond-async`, /v1/invocations). */
+  readonly invocations?: InvocationQueue;
   readonly verifier?: TokenVerifier;
   readonly issuer?: TokenIssuer;
   readonly now?: () => Date;
@@ -83,8 +88,10 @@ export function buildRoutes(deps: RouteDeps): AnyRoute[] {
     (document ??= buildOpenApiDocument(routes, { version: CONTROLLER_VERSION }));
   routes.push(
     ...functionRoutes(deps),
+    ...revisionRoutes(deps),
     ...secretRoutes(deps),
     invokeRoute(deps),
+    ...invocationRoutes(deps),
     ...observeRoutes(deps),
     ...authRoutes(deps),
     ...systemRoutes(deps, openapi),
@@ -120,6 +127,7 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
     driver: deps.driver,
     metrics: deps.metrics,
     invoke: deps.invoke,
+    ...(deps.invocations === undefined ? {} : { invocations: deps.invocations }),
     issuer: deps.issuer ?? createTokenIssuer(deps.config.auth, now),
     now,
     isReady: deps.isReady ?? (() => deps.driver.ready?.() ?? true),

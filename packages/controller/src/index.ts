@@ -32,4 +32,12 @@ export type {
   LogLine,
   LogQuery,
 } from "./drivers/driver.js";
+export {
+  createInvocationQueue,
+  type InvocationQueue,
+  type InvocationQueueOptions,
+} from "./async/invocations.js";
+export { createJetStreamQueue, type JetStreamQueueOptions } from "./async/jetstream-queue.js";
+export { createSqliteQueue, type SqliteQueueOptions } from "./async/sqlite-queue.js";
+export type { QueueBackend } from "./async/queue.js";
 export { CONTROLLER_VERSION } from "./version.js";

@@ -4,8 +4,10 @@
  */
 import type { Middleware } from "koa";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { activeTraceFields } from "./tracing/active.js";
 import type { InvocationRecorder, LogRecorder, StoreRecorder } from "./drivers/driver.js";
 import { createFunctionSeries, type FunctionSeries } from "./function-series.js";
+import { createScalingMetrics, type ScalingMetrics } from "./autoscale/metrics.js";
 
 /** Seconds buckets for invocation latency: 1 ms to 5 minutes. */
 const DURATION_BUCKETS = [
@@ -35,6 +37,18 @@ export interface ControllerMetrics {
   forgetFunction(tenant: string, name: string): void;
   /** Counts one failed refresh of the OIDC issuer's key set (the last good set served instead). */
   countJwksRefreshError(): void;
+  /** Asynchronous invocations: attempts by outcome, dead letters, and the queue's depth. */
+  readonly async: AsyncRecorder;
+  /** Cold starts, desired replicas, held invocations, panic mode. */
+  readonly scaling: ScalingMetrics;
+}
+
+/** What the async worker records. */
+export interface AsyncRecorder {
+  /** One attempt ended: `succeeded`, `failed` (not retried), `retried` or `dead`. */
+  attempt(outcome: "succeeded" | "failed" | "retried" | "dead"): void;
+  /** Reads the queue's depth when Prometheus scrapes (the queue is built after the metrics). */
+  watchDepth(depth: () => Promise<{ pending: number; oldestQueuedAt?: Date }>): void;
 }
 
 /** Options of {@link createMetrics}. */
@@ -44,6 +58,11 @@ export interface MetricsOptions {
   readonly now?: () => number;
   /** Process metrics (CPU, memory, event loop); on by default. */
   readonly processMetrics?: boolean;
+  /**
+   * Tracing is on: the registry speaks OpenMetrics and each duration observation made inside a
+   * span carries its trace and span id as an exemplar.
+   */
+  readonly exemplars?: boolean;
 }
 
 /** Key of a function in the series store. */
@@ -53,7 +72,14 @@ export function functionKey(tenant: string, name: string): string {
 
 /** Creates the registry and every metric. */
 export function createMetrics(options: MetricsOptions): ControllerMetrics {
+  const exemplars = options.exemplars === true;
   const registry = new Registry();
+  // Exemplars exist only in OpenMetrics. (prom-client types the content type as fixed per
+  // registry; the class switches at run time.)
+  if (exemplars)
+    (registry as unknown as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>).setContentType(
+      Registry.OPENMETRICS_CONTENT_TYPE,
+    );
   if (options.processMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // prom-client names these gauges with `_total`, which promtool's lint rejects.
@@ -74,6 +100,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     labelNames: labels,
     buckets: DURATION_BUCKETS,
     registers: [registry],
+    enableExemplars: exemplars,
   });
   const coldStarts = new Counter({
     name: "eventflow_function_cold_starts_total",
@@ -135,6 +162,47 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     },
   });
 
+  const asyncAttempts = new Counter({
+    name: "eventflow_async_attempts_total",
+    help: "Attempts of asynchronous invocations by outcome (succeeded, failed, retried, dead).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: "eventflow_async_dead_letters_total",
+    help: "Asynchronous invocations that went dead after their last attempt.",
+    registers: [registry],
+  });
+  let depth: (() => Promise<{ pending: number; oldestQueuedAt?: Date }>) | undefined;
+  let lastDepth: Promise<{ pending: number; oldestQueuedAt?: Date } | undefined> | undefined;
+  // One read of the queue per scrape serves both gauges.
+  const readDepth = () =>
+    (lastDepth ??= (depth?.() ?? Promise.resolve(undefined))
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => (lastDepth = undefined), 100)));
+  new Gauge({
+    name: "eventflow_async_queue_depth",
+    help: "Asynchronous invocations waiting for an attempt or in one.",
+    registers: [registry],
+    async collect() {
+      const d = await readDepth();
+      if (d !== undefined) this.set(d.pending);
+    },
+  });
+  new Gauge({
+    name: "eventflow_async_oldest_age_seconds",
+    help: "Age of the oldest asynchronous invocation still waiting or running (0 when none).",
+    registers: [registry],
+    async collect() {
+      const d = await readDepth();
+      if (d === undefined) return;
+      const at = d.oldestQueuedAt?.getTime();
+      this.set(at === undefined ? 0 : Math.max(0, ((options.now ?? Date.now)() - at) / 1000));
+    },
+  });
+
+  const scaling = createScalingMetrics(registry);
+
   // Status codes seen per function, so a deleted function's series can all be removed.
   const codesSeen = new Map<string, Set<string>>();
   const recorder: InvocationRecorder = {
@@ -146,9 +214,20 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       let codes = codesSeen.get(key);
       if (codes === undefined) codesSeen.set(key, (codes = new Set()));
       codes.add(code);
-      duration.observe(l, seconds);
+      if (!exemplars) duration.observe(l, seconds);
+      else {
+        const ids = activeTraceFields();
+        if (ids.trace_id === undefined) duration.observe({ labels: l, value: seconds });
+        // prom-client types exemplar labels as the metric's own label names.
+        else
+          duration.observe({
+            labels: l,
+            value: seconds,
+            exemplarLabels: ids as unknown as typeof l,
+          });
+      }
       if (coldStart) coldStarts.inc(l);
-      series.record(key, statusCode, seconds);
+      series.record(key, statusCode, seconds, coldStart);
     },
     inFlight(fn, delta) {
       inFlight.inc({ tenant: fn.tenant, function: fn.name }, delta);
@@ -192,7 +271,18 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       httpRequests.inc({ method, route, status: String(status) });
     },
     countJwksRefreshError: () => jwksRefreshErrors.inc(),
+    async: {
+      attempt(outcome) {
+        asyncAttempts.inc({ outcome });
+        if (outcome === "dead") deadLetters.inc();
+      },
+      watchDepth(read) {
+        depth = read;
+      },
+    },
+    scaling,
     forgetFunction(tenant, name) {
+      scaling.forget(tenant, name);
       const l = { tenant, function: name };
       duration.remove(l);
       coldStarts.remove(l);

@@ -11,9 +11,21 @@ import type { Config } from "./config.js";
 import type { Driver } from "./drivers/driver.js";
 import type { KubernetesDriverOptions } from "./drivers/kubernetes/index.js";
 import { authFileCredentials, createLocalDriver } from "./drivers/local/index.js";
+import { createAutoscaler } from "./autoscale/autoscaler.js";
+import { createScraper } from "./autoscale/scrape.js";
+import { withAutoscalerStatus } from "./autoscale/status.js";
 import { createInvokeHandler } from "./invoke/index.js";
 import { createLogger } from "./logger.js";
-import { createMetrics, type ControllerMetrics } from "./metrics.js";
+import { createMetrics, functionKey, type ControllerMetrics } from "./metrics.js";
+import { ENDPOINT_ROUTE, INVOKE_ROUTE, matchInvokePath, targetOf } from "./routes/invoke.js";
+import {
+  connectTriggerNats,
+  openInvocationQueue,
+  startAsyncWorker,
+  startTriggerEngine,
+} from "./async/index.js";
+import { traceRequests } from "./tracing/http-server.js";
+import { createInvokeTracing } from "./tracing/invoke-spans.js";
 
 /** A running controller. */
 export interface StartedController {
@@ -84,6 +96,11 @@ async function createDriver(
     controllerNamespace: k.controllerNamespace,
     endpointMode: k.endpointMode,
     imagePullSecrets: k.imagePullSecrets,
+    ...(k.leaderElection ? {} : { leaderElection: false }),
+    limits: {
+      maxReplicas: config.limits.maxReplicas,
+      maxBodyBytes: config.limits.maxInvokeBodyBytes,
+    },
     logger: logger.child({ component: "kubernetes-driver" }),
   });
 }
@@ -147,28 +164,78 @@ function closeIfListening(server: Server): Promise<void> {
   return server.listening ? close(server) : Promise.resolve();
 }
 
+/** The route template of an invoke's request line, for span names (others: the method only). */
+function routeOf(method: string, url: string): string | undefined {
+  if (url.startsWith("/fn/")) return ENDPOINT_ROUTE;
+  return matchInvokePath(method, url) === undefined ? undefined : INVOKE_ROUTE;
+}
+
 /** Starts the controller described by `config`. */
 export async function startController(
   config: Config,
   options: StartControllerOptions = {},
 ): Promise<StartedController> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  // Tracing off: no SDK is set up, and every hook below is absent.
+  const tracing = config.tracing.enabled
+    ? (await import("./tracing/provider.js")).createControllerTracing(config.tracing)
+    : undefined;
+  const logger =
+    options.logger ?? createLogger(config.logLevel, undefined, { traceIds: tracing !== undefined });
   // Created before the driver, which counts its log ingestion in them.
-  const metrics = createMetrics({ countFunctions: async () => (await driver.list()).length });
-  const driver = options.driver ?? (await createDriver(config, logger, metrics));
+  const metrics = createMetrics({
+    countFunctions: async () => (await driver.list()).length,
+    exemplars: tracing !== undefined,
+  });
+  const baseDriver = options.driver ?? (await createDriver(config, logger, metrics));
   let ready = false;
   const invoke = createInvokeHandler({
-    driver,
+    driver: baseDriver,
     recorder: metrics.recorder,
+    activatorRecorder: metrics.scaling.activator,
     config: {
       maxBodyBytes: config.limits.maxInvokeBodyBytes,
       defaultTimeoutSeconds: config.limits.defaultTimeoutSeconds,
+      coldStartTimeoutMs: config.autoscaling.coldStartTimeoutMs,
+      maxQueuedPerFunction: config.autoscaling.activatorQueue,
       ...(config.limits.tenantInvokeRate === undefined
         ? {}
         : { tenantRateLimit: config.limits.tenantInvokeRate }),
     },
     logger: logger.child({ component: "invoke" }),
+    ...(tracing === undefined ? {} : { tracing: createInvokeTracing(tracing.tracer) }),
   });
+  // Request-driven scaling: runs where the driver says this controller leads.
+  const autoscaler = createAutoscaler({
+    driver: baseDriver,
+    scraper: createScraper({}),
+    queued: invoke.queued,
+    inFlight: invoke.inFlight,
+    intervalMs: config.autoscaling.intervalMs,
+    recorder: metrics.scaling.autoscaler,
+    onTick: (fn, desired, ready) =>
+      metrics.series.replicas(functionKey(fn.tenant, fn.name), desired, ready),
+    logger: logger.child({ component: "autoscaler" }),
+  });
+  const driver = withAutoscalerStatus(baseDriver, autoscaler.status, invoke.queued);
+  // The async queue: JetStream when EVENTFLOW_NATS_URL is set, else sqlite in the data dir on
+  // the local driver. Controller replicas on Kubernetes share no disk (their root filesystem
+  // is read-only, a pod's files go with it): without NATS they answer ASYNC_UNAVAILABLE.
+  const invocations =
+    config.async.nats !== undefined || driver.name === "local"
+      ? await openInvocationQueue(config.async, async (tenant, name) => {
+          // A function deleted meanwhile keeps the controller's policy.
+          const spec = await driver.get(tenant, name).then(
+            (s) => s.spec,
+            () => undefined,
+          );
+          return spec?.retry;
+        })
+      : undefined;
+  if (invocations === undefined)
+    logger.warn(
+      { hint: "set EVENTFLOW_NATS_URL" },
+      "asynchronous invocations are off: on Kubernetes they need NATS JetStream",
+    );
   const shutdown = new AbortController();
   const app = createApp({
     config,
@@ -176,10 +243,13 @@ export async function startController(
     logger,
     metrics,
     invoke,
+    ...(invocations === undefined ? {} : { invocations }),
     isReady: () => ready && (driver.ready?.() ?? true),
     shutdown: shutdown.signal,
   });
-  const listener = app.callback();
+  const koa = app.callback();
+  const listener =
+    tracing === undefined ? koa : traceRequests(koa, { tracer: tracing.tracer, routeOf });
   // Set while shutting down: every answer says `Connection: close`, so each keep-alive client
   // learns to reconnect (elsewhere) on its next request instead of racing the socket's close.
   let draining = false;
@@ -203,9 +273,34 @@ export async function startController(
     // cluster) leaves nothing listening behind.
     await Promise.all([closeIfListening(api), metricsServer && closeIfListening(metricsServer)]);
     await invoke.close();
+    await invocations?.close();
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
   ready = true;
+  autoscaler.start();
+  const worker =
+    invocations &&
+    startAsyncWorker({
+      queue: invocations,
+      config: config.async,
+      invoke,
+      target: async (tenant, name) => targetOf(await driver.get(tenant, name)),
+      recorder: metrics.async,
+      logger: logger.child({ component: "async" }),
+    });
+  // Every replica runs the triggers: schedules fire once per tick through idempotency keys,
+  // NATS messages reach one replica through a queue group.
+  const triggerNats =
+    invocations && config.async.nats && (await connectTriggerNats(config.async.nats));
+  const triggers =
+    invocations &&
+    startTriggerEngine({
+      queue: invocations,
+      functions: async () => (await driver.list()).map((s) => s.spec),
+      ...(triggerNats ? { nats: triggerNats } : {}),
+      logger: logger.child({ component: "triggers" }),
+    });
   logger.info(
     { url, metricsUrl, driver: driver.name, devAuth: config.auth.devAuth },
     "controller listening",
@@ -232,13 +327,29 @@ export async function startController(
         ready = false;
         draining = true;
         shutdown.abort();
-        await drain(config.limits.shutdownDrainSeconds * 1000);
+        await Promise.all([
+          drain(config.limits.shutdownDrainSeconds * 1000),
+          driver
+            .draining?.()
+            .catch((error: unknown) =>
+              logger.warn({ err: String(error) }, "driver hand-over failed"),
+            ),
+        ]);
         await Promise.all([
           close(api),
           metricsServer === undefined ? undefined : close(metricsServer),
         ]);
+        await triggers?.stop();
+        await triggerNats?.drain();
+        // Deliveries in hand finish (bounded by their timeouts); the rest wait in the queue.
+        await worker?.stop();
+        await invocations?.close();
+        await autoscaler.stop();
         await invoke.close();
         await driver.close();
+        await tracing?.shutdown().catch((error: unknown) => {
+          logger.warn({ err: error }, "exporting the last spans failed");
+        });
         logger.info("controller stopped");
       })();
       return closing;

@@ -157,6 +157,38 @@ describe("parseConfig", () => {
     );
   });
 
+  it("reads the autoscaling settings, with defaults, and reports bad ones with the rest", () => {
+    expect(parseConfig({ JWT_SECRET: SECRET }).autoscaling).toEqual({
+      activatorQueue: 1000,
+      coldStartTimeoutMs: 60_000,
+      intervalMs: 2000,
+    });
+    expect(
+      parseConfig({
+        JWT_SECRET: SECRET,
+        EVENTFLOW_ACTIVATOR_QUEUE: "5",
+        EVENTFLOW_COLD_START_TIMEOUT_SECONDS: "20",
+        EVENTFLOW_AUTOSCALER_INTERVAL_MS: "500",
+      }).autoscaling,
+    ).toEqual({ activatorQueue: 5, coldStartTimeoutMs: 20_000, intervalMs: 500 });
+    expect(
+      problems({
+        JWT_SECRET: SECRET,
+        PORT: "http",
+        EVENTFLOW_ACTIVATOR_QUEUE: "0",
+        EVENTFLOW_AUTOSCALER_INTERVAL_MS: "10",
+        EVENTFLOW_NATS_REPLICAS: "2",
+      }).sort(),
+    ).toEqual(
+      [
+        "PORT",
+        "EVENTFLOW_ACTIVATOR_QUEUE",
+        "EVENTFLOW_AUTOSCALER_INTERVAL_MS",
+        "EVENTFLOW_NATS_REPLICAS",
+      ].sort(),
+    );
+  });
+
   it("needs an audience with an OIDC issuer and refuses symmetric OIDC algorithms", () => {
     expect(
       problems({ JWT_SECRET: SECRET, EVENTFLOW_OIDC_ISSUER: "https://id.example.com" }),
@@ -188,17 +220,20 @@ describe("parseConfig", () => {
       controllerNamespace: "eventflow-system",
       endpointMode: "pod",
       imagePullSecrets: [],
+      leaderElection: true,
     });
     const perTenant = parseConfig({
       JWT_SECRET: SECRET,
       EVENTFLOW_NAMESPACE_PER_TENANT: "true",
       EVENTFLOW_NAMESPACE_PREFIX: "ef-",
       EVENTFLOW_KUBERNETES_ENDPOINTS: "service",
+      EVENTFLOW_LEADER_ELECTION: "false",
     });
     expect(perTenant.kubernetes).toMatchObject({
       namespacePerTenant: true,
       namespacePrefix: "ef-",
       endpointMode: "service",
+      leaderElection: false,
     });
     expect(
       problems({

@@ -85,6 +85,47 @@ describe("startController", () => {
     },
   );
 
+  it("on Kubernetes without NATS: starts without a data dir, async invokes answer ASYNC_UNAVAILABLE", async () => {
+    // A pod's root filesystem is read-only: a data dir that cannot be made must not matter.
+    const dir = mkdtempSync(join(tmpdir(), "ef-nodata-"));
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    const c = await startController(
+      parseConfig({
+        JWT_SECRET: TEST_SECRET,
+        PORT: "0",
+        METRICS_PORT: "0",
+        EVENTFLOW_HOST: "127.0.0.1",
+        EVENTFLOW_DEV_AUTH: "true",
+        EVENTFLOW_DATA_DIR: join(file, "data"),
+      }),
+      { logger, driver: { ...createMemoryDriver(), name: "kubernetes" } },
+    );
+    try {
+      const { token } = (await (await fetch(`${c.url}/auth/token`, { method: "POST" })).json()) as {
+        token: string;
+      };
+      const made = await fetch(`${c.url}/v1/functions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "hello", image: "registry.invalid/hello:1" }),
+      });
+      expect(made.status).toBe(201);
+      const r = await fetch(`${c.url}/v1/functions/hello:invoke`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, prefer: "respond-async" },
+        body: "{}",
+      });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe(
+        "ASYNC_UNAVAILABLE",
+      );
+    } finally {
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("leaves nothing listening when the driver cannot start", async () => {
     const probe = await listenOn();
     const metricsPort = portOf(probe);

@@ -4,6 +4,7 @@
  * Deployments, Services and HPAs. The API layer and the invoke router only see this.
  */
 import type {
+  RequestScaling,
   FunctionPhase,
   FunctionSpecFields,
   FunctionStatus as WireFunctionStatus,
@@ -34,6 +35,17 @@ export interface Endpoint {
    * (local driver: loopback ports are open to every process of the machine). None on Kubernetes.
    */
   readonly key?: string;
+}
+
+/** A request-driven function as the autoscaler sees it (from the driver's memory, no I/O). */
+export interface AutoscaledFunction {
+  readonly tenant: string;
+  readonly name: string;
+  readonly scaling: RequestScaling;
+  /** The replica count it is set to now. */
+  readonly replicas: number;
+  /** Its ready replicas (the autoscaler reads their load). */
+  readonly endpoints: readonly Endpoint[];
 }
 
 /** One log line of one replica. `id` is monotonic per function so SSE can resume. */
@@ -97,6 +109,37 @@ export interface SecretStore {
   delete(tenant: string, name: string): Promise<void>;
 }
 
+/** What a revision records of a spec: no tenant, name, `replicas` or `revisionHistoryLimit`. */
+export type RevisionSpec = Readonly<Omit<FunctionSpecFields, "replicas" | "revisionHistoryLimit">>;
+
+/** One immutable revision of a function, as a driver keeps it. */
+export interface StoredRevision {
+  readonly tenant: string;
+  readonly function: string;
+  readonly number: number;
+  readonly spec: RevisionSpec;
+  /** The image's manifest digest when the driver resolved it. */
+  readonly digest?: string;
+  /** The subject of the token that made the change. */
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+/**
+ * A driver's revisions (Kubernetes: ControllerRevisions owned by the Function; local: rows of
+ * its database). Only storage: which change makes a revision is decided above it.
+ */
+export interface RevisionStore {
+  /** The revisions of the function as it exists now, newest first. */
+  list(tenant: string, name: string): Promise<StoredRevision[]>;
+  /** Adds a revision; false (nothing written) when its number is taken. */
+  add(revision: StoredRevision): Promise<boolean>;
+  /** Deletes these revisions of the function (one already gone is no error). */
+  remove(tenant: string, name: string, numbers: readonly number[]): Promise<void>;
+  /** The manifest digest the function's current image resolved to, when the driver knows it. */
+  digest(tenant: string, name: string): string | undefined;
+}
+
 /** A function driver. Methods throw EventFlowError with stable codes (FUNCTION_NOT_FOUND, ...). */
 export interface Driver {
   readonly name: "local" | "kubernetes";
@@ -105,12 +148,24 @@ export interface Driver {
    * drivers without it are ready once started. /readyz should consult it.
    */
   ready?(): boolean;
+  /**
+   * Whether this controller runs the loops only one may run at a time (Kubernetes: it holds
+   * the reconciler's lease); drivers without it always do.
+   */
+  leading?(): boolean;
   /** Restores persisted state (local: restarts stored functions). */
   start(): Promise<void>;
   /** Stops watching; the local driver drains and stops its processes. */
   close(): Promise<void>;
+  /**
+   * Shutdown has begun (requests still drain): give up what only one controller may hold
+   * (the Kubernetes driver's reconciler lease) so another replica takes it over at once.
+   */
+  draining?(): Promise<void>;
   /** The tenant-scoped secrets functions reference in `spec.secrets`. */
   readonly secrets: SecretStore;
+  /** The functions' revisions; deleting a function deletes them. */
+  readonly revisions: RevisionStore;
   /**
    * Creates a function; FUNCTION_ALREADY_EXISTS when the name is taken in the tenant,
    * FUNCTION_SECRET_MISSING (before anything is created) when a secret or key it names does not exist.
@@ -131,6 +186,13 @@ export interface Driver {
    */
   waitForEndpoint(tenant: string, name: string, timeoutMs: number): Promise<Endpoint>;
   logs(tenant: string, name: string, query: LogQuery): AsyncIterable<LogLine>;
+  /** The functions scaled on requests (`scaling.metric` concurrency or rps): the autoscaler's work. */
+  autoscaled(): readonly AutoscaledFunction[];
+  /**
+   * Sets a request-driven function's replica count (Kubernetes: the Function's scale
+   * subresource; local: in memory, the spec's `replicas` is where it starts after a restart).
+   */
+  setReplicas(tenant: string, name: string, replicas: number): Promise<void>;
 }
 
 /** Records invocations; the controller's metrics module implements it. */

@@ -98,3 +98,17 @@ export async function readJsonBody(
     });
   }
 }
+
+/**
+ * The body's bytes as they came (empty when there is none), with the same limit and timeout
+ * rules; for a body stored rather than parsed (an asynchronous invoke's).
+ */
+export async function readRawBody(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
+  if (!hasBody(ctx)) return Buffer.alloc(0);
+  const declared = Number(ctx.get("content-length") || Number.NaN);
+  if (declared > limit) {
+    ctx.set("connection", "close");
+    throw tooLarge(limit);
+  }
+  return collect(ctx, limit, timeoutMs);
+}

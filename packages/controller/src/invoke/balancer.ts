@@ -82,15 +82,26 @@ export function createBalancer(options: PoolOptions) {
     entry.endpoints = endpoints;
   }
 
+  function upstreamsOf(fnKey: string, endpoints: readonly Endpoint[]): FunctionUpstreams {
+    let entry = byFunction.get(fnKey);
+    if (!entry) byFunction.set(fnKey, (entry = { endpoints: [], upstreams: [], next: 0 }));
+    if (entry.endpoints !== endpoints) sync(entry, endpoints);
+    return entry;
+  }
+
   return {
     /**
-     * The least loaded upstream among `endpoints`, skipping `exclude`; ejected ones only when
-     * nothing else is left (a refused connect is then still better than no attempt).
+     * The least loaded upstream among `endpoints`, skipping `exclude` and those with `limit`
+     * requests in flight (0: no limit); ejected ones only when nothing else is left (a refused
+     * connect is then still better than no attempt).
      */
-    pick(fnKey: string, endpoints: readonly Endpoint[], exclude?: Upstream): Upstream | undefined {
-      let entry = byFunction.get(fnKey);
-      if (!entry) byFunction.set(fnKey, (entry = { endpoints: [], upstreams: [], next: 0 }));
-      if (entry.endpoints !== endpoints) sync(entry, endpoints);
+    pick(
+      fnKey: string,
+      endpoints: readonly Endpoint[],
+      exclude?: Upstream,
+      limit = 0,
+    ): Upstream | undefined {
+      const entry = upstreamsOf(fnKey, endpoints);
       const list = entry.upstreams;
       const n = list.length;
       if (n === 0) return undefined;
@@ -100,12 +111,24 @@ export function createBalancer(options: PoolOptions) {
       let t: number | undefined;
       for (let i = 0; i < n; i++) {
         const u = list[(start + i) % n]!;
-        if (u === exclude) continue;
+        if (u === exclude || (limit > 0 && u.outstanding >= limit)) continue;
         if (u.ejectedUntil !== 0 && u.ejectedUntil > (t ??= now())) {
           if (!bestEjected || u.outstanding < bestEjected.outstanding) bestEjected = u;
         } else if (!best || u.outstanding < best.outstanding) best = u;
       }
       return best ?? bestEjected;
+    },
+    /**
+     * How many more requests `endpoints` can take before each has `limit` in flight: the
+     * activator hands that many slots to held invokes. `limit` 0 (none): Infinity while any is
+     * ready.
+     */
+    room(fnKey: string, endpoints: readonly Endpoint[], limit: number): number {
+      if (limit <= 0) return endpoints.length > 0 ? Infinity : 0;
+      let free = 0;
+      for (const u of upstreamsOf(fnKey, endpoints).upstreams)
+        if (u.outstanding < limit) free += limit - u.outstanding;
+      return free;
     },
     /** Skips `upstream` for `ejectMs` or until its function's endpoint list changes. */
     eject(upstream: Upstream): void {

@@ -3,6 +3,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import type { Dispatcher } from "undici";
 import { writeEnvelope } from "../envelope.js";
 import type { Driver, Endpoint, InvocationRecorder } from "../drivers/driver.js";
+import { createActivator, type ActivatorRecorder } from "./activator.js";
 import { createBalancer, type Upstream } from "./balancer.js";
 import { createDeadlines } from "./deadlines.js";
 import { createTenantRateLimiter } from "./rate-limit.js";
@@ -10,6 +11,7 @@ import { rejectOnAbort, startAttempt, type Exchange } from "./exchange.js";
 import { requestBodyFor } from "./request-body.js";
 import { announcesBody, buildDispatchOptions } from "./dispatch-options.js";
 import { setReplicaKey } from "./headers.js";
+import type { InvokeTracing } from "../tracing/invoke-spans.js";
 import {
   canRetryElsewhere,
   ClientAborted,
@@ -24,6 +26,8 @@ export interface InvokeConfig {
   readonly defaultTimeoutSeconds: number;
   /** How long an invoke waits for a replica of a scaled-to-zero function (default 30 s). */
   readonly coldStartTimeoutMs?: number;
+  /** Invocations one function may hold while it has no replica with room (default 1000). */
+  readonly maxQueuedPerFunction?: number;
   /** Sockets per replica (default 128). */
   readonly connectionsPerReplica?: number;
   /** Per-tenant invoke rate limit; none when absent. */
@@ -42,6 +46,10 @@ export interface InvokeHandlerDeps {
   readonly recorder: InvocationRecorder;
   readonly config: InvokeConfig;
   readonly logger?: InvokeLogger;
+  /** Spans of the proxying (tracing on); absent: no tracing work at all. */
+  readonly tracing?: InvokeTracing;
+  /** Held invocations and cold starts (the metrics module implements it). */
+  readonly activatorRecorder?: ActivatorRecorder;
 }
 
 /** The function an invoke is for (already authorised and looked up by the API layer). */
@@ -53,6 +61,8 @@ export interface InvokeTarget {
   readonly maxBodyBytes?: number;
   /** A public function (`spec.auth: public`) gets the caller's Authorization header. */
   readonly public?: boolean;
+  /** Most requests in flight per replica (`spec.containerConcurrency`); absent or 0: no limit. */
+  readonly containerConcurrency?: number;
 }
 
 /**
@@ -82,8 +92,16 @@ export interface InvokeRequest {
 /** Streams one invocation to a replica and the answer back; it never throws, it answers. */
 export type InvokeHandler = (request: InvokeRequest, fn: InvokeTarget) => Promise<void>;
 
-/** What {@link createInvokeHandler} returns: the handler, and `close()` for its replica pools. */
-export type InvokeRouter = InvokeHandler & { close(): Promise<void> };
+/**
+ * What {@link createInvokeHandler} returns: the handler, `queued()` (invocations its activator
+ * holds for a function), `inFlight()` and `close()` for its replica pools.
+ */
+export type InvokeRouter = InvokeHandler & {
+  queued(fnKey: string): number;
+  /** Invokes it handles for a function right now, held ones included. */
+  inFlight(fnKey: string): number;
+  close(): Promise<void>;
+};
 
 /** The state of one invoke across its attempts. */
 interface Invocation {
@@ -93,6 +111,10 @@ interface Invocation {
   readonly requestId: string;
   readonly timeoutMs: number;
   coldStart: boolean;
+  /** Until when the activator may hold it (set at its first wait). */
+  holdUntil?: number;
+  /** The activator handed it a slot that it has not settled yet (see `settle`). */
+  granted?: boolean;
   current?: Exchange;
   /** Set by the deadline or a client disconnect; wins over whatever the attempt threw. */
   failure?: unknown;
@@ -105,13 +127,19 @@ interface Invocation {
  * platform fails (not ready, timeout, unreachable). Koa's body parser must not run before it.
  */
 export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
-  const { driver, recorder, config } = deps;
+  const { driver, recorder, config, tracing } = deps;
   const balancer = createBalancer({
     connections: config.connectionsPerReplica ?? 128,
     keepAliveTimeoutMs: 30_000,
   });
   const deadlines = createDeadlines();
   const coldStartTimeoutMs = config.coldStartTimeoutMs ?? 30_000;
+  /** Invokes this controller handles per function right now (held ones included). */
+  const inFlight = new Map<string, number>();
+  const activator = createActivator(driver, balancer.room, {
+    maxQueued: config.maxQueuedPerFunction ?? 1000,
+    ...(deps.activatorRecorder ? { recorder: deps.activatorRecorder } : {}),
+  });
 
   const limiter =
     config.tenantRateLimit === undefined
@@ -162,23 +190,42 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     opts: Dispatcher.DispatchOptions,
   ): Promise<void> {
     let tried: Upstream | undefined;
+    const limit = inv.fn.containerConcurrency ?? 0;
     for (let round = 0; ; round++) {
       if (inv.failure) throw inv.failure;
-      const upstream = balancer.pick(inv.fnKey, endpoints, tried);
+      let upstream = balancer.pick(inv.fnKey, endpoints, tried, limit);
+      while (!upstream && limit > 0 && tried === undefined) {
+        // Every replica is at its limit (the one this invoke was handed a slot on has gone):
+        // wait again, until the activator's deadline.
+        settle(inv);
+        endpoints = (await hold(inv)).endpoints;
+        upstream = balancer.pick(inv.fnKey, endpoints, undefined, limit);
+      }
       if (!upstream)
         throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
       setReplicaKey(opts.headers as string[], upstream.key);
+      const span = tracing?.attempt(opts.headers as string[], {
+        url: upstream.url,
+        method: opts.method,
+        name: inv.fn.name,
+        incoming: inv.request.req.headers,
+      });
       const run = startAttempt(upstream, opts, inv.request.res, inv.requestId, inv.request.headers);
       inv.current = run.exchange;
+      settle(inv);
       try {
         await run.promise;
+        activator.release(inv.fnKey);
+        span?.end(inv.request.res.statusCode);
         return;
       } catch (error) {
+        activator.release(inv.fnKey);
         // A refused replica is skipped by later requests too, until the endpoints change.
         if (isConnectRefused(error)) balancer.eject(upstream);
         const failed = { method: opts.method, headers: opts.headers as string[], body: opts.body };
-        if (round >= 2 || inv.failure || !canRetryElsewhere(error, failed))
-          throw inv.failure ?? error;
+        const last = round >= 2 || inv.failure || !canRetryElsewhere(error, failed);
+        span?.fail(error, !last);
+        if (last) throw inv.failure ?? error;
         tried = upstream;
         endpoints = retryTarget(inv.fn, upstream, error);
       }
@@ -194,19 +241,39 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     }).finally(() => (inv.stopBodyWait = undefined));
   }
 
+  /** The replica counts the invoke now, or it gave up: the activator's slot is free for others. */
+  function settle(inv: Invocation): void {
+    if (!inv.granted) return;
+    inv.granted = false;
+    activator.settle(inv.fnKey);
+  }
+
+  /** Waits in the activator for a replica with room (a cold start when there is none). */
+  async function hold(inv: Invocation): Promise<{ endpoints: readonly Endpoint[] }> {
+    const { fn } = inv;
+    // One budget for all of an invoke's waits (it may be woken and outrun more than once).
+    inv.holdUntil ??= performance.now() + Math.min(coldStartTimeoutMs, inv.timeoutMs);
+    const wait = Math.max(0, Math.round(inv.holdUntil - performance.now()));
+    const cold = driver.endpoints(fn.tenant, fn.name).length === 0;
+    const admitted = activator
+      .admit(inv.fnKey, fn, fn.containerConcurrency ?? 0, wait, rejectOnAbort(inv.request.res))
+      .then((slot) => {
+        inv.granted = true;
+        return slot;
+      });
+    if (cold) inv.coldStart = true;
+    return tracing === undefined || !cold ? admitted : tracing.coldStart(fn, admitted);
+  }
+
   async function proxy(inv: Invocation): Promise<void> {
     const { request, fn } = inv;
     const req = request.req;
     let endpoints = driver.endpoints(fn.tenant, fn.name);
-    if (endpoints.length === 0) {
-      inv.coldStart = true;
-      const wait = Math.min(coldStartTimeoutMs, inv.timeoutMs);
-      await Promise.race([
-        driver.waitForEndpoint(fn.tenant, fn.name, wait),
-        rejectOnAbort(request.res),
-      ]);
-      endpoints = driver.endpoints(fn.tenant, fn.name);
-    }
+    if (
+      endpoints.length === 0 ||
+      (fn.containerConcurrency && !activator.mayPass(inv.fnKey, endpoints, fn.containerConcurrency))
+    )
+      endpoints = (await hold(inv)).endpoints;
     const body = requestBodyFor(req, Math.min(fn.maxBodyBytes ?? Infinity, config.maxBodyBytes));
     const opts = buildDispatchOptions(request, {
       forwardAuthorization: fn.public === true,
@@ -254,6 +321,8 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       coldStart: false,
     };
     recorder.inFlight(fn, 1);
+    inFlight.set(inv.fnKey, (inFlight.get(inv.fnKey) ?? 0) + 1);
+    tracing?.started({ tenant: fn.tenant, name: fn.name, requestId: inv.requestId });
     const deadline = deadlines.add(inv.timeoutMs, () => {
       inv.failure = new InvokeTimeout();
       inv.stopBodyWait?.(inv.failure);
@@ -271,14 +340,22 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     } catch (error) {
       fail(inv, error);
     } finally {
+      settle(inv);
       deadline.cancel();
       res.off("close", onClientClose);
       recorder.inFlight(fn, -1);
+      const left = (inFlight.get(inv.fnKey) ?? 1) - 1;
+      if (left > 0) inFlight.set(inv.fnKey, left);
+      else inFlight.delete(inv.fnKey);
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.
       const status = inv.failure instanceof ClientAborted ? 499 : res.statusCode;
       recorder.invocation(fn, status, (performance.now() - started) / 1000, inv.coldStart);
     }
   }
 
-  return Object.assign(handle, { close: () => balancer.close() });
+  return Object.assign(handle, {
+    queued: (fnKey: string) => activator.queued(fnKey),
+    inFlight: (fnKey: string) => inFlight.get(fnKey) ?? 0,
+    close: () => balancer.close(),
+  });
 }

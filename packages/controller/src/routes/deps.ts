@@ -1,4 +1,5 @@
 /** What route handlers are built from. */
+import type { InvocationQueue } from "../async/index.js";
 import type { TokenIssuer } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Driver } from "../drivers/driver.js";
@@ -12,6 +13,8 @@ export interface RouteDeps {
   readonly metrics: ControllerMetrics;
   readonly issuer: TokenIssuer;
   readonly invoke: InvokeHandler;
+  /** The asynchronous invocation queue; absent: async routes answer ASYNC_UNAVAILABLE. */
+  readonly invocations?: InvocationQueue;
   readonly now: () => Date;
   /** Whether the driver has started and can serve. */
   readonly isReady: () => boolean;

@@ -1,6 +1,8 @@
 /** The function endpoints: create, list, get, update, delete and scale (invoke: ./invoke.ts). */
-import { EventFlowError } from "@eventflow/protocol";
-import type { FunctionSpec } from "../drivers/driver.js";
+import { EventFlowError, resolveScaling } from "@eventflow/protocol";
+import { checkTriggers } from "../async/index.js";
+import type { FunctionSpec, FunctionStatus } from "../drivers/driver.js";
+import { recordRevision } from "../revisions/index.js";
 import {
   buildFunctionSchemas,
   functionListSchema,
@@ -21,6 +23,40 @@ function audit(ctx: RouteContext, msg: string, fields: Record<string, unknown>):
 }
 const one = { description: "The function.", schema: functionStatusSchema };
 
+/**
+ * The one way the API writes a function's spec (create, update, rollback): triggers checked,
+ * the driver applies it, and a change of code or configuration is recorded as a revision.
+ */
+export function createFunctionWriter(deps: RouteDeps) {
+  const { driver } = deps;
+  const record = (ctx: RouteContext, spec: FunctionSpec) =>
+    recordRevision(driver.revisions, {
+      spec,
+      createdBy: principalOf(ctx).subject,
+      now: deps.now(),
+    });
+  return {
+    toSpec(
+      tenant: string,
+      name: string,
+      fields: Omit<FunctionSpec, "tenant" | "name">,
+    ): FunctionSpec {
+      checkTriggers(fields.triggers, { nats: deps.config.async.nats !== undefined });
+      return { ...fields, tenant, name };
+    },
+    async create(ctx: RouteContext, spec: FunctionSpec): Promise<FunctionStatus> {
+      const status = await driver.create(spec);
+      await record(ctx, spec);
+      return status;
+    },
+    async update(ctx: RouteContext, spec: FunctionSpec): Promise<FunctionStatus> {
+      const status = await driver.update(spec);
+      await record(ctx, spec);
+      return status;
+    },
+  };
+}
+
 /** Routes of `/v1/functions`. */
 export function functionRoutes(deps: RouteDeps): AnyRoute[] {
   const { driver } = deps;
@@ -28,12 +64,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
     maxReplicas: deps.config.limits.maxReplicas,
     maxBodyBytes: deps.config.limits.maxInvokeBodyBytes,
   });
-  type Spec = Omit<FunctionSpec, "tenant" | "name">;
-  const toSpec = (tenant: string, name: string, fields: Spec): FunctionSpec => ({
-    ...fields,
-    tenant,
-    name,
-  });
+  const writer = createFunctionWriter(deps);
 
   return [
     defineRoute({
@@ -53,6 +84,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       },
       errors: [
         "REQUEST_VALIDATION_FAILED",
+        "TRIGGER_NATS_UNAVAILABLE",
         "FUNCTION_ALREADY_EXISTS",
         "FUNCTION_IMAGE_UNSUPPORTED",
         "FUNCTION_IMAGE_NOT_FOUND",
@@ -61,7 +93,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       async handle(ctx, { body, query }) {
         const tenant = ownTenant(ctx, query.tenant);
         const { name, ...fields } = body;
-        const status = await driver.create(toSpec(tenant, name, fields));
+        const status = await writer.create(ctx, writer.toSpec(tenant, name, fields));
         audit(ctx, "function created", {
           tenant,
           function: name,
@@ -123,6 +155,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       responses: { 200: one },
       errors: [
         "REQUEST_VALIDATION_FAILED",
+        "TRIGGER_NATS_UNAVAILABLE",
         "FUNCTION_NOT_FOUND",
         "FUNCTION_IMAGE_UNSUPPORTED",
         "FUNCTION_IMAGE_NOT_FOUND",
@@ -140,10 +173,8 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
             },
           );
         }
-        ctx.body = toFunctionView(
-          await driver.update(toSpec(tenant, params.name, fields)),
-          publicBase(ctx, deps.config.publicUrl),
-        );
+        const status = await writer.update(ctx, writer.toSpec(tenant, params.name, fields));
+        ctx.body = toFunctionView(status, publicBase(ctx, deps.config.publicUrl));
         audit(ctx, "function updated", {
           tenant,
           function: params.name,
@@ -182,9 +213,15 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "FunctionScale", schema: schemas.scale },
       responses: { 200: one },
-      errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND"],
+      errors: ["REQUEST_VALIDATION_FAILED", "FUNCTION_NOT_FOUND", "FUNCTION_AUTOSCALED"],
       async handle(ctx, { params, query, body }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
+        const { spec } = await driver.get(tenant, params.name);
+        if (resolveScaling(spec).mode === "request")
+          throw new EventFlowError(
+            "FUNCTION_AUTOSCALED",
+            `function ${params.name} is scaled by requests between ${spec.scaling?.minReplicas} and ${spec.scaling?.maxReplicas} replicas; change scaling instead`,
+          );
         ctx.body = toFunctionView(
           await driver.scale(tenant, params.name, body.replicas),
           publicBase(ctx, deps.config.publicUrl),

@@ -32,7 +32,9 @@ import {
 import type { InvokeHandler, InvokeRequest, InvokeTarget } from "../invoke/index.js";
 import { errorEnvelopeSchema } from "../schemas/common.js";
 import { functionParamsSchema } from "../schemas/functions.js";
+import { acceptedSchema } from "../schemas/invocations.js";
 import type { RouteDeps } from "./deps.js";
+import { acceptAsyncInvoke, prefersAsync } from "./invocations.js";
 import { defineRoute, type AnyRoute } from "./route.js";
 import { principalOf } from "./tenancy.js";
 
@@ -64,12 +66,13 @@ export async function invokeTarget(
   return targetOf(status);
 }
 
-/** What the invoke router needs of a function's spec. */
-function targetOf(status: FunctionStatus): InvokeTarget {
-  const { tenant, name, timeoutSeconds, maxBodyBytes, auth } = status.spec;
+/** What the invoke router needs of a function's spec (also the async worker's target). */
+export function targetOf(status: FunctionStatus): InvokeTarget {
+  const { tenant, name, timeoutSeconds, maxBodyBytes, auth, containerConcurrency } = status.spec;
   return {
     tenant,
     name,
+    ...(containerConcurrency ? { containerConcurrency } : {}),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     ...(auth === "public" ? { public: true } : {}),
@@ -200,7 +203,9 @@ function toInvokeRequest(
 const envelope = (description: string) => ({ description, schema: errorEnvelopeSchema });
 
 /** The route table's entry (Koa: auth and params by the route runner, then the same checks). */
-export function invokeRoute(deps: Pick<RouteDeps, "driver" | "invoke">): AnyRoute {
+export function invokeRoute(
+  deps: Pick<RouteDeps, "driver" | "invoke" | "invocations" | "config">,
+): AnyRoute {
   return defineRoute({
     method: "POST",
     path: INVOKE_ROUTE,
@@ -216,6 +221,11 @@ export function invokeRoute(deps: Pick<RouteDeps, "driver" | "invoke">): AnyRout
         description: "The function's own answer (any status, headers and body).",
         contentType: "*/*",
       },
+      202: {
+        description:
+          "With `Prefer: respond-async`: queued; `Location: /v1/invocations/{id}` (optional `Idempotency-Key`, `X-Callback-Url`).",
+        schema: acceptedSchema,
+      },
       502: envelope("The replica refused or dropped the connection."),
       503: envelope("No ready replica (retry-after) or crash loop."),
       504: envelope("The function exceeded its timeoutSeconds."),
@@ -228,9 +238,14 @@ export function invokeRoute(deps: Pick<RouteDeps, "driver" | "invoke">): AnyRout
       "FUNCTION_IMAGE_PULL_DENIED",
       "INVOKE_TIMEOUT",
       "INVOKE_UPSTREAM_UNREACHABLE",
+      "ASYNC_UNAVAILABLE",
     ],
     async handle(ctx, { params }) {
       const fn = await invokeTarget(deps.driver, principalOf(ctx), params.name, ctx.req);
+      if (prefersAsync(ctx.req.headers.prefer)) {
+        await acceptAsyncInvoke(deps, ctx, fn);
+        return;
+      }
       // From here the invoke router writes the answer (the function's or the envelope).
       ctx.respond = false;
       await deps.invoke(
@@ -347,7 +362,8 @@ export function createInvokeFastPath(deps: InvokeFastPathDeps): RequestListener 
     }
     const match = matchInvokePath(req.method, req.url);
     const token = match === undefined ? undefined : parseBearer(req.headers.authorization);
-    if (match === undefined || token === undefined) {
+    // An asynchronous invoke (`Prefer: respond-async`) is queued by the Koa route.
+    if (match === undefined || token === undefined || prefersAsync(req.headers.prefer)) {
       fallback(req, res);
       return;
     }

@@ -128,7 +128,7 @@ export function observeRoutes(deps: RouteDeps): AnyRoute[] {
       path: "/v1/functions/{name}/metrics",
       operationId: "getFunctionMetrics",
       summary:
-        "A small time series of invocations, errors (5xx) and p50/p95 latency for the dashboard",
+        "A small time series of invocations, errors (5xx), client errors (4xx) and p50/p95 latency for the dashboard",
       tags: TAGS,
       auth: "read",
       params: functionParamsSchema,

@@ -98,9 +98,19 @@ export function secretRoutes(deps: RouteDeps): AnyRoute[] {
       query: tenantQuerySchema,
       body: { name: "SecretCreate", schema: secretCreateSchema, maxBytes: SECRET_BODY_BYTES },
       responses: { 201: { description: "Created.", schema: secretInfoSchema } },
-      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_ALREADY_EXISTS"],
+      errors: ["REQUEST_VALIDATION_FAILED", "SECRET_ALREADY_EXISTS", "SECRET_LIMIT_REACHED"],
       async handle(ctx, { body, query }) {
         const tenant = ownTenant(ctx, query.tenant);
+        // One tenant must not fill the store (Kubernetes Secrets, the local database) for all.
+        // Checked before each create: creates racing at the limit may each pass it once.
+        const limit = deps.config.limits.maxSecretsPerTenant;
+        const held = await driver.secrets.list(tenant);
+        if (held.length >= limit && !held.some((s) => s.name === body.name))
+          throw new EventFlowError(
+            "SECRET_LIMIT_REACHED",
+            `tenant ${tenant} has ${held.length} secrets, the most this controller allows`,
+            { details: { limit } },
+          );
         const meta = await driver.secrets.put(tenant, body.name, secretValues(body), "create");
         audit(ctx, "secret created", { tenant, secret: body.name, keys: meta.keys });
         ctx.status = 201;

@@ -1,6 +1,7 @@
 /** Health, readiness, Prometheus metrics and the OpenAPI document. */
 import { EventFlowError } from "@eventflow/protocol";
 import { functionLimitsSchema } from "../schemas/functions.js";
+import { systemConfigSchema } from "../schemas/system.js";
 import { CONTROLLER_VERSION } from "../version.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute } from "./route.js";
@@ -53,6 +54,19 @@ export function systemRoutes(deps: RouteDeps, openapi: () => unknown): AnyRoute[
           maxReplicas: deps.config.limits.maxReplicas,
           maxBodyBytes: deps.config.limits.maxInvokeBodyBytes,
         };
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/system/config",
+      operationId: "getSystemConfig",
+      summary: "Settings clients show: the trace link template (EVENTFLOW_TRACE_URL_TEMPLATE)",
+      tags: ["system"],
+      auth: "read",
+      responses: { 200: { description: "The settings.", schema: systemConfigSchema } },
+      errors: [],
+      async handle(ctx) {
+        ctx.body = { traceUrlTemplate: deps.config.traceUrlTemplate ?? null };
       },
     }),
     defineRoute({

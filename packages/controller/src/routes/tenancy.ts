@@ -53,6 +53,7 @@ export function toFunctionView(status: FunctionStatus, base: string) {
     updated_at: status.updated_at,
     ...(status.last_error === undefined ? {} : { last_error: status.last_error }),
     url: `${base}/fn/${status.tenant}/${status.name}/`,
+    ...(status.autoscaler === undefined ? {} : { autoscaler: status.autoscaler }),
     spec: {
       image: spec.image,
       replicas: spec.replicas,
@@ -61,11 +62,19 @@ export function toFunctionView(status: FunctionStatus, base: string) {
       ...(spec.env === undefined ? {} : { env: spec.env }),
       ...(spec.resources === undefined ? {} : { resources: spec.resources }),
       ...(spec.scaling === undefined ? {} : { scaling: spec.scaling }),
+      ...(spec.containerConcurrency === undefined
+        ? {}
+        : { containerConcurrency: spec.containerConcurrency }),
       ...(spec.timeoutSeconds === undefined ? {} : { timeoutSeconds: spec.timeoutSeconds }),
       ...(spec.auth === undefined ? {} : { auth: spec.auth }),
       ...(spec.cors === undefined ? {} : { cors: spec.cors }),
       ...(spec.maxBodyBytes === undefined ? {} : { maxBodyBytes: spec.maxBodyBytes }),
       ...(spec.secrets === undefined ? {} : { secrets: spec.secrets }),
+      ...(spec.triggers === undefined ? {} : { triggers: spec.triggers }),
+      ...(spec.retry === undefined ? {} : { retry: spec.retry }),
+      ...(spec.revisionHistoryLimit === undefined
+        ? {}
+        : { revisionHistoryLimit: spec.revisionHistoryLimit }),
     },
   };
 }

@@ -4,6 +4,8 @@ import {
   corsSchema,
   secretRefSchema,
   functionNameSchema,
+  retryPolicySchema,
+  triggersSchema,
   type FunctionSpecLimits,
 } from "@eventflow/protocol/function-spec";
 import { z } from "zod";
@@ -76,6 +78,18 @@ export const functionStatusSchema = z
       description: "The function's HTTP endpoint: any method and path below it reach the function.",
       example: "http://127.0.0.1:8080/fn/default/hello/",
     }),
+    autoscaler: z
+      .object({
+        desired_replicas: z.number().int(),
+        observed: z.number(),
+        panic: z.boolean(),
+        queued: z.number().int(),
+      })
+      .optional()
+      .meta({
+        description:
+          "Request-driven scaling as the answering controller knows it: replicas wanted, the metric over the stable window, panic mode, invocations it holds.",
+      }),
     spec: z.object({
       image: z.string(),
       replicas: z.number().int(),
@@ -84,11 +98,15 @@ export const functionStatusSchema = z
       env: z.record(z.string(), z.string()).optional(),
       resources: z.unknown().optional(),
       scaling: z.unknown().optional(),
+      containerConcurrency: z.number().int().optional(),
       timeoutSeconds: z.number().int().optional(),
       auth: z.enum(["token", "public"]).optional(),
       cors: corsSchema.optional(),
       maxBodyBytes: z.number().int().optional(),
       secrets: z.array(secretRefSchema).optional(),
+      triggers: triggersSchema.optional(),
+      retry: retryPolicySchema.optional(),
+      revisionHistoryLimit: z.number().int().optional(),
     }),
   })
   .meta({ id: "FunctionStatus" });

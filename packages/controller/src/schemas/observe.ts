@@ -76,8 +76,20 @@ export const metricsPointSchema = z.object({
   timestamp: z.string().meta({ format: "date-time", description: "Start of the step." }),
   invocations: z.number().int(),
   errors: z.number().int().meta({ description: "Invocations answered with a 5xx status." }),
+  client_errors: z.number().int().meta({ description: "Invocations answered with a 4xx status." }),
   p50_ms: z.number().nullable(),
   p95_ms: z.number().nullable(),
+  cold_starts: z
+    .number()
+    .int()
+    .meta({ description: "Invocations that waited for a replica to start." }),
+  replicas_desired: z.number().int().nullable().meta({
+    description:
+      "Replicas the autoscaler asked for (the step's highest); null when none was recorded.",
+  }),
+  replicas_ready: z.number().int().nullable().meta({
+    description: "Replicas ready to serve (the step's highest); null when none was recorded.",
+  }),
 });
 
 /** The answer of `GET /v1/functions/{name}/metrics`. */

@@ -113,6 +113,32 @@ describe("function endpoints", () => {
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: "name" })]);
   });
 
+  it("refuses :scale of a request-driven function with FUNCTION_AUTOSCALED and changes nothing", async () => {
+    const created = await call(app.url, "POST", "/v1/functions", {
+      token: dev,
+      body: {
+        name: "auto",
+        image,
+        scaling: { minReplicas: 0, maxReplicas: 4 },
+        containerConcurrency: 5,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.spec).toMatchObject({
+      scaling: { minReplicas: 0, maxReplicas: 4 },
+      containerConcurrency: 5,
+    });
+    const res = await call(app.url, "POST", "/v1/functions/auto:scale", {
+      token: dev,
+      body: { replicas: 3 },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("FUNCTION_AUTOSCALED");
+    expect(res.body.error.message).toContain("between 0 and 4 replicas");
+    expect((await driver.get("acme", "auto")).spec.replicas).toBe(1);
+    await call(app.url, "DELETE", "/v1/functions/auto", { token: dev });
+  });
+
   it("forbids writes to viewers", async () => {
     for (const [method, path, body] of [
       ["POST", "/v1/functions", { name: "x", image }],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../support/memory-driver.js";
 import { call, mintToken, startTestApp, type TestApp } from "../support/harness.js";
 import { promtoolCheck } from "../support/promtool.js";
+import { functionKey } from "../../src/metrics.js";
 
 // /metrics and the per-function series. The driver is the in-memory TEST DOUBLE; invocations
 // are recorded through the InvocationRecorder the invoke router calls (real invokes feed the
@@ -26,7 +27,9 @@ describe("metrics", () => {
     app.metrics.recorder.invocation(alpha, 200, 0.012, true);
     app.metrics.recorder.invocation(alpha, 200, 0.018, false);
     app.metrics.recorder.invocation(alpha, 502, 0.4, false);
+    app.metrics.recorder.invocation(alpha, 400, 0.003, false);
     app.metrics.recorder.inFlight(alpha, -1);
+    app.metrics.series.replicas(functionKey("acme", "alpha"), 2, 1);
     app.metrics.recorder.invocation({ tenant: "acme", name: "beta" }, 200, 0.001, false);
     await call(app.url, "GET", "/v1/functions/alpha", { token: dev });
     await call(app.url, "GET", "/v1/functions/nope", { token: dev });
@@ -84,7 +87,7 @@ describe("metrics", () => {
     expect(devRes.status).toBe(403);
   });
 
-  it("answers a small series with invocations, errors and p50/p95", async () => {
+  it("answers a small series with invocations, 5xx and 4xx apart, and p50/p95", async () => {
     const res = await call(app.url, "GET", "/v1/functions/alpha/metrics?range=5m", { token: dev });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -97,13 +100,23 @@ describe("metrics", () => {
     const points = res.body.points as Array<{
       invocations: number;
       errors: number;
+      client_errors: number;
       p50_ms: number | null;
       p95_ms: number | null;
+      cold_starts: number;
+      replicas_desired: number | null;
+      replicas_ready: number | null;
     }>;
+    expect(points.reduce((n, p) => n + p.cold_starts, 0)).toBe(1);
+    // the autoscaler reported once: one step has the counts, the others none
+    expect(points.filter((p) => p.replicas_desired !== null)).toEqual([
+      expect.objectContaining({ replicas_desired: 2, replicas_ready: 1 }),
+    ]);
     const total = points.reduce((n, p) => n + p.invocations, 0);
     const errors = points.reduce((n, p) => n + p.errors, 0);
-    expect(total).toBe(3);
+    expect(total).toBe(4);
     expect(errors).toBe(1);
+    expect(points.reduce((n, p) => n + p.client_errors, 0)).toBe(1);
     const busy = points.filter((p) => p.invocations > 0);
     for (const p of busy) {
       expect(p.p50_ms).not.toBeNull();

@@ -22,7 +22,7 @@ const image = "127.0.0.1:5000/hello:1.0.0";
 type Verdict = { accepted: true } | { accepted: false; paths: string[]; messages: string[] };
 
 /** The CLI's file has no image reference, replicas, command or args (it builds the image). */
-const CLI_FIELDS = new Set(["env", "resources", "scaling", "timeoutSeconds"]);
+const CLI_FIELDS = new Set(["env", "resources", "scaling", "timeoutSeconds", "triggers", "retry"]);
 
 function viaCli(fnName: string, spec: Record<string, unknown>): Verdict | undefined {
   if (!Object.keys(spec).every((key) => CLI_FIELDS.has(key))) return undefined;
@@ -128,10 +128,25 @@ describe("one function spec: API, CLI, dashboard and CRD schema agree", () => {
   it("the form held every case it can express", () => {
     // The form offers auth as a choice of the valid values and does not edit CORS (it keeps a
     // function's CORS as it is): those cases are the API's, the CLI's and the CRD schema's.
+    // It has no triggers or retry fields yet (a known gap of the dashboard, docs/async.md).
+    // It writes the metric it shows (`concurrency` when a spec leaves it out, `cpu` with a
+    // `target` for the earlier targetCPUUtilization: the same meaning, resolveScaling), so
+    // scaling written without a metric is not held word for word.
     expect(formSkipped).toEqual([
       "auth anonymous",
       "cors credentials with any origin",
+      "scaling at the limit",
+      "maxReplicas over the limit",
+      "minReplicas above maxReplicas",
+      "CPU target over 100",
       "unknown nested field",
+      "schedule of 6 fields with data",
+      "cron of 4 fields",
+      "schedule trigger with a subject",
+      "11 triggers",
+      "retry of 2 attempts",
+      "retry of 101 attempts",
+      "retry initialMs above maxMs",
     ]);
   });
 });

@@ -135,4 +135,39 @@ export const SPEC_CASES: readonly SpecCase[] = [
     spec: { secrets: [{ name: "Stripe", mount: "files" }] },
     refused: "secrets.0.name",
   },
+  {
+    name: "schedule of 6 fields with data",
+    spec: { triggers: [{ type: "schedule", cron: "*/1 * * * * *", data: { job: "sweep" } }] },
+  },
+  {
+    name: "cron of 4 fields",
+    spec: { triggers: [{ type: "schedule", cron: "* * * *" }] },
+    refused: "triggers.0.cron",
+  },
+  {
+    name: "schedule trigger with a subject",
+    spec: { triggers: [{ type: "schedule", cron: "* * * * *", subject: "a.b" }] },
+    refused: "triggers.0.subject",
+    crd: "rule",
+  },
+  {
+    name: "11 triggers",
+    spec: { triggers: Array.from({ length: 11 }, () => ({ type: "schedule", cron: "* * * * *" })) },
+    refused: "triggers",
+  },
+  {
+    name: "retry of 2 attempts",
+    spec: { retry: { maxAttempts: 2, backoff: { initialMs: 100, maxMs: 1000, multiplier: 2 } } },
+  },
+  {
+    name: "retry of 101 attempts",
+    spec: { retry: { maxAttempts: 101, backoff: { initialMs: 1, maxMs: 2, multiplier: 2 } } },
+    refused: "retry.maxAttempts",
+  },
+  {
+    name: "retry initialMs above maxMs",
+    spec: { retry: { maxAttempts: 2, backoff: { initialMs: 50, maxMs: 2, multiplier: 2 } } },
+    refused: "retry.backoff.initialMs",
+    crd: "rule",
+  },
 ];

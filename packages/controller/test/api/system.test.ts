@@ -39,7 +39,8 @@ describe("protected routes and system endpoints", () => {
         }
       }
     }
-    expect(protectedCount).toBe(17);
+    // 23, plus the revisions list, one revision and :rollback.
+    expect(protectedCount).toBe(26);
   });
 
   it("/healthz is always 200; /readyz is 503 DRIVER_UNAVAILABLE until the driver started", async () => {

@@ -5,8 +5,10 @@ import type { Driver, InvocationRecorder } from "../../src/drivers/driver.js";
 import {
   createInvokeHandler,
   type InvokeConfig,
-  type InvokeHandler,
+  type InvokeRouter,
+  type InvokeTarget,
 } from "../../src/invoke/index.js";
+import type { ActivatorRecorder } from "../../src/invoke/activator.js";
 
 /** What the test recorder saw. */
 export interface Recorded {
@@ -38,10 +40,14 @@ export async function startInvokeServer(options: {
   tenant: string;
   config?: Partial<InvokeConfig>;
   timeouts?: Record<string, number>;
-}): Promise<{ url: string; handler: InvokeHandler; close: () => Promise<void> }> {
+  /** More of each function's target (containerConcurrency). */
+  targets?: Record<string, Partial<InvokeTarget>>;
+  activatorRecorder?: ActivatorRecorder;
+}): Promise<{ url: string; handler: InvokeRouter; close: () => Promise<void> }> {
   const handler = createInvokeHandler({
     driver: options.driver,
     recorder: options.recorder,
+    ...(options.activatorRecorder ? { activatorRecorder: options.activatorRecorder } : {}),
     config: { maxBodyBytes: 1024 * 1024, defaultTimeoutSeconds: 10, ...options.config },
   });
   const server: Server = createServer((req, res) => {
@@ -65,6 +71,7 @@ export async function startInvokeServer(options: {
         tenant: options.tenant,
         name,
         ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+        ...options.targets?.[name],
       },
     );
   });

@@ -24,9 +24,15 @@ describe("buildDeployment", () => {
     ["replicas from the spec", {}, (d) => d.spec?.replicas, 2],
     [
       "no replicas when an HPA owns them",
-      { scaling: { minReplicas: 1, maxReplicas: 3 } },
+      { scaling: { metric: "cpu", minReplicas: 1, maxReplicas: 3 } },
       (d) => "replicas" in (d.spec ?? {}),
       false,
+    ],
+    [
+      "request-driven: the spec's replicas, which the autoscaler sets",
+      { replicas: 4, scaling: { minReplicas: 0, maxReplicas: 6 } },
+      (d) => d.spec?.replicas,
+      4,
     ],
     [
       "default grace = 30 s timeout + 10 s",
@@ -194,9 +200,21 @@ describe("buildService and buildHpa", () => {
         },
       ],
     ],
+    ["bounds only: request-driven, no HPA", { minReplicas: 1, maxReplicas: 2 }, undefined],
+    ["metric rps: no HPA", { metric: "rps", minReplicas: 1, maxReplicas: 2 }, undefined],
     [
-      "no target given: CPU 80 %",
-      { minReplicas: 1, maxReplicas: 2 },
+      "metric memory with a target",
+      { metric: "memory", target: 65, minReplicas: 1, maxReplicas: 2 },
+      [
+        {
+          type: "Resource",
+          resource: { name: "memory", target: { type: "Utilization", averageUtilization: 65 } },
+        },
+      ],
+    ],
+    [
+      "metric cpu without a target: CPU 80 %",
+      { metric: "cpu", minReplicas: 1, maxReplicas: 2 },
       [
         {
           type: "Resource",
@@ -207,21 +225,25 @@ describe("buildService and buildHpa", () => {
   ])("HPA: %s", (_t, scaling, metrics) => {
     const hpa = buildHpa({ ...base, ...(scaling ? { scaling } : {}) }, ref, "uid-1");
     expect(hpa?.spec?.metrics).toEqual(metrics);
-    if (scaling) {
+    if (metrics) {
       expect(hpa?.apiVersion).toBe("autoscaling/v2");
       expect(hpa?.spec?.scaleTargetRef).toEqual({
         apiVersion: "apps/v1",
         kind: "Deployment",
         name: "hello",
       });
-      expect(hpa?.spec?.minReplicas).toBe(Math.max(1, scaling.minReplicas));
+      expect(hpa?.spec?.minReplicas).toBe(Math.max(1, scaling!.minReplicas));
       expect(hpa?.metadata?.ownerReferences?.[0]?.uid).toBe("uid-1");
     }
   });
 
   it("HPA minimum is at least 1 (autoscaling/v2 rejects 0 without a feature gate)", () => {
     expect(
-      buildHpa({ ...base, scaling: { minReplicas: 0, maxReplicas: 0 } }, ref, "u")?.spec,
+      buildHpa(
+        { ...base, scaling: { minReplicas: 0, maxReplicas: 0, targetCPUUtilization: 50 } },
+        ref,
+        "u",
+      )?.spec,
     ).toMatchObject({
       minReplicas: 1,
       maxReplicas: 1,

@@ -72,6 +72,8 @@ describe("the Function CRD (functions.eventflow.dev)", () => {
       "spec.cors",
       "spec.secrets[items]",
       "spec.secrets[items].keys[items]",
+      "spec.triggers[items]",
+      "spec.retry.backoff",
     ]);
     const secrets = (spec["properties"] as Record<string, Node>)["secrets"];
     expect(secrets).toMatchObject({

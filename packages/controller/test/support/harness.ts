@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { SignJWT } from "jose";
 import { createApp } from "../../src/app.js";
+import type { InvocationQueue } from "../../src/async/index.js";
 import { createTokenVerifier } from "../../src/auth/verifier.js";
 import { parseConfig, type Config } from "../../src/config.js";
 import type { Driver } from "../../src/drivers/driver.js";
@@ -41,6 +42,8 @@ export interface TestAppOptions {
   readonly isReady?: () => boolean;
   /** Least time between JWKS refetches (key rotation tests lower it). */
   readonly jwksCooldownMs?: number;
+  /** The asynchronous invocation queue (async API tests). */
+  readonly invocations?: InvocationQueue;
 }
 
 /** Builds and listens. */
@@ -78,6 +81,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     invoke,
     ...(options.now ? { now: options.now } : {}),
     ...(options.isReady ? { isReady: options.isReady } : {}),
+    ...(options.invocations ? { invocations: options.invocations } : {}),
     ...(options.jwksCooldownMs === undefined
       ? {}
       : {

@@ -12,8 +12,10 @@ import type {
   FunctionStatus,
   LogLine,
   LogQuery,
+  RevisionStore,
   SecretMeta,
   SecretStore,
+  StoredRevision,
 } from "../../src/drivers/driver.js";
 
 /** The double plus helpers tests use to steer it. */
@@ -100,11 +102,32 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     },
   };
 
+  const revisionRows = new Map<string, StoredRevision[]>();
+  const revisions: RevisionStore = {
+    list: async (tenant, name) =>
+      [...(revisionRows.get(key(tenant, name)) ?? [])].sort((a, b) => b.number - a.number),
+    async add(revision) {
+      const rows = revisionRows.get(key(revision.tenant, revision.function)) ?? [];
+      if (rows.some((r) => r.number === revision.number)) return false;
+      revisionRows.set(key(revision.tenant, revision.function), [...rows, revision]);
+      return true;
+    },
+    async remove(tenant, name, numbers) {
+      const rows = revisionRows.get(key(tenant, name)) ?? [];
+      revisionRows.set(
+        key(tenant, name),
+        rows.filter((r) => !numbers.includes(r.number)),
+      );
+    },
+    digest: () => undefined,
+  };
+
   return {
     name: "local",
     calls,
     yielded,
     secrets,
+    revisions,
     async start() {},
     async close() {},
     async create(spec) {
@@ -126,6 +149,7 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
       count("delete");
       find(tenant, name);
       functions.delete(key(tenant, name));
+      revisionRows.delete(key(tenant, name));
     },
     async scale(tenant, name, replicas) {
       count("scale");
@@ -147,6 +171,12 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     },
     async waitForEndpoint() {
       throw new EventFlowError("FUNCTION_NOT_READY", "the test double runs no replicas");
+    },
+    autoscaled() {
+      return [];
+    },
+    async setReplicas(tenant, name, replicas) {
+      await this.scale(tenant, name, replicas);
     },
     followerCount(tenant, name) {
       return followers.get(key(tenant, name))?.size ?? 0;

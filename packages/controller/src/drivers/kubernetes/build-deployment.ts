@@ -1,4 +1,5 @@
 import type { V1Container, V1Deployment, V1EnvVar, V1Probe } from "@kubernetes/client-node";
+import { resolveScaling } from "@eventflow/protocol";
 import type { FunctionSpec, SecretMeta } from "../driver.js";
 import {
   SECRETS_ANNOTATION,
@@ -131,8 +132,9 @@ function pullSecrets(names: readonly string[] | undefined) {
 }
 
 /**
- * The Deployment of one function, as a server-side apply body (pure). With `scaling` set,
- * `spec.replicas` is left out so the HPA owns it and applies never fight it.
+ * The Deployment of one function, as a server-side apply body (pure). With cpu or memory
+ * scaling, `spec.replicas` is left out so the HPA owns it and applies never fight it; a
+ * request-driven function's count is `spec.replicas`, which the controller's autoscaler sets.
  */
 export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions): V1Deployment {
   const labels = functionLabels(spec.tenant, spec.name);
@@ -155,7 +157,9 @@ export function buildDeployment(spec: FunctionSpec, options: DeploymentOptions):
       annotations: { [SPEC_ANNOTATION]: JSON.stringify(spec) },
     },
     spec: {
-      ...(spec.scaling ? {} : { replicas: options.replicas ?? spec.replicas }),
+      ...(resolveScaling(spec).mode === "resource"
+        ? {}
+        : { replicas: options.replicas ?? spec.replicas }),
       selector: { matchLabels: selectorLabels(spec.tenant, spec.name) },
       revisionHistoryLimit: 3,
       progressDeadlineSeconds: 300,

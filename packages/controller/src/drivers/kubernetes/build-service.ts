@@ -1,3 +1,4 @@
+import { resolveScaling } from "@eventflow/protocol";
 import type {
   V1OwnerReference,
   V1Service,
@@ -47,33 +48,31 @@ export function buildService(spec: FunctionSpec, ref: ObjectRef, ownerUid: strin
 }
 
 /**
- * The autoscaling/v2 HPA of one function, or undefined when the spec sets no scaling
- * (the driver then deletes any HPA left from an earlier spec). Without a target, CPU at 80 %.
+ * The autoscaling/v2 HPA of a function that scales on cpu or memory, or undefined for any other
+ * (the driver then deletes any HPA left from an earlier spec).
  */
 export function buildHpa(
   spec: FunctionSpec,
   ref: ObjectRef,
   ownerUid: string,
 ): V2HorizontalPodAutoscaler | undefined {
-  const s = spec.scaling;
-  if (!s) return undefined;
+  const s = resolveScaling(spec);
+  if (s.mode !== "resource") return undefined;
   const metrics: V2MetricSpec[] = [];
   const target = (name: "cpu" | "memory", utilization: number): V2MetricSpec => ({
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization: utilization } },
   });
-  if (s.targetCPUUtilization !== undefined) metrics.push(target("cpu", s.targetCPUUtilization));
-  if (s.targetMemoryUtilization !== undefined)
-    metrics.push(target("memory", s.targetMemoryUtilization));
-  if (metrics.length === 0) metrics.push(target("cpu", 80));
+  if (s.cpu !== undefined) metrics.push(target("cpu", s.cpu));
+  if (s.memory !== undefined) metrics.push(target("memory", s.memory));
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
     metadata: ownedMetadata(spec, ref, ownerUid),
     spec: {
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ref.name },
-      minReplicas: Math.max(1, s.minReplicas),
-      maxReplicas: Math.max(1, s.maxReplicas, s.minReplicas),
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
       metrics,
     },
   };

@@ -1,7 +1,9 @@
 /** The options of the Kubernetes driver and where its cluster credentials come from. */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { DriverLogger } from "../driver.js";
+import type { FunctionSpecLimits } from "@eventflow/protocol/function-spec";
 import type { TenantPolicy } from "./build-tenant.js";
+import type { FunctionReconcilerOptions } from "./reconcile/function-reconciler.js";
 
 /** Options of {@link createKubernetesDriver}. */
 export interface KubernetesDriverOptions {
@@ -28,6 +30,25 @@ export interface KubernetesDriverOptions {
   readonly endpointMode?: "pod" | "service";
   readonly logger?: DriverLogger;
   readonly clock?: () => Date;
+  /**
+   * The Lease the controller replicas elect the one that reconciles with (default: the Lease
+   * `eventflow-controller` in `controllerNamespace`, client-go's durations, the host name plus
+   * a random suffix as identity); `false` reconciles here without an election (one replica).
+   */
+  readonly leaderElection?:
+    | false
+    | {
+        readonly namespace?: string;
+        readonly name?: string;
+        readonly identity?: string;
+        readonly leaseDurationMs?: number;
+        readonly renewDeadlineMs?: number;
+        readonly retryPeriodMs?: number;
+      };
+  /** The function spec's limits (the API's): a Function beyond them is refused in its status. */
+  readonly limits?: FunctionSpecLimits;
+  /** Tuning of the Function reconciler (resync period, workers, queue backoff). */
+  readonly reconciler?: Pick<FunctionReconcilerOptions, "resyncMs" | "workers" | "queue">;
 }
 
 /** A KubeConfig from a path, or KUBECONFIG then in-cluster when none is given. */

@@ -29,8 +29,6 @@ export interface KubernetesSecretStoreDeps {
   readonly sharedNamespace: boolean;
   /** Creates the tenant's namespace when it has none yet. */
   readonly ensureTenant: (tenant: string) => Promise<void>;
-  /** Rolls the tenant's functions that use the secret (after its values changed). */
-  readonly onReplaced: (meta: SecretMeta) => Promise<void>;
   readonly clock: () => Date;
 }
 
@@ -148,7 +146,7 @@ export function createKubernetesSecretStore(deps: KubernetesSecretStoreDeps): Se
         .catch(() => undefined);
       throw toEventFlowError(error, { action: `write secret ${tenant}/${name}` });
     }
-    await deps.onReplaced(meta);
+    // The functions that use it roll when the reconciler sees the index change.
     return meta;
   }
 

@@ -1,7 +1,9 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { EventFlowError } from "@eventflow/protocol";
 import { crashReasonOf } from "../crash-reason.js";
 import type { FunctionPhase, FunctionSpec, FunctionStatus } from "../driver.js";
 import { CONTAINER_NAME, FIELD_MANAGER, SPEC_ANNOTATION } from "./labels.js";
+import type { FunctionObject } from "./reconcile/function-desired.js";
 
 type LastError = NonNullable<FunctionStatus["last_error"]>;
 
@@ -174,8 +176,8 @@ export function buildKubernetesStatus(
   d: V1Deployment,
   pods: readonly V1Pod[],
   now: string,
+  spec: FunctionSpec | undefined = specOf(d),
 ): FunctionStatus | undefined {
-  const spec = specOf(d);
   if (!spec) return undefined;
   const desired = d.spec?.replicas ?? spec.replicas;
   const problem = podProblem(pods, now) ?? deploymentProblem(d, now);
@@ -196,5 +198,40 @@ export function buildKubernetesStatus(
     updated_at: appliedAt(d, created),
     ...(lastError ? { last_error: lastError } : {}),
     spec,
+  };
+}
+
+/** The API's status of a Function that has no Deployment of its own yet (or a refused spec). */
+export function functionOnlyStatus(
+  fn: FunctionObject,
+  tenant: string,
+  spec: FunctionSpec | EventFlowError,
+  now: string,
+): FunctionStatus {
+  const name = fn.metadata?.name ?? "";
+  const raw = (fn.spec ?? {}) as { image?: unknown; replicas?: unknown };
+  const valid = spec instanceof EventFlowError ? undefined : spec;
+  const reported = fn.status?.lastError ?? undefined;
+  const lastError =
+    reported ??
+    (spec instanceof EventFlowError
+      ? { code: spec.code, message: spec.message, at: now }
+      : undefined);
+  const created = fn.metadata?.creationTimestamp
+    ? new Date(fn.metadata.creationTimestamp).toISOString()
+    : now;
+  return {
+    name,
+    tenant,
+    image: valid?.image ?? (typeof raw.image === "string" ? raw.image : ""),
+    replicas: valid?.replicas ?? (typeof raw.replicas === "number" ? raw.replicas : 0),
+    available_replicas: 0,
+    ready_replicas: 0,
+    updated_replicas: 0,
+    status: lastError ? "Failed" : "Pending",
+    created_at: created,
+    updated_at: created,
+    ...(lastError ? { last_error: lastError } : {}),
+    spec: valid ?? ({ tenant, name, image: "", replicas: 0 } as FunctionSpec),
   };
 }

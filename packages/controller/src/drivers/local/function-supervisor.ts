@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, replicasAfterUpdate, resolveScaling } from "@eventflow/protocol";
 import type { Endpoint, FunctionSpec, FunctionStatus } from "../driver.js";
 import { backoffDelay, type RestartBackoff } from "./backoff.js";
 import type { LogBook } from "./log-book.js";
@@ -80,6 +80,8 @@ export class FunctionSupervisor extends EventEmitter {
   private slots: Slot[] = [];
   private ready: readonly Endpoint[] = EMPTY;
   private closed = false;
+  /** A request-driven function's count as the autoscaler set it (not stored: `spec.replicas` is the start). */
+  private autoscaledReplicas: number | undefined;
 
   constructor(
     private readonly deps: SupervisorDeps,
@@ -113,7 +115,9 @@ export class FunctionSupervisor extends EventEmitter {
 
   status(): FunctionStatus {
     return buildFunctionStatus({
-      spec: this.spec,
+      // A request-driven function is at the count its autoscaler set (as its Function object
+      // says on Kubernetes), down to zero.
+      spec: this.requestScaled() ? { ...this.spec, replicas: this.replicaTarget() } : this.spec,
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
       generation: this.generation,
@@ -130,8 +134,31 @@ export class FunctionSupervisor extends EventEmitter {
     });
   }
 
+  /** Whether the autoscaler sets the replica count (`scaling.metric` concurrency or rps). */
+  requestScaled(): boolean {
+    return resolveScaling(this.spec).mode === "request";
+  }
+
+  /** The replica count the autoscaler asks for right now. */
+  replicaTarget(): number {
+    // Request-driven: the autoscaler's count (or the spec's before its first decision), always
+    // within the spec's bounds, so a spec that raised minReplicas has them at once.
+    return this.requestScaled()
+      ? replicasAfterUpdate(this.spec, this.autoscaledReplicas ?? this.spec.replicas)
+      : this.spec.replicas;
+  }
+
+  /** The autoscaler's decision: starts or stops replicas, no rollout, nothing stored. */
+  setAutoscaled(replicas: number): void {
+    if (!this.requestScaled() || replicas === this.autoscaledReplicas) return;
+    this.autoscaledReplicas = replicas;
+    this.reconcile();
+    this.changed();
+  }
+
   private desired(): number {
     if (this.app === undefined || this.closed) return 0;
+    if (this.requestScaled()) return this.replicaTarget();
     return this.spec.replicas === 0 && this.warm ? 1 : this.spec.replicas;
   }
 
@@ -168,6 +195,10 @@ export class FunctionSupervisor extends EventEmitter {
     this.app = app;
     this.imageError = false;
     this.updatedAt = this.deps.clock().toISOString();
+    // The autoscaler's count stays across an update, within the new bounds at once (as on
+    // Kubernetes): a deploy that raises minReplicas gets its replicas now, not a tick later.
+    if (!this.requestScaled()) this.autoscaledReplicas = undefined;
+    else this.autoscaledReplicas = this.replicaTarget();
     if (rollout) {
       this.generation++;
       this.everReady = false;
@@ -375,7 +406,10 @@ export class FunctionSupervisor extends EventEmitter {
   async waitForEndpoint(timeoutMs: number): Promise<Endpoint> {
     const first = this.endpoints()[0];
     if (first) return first;
-    if (this.spec.replicas === 0 && !this.warm) {
+    if (this.requestScaled()) {
+      // Scale from zero: one replica at once; the autoscaler adds more on the load it sees.
+      if (this.desired() === 0) this.setAutoscaled(1);
+    } else if (this.spec.replicas === 0 && !this.warm) {
       this.warm = true;
       this.lastUsed = Date.now();
       this.reconcile();

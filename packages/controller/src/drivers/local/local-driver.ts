@@ -1,14 +1,16 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { EventFlowError, isEventFlowError, resolveScaling } from "@eventflow/protocol";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
 import type {
+  AutoscaledFunction,
   Driver,
   Endpoint,
   FunctionSpec,
   FunctionStatus,
   LogLine,
   LogQuery,
+  RevisionStore,
 } from "../driver.js";
 import { buildStoredSpecSchema } from "../../schemas/functions.js";
 import { checkSecretRefs } from "../secret-refs.js";
@@ -235,9 +237,17 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     sup.reconcile();
   }
 
+  const revisions: RevisionStore = {
+    list: async (tenant, name) => need(store).listRevisions(tenant, name),
+    add: async (revision) => need(store).addRevision(revision),
+    remove: async (tenant, name, numbers) => need(store).deleteRevisions(tenant, name, numbers),
+    digest: (tenant, name) => sups.get(key(tenant, name))?.app?.manifestDigest,
+  };
+
   const driver: Driver = {
     name: "local",
     secrets,
+    revisions,
     async start() {
       sandbox = resolveSandbox(options.sandbox ?? "none");
       if (dropUser) checkReplicaUsers(sandbox, nodePath, options.dataDir, options.replicaUids!);
@@ -409,6 +419,25 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
       supervisor(tenant, name);
       return need(logs).read(tenant, name, query);
+    },
+    autoscaled() {
+      const out: AutoscaledFunction[] = [];
+      for (const sup of sups.values()) {
+        const scaling = resolveScaling(sup.spec);
+        if (scaling.mode !== "request" || sup.isClosed()) continue;
+        const { tenant, name } = sup.spec;
+        out.push({
+          tenant,
+          name,
+          scaling,
+          replicas: sup.replicaTarget(),
+          endpoints: sup.endpoints(),
+        });
+      }
+      return out;
+    },
+    async setReplicas(tenant, name, replicas) {
+      supervisor(tenant, name).setAutoscaled(replicas);
     },
   };
   return driver;

@@ -1,7 +1,11 @@
 /** The Function reconciler's pure parts: spec and tenant checks, "already holds", status. */
 import { describe, expect, it } from "vitest";
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { adoptableSpec } from "../../../src/drivers/kubernetes/adopt.js";
+import { buildDeployment } from "../../../src/drivers/kubernetes/build-deployment.js";
 import {
+  buildFunctionObject,
+  tenantOf,
   checkTakeOver,
   functionSpecOf,
   functionStatus,
@@ -139,6 +143,35 @@ describe("status", () => {
       lastTransitionTime: later,
     });
     expect(statusChanged(s, up)).toBe(true);
+    // No pods, no ImagePulled; a pod the kubelet cannot pull for makes it False with the code.
+    expect(up.conditions?.some((c) => c.type === "ImagePulled")).toBe(false);
+    const pullFailed = {
+      metadata: { name: "hello-1", creationTimestamp: new Date(now) },
+      status: {
+        phase: "Pending",
+        containerStatuses: [
+          {
+            name: "function",
+            ready: false,
+            restartCount: 0,
+            image: IMAGE,
+            imageID: "",
+            state: { waiting: { reason: "ImagePullBackOff", message: "not found" } },
+          },
+        ],
+      },
+    } as unknown as V1Pod;
+    const down = functionStatus(fn({ status: up }), spec, d, [pullFailed], later);
+    expect(down.conditions?.find((c) => c.type === "ImagePulled")).toMatchObject({
+      status: "False",
+      reason: "FUNCTION_IMAGE_NOT_FOUND",
+    });
+    const running = { ...pullFailed, status: { phase: "Running", containerStatuses: [] } };
+    const fine = functionStatus(fn({ status: down }), spec, d, [running as V1Pod], later);
+    expect(fine.conditions?.find((c) => c.type === "ImagePulled")).toMatchObject({
+      status: "True",
+      reason: "Pulled",
+    });
     // An absent lastError equals a null one (the merge patch wrote null).
     const { lastError: _gone, ...withoutError } = up;
     expect(statusChanged(withoutError, up)).toBe(false);
@@ -174,5 +207,98 @@ describe("checkTakeOver", () => {
       checkTakeOver(deployment({ ...ours, "eventflow.dev/tenant": "other" }), spec, fn()),
     ).toThrow(refused);
     expect(() => checkTakeOver(deployment(ours, "someone-else"), spec, fn())).toThrow(refused);
+  });
+});
+
+describe("buildFunctionObject and tenantOf", () => {
+  it("round-trips a spec through the Function object the API writes", () => {
+    const spec = {
+      tenant: "acme",
+      name: "hello",
+      image: IMAGE,
+      replicas: 2,
+      env: { A: "1" },
+      scaling: undefined,
+    };
+    const obj = buildFunctionObject(spec, { namespace: "team", name: "hello" });
+    expect(obj).toMatchObject({
+      apiVersion: "eventflow.dev/v1alpha1",
+      kind: "Function",
+      metadata: {
+        name: "hello",
+        namespace: "team",
+        labels: { "eventflow.dev/tenant": "acme", "app.kubernetes.io/managed-by": "eventflow" },
+      },
+    });
+    // No tenant or name in spec, and no undefined left for the API server to refuse.
+    expect(obj.spec).toEqual({ image: IMAGE, replicas: 2, env: { A: "1" } });
+    expect(functionSpecOf(obj, LABEL)).toMatchObject({
+      tenant: "acme",
+      name: "hello",
+      image: IMAGE,
+      replicas: 2,
+      env: { A: "1" },
+    });
+  });
+
+  it("reads the tenant from the label or from a prefixed namespace only", () => {
+    const ns = { kind: "namespace", prefix: "eventflow-" } as const;
+    expect(tenantOf(fn(), LABEL)).toBe("acme");
+    expect(tenantOf(fn({ metadata: { namespace: "eventflow-blue" } }), ns)).toBe("blue");
+    expect(tenantOf(fn({ metadata: { namespace: "default" } }), ns)).toBeUndefined();
+    expect(tenantOf(fn({ labels: {} }), LABEL)).toBeUndefined();
+  });
+});
+
+describe("adoptableSpec (Deployments written before Function objects)", () => {
+  const legacy = (over: { replicas?: number; owner?: boolean; scaling?: boolean } = {}) =>
+    buildDeployment(
+      {
+        tenant: "acme",
+        name: "hello",
+        image: IMAGE,
+        replicas: 1,
+        ...(over.scaling
+          ? { scaling: { metric: "cpu" as const, minReplicas: 1, maxReplicas: 3 } }
+          : {}),
+      },
+      { ref: { namespace: "team", name: "hello" }, secrets: new Map() },
+    ) as V1Deployment;
+
+  it("adopts EventFlow's unowned Deployment with its spec at the replica count it runs at", () => {
+    expect(adoptableSpec(legacy())).toMatchObject({ tenant: "acme", name: "hello", replicas: 1 });
+    const woken = legacy();
+    woken.spec!.replicas = 3;
+    expect(adoptableSpec(woken)?.replicas).toBe(3);
+    // With an HPA the live count is the HPA's, not the spec's.
+    const scaled = legacy({ scaling: true });
+    scaled.spec!.replicas = 3;
+    expect(adoptableSpec(scaled)?.replicas).toBe(1);
+  });
+
+  it("leaves owned, foreign, deleting and annotation-less Deployments alone", () => {
+    const owned = legacy();
+    owned.metadata!.ownerReferences = [
+      {
+        apiVersion: "eventflow.dev/v1alpha1",
+        kind: "Function",
+        name: "hello",
+        uid: "u",
+        controller: true,
+      },
+    ];
+    expect(adoptableSpec(owned)).toBeUndefined();
+    const foreign = legacy();
+    foreign.metadata!.labels = {
+      ...foreign.metadata!.labels,
+      "app.kubernetes.io/managed-by": "helm",
+    };
+    expect(adoptableSpec(foreign)).toBeUndefined();
+    const deleting = legacy();
+    deleting.metadata!.deletionTimestamp = new Date();
+    expect(adoptableSpec(deleting)).toBeUndefined();
+    const bare = legacy();
+    bare.metadata!.annotations = {};
+    expect(adoptableSpec(bare)).toBeUndefined();
   });
 });

@@ -5,20 +5,18 @@
  * Function costs no write, counted across a cold start and a resync of many.
  */
 import { randomBytes } from "node:crypto";
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFunctionCrd, FUNCTION_RESOURCE } from "../../../src/drivers/kubernetes/build-crd.js";
+import { FUNCTION_RESOURCE } from "../../../src/drivers/kubernetes/build-crd.js";
 import {
   createFunctionReconciler,
   type FunctionReconciler,
 } from "../../../src/drivers/kubernetes/reconcile/function-reconciler.js";
-import type { FunctionObject } from "../../../src/drivers/kubernetes/reconcile/function-desired.js";
+import {
+  tenantOf,
+  type FunctionObject,
+} from "../../../src/drivers/kubernetes/reconcile/function-desired.js";
+import { createClusterCache } from "../../../src/drivers/kubernetes/cluster-cache.js";
 import { startTestCluster, type TestCluster } from "../support/cluster.js";
 import {
   apisFor,
@@ -36,18 +34,38 @@ const { group, version, plural } = FUNCTION_RESOURCE;
 let cluster: TestCluster;
 let api: Apis;
 let custom: CustomObjectsApi;
-const reconcilers: FunctionReconciler[] = [];
+/** A reconciler over its own cluster cache, started and stopped together (one controller). */
+type TestReconciler = Omit<FunctionReconciler, "start"> & { start(): Promise<void> };
+const reconcilers: TestReconciler[] = [];
 
-function newReconciler(): FunctionReconciler {
-  const r = createFunctionReconciler({
+function newReconciler(): TestReconciler {
+  const tenants = { kind: "label" } as const;
+  const cache = createClusterCache({
     kubeConfig: api.kc,
     namespace: NS,
+    functionKey: (fn) => `${tenantOf(fn, tenants)}/${fn.metadata?.name}`,
+  });
+  const r = createFunctionReconciler({
+    kubeConfig: api.kc,
+    cache,
+    tenants,
     resyncMs: 3_600_000,
     workers: 4,
     queue: { rateLimit: { baseDelayMs: 50, maxDelayMs: 2000 } },
   });
-  reconcilers.push(r);
-  return r;
+  const both: TestReconciler = {
+    ...r,
+    async start() {
+      await cache.start();
+      r.start();
+    },
+    async stop() {
+      await r.stop();
+      await cache.stop();
+    },
+  };
+  reconcilers.push(both);
+  return both;
 }
 
 async function createFunction(name: string, spec: unknown, tenant: string | null = "acme") {
@@ -91,24 +109,6 @@ beforeAll(async () => {
   cluster = await startTestCluster();
   api = apisFor(cluster.kubeconfig);
   custom = api.kc.makeApiClient(CustomObjectsApi);
-  const objects = KubernetesObjectApi.makeApiClient(api.kc);
-  await objects.patch(
-    buildFunctionCrd(),
-    undefined,
-    undefined,
-    "eventflow-test",
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-  const ext = api.kc.makeApiClient(ApiextensionsV1Api);
-  await eventually(
-    async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.${group}` });
-      return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-    },
-    60_000,
-    "CRD established",
-  );
   await createRestrictedNamespace(api, NS);
 }, 900_000);
 
@@ -126,7 +126,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe("the Function reconciler on the real API server", () => {
-  let r: FunctionReconciler;
+  let r: TestReconciler;
 
   it("a Function created with the client gets its Deployment and Service, owned by it, and Ready status", async () => {
     r = newReconciler();
@@ -174,7 +174,7 @@ describe("the Function reconciler on the real API server", () => {
     await createFunction("scaled", {
       image: IMAGE,
       replicas: 1,
-      scaling: { minReplicas: 1, maxReplicas: 3 },
+      scaling: { metric: "cpu", minReplicas: 1, maxReplicas: 3 },
     });
     const hpaUid = await eventually(
       async () => {

@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { KubeConfig } from "@kubernetes/client-node";
+import { installFunctionCrd } from "./k8s.js";
 
 const REPO = fileURLToPath(new URL("../../../../../", import.meta.url));
 const TESTENV = join(REPO, "hack", "testenv");
@@ -35,10 +37,17 @@ function run(script: string, env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
-/** Starts (or adopts) the cluster once per test run. */
+function kubeConfigOf(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/** Starts (or adopts) the cluster once per test run, with the Function CRD installed. */
 export async function startTestCluster(): Promise<TestCluster> {
   const external = process.env.KUBECONFIG;
   if (external) {
+    await installFunctionCrd(kubeConfigOf(external));
     return {
       kubeconfig: external,
       metricsServer: process.env.EVENTFLOW_TEST_METRICS_SERVER !== "0",
@@ -72,6 +81,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     { env: { ...process.env, ...env }, detached: true, stdio: "ignore" },
   );
   reaper.unref();
+  await installFunctionCrd(kubeConfigOf(join(dir, "kubeconfig")));
   return {
     kubeconfig: join(dir, "kubeconfig"),
     metricsServer: /^METRICS_SERVER=1$/m.test(envFile),

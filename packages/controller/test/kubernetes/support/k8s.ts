@@ -1,5 +1,9 @@
 /** Direct API access for assertions, and polling helpers (the driver under test is separate). */
 import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
@@ -7,6 +11,8 @@ import {
   NetworkingV1Api,
   ApiException,
 } from "@kubernetes/client-node";
+
+import { buildFunctionCrd } from "../../../src/drivers/kubernetes/build-crd.js";
 
 export interface Apis {
   readonly kc: KubeConfig;
@@ -26,6 +32,46 @@ export function apisFor(kubeconfig: string): Apis {
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     networking: kc.makeApiClient(NetworkingV1Api),
   };
+}
+
+/**
+ * Installs the Function CRD (as deploy/ ships it) and waits until the API server serves it;
+ * every cluster of the tier has it, as every install of EventFlow does.
+ */
+export async function installFunctionCrd(kc: KubeConfig): Promise<void> {
+  const crd = buildFunctionCrd();
+  await KubernetesObjectApi.makeApiClient(kc).patch(
+    crd,
+    undefined,
+    undefined,
+    "eventflow-test",
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  await eventually(
+    async () => {
+      const live = await ext.readCustomResourceDefinition({ name: crd.metadata!.name! });
+      return live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+    },
+    60_000,
+    "Function CRD established",
+  );
+  // Its storage answers 429 for a moment after that.
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await eventually(
+    () =>
+      custom
+        .listClusterCustomObject({
+          group: "eventflow.dev",
+          version: "v1alpha1",
+          plural: "functions",
+        })
+        .then(() => true)
+        .catch(() => false),
+    60_000,
+    "Function objects served",
+  );
 }
 
 /** Creates a namespace that enforces the Pod Security "restricted" profile, as tenants' do. */

@@ -25,7 +25,7 @@ import {
 import type { FunctionSpec } from "../../driver.js";
 import { FUNCTION_RESOURCE } from "../build-crd.js";
 import { tenantNamespace } from "../build-tenant.js";
-import { LABEL, MANAGED_BY, selectorLabels } from "../labels.js";
+import { LABEL, MANAGED_BY, selectorLabels, type ObjectRef } from "../labels.js";
 import { buildKubernetesStatus } from "../status.js";
 
 /** A Function custom object as the API server returns it. */
@@ -62,6 +62,28 @@ export interface FunctionObjectStatus {
 export type TenantSource =
   { readonly kind: "label" } | { readonly kind: "namespace"; readonly prefix: string };
 
+/** The tenant of a Function object, or undefined when its namespace or label names none (pure). */
+export function tenantOf(fn: KubernetesObject, tenants: TenantSource): string | undefined {
+  if (tenants.kind === "label") return fn.metadata?.labels?.[LABEL.tenant];
+  const namespace = fn.metadata?.namespace ?? "";
+  return namespace.startsWith(tenants.prefix) ? namespace.slice(tenants.prefix.length) : undefined;
+}
+
+/** The Function object the API writes for a spec (the inverse of {@link functionSpecOf}; pure). */
+export function buildFunctionObject(spec: FunctionSpec, ref: ObjectRef): FunctionObject {
+  const { tenant, name: _name, ...rest } = spec;
+  return {
+    apiVersion: `${FUNCTION_RESOURCE.group}/${FUNCTION_RESOURCE.version}`,
+    kind: FUNCTION_RESOURCE.kind,
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.tenant]: tenant },
+    },
+    spec: JSON.parse(JSON.stringify(rest)) as unknown,
+  };
+}
+
 /**
  * The FunctionSpec of a Function object, validated with the API's own schema; the tenant is
  * the `eventflow.dev/tenant` label in single-namespace mode, and the namespace (prefix + tenant,
@@ -75,9 +97,7 @@ export function functionSpecOf(
 ): FunctionSpec {
   const name = fn.metadata?.name ?? "";
   const namespace = fn.metadata?.namespace ?? "";
-  let tenant: string | undefined;
-  if (tenants.kind === "label") tenant = fn.metadata?.labels?.[LABEL.tenant];
-  else if (namespace.startsWith(tenants.prefix)) tenant = namespace.slice(tenants.prefix.length);
+  const tenant = tenantOf(fn, tenants);
   const where =
     tenants.kind === "label"
       ? `label ${LABEL.tenant}`
@@ -254,6 +274,7 @@ export function functionStatus(
   const ready = phase === "Running" || phase === "ScaledToZero";
   const progressing = phase === "Pending" || phase === "Deploying";
   const err = built?.last_error;
+  const pulled = err?.code === "FUNCTION_IMAGE_NOT_FOUND" ? err : undefined;
   const sameError =
     err && previous?.lastError?.code === err.code && previous.lastError.message === err.message;
   const selector = Object.entries(selectorLabels(spec.tenant, spec.name))
@@ -272,6 +293,30 @@ export function functionStatus(
     conditions: [
       condition("Ready", ready, err?.code ?? phase, why, now, previous?.conditions, generation),
       condition("Progressing", progressing, phase, why, now, previous?.conditions, generation),
+      // Reported once pods exist: the kubelet cannot pull (FUNCTION_IMAGE_NOT_FOUND) or could.
+      ...(pods.length === 0
+        ? []
+        : [
+            pulled === undefined
+              ? condition(
+                  "ImagePulled",
+                  true,
+                  "Pulled",
+                  spec.image,
+                  now,
+                  previous?.conditions,
+                  generation,
+                )
+              : condition(
+                  "ImagePulled",
+                  false,
+                  pulled.code,
+                  pulled.message,
+                  now,
+                  previous?.conditions,
+                  generation,
+                ),
+          ]),
     ],
     lastError: err ? { ...err, at: sameError ? previous.lastError!.at : err.at } : null,
     url: `/fn/${spec.tenant}/${spec.name}`,

@@ -1,29 +1,22 @@
 /**
- * The Function reconciler (not wired into the driver yet): informers on Functions and on the
- * Deployments, Services, HPAs and pods EventFlow labels; any event enqueues the owning
- * Function's key (`namespace/name`, the owned objects share the Function's name); workers
- * reconcile one key at a time: validate the Function, apply each derived object only when the
- * cached one does not already hold what the builders make, and write `status` through the
- * /status subresource only when it changes. A resync re-enqueues every Function.
+ * The Function reconciler: any event of a Function or of the Deployments, Services, HPAs and
+ * pods it owns (from the driver's one cluster cache) enqueues the Function's key
+ * (`namespace/name`, the owned objects share the Function's name), and so does a change of a
+ * secret index a Function names; workers reconcile one key at a time: validate the Function,
+ * apply each derived object only when the cached one does not already hold what the builders
+ * make, and write `status` through the /status subresource only when it changes. A resync
+ * re-enqueues every Function.
  */
 import {
   ApiException,
   AppsV1Api,
-  AutoscalingV2Api,
-  CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
-  makeInformer,
   setHeaderOptions,
-  type Informer,
   type KubeConfig,
   type KubernetesObject,
-  type ObjectCache,
   type V1Deployment,
-  type V1Pod,
-  type V1Service,
-  type V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { EventFlowError } from "@eventflow/protocol";
 import type { FunctionSpecLimits } from "@eventflow/protocol/function-spec";
@@ -31,9 +24,11 @@ import type { FunctionSpec, SecretStore } from "../../driver.js";
 import { FUNCTION_RESOURCE } from "../build-crd.js";
 import { buildDeployment, type DeploymentOptions } from "../build-deployment.js";
 import { buildHpa, buildService } from "../build-service.js";
+import { serverSideApply } from "../apply.js";
+import type { CachedResource, ClusterCache } from "../cluster-cache.js";
 import { apiStatus, toEventFlowError } from "../errors.js";
 import { resolveSecretRefs } from "../secret-store.js";
-import { FIELD_MANAGER, LABEL, MANAGED_SELECTOR } from "../labels.js";
+import { FIELD_MANAGER, LABEL, functionKey } from "../labels.js";
 import {
   checkTakeOver,
   functionSpecOf,
@@ -52,14 +47,10 @@ import { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./work-q
 /** Options of {@link createFunctionReconciler}. */
 export interface FunctionReconcilerOptions {
   readonly kubeConfig: KubeConfig;
-  /**
-   * Single-namespace mode: watch only this namespace and read each Function's tenant from its
-   * `eventflow.dev/tenant` label. Without it, Functions of every namespace are watched and the
-   * tenant is the namespace minus `namespacePrefix` (namespace per tenant).
-   */
-  readonly namespace?: string;
-  /** Prefix of tenant namespaces (default `eventflow-`). */
-  readonly namespacePrefix?: string;
+  /** The informers (started by their owner before the reconciler). */
+  readonly cache: ClusterCache;
+  /** Where a Function's tenant comes from (the cache's scope decides what is watched). */
+  readonly tenants: TenantSource;
   readonly limits?: FunctionSpecLimits;
   /** Cluster-wide Deployment settings (pull secrets, pod annotations). */
   readonly deployment?: Pick<DeploymentOptions, "imagePullSecrets" | "podAnnotations">;
@@ -83,16 +74,6 @@ export interface ReconcilerStats {
   statusWrites: number;
 }
 
-type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
-
-const applyOpts = [
-  undefined,
-  undefined,
-  FIELD_MANAGER,
-  true,
-  PatchStrategy.ServerSideApply,
-] as const;
-
 const TRANSIENT = new Set(["KUBERNETES_CONFLICT", "KUBERNETES_UNREACHABLE"]);
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
@@ -100,109 +81,44 @@ const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ""}/${o.metad
 /** Creates the reconciler; nothing runs until `start()`. */
 export function createFunctionReconciler(options: FunctionReconcilerOptions) {
   const kc = options.kubeConfig;
-  const ns = options.namespace;
+  const { cache, tenants } = options;
   const { group, version, plural } = FUNCTION_RESOURCE;
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const apps = kc.makeApiClient(AppsV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
-  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const tenants: TenantSource = ns
-    ? { kind: "label" }
-    : { kind: "namespace", prefix: options.namespacePrefix ?? "eventflow-" };
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   const stats: ReconcilerStats = { reconciles: 0, applies: 0, deletes: 0, statusWrites: 0 };
-  const labelSelector = MANAGED_SELECTOR;
-  const path = (g: string, resource: string) =>
-    ns ? `${g}/namespaces/${ns}/${resource}` : `${g}/${resource}`;
-
-  const functions: Watched<FunctionObject> = makeInformer(
-    kc,
-    path(`/apis/${group}/${version}`, plural),
-    () =>
-      ns
-        ? custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
-        : custom.listClusterCustomObject({ group, version, plural }),
-  );
-  const deployments: Watched<V1Deployment> = makeInformer(
-    kc,
-    path("/apis/apps/v1", "deployments"),
-    () =>
-      ns
-        ? apps.listNamespacedDeployment({ namespace: ns, labelSelector })
-        : apps.listDeploymentForAllNamespaces({ labelSelector }),
-    labelSelector,
-  );
-  const services: Watched<V1Service> = makeInformer(
-    kc,
-    path("/api/v1", "services"),
-    () =>
-      ns
-        ? core.listNamespacedService({ namespace: ns, labelSelector })
-        : core.listServiceForAllNamespaces({ labelSelector }),
-    labelSelector,
-  );
-  const hpas: Watched<V2HorizontalPodAutoscaler> = makeInformer(
-    kc,
-    path("/apis/autoscaling/v2", "horizontalpodautoscalers"),
-    () =>
-      ns
-        ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns, labelSelector })
-        : autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector }),
-    labelSelector,
-  );
-  const pods: Watched<V1Pod> = makeInformer(
-    kc,
-    path("/api/v1", "pods"),
-    () =>
-      ns
-        ? core.listNamespacedPod({ namespace: ns, labelSelector })
-        : core.listPodForAllNamespaces({ labelSelector }),
-    labelSelector,
-  );
-  // Pods by their Function's key: namespace and the eventflow.dev/function label.
-  const podIndex = new Map<string, Map<string, V1Pod>>();
-  const podKey = (p: V1Pod) =>
-    `${p.metadata?.namespace ?? ""}/${p.metadata?.labels?.[LABEL.function] ?? ""}`;
 
   let queue: WorkQueue = createWorkQueue(options.queue);
   let workers: Promise<void> | undefined;
   let resync: NodeJS.Timeout | undefined;
-  const informers: Watched<KubernetesObject>[] = [functions, deployments, services, hpas, pods];
+  let unsubscribe: (() => void) | undefined;
 
   const enqueue = (o: KubernetesObject) => queue.add(keyOf(o));
-  for (const inf of [functions, deployments, services, hpas] as Watched<KubernetesObject>[]) {
-    inf.on("add", enqueue);
-    inf.on("update", enqueue);
-    inf.on("delete", enqueue);
+  /** Every event of a Function or of what it owns enqueues the Function. */
+  function onObject(resource: CachedResource, o: KubernetesObject): void {
+    const ns = o.metadata?.namespace ?? "";
+    if (resource === "pods") {
+      const fn = o.metadata?.labels?.[LABEL.function];
+      if (fn) queue.add(`${ns}/${fn}`);
+    } else if (resource === "secretindexes") {
+      // The Functions of that namespace (and tenant) that name the secret.
+      const tenant = o.metadata?.labels?.[LABEL.tenant];
+      const secret = o.metadata?.labels?.[LABEL.secret];
+      for (const fn of cache.functions()) {
+        if (fn.metadata?.namespace !== ns) continue;
+        const refs = (fn.spec as { secrets?: { name?: unknown }[] } | undefined)?.secrets;
+        if (!Array.isArray(refs) || !refs.some((r) => r?.name === secret)) continue;
+        if (tenants.kind === "label" && fn.metadata?.labels?.[LABEL.tenant] !== tenant) continue;
+        enqueue(fn);
+      }
+    } else if (resource !== "endpointslices") enqueue(o);
   }
-  const putPod = (p: V1Pod) => {
-    const k = podKey(p);
-    let m = podIndex.get(k);
-    if (!m) podIndex.set(k, (m = new Map()));
-    m.set(p.metadata?.name ?? "", p);
-    queue.add(k);
-  };
-  pods.on("add", putPod);
-  pods.on("update", putPod);
-  pods.on("delete", (p) => {
-    const k = podKey(p);
-    podIndex.get(k)?.delete(p.metadata?.name ?? "");
-    if (podIndex.get(k)?.size === 0) podIndex.delete(k);
-    queue.add(k);
-  });
-  for (const inf of informers)
-    inf.on("error", (error) => {
-      options.onError?.("(informer)", error);
-      // client-node stops an informer on error; start it again after a pause.
-      setTimeout(() => {
-        if (workers) void inf.start().catch(() => {});
-      }, 1000).unref();
-    });
 
-  const apply = async <T extends KubernetesObject>(body: T): Promise<T> => {
+  const write = serverSideApply(objects);
+  const apply = <T extends KubernetesObject>(body: T): Promise<T> => {
     stats.applies++;
-    return (await objects.patch(body, ...applyOpts)) as T;
+    return write(body);
   };
 
   // Without a secrets index every reference is missing (FUNCTION_SECRET_MISSING).
@@ -249,17 +165,17 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
     };
     // The cache holds only EventFlow's Deployments: a miss is read past it before a create.
     const existing =
-      deployments.get(spec.name, namespace) ?? (await readLive(namespace, spec.name));
+      cache.deployment(namespace, spec.name) ?? (await readLive(namespace, spec.name));
     if (existing) checkTakeOver(existing, spec, fn);
     let deployment = existing;
     if (!holdsObject(deployment, desired)) deployment = await apply(desired);
     const uid = deployment!.metadata?.uid ?? "";
     const service = buildService(spec, ref, uid);
-    if (!holdsObject(services.get(spec.name, namespace), service)) await apply(service);
+    if (!holdsObject(cache.service(namespace, spec.name), service)) await apply(service);
     const hpa = buildHpa(spec, ref, uid);
     if (hpa) {
-      if (!holdsObject(hpas.get(spec.name, namespace), hpa)) await apply(hpa);
-    } else if (hpas.get(spec.name, namespace)) {
+      if (!holdsObject(cache.hpa(namespace, spec.name), hpa)) await apply(hpa);
+    } else if (cache.hpa(namespace, spec.name)) {
       stats.deletes++;
       try {
         await objects.delete({
@@ -278,9 +194,12 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
   async function reconcile(key: string): Promise<void> {
     stats.reconciles++;
     const slash = key.indexOf("/");
-    const fn = functions.get(key.slice(slash + 1), key.slice(0, slash));
+    const fn = cache.function(key.slice(0, slash), key.slice(slash + 1));
     // Gone: its Deployment (and what that owns) follows by owner reference.
     if (!fn || fn.metadata?.deletionTimestamp) return;
+    // With a namespace per tenant, Functions outside the tenant namespaces are another
+    // install's (one watching a single namespace), never this one's to judge.
+    if (tenants.kind === "namespace" && !fn.metadata?.namespace?.startsWith(tenants.prefix)) return;
     let spec: FunctionSpec;
     let deployment: V1Deployment;
     try {
@@ -299,12 +218,8 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
         await writeStatus(fn, invalidStatus(fn, e, now())).catch(() => {});
       throw error;
     }
-    const live = [...(podIndex.get(key)?.values() ?? [])];
+    const live = cache.pods(functionKey(spec.tenant, spec.name));
     await writeStatus(fn, functionStatus(fn, spec, deployment, live, now()));
-  }
-
-  async function startInformers(): Promise<void> {
-    for (const inf of informers) await inf.start();
   }
 
   return {
@@ -314,12 +229,14 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
     pending: () => queue.len() + queue.delayed(),
     /** Enqueues every cached Function (what the periodic resync does). */
     resync(): void {
-      for (const fn of functions.list()) enqueue(fn);
+      for (const fn of cache.functions()) enqueue(fn);
     },
-    async start(): Promise<void> {
+    /** Subscribes to the cache, enqueues every Function and starts the workers. */
+    start(): void {
       if (workers) return;
       if (queue.isShuttingDown()) queue = createWorkQueue(options.queue);
-      await startInformers();
+      unsubscribe = cache.onObject(onObject);
+      this.resync();
       workers = runWorkers(queue, options.workers ?? 4, reconcile, {
         ...(options.onError ? { onError: options.onError } : {}),
       });
@@ -329,8 +246,9 @@ export function createFunctionReconciler(options: FunctionReconcilerOptions) {
     async stop(): Promise<void> {
       if (resync) clearInterval(resync);
       resync = undefined;
+      unsubscribe?.();
+      unsubscribe = undefined;
       queue.shutDown();
-      await Promise.all(informers.map((inf) => inf.stop()));
       await workers;
       workers = undefined;
     },

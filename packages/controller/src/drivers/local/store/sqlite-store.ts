@@ -4,6 +4,7 @@ import { EventFlowError } from "@eventflow/protocol";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { FunctionSpec } from "../../driver.js";
 import { named } from "./named.js";
+import { REVISIONS_SCHEMA, revisionRows, type RevisionRows } from "./revision-rows.js";
 import { SECRETS_SCHEMA, secretRows, type SecretRows } from "./secret-rows.js";
 
 /** One stored function: its spec, what its image resolved to, and when it was made. */
@@ -66,7 +67,7 @@ export interface LogRange {
  * The embedded store of the local driver: function specs and bounded replica logs. A failing
  * read or write of a function (or a backup) throws LOCAL_STORE_FAILED naming the file.
  */
-export interface Store extends SecretRows {
+export interface Store extends SecretRows, RevisionRows {
   /** The database file (`:memory:` in tests), named in every error about it. */
   readonly path: string;
   /** Every row; one whose JSON is broken comes back invalid instead of failing the list. */
@@ -75,6 +76,7 @@ export interface Store extends SecretRows {
   getFunction(tenant: string, name: string): StoredFunction | undefined;
   /** Inserts or replaces a function; `createdAt` of an existing row is kept. */
   putFunction(fn: StoredFunction): void;
+  /** Deletes a function and its revisions. */
   deleteFunction(tenant: string, name: string): void;
   appendLogs(lines: readonly NewLogLine[]): void;
   readLogs(tenant: string, name: string, range: LogRange): StoredLogLine[];
@@ -213,7 +215,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
       `the database ${path} holds no functions table, but ${refusal}; restore it from the newest backup (see docs/local-driver.md, "Backups and restore"), or set EVENTFLOW_ALLOW_EMPTY_STORE=true to start with no functions`,
     );
   }
-  db.exec(SCHEMA + SECRETS_SCHEMA);
+  db.exec(SCHEMA + SECRETS_SCHEMA + REVISIONS_SCHEMA);
   addPartialColumn(db);
 
   const stmt = {
@@ -225,6 +227,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
        updated_at = excluded.updated_at`,
     ),
     del: db.prepare("DELETE FROM functions WHERE tenant = ? AND name = ?"),
+    delRevisions: db.prepare("DELETE FROM revisions WHERE tenant = ? AND name = ?"),
     append: db.prepare(
       "INSERT INTO logs (tenant, name, replica, stream, ts, line, partial) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
@@ -257,6 +260,7 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
   return {
     path,
     ...secretRows(db, path),
+    ...revisionRows(db, path),
     listFunctions: () =>
       named(path, "listing the functions", () => stmt.list.all() as unknown as FunctionRow[]).map(
         (row) => fromRowChecked(path, row),
@@ -285,7 +289,17 @@ export function createSqliteStore(path: string, options: StoreOpenOptions = {}):
       );
     },
     deleteFunction(tenant, name) {
-      named(path, `deleting ${tenant}/${name}`, () => stmt.del.run(tenant, name));
+      named(path, `deleting ${tenant}/${name}`, () => {
+        db.exec("BEGIN");
+        try {
+          stmt.del.run(tenant, name);
+          stmt.delRevisions.run(tenant, name);
+          db.exec("COMMIT");
+        } catch (error) {
+          if (db.isTransaction) db.exec("ROLLBACK");
+          throw error;
+        }
+      });
     },
     appendLogs(lines) {
       if (lines.length === 0) return;

@@ -1,0 +1,275 @@
+/**
+ * The queue backend for controller replicas: NATS JetStream. Records (and idempotency keys)
+ * live in a KV bucket; deliveries are messages of a work-queue stream (file storage), read by
+ * one durable pull consumer that every replica shares, so adding replicas adds workers. A
+ * message not acked within the ack wait (its worker died) is delivered again; `nak(delay)`
+ * schedules a retry; `working()` keeps a long attempt's message.
+ */
+import { createHash } from "node:crypto";
+import {
+  AckPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import type { Invocation } from "./model.js";
+import { connectNats } from "./nats-connection.js";
+import type { Consumer, Delivery, InsertResult, QueueBackend } from "./queue.js";
+
+/** Options of {@link createJetStreamQueue}. */
+export interface JetStreamQueueOptions {
+  /** nats://host:port, comma-separated for several servers. */
+  readonly servers: string;
+  /** Stream name; the KV bucket and the subject are named after it. */
+  readonly stream?: string;
+  /** Stream and bucket replicas (1, 3 or 5; 1 on a single server). */
+  readonly replicas?: number;
+  /** How long a delivery is held without `working()` before it is delivered again. */
+  readonly ackWaitMs?: number;
+  /** How long final records are kept (the bucket's TTL also bounds queued ones). */
+  readonly ttlMs: number;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** How long a JetStream request (publish, KV read or write) may take (default 5 s). */
+  readonly requestTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** Foreign errors of this adapter become ASYNC_UNAVAILABLE (503, retryable), in one place. */
+function unavailable(error: unknown): never {
+  if (isEventFlowError(error)) throw error;
+  throw new EventFlowError("ASYNC_UNAVAILABLE", "the JetStream queue did not answer", {
+    cause: error,
+  });
+}
+
+/** The backend with every call's foreign errors converted. */
+function converted(backend: QueueBackend): QueueBackend {
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      call(...args).catch(unavailable);
+  return {
+    ...backend,
+    insert: wrap(backend.insert),
+    get: wrap(backend.get),
+    save: wrap(backend.save),
+    list: wrap(backend.list),
+    remove: wrap(backend.remove),
+    dispatch: wrap(backend.dispatch),
+    depth: wrap(backend.depth),
+  };
+}
+
+/** The JetStream backend, its connection open. */
+export async function createJetStreamQueue(options: JetStreamQueueOptions): Promise<QueueBackend> {
+  const stream = options.stream ?? "EVENTFLOW_INVOCATIONS";
+  const subject = `${stream.toLowerCase()}.deliver`;
+  const durable = "workers";
+  const replicas = options.replicas ?? 1;
+  const clock = options.now ?? Date.now;
+  const nc: NatsConnection = await connectNats({
+    servers: options.servers,
+    name: "eventflow-controller",
+    ...(options.user === undefined ? {} : { user: options.user, pass: options.pass ?? "" }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc, { timeout: options.requestTimeoutMs ?? 5_000 });
+  const streamConfig = {
+    name: stream,
+    subjects: [subject],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    num_replicas: replicas,
+    duplicate_window: nanos(120_000),
+  };
+  try {
+    await jsm.streams.info(stream);
+    await jsm.streams.update(stream, streamConfig);
+  } catch {
+    await jsm.streams.add(streamConfig);
+  }
+  const ackWait = nanos(options.ackWaitMs ?? 30_000);
+  try {
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ackWait,
+      max_deliver: -1,
+      max_ack_pending: 10_000,
+    });
+  } catch {
+    // Another replica made it with other settings (a rolling update): take ours.
+    await jsm.consumers.update(stream, durable, { ack_wait: ackWait, max_ack_pending: 10_000 });
+  }
+  const kv: KV = await new Kvm(js).create(`${stream}_records`, {
+    history: 1,
+    storage: StorageType.File,
+    replicas,
+    ttl: options.ttlMs * 2,
+  });
+
+  const recordKey = (tenant: string, id: string) => `r.${tenant}.${id}`;
+  const idemKey = (inv: Invocation, key: string) =>
+    `i.${inv.tenant}.${createHash("sha256").update(`${inv.function}\0${key}`).digest("hex")}`;
+
+  async function read(key: string): Promise<{ value: Invocation; revision: number } | undefined> {
+    const entry = await kv.get(key);
+    if (entry === null || entry.operation !== "PUT") return undefined;
+    return { value: entry.json<Invocation>(), revision: entry.revision };
+  }
+
+  function live(inv: Invocation | undefined): Invocation | undefined {
+    if (inv?.expiresAt !== undefined && Date.parse(inv.expiresAt) < clock()) return undefined;
+    return inv;
+  }
+
+  async function get(tenant: string, id: string): Promise<Invocation | undefined> {
+    return live((await read(recordKey(tenant, id)))?.value);
+  }
+
+  /** The live invocation an idempotency key holds, or undefined (and its revision). */
+  async function heldBy(key: string, tenant: string) {
+    const entry = await kv.get(key);
+    if (entry === null || entry.operation !== "PUT") return { revision: entry?.revision ?? 0 };
+    const held = entry.json<{ id: string; until: number }>();
+    const inv = held.until > clock() ? await get(tenant, held.id) : undefined;
+    return { revision: entry.revision, inv };
+  }
+
+  async function insert(
+    inv: Invocation,
+    idempotency?: { key: string; windowMs: number },
+  ): Promise<InsertResult> {
+    await kv.put(recordKey(inv.tenant, inv.id), JSON.stringify(inv));
+    if (idempotency === undefined) return { invocation: inv, created: true };
+    const key = idemKey(inv, idempotency.key);
+    const value = JSON.stringify({ id: inv.id, until: clock() + idempotency.windowMs });
+    for (let round = 0; round < 5; round++) {
+      try {
+        await kv.create(key, value);
+        return { invocation: inv, created: true };
+      } catch {
+        const held = await heldBy(key, inv.tenant);
+        if (held.inv !== undefined) {
+          await kv.purge(recordKey(inv.tenant, inv.id));
+          return { invocation: held.inv, created: false };
+        }
+        try {
+          await kv.update(key, value, held.revision);
+          return { invocation: inv, created: true };
+        } catch {
+          // Another request took the key between our read and write: read it again.
+        }
+      }
+    }
+    throw new Error(`idempotency key ${idempotency.key} is contended`);
+  }
+
+  function delivery(m: JsMsg): Delivery {
+    const { tenant, id } = m.json<{ tenant: string; id: string }>();
+    return {
+      tenant,
+      id,
+      deliveryCount: m.info.deliveryCount,
+      keepAlive: () => m.working(),
+      ack: async () => void (await m.ackAck()),
+      retry: async (delayMs) => m.nak(Math.max(1, Math.round(delayMs))),
+    };
+  }
+
+  function consume(
+    handler: (d: Delivery) => Promise<void>,
+    { concurrency }: { concurrency: number },
+  ): Consumer {
+    let stopped = false;
+    const running = new Set<Promise<void>>();
+    let freed: () => void = () => undefined;
+    let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>>;
+    const loop = async () => {
+      const consumer = await js.consumers.get(stream, durable);
+      messages = await consumer.consume({ max_messages: concurrency });
+      if (stopped) await messages.close();
+      for await (const m of messages) {
+        let d: Delivery;
+        try {
+          d = delivery(m);
+        } catch {
+          m.term();
+          continue;
+        }
+        const p: Promise<void> = handler(d).finally(() => {
+          running.delete(p);
+          freed();
+        });
+        running.add(p);
+        while (running.size >= concurrency && !stopped)
+          await new Promise<void>((resolve) => (freed = resolve));
+        if (stopped) break;
+      }
+    };
+    const done = loop();
+    return {
+      async stop() {
+        stopped = true;
+        freed();
+        await messages?.close();
+        await done.catch(() => undefined);
+        await Promise.allSettled([...running]);
+      },
+    };
+  }
+
+  return converted({
+    insert,
+    get,
+    async save(inv) {
+      await kv.put(recordKey(inv.tenant, inv.id), JSON.stringify(inv));
+    },
+    async list(filter) {
+      const keys: string[] = [];
+      for await (const key of await kv.keys(`r.${filter.tenant}.>`)) keys.push(key);
+      const found: Invocation[] = [];
+      for (const key of keys) {
+        const inv = live((await read(key))?.value);
+        if (inv === undefined) continue;
+        if (filter.function !== undefined && inv.function !== filter.function) continue;
+        if (
+          filter.states !== undefined &&
+          filter.states.length > 0 &&
+          !filter.states.includes(inv.state)
+        )
+          continue;
+        found.push(inv);
+      }
+      found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      return found.slice(0, filter.limit);
+    },
+    async remove(tenant, ids) {
+      for (const id of ids) await kv.purge(recordKey(tenant, id));
+    },
+    async dispatch(inv) {
+      await js.publish(subject, JSON.stringify({ tenant: inv.tenant, id: inv.id }), {
+        msgID: `${inv.tenant}.${inv.id}.${inv.dispatches}`,
+      });
+    },
+    consume,
+    async depth() {
+      const info = await jsm.streams.info(stream);
+      const pending = info.state.messages;
+      return pending === 0
+        ? { pending }
+        : { pending, oldestQueuedAt: new Date(info.state.first_ts) };
+    },
+    async close() {
+      await nc.drain();
+    },
+  });
+}

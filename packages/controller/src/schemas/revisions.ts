@@ -1,0 +1,45 @@
+/** Schemas of the revision endpoints: a revision as answered, its path, the rollback body. */
+import { functionNameSchema } from "@eventflow/protocol/function-spec";
+import { z } from "zod";
+import { functionStatusSchema } from "./functions.js";
+
+const revisionRef = z.union([
+  z.number().int().min(1).meta({ example: 3 }),
+  z.string().min(1).max(80).meta({ example: "hello-00003" }),
+]);
+
+/** Path parameters of `/v1/functions/{name}/revisions/{revision}`. */
+export const revisionParamsSchema = z.strictObject({
+  name: functionNameSchema,
+  revision: z
+    .string()
+    .min(1)
+    .max(80)
+    .meta({ description: "A revision number (`3`) or name (`hello-00003`)", example: "3" }),
+});
+
+/** Body of `POST /v1/functions/{name}:rollback`. */
+export const rollbackSchema = z.strictObject({
+  to: revisionRef
+    .optional()
+    .meta({ description: "The revision to go back to; absent: the one before the current." }),
+});
+
+/** One revision of a function. */
+export const revisionSchema = z
+  .object({
+    name: z.string().meta({ example: "hello-00003" }),
+    number: z.number().int(),
+    image: z.string(),
+    digest: z.string().optional().meta({ description: "The image's manifest digest, when known." }),
+    created_by: z.string().meta({ description: "The subject of the token that made the change." }),
+    created_at: z.string().meta({ format: "date-time" }),
+    current: z
+      .boolean()
+      .meta({ description: "Whether the function runs this revision's spec now." }),
+    spec: functionStatusSchema.shape.spec.omit({ replicas: true, revisionHistoryLimit: true }),
+  })
+  .meta({ id: "FunctionRevision" });
+
+/** The revisions of a function, newest first. */
+export const revisionListSchema = z.array(revisionSchema);
