@@ -2,6 +2,9 @@
 // server-side dry run, are applied for real, and the controller Deployment becomes Available
 // under kwok. helm lint/template with non-default values (OIDC, tenancy, ingress) are checked.
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { functionLabels } from "../../packages/controller/src/drivers/kubernetes/labels.ts";
 import { apisFor, eventually } from "../../packages/controller/test/kubernetes/support/k8s.ts";
@@ -24,6 +27,19 @@ afterAll(async () => {
   for (const args of cleanup) await tool("kubectl", args);
 });
 
+/** The controller's NATS credentials come only from the Secret `eventflow-nats`, each key optional. */
+function expectNatsCredentialsByReference(c: Container) {
+  for (const [name, key] of [
+    ["EVENTFLOW_NATS_USER", "user"],
+    ["EVENTFLOW_NATS_PASSWORD", "password"],
+    ["EVENTFLOW_NATS_TOKEN", "token"],
+  ])
+    expect(c.env?.find((e) => e.name === name)).toEqual({
+      name,
+      valueFrom: { secretKeyRef: { name: "eventflow-nats", key, optional: true } },
+    });
+}
+
 function available(namespace: string) {
   const api = apisFor(clusterKubeconfig());
   return eventually(
@@ -39,7 +55,9 @@ function available(namespace: string) {
         (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
         s.updatedReplicas === d.spec?.replicas &&
         s.replicas === d.spec?.replicas &&
-        s.readyReplicas === d.spec?.replicas;
+        s.readyReplicas === d.spec?.replicas &&
+        // Available counts a replica ready for minReadySeconds: it may lag readyReplicas.
+        s.availableReplicas === d.spec?.replicas;
       return done && d;
     },
     60_000,
@@ -156,12 +174,24 @@ describe("kustomize (deploy/kustomize)", () => {
         "Deployment",
         "Service",
         "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
         "NetworkPolicy",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding",
         "CustomResourceDefinition",
       ]),
     );
+    // Two replicas (one reconciles under the Lease), kept one available through drains, spread
+    // over nodes when there are several.
+    const deployment = byKind(ms, "Deployment")[0] as unknown as {
+      spec: { replicas: number; template: { spec: { affinity?: unknown } } };
+    };
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.affinity).toMatchObject({
+      podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100 }] },
+    });
+    expect(byKind(ms, "PodDisruptionBudget")[0]).toMatchObject({ spec: { minAvailable: 1 } });
+    expect(byKind(ms, "HorizontalPodAutoscaler")[0]).toMatchObject({ spec: { minReplicas: 2 } });
     const c = containerOf(ms);
     expect(c.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
@@ -191,6 +221,36 @@ describe("kustomize (deploy/kustomize)", () => {
     expect(env.NAMESPACE).toBe("eventflow-functions");
   });
 
+  it("components tracing and nats: an overlay that includes them gets the controller's env, NATS credentials only from a Secret", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ef-kustomize-"));
+    try {
+      const rel = (p: string) => relative(dir, `${DEPLOY}/kustomize/${p}`);
+      await writeFile(
+        join(dir, "kustomization.yaml"),
+        [
+          "apiVersion: kustomize.config.k8s.io/v1beta1",
+          "kind: Kustomization",
+          `resources: [${rel("base")}]`,
+          `components: [${rel("components/tracing")}, ${rel("components/nats")}]`,
+          "",
+        ].join("\n"),
+      );
+      const c = containerOf(parseManifests(await kustomize(dir)));
+      expect(envOf(c)).toMatchObject({
+        OTEL_TRACES_EXPORTER: "otlp",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger-collector.observability:4318",
+        OTEL_SERVICE_NAME: "eventflow-controller",
+        EVENTFLOW_NATS_URL: "nats://nats.nats:4222",
+      });
+      expectNatsCredentialsByReference(c);
+      // The base is unchanged without them.
+      const base = envOf(containerOf(parseManifests(await kustomize(`${DEPLOY}/kustomize/base`))));
+      expect(Object.keys(base).filter((k) => /^(OTEL_|EVENTFLOW_NATS_)/.test(k))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("isolate-functions overlay: function pods admit the controller only and cannot reach its namespace", async () => {
     const yaml = await kustomize(`${DEPLOY}/kustomize/overlays/isolate-functions`);
     expectFunctionsIsolated(parseManifests(yaml), "eventflow-system", "eventflow-functions");
@@ -208,7 +268,7 @@ describe("kustomize (deploy/kustomize)", () => {
     expect(dryRun.stdout).toContain("(server dry run)");
     expect(apply.code, apply.stderr).toBe(0);
     const d = await available("eventflow-system");
-    expect(d.status?.readyReplicas).toBe(1);
+    expect(d.status?.readyReplicas).toBe(2);
   });
 });
 
@@ -244,7 +304,12 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
       EVENTFLOW_NAMESPACE_PER_TENANT: "true",
       EVENTFLOW_NAMESPACE_PREFIX: "ef-",
       EVENTFLOW_DEV_AUTH: "false",
+      EVENTFLOW_NATS_URL: "nats://nats.nats:4222",
+      EVENTFLOW_NATS_STREAM: "EVENTFLOW_TEST",
+      EVENTFLOW_NATS_REPLICAS: "3",
     });
+    // NATS credentials only by reference to the Secret, each key optional.
+    expectNatsCredentialsByReference(c);
     expect(byKind(ms, "Ingress")).toHaveLength(1);
     expect(byKind(ms, "Secret")).toEqual([]); // existingSecret
     expectSecretAsFile(ms, "eventflow-jwt");
@@ -390,6 +455,6 @@ describe("Helm chart (deploy/helm/eventflow)", () => {
     expect(dryRun.code, dryRun.stderr).toBe(0);
     expect(apply.code, apply.stderr).toBe(0);
     const d = await available(ns);
-    expect(d.status?.availableReplicas).toBe(1);
+    expect(d.status?.availableReplicas).toBe(2);
   });
 });

@@ -1,13 +1,12 @@
 // Shared helpers of the deploy tier: the testenv's kubectl and helm, rendering, applying, and a
 // kubeconfig that authenticates as the controller's ServiceAccount with a real token.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { testenvBinary } from "../testenv-binaries.ts";
 
 const exec = promisify(execFile);
 
@@ -16,30 +15,8 @@ export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const DEPLOY = join(REPO, "deploy");
 export const CHART = join(DEPLOY, "helm", "eventflow");
 
-function pinned(name: string): string {
-  const env = readFileSync(join(REPO, "hack/testenv/versions.env"), "utf8");
-  const m = new RegExp(`^${name}=\\$\\{${name}:-([^}]+)\\}`, "m").exec(env);
-  if (!m?.[1]) throw new Error(`${name} not pinned in versions.env`);
-  return m[1];
-}
-
-const PIN = {
-  kubectl: "K8S_VERSION",
-  helm: "HELM_VERSION",
-  "gateway-api-crds": "GATEWAY_API_VERSION",
-};
-
 /** What hack/testenv/build.sh put in its cache: kubectl, helm, the Gateway API's CRDs (YAML). */
-export function testenvBinary(name: keyof typeof PIN): string {
-  const version = pinned(PIN[name]);
-  const cache = process.env.EVENTFLOW_K8S_CACHE ?? join(homedir(), ".cache/eventflow/k8s-testenv");
-  const path = join(cache, "bin", `${name}-v${version}`, name);
-  if (!existsSync(path))
-    throw new Error(
-      `${path} missing: run scripts/setup/65-helm.sh (hack/testenv/build.sh ${name})`,
-    );
-  return path;
-}
+export { testenvBinary };
 
 /** What a command printed and how it ended (never throws on a non-zero exit). */
 export interface Run {

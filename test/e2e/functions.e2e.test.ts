@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PLATFORM_ERROR_HEADER } from "@eventflow/protocol";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
 import { livePods, orderEvent } from "./support/functions.ts";
@@ -477,4 +478,178 @@ describe("functions on a real node", () => {
       ).stdout.trim();
     await eventually("no containerd tasks left", async () => (await tasks()) === "", 60_000);
   });
+});
+
+// Request-driven scaling on the real node: the controller's autoscaler (the replicas' own load
+// from /_eventflow/stats) and its activator (invokes held while a function is at zero).
+describe("request-driven autoscaling on a real node", () => {
+  const ZERO = "to-zero";
+  const STEP = "step";
+  const readyPods = async (name: string) =>
+    (await podsOf(name)).filter((p) =>
+      p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    ).length;
+  const untilNoPod = (name: string, timeoutMs: number) =>
+    eventually(`${name} at zero pods`, async () => (await podsOf(name)).length === 0, timeoutMs);
+
+  beforeAll(async () => {
+    images.streaming = await buildExample(registry, "streaming", functionBase);
+  }, 300_000);
+
+  it("a function with minReplicas 0 goes to zero pods after its grace", async () => {
+    await client.functions.create({
+      name: ZERO,
+      image: images[HELLO]!,
+      scaling: {
+        metric: "concurrency",
+        minReplicas: 0,
+        maxReplicas: 3,
+        scaleToZeroAfterSeconds: 5,
+      },
+    });
+    const first = await client.invoke(ZERO, { query: { name: "zero" } });
+    expect(first.status).toBe(200);
+    expect(first.text()).toBe("Hello, zero!");
+    expect((await podsOf(ZERO)).length).toBeGreaterThan(0);
+    await untilNoPod(ZERO, 90_000);
+    // The status follows the Deployment's, which counts a terminating pod a moment longer.
+    await eventually(
+      `${ZERO}'s status at 0 ready`,
+      async () => (await client.functions.get(ZERO)).ready_replicas === 0,
+      60_000,
+    );
+  });
+
+  it("20 concurrent invokes while it is at zero are each answered 200", async () => {
+    await untilNoPod(ZERO, 90_000);
+    const t0 = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.invoke(ZERO, { query: { name: `c${i}` } })),
+    );
+    timings.twentyFromZeroMs = Date.now() - t0;
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(results.map((r) => r.text())).toEqual(
+      Array.from({ length: 20 }, (_, i) => `Hello, c${i}!`),
+    );
+  });
+
+  it("a held queue that overflows answers 503 FUNCTION_NOT_READY with retry-after; none hangs", async () => {
+    // A second controller on the same cluster whose activator holds at most 4 invokes per
+    // function (the first one's default holds 1000).
+    const logDir = `${cluster.dir}/logs/small-queue`;
+    await mkdir(logDir, { recursive: true });
+    const small = await startControllerProcess({
+      kubeconfig: cluster.kubeconfig,
+      namespace: NS,
+      logDir,
+      env: { EVENTFLOW_ACTIVATOR_QUEUE: "4" },
+    });
+    try {
+      // Gone, not only terminating: a pod in its preStop drain still serves, and a controller
+      // that still lists it would send the invokes there instead of holding them.
+      await eventually(
+        `${ZERO}'s pods gone`,
+        async () =>
+          (
+            await cluster.core.listNamespacedPod({
+              namespace: NS,
+              labelSelector: `eventflow.dev/function=${ZERO}`,
+            })
+          ).items.length === 0,
+        120_000,
+      );
+      const token = await small.token();
+      await eventually(`${ZERO} at zero for the second controller`, async () => {
+        const res = await fetch(`${small.url}/v1/functions/${ZERO}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await res.json()) as { ready_replicas: number }).ready_replicas === 0;
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const res = await fetch(`${small.url}/v1/functions/${ZERO}:invoke?name=q${i}`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: "{}",
+            signal: AbortSignal.timeout(90_000),
+          });
+          return {
+            status: res.status,
+            code: res.headers.get(PLATFORM_ERROR_HEADER),
+            retryAfter: res.headers.get("retry-after"),
+            body: await res.text(),
+          };
+        }),
+      );
+      const ok = answers.filter((a) => a.status === 200);
+      const refused = answers.filter((a) => a.status === 503);
+      expect(ok.length + refused.length, JSON.stringify(answers)).toBe(20);
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(ok.length).toBeLessThanOrEqual(4);
+      for (const a of ok) expect(a.body).toMatch(/^Hello, q[0-9]+!$/);
+      for (const a of refused) {
+        expect(a.code).toBe("FUNCTION_NOT_READY");
+        expect(Number(a.retryAfter)).toBeGreaterThan(0);
+        expect(JSON.parse(a.body).error.code).toBe("FUNCTION_NOT_READY");
+      }
+    } finally {
+      await small.stop();
+    }
+    await client.functions.delete(ZERO);
+  });
+
+  it("a step load (100 ms handler, concurrency 1 then 40 for 30 s, target 10) reaches 4 +/- 1 ready replicas and no more, fails no request and returns to zero", async () => {
+    await client.functions.create({
+      name: STEP,
+      image: images.streaming!,
+      scaling: {
+        metric: "concurrency",
+        target: 10,
+        minReplicas: 0,
+        maxReplicas: 8,
+        scaleToZeroAfterSeconds: 10,
+      },
+    });
+    const failures: string[] = [];
+    let answered = 0;
+    let stopAt = 0;
+    const worker = async () => {
+      while (Date.now() < stopAt) {
+        try {
+          const r = await client.invoke(STEP, { query: { steps: "1", delayMs: "100" } });
+          if (r.status === 200 && r.text().includes('"step":1')) answered += 1;
+          else failures.push(`${r.status} ${r.text().slice(0, 200)}`);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+    };
+    stopAt = Date.now() + 5_000;
+    await worker();
+    stopAt = Date.now() + 30_000;
+    const samples: number[] = [];
+    // What the autoscaler saw (concurrency summed over the replicas), for the failure message.
+    const observed: number[] = [];
+    const sampler = (async () => {
+      while (Date.now() < stopAt) {
+        samples.push(await readyPods(STEP));
+        const seen = (await client.functions.get(STEP)).autoscaler?.observed;
+        if (seen !== undefined) observed.push(Math.round(seen * 10) / 10);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    await Promise.all([...Array.from({ length: 40 }, worker), sampler]);
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
+    const seen = `ready ${JSON.stringify(samples)}; observed concurrency ${JSON.stringify(observed)}`;
+    timings.stepAnswered = answered;
+    timings.stepReadyMax = Math.max(...samples);
+    timings.stepReadyAtEnd = samples.at(-1) ?? 0;
+    timings.stepObservedMax = Math.max(0, ...observed);
+    // Reaches 4 +/- 1 ready replicas during the load, and never more.
+    expect(Math.max(...samples), seen).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...samples), seen).toBeLessThanOrEqual(5);
+    await untilNoPod(STEP, 180_000);
+    await client.functions.delete(STEP);
+  }, 360_000);
 });

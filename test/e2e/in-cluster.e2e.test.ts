@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { CoordinationV1Api } from "@kubernetes/client-node";
 import { createClient, type EventFlowClient, type LogEntry } from "@eventflow/sdk/client";
 import { REPO_ROOT } from "../cli/index.ts";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
@@ -56,6 +57,7 @@ let controllerImage: { repository: string; digest: string };
 /** The second controller image (another label, so another digest), built while tests run. */
 let nextControllerImage: Promise<{ repository: string; digest: string }>;
 const timings: Record<string, number> = {};
+let devToken: string;
 let consumerInvokes = 0;
 
 /** The controller's image by deploy/docker/build-image.sh on a Node 24 base, pushed. */
@@ -110,7 +112,8 @@ function countedOrderEvent(orderId: string) {
 beforeAll(async () => {
   const started = Date.now();
   [cluster, registry] = await Promise.all([
-    startNodeCluster({ kubeProxy: true }),
+    // The chart installs the Function CRD itself (crds/).
+    startNodeCluster({ kubeProxy: true, functionCrd: false }),
     startRegistry({ mode: "plain" }),
   ]);
   await cluster.trustRegistry(registry.host);
@@ -131,6 +134,9 @@ beforeAll(async () => {
       auth: { mode: "dev", jwtSecret: "e2e-in-cluster-secret-with-32-characters-at-least" },
       tenancy: { functionsNamespace: FUNCTIONS_NS },
       autoscaling: { enabled: false },
+      // This flow follows one controller pod (its upgrade, its logs); the chart's default of
+      // two replicas and their Lease hand-over are tested on their own.
+      replicaCount: 1,
       logLevel: "info",
       extraEnv: [
         { name: "KUBERNETES_SERVICE_HOST", value: apiHost },
@@ -183,6 +189,7 @@ beforeAll(async () => {
   );
   const res = await fetch(`${viaProxy}/auth/token`, { method: "POST" });
   const { token } = (await res.json()) as { token: string };
+  devToken = token;
   // No retries: a request that fails must show up as failed.
   client = createClient({ url: viaProxy, token, retry: false });
   balanced = createClient({ url: service.url, token, fetch: service.fetch, retry: false });
@@ -413,4 +420,166 @@ describe("the controller as a Pod, installed with deploy/'s Helm chart", () => {
     );
     expect(await client.functions.list()).toEqual([]);
   });
+
+  it("two replicas: SIGKILL of the Lease holder under list and invoke loops fails none, another takes over and repairs drift; SIGTERM hands over at once", async () => {
+    const next = await nextControllerImage;
+    await helm([
+      "upgrade",
+      RELEASE,
+      CHART,
+      "-f",
+      valuesFile,
+      "--set",
+      `image.repository=${next.repository}`,
+      "--set",
+      `image.digest=${next.digest}`,
+      "--set",
+      "replicaCount=2",
+      "--wait",
+      "--timeout",
+      "180s",
+    ]);
+    await eventually(
+      "two controller pods ready",
+      async () => service.ready().length === 2,
+      120_000,
+    );
+    await client.functions.create({ name: HELLO, image: images[HELLO]!, replicas: 1 });
+    await eventually(
+      "hello Running",
+      async () => (await client.functions.get(HELLO)).status === "Running",
+      120_000,
+    );
+    const leases = cluster.kc.makeApiClient(CoordinationV1Api);
+    // The holder's identity: its host name (the pod name), an underscore, a random suffix that
+    // is new in every process.
+    const holder = async () =>
+      (await leases.readNamespacedLease({ name: "eventflow-controller", namespace: SYSTEM_NS }))
+        .spec?.holderIdentity ?? "";
+    const podOf = (identity: string) => identity.split("_")[0]!;
+    const leader = await eventually(
+      "a replica holds the Lease",
+      async () => (await holder()) || undefined,
+    );
+    const pods = await controllerPods();
+    const leaderPod = pods.find((p) => p.metadata!.name === podOf(leader));
+    expect(leaderPod).toBeDefined();
+    const containerId = leaderPod!.status!.containerStatuses![0]!.containerID!.replace(
+      "containerd://",
+      "",
+    );
+
+    // Clients as an L7 balancer with endpoint discovery plus the SDK's retries would send them:
+    // a request caught on the killed pod is retried on the other.
+    const retrying = createClient({ url: service.url, token: devToken, fetch: service.fetch });
+    const outcomes: { kind: string; result: number | string }[] = [];
+    let load = true;
+    const worker = async (kind: "list" | "invoke") => {
+      while (load) {
+        let result: number | string;
+        try {
+          if (kind === "list")
+            result = (await retrying.functions.list()).some((f) => f.name === HELLO) ? 200 : -1;
+          else {
+            const r = await retrying.invoke(HELLO, {
+              query: { name: "ha" },
+              timeout: 10_000,
+              retry: true,
+            });
+            result = r.status === 200 && r.text() === "Hello, ha!" ? 200 : r.status;
+          }
+        } catch (error) {
+          // The code and what caused it (the socket error), to tell a refusal from a reset.
+          const e = error as {
+            code?: string;
+            cause?: { code?: string; cause?: { code?: string } };
+          };
+          result =
+            `${e.code ?? String(error)} ${e.cause?.code ?? e.cause?.cause?.code ?? ""}`.trim();
+        }
+        outcomes.push({ kind, result });
+      }
+    };
+    const workers = [worker("list"), worker("list"), worker("invoke"), worker("invoke")];
+    let survivor = "";
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      // SIGKILL to the leader's process (no SIGTERM, no release): the Lease must expire first.
+      const t0 = Date.now();
+      await run("ctr", [
+        "--address",
+        `${cluster.dir}/node/containerd.sock`,
+        "-n",
+        "k8s.io",
+        "tasks",
+        "kill",
+        "-s",
+        "SIGKILL",
+        containerId,
+      ]);
+      survivor = await eventually(
+        "another process holds the Lease",
+        async () => {
+          const h = await holder();
+          return h && h !== leader ? h : undefined;
+        },
+        60_000,
+      );
+      timings.haKillToNewLeaderMs = Date.now() - t0;
+      expect(pods.map((p) => p.metadata!.name)).toContain(podOf(survivor));
+      // The new leader repairs drift: a function's Service deleted by hand comes back.
+      await cluster.core.deleteNamespacedService({ name: HELLO, namespace: FUNCTIONS_NS });
+      const t1 = Date.now();
+      await eventually(
+        "hello's Service put back",
+        () =>
+          cluster.core
+            .readNamespacedService({ name: HELLO, namespace: FUNCTIONS_NS })
+            .then(() => true)
+            .catch(() => undefined),
+        30_000,
+      );
+      timings.haRepairMs = Date.now() - t1;
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      load = false;
+      await Promise.all(workers);
+    }
+    const failed = outcomes.filter((o) => o.result !== 200);
+    timings.haRequests = outcomes.length;
+    timings.haFailed = failed.length;
+    if (failed.length > 0) console.log(`[e2e] HA failures: ${JSON.stringify(failed.slice(0, 20))}`);
+    expect(outcomes.filter((o) => o.kind === "invoke").length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o.kind === "list").length).toBeGreaterThan(20);
+    expect(failed).toEqual([]);
+
+    // Graceful: the pod's SIGTERM (after its preStop delay) releases the Lease as shutdown
+    // begins; the replica the ReplicaSet started meanwhile (or none yet) takes it over.
+    await eventually(
+      "two controller pods ready again",
+      async () => service.ready().length === 2,
+      180_000,
+    );
+    let releasedAt = 0;
+    const t2 = Date.now();
+    await cluster.core.deleteNamespacedPod({ name: podOf(survivor), namespace: SYSTEM_NS });
+    const taker = await eventually(
+      "the Lease handed over",
+      async () => {
+        const h = await holder();
+        if (h !== survivor && releasedAt === 0) releasedAt = Date.now();
+        return h && h !== survivor ? h : undefined;
+      },
+      60_000,
+      25,
+    );
+    timings.haTermDeleteToNewLeaderMs = Date.now() - t2;
+    timings.haTermReleaseToNewLeaderMs = Date.now() - releasedAt;
+    expect(taker).not.toBe(survivor);
+    // Measured, never asserted: the chart's preStop delay comes first (shutdownDelaySeconds).
+    console.log(
+      `[e2e] HA: kill to new leader ${timings.haKillToNewLeaderMs} ms (lease 15 s), repair ${timings.haRepairMs} ms, SIGTERM: delete to new leader ${timings.haTermDeleteToNewLeaderMs} ms, release seen to new leader ${timings.haTermReleaseToNewLeaderMs} ms, ${timings.haRequests} requests, ${timings.haFailed} failed`,
+    );
+    await client.functions.delete(HELLO);
+  }, 420_000);
 });

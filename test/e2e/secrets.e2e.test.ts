@@ -200,10 +200,19 @@ describe("secrets on a real node", () => {
       async () => (await ask()).file === VALUES.two,
       180_000,
     );
+    // The kubelet refreshes a mounted file in running pods by itself; the reconciler rolls the
+    // pods (new template digest) when it sees the secret's index change.
     await eventually(
-      "the rollout finished",
-      async () => (await client.functions.get(FN)).status === "Running",
-      120_000,
+      "the rollout finished: only new pods, Running",
+      async () => {
+        const live = (await livePods(cluster.core, NS, FN)).map((p) => p.metadata?.name);
+        return (
+          live.length > 0 &&
+          !live.some((p) => before.includes(p)) &&
+          (await client.functions.get(FN)).status === "Running"
+        );
+      },
+      180_000,
     );
     stop = true;
     await load;

@@ -23,6 +23,8 @@ export async function startControllerProcess(options: {
   kubeconfig: string;
   namespace: string;
   logDir: string;
+  /** More variables for the controller (e.g. the activator's queue size). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<RunningController> {
   if (!existsSync(CONTROLLER_BIN))
     throw new Error(`${CONTROLLER_BIN} is missing: run \`npm run build\` first`);
@@ -41,7 +43,11 @@ export async function startControllerProcess(options: {
       EVENTFLOW_SSE_HEARTBEAT_SECONDS: "1",
       KUBECONFIG: options.kubeconfig,
       NAMESPACE: options.namespace,
+      // Out of cluster there is no controller namespace: the reconciler's Lease lives beside
+      // the functions (this kubeconfig may write it there).
+      EVENTFLOW_CONTROLLER_NAMESPACE: options.namespace,
       LOG_LEVEL: "info",
+      ...options.env,
     },
     stdio: ["ignore", log, log],
   });

@@ -9,6 +9,7 @@ export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs = 120_000,
+  intervalMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -20,7 +21,7 @@ export async function eventually<T>(
       if (error instanceof Fatal) throw error;
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}`, { cause: last });
 }

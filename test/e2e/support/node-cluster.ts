@@ -4,7 +4,8 @@
  * directory. kwok's simulated node is removed so every pod lands on the real node. Component
  * logs stay in `<dir>/logs` after the run (printed on failure).
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 
+const execFileP = promisify(execFile);
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TESTENV = join(REPO, "hack", "testenv");
 
@@ -65,7 +67,7 @@ function readEnv(file: string): Record<string, string> {
  * `kubeProxy` also runs kube-proxy on the node, so Service IPs work from this host.
  */
 export async function startNodeCluster(
-  options: { kubeProxy?: boolean } = {},
+  options: { kubeProxy?: boolean; functionCrd?: boolean } = {},
 ): Promise<NodeCluster> {
   const dir = mkdtempSync(join(tmpdir(), "eventflow-e2e-"));
   const env = {
@@ -97,6 +99,23 @@ export async function startNodeCluster(
   const core = kc.makeApiClient(CoreV1Api);
   // Only the real node may take pods.
   await core.deleteNode({ name: "kwok-node-0" });
+  if (options.functionCrd !== false) {
+    // What an install does before the controller starts (Helm installs it from its crds/).
+    const kubectl = (...args: string[]) =>
+      execFileP(join(dir, "bin", "kubectl"), ["--kubeconfig", kubeconfig, ...args]);
+    await kubectl(
+      "apply",
+      "--server-side",
+      "-f",
+      join(REPO, "deploy/kustomize/base/crd-functions.yaml"),
+    );
+    await kubectl(
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/functions.eventflow.dev",
+    );
+  }
   return {
     dir,
     kubeconfig,

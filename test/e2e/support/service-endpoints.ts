@@ -53,16 +53,33 @@ export async function followService(
     });
   const base = `http://${service}.${namespace}.svc`;
   const used = new Map<string, number>();
+  // Passive health as nginx's default `proxy_next_upstream error` does it: an endpoint that
+  // refuses the connection (its process is gone; the kubelet has not failed its readiness
+  // probe yet) is skipped for a while, and the request, which it never received, goes to the
+  // next one.
+  const refusedUntil = new Map<string, number>();
+  const refused = (error: unknown) =>
+    (error as { cause?: { code?: string } })?.cause?.code === "ECONNREFUSED";
   let next = 0;
-  const viaEndpoint: typeof fetch = (input, init) => {
+  const viaEndpoint: typeof fetch = async (input, init) => {
     const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!raw.startsWith(base)) return fetch(input, init);
-    const now = ready();
-    if (now.length === 0)
-      return Promise.reject(new TypeError(`no ready endpoint of ${namespace}/${service}`));
-    const target = now[next++ % now.length]!;
-    used.set(target, (used.get(target) ?? 0) + 1);
-    return fetch(`http://${target}${raw.slice(base.length)}`, init);
+    const tried = new Set<string>();
+    for (;;) {
+      const all = ready().filter((e) => !tried.has(e));
+      const healthy = all.filter((e) => (refusedUntil.get(e) ?? 0) <= Date.now());
+      const now = healthy.length > 0 ? healthy : all;
+      if (now.length === 0) throw new TypeError(`no ready endpoint of ${namespace}/${service}`);
+      const target = now[next++ % now.length]!;
+      used.set(target, (used.get(target) ?? 0) + 1);
+      try {
+        return await fetch(`http://${target}${raw.slice(base.length)}`, init);
+      } catch (error) {
+        if (!refused(error)) throw error;
+        refusedUntil.set(target, Date.now() + 5_000);
+        tried.add(target);
+      }
+    }
   };
   return {
     url: base,

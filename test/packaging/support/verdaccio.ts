@@ -53,13 +53,16 @@ export async function startNpmRegistry(dir: string): Promise<TestNpmRegistry> {
   await mkdir(dir, { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  // JSON is YAML: no uplinks, our scope publishable by a logged-in user, everything readable.
+  // JSON is YAML: no uplinks, our scope and our unscoped package (the Serverless Framework
+  // plugin, named as the framework's plugins are) publishable by a logged-in user, everything
+  // readable.
   const config = {
     storage: join(dir, "storage"),
     auth: { htpasswd: { file: join(dir, "htpasswd"), max_users: 10 } },
     uplinks: {},
     packages: {
       "@eventflow/*": { access: "$all", publish: "$authenticated" },
+      "serverless-eventflow": { access: "$all", publish: "$authenticated" },
       "**": { access: "$all" },
     },
     log: { type: "stdout", format: "json", level: "warn" },
