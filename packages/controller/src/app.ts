@@ -22,6 +22,7 @@ import type { InvokeHandler } from "./invoke/index.js";
 import type { RouteDeps } from "./routes/deps.js";
 import { functionRoutes } from "./routes/functions.js";
 import { revisionRoutes } from "./routes/revisions.js";
+import { eventRoutes } from "./routes/events.js";
 import { invocationRoutes } from "./routes/invocations.js";
 import type { InvocationQueue } from "./async/index.js";
 import { secretRoutes } from "./routes/secrets.js";
@@ -89,6 +90,7 @@ export function buildRoutes(deps: RouteDeps): AnyRoute[] {
   routes.push(
     ...functionRoutes(deps),
     ...revisionRoutes(deps),
+    ...eventRoutes(deps),
     ...secretRoutes(deps),
     invokeRoute(deps),
     ...invocationRoutes(deps),

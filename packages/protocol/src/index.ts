@@ -106,6 +106,16 @@ export {
   type TracingConfig,
 } from "./otel-env.js";
 export {
+  FUNCTION_EVENT_TYPES,
+  MAX_FUNCTION_EVENTS,
+  SCALED_BY,
+  isFunctionEventType,
+  mergeFunctionEvents,
+  type FunctionEvent,
+  type FunctionEventType,
+  type ScaledBy,
+} from "./function-events.js";
+export {
   FUNCTION_NAME_PATTERN,
   MAX_FUNCTION_NAME_LENGTH,
   checkFunctionName,

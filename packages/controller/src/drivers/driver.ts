@@ -4,6 +4,7 @@
  * Deployments, Services and HPAs. The API layer and the invoke router only see this.
  */
 import type {
+  FunctionEvent,
   RequestScaling,
   FunctionPhase,
   FunctionSpecFields,
@@ -186,6 +187,12 @@ export interface Driver {
    */
   waitForEndpoint(tenant: string, name: string, timeoutMs: number): Promise<Endpoint>;
   logs(tenant: string, name: string, query: LogQuery): AsyncIterable<LogLine>;
+  /**
+   * The function's recent events (deploys from its revisions, scale changes, replica crashes
+   * with their exit code and reason, readiness and failures), newest first, at most
+   * MAX_FUNCTION_EVENTS; FUNCTION_NOT_FOUND when there is no such function.
+   */
+  events(tenant: string, name: string): Promise<FunctionEvent[]>;
   /** The functions scaled on requests (`scaling.metric` concurrency or rps): the autoscaler's work. */
   autoscaled(): readonly AutoscaledFunction[];
   /**

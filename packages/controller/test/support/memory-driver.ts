@@ -172,6 +172,11 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
     async waitForEndpoint() {
       throw new EventFlowError("FUNCTION_NOT_READY", "the test double runs no replicas");
     },
+    async events(tenant, name) {
+      count("events");
+      find(tenant, name);
+      return [];
+    },
     autoscaled() {
       return [];
     },

@@ -5,7 +5,12 @@ import {
   KubernetesObjectApi,
   type V1Deployment,
 } from "@kubernetes/client-node";
-import { EventFlowError, replicasAfterUpdate, resolveScaling } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  mergeFunctionEvents,
+  replicasAfterUpdate,
+  resolveScaling,
+} from "@eventflow/protocol";
 import type {
   AutoscaledFunction,
   Driver,
@@ -35,6 +40,8 @@ import { functionKey, type ObjectRef } from "./labels.js";
 import { createFunctionObjects } from "./function-objects.js";
 import { createFunctionResource } from "./function-resource.js";
 import { readFunctionLogs } from "./pod-logs.js";
+import { buildFunctionEvents } from "./function-events.js";
+import { toRevisionEvents } from "../revision-events.js";
 import { loadKubeConfig, type KubernetesDriverOptions } from "./driver-options.js";
 import { createFunctionReconciler, type ReconcilerStats } from "./reconcile/index.js";
 import { createReconcilerLeadership } from "./reconcile/leadership.js";
@@ -457,6 +464,21 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     },
     async setReplicas(tenant, name, replicas) {
       await functions.setScale(existing(tenant, name), replicas);
+    },
+    async events(tenant, name) {
+      existing(tenant, name);
+      const { namespace } = refOf(tenant, name);
+      // Read on demand, no watch: a namespace holds Events of the last hour only (the API
+      // server's --event-ttl), and only the detail page asks, every few seconds at most.
+      const [list, revs] = await Promise.all([
+        call(name, "list events", () => core.listNamespacedEvent({ namespace })),
+        revisions.list(tenant, name),
+      ]);
+      const pods = cache.pods(functionKey(tenant, name));
+      return mergeFunctionEvents([
+        buildFunctionEvents({ name, events: list.items, pods }),
+        toRevisionEvents(revs),
+      ]);
     },
     logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
       existing(tenant, name);

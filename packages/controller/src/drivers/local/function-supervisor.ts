@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EventFlowError, replicasAfterUpdate, resolveScaling } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  replicasAfterUpdate,
+  resolveScaling,
+  type ScaledBy,
+} from "@eventflow/protocol";
 import type { Endpoint, FunctionSpec, FunctionStatus } from "../driver.js";
 import { backoffDelay, type RestartBackoff } from "./backoff.js";
 import type { LogBook } from "./log-book.js";
@@ -11,6 +16,8 @@ import { launchReplica, type ReplicaIsolation } from "./replica-launch.js";
 import type { ReplicaSecrets } from "./replica-secrets.js";
 import type { ReplicaExit, ReplicaProcess } from "./replica-process.js";
 import { imageFailure } from "./pull-client.js";
+import { createEventRing, type EventRing } from "./event-ring.js";
+import { crashedEvent, scaledEvent } from "./supervisor-events.js";
 import { buildFunctionStatus, type SlotState } from "./status.js";
 
 /** Where a resolved image's app lives, as stored with the spec. */
@@ -74,6 +81,8 @@ export class FunctionSupervisor extends EventEmitter {
   imageError = false;
   warm = false;
   lastUsed = 0;
+  /** Its recent events (deploys are the revisions' events, added by the driver). */
+  readonly events: EventRing;
   private generation = 1;
   private everReady = false;
   private seq = 0;
@@ -98,6 +107,7 @@ export class FunctionSupervisor extends EventEmitter {
     this.app = init.app;
     this.createdAt = init.createdAt;
     this.updatedAt = init.updatedAt;
+    this.events = createEventRing(deps.clock);
   }
 
   /** Ready endpoints right now (the same array until something changes). */
@@ -149,8 +159,12 @@ export class FunctionSupervisor extends EventEmitter {
   }
 
   /** The autoscaler's decision: starts or stops replicas, no rollout, nothing stored. */
-  setAutoscaled(replicas: number): void {
+  setAutoscaled(
+    replicas: number,
+    by: ScaledBy = replicas === 0 ? "scale-to-zero" : "autoscaler",
+  ): void {
     if (!this.requestScaled() || replicas === this.autoscaledReplicas) return;
+    this.recordScale(this.replicaTarget(), replicas, by);
     this.autoscaledReplicas = replicas;
     this.reconcile();
     this.changed();
@@ -191,6 +205,7 @@ export class FunctionSupervisor extends EventEmitter {
 
   /** Applies a new spec and image: a rolling update when the image or runtime settings changed. */
   update(spec: FunctionSpec, app: ResolvedApp, rollout: boolean): void {
+    const before = this.replicaTarget();
     this.spec = spec;
     this.app = app;
     this.imageError = false;
@@ -204,12 +219,14 @@ export class FunctionSupervisor extends EventEmitter {
       this.everReady = false;
       this.lastError = undefined;
     }
+    this.recordScale(before, this.replicaTarget(), "api");
     this.reconcile();
     this.changed();
   }
 
   /** Changes only the replica count (no rollout); works while the image is unavailable too. */
   scale(replicas: number): void {
+    this.recordScale(this.spec.replicas, replicas, "api");
     this.spec = { ...this.spec, replicas };
     // An explicit scale (to zero in particular) also ends a replica started by an invoke.
     this.warm = false;
@@ -227,6 +244,11 @@ export class FunctionSupervisor extends EventEmitter {
   async shutdown(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.filter((s) => s.state !== "stopped").map((s) => this.retire(s)));
+  }
+
+  private recordScale(from: number, to: number, by: ScaledBy): void {
+    const event = scaledEvent(from, to, by);
+    if (event) this.events.push(event);
   }
 
   private changed(): void {
@@ -266,6 +288,12 @@ export class FunctionSupervisor extends EventEmitter {
       port = await findFreePort(this.deps.portRange, this.deps.takenPorts);
     } catch (error) {
       this.deps.log("error", { replica: slot.id, err: String(error) }, "no free port for replica");
+      this.events.push({
+        type: "failed",
+        reason: "NoFreePort",
+        message: `no free port for replica ${slot.id}`,
+        replica: slot.id,
+      });
       this.scheduleRestart(slot, { code: null, signal: null }, "no free port");
       return;
     }
@@ -291,6 +319,12 @@ export class FunctionSupervisor extends EventEmitter {
           { replica: slot.id, code: this.lastError.code, err: this.lastError.message },
           "cannot start replica: its secrets are not there",
         );
+        this.events.push({
+          type: "failed",
+          reason: "SecretMissing",
+          message: this.lastError.message,
+          replica: slot.id,
+        });
         this.scheduleRestart(slot, { code: null, signal: null }, this.lastError.message);
         return;
       }
@@ -323,6 +357,12 @@ export class FunctionSupervisor extends EventEmitter {
       this.deps.takenPorts.delete(port);
       secrets?.remove();
       this.deps.log("error", { replica: slot.id, err: String(error) }, "cannot start replica");
+      this.events.push({
+        type: "failed",
+        reason: "StartFailed",
+        message: `cannot start replica ${slot.id}: ${String(error)}`,
+        replica: slot.id,
+      });
       this.scheduleRestart(slot, { code: null, signal: null }, "cannot start replica");
       return;
     }
@@ -337,6 +377,12 @@ export class FunctionSupervisor extends EventEmitter {
     } catch {
       if (proc.isRunning() && slot.proc === proc) {
         this.deps.log("warn", { replica: slot.id }, "replica not ready in time; killing it");
+        this.events.push({
+          type: "failed",
+          reason: "ReadinessTimeout",
+          message: `replica ${slot.id} not ready in ${this.deps.readyTimeoutMs} ms; killing it`,
+          replica: slot.id,
+        });
         await proc.stop(0);
       }
       return;
@@ -347,6 +393,12 @@ export class FunctionSupervisor extends EventEmitter {
     slot.resetTimer = setTimeout(() => (slot.crashes = 0), this.deps.backoff.resetAfterMs);
     slot.resetTimer.unref();
     this.deps.log("info", { replica: slot.id, port }, "replica ready");
+    this.events.push({
+      type: "ready",
+      reason: "Ready",
+      message: `replica ${slot.id} is ready`,
+      replica: slot.id,
+    });
     this.changed();
     this.retireOldIfCovered();
   }
@@ -357,7 +409,17 @@ export class FunctionSupervisor extends EventEmitter {
     if (slot.proc !== proc) return;
     clearTimeout(slot.resetTimer);
     if (slot.state === "draining" || slot.state === "stopped") return;
-    this.scheduleRestart(slot, exit, proc.crashReason());
+    const detail = proc.crashReason();
+    this.events.push(
+      crashedEvent({
+        replica: slot.id,
+        exit,
+        crashes: slot.crashes + 1,
+        loopThreshold: this.deps.backoff.crashLoopThreshold,
+        detail,
+      }),
+    );
+    this.scheduleRestart(slot, exit, detail);
   }
 
   private scheduleRestart(slot: Slot, exit: ReplicaExit, detail: string | undefined): void {
@@ -408,8 +470,9 @@ export class FunctionSupervisor extends EventEmitter {
     if (first) return first;
     if (this.requestScaled()) {
       // Scale from zero: one replica at once; the autoscaler adds more on the load it sees.
-      if (this.desired() === 0) this.setAutoscaled(1);
+      if (this.desired() === 0) this.setAutoscaled(1, "scale-from-zero");
     } else if (this.spec.replicas === 0 && !this.warm) {
+      this.recordScale(0, 1, "scale-from-zero");
       this.warm = true;
       this.lastUsed = Date.now();
       this.reconcile();
@@ -446,6 +509,7 @@ export class FunctionSupervisor extends EventEmitter {
   /** Stops the replica started for invokes of a scaled-to-zero function once it is idle. */
   idleCheck(idleMs: number): void {
     if (this.warm && Date.now() - this.lastUsed > idleMs) {
+      this.recordScale(1, 0, "scale-to-zero");
       this.warm = false;
       this.reconcile();
       this.changed();

@@ -1,6 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { EventFlowError, isEventFlowError, resolveScaling } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  isEventFlowError,
+  mergeFunctionEvents,
+  resolveScaling,
+} from "@eventflow/protocol";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
 import type {
   AutoscaledFunction,
@@ -13,6 +18,7 @@ import type {
   RevisionStore,
 } from "../driver.js";
 import { buildStoredSpecSchema } from "../../schemas/functions.js";
+import { toRevisionEvents } from "../revision-events.js";
 import { checkSecretRefs } from "../secret-refs.js";
 import {
   createSqliteStore,
@@ -173,6 +179,11 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       : new EventFlowError("FUNCTION_IMAGE_NOT_FOUND", String(error));
     sup.imageError = true;
     sup.lastError = { code: e.code, message: e.message, at: clock().toISOString() };
+    sup.events.push({
+      type: "failed",
+      reason: "ImagePullFailed",
+      message: `${e.code}: ${e.message}`,
+    });
     log("error", { function: sup.spec.name, tenant: sup.spec.tenant, code: e.code }, msg);
     if (isRetryablePullError(error)) retries?.schedule(sup);
   }
@@ -419,6 +430,11 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     logs(tenant, name, query: LogQuery): AsyncIterable<LogLine> {
       supervisor(tenant, name);
       return need(logs).read(tenant, name, query);
+    },
+    async events(tenant, name) {
+      const sup = supervisor(tenant, name);
+      const deploys = toRevisionEvents(need(store).listRevisions(tenant, name));
+      return mergeFunctionEvents([sup.events.list(), deploys]);
     },
     autoscaled() {
       const out: AutoscaledFunction[] = [];
