@@ -63,6 +63,7 @@ export {
 export { buildTrafficSplit, type TrafficSplit } from "./revisions/traffic-split.js";
 export {
   FIELDS_OUTSIDE_REVISIONS,
+  revisionChanges,
   sameRevisionSpec,
   toRevisionSpec,
 } from "./revisions/revision-spec.js";

@@ -1,6 +1,6 @@
 /**
- * `/functions/:name`: overview, scale, delete, invoke console, triggers, asynchronous
- * invocations and dead letters, live logs and charts.
+ * `/functions/:name`: overview, scale, delete, invoke console, revisions and rollback, triggers,
+ * asynchronous invocations and dead letters, live logs and charts.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Pencil } from "lucide-react";
@@ -17,6 +17,7 @@ import { InvokeConsole } from "../features/invoke/components/invoke-console.tsx"
 import { LogViewer } from "../features/logs/components/log-viewer.tsx";
 import { useLogStream } from "../features/logs/hooks/use-log-stream.ts";
 import { MetricsPanel } from "../features/metrics/components/metrics-panel.tsx";
+import { RevisionsPanel } from "../features/revisions/components/revisions-panel.tsx";
 import { useClient } from "../lib/client-context.tsx";
 import { Breadcrumbs } from "../lib/breadcrumbs.tsx";
 import { Link, navigate } from "../lib/router.tsx";
@@ -76,6 +77,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
       <FunctionEndpoint fn={fn.data} />
       <MetricsPanel client={client} name={name} />
       {write && <InvokeConsole client={client} fn={fn.data} />}
+      <RevisionsPanel name={name} canWrite={write} />
       <FunctionTriggers triggers={fn.data.spec.triggers} />
       <InvocationsPanel name={name} />
       <DeadLetters name={name} canWrite={write} />

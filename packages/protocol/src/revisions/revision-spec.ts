@@ -37,3 +37,26 @@ function canonical(value: unknown): string {
 export function sameRevisionSpec(a: object, b: object): boolean {
   return canonical(toRevisionSpec(a)) === canonical(toRevisionSpec(b));
 }
+
+/**
+ * What changed from revision spec `older` to `newer`: the names of the top-level fields that
+ * differ, and `env.NAME` for each environment variable added, changed or removed, sorted (the
+ * fields outside revisions are not compared). Empty when they are the same revision.
+ */
+export function revisionChanges(older: object, newer: object): string[] {
+  const a = toRevisionSpec(older) as Record<string, unknown>;
+  const b = toRevisionSpec(newer) as Record<string, unknown>;
+  const changed: string[] = [];
+  for (const field of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (canonical(a[field]) === canonical(b[field])) continue;
+    if (field !== "env") {
+      changed.push(field);
+      continue;
+    }
+    const envA = (a.env ?? {}) as Record<string, unknown>;
+    const envB = (b.env ?? {}) as Record<string, unknown>;
+    for (const name of new Set([...Object.keys(envA), ...Object.keys(envB)]))
+      if (envA[name] !== envB[name]) changed.push(`env.${name}`);
+  }
+  return changed.sort();
+}

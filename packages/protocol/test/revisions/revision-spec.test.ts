@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sameRevisionSpec, toRevisionSpec } from "../../src/index.js";
+import { revisionChanges, sameRevisionSpec, toRevisionSpec } from "../../src/index.js";
 
 const base = { tenant: "acme", name: "hello", image: "r/hello:1", replicas: 1 };
 
@@ -31,5 +31,30 @@ describe("toRevisionSpec", () => {
       image: "r/hello:1",
       env: { A: "1" },
     });
+  });
+});
+
+describe("revisionChanges", () => {
+  const older = { ...base, env: { KEEP: "1", CHANGED: "old", REMOVED: "x" } };
+  it.each([
+    [
+      "keys in another order, another replica count",
+      { env: older.env, replicas: 9, image: older.image, name: "hello", tenant: "acme" },
+      [],
+    ],
+    ["another image", { ...older, image: "r/hello:2" }, ["image"]],
+    [
+      "env added, changed and removed",
+      { ...base, env: { KEEP: "1", CHANGED: "new", ADDED: "y" } },
+      ["env.ADDED", "env.CHANGED", "env.REMOVED"],
+    ],
+    ["env gone", base, ["env.CHANGED", "env.KEEP", "env.REMOVED"]],
+    [
+      "scaling and a timeout added",
+      { ...older, scaling: { maxReplicas: 2 }, timeout: 5 },
+      ["scaling", "timeout"],
+    ],
+  ])("%s", (_what, newer, changes) => {
+    expect(revisionChanges(older, newer)).toEqual(changes);
   });
 });
