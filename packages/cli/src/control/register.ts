@@ -35,10 +35,11 @@ const FUNCTION_COMMANDS = new Set([
   "scale",
   "revisions",
   "rollback",
+  "events",
   "delete",
 ]);
 
-/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, revisions, rollback, delete, token, secret, dev and completion. */
+/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, revisions, rollback, events, delete, token, secret, dev and completion. */
 export function registerControlCommands(program: Command, run: Run): void {
   const isJson = (flags: { output?: string }) => flags.output === "json";
   const connected = (cmd: Command) =>
@@ -219,6 +220,18 @@ export function registerControlCommands(program: Command, run: Run): void {
     .option("--to <revision>", "the revision to go back to: its number or name (hello-00003)")
     .action((name: string, flags) =>
       run(async (io) => (await revisions()).rollbackCommand(name, flags, io), isJson(flags)),
+    );
+  connected(output(program.command("events"), ["table", "wide", "json", "yaml"]))
+    .description(
+      "a function's recent events, newest first: deploys, scale changes, crashes with their exit code and reason",
+    )
+    .argument("<name>")
+    .option("--limit <n>", "at most this many (1 to 100)")
+    .action(async (name: string, flags) =>
+      run(
+        async (io) => (await import("./events-command.js")).eventsCommand(name, flags, io),
+        isJson(flags),
+      ),
     );
   connected(output(program.command("delete").alias("rm"), ["table", "json", "yaml", "name"]))
     .description("delete a function (its replicas drain first)")

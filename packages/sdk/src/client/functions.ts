@@ -1,8 +1,9 @@
-/** The functions API: create, update, get, list, delete, scale, revisions, rollback and wait until ready. */
+/** The functions API: create, update, get, list, delete, scale, revisions, rollback, events and wait until ready. */
 import {
   EventFlowError,
   isEventFlowError,
   type FunctionCreateRequest,
+  type FunctionEvent,
   type FunctionRevision,
   type FunctionSpecInput,
   type FunctionStatus,
@@ -16,6 +17,12 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Admins: act in this tenant instead of the token's. */
   readonly tenant?: string | undefined;
+}
+
+/** Options of {@link FunctionsApi.events}. */
+export interface EventsOptions extends CallOptions {
+  /** At most this many, newest first (1 to 100; the controller's default is all it keeps, 100). */
+  readonly limit?: number | undefined;
 }
 
 /** Options of {@link FunctionsApi.waitUntilReady}. */
@@ -81,6 +88,11 @@ export interface FunctionsApi {
    * REVISION_NO_PREVIOUS when there is nothing to go back to.
    */
   rollback(name: string, to?: number | string, options?: CallOptions): Promise<FunctionStatus>;
+  /**
+   * `GET /v1/functions/{name}/events`: its recent events (deploys with their revision, scale
+   * changes, replica crashes with exit code and reason, readiness, failures), newest first.
+   */
+  events(name: string, options?: EventsOptions): Promise<FunctionEvent[]>;
   /**
    * Polls until every wanted replica is ready and on the latest spec. Rejects with
    * CLIENT_WAIT_FAILED when the function fails (`details.lastError` says why: crash loop with
@@ -226,6 +238,14 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         method: "GET",
         path: functionPath(name, `/revisions/${pathSegment(String(revision), "revision")}`),
         query: tenantQuery(options),
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    events: (name, options) =>
+      transport.json({
+        method: "GET",
+        path: functionPath(name, "/events"),
+        query: { ...tenantQuery(options), limit: options?.limit },
         idempotent: true,
         signal: options?.signal,
       }),

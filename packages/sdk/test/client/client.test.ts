@@ -110,6 +110,11 @@ describe("@eventflow/sdk/client against a real controller (local driver)", () =>
     expect((failed.details as { lastError?: { code: string } }).lastError?.code).toBe(
       "FUNCTION_CRASH_LOOP",
     );
+    // Its events say why: the replica's exit code, newest first, as many as asked for.
+    const events = await client.functions.events("crashy");
+    expect(events[0]).toMatchObject({ type: "crashed", reason: "CrashLoopBackOff", exit_code: 3 });
+    expect(events.at(-1)).toMatchObject({ type: "deployed", revision: 1 });
+    expect(await client.functions.events("crashy", { limit: 2 })).toHaveLength(2);
     await client.functions.delete("crashy");
     expect((await rejection(client.functions.get("crashy"))).code).toBe("FUNCTION_NOT_FOUND");
   });

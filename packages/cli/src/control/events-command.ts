@@ -1,0 +1,61 @@
+/** `eventflow events NAME`: a function's recent events, newest first. */
+import { EventFlowError, type FunctionEvent } from "@eventflow/protocol";
+import { connect, type ConnectionFlags } from "./connect.js";
+import { formatAge, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
+import type { CommandIo } from "../io.js";
+
+/** Flags of `eventflow events`. */
+export interface EventsFlags extends ConnectionFlags {
+  output?: string;
+  /** At most this many (1 to 100). */
+  limit?: string;
+}
+
+/** What an event is about beyond its message: the revision, the count change, the exit. */
+export function eventDetail(e: FunctionEvent): string {
+  if (e.revision !== undefined) return `revision ${e.revision}`;
+  if (e.type === "scaled" && e.to !== undefined)
+    return `${e.from ?? "?"} -> ${e.to}${e.by ? ` (${e.by})` : ""}`;
+  if (e.exit_code !== undefined) return `exit ${e.exit_code}`;
+  if (e.signal !== undefined) return e.signal;
+  return "";
+}
+
+function columns(): Column<FunctionEvent>[] {
+  return [
+    { header: "AGE", value: (e) => formatAge(e.time) },
+    { header: "TYPE", value: (e) => e.type },
+    { header: "REASON", value: (e) => e.reason },
+    { header: "DETAIL", value: eventDetail },
+    { header: "COUNT", value: (e) => (e.count === undefined ? "" : String(e.count)) },
+    { header: "REPLICA", value: (e) => e.replica ?? "", wide: true },
+    { header: "TIME", value: (e) => e.time, wide: true },
+    { header: "MESSAGE", value: (e) => e.message, shrink: true },
+  ];
+}
+
+function parseLimit(limit: string | undefined): number | undefined {
+  if (limit === undefined) return undefined;
+  const n = Number(limit);
+  if (!/^[0-9]+$/.test(limit) || n < 1 || n > 100)
+    throw new EventFlowError("CLI_USAGE", "--limit takes a whole number from 1 to 100");
+  return n;
+}
+
+/** `eventflow events NAME`: AGE TYPE REASON DETAIL COUNT MESSAGE, newest first. */
+export async function eventsCommand(
+  name: string,
+  flags: EventsFlags,
+  io: CommandIo,
+): Promise<void> {
+  const format = parseOutputFormat(flags.output, ["table", "wide", "json", "yaml"]);
+  const limit = parseLimit(flags.limit);
+  const { client, context } = await connect(flags, io.env);
+  const list = await client.functions.events(name, {
+    signal: io.signal,
+    tenant: context.tenant,
+    limit,
+  });
+  const text = (wide: boolean) => renderTable(list, columns(), io.env.columns, { wide });
+  io.stdout.write(await renderOutput(format, { data: list, names: [], text }));
+}
