@@ -253,6 +253,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? "/";
     if (replicaKeyOk !== undefined && !replicaKeyOk(req) && !isProbePath(url)) {
+      // Not traced: a caller without the key must not put spans into anyone's trace.
       writeError(res, "RUNTIME_REPLICA_KEY_INVALID", "only the controller may call this replica");
       return;
     }
@@ -270,6 +271,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const refused = refusal(state, load.inFlight, config);
     if (refused !== undefined) {
       writeError(res, refused.code, refused.message, { headers: { "retry-after": "1" } });
+      tracing?.refused(req, requestIdOf(req), res.statusCode, refused.code);
       return;
     }
     const started = performance.now();
@@ -291,6 +293,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             headers: { connection: "close" },
           },
         );
+        tracing?.refused(req, requestId, res.statusCode, "RUNTIME_BODY_TOO_LARGE");
         done(res, started, performance.now());
       } else {
         res.destroy();

@@ -69,6 +69,8 @@ const FAAS_TRIGGER = "faas.trigger";
 const FAAS_INVOCATION_ID = "faas.invocation_id";
 const FAAS_COLDSTART = "faas.coldstart";
 const FAAS_NAME = "faas.name";
+/** The stable EventFlow error code of an answer the runtime gave itself. */
+const ERROR_CODE = "eventflow.error.code";
 
 const headerGetter = {
   keys: (carrier: IncomingMessage["headers"]) => Object.keys(carrier),
@@ -104,7 +106,8 @@ export function createRuntimeTracing(options: TracingOptions): RuntimeTracing {
   const stopFetches = traceFetches(tracer);
   let coldStart = true;
 
-  function start(req: IncomingMessage, requestId: string): InvocationTrace {
+  /** The server span of `req`, a child of the caller's span its headers name. */
+  function serverSpan(req: IncomingMessage, requestId: string, extra: Attributes) {
     const parent = propagation.extract(context.active(), req.headers, headerGetter);
     const method = req.method ?? "GET";
     const attributes: Attributes = {
@@ -113,10 +116,22 @@ export function createRuntimeTracing(options: TracingOptions): RuntimeTracing {
       [ATTR_URL_SCHEME]: "http",
       [FAAS_TRIGGER]: req.headers["ce-specversion"] === undefined ? "http" : "pubsub",
       [FAAS_INVOCATION_ID]: requestId,
-      [FAAS_COLDSTART]: coldStart,
+      ...extra,
     };
-    coldStart = false;
     const server = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    return { parent, server };
+  }
+
+  /** The response's status on the server span; 5xx marks it failed (4xx is the caller's). */
+  function endServer(server: Span, status: number): void {
+    server.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (status >= 500) server.setStatus({ code: SpanStatusCode.ERROR });
+    server.end();
+  }
+
+  function start(req: IncomingMessage, requestId: string): InvocationTrace {
+    const { parent, server } = serverSpan(req, requestId, { [FAAS_COLDSTART]: coldStart });
+    coldStart = false;
     const serverContext = trace.setSpan(parent, server);
     const handler: Span = tracer.startSpan(
       `handler ${functionName}`,
@@ -140,16 +155,17 @@ export function createRuntimeTracing(options: TracingOptions): RuntimeTracing {
         }
         handler.end();
       },
-      end(status) {
-        server.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-        if (status >= 500) server.setStatus({ code: SpanStatusCode.ERROR });
-        server.end();
-      },
+      end: (status) => endServer(server, status),
     };
   }
 
   return {
     start,
+    refused(req, requestId, status, code) {
+      // No handler ran, so this is no cold start; the code says why, as the answer's body does.
+      const { server } = serverSpan(req, requestId, { [ERROR_CODE]: code });
+      endServer(server, status);
+    },
     activeIds() {
       const span = trace.getSpan(context.active());
       if (span === undefined) return undefined;

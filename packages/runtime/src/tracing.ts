@@ -30,6 +30,11 @@ export interface InvocationTrace {
 export interface RuntimeTracing {
   /** Starts the spans of one request, continuing the caller's trace from its headers. */
   start(req: IncomingMessage, requestId: string): InvocationTrace;
+  /**
+   * Records a request the runtime answered itself before the handler (429 at its concurrency
+   * limit, 503 while not ready, 413 for a body too large) as a server span without a handler span.
+   */
+  refused(req: IncomingMessage, requestId: string, status: number, code: string): void;
   /** The active span's ids, or undefined outside of any span. */
   activeIds(): ActiveTraceIds | undefined;
   /** Exports what is buffered and stops the exporter. */

@@ -14,12 +14,16 @@ let downstream: Server;
 let downstreamUrl: string;
 const seen: IncomingHttpHeaders[] = [];
 const running: RuntimeProcess[] = [];
+const held: (() => void)[] = [];
 
 beforeAll(async () => {
   jaeger = await startJaeger();
   downstream = createServer((req, res) => {
     seen.push(req.headers);
-    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    const answer = () => res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    // `/hold` answers when the test lets it go: the handler that called it keeps its slot.
+    if (req.url === "/hold") held.push(answer);
+    else answer();
   });
   await new Promise<void>((r) => downstream.listen(0, "127.0.0.1", r));
   downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/down`;
@@ -84,6 +88,46 @@ describe.each(nodeVersions())("runtime tracing on $label", ({ bin, label }) => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.msg === "fetched downstream");
     expect(line).toMatchObject({ trace_id: caller.traceId, span_id: handler.spanID });
+  }, 60_000);
+
+  it("answers refused before the handler (429 at the limit, 413 too large) with a server span, no handler span", async () => {
+    const rt = await spawnRuntime(bin, "../tracing-fixture.mjs", {
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+      OTEL_SERVICE_NAME: `runtime-refusals-${label}`,
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+      DOWNSTREAM_URL: downstreamUrl.replace(/\/down$/, "/hold"),
+      EVENTFLOW_MAX_CONCURRENCY: "1",
+      EVENTFLOW_MAX_BODY_BYTES: "16",
+    });
+    running.push(rt);
+    const holding = fetch(`${rt.url}/`, { headers: { traceparent: callerHeaders().traceparent } });
+    await expect.poll(() => held.length).toBe(1);
+    const busy = callerHeaders();
+    const refused = await fetch(`${rt.url}/`, { headers: { traceparent: busy.traceparent } });
+    expect(refused.status).toBe(429);
+    held.shift()!();
+    expect((await holding).status).toBe(200);
+    const large = callerHeaders();
+    const tooLarge = await fetch(`${rt.url}/`, {
+      method: "POST",
+      headers: { traceparent: large.traceparent },
+      body: "x".repeat(100),
+    });
+    expect(tooLarge.status).toBe(413);
+
+    for (const [caller, status, code] of [
+      [busy, 429, "RUNTIME_OVERLOADED"],
+      [large, 413, "RUNTIME_BODY_TOO_LARGE"],
+    ] as const) {
+      const t = await jaeger.trace(caller.traceId, 1);
+      expect(t.spans.map((s) => tagOf(s, "span.kind"))).toEqual(["server"]);
+      const [server] = t.spans;
+      expect(parentOf(server!)).toBe(caller.spanId);
+      expect(tagOf(server!, "http.response.status_code")).toBe(status);
+      expect(tagOf(server!, "eventflow.error.code")).toBe(code);
+      expect(tagOf(server!, "faas.coldstart")).toBeUndefined();
+    }
   }, 60_000);
 
   it("with tracing off loads no OpenTelemetry code; ctx.trace is the caller's", async () => {
