@@ -75,3 +75,15 @@ export function mergeFunctionEvents(
   all.sort((a, b) => (b.at || 0) - (a.at || 0) || a.index - b.index);
   return all.slice(0, Math.max(0, limit)).map((e) => e.event);
 }
+
+/**
+ * What an event is about beyond its reason and message (pure): `revision 2`, `1 -> 3 (api)`,
+ * `exit 137`, `SIGKILL`; empty when there is nothing more. The CLI and dashboard both show it.
+ */
+export function describeFunctionEvent(event: FunctionEvent): string {
+  if (event.revision !== undefined) return `revision ${event.revision}`;
+  if (event.type === "scaled" && event.to !== undefined)
+    return `${event.from ?? "?"} -> ${event.to}${event.by ? ` (${event.by})` : ""}`;
+  if (event.exit_code !== undefined) return `exit ${event.exit_code}`;
+  return event.signal ?? "";
+}

@@ -110,6 +110,7 @@ export {
   FUNCTION_EVENT_TYPES,
   MAX_FUNCTION_EVENTS,
   SCALED_BY,
+  describeFunctionEvent,
   isFunctionEventType,
   mergeFunctionEvents,
   type FunctionEvent,

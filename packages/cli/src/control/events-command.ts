@@ -1,5 +1,5 @@
 /** `eventflow events NAME`: a function's recent events, newest first. */
-import { EventFlowError, type FunctionEvent } from "@eventflow/protocol";
+import { EventFlowError, describeFunctionEvent, type FunctionEvent } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import { formatAge, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
 import type { CommandIo } from "../io.js";
@@ -11,22 +11,12 @@ export interface EventsFlags extends ConnectionFlags {
   limit?: string;
 }
 
-/** What an event is about beyond its message: the revision, the count change, the exit. */
-export function eventDetail(e: FunctionEvent): string {
-  if (e.revision !== undefined) return `revision ${e.revision}`;
-  if (e.type === "scaled" && e.to !== undefined)
-    return `${e.from ?? "?"} -> ${e.to}${e.by ? ` (${e.by})` : ""}`;
-  if (e.exit_code !== undefined) return `exit ${e.exit_code}`;
-  if (e.signal !== undefined) return e.signal;
-  return "";
-}
-
 function columns(): Column<FunctionEvent>[] {
   return [
     { header: "AGE", value: (e) => formatAge(e.time) },
     { header: "TYPE", value: (e) => e.type },
     { header: "REASON", value: (e) => e.reason },
-    { header: "DETAIL", value: eventDetail },
+    { header: "DETAIL", value: describeFunctionEvent },
     { header: "COUNT", value: (e) => (e.count === undefined ? "" : String(e.count)) },
     { header: "REPLICA", value: (e) => e.replica ?? "", wide: true },
     { header: "TIME", value: (e) => e.time, wide: true },

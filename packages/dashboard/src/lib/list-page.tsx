@@ -63,10 +63,19 @@ export function EmptyList(props: {
   );
 }
 
-/** A list's table: the header cells `head`, the rows `children`, scrolling sideways if wide. */
+/**
+ * A list's table: the header cells `head`, the rows `children`, scrolling sideways if wide. The
+ * scroll box takes keyboard focus (a narrow screen scrolls it with the arrow keys; axe's
+ * scrollable-region-focusable).
+ */
 export function ListTable(props: { label?: string; head: ReactNode; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+    <div
+      className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800"
+      tabIndex={0}
+      role="region"
+      aria-label={props.label}
+    >
       <table className="w-full text-left text-sm" aria-label={props.label}>
         <thead className="bg-slate-50 dark:bg-slate-900">
           <tr>{props.head}</tr>

@@ -1,10 +1,11 @@
 /**
- * `/functions/:name`: overview, scale, delete, invoke console, revisions and rollback, triggers,
- * asynchronous invocations and dead letters, live logs and charts.
+ * `/functions/:name`: overview, scale, delete, invoke console, recent events, revisions and
+ * rollback, triggers, asynchronous invocations and dead letters, live logs and charts.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Pencil } from "lucide-react";
 import { DEFAULT_FUNCTION_SPEC_LIMITS } from "@eventflow/protocol/function-spec";
+import { EventsCard } from "../features/events/components/events-card.tsx";
 import { functionQuery, limitsQuery } from "../features/functions/api/function-queries.ts";
 import { DeleteFunction } from "../features/functions/components/delete-function.tsx";
 import { FunctionEndpoint } from "../features/functions/components/function-endpoint.tsx";
@@ -77,6 +78,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
       <FunctionEndpoint fn={fn.data} />
       <MetricsPanel client={client} name={name} />
       {write && <InvokeConsole client={client} fn={fn.data} />}
+      <EventsCard name={name} />
       <RevisionsPanel name={name} canWrite={write} />
       <FunctionTriggers triggers={fn.data.spec.triggers} />
       <InvocationsPanel name={name} />

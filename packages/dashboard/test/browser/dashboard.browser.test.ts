@@ -380,6 +380,20 @@ describe("dashboard in Chromium against a real controller", () => {
     await expect
       .poll(() => page.getByLabel("Replica").locator("option").count(), { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
+    // The Events card (refreshing on its own) shows the scale, by the API, above the deploy.
+    const events = page.getByRole("table", { name: `Events of ${NAME}` });
+    await expect
+      .poll(() => events.locator('tr[data-event="scaled"]').first().textContent(), {
+        timeout: 20_000,
+      })
+      .toContain("1 -> 2 (api)");
+    const kinds = await events
+      .locator("tr[data-event]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event")));
+    expect(kinds.indexOf("scaled")).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf("scaled")).toBeLessThan(kinds.indexOf("deployed"));
+    expect(await events.locator('tr[data-event="deployed"]').textContent()).toContain("revision 1");
+    expect(await events.locator('tr[data-event="ready"]').count()).toBeGreaterThanOrEqual(2);
   });
 
   it("edits it: the new environment rolls out", async () => {
