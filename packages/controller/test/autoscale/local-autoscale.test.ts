@@ -101,6 +101,15 @@ describe("request-driven autoscaling on the local driver", () => {
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { hello: string }).hello).toBe("world");
     expect(ready(driver)).toBe(1);
+
+    // The function's events tell the three apart, newest first: who changed the count.
+    const scaled = (await driver.events(T, "auto")).filter((e) => e.type === "scaled");
+    expect(scaled[0]).toMatchObject({ from: 0, to: 1, by: "scale-from-zero" });
+    expect(scaled.find((e) => e.by === "scale-to-zero")).toMatchObject({ to: 0 });
+    expect(
+      scaled.some((e) => e.by === "autoscaler" && e.to! >= 3),
+      JSON.stringify(scaled),
+    ).toBe(true);
   }, 60_000);
 
   it("an update that raises minReplicas applies it at once, not at the autoscaler's next tick", async () => {
