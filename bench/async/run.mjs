@@ -87,7 +87,8 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The bare JetStream loop: one stream, one durable pull consumer acking every message. */
 async function rawArm(url, id) {
-  const nc = await connect({ servers: url });
+  // The same client settings as the controller (nats-connection.ts): no async stack traces.
+  const nc = await connect({ servers: url, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const stream = `RAW_${id}`;
