@@ -151,6 +151,17 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
     expect(zero.ready_replicas ?? 0).toBe(0);
     await driver.scale(tenant, `fn-${run}`, 1);
     await until(driver, tenant, `fn-${run}`, (x) => x.status === "Running");
+    // The function's events, listed as the ServiceAccount (403 without the events rule): the
+    // controller-manager's scale of the Deployment, and kwok's pods becoming ready.
+    const events = await eventually(
+      async () => {
+        const got = await driver.events(tenant, `fn-${run}`);
+        return got.some((e) => e.type === "scaled") ? got : undefined;
+      },
+      30_000,
+      "a scaled event",
+    );
+    expect(events.some((e) => e.type === "ready")).toBe(true);
   });
 
   it("logs through pods/log", async () => {
@@ -245,6 +256,9 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["list", "controllerrevisions.apps"],
       ["watch", "controllerrevisions.apps"],
       ["delete", "controllerrevisions.apps"],
+      // A function's recent events: core/v1 Events listed on demand.
+      ["get", "events"],
+      ["list", "events"],
     ] as const)
       expect(await canI(verb, resource, FUNCTIONS), `${verb} ${resource}`).toBe(true);
     // Leader election: the Lease in the controller's own namespace, nowhere else.
@@ -257,6 +271,10 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["patch", "controllerrevisions.apps", FUNCTIONS],
       ["delete", "pods", FUNCTIONS],
       ["create", "pods/exec", FUNCTIONS],
+      ["create", "events", FUNCTIONS],
+      ["watch", "events", FUNCTIONS],
+      ["delete", "events", FUNCTIONS],
+      ["list", "events", "default"],
       ["delete", "services", FUNCTIONS],
       ["get", "secrets", FUNCTIONS],
       ["list", "secrets", FUNCTIONS],
