@@ -2,7 +2,8 @@
 // JetStream publish/consume loop on the same nats-server (built by scripts/setup/36-nats.sh),
 // plus the node:sqlite queue, in interleaved rounds. Per arm and round:
 //   - accepted per second: N invocations enqueued (64 in flight), as the API's async invoke
-//     does it (record + publish; idempotency off), measured in-process without HTTP;
+//     does it (idempotency off: one publish carrying the record on JetStream, one row on
+//     sqlite), measured in-process without HTTP;
 //     raw: N `js.publish` calls, 64 in flight.
 //   - enqueue-to-start latency: paced single enqueues, time from the enqueue call to the
 //     worker's deliverer starting (raw: publish call to the consumer receiving it).

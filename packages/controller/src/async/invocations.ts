@@ -114,17 +114,14 @@ export function createInvocationQueue(options: InvocationQueueOptions): Invocati
         now(),
       );
       if (input.idempotencyKey === undefined) {
-        // Record and delivery at once (the worker waits for a record that is not there yet).
-        const [stored, published] = await Promise.allSettled([
-          backend.insert(inv),
-          backend.dispatch(inv),
-        ]);
-        if (stored.status === "rejected") throw stored.reason;
-        if (published.status === "rejected") {
+        try {
+          await backend.enqueue(inv);
+        } catch (error) {
+          // It may have been stored before the failure: the caller is told it was not queued.
           await backend.remove(inv.tenant, [inv.id]).catch(() => undefined);
-          throw published.reason;
+          throw error;
         }
-        return stored.value;
+        return { invocation: inv, created: true };
       }
       const result = await backend.insert(inv, {
         key: input.idempotencyKey,

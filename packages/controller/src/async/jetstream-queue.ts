@@ -1,8 +1,11 @@
 /**
- * The queue backend for controller replicas: NATS JetStream. Records (and idempotency keys)
- * live in a KV bucket; deliveries are messages of a work-queue stream (file storage), read by
- * one durable pull consumer that every replica shares, so adding replicas adds workers. A
- * message not acked within the ack wait (its worker died) is delivered again; `nak(delay)`
+ * The queue backend for controller replicas: NATS JetStream. Deliveries are messages of a
+ * work-queue stream (file storage), one subject per invocation, read by one durable pull
+ * consumer that every replica shares, so adding replicas adds workers. A new invocation is one
+ * stored message, its delivery carrying the whole record; the worker writes the record to a KV
+ * bucket (with the idempotency keys) when it starts it, and from then on the KV record is the
+ * truth. Until then reads, lists and purges find the invocation in the stream by its subject.
+ * A message not acked within the ack wait (its worker died) is delivered again; `nak(delay)`
  * schedules a retry; `working()` keeps a long attempt's message.
  */
 import { createHash } from "node:crypto";
@@ -17,9 +20,15 @@ import {
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import {
+  buildDeliverySubject,
+  fromSubjectToken,
+  parseDeliveryBody,
+  toSubjectToken,
+} from "./jetstream-messages.js";
 import type { Invocation } from "./model.js";
 import { connectNats } from "./nats-connection.js";
-import type { Consumer, Delivery, InsertResult, QueueBackend } from "./queue.js";
+import type { Consumer, Delivery, InsertResult, InvocationFilter, QueueBackend } from "./queue.js";
 
 /** Options of {@link createJetStreamQueue}. */
 export interface JetStreamQueueOptions {
@@ -41,6 +50,15 @@ export interface JetStreamQueueOptions {
   readonly now?: () => number;
 }
 
+/**
+ * A list reads at most this many queued messages that no worker has started (a tenant with a
+ * longer backlog gets some of them, not necessarily the newest: the stream's subject list has
+ * no order).
+ */
+const QUEUED_LIST_MAX = 1_000;
+/** How many of those reads are in flight at once. */
+const QUEUED_READS_AT_ONCE = 32;
+
 /** Foreign errors of this adapter become ASYNC_UNAVAILABLE (503, retryable), in one place. */
 function unavailable(error: unknown): never {
   if (isEventFlowError(error)) throw error;
@@ -57,6 +75,7 @@ function converted(backend: QueueBackend): QueueBackend {
       call(...args).catch(unavailable);
   return {
     ...backend,
+    enqueue: wrap(backend.enqueue),
     insert: wrap(backend.insert),
     get: wrap(backend.get),
     save: wrap(backend.save),
@@ -70,7 +89,9 @@ function converted(backend: QueueBackend): QueueBackend {
 /** The JetStream backend, its connection open. */
 export async function createJetStreamQueue(options: JetStreamQueueOptions): Promise<QueueBackend> {
   const stream = options.stream ?? "EVENTFLOW_INVOCATIONS";
-  const subject = `${stream.toLowerCase()}.deliver`;
+  // `<base>`: pointer messages of older controllers; `<base>.<tenant>.<id>`: one invocation's.
+  const base = `${stream.toLowerCase()}.deliver`;
+  const subjectOf = (tenant: string, id: string) => buildDeliverySubject(base, tenant, id);
   const durable = "workers";
   const replicas = options.replicas ?? 1;
   const clock = options.now ?? Date.now;
@@ -84,7 +105,7 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
   const js = jetstream(nc, { timeout: options.requestTimeoutMs ?? 5_000 });
   const streamConfig = {
     name: stream,
-    subjects: [subject],
+    subjects: [base, `${base}.>`],
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     num_replicas: replicas,
@@ -131,8 +152,20 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
     return inv;
   }
 
-  async function get(tenant: string, id: string): Promise<Invocation | undefined> {
+  async function stored(tenant: string, id: string): Promise<Invocation | undefined> {
     return live((await read(recordKey(tenant, id)))?.value);
+  }
+
+  /** The record a queued message carries (the stream leader's copy), if it carries one. */
+  async function carried(tenant: string, id: string): Promise<Invocation | undefined> {
+    const m = await jsm.streams.getMessage(stream, { last_by_subj: subjectOf(tenant, id) });
+    return m === null ? undefined : live(parseDeliveryBody(m.json()).record);
+  }
+
+  async function get(tenant: string, id: string): Promise<Invocation | undefined> {
+    // KV first; a worker may store the record and ack the message between the two reads
+    // below, so a miss in the stream looks in KV once more.
+    return (await stored(tenant, id)) ?? (await carried(tenant, id)) ?? (await stored(tenant, id));
   }
 
   /** The live invocation an idempotency key holds, or undefined (and its revision). */
@@ -140,16 +173,15 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
     const entry = await kv.get(key);
     if (entry === null || entry.operation !== "PUT") return { revision: entry?.revision ?? 0 };
     const held = entry.json<{ id: string; until: number }>();
-    const inv = held.until > clock() ? await get(tenant, held.id) : undefined;
+    const inv = held.until > clock() ? await stored(tenant, held.id) : undefined;
     return { revision: entry.revision, inv };
   }
 
   async function insert(
     inv: Invocation,
-    idempotency?: { key: string; windowMs: number },
+    idempotency: { key: string; windowMs: number },
   ): Promise<InsertResult> {
     await kv.put(recordKey(inv.tenant, inv.id), JSON.stringify(inv));
-    if (idempotency === undefined) return { invocation: inv, created: true };
     const key = idemKey(inv, idempotency.key);
     const value = JSON.stringify({ id: inv.id, until: clock() + idempotency.windowMs });
     for (let round = 0; round < 5; round++) {
@@ -174,11 +206,13 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
   }
 
   function delivery(m: JsMsg): Delivery {
-    const { tenant, id } = m.json<{ tenant: string; id: string }>();
+    const { tenant, id, record } = parseDeliveryBody(m.json());
     return {
       tenant,
       id,
       deliveryCount: m.info.deliveryCount,
+      // A redelivery after a worker started the invocation finds the KV record, which wins.
+      load: async () => (await stored(tenant, id)) ?? live(record),
       keepAlive: () => m.working(),
       ack: async () => void (await m.ackAck()),
       retry: async (delayMs) => m.nak(Math.max(1, Math.round(delayMs))),
@@ -227,39 +261,77 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
     };
   }
 
+  const matches = (filter: InvocationFilter, inv: Invocation | undefined): inv is Invocation =>
+    inv !== undefined &&
+    (filter.function === undefined || inv.function === filter.function) &&
+    (filter.states === undefined ||
+      filter.states.length === 0 ||
+      filter.states.includes(inv.state));
+
+  /**
+   * A tenant's KV records, plus its invocations queued in the stream that no worker has started
+   * (no KV record yet). The work on the stream is bounded: one stream info lists the subjects
+   * under the tenant's prefix (only when the filter admits `queued`), and at most
+   * QUEUED_LIST_MAX of those messages are read, QUEUED_READS_AT_ONCE at a time.
+   */
+  async function list(filter: InvocationFilter): Promise<Invocation[]> {
+    const admitsQueued =
+      filter.states === undefined || filter.states.length === 0 || filter.states.includes("queued");
+    const prefix = `${base}.${toSubjectToken(filter.tenant)}.`;
+    // The stream before the keys: one a worker starts after this look has its KV key by then.
+    const info = admitsQueued
+      ? await jsm.streams.info(stream, { subjects_filter: `${prefix}>` })
+      : undefined;
+    const keyPrefix = `r.${filter.tenant}.`;
+    const keys: string[] = [];
+    for await (const key of await kv.keys(`${keyPrefix}>`)) keys.push(key);
+    const found = new Map<string, Invocation>();
+    for (const key of keys) {
+      const inv = live((await read(key))?.value);
+      if (matches(filter, inv)) found.set(inv.id, inv);
+    }
+    const storedIds = new Set(keys.map((key) => key.slice(keyPrefix.length)));
+    const unstarted = Object.keys(info?.state.subjects ?? {})
+      .map((subject) => fromSubjectToken(subject.slice(prefix.length)))
+      .filter((id) => !storedIds.has(id))
+      .slice(0, QUEUED_LIST_MAX);
+    for (let i = 0; i < unstarted.length; i += QUEUED_READS_AT_ONCE) {
+      const batch = unstarted.slice(i, i + QUEUED_READS_AT_ONCE);
+      await Promise.all(
+        batch.map(async (id) => {
+          // Acked since the stream info: the worker stored its record.
+          const inv = (await carried(filter.tenant, id)) ?? (await stored(filter.tenant, id));
+          if (matches(filter, inv)) found.set(inv.id, inv);
+        }),
+      );
+    }
+    return [...found.values()]
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, filter.limit);
+  }
+
+  /** Publishes a delivery: the record itself, or a pointer to the stored one. */
+  async function publish(inv: Invocation, body: string): Promise<void> {
+    await js.publish(subjectOf(inv.tenant, inv.id), body, {
+      msgID: `${inv.tenant}.${inv.id}.${inv.dispatches}`,
+    });
+  }
+
   return converted({
+    enqueue: (inv) => publish(inv, JSON.stringify(inv)),
     insert,
     get,
     async save(inv) {
       await kv.put(recordKey(inv.tenant, inv.id), JSON.stringify(inv));
     },
-    async list(filter) {
-      const keys: string[] = [];
-      for await (const key of await kv.keys(`r.${filter.tenant}.>`)) keys.push(key);
-      const found: Invocation[] = [];
-      for (const key of keys) {
-        const inv = live((await read(key))?.value);
-        if (inv === undefined) continue;
-        if (filter.function !== undefined && inv.function !== filter.function) continue;
-        if (
-          filter.states !== undefined &&
-          filter.states.length > 0 &&
-          !filter.states.includes(inv.state)
-        )
-          continue;
-        found.push(inv);
-      }
-      found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-      return found.slice(0, filter.limit);
-    },
+    list,
     async remove(tenant, ids) {
-      for (const id of ids) await kv.purge(recordKey(tenant, id));
+      for (const id of ids) {
+        await kv.purge(recordKey(tenant, id));
+        await jsm.streams.purge(stream, { filter: subjectOf(tenant, id) });
+      }
     },
-    async dispatch(inv) {
-      await js.publish(subject, JSON.stringify({ tenant: inv.tenant, id: inv.id }), {
-        msgID: `${inv.tenant}.${inv.id}.${inv.dispatches}`,
-      });
-    },
+    dispatch: (inv) => publish(inv, JSON.stringify({ tenant: inv.tenant, id: inv.id })),
     consume,
     async depth() {
       const info = await jsm.streams.info(stream);

@@ -15,12 +15,18 @@ export interface InvocationFilter {
   readonly limit: number;
 }
 
-/** One delivery of an invocation's id to a worker, held until acked or retried. */
+/** One delivery of an invocation to a worker, held until acked or retried. */
 export interface Delivery {
   readonly tenant: string;
   readonly id: string;
   /** How many times this delivery was made (1 the first time). */
   readonly deliveryCount: number;
+  /**
+   * The record the worker acts on: the stored one, else the one the delivery carries (a new
+   * invocation's only stored copy on a backend that enqueues in one message); undefined when
+   * neither is there.
+   */
+  load(): Promise<Invocation | undefined>;
   /** Tells the backend the work goes on (extends the lease / ack wait). */
   keepAlive(): void;
   /** Done with this delivery: it is not delivered again. */
@@ -52,12 +58,19 @@ export interface QueueDepth {
 
 /** A durable store of invocation records that delivers their ids at least once. */
 export interface QueueBackend {
-  /** Stores a new record; with an idempotency key, returns the live one the key names instead. */
-  insert(inv: Invocation, idempotency?: { key: string; windowMs: number }): Promise<InsertResult>;
+  /**
+   * Stores a new invocation and makes it deliverable, in one write where the backend can: until
+   * a worker starts it, reads see it queued with its request.
+   */
+  enqueue(inv: Invocation): Promise<void>;
+  /** Stores a new record under an idempotency key, or returns the live one the key names. */
+  insert(inv: Invocation, idempotency: { key: string; windowMs: number }): Promise<InsertResult>;
+  /** The live record, queued ones included. */
   get(tenant: string, id: string): Promise<Invocation | undefined>;
   /** Overwrites a record (the worker and redrive are its only writers). */
   save(inv: Invocation): Promise<void>;
   list(filter: InvocationFilter): Promise<Invocation[]>;
+  /** Forgets records, and their deliveries still queued. */
   remove(tenant: string, ids: readonly string[]): Promise<void>;
   /** Makes a queued record deliverable (a new one, or a redriven one). */
   dispatch(inv: Invocation): Promise<void>;

@@ -131,12 +131,18 @@ export function createSqliteQueue(options: SqliteQueueOptions): QueueBackend {
     return inv;
   }
 
+  function get(tenant: string, id: string): Invocation | undefined {
+    const row = stmt.get.get(tenant, id);
+    return row === undefined ? undefined : live(parse(row));
+  }
+
   function delivery(tenant: string, id: string, claim: string): Delivery {
     return {
       tenant,
       id,
       // The row is the delivery: it cannot come before its record. Not counted.
       deliveryCount: 1,
+      load: async () => get(tenant, id),
       keepAlive: () => void stmt.keepAlive.run(clock() + leaseMs, tenant, id, claim),
       ack: async () => void stmt.ack.run(tenant, id, claim),
       retry: async (delayMs) => {
@@ -211,21 +217,16 @@ export function createSqliteQueue(options: SqliteQueueOptions): QueueBackend {
   }
 
   return {
+    async enqueue(inv) {
+      insertRow(inv);
+      wakeAll();
+    },
     async insert(inv, idempotency): Promise<InsertResult> {
-      if (idempotency === undefined) {
-        insertRow(inv);
-        return { invocation: inv, created: true };
-      }
       return transaction(() => {
         const held = stmt.idemGet.get(inv.tenant, inv.function, idempotency.key) as
           { id: string; expires_at: number } | undefined;
         if (held !== undefined && held.expires_at > clock()) {
-          const existing = live(
-            (() => {
-              const row = stmt.get.get(inv.tenant, held.id);
-              return row === undefined ? undefined : parse(row);
-            })(),
-          );
+          const existing = get(inv.tenant, held.id);
           if (existing !== undefined) return { invocation: existing, created: false };
         }
         insertRow(inv);
@@ -234,10 +235,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): QueueBackend {
         return { invocation: inv, created: true };
       });
     },
-    async get(tenant, id) {
-      const row = stmt.get.get(tenant, id);
-      return row === undefined ? undefined : live(parse(row));
-    },
+    get: async (tenant, id) => get(tenant, id),
     async save(inv) {
       stmt.save.run(inv.state, inv.expiresAt ?? null, JSON.stringify(inv), inv.tenant, inv.id);
     },

@@ -79,9 +79,10 @@ export function startWorker(options: WorkerOptions): Consumer {
 
   async function handle(delivery: Delivery): Promise<void> {
     try {
-      const inv = await backend.get(delivery.tenant, delivery.id);
-      // Enqueue stores the record and publishes the delivery at once: a delivery may come
-      // first. One whose record never appears (purged, or its enqueue failed) is dropped.
+      const inv = await delivery.load();
+      // A controller from before deliveries carried their record stored the record and
+      // published a pointer at once: such a delivery may come first. One whose record never
+      // appears (purged, or its enqueue failed) is dropped.
       if (inv === undefined && delivery.deliveryCount < EARLY_DELIVERY_TRIES) {
         await delivery.retry(EARLY_DELIVERY_RETRY_MS);
         return;

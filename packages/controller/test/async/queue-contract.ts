@@ -371,6 +371,72 @@ export function queueContract(name: string, makeBackend: BackendFactory): void {
       expect(await queue.list({ tenant: "nobody", limit: 100 })).toEqual([]);
     });
 
+    it("answers and lists an invocation still queued (no worker yet) with its request", async () => {
+      const { queue, work, settled } = await setup();
+      const { invocation } = await queue.enqueue({
+        tenant: "acme",
+        function: "later",
+        request: request('{"n":7}'),
+      });
+      const queued = await queue.get("acme", invocation.id);
+      expect(queued?.state).toBe("queued");
+      expect(queued?.function).toBe("later");
+      expect(Buffer.from(queued!.request.body, "base64").toString()).toBe('{"n":7}');
+      expect(await queue.get("other", invocation.id)).toBeUndefined();
+      const ids = (inv: Invocation[]) => inv.map((i) => i.id);
+      expect(ids(await queue.list({ tenant: "acme", limit: 10 }))).toEqual([invocation.id]);
+      expect(ids(await queue.list({ tenant: "acme", function: "later", limit: 10 }))).toEqual([
+        invocation.id,
+      ]);
+      expect(await queue.list({ tenant: "acme", function: "else", limit: 10 })).toEqual([]);
+      expect(ids(await queue.list({ tenant: "acme", states: ["queued"], limit: 10 }))).toEqual([
+        invocation.id,
+      ]);
+      expect(await queue.list({ tenant: "acme", states: ["dead"], limit: 10 })).toEqual([]);
+      expect(await queue.list({ tenant: "other", limit: 10 })).toEqual([]);
+      // Newest first and the limit hold across started and queued invocations.
+      await new Promise((r) => setTimeout(r, 5));
+      const { invocation: newer } = await queue.enqueue({
+        tenant: "acme",
+        function: "later",
+        request: request(),
+      });
+      expect(ids(await queue.list({ tenant: "acme", limit: 10 }))).toEqual([
+        newer.id,
+        invocation.id,
+      ]);
+      expect(ids(await queue.list({ tenant: "acme", limit: 1 }))).toEqual([newer.id]);
+      work(async () => answered(200));
+      await settled("acme", invocation.id, "succeeded");
+      await settled("acme", newer.id, "succeeded");
+      expect(ids(await queue.list({ tenant: "acme", limit: 10 }))).toEqual([
+        newer.id,
+        invocation.id,
+      ]);
+    });
+
+    it("removes a queued invocation: gone from reads and lists, never delivered", async () => {
+      let store: QueueBackend | undefined;
+      const { queue, work, settled } = await setup({ wrap: (b) => (store = b) });
+      const enqueue = async () =>
+        (await queue.enqueue({ tenant: "acme", function: "f", request: request() })).invocation;
+      const gone = await enqueue();
+      const kept = await enqueue();
+      await store!.remove("acme", [gone.id]);
+      expect(await queue.get("acme", gone.id)).toBeUndefined();
+      expect((await queue.list({ tenant: "acme", limit: 10 })).map((i) => i.id)).toEqual([kept.id]);
+      const seen: string[] = [];
+      work(async (inv) => {
+        seen.push(inv.id);
+        return answered(200);
+      });
+      await settled("acme", kept.id, "succeeded");
+      // Give a wrong delivery of the removed one the chance to show up.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual([kept.id]);
+      expect(await queue.get("acme", gone.id)).toBeUndefined();
+    });
+
     it("counts queued invocations in its depth, with the oldest's time", async () => {
       const { queue } = await setup();
       const before = Date.now();
