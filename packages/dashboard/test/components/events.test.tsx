@@ -5,14 +5,16 @@
  * tier, dashboard.browser.test.ts, drives the real one).
  */
 import type { FunctionEvent } from "@eventflow/sdk/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import type { ReactNode } from "react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { EventsCard } from "../../src/features/events/components/events-card.tsx";
 import { eventDetail } from "../../src/features/events/components/events-table.tsx";
-import { createClient } from "../../src/lib/api-client.ts";
-import { ClientContext } from "../../src/lib/use-client.ts";
+import {
+  errorResponse,
+  jsonResponse,
+  renderWithClient,
+  standInClient,
+} from "./support/stand-in.tsx";
 
 const now = Date.now();
 const ago = (s: number) => new Date(now - s * 1000).toISOString();
@@ -46,41 +48,17 @@ const EVENTS: FunctionEvent[] = [
 ];
 
 function controller(answers: Array<FunctionEvent[] | { status: number; code: string }>) {
-  const requests: string[] = [];
-  const client = createClient({
-    url: "http://127.0.0.1:1",
-    retry: false,
-    fetch: async (input) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      requests.push(`${url.pathname}${url.search}`);
-      const answer = answers[Math.min(requests.length - 1, answers.length - 1)]!;
-      if (Array.isArray(answer))
-        return new Response(JSON.stringify(answer), {
-          headers: { "content-type": "application/json" },
-        });
-      return new Response(
-        JSON.stringify({ error: { code: answer.code, message: "no", requestId: "r" } }),
-        { status: answer.status, headers: { "content-type": "application/json" } },
-      );
-    },
+  let calls = 0;
+  return standInClient(() => {
+    const answer = answers[Math.min(calls++, answers.length - 1)]!;
+    return Array.isArray(answer) ? jsonResponse(answer) : errorResponse(answer.status, answer.code);
   });
-  return { client, requests };
-}
-
-function renderWith(client: ReturnType<typeof createClient>, ui: ReactNode) {
-  render(
-    <QueryClientProvider
-      client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}
-    >
-      <ClientContext.Provider value={client}>{ui}</ClientContext.Provider>
-    </QueryClientProvider>,
-  );
 }
 
 describe("EventsCard", () => {
   it("lists the events newest first with their type badge, reason, detail and message", async () => {
     const { client, requests } = controller([EVENTS]);
-    renderWith(client, <EventsCard name="pricing" />);
+    renderWithClient(client, <EventsCard name="pricing" />);
     const table = await screen.findByRole("table", { name: "Events of pricing" });
     const rows = within(table).getAllByRole("row").slice(1);
     expect(rows.map((r) => r.getAttribute("data-event"))).toEqual([
@@ -103,16 +81,16 @@ describe("EventsCard", () => {
     const time = within(rows[2]!).getByText((_, el) => el?.tagName === "TIME");
     expect(time.getAttribute("datetime")).toBe(EVENTS[2]!.time);
     expect(time.getAttribute("title")).not.toBe("");
-    expect(requests[0]).toBe("/v1/functions/pricing/events");
+    expect(requests[0]).toBe("GET /v1/functions/pricing/events");
   });
 
   it("says when there is none, and shows the controller's refusal", async () => {
     const empty = controller([[]]);
-    renderWith(empty.client, <EventsCard name="quiet" />);
+    renderWithClient(empty.client, <EventsCard name="quiet" />);
     expect(await screen.findByText("No event yet.")).toBeTruthy();
 
     const refused = controller([{ status: 404, code: "FUNCTION_NOT_FOUND" }]);
-    renderWith(refused.client, <EventsCard name="gone" />);
+    renderWithClient(refused.client, <EventsCard name="gone" />);
     expect((await screen.findByRole("alert")).textContent).toMatch(/Could not load events/);
   });
 
@@ -124,7 +102,7 @@ describe("EventsCard", () => {
       message: "replica pricing-1 is ready",
     };
     const { client, requests } = controller([EVENTS, [newer, ...EVENTS]]);
-    renderWith(client, <EventsCard name="pricing" />);
+    renderWithClient(client, <EventsCard name="pricing" />);
     await screen.findByRole("table", { name: "Events of pricing" });
     await waitFor(
       () => expect(screen.getAllByRole("row")[1]?.getAttribute("data-event")).toBe("ready"),

@@ -6,10 +6,7 @@
  * invocations.browser.test.ts, drives the real one).
  */
 import type { Invocation } from "@eventflow/sdk/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import type { ReactNode } from "react";
 import { describe, expect, it } from "vitest";
 import { describeCron } from "../../src/features/invocations/api/cron-text.ts";
 import {
@@ -19,8 +16,12 @@ import {
 import { DeadLetters } from "../../src/features/invocations/components/dead-letters.tsx";
 import { FunctionTriggers } from "../../src/features/invocations/components/function-triggers.tsx";
 import { InvocationsPanel } from "../../src/features/invocations/components/invocations-panel.tsx";
-import { createClient } from "../../src/lib/api-client.ts";
-import { ClientContext } from "../../src/lib/use-client.ts";
+import {
+  errorResponse,
+  jsonResponse,
+  renderWithClient,
+  standInClient,
+} from "./support/stand-in.tsx";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -67,56 +68,30 @@ const dead = (id: string, fn = "pricing") =>
  * the chosen dead letters queued, purge removes them. `refuse` answers every POST with an error.
  */
 function fakeController(records: Invocation[], refuse?: { status: number; code: string }) {
-  const requests: string[] = [];
   let all = [...records];
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-  const client = createClient({
-    url: "http://127.0.0.1:1",
-    retry: false,
-    fetch: async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      const body = typeof init?.body === "string" ? init.body : "";
-      requests.push(`${init?.method ?? "GET"} ${url.pathname}${url.search}${body && ` ${body}`}`);
-      const letters = () => all.filter((i) => i.state === "dead" || i.state === "failed");
-      if (init?.method === "POST") {
-        if (refuse)
-          return json(
-            { error: { code: refuse.code, message: "no", requestId: "r" } },
-            refuse.status,
-          );
-        const sel = JSON.parse(body) as { ids?: string[]; function?: string; all?: boolean };
-        const hit = letters().filter(
-          (i) => sel.all === true || sel.ids?.includes(i.id) || sel.function === i.function,
-        );
-        const ids = hit.map((i) => i.id);
-        all = url.pathname.endsWith(":purge")
-          ? all.filter((i) => !ids.includes(i.id))
-          : all.map((i) => (ids.includes(i.id) ? { ...i, state: "queued" as const } : i));
-        return json({ ids, count: ids.length });
-      }
-      if (url.pathname === "/v1/dead-letters") {
-        const fn = url.searchParams.get("function");
-        return json(letters().filter((i) => fn === null || i.function === fn));
-      }
-      const one = /^\/v1\/invocations\/(.+)$/.exec(url.pathname);
-      if (one) return json(all.find((i) => i.id === one[1]));
-      const states = url.searchParams.get("state")?.split(",");
-      return json(all.filter((i) => states === undefined || states.includes(i.state)));
-    },
+  const letters = () => all.filter((i) => i.state === "dead" || i.state === "failed");
+  return standInClient((method, url, body) => {
+    if (method === "POST") {
+      if (refuse) return errorResponse(refuse.status, refuse.code);
+      const sel = JSON.parse(body) as { ids?: string[]; function?: string; all?: boolean };
+      const hit = letters().filter(
+        (i) => sel.all === true || sel.ids?.includes(i.id) || sel.function === i.function,
+      );
+      const ids = hit.map((i) => i.id);
+      all = url.pathname.endsWith(":purge")
+        ? all.filter((i) => !ids.includes(i.id))
+        : all.map((i) => (ids.includes(i.id) ? { ...i, state: "queued" as const } : i));
+      return jsonResponse({ ids, count: ids.length });
+    }
+    if (url.pathname === "/v1/dead-letters") {
+      const fn = url.searchParams.get("function");
+      return jsonResponse(letters().filter((i) => fn === null || i.function === fn));
+    }
+    const one = /^\/v1\/invocations\/(.+)$/.exec(url.pathname);
+    if (one) return jsonResponse(all.find((i) => i.id === one[1]));
+    const states = url.searchParams.get("state")?.split(",");
+    return jsonResponse(all.filter((i) => states === undefined || states.includes(i.state)));
   });
-  return { client, requests };
-}
-
-function renderWith(client: ReturnType<typeof createClient>, ui: ReactNode) {
-  render(
-    <QueryClientProvider
-      client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}
-    >
-      <ClientContext.Provider value={client}>{ui}</ClientContext.Provider>
-    </QueryClientProvider>,
-  );
-  return userEvent.setup();
 }
 
 describe("describeCron", () => {
@@ -189,7 +164,7 @@ describe("InvocationsPanel", () => {
         finishedAt: undefined,
       }),
     ]);
-    const user = renderWith(client, <InvocationsPanel name="pricing" />);
+    const user = renderWithClient(client, <InvocationsPanel name="pricing" />);
     const table = await screen.findByRole("table", { name: "Invocations of pricing" });
     // The table is drawn anew for each filter: look it up each time.
     const states = () =>
@@ -225,7 +200,7 @@ describe("InvocationsPanel", () => {
 
   it("shows each attempt's error in the detail of a dead invocation", async () => {
     const { client } = fakeController([dead("inv-dead")]);
-    const user = renderWith(client, <InvocationsPanel name="pricing" />);
+    const user = renderWithClient(client, <InvocationsPanel name="pricing" />);
     await user.click(await screen.findByRole("button", { name: "Open invocation inv-dead" }));
     const attempts = await screen.findAllByTestId("attempt");
     expect(attempts).toHaveLength(3);
@@ -234,16 +209,8 @@ describe("InvocationsPanel", () => {
   });
 
   it("says so when the controller has no queue", async () => {
-    const off = createClient({
-      url: "http://127.0.0.1:1",
-      retry: false,
-      fetch: async () =>
-        new Response(
-          JSON.stringify({ error: { code: "ASYNC_UNAVAILABLE", message: "off", requestId: "r" } }),
-          { status: 503, headers: { "content-type": "application/json" } },
-        ),
-    });
-    renderWith(off, <InvocationsPanel name="pricing" />);
+    const { client: off } = standInClient(() => errorResponse(503, "ASYNC_UNAVAILABLE", "off"));
+    renderWithClient(off, <InvocationsPanel name="pricing" />);
     expect(
       (
         await screen.findByText("Asynchronous invocations are off on this controller.")
@@ -262,7 +229,7 @@ describe("DeadLetters", () => {
       dead("d4"),
       invocation("ok"),
     ]);
-    const user = renderWith(client, <DeadLetters name="pricing" canWrite />);
+    const user = renderWithClient(client, <DeadLetters name="pricing" canWrite />);
     const table = await screen.findByRole("table", { name: "Dead letters of pricing" });
     expect(within(table).getAllByRole("row")).toHaveLength(5); // header + 4 dead
     await user.click(screen.getByRole("button", { name: "Redrive d1" }));
@@ -292,7 +259,7 @@ describe("DeadLetters", () => {
 
   it("purges only after confirmation: the selected, or all of the tenant", async () => {
     const { client, requests } = fakeController([dead("d1"), dead("d2", "other"), dead("d3")]);
-    const user = renderWith(client, <DeadLetters canWrite />);
+    const user = renderWithClient(client, <DeadLetters canWrite />);
     const table = await screen.findByRole("table", { name: "Dead letters" });
     expect(within(table).getByRole("link", { name: "other" }).getAttribute("href")).toBe(
       "/functions/other",
@@ -323,14 +290,14 @@ describe("DeadLetters", () => {
 
   it("shows a refused redrive with its code, and a viewer no write control", async () => {
     const refused = fakeController([dead("d1")], { status: 503, code: "ASYNC_UNAVAILABLE" });
-    const user = renderWith(refused.client, <DeadLetters name="pricing" canWrite />);
+    const user = renderWithClient(refused.client, <DeadLetters name="pricing" canWrite />);
     await user.click(await screen.findByRole("button", { name: "Redrive d1" }));
     expect((await screen.findByRole("alert")).textContent).toContain("(ASYNC_UNAVAILABLE)");
   });
 
   it("gives a viewer the list and the detail, no write control", async () => {
     const { client } = fakeController([dead("d1")]);
-    const user = renderWith(client, <DeadLetters name="pricing" canWrite={false} />);
+    const user = renderWithClient(client, <DeadLetters name="pricing" canWrite={false} />);
     await screen.findByRole("table", { name: "Dead letters of pricing" });
     expect(screen.queryAllByRole("checkbox")).toEqual([]);
     for (const name of ["Redrive d1", "Redrive selected", "Redrive all", "Purge all"])

@@ -5,16 +5,19 @@
  * revisions.browser.test.ts, drives the real one).
  */
 import type { FunctionRevision } from "@eventflow/sdk/client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import {
   changesText,
   RevisionsPanel,
 } from "../../src/features/revisions/components/revisions-panel.tsx";
-import { createClient } from "../../src/lib/api-client.ts";
-import { ClientContext } from "../../src/lib/use-client.ts";
+import type { Client } from "../../src/lib/api-client.ts";
+import {
+  errorResponse,
+  jsonResponse,
+  renderWithClient,
+  standInClient,
+} from "./support/stand-in.tsx";
 
 function revision(number: number, spec: FunctionRevision["spec"], current = false) {
   return {
@@ -36,48 +39,22 @@ const V2 = { image: "registry.test/hello:2", env: { GREETING: "hello", MODE: "fa
  * its spec, current. `refuse` answers the rollback with an error instead.
  */
 function fakeController(refuse?: { status: number; code: string; message: string }) {
-  const requests: string[] = [];
   let revisions: FunctionRevision[] = [revision(2, V2, true), revision(1, V1)];
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-  const client = createClient({
-    url: "http://127.0.0.1:1",
-    retry: false,
-    fetch: async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      const body = typeof init?.body === "string" ? init.body : "";
-      requests.push(`${init?.method ?? "GET"} ${url.pathname}${body && ` ${body}`}`);
-      if (url.pathname === "/v1/functions/hello/revisions") return json(revisions);
-      if (url.pathname === "/v1/functions/hello:rollback") {
-        if (refuse)
-          return json(
-            { error: { code: refuse.code, message: refuse.message, requestId: "r" } },
-            refuse.status,
-          );
-        const { to } = JSON.parse(body) as { to: number };
-        const old = revisions.find((r) => r.number === to)!;
-        const next = revision(revisions[0]!.number + 1, old.spec, true);
-        revisions = [next, ...revisions.map((r) => ({ ...r, current: false }))];
-        return json({ name: "hello", image: old.image, status: "Deploying", spec: old.spec });
-      }
-      return json({ error: { code: "NOT_FOUND", message: url.pathname, requestId: "r" } }, 404);
-    },
+  return standInClient((_method, url, body) => {
+    if (url.pathname === "/v1/functions/hello/revisions") return jsonResponse(revisions);
+    if (url.pathname !== "/v1/functions/hello:rollback")
+      return errorResponse(404, "NOT_FOUND", url.pathname);
+    if (refuse) return errorResponse(refuse.status, refuse.code, refuse.message);
+    const { to } = JSON.parse(body) as { to: number };
+    const old = revisions.find((r) => r.number === to)!;
+    const next = revision(revisions[0]!.number + 1, old.spec, true);
+    revisions = [next, ...revisions.map((r) => ({ ...r, current: false }))];
+    return jsonResponse({ name: "hello", image: old.image, status: "Deploying", spec: old.spec });
   });
-  return { client, requests };
 }
 
-function renderPanel(client: ReturnType<typeof createClient>, canWrite: boolean) {
-  render(
-    <QueryClientProvider
-      client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}
-    >
-      <ClientContext.Provider value={client}>
-        <RevisionsPanel name="hello" canWrite={canWrite} />
-      </ClientContext.Provider>
-    </QueryClientProvider>,
-  );
-  return userEvent.setup();
-}
+const renderPanel = (client: Client, canWrite: boolean) =>
+  renderWithClient(client, <RevisionsPanel name="hello" canWrite={canWrite} />);
 
 describe("changesText", () => {
   it("says what a revision changed from the one before it", () => {
