@@ -20,6 +20,7 @@ import {
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { EventFlowError, isEventFlowError } from "@eventflow/protocol";
+import { consumeJetStream } from "./jetstream-consumer.js";
 import {
   buildDeliverySubject,
   fromSubjectToken,
@@ -28,7 +29,7 @@ import {
 } from "./jetstream-messages.js";
 import type { Invocation } from "./model.js";
 import { connectNats } from "./nats-connection.js";
-import type { Consumer, Delivery, InsertResult, InvocationFilter, QueueBackend } from "./queue.js";
+import type { Delivery, InsertResult, InvocationFilter, QueueBackend } from "./queue.js";
 
 /** Options of {@link createJetStreamQueue}. */
 export interface JetStreamQueueOptions {
@@ -219,48 +220,6 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
     };
   }
 
-  function consume(
-    handler: (d: Delivery) => Promise<void>,
-    { concurrency }: { concurrency: number },
-  ): Consumer {
-    let stopped = false;
-    const running = new Set<Promise<void>>();
-    let freed: () => void = () => undefined;
-    let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>["consume"]>>;
-    const loop = async () => {
-      const consumer = await js.consumers.get(stream, durable);
-      messages = await consumer.consume({ max_messages: concurrency });
-      if (stopped) await messages.close();
-      for await (const m of messages) {
-        let d: Delivery;
-        try {
-          d = delivery(m);
-        } catch {
-          m.term();
-          continue;
-        }
-        const p: Promise<void> = handler(d).finally(() => {
-          running.delete(p);
-          freed();
-        });
-        running.add(p);
-        while (running.size >= concurrency && !stopped)
-          await new Promise<void>((resolve) => (freed = resolve));
-        if (stopped) break;
-      }
-    };
-    const done = loop();
-    return {
-      async stop() {
-        stopped = true;
-        freed();
-        await messages?.close();
-        await done.catch(() => undefined);
-        await Promise.allSettled([...running]);
-      },
-    };
-  }
-
   const matches = (filter: InvocationFilter, inv: Invocation | undefined): inv is Invocation =>
     inv !== undefined &&
     (filter.function === undefined || inv.function === filter.function) &&
@@ -332,7 +291,8 @@ export async function createJetStreamQueue(options: JetStreamQueueOptions): Prom
       }
     },
     dispatch: (inv) => publish(inv, JSON.stringify({ tenant: inv.tenant, id: inv.id })),
-    consume,
+    consume: (handler, { concurrency }) =>
+      consumeJetStream({ js, stream, durable, toDelivery: delivery, handler, concurrency }),
     async depth() {
       const info = await jsm.streams.info(stream);
       const pending = info.state.messages;
