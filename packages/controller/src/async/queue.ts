@@ -56,7 +56,7 @@ export interface QueueDepth {
   readonly oldestQueuedAt?: Date;
 }
 
-/** A durable store of invocation records that delivers their ids at least once. */
+/** A durable store of invocation records that delivers them at least once. */
 export interface QueueBackend {
   /**
    * Stores a new invocation and makes it deliverable, in one write where the backend can: until
@@ -72,7 +72,7 @@ export interface QueueBackend {
   list(filter: InvocationFilter): Promise<Invocation[]>;
   /** Forgets records, and their deliveries still queued. */
   remove(tenant: string, ids: readonly string[]): Promise<void>;
-  /** Makes a queued record deliverable (a new one, or a redriven one). */
+  /** Makes a stored queued record deliverable (one `insert` stored, or a redriven one). */
   dispatch(inv: Invocation): Promise<void>;
   /** Calls `handler` for each delivery, at most `concurrency` at once. */
   consume(
