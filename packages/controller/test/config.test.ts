@@ -157,6 +157,15 @@ describe("parseConfig", () => {
     );
   });
 
+  it.each(["acme.prod", "a*", "Acme", "-acme"])(
+    "refuses a default tenant that is not a tenant name: %j",
+    (tenant) => {
+      expect(problems({ JWT_SECRET: SECRET, EVENTFLOW_DEFAULT_TENANT: tenant })).toEqual([
+        "EVENTFLOW_DEFAULT_TENANT",
+      ]);
+    },
+  );
+
   it("reads the autoscaling settings, with defaults, and reports bad ones with the rest", () => {
     expect(parseConfig({ JWT_SECRET: SECRET }).autoscaling).toEqual({
       activatorQueue: 1000,

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { FieldIssue } from "@eventflow/protocol";
 import { z } from "zod";
 import { bool, nonEmpty, positiveInt } from "../env-schema.js";
+import { tenantSchema } from "../schemas/common.js";
 import { estimatedSecretBits, MIN_SECRET_BITS } from "./secret-strength.js";
 
 /** Asymmetric algorithms accepted from an OIDC issuer by default (never `none`, never HS*). */
@@ -46,7 +47,9 @@ export const AUTH_ENV = {
         "is too predictable (repeated characters, spaces or a repeated word); use random bytes, e.g. `openssl rand -base64 32`",
     }),
   EVENTFLOW_DEV_AUTH: bool.default(false),
-  EVENTFLOW_DEFAULT_TENANT: nonEmpty.default("default"),
+  // A tenant name like any other: it becomes part of keys, subjects and Kubernetes names, where
+  // a '.' or '*' would reach into other tenants' keys.
+  EVENTFLOW_DEFAULT_TENANT: tenantSchema.default("default"),
   EVENTFLOW_JWT_ISSUER: nonEmpty.default("eventflow"),
   EVENTFLOW_JWT_AUDIENCE: nonEmpty.default("eventflow"),
   EVENTFLOW_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
