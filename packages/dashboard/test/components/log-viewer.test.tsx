@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { LogViewer } from "../../src/features/logs/components/log-viewer.tsx";
@@ -117,6 +117,21 @@ describe("LogViewer", () => {
     expect(shownLines()).toEqual(["GET failed", "later crash"]);
     await user.selectOptions(screen.getByLabelText("Level"), "");
     expect(shownLines()).toHaveLength(3);
+  });
+
+  it("fades the box's top while lines are hidden above it, not when scrolled to the top", () => {
+    render(<LogViewer lines={LINES} name="hello" state="live" />);
+    const box = screen.getByRole("log");
+    expect(box.getAttribute("data-hidden-above")).toBeNull();
+    expect(box.className).not.toContain("mask-image");
+    // jsdom has no layout: scroll the box as a browser would once it overflows
+    box.scrollTop = 40;
+    fireEvent.scroll(box);
+    expect(box.getAttribute("data-hidden-above")).toBe("true");
+    expect(box.className).toContain("mask-image");
+    box.scrollTop = 0;
+    fireEvent.scroll(box);
+    expect(box.className).not.toContain("mask-image");
   });
 
   it("says so when there is nothing yet", () => {

@@ -32,6 +32,10 @@ export function LogViewer({
   const [level, setLevel] = useState<LogLevel | "">("");
   const [follow, setFollow] = useState(true);
   const [pausedAt, setPausedAt] = useState<number | undefined>(undefined);
+  // Whether lines are hidden above the box's top edge: the box then fades its top, so the line
+  // cut there (the box rarely ends on a line boundary when it follows the end) reads as "more
+  // above", not as a broken line.
+  const [hiddenAbove, setHiddenAbove] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   const ids = { follow: useId(), title: useId() };
 
@@ -49,7 +53,9 @@ export function LogViewer({
   const waiting = pausedAt === undefined ? 0 : lines.length - pausedAt;
 
   useEffect(() => {
-    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
+    const el = box.current;
+    if (follow && el) el.scrollTop = el.scrollHeight;
+    if (el) setHiddenAbove(el.scrollTop > 0);
   }, [shown, follow]);
 
   const download = () => {
@@ -131,7 +137,9 @@ export function LogViewer({
         role="log"
         aria-label={`Log lines of ${name}`}
         tabIndex={0}
-        className="h-72 space-y-0.5 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-100"
+        data-hidden-above={hiddenAbove || undefined}
+        onScroll={(e) => setHiddenAbove(e.currentTarget.scrollTop > 0)}
+        className={`h-72 space-y-0.5 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-100 ${hiddenAbove ? "[mask-image:linear-gradient(to_bottom,transparent,black_1.75rem)]" : ""}`}
       >
         {shown.length === 0 ? (
           <p className="text-slate-400">
