@@ -139,8 +139,15 @@ export function LogViewer({
         tabIndex={0}
         data-hidden-above={hiddenAbove || undefined}
         onScroll={(e) => setHiddenAbove(e.currentTarget.scrollTop > 0)}
-        className={`h-72 space-y-0.5 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-100 ${hiddenAbove ? "[mask-image:linear-gradient(to_bottom,transparent,black_1.75rem)]" : ""}`}
+        className="h-72 space-y-0.5 overflow-y-auto rounded-md bg-slate-950 p-2 font-mono text-xs leading-5 text-slate-100"
       >
+        {hiddenAbove && (
+          <div
+            aria-hidden
+            data-testid="log-fade"
+            className="pointer-events-none sticky -top-2 -mx-2 -mt-2 -mb-6 h-8 bg-gradient-to-b from-slate-950 to-transparent"
+          />
+        )}
         {shown.length === 0 ? (
           <p className="text-slate-400">
             {lines.length === 0 ? "No log lines yet." : "No line matches."}
