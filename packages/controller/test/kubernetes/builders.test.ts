@@ -50,13 +50,19 @@ describe("buildDeployment", () => {
       "default resources",
       {},
       (d) => d.spec?.template.spec?.containers[0]?.resources,
-      { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      {
+        requests: { cpu: "100m", memory: "128Mi" },
+        limits: { memory: "256Mi", "ephemeral-storage": "256Mi" },
+      },
     ],
     [
       "spec resources override defaults",
       { resources: { requests: { cpu: "1" }, limits: { cpu: "2", memory: "1Gi" } } },
       (d) => d.spec?.template.spec?.containers[0]?.resources,
-      { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+      {
+        requests: { cpu: "1", memory: "128Mi" },
+        limits: { cpu: "2", memory: "1Gi", "ephemeral-storage": "256Mi" },
+      },
     ],
     [
       "env sorted, contract variables last and not overridable",
@@ -103,13 +109,20 @@ describe("buildDeployment", () => {
       runAsGroup: 65532,
       allowPrivilegeEscalation: false,
       privileged: false,
-      readOnlyRootFilesystem: true,
+      readOnlyRootFilesystem: false,
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
-    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
     expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("gives a pod without secrets no volume (the kubelet waits for mounts), its disk bounded", () => {
+    const pod = buildDeployment(base, { ref }).spec!.template.spec!;
+    const c = pod.containers[0]!;
+    expect(pod.volumes).toBeUndefined();
+    expect(c.volumeMounts).toBeUndefined();
+    // the writable layer and logs: the kubelet evicts the pod past this
+    expect(c.resources?.limits?.["ephemeral-storage"]).toBe("256Mi");
   });
 
   it("keeps the log's tail as the termination message when the function fails", () => {
