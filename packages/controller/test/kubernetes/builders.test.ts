@@ -51,7 +51,7 @@ describe("buildDeployment", () => {
       {},
       (d) => d.spec?.template.spec?.containers[0]?.resources,
       {
-        requests: { cpu: "100m", memory: "128Mi" },
+        requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "0" },
         limits: { memory: "256Mi", "ephemeral-storage": "256Mi" },
       },
     ],
@@ -60,7 +60,7 @@ describe("buildDeployment", () => {
       { resources: { requests: { cpu: "1" }, limits: { cpu: "2", memory: "1Gi" } } },
       (d) => d.spec?.template.spec?.containers[0]?.resources,
       {
-        requests: { cpu: "1", memory: "128Mi" },
+        requests: { cpu: "1", memory: "128Mi", "ephemeral-storage": "0" },
         limits: { cpu: "2", memory: "1Gi", "ephemeral-storage": "256Mi" },
       },
     ],

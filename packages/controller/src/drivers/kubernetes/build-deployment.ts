@@ -19,9 +19,12 @@ import {
 
 /** Resource requests and limits used where a spec names none. */
 export const DEFAULT_RESOURCES = {
-  requests: { cpu: "100m", memory: "128Mi" },
-  // ephemeral-storage bounds the container's writable layer and logs (see buildContainer): the
-  // kubelet evicts a pod past it, so a function filling its disk cannot fill the node's.
+  // ephemeral-storage: the limit bounds the container's writable layer and logs (see
+  // buildContainer): the kubelet evicts a pod past it, so a function filling its disk cannot
+  // fill the node's. The request is 0, as without one it would default to the limit and the
+  // scheduler would then refuse nodes that report no ephemeral-storage (kwok's, some virtual
+  // nodes) and reserve disk a function rarely uses.
+  requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "0" },
   limits: { memory: "256Mi", "ephemeral-storage": "256Mi" },
 } as const;
 
