@@ -54,10 +54,11 @@ export async function openLoopFixedRate({
   headers = {},
   cpu = 0,
   skipSeconds = 1,
+  recordFile,
 }) {
   const [cmd, cmdArgs] = pinned(cpu, process.execPath, [
     OPEN_LOOP,
-    JSON.stringify({ url, rate, seconds, skipSeconds, headers }),
+    JSON.stringify({ url, rate, seconds, skipSeconds, headers, recordFile }),
   ]);
   const stdout = await run(cmd, cmdArgs, (seconds + 60) * 1000);
   const out = JSON.parse(stdout.trim().split("\n").at(-1));

@@ -2,9 +2,11 @@
 // `npm run bench:invoke [-- --quick]`: invokes through the EventFlow controller (auth on: an
 // HS256 JWT verified per request) against the same function called directly, through nginx and
 // through @fastify/http-proxy, side by side in interleaved rounds (performance.md 3.0 and (b)).
-// Progress on stderr; the last stdout line is the JSON result.
+// Progress on stderr; the last stdout line is the JSON result. `--gc DIR` records every Node.js
+// arm's garbage collections and each fixed-rate request (gc-observer.cjs, gc-tail.mjs) and
+// reports how many slow requests were in flight during a collection.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +20,7 @@ import { runInterleavedRounds } from "../lib/rounds.mjs";
 import { round, summarize } from "../lib/stats.mjs";
 import { startSut } from "../lib/sut-process.mjs";
 import { openLoopFixedRate, wrkPost } from "./load.mjs";
+import { readGcRun } from "./gc-tail.mjs";
 import { buildMarkdown } from "./markdown.mjs";
 import { measureColdInvoke } from "./cold.mjs";
 import { countInstructions } from "./instruction-suts.mjs";
@@ -37,6 +40,7 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "20261126" },
     markdown: { type: "string" },
     "cpu-prof": { type: "string" },
+    gc: { type: "string" },
     "max-foreign": { type: "string", default: "0.05" },
     instructions: { type: "boolean", default: false },
     "cold-iterations": { type: "string" },
@@ -81,10 +85,21 @@ const LABELS = {
     "EventFlow controller, tracing on (every invoke sampled, OTLP/HTTP to Jaeger; own replica)",
 };
 
-/** Node flags writing a CPU profile of one arm's process into `--cpu-prof DIR/<arm>`. */
-function cpuProf(arm) {
+/**
+ * Node flags of one Node.js arm's process: a CPU profile into `--cpu-prof DIR/<arm>`, and with
+ * `--gc DIR` the GC observer (gc-observer.cjs, which writes DIR/<pid>.jsonl).
+ */
+function nodeFlags(arm) {
   const dir = opts["cpu-prof"];
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, arm)}`] : [];
+  return [
+    ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, arm)}`] : []),
+    ...(opts.gc ? ["--require", join(ROOT, "bench/invoke/gc-observer.cjs")] : []),
+  ];
+}
+if (opts.gc) {
+  mkdirSync(opts.gc, { recursive: true });
+  // Read by gc-observer.cjs in every arm's process (startSut passes the environment on).
+  process.env.EVENTFLOW_BENCH_GC_DIR = opts.gc;
 }
 
 function need(path, what) {
@@ -190,7 +205,7 @@ async function main() {
     const controller = await startSut({
       name: "controller",
       cmd: process.execPath,
-      args: [...cpuProf("controller"), join(ROOT, "bench/invoke/controller-sut.mjs")],
+      args: [...nodeFlags("controller"), join(ROOT, "bench/invoke/controller-sut.mjs")],
       cpu: 1,
       cwd: ROOT,
       env: controllerEnv,
@@ -242,7 +257,7 @@ async function main() {
     const fastify = await startSut({
       name: "fastify_proxy",
       cmd: process.execPath,
-      args: [join(ROOT, "bench/invoke/fastify-proxy.mjs")],
+      args: [...nodeFlags("fastify_proxy"), join(ROOT, "bench/invoke/fastify-proxy.mjs")],
       cpu: 1,
       cwd: ROOT,
       env: { PORT: String(fastifyPort), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
@@ -256,7 +271,7 @@ async function main() {
       ? await startSut({
           name: "router_only",
           cmd: process.execPath,
-          args: [...cpuProf("router_only"), join(ROOT, "bench/invoke/router-sut.mjs")],
+          args: [...nodeFlags("router_only"), join(ROOT, "bench/invoke/router-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
           env: {
@@ -274,7 +289,7 @@ async function main() {
       ? await startSut({
           name: "node_floor",
           cmd: process.execPath,
-          args: [...cpuProf("node_floor"), join(ROOT, "bench/invoke/node-floor-sut.mjs")],
+          args: [...nodeFlags("node_floor"), join(ROOT, "bench/invoke/node-floor-sut.mjs")],
           cpu: 1,
           cwd: ROOT,
           env: { PORT: String(floorPort), UPSTREAM: fn.url, REPLICA_KEY: fn.key ?? "" },
@@ -353,6 +368,8 @@ async function main() {
         connections: cfg.connections,
       });
 
+    /** How many times each arm was measured (names `--gc` record files). */
+    const measuredCount = new Map();
     const { accepted, rejected } = await runInterleavedRounds({
       arms: ARMS,
       rounds: cfg.rounds,
@@ -374,12 +391,15 @@ async function main() {
         });
         const proxyCpu = cpuSecondsOf(pids) - cpu0;
         const fnCpu = cpuSecondsOf(fn.pids) - fnCpu0;
+        const measured = (measuredCount.get(id) ?? 0) + 1;
+        measuredCount.set(id, measured);
         const lat = await openLoopFixedRate({
           url: arm.url,
           headers: arm.headers,
           rate: cfg.rate,
           seconds: cfg.latencySeconds,
           skipSeconds: cfg.skipSeconds,
+          ...(opts.gc ? { recordFile: join(opts.gc, `${id}-${measured}.json`) } : {}),
         });
         const core = watch.stop();
         return {
@@ -446,6 +466,16 @@ async function main() {
       });
     for (const r of accepted.filter((a) => a.disturbed))
       results.push({ kind: "disturbed_round", round: r.round + 1, reasons: r.disturbed });
+    if (opts.gc) {
+      await new Promise((r) => setTimeout(r, 600)); // the observers append twice a second
+      const tails = readGcRun(opts.gc, Object.fromEntries(ARMS.map((id) => [id, arms[id].pids()])));
+      for (const [arm, tail] of Object.entries(tails)) {
+        results.push({ kind: "gc_tail", arm, ...tail });
+        progress(
+          `gc ${arm}: ${tail.slow_during_gc} of ${tail.slow} requests over ${tail.slow_ms} ms were in flight during a collection (${tail.requests} requests); ${tail.pauses} pauses, ${tail.pause_ms_per_second} ms/s, max ${tail.pause_max_ms} ms`,
+        );
+      }
+    }
     if (opts.instructions) {
       const [n1, n2] = opts["instructions-n"].split(",").map(Number);
       const counts = await countInstructions({
