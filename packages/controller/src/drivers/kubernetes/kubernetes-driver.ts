@@ -40,6 +40,7 @@ import { functionKey, type ObjectRef } from "./labels.js";
 import { createFunctionObjects } from "./function-objects.js";
 import { createFunctionResource } from "./function-resource.js";
 import { readFunctionLogs } from "./pod-logs.js";
+import { createEventLists } from "./event-lists.js";
 import { buildFunctionEvents } from "./function-events.js";
 import { toRevisionEvents } from "../revision-events.js";
 import { loadKubeConfig, type KubernetesDriverOptions } from "./driver-options.js";
@@ -110,6 +111,7 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     name,
   });
 
+  const eventLists = createEventLists((namespace) => core.listNamespacedEvent({ namespace }));
   async function call<T>(fn: string, action: string, op: () => Promise<T>): Promise<T> {
     try {
       return await op();
@@ -469,9 +471,9 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       existing(tenant, name);
       const { namespace } = refOf(tenant, name);
       // Read on demand, no watch: a namespace holds Events of the last hour only (the API
-      // server's --event-ttl), and only the detail page asks, every few seconds at most.
+      // server's --event-ttl); one list per namespace serves every caller for 2 s.
       const [list, revs] = await Promise.all([
-        call(name, "list events", () => core.listNamespacedEvent({ namespace })),
+        call(name, "list events", () => eventLists(namespace)),
         revisions.list(tenant, name),
       ]);
       const pods = cache.pods(functionKey(tenant, name));
