@@ -150,3 +150,4 @@ export {
   type FieldIssueOptions,
   type ValidationIssue,
 } from "./issues.js";
+export { TRACE_ATTRIBUTES } from "./trace-attributes.js";

@@ -40,7 +40,7 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from "@opentelemetry/semantic-conventions";
-import type { TracingConfig } from "@eventflow/protocol";
+import { TRACE_ATTRIBUTES, type TracingConfig } from "@eventflow/protocol";
 import type { InvocationTrace, RuntimeTracing, TracingOptions } from "./tracing.js";
 import { traceFetches } from "./tracing-fetch.js";
 
@@ -63,14 +63,13 @@ function buildSampler(config: TracingConfig): Sampler {
   }
 }
 
-// FaaS attributes are still incubating in the semantic conventions, whose authors ask users
-// to copy such names rather than import them.
-const FAAS_TRIGGER = "faas.trigger";
-const FAAS_INVOCATION_ID = "faas.invocation_id";
-const FAAS_COLDSTART = "faas.coldstart";
-const FAAS_NAME = "faas.name";
-/** The stable EventFlow error code of an answer the runtime gave itself. */
-const ERROR_CODE = "eventflow.error.code";
+const {
+  faasTrigger: FAAS_TRIGGER,
+  faasInvocationId: FAAS_INVOCATION_ID,
+  faasColdstart: FAAS_COLDSTART,
+  faasName: FAAS_NAME,
+  errorCode: ERROR_CODE,
+} = TRACE_ATTRIBUTES;
 
 const headerGetter = {
   keys: (carrier: IncomingMessage["headers"]) => Object.keys(carrier),

@@ -22,14 +22,15 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from "@opentelemetry/semantic-conventions";
+import { TRACE_ATTRIBUTES } from "@eventflow/protocol";
 
-// FaaS attributes are still incubating in the semantic conventions, whose authors ask users
-// to copy such names rather than import them.
-const FAAS_TRIGGER = "faas.trigger";
-const FAAS_INVOCATION_ID = "faas.invocation_id";
-const FAAS_COLDSTART = "faas.coldstart";
-const FAAS_INVOKED_NAME = "faas.invoked_name";
-const EVENTFLOW_TENANT = "eventflow.tenant";
+const {
+  faasTrigger: FAAS_TRIGGER,
+  faasInvocationId: FAAS_INVOCATION_ID,
+  faasColdstart: FAAS_COLDSTART,
+  faasInvokedName: FAAS_INVOKED_NAME,
+  tenant: EVENTFLOW_TENANT,
+} = TRACE_ATTRIBUTES;
 
 /** One attempt at a replica. */
 export interface AttemptSpan {
