@@ -1,7 +1,14 @@
 /** `eventflow events NAME`: a function's recent events, newest first. */
 import { EventFlowError, describeFunctionEvent, type FunctionEvent } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
-import { formatAge, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
+import {
+  formatAge,
+  parseOutputFormat,
+  renderOutput,
+  renderTable,
+  visible,
+  type Column,
+} from "./render.js";
 import type { CommandIo } from "../io.js";
 
 /** Flags of `eventflow events`. */
@@ -15,12 +22,14 @@ function columns(): Column<FunctionEvent>[] {
   return [
     { header: "AGE", value: (e) => formatAge(e.time) },
     { header: "TYPE", value: (e) => e.type },
-    { header: "REASON", value: (e) => e.reason },
-    { header: "DETAIL", value: describeFunctionEvent },
+    // A message can carry what a function wrote (a crash's stderr line, its termination
+    // message): shown with its control characters escaped, as logs are.
+    { header: "REASON", value: (e) => visible(e.reason) },
+    { header: "DETAIL", value: (e) => visible(describeFunctionEvent(e)) },
     { header: "COUNT", value: (e) => (e.count === undefined ? "" : String(e.count)) },
-    { header: "REPLICA", value: (e) => e.replica ?? "", wide: true },
-    { header: "TIME", value: (e) => e.time, wide: true },
-    { header: "MESSAGE", value: (e) => e.message, shrink: true },
+    { header: "REPLICA", value: (e) => visible(e.replica ?? ""), wide: true },
+    { header: "TIME", value: (e) => visible(e.time), wide: true },
+    { header: "MESSAGE", value: (e) => visible(e.message), shrink: true },
   ];
 }
 

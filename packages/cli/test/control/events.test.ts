@@ -20,6 +20,7 @@ describe("eventflow events against a real controller", () => {
   let env: ControlTestEnv;
   let dir: string;
   let client: EventFlowClient;
+  let writeImage: WriteTestImage;
   const cli = async (args: string[]) =>
     runEventflow(args, {
       env: { ...env.env, EVENTFLOW_URL: env.url, EVENTFLOW_TOKEN: await env.token() },
@@ -32,6 +33,7 @@ describe("eventflow events against a real controller", () => {
     const { writeTestImage } = (await import(OCI_IMAGE_HELPER)) as {
       writeTestImage: WriteTestImage;
     };
+    writeImage = writeTestImage;
     const image = await writeTestImage({ dir: join(dir, "layout"), tag: "v1" });
     client = createClient({ url: env.url, token: await env.token() });
     await client.functions.create({ name: "hello", image, replicas: 0 });
@@ -58,6 +60,30 @@ describe("eventflow events against a real controller", () => {
       expect.objectContaining({ type: "ready", reason: "Ready", replica: "hello-0" }),
     ]);
   });
+
+  it("shows what a hostile function wrote with its control characters escaped", async () => {
+    // It writes an OSC 52 clipboard write, a screen clear and a bidi override, then exits 3.
+    const image = await writeImage({
+      dir: join(dir, "hostile-layout"),
+      tag: "v1",
+      files: {
+        "app/index.mjs": Buffer.from(
+          'process.stderr.write("Error: \\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u202eboom\\n");\nprocess.exit(3);\n',
+        ),
+      },
+    });
+    await client.functions.create({ name: "hostile", image, replicas: 1 });
+    const deadline = Date.now() + 30_000;
+    while (!(await client.functions.events("hostile")).some((e) => e.type === "crashed")) {
+      if (Date.now() > deadline) throw new Error("no crash event");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const table = await cli(["events", "hostile", "-o", "wide"]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain("crashed");
+    for (const raw of ["\u001b", "\u0007", "\u202e"]) expect(table.stdout).not.toContain(raw);
+    expect(table.stdout).toContain("\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\u202eboom");
+  }, 60_000);
 
   it("refusals: an unknown function exits 1, a bad --limit 2", async () => {
     const unknown = await cli(["events", "nope"]);
