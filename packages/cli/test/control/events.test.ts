@@ -14,7 +14,12 @@ const OCI_IMAGE_HELPER = new URL(
   "../../../controller/test/local-driver/helpers/oci-image.ts",
   import.meta.url,
 ).pathname;
-type WriteTestImage = (options: { dir: string; tag?: string }) => Promise<string>;
+type WriteTestImage = (options: {
+  dir: string;
+  tag?: string;
+  /** The layer's files (default: the controller's fixture app). */
+  files?: Record<string, Buffer>;
+}) => Promise<string>;
 
 describe("eventflow events against a real controller", () => {
   let env: ControlTestEnv;
