@@ -226,6 +226,9 @@ describe(
       await until(driver, "acme", "hello", (x) => x.status === "Running" && x.ready_replicas === 3);
       await driver.scale("acme", "hello", 0);
       await until(driver, "acme", "hello", (x) => x.status === "ScaledToZero");
+      // The status follows the pods; the endpoints follow the EndpointSlice, which the
+      // EndpointSlice controller updates a moment later: wait for it, then expect none.
+      await eventually(() => driver.endpoints("acme", "hello").length === 0);
       expect(driver.endpoints("acme", "hello")).toEqual([]);
       const ep = await driver.waitForEndpoint("acme", "hello", 30_000);
       expect(ep.url).toMatch(/^http:\/\/10\.244\./);
