@@ -151,7 +151,10 @@ describe("the driver over Function objects", { timeout: 120_000 }, () => {
       async () => (await other.get("acme", "gitops")).status === "Running" || undefined,
     );
     expect((await other.list("acme")).map((s) => s.name)).toEqual(["gitops", "ha"]);
-    expect(other.endpoints("acme", "gitops").length).toBe(1);
+    // The status follows the pods, the endpoints the EndpointSlice, which its controller
+    // updates a moment after the pod turns ready.
+    await eventually(() => other.endpoints("acme", "gitops").length === 1 || undefined);
+    expect(other.endpoints("acme", "gitops")).toHaveLength(1);
 
     // The leader shuts down: the other takes the lease at once and repairs drift from then on.
     const t0 = performance.now();
