@@ -11,6 +11,9 @@ import type {
   SecretRef,
 } from "./function-spec/schema.js";
 import type { FunctionRetry, FunctionTrigger } from "./function-spec/triggers.js";
+import type { RolloutPhase } from "./revisions/rollout.js";
+import type { RolloutSpec } from "./revisions/rollout-spec.js";
+import type { TrafficTarget } from "./revisions/traffic.js";
 
 /** Phase of a function as the API reports it. */
 export type FunctionPhase =
@@ -62,6 +65,13 @@ export interface FunctionStatus {
    * and what it saw, as known to the controller that answers (the autoscaler runs on one).
    */
   readonly autoscaler?: AutoscalerStatus;
+  /**
+   * Where its requests go: each revision that takes a share or has a tag, with its ready
+   * replicas (absent when the function has no revision yet, e.g. one written around the API).
+   */
+  readonly traffic?: TrafficStatus[];
+  /** The progressive rollout of its newest revision, while one runs and after it ended. */
+  readonly rollout?: RolloutStatus;
   readonly spec: {
     readonly image: string;
     readonly replicas: number;
@@ -79,7 +89,45 @@ export interface FunctionStatus {
     readonly triggers?: FunctionTrigger[];
     readonly retry?: FunctionRetry;
     readonly revisionHistoryLimit?: number;
+    readonly traffic?: TrafficTarget[];
+    readonly rollout?: RolloutSpec;
   };
+}
+
+/** One revision's share of a function's requests (`FunctionStatus.traffic`). */
+export interface TrafficStatus {
+  readonly revision: number;
+  /** `hello-00004`, also what `x-eventflow-revision` says on its answers. */
+  readonly name: string;
+  readonly percent: number;
+  /** Requests with `X-EventFlow-Tag: <tag>` reach this revision alone. */
+  readonly tag?: string;
+  /** Whether the entry follows the newest revision. */
+  readonly latest_revision: boolean;
+  /** Its ready replicas (an idle revision other than the newest scales to zero). */
+  readonly ready_replicas: number;
+}
+
+/** A rollout of a new revision (`FunctionStatus.rollout`). */
+export interface RolloutStatus {
+  /** The revision rolling out. */
+  readonly revision: number;
+  /** The revision it takes the requests from (which gets them all back on a roll back). */
+  readonly from: number;
+  readonly phase: RolloutPhase;
+  /** Index into `spec.rollout.steps` of the current (or, once ended, last) step. */
+  readonly step: number;
+  /** Percent of the requests the new revision takes now. */
+  readonly percent: number;
+  /** When the current step began or the rollout ended (ISO 8601). */
+  readonly since: string;
+  /** Why it stands where it does (a failed step's error rate or p95, waiting for requests). */
+  readonly reason?: string;
+}
+
+/** Body of `POST /v1/functions/{name}:traffic`. */
+export interface TrafficRequest {
+  readonly traffic: TrafficTarget[];
 }
 
 /**
@@ -99,8 +147,15 @@ export interface FunctionRevision {
   readonly created_at: string;
   /** Whether the function runs this revision's spec now (the newest revision, unless changed around the API). */
   readonly current: boolean;
+  /** Its share of the function's requests now (0 when it takes none). */
+  readonly percent: number;
+  /** The traffic tags that reach it. */
+  readonly tags?: string[];
   /** The spec without what makes no revision (`replicas`, `revisionHistoryLimit`). */
-  readonly spec: Omit<FunctionStatus["spec"], "replicas" | "revisionHistoryLimit">;
+  readonly spec: Omit<
+    FunctionStatus["spec"],
+    "replicas" | "revisionHistoryLimit" | "traffic" | "rollout"
+  >;
 }
 
 /** Body of `POST /v1/functions/{name}:rollback`. */

@@ -410,6 +410,10 @@ export const ERROR_CODES = {
     400,
     "The function's `rollout` breaks a rule (`details` lists every problem by field): `steps` are ascending whole percents ending with 100, `intervalSeconds` and `maxP95Ms` whole numbers of at least 1, `maxErrorRate` a fraction from 0 to 1.",
   ),
+  TRAFFIC_TAG_NOT_FOUND: c(
+    404,
+    "The invoke's `X-EventFlow-Tag` names no tag of the function's `traffic`: `eventflow traffic NAME` lists its tags (a tag is set with `eventflow traffic NAME --tag canary=4`).",
+  ),
   REVISION_NO_PREVIOUS: c(
     409,
     "A rollback without `to` goes to the revision before the current one, and the function has none (it was never changed since it was created, or `revisionHistoryLimit` is 1): name the revision with `to`, or deploy the spec wanted.",

@@ -141,6 +141,9 @@ export {
   type MetricsRange,
   type MetricsSeries,
   type RollbackRequest,
+  type RolloutStatus,
+  type TrafficRequest,
+  type TrafficStatus,
   type SecretInfo,
   type SecretWriteRequest,
 } from "./api.js";

@@ -19,8 +19,18 @@ export function checkFunctionName(name: unknown): string | undefined {
   if (!FUNCTION_NAME_PATTERN.test(name)) {
     return "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
   }
+  if (REVISION_SUFFIX.test(name)) {
+    return "must not end in '-' and five or more digits: such names are kept for revisions (hello-00004 is revision 4 of hello)";
+  }
   return undefined;
 }
+
+/**
+ * The end of a revision's name (`-00004`). A function may not be named so: each revision that
+ * takes traffic beside the newest runs under its revision name, next to the function's own
+ * workload, and a function of that name would take its place.
+ */
+const REVISION_SUFFIX = /-[0-9]{5,}$/;
 
 /** Validates a function name; throws REQUEST_VALIDATION_FAILED when it is not valid. */
 export function parseFunctionName(name: unknown): string {

@@ -111,7 +111,9 @@ export interface SecretStore {
 }
 
 /** What a revision records of a spec: no tenant, name, `replicas` or `revisionHistoryLimit`. */
-export type RevisionSpec = Readonly<Omit<FunctionSpecFields, "replicas" | "revisionHistoryLimit">>;
+export type RevisionSpec = Readonly<
+  Omit<FunctionSpecFields, "replicas" | "revisionHistoryLimit" | "traffic" | "rollout">
+>;
 
 /** One immutable revision of a function, as a driver keeps it. */
 export interface StoredRevision {

@@ -1,7 +1,7 @@
 /**
  * What a revision records of a function's spec: its code and configuration, without what
  * changes without making a revision (the replica count, which the autoscaler and `:scale`
- * set, and how many revisions are kept).
+ * set, how many revisions are kept, and how requests are split between revisions).
  */
 
 /** Spec fields a revision leaves out: changing only them makes no revision. */
@@ -10,6 +10,8 @@ export const FIELDS_OUTSIDE_REVISIONS = [
   "name",
   "replicas",
   "revisionHistoryLimit",
+  "traffic",
+  "rollout",
 ] as const;
 
 type Outside = (typeof FIELDS_OUTSIDE_REVISIONS)[number];

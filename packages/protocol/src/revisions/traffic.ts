@@ -49,10 +49,10 @@ function checkTag(tag: unknown): string | undefined {
   return undefined;
 }
 
-function checkRevisionRef(revision: unknown, fn: string): string | undefined {
+function checkRevisionRef(revision: unknown, fn: string | undefined): string | undefined {
   if (typeof revision === "number") return checkRevisionNumber(revision);
   if (typeof revision !== "string")
-    return `must be a revision number (4) or a revision name (${revisionName(fn, 4)})`;
+    return `must be a revision number (4) or a revision name (${revisionName(fn ?? "hello", 4)})`;
   try {
     parseRevisionName(revision, fn);
     return undefined;
@@ -61,7 +61,7 @@ function checkRevisionRef(revision: unknown, fn: string): string | undefined {
   }
 }
 
-function checkTarget(target: TrafficTarget, path: string, fn: string): FieldIssue[] {
+function checkTarget(target: TrafficTarget, path: string, fn: string | undefined): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const latest = target.latestRevision === true;
   if (latest && target.revision !== undefined)
@@ -88,9 +88,13 @@ function checkTarget(target: TrafficTarget, path: string, fn: string): FieldIssu
 /**
  * Every way `targets` breaks the traffic rules, with paths under `traffic` (empty when none):
  * each target names exactly one of `revision` or `latestRevision: true`, percents are whole
- * numbers summing to 100 (0 only with a tag), and tags are DNS labels used once.
+ * numbers summing to 100 (0 only with a tag), and tags are DNS labels used once. Without `fn`
+ * (a spec schema, which does not know the function's name) a revision name may be any function's.
  */
-export function checkTraffic(targets: readonly TrafficTarget[], fn: string): FieldIssue[] {
+export function checkTraffic(
+  targets: readonly TrafficTarget[],
+  fn: string | undefined,
+): FieldIssue[] {
   if (targets.length === 0) return [{ path: "traffic", message: "must not be empty" }];
   if (targets.length > MAX_TRAFFIC_TARGETS)
     return [{ path: "traffic", message: `must have at most ${MAX_TRAFFIC_TARGETS} items` }];
