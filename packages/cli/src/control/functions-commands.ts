@@ -19,6 +19,12 @@ import {
 } from "./render.js";
 import type { CommandIo } from "../io.js";
 import { formatLogLine } from "./log-format.js";
+import {
+  describeRollout,
+  describeTraffic,
+  rolloutSummary,
+  trafficSummary,
+} from "./traffic-format.js";
 import { waitWithProgress } from "./wait.js";
 import { watchFunctions, type WatchEvent } from "./watch.js";
 
@@ -44,6 +50,8 @@ function columns(color: boolean): Column<FunctionStatus>[] {
     },
     { header: "UP-TO-DATE", value: (f) => String(f.updated_replicas), wide: true },
     { header: "AUTOSCALER", value: (f) => describeAutoscaler(f.autoscaler), wide: true },
+    { header: "TRAFFIC", value: (f) => trafficSummary(f.traffic), wide: true },
+    { header: "ROLLOUT", value: rolloutSummary, wide: true },
     { header: "AGE", value: (f) => formatAge(f.created_at) },
     { header: "TENANT", value: (f) => f.tenant, wide: true },
     { header: "IMAGE", value: (f) => f.image, shrink: true },
@@ -203,6 +211,12 @@ export async function describeCommand(
     ["Updated", `${fn.updated_at} (${formatAge(fn.updated_at)} ago)`],
     ["Timeout", fn.spec.timeoutSeconds === undefined ? "default" : `${fn.spec.timeoutSeconds}s`],
     ["Env", Object.keys(fn.spec.env ?? {}).join(", ") || "(none)"],
+    ...(fn.traffic === undefined || fn.traffic.length === 0
+      ? []
+      : [["Traffic", describeTraffic(fn.traffic)] as [string, string]]),
+    ...(fn.rollout === undefined
+      ? []
+      : [["Rollout", visible(describeRollout(fn))] as [string, string]]),
     ["Last hour", `${invocations} invocations, ${errors} errors, ${coldStarts} cold starts`],
   ];
   if (fn.last_error !== undefined)
@@ -215,7 +229,11 @@ export async function describeCommand(
       ),
     ]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  let out = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join("");
+  // A value of several lines (the traffic) continues under the first.
+  const indent = `\n${" ".repeat(width)}`;
+  let out = rows
+    .map(([k, v]) => `${`${k}:`.padEnd(width)}${v.split("\n").join(indent)}\n`)
+    .join("");
   if (logs.length > 0) {
     out += "Recent logs:\n";
     for (const l of logs) out += `  ${formatLogLine(l, { color: c, wide: false })}`;

@@ -20,6 +20,8 @@ const HINTS: Readonly<Record<string, string>> = {
   FUNCTION_CRASH_LOOP: "see why with `eventflow logs NAME --tail 50`",
   FUNCTION_IMAGE_NOT_FOUND: "check the image reference, or deploy with `eventflow deploy`",
   INVOKE_TIMEOUT: "the function took longer than its timeoutSeconds",
+  TRAFFIC_TAG_NOT_FOUND: "list the function's tags with `eventflow traffic NAME`",
+  REVISION_NOT_FOUND: "list the revisions kept with `eventflow revisions NAME`",
   SECRET_NOT_FOUND: "list your secrets with `eventflow secret list`",
   SECRET_ALREADY_EXISTS: "replace its keys with `eventflow secret update NAME --from-...`",
   FUNCTION_SECRET_MISSING:

@@ -4,7 +4,14 @@ import { resolve } from "node:path";
 import { EventFlowError } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import type { CommandIo } from "../io.js";
-import { formatDuration, paint, parseOutputFormat, renderOutput, statusColor } from "./render.js";
+import {
+  formatDuration,
+  paint,
+  parseOutputFormat,
+  renderOutput,
+  statusColor,
+  visible,
+} from "./render.js";
 
 /** Flags of `eventflow invoke`. */
 export interface InvokeFlags extends ConnectionFlags {
@@ -23,6 +30,8 @@ export interface InvokeFlags extends ConnectionFlags {
   wait?: boolean;
   idempotencyKey?: string;
   callbackUrl?: string;
+  /** A traffic tag: the invoke reaches that tag's revision alone. */
+  tag?: string;
 }
 
 function usage(message: string): EventFlowError {
@@ -86,6 +95,7 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Comman
   if (flags.async === true) {
     if (flags.method !== undefined || flags.path !== undefined)
       throw usage("--async sends POST to the function's root: no --method or --path");
+    if (flags.tag !== undefined) throw usage("--tag goes without --async");
     const { invokeAsyncCommand } = await import("./invocations-command.js");
     await invokeAsyncCommand(
       {
@@ -114,6 +124,7 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Comman
     headers: pairs(flags.header, ":", "--header"),
     ...(flags.method === undefined ? {} : { method: flags.method }),
     ...(flags.path === undefined ? {} : { path: flags.path }),
+    ...(flags.tag === undefined ? {} : { tag: flags.tag }),
     signal: io.signal,
     ...(context.tenant === undefined ? {} : { tenant: context.tenant }),
   });
@@ -127,6 +138,7 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Comman
           status: answer.status,
           durationMs: Math.round(answer.durationMs * 10) / 10,
           requestId: answer.requestId,
+          revision: answer.revision,
           headers: Object.fromEntries(answer.headers),
           ...(text
             ? { body: answer.text() }
@@ -138,8 +150,12 @@ export async function invokeCommand(name: string, flags: InvokeFlags, io: Comman
   }
   if (!flags.raw) {
     const c = io.env.color;
+    const about = [
+      ...(answer.requestId ? [`request ${answer.requestId}`] : []),
+      ...(answer.revision ? [`revision ${visible(answer.revision)}`] : []),
+    ].join(", ");
     io.stderr.write(
-      `${paint(c, statusColor(answer.status), String(answer.status))} in ${formatDuration(answer.durationMs)}${answer.requestId ? paint(c, "dim", ` (request ${answer.requestId})`) : ""}\n`,
+      `${paint(c, statusColor(answer.status), String(answer.status))} in ${formatDuration(answer.durationMs)}${about ? paint(c, "dim", ` (${about})`) : ""}\n`,
     );
   }
   io.stdout.write(answer.body);

@@ -35,11 +35,12 @@ const FUNCTION_COMMANDS = new Set([
   "scale",
   "revisions",
   "rollback",
+  "traffic",
   "events",
   "delete",
 ]);
 
-/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, revisions, rollback, events, delete, token, secret, dev and completion. */
+/** Adds login, context, deploy, list, get, describe, invoke, logs, scale, revisions, rollback, traffic, events, delete, token, secret, dev and completion. */
 export function registerControlCommands(program: Command, run: Run): void {
   const isJson = (flags: { output?: string }) => flags.output === "json";
   const connected = (cmd: Command) =>
@@ -163,6 +164,7 @@ export function registerControlCommands(program: Command, run: Run): void {
     )
     .option("--path <path>", "path below the function's URL the function sees (e.g. /orders/42)")
     .option("--raw", "print only the body (for scripts)")
+    .option("--tag <tag>", "send it to the revision of this traffic tag alone (X-EventFlow-Tag)")
     .option("--async", "queue it (Prefer: respond-async): prints the invocation id")
     .option("--wait", "with --async: wait for the end and print the result")
     .option("--idempotency-key <key>", "with --async: repeats with this key queue it once")
@@ -207,19 +209,43 @@ export function registerControlCommands(program: Command, run: Run): void {
     );
   const revisions = () => import("./revisions-command.js");
   connected(output(program.command("revisions")))
-    .description("list a function's revisions, newest first: REVISION IMAGE CREATED BY CURRENT")
+    .description(
+      "list a function's revisions, newest first: REVISION IMAGE CREATED BY CURRENT TRAFFIC",
+    )
     .argument("<name>")
     .action((name: string, flags) =>
       run(async (io) => (await revisions()).revisionsCommand(name, flags, io), isJson(flags)),
     );
   connected(output(program.command("rollback"), ["table", "json", "yaml", "name"]))
     .description(
-      "apply an earlier revision's spec as an update (default: the one before the current)",
+      "send all the traffic to an earlier revision at once (default: the one before the newest taking traffic)",
     )
     .argument("<name>")
     .option("--to <revision>", "the revision to go back to: its number or name (hello-00003)")
     .action((name: string, flags) =>
       run(async (io) => (await revisions()).rollbackCommand(name, flags, io), isJson(flags)),
+    );
+  connected(output(program.command("traffic")))
+    .description(
+      "show a function's traffic (REVISION PERCENT TAG READY LATEST), or set it: 3=90 4=10, latest=10",
+    )
+    .argument("<name>")
+    .argument(
+      "[assignments...]",
+      "REVISION=PERCENT, the revision a number, a name (hello-00004) or latest; they replace the whole split",
+    )
+    .option(
+      "--tag <tag=revision>",
+      "the tag reaches that revision alone (repeatable; alone, added to the current split)",
+      collect,
+      [],
+    )
+    .action((name: string, assignments: string[], flags) =>
+      run(
+        async (io) =>
+          (await import("./traffic-command.js")).trafficCommand(name, assignments, flags, io),
+        isJson(flags),
+      ),
     );
   connected(output(program.command("events"), ["table", "wide", "json", "yaml"]))
     .description(

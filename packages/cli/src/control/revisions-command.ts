@@ -2,6 +2,7 @@
 import { EventFlowError, type FunctionRevision } from "@eventflow/protocol";
 import { connect, type ConnectionFlags } from "./connect.js";
 import { formatAge, parseOutputFormat, renderOutput, renderTable, type Column } from "./render.js";
+import { revisionTrafficText, soleTarget } from "./traffic-format.js";
 import type { CommandIo } from "../io.js";
 
 /** Flags of `eventflow revisions`. */
@@ -32,12 +33,13 @@ function columns(): Column<FunctionRevision>[] {
     { header: "CREATED", value: (r) => formatAge(r.created_at) },
     { header: "BY", value: (r) => r.created_by },
     { header: "CURRENT", value: (r) => (r.current ? "*" : "") },
+    { header: "TRAFFIC", value: revisionTrafficText },
     { header: "NAME", value: (r) => r.name, wide: true },
     { header: "DIGEST", value: (r) => r.digest ?? "", wide: true },
   ];
 }
 
-/** `eventflow revisions NAME`: REVISION IMAGE CREATED BY CURRENT, newest first. */
+/** `eventflow revisions NAME`: REVISION IMAGE CREATED BY CURRENT TRAFFIC, newest first. */
 export async function revisionsCommand(
   name: string,
   flags: RevisionsFlags,
@@ -61,7 +63,10 @@ function parseTo(to: string | undefined): number | string | undefined {
   return to;
 }
 
-/** `eventflow rollback NAME [--to N]`: applies an earlier revision's spec as an update. */
+/**
+ * `eventflow rollback NAME [--to N]`: moves all the traffic to an earlier revision at once
+ * (no revision is made) and says where it went and how many of its replicas are ready.
+ */
 export async function rollbackCommand(
   name: string,
   flags: RollbackFlags,
@@ -70,12 +75,17 @@ export async function rollbackCommand(
   const format = parseOutputFormat(flags.output, ["table", "json", "yaml", "name"]);
   const to = parseTo(flags.to);
   const { client, context } = await connect(flags, io.env);
-  const opts = { signal: io.signal, tenant: context.tenant };
-  const fn = await client.functions.rollback(name, to, opts);
-  // The revision the rollback made: the newest, with the spec it went back to.
-  const [made] = await client.functions.revisions(name, opts);
-  const what = to === undefined ? "the previous revision" : `revision ${String(to)}`;
-  const text = () =>
-    `${name} rolled back to ${what}${made === undefined ? "" : ` (now revision ${made.number})`}\n`;
+  const fn = await client.functions.rollback(name, to, {
+    signal: io.signal,
+    tenant: context.tenant,
+  });
+  const target = soleTarget(fn.traffic);
+  const where =
+    target === undefined
+      ? to === undefined
+        ? "the previous revision"
+        : `revision ${String(to)}`
+      : `${target.name} (${target.ready_replicas} ready ${target.ready_replicas === 1 ? "replica" : "replicas"})`;
+  const text = () => `${name} rolled back: all traffic to ${where}\n`;
   io.stdout.write(await renderOutput(format, { data: fn, names: [name], text }));
 }

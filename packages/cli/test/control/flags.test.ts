@@ -122,10 +122,11 @@ describe("kubectl's habits and readable logs", () => {
     const wide = await cli(["list", "-o", "wide"]);
     expect(wide.code, wide.stderr).toBe(0);
     expect(wide.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+STATUS\s+READY\s+SCALING\s+AUTH\s+UP-TO-DATE\s+AUTOSCALER\s+AGE\s+TENANT\s+IMAGE\s+URL\s+LAST ERROR$/,
+      /^NAME\s+STATUS\s+READY\s+SCALING\s+AUTH\s+UP-TO-DATE\s+AUTOSCALER\s+TRAFFIC\s+ROLLOUT\s+AGE\s+TENANT\s+IMAGE\s+URL\s+LAST ERROR$/,
     );
     expect(wide.stdout).toMatch(
-      /^flagsfn\s+Running\s+1\/1\s+manual\s+token\s+1\s+\S+\s+default\s+oci:/m,
+      // AUTOSCALER, TRAFFIC (`100% 1`), ROLLOUT (`-`) and AGE between UP-TO-DATE and TENANT.
+      /^flagsfn\s+Running\s+1\/1\s+manual\s+token\s+1\s+.+\s+-\s+\S+\s+default\s+oci:/m,
     );
     expect((await cli(["get", "flagsfn", "-o", "name"])).stdout).toBe("flagsfn\n");
     expect((await cli(["describe", "flagsfn", "-o", "yaml"])).stdout).toMatch(/^name: flagsfn$/m);

@@ -1,4 +1,4 @@
-/** The functions API: create, update, get, list, delete, scale, revisions, rollback, events and wait until ready. */
+/** The functions API: create, update, get, list, delete, scale, revisions, traffic, rollback, events and wait until ready. */
 import {
   EventFlowError,
   isEventFlowError,
@@ -7,6 +7,8 @@ import {
   type FunctionRevision,
   type FunctionSpecInput,
   type FunctionStatus,
+  type TrafficRequest,
+  type TrafficTarget,
 } from "@eventflow/protocol";
 import { sleep } from "./retry.js";
 import { pathSegment, type Transport } from "./transport.js";
@@ -83,9 +85,21 @@ export interface FunctionsApi {
     options?: CallOptions,
   ): Promise<FunctionRevision>;
   /**
-   * `POST /v1/functions/{name}:rollback`: applies revision `to`'s spec (by number or name;
-   * default the one before the current) as an update, which records a new revision.
-   * REVISION_NO_PREVIOUS when there is nothing to go back to.
+   * `POST /v1/functions/{name}:traffic`: sets which revisions take what share of the requests
+   * (whole percents adding up to 100; 0 only with a tag, which reaches its revision alone
+   * through `InvokeOptions.tag`). Resolves to the function with its `traffic` resolved; makes
+   * no revision. TRAFFIC_INVALID (`details` per field) or REVISION_NOT_FOUND when refused.
+   */
+  traffic(
+    name: string,
+    targets: readonly TrafficTarget[],
+    options?: CallOptions,
+  ): Promise<FunctionStatus>;
+  /**
+   * `POST /v1/functions/{name}:rollback`: moves 100 % of the traffic to revision `to` (by
+   * number or name; default the revision before the newest one that takes traffic now) at
+   * once. No revision is made: the old revision's workload takes the requests, warm when it
+   * still has ready replicas. REVISION_NO_PREVIOUS when there is nothing to go back to.
    */
   rollback(name: string, to?: number | string, options?: CallOptions): Promise<FunctionStatus>;
   /**
@@ -246,6 +260,16 @@ export function createFunctionsApi(transport: Transport): FunctionsApi {
         method: "GET",
         path: functionPath(name, "/events"),
         query: { ...tenantQuery(options), limit: options?.limit },
+        idempotent: true,
+        signal: options?.signal,
+      }),
+    // Setting the same traffic twice leaves it as the first call set it.
+    traffic: (name, targets, options) =>
+      transport.json({
+        method: "POST",
+        path: functionPath(name, ":traffic"),
+        query: tenantQuery(options),
+        json: { traffic: [...targets] } satisfies TrafficRequest,
         idempotent: true,
         signal: options?.signal,
       }),

@@ -61,6 +61,12 @@ export {
   type MetricsRange,
   type MetricsSeries,
   type RollbackRequest,
+  type RolloutPhase,
+  type RolloutSpec,
+  type RolloutStatus,
   type SecretInfo,
   type SecretWriteRequest,
+  type TrafficRequest,
+  type TrafficStatus,
+  type TrafficTarget,
 } from "@eventflow/protocol";

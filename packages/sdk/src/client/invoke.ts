@@ -24,6 +24,12 @@ const INVOKE_METHODS: ReadonlySet<string> = new Set([
   "OPTIONS",
 ]);
 
+/** The request header that sends an invoke to the revision of a traffic tag alone. */
+const TAG_HEADER = "x-eventflow-tag";
+
+/** The answer header naming the revision that served it (`hello-00004`). */
+const REVISION_HEADER = "x-eventflow-revision";
+
 /** What to send to a function: exactly one of `json`, `text`, `bytes`, `stream` (or nothing). */
 export interface InvokeOptions {
   /** A value sent as `application/json`. */
@@ -53,6 +59,11 @@ export interface InvokeOptions {
   readonly retry?: boolean | undefined;
   /** Admins: the function's tenant (sent as `X-EventFlow-Tenant`). */
   readonly tenant?: string | undefined;
+  /**
+   * A tag of the function's `traffic` (sent as `X-EventFlow-Tag`): the invoke reaches that tag's
+   * revision alone, whatever its percent. An unknown tag is TRAFFIC_TAG_NOT_FOUND.
+   */
+  readonly tag?: string | undefined;
 }
 
 /** A function's answer with its body read. */
@@ -69,6 +80,8 @@ export interface InvokeResult {
   readonly durationMs: number;
   /** The request id the controller assigned (`x-request-id`). */
   readonly requestId: string | undefined;
+  /** The revision that served it (`hello-00004`, from `x-eventflow-revision`), when the platform says. */
+  readonly revision: string | undefined;
   /** The body as UTF-8 text. */
   text(): string;
   /** The body parsed as JSON. */
@@ -84,6 +97,8 @@ export interface InvokeStreamResult {
   /** Milliseconds from sending to the response headers, rounded to the microsecond. */
   readonly durationMs: number;
   readonly requestId: string | undefined;
+  /** The revision that served it (`hello-00004`, from `x-eventflow-revision`), when the platform says. */
+  readonly revision: string | undefined;
 }
 
 /** The body and content type of an invoke (also an asynchronous one). */
@@ -128,6 +143,7 @@ export async function invokeStream(
   const type = options.contentType ?? contentType;
   if (type !== undefined) headers["content-type"] = type;
   if (options.tenant !== undefined) headers["x-eventflow-tenant"] = options.tenant;
+  if (options.tag !== undefined) headers[TAG_HEADER] = options.tag;
   const method = (options.method ?? "POST").toUpperCase() as TransportRequest["method"];
   if (!INVOKE_METHODS.has(method))
     throw new EventFlowError(
@@ -154,6 +170,7 @@ export async function invokeStream(
     body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
     durationMs: roundMs(durationMs),
     requestId: response.headers.get("x-request-id") ?? undefined,
+    revision: response.headers.get(REVISION_HEADER) ?? undefined,
   };
 }
 
@@ -198,6 +215,7 @@ export async function invoke(
     body: bytes,
     durationMs,
     requestId: answer.requestId,
+    revision: answer.revision,
     text: () => new TextDecoder().decode(bytes),
     json: <T>() => JSON.parse(new TextDecoder().decode(bytes)) as T,
   };
