@@ -20,6 +20,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { authRoutes } from "./routes/auth.js";
 import type { InvokeHandler } from "./invoke/index.js";
 import type { RouteDeps } from "./routes/deps.js";
+import { createRevisionTraffic, type RevisionTraffic } from "./revisions/revision-traffic.js";
 import { functionRoutes } from "./routes/functions.js";
 import { revisionRoutes } from "./routes/revisions.js";
 import { eventRoutes } from "./routes/events.js";
@@ -43,6 +44,11 @@ export interface AppDeps {
   readonly metrics: ControllerMetrics;
   /** The invoke router (`createInvokeHandler` from ./invoke). */
   readonly invoke: InvokeHandler;
+  /**
+   * Revisions at run time, shared with the invoke router (which routes by it). Absent: one over
+   * `driver` that no invoke router reads (tests of the API alone).
+   */
+  readonly traffic?: RevisionTraffic;
   /** The asynchronous invocation queue (`Prefer: respond-async`, /v1/invocations). */
   readonly invocations?: InvocationQueue;
   readonly verifier?: TokenVerifier;
@@ -129,6 +135,7 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
     driver: deps.driver,
     metrics: deps.metrics,
     invoke: deps.invoke,
+    traffic: deps.traffic ?? createRevisionTraffic({ driver: deps.driver, logger: deps.logger }),
     ...(deps.invocations === undefined ? {} : { invocations: deps.invocations }),
     issuer: deps.issuer ?? createTokenIssuer(deps.config.auth, now),
     now,

@@ -35,6 +35,8 @@ export interface ControllerMetrics {
   countHttpRequest(method: string, route: string, status: number): void;
   /** Drops a deleted function's series so labels stay bounded. */
   forgetFunction(tenant: string, name: string): void;
+  /** Removes one revision's invocation series (it stopped serving: only live revisions keep them). */
+  forgetRevision(tenant: string, name: string, revision: string): void;
   /** Counts one failed refresh of the OIDC issuer's key set (the last good set served instead). */
   countJwksRefreshError(): void;
   /** Asynchronous invocations: attempts by outcome, dead letters, and the queue's depth. */
@@ -90,14 +92,14 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
 
   const invocations = new Counter({
     name: "eventflow_function_invocations_total",
-    help: "Function invocations through the controller by tenant, function and HTTP status code.",
-    labelNames: [...labels, "code"],
+    help: "Function invocations through the controller by tenant, function, revision and HTTP status code.",
+    labelNames: [...labels, "revision", "code"],
     registers: [registry],
   });
   const duration = new Histogram({
     name: "eventflow_function_duration_seconds",
-    help: "Function invocation duration as seen by the controller, in seconds.",
-    labelNames: labels,
+    help: "Function invocation duration as seen by the controller by revision, in seconds.",
+    labelNames: [...labels, "revision"],
     buckets: DURATION_BUCKETS,
     registers: [registry],
     enableExemplars: exemplars,
@@ -203,16 +205,24 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
 
   const scaling = createScalingMetrics(registry);
 
-  // Status codes seen per function, so a deleted function's series can all be removed.
-  const codesSeen = new Map<string, Set<string>>();
+  // Revisions and status codes seen per function, so the series of a deleted function (or of a
+  // revision that stopped serving) can all be removed: only live revisions keep series.
+  const codesSeen = new Map<string, Map<string, Set<string>>>();
+  const forgetSeries = (tenant: string, name: string, revision: string, codes: Set<string>) => {
+    const l = { tenant, function: name, revision };
+    duration.remove(l);
+    for (const code of codes) invocations.remove({ ...l, code });
+  };
   const recorder: InvocationRecorder = {
     invocation(fn, statusCode, seconds, coldStart) {
-      const l = { tenant: fn.tenant, function: fn.name };
+      const l = { tenant: fn.tenant, function: fn.name, revision: fn.revision ?? "" };
       const code = String(statusCode);
       invocations.inc({ ...l, code });
       const key = functionKey(fn.tenant, fn.name);
-      let codes = codesSeen.get(key);
-      if (codes === undefined) codesSeen.set(key, (codes = new Set()));
+      let revisions = codesSeen.get(key);
+      if (revisions === undefined) codesSeen.set(key, (revisions = new Map()));
+      let codes = revisions.get(l.revision);
+      if (codes === undefined) revisions.set(l.revision, (codes = new Set()));
       codes.add(code);
       if (!exemplars) duration.observe(l, seconds);
       else {
@@ -226,7 +236,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
             exemplarLabels: ids as unknown as typeof l,
           });
       }
-      if (coldStart) coldStarts.inc(l);
+      if (coldStart) coldStarts.inc({ tenant: fn.tenant, function: fn.name });
       series.record(key, statusCode, seconds, coldStart);
     },
     inFlight(fn, delta) {
@@ -284,14 +294,20 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     forgetFunction(tenant, name) {
       scaling.forget(tenant, name);
       const l = { tenant, function: name };
-      duration.remove(l);
       coldStarts.remove(l);
       inFlight.remove(l);
       logLinesDropped.remove(l);
       const key = functionKey(tenant, name);
-      for (const code of codesSeen.get(key) ?? []) invocations.remove({ ...l, code });
+      for (const [revision, codes] of codesSeen.get(key) ?? [])
+        forgetSeries(tenant, name, revision, codes);
       codesSeen.delete(key);
       series.forget(key);
+    },
+    forgetRevision(tenant, name, revision) {
+      const codes = codesSeen.get(functionKey(tenant, name))?.get(revision);
+      if (codes === undefined) return;
+      forgetSeries(tenant, name, revision, codes);
+      codesSeen.get(functionKey(tenant, name))?.delete(revision);
     },
   };
 }

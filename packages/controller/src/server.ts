@@ -14,6 +14,8 @@ import { authFileCredentials, createLocalDriver } from "./drivers/local/index.js
 import { createAutoscaler } from "./autoscale/autoscaler.js";
 import { createScraper } from "./autoscale/scrape.js";
 import { withAutoscalerStatus } from "./autoscale/status.js";
+import { createRevisionTraffic } from "./revisions/revision-traffic.js";
+import { withRevisionWorkloads } from "./revisions/revision-workloads.js";
 import { createInvokeHandler } from "./invoke/index.js";
 import { createLogger } from "./logger.js";
 import { createMetrics, functionKey, type ControllerMetrics } from "./metrics.js";
@@ -188,8 +190,15 @@ export async function startController(
   });
   const baseDriver = options.driver ?? (await createDriver(config, logger, metrics));
   let ready = false;
+  // Revisions at run time: the router reads its traffic tables on every invoke.
+  const traffic = createRevisionTraffic({
+    driver: baseDriver,
+    logger: logger.child({ component: "revisions" }),
+    onRevisionGone: (tenant, fn, revision) => metrics.forgetRevision(tenant, fn, revision),
+  });
   const invoke = createInvokeHandler({
     driver: baseDriver,
+    traffic,
     recorder: metrics.recorder,
     activatorRecorder: metrics.scaling.activator,
     config: {
@@ -216,7 +225,10 @@ export async function startController(
       metrics.series.replicas(functionKey(fn.tenant, fn.name), desired, ready),
     logger: logger.child({ component: "autoscaler" }),
   });
-  const driver = withAutoscalerStatus(baseDriver, autoscaler.status, invoke.queued);
+  // What the API and the rest see: revision workloads hidden, autoscaler status added.
+  const driver = withRevisionWorkloads(
+    withAutoscalerStatus(baseDriver, autoscaler.status, invoke.queued),
+  );
   // The async queue: JetStream when EVENTFLOW_NATS_URL is set, else sqlite in the data dir on
   // the local driver. Controller replicas on Kubernetes share no disk (their root filesystem
   // is read-only, a pod's files go with it): without NATS they answer ASYNC_UNAVAILABLE.
@@ -243,6 +255,7 @@ export async function startController(
     logger,
     metrics,
     invoke,
+    traffic,
     ...(invocations === undefined ? {} : { invocations }),
     isReady: () => ready && (driver.ready?.() ?? true),
     shutdown: shutdown.signal,
@@ -279,6 +292,7 @@ export async function startController(
   }
   ready = true;
   autoscaler.start();
+  traffic.start();
   const worker =
     invocations &&
     startAsyncWorker({
@@ -345,6 +359,7 @@ export async function startController(
         await worker?.stop();
         await invocations?.close();
         await autoscaler.stop();
+        await traffic.stop();
         await invoke.close();
         await driver.close();
         await tracing?.shutdown().catch((error: unknown) => {

@@ -207,7 +207,8 @@ export interface Driver {
 /** Records invocations; the controller's metrics module implements it. */
 export interface InvocationRecorder {
   invocation(
-    fn: { tenant: string; name: string },
+    /** `revision`: the revision that served it (`hello-00004`), when the function has revisions. */
+    fn: { tenant: string; name: string; revision?: string },
     statusCode: number,
     seconds: number,
     coldStart: boolean,

@@ -10,6 +10,8 @@ export interface Exchange {
   readonly requestId: string;
   /** The platform's headers over the function's (see InvokeRequest.headers). */
   readonly platformHeaders?: Readonly<Record<string, string>>;
+  /** The revision that serves it, said in `x-eventflow-revision`. */
+  readonly revision?: string;
   controller?: Dispatcher.DispatchController;
   headersSent: boolean;
   settled: boolean;
@@ -39,6 +41,7 @@ function applyPlatformHeaders(headers: OutgoingHttpHeaders, own: Readonly<Record
 
 function writeHead(x: Exchange, status: number, headers: OutgoingHttpHeaders): void {
   if (headers["x-request-id"] === undefined) headers["x-request-id"] = x.requestId;
+  if (x.revision !== undefined) headers["x-eventflow-revision"] = x.revision;
   if (x.platformHeaders !== undefined) applyPlatformHeaders(headers, x.platformHeaders);
   x.res.writeHead(status, headers);
   x.headersSent = true;
@@ -125,6 +128,7 @@ export function startAttempt(
   res: ServerResponse,
   requestId: string,
   platformHeaders?: Readonly<Record<string, string>>,
+  revision?: string,
 ): { promise: Promise<void>; exchange: Exchange } {
   let exchange!: Exchange;
   const promise = new Promise<void>((resolve, reject) => {
@@ -132,6 +136,7 @@ export function startAttempt(
       res,
       requestId,
       ...(platformHeaders === undefined ? {} : { platformHeaders }),
+      ...(revision === undefined ? {} : { revision }),
       headersSent: false,
       settled: false,
       resolve: () => {

@@ -7,4 +7,5 @@ export type {
   InvokeRequest,
   InvokeRouter,
   InvokeTarget,
+  InvokeTraffic,
 } from "./invoke-handler.js";

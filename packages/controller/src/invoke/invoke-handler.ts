@@ -50,6 +50,23 @@ export interface InvokeHandlerDeps {
   readonly tracing?: InvokeTracing;
   /** Held invocations and cold starts (the metrics module implements it). */
   readonly activatorRecorder?: ActivatorRecorder;
+  /** The revision each invoke goes to (by weight, or by its `X-EventFlow-Tag`). */
+  readonly traffic?: InvokeTraffic;
+}
+
+/** Where an invoke of a function goes among its revisions (revision-traffic.ts). */
+export interface InvokeTraffic {
+  /**
+   * The revision and workload for one invoke: null for a tag the function does not have,
+   * undefined when the function has no revisions known (its own workload serves it).
+   */
+  route(
+    tenant: string,
+    name: string,
+    tag?: string,
+  ): { readonly revision: string; readonly workload: string } | null | undefined;
+  /** One answer of a revision's workload, for a rollout judging it. */
+  observe(tenant: string, workload: string, status: number, seconds: number): void;
 }
 
 /** The function an invoke is for (already authorised and looked up by the API layer). */
@@ -106,8 +123,14 @@ export type InvokeRouter = InvokeHandler & {
 /** The state of one invoke across its attempts. */
 interface Invocation {
   readonly request: InvokeRequest;
+  /** The function (metrics, logs, spans). */
   readonly fn: InvokeTarget;
+  /** The workload serving it: the function's own, or a revision's (`hello-00004`). */
+  readonly target: InvokeTarget;
+  /** `tenant/workload`: the key of its replica pools, activator queue and in-flight count. */
   readonly fnKey: string;
+  /** The revision serving it (`x-eventflow-revision`), when the function has revisions. */
+  readonly revision?: string;
   readonly requestId: string;
   readonly timeoutMs: number;
   coldStart: boolean;
@@ -202,7 +225,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
         upstream = balancer.pick(inv.fnKey, endpoints, undefined, limit);
       }
       if (!upstream)
-        throw new EventFlowError("FUNCTION_NOT_READY", `${inv.fn.name} has no ready replica`);
+        throw new EventFlowError("FUNCTION_NOT_READY", `${inv.target.name} has no ready replica`);
       setReplicaKey(opts.headers as string[], upstream.key);
       const span = tracing?.attempt(opts.headers as string[], {
         url: upstream.url,
@@ -210,7 +233,14 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
         name: inv.fn.name,
         incoming: inv.request.req.headers,
       });
-      const run = startAttempt(upstream, opts, inv.request.res, inv.requestId, inv.request.headers);
+      const run = startAttempt(
+        upstream,
+        opts,
+        inv.request.res,
+        inv.requestId,
+        inv.request.headers,
+        inv.revision,
+      );
       inv.current = run.exchange;
       settle(inv);
       try {
@@ -227,7 +257,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
         span?.fail(error, !last);
         if (last) throw inv.failure ?? error;
         tried = upstream;
-        endpoints = retryTarget(inv.fn, upstream, error);
+        endpoints = retryTarget(inv.target, upstream, error);
       }
     }
   }
@@ -250,7 +280,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
 
   /** Waits in the activator for a replica with room (a cold start when there is none). */
   async function hold(inv: Invocation): Promise<{ endpoints: readonly Endpoint[] }> {
-    const { fn } = inv;
+    const fn = inv.target;
     // One budget for all of an invoke's waits (it may be woken and outrun more than once).
     inv.holdUntil ??= performance.now() + Math.min(coldStartTimeoutMs, inv.timeoutMs);
     const wait = Math.max(0, Math.round(inv.holdUntil - performance.now()));
@@ -266,7 +296,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
   }
 
   async function proxy(inv: Invocation): Promise<void> {
-    const { request, fn } = inv;
+    const { request, target: fn } = inv;
     const req = request.req;
     let endpoints = driver.endpoints(fn.tenant, fn.name);
     if (
@@ -308,14 +338,36 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     sendError(res, e, inv.requestId);
   }
 
+  /** The revision of one invoke; undefined after answering TRAFFIC_TAG_NOT_FOUND. */
+  function routeOf(request: InvokeRequest, fn: InvokeTarget) {
+    const header = request.req.headers["x-eventflow-tag"];
+    const tag = typeof header === "string" && header !== "" ? header : undefined;
+    const route = deps.traffic?.route(fn.tenant, fn.name, tag);
+    if (route !== null) return { route };
+    const error = new EventFlowError(
+      "TRAFFIC_TAG_NOT_FOUND",
+      `function ${fn.name} has no traffic tag ${JSON.stringify(tag)}`,
+      { details: { tag: tag ?? "" } },
+    );
+    sendError(request.res, error, request.requestId);
+    return undefined;
+  }
+
   async function handle(request: InvokeRequest, fn: InvokeTarget): Promise<void> {
     if (!admit(request, fn)) return;
+    const routed = routeOf(request, fn);
+    if (routed === undefined) return;
+    const { route } = routed;
     const started = performance.now();
     const { res } = request;
+    const target =
+      route === undefined || route.workload === fn.name ? fn : { ...fn, name: route.workload };
     const inv: Invocation = {
       request,
       fn,
-      fnKey: `${fn.tenant}/${fn.name}`,
+      target,
+      fnKey: `${fn.tenant}/${target.name}`,
+      ...(route === undefined ? {} : { revision: route.revision }),
       requestId: request.requestId,
       timeoutMs: Math.round((fn.timeoutSeconds ?? config.defaultTimeoutSeconds) * 1000),
       coldStart: false,
@@ -349,7 +401,16 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       else inFlight.delete(inv.fnKey);
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.
       const status = inv.failure instanceof ClientAborted ? 499 : res.statusCode;
-      recorder.invocation(fn, status, (performance.now() - started) / 1000, inv.coldStart);
+      const seconds = (performance.now() - started) / 1000;
+      recorder.invocation(
+        inv.revision === undefined
+          ? fn
+          : { tenant: fn.tenant, name: fn.name, revision: inv.revision },
+        status,
+        seconds,
+        inv.coldStart,
+      );
+      deps.traffic?.observe(fn.tenant, target.name, status, seconds);
     }
   }
 

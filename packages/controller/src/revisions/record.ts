@@ -20,6 +20,8 @@ export interface RecordRevisionInput {
   /** The subject of the caller's token. */
   readonly createdBy: string;
   readonly now: Date;
+  /** Revisions the function's traffic names: never pruned while it does. */
+  readonly referenced?: readonly number[];
 }
 
 /**
@@ -36,7 +38,7 @@ export async function recordRevision(
     const revisions = await store.list(spec.tenant, spec.name);
     const newest = revisions[0];
     if (newest !== undefined && sameRevisionSpec(newest.spec, spec)) {
-      await prune(store, spec, revisions);
+      await prune(store, input, revisions);
       return undefined;
     }
     const digest = store.digest(spec.tenant, spec.name);
@@ -50,7 +52,7 @@ export async function recordRevision(
       createdAt: input.now.toISOString(),
     };
     if (await store.add(revision)) {
-      await prune(store, spec, [revision, ...revisions]);
+      await prune(store, input, [revision, ...revisions]);
       return revision;
     }
     if (attempt >= ADD_ATTEMPTS)
@@ -63,11 +65,13 @@ export async function recordRevision(
 
 async function prune(
   store: RevisionStore,
-  spec: FunctionSpec,
+  input: RecordRevisionInput,
   revisions: readonly StoredRevision[],
 ): Promise<void> {
+  const { spec } = input;
   const { prune: numbers } = planRevisionHistory({
     revisions: revisions.map((r) => r.number),
+    ...(input.referenced === undefined ? {} : { referenced: input.referenced }),
     ...(spec.revisionHistoryLimit === undefined ? {} : { limit: spec.revisionHistoryLimit }),
   });
   if (numbers.length > 0) await store.remove(spec.tenant, spec.name, numbers);

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { Driver } from "../drivers/driver.js";
 import type { InvokeHandler } from "../invoke/index.js";
 import type { ControllerMetrics } from "../metrics.js";
+import type { RevisionTraffic } from "../revisions/revision-traffic.js";
 
 /** Dependencies shared by the route modules. */
 export interface RouteDeps {
@@ -13,6 +14,8 @@ export interface RouteDeps {
   readonly metrics: ControllerMetrics;
   readonly issuer: TokenIssuer;
   readonly invoke: InvokeHandler;
+  /** Revisions at run time: traffic tables, revision workloads, rollouts. */
+  readonly traffic: RevisionTraffic;
   /** The asynchronous invocation queue; absent: async routes answer ASYNC_UNAVAILABLE. */
   readonly invocations?: InvocationQueue;
   readonly now: () => Date;

@@ -13,7 +13,7 @@ import {
 } from "../schemas/functions.js";
 import type { RouteDeps } from "./deps.js";
 import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
-import { functionTenant, ownTenant, principalOf, publicBase, toFunctionView } from "./tenancy.js";
+import { functionTenant, functionView, ownTenant, principalOf } from "./tenancy.js";
 
 const TAGS = ["functions"];
 
@@ -24,16 +24,18 @@ function audit(ctx: RouteContext, msg: string, fields: Record<string, unknown>):
 const one = { description: "The function.", schema: functionStatusSchema };
 
 /**
- * The one way the API writes a function's spec (create, update, rollback): triggers checked,
- * the driver applies it, and a change of code or configuration is recorded as a revision.
+ * The one way the API writes a function's spec (create, update, traffic, rollback): triggers
+ * checked, the driver applies it, a change of code or configuration is recorded as a revision,
+ * and the revisions the traffic names are running and ready before it sends them requests.
  */
 export function createFunctionWriter(deps: RouteDeps) {
-  const { driver } = deps;
+  const { driver, traffic } = deps;
   const record = (ctx: RouteContext, spec: FunctionSpec) =>
     recordRevision(driver.revisions, {
       spec,
       createdBy: principalOf(ctx).subject,
       now: deps.now(),
+      referenced: traffic.referenced(spec.tenant, spec.name),
     });
   return {
     toSpec(
@@ -45,13 +47,19 @@ export function createFunctionWriter(deps: RouteDeps) {
       return { ...fields, tenant, name };
     },
     async create(ctx: RouteContext, spec: FunctionSpec): Promise<FunctionStatus> {
+      // A new function's only revision will be 1: its traffic may name nothing else.
+      if (spec.traffic !== undefined) traffic.check(spec.name, spec.traffic, [1]);
       const status = await driver.create(spec);
-      await record(ctx, spec);
+      const recorded = await record(ctx, spec);
+      await traffic.afterUpdate(status, recorded, undefined);
       return status;
     },
     async update(ctx: RouteContext, spec: FunctionSpec): Promise<FunctionStatus> {
-      const status = await driver.update(spec);
-      await record(ctx, spec);
+      const before = await driver.get(spec.tenant, spec.name);
+      const plan = await traffic.beforeUpdate(before, spec);
+      const status = await driver.update(plan.spec);
+      const recorded = await record(ctx, plan.spec);
+      await traffic.afterUpdate(status, recorded, plan.rollout);
       return status;
     },
   };
@@ -102,7 +110,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         });
         ctx.status = 201;
         ctx.set("location", `/v1/functions/${name}`);
-        ctx.body = toFunctionView(status, publicBase(ctx, deps.config.publicUrl));
+        ctx.body = await functionView(deps, ctx, status);
       },
     }),
     defineRoute({
@@ -120,7 +128,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
         const everyTenant =
           principal.kind === "user" && principal.role === "admin" && query.tenant === undefined;
         const list = await driver.list(everyTenant ? undefined : ownTenant(ctx, query.tenant));
-        ctx.body = list.map((s) => toFunctionView(s, publicBase(ctx, deps.config.publicUrl)));
+        ctx.body = await Promise.all(list.map((s) => functionView(deps, ctx, s)));
       },
     }),
     defineRoute({
@@ -136,10 +144,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
       errors: ["FUNCTION_NOT_FOUND"],
       async handle(ctx, { params, query }) {
         const tenant = functionTenant(ctx, params.name, query.tenant);
-        ctx.body = toFunctionView(
-          await driver.get(tenant, params.name),
-          publicBase(ctx, deps.config.publicUrl),
-        );
+        ctx.body = await functionView(deps, ctx, await driver.get(tenant, params.name));
       },
     }),
     defineRoute({
@@ -174,7 +179,7 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
           );
         }
         const status = await writer.update(ctx, writer.toSpec(tenant, params.name, fields));
-        ctx.body = toFunctionView(status, publicBase(ctx, deps.config.publicUrl));
+        ctx.body = await functionView(deps, ctx, status);
         audit(ctx, "function updated", {
           tenant,
           function: params.name,
@@ -222,9 +227,10 @@ export function functionRoutes(deps: RouteDeps): AnyRoute[] {
             "FUNCTION_AUTOSCALED",
             `function ${params.name} is scaled by requests between ${spec.scaling?.minReplicas} and ${spec.scaling?.maxReplicas} replicas; change scaling instead`,
           );
-        ctx.body = toFunctionView(
+        ctx.body = await functionView(
+          deps,
+          ctx,
           await driver.scale(tenant, params.name, body.replicas),
-          publicBase(ctx, deps.config.publicUrl),
         );
         audit(ctx, "function scaled", { tenant, function: params.name, replicas: body.replicas });
       },

@@ -1,9 +1,9 @@
-/** A function's revisions: list, get one, roll back to one. */
+/** A function's revisions: list, get one, roll back to one, split traffic between them. */
+import { parseRevisionName, revisionName } from "@eventflow/protocol";
 import type { FunctionStatus, StoredRevision } from "../drivers/driver.js";
-import { parseInput } from "../http/validate.js";
-import { findRevision, previousRevision, toRevisionView } from "../revisions/index.js";
+import { findRevision, toRevisionView } from "../revisions/index.js";
+import type { SpecTraffic } from "../revisions/revision-traffic.js";
 import {
-  buildFunctionSchemas,
   functionParamsSchema,
   functionStatusSchema,
   tenantQuerySchema,
@@ -13,22 +13,17 @@ import {
   revisionParamsSchema,
   revisionSchema,
   rollbackSchema,
+  trafficRequestSchema,
 } from "../schemas/revisions.js";
 import type { RouteDeps } from "./deps.js";
-import { createFunctionWriter } from "./functions.js";
 import { defineRoute, type AnyRoute, type RouteContext } from "./route.js";
-import { functionTenant, principalOf, publicBase, toFunctionView } from "./tenancy.js";
+import { functionTenant, functionView, principalOf } from "./tenancy.js";
 
 const TAGS = ["functions"];
 
-/** Routes of `/v1/functions/{name}/revisions` and `:rollback`. */
+/** Routes of `/v1/functions/{name}/revisions`, `:rollback` and `:traffic`. */
 export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
   const { driver } = deps;
-  const writer = createFunctionWriter(deps);
-  const { update } = buildFunctionSchemas({
-    maxReplicas: deps.config.limits.maxReplicas,
-    maxBodyBytes: deps.config.limits.maxInvokeBodyBytes,
-  });
 
   /** The function (FUNCTION_NOT_FOUND when the caller cannot see it) and its revisions. */
   async function history(
@@ -55,7 +50,8 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
       errors: ["FUNCTION_NOT_FOUND"],
       async handle(ctx, { params, query }) {
         const { status, revisions } = await history(ctx, params.name, query.tenant);
-        ctx.body = revisions.map((r, i) => toRevisionView(r, i === 0, status.spec));
+        const { traffic } = await deps.traffic.describe(status);
+        ctx.body = revisions.map((r, i) => toRevisionView(r, i === 0, status.spec, traffic));
       },
     }),
     defineRoute({
@@ -72,7 +68,8 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
       async handle(ctx, { params, query }) {
         const { status, revisions } = await history(ctx, params.name, query.tenant);
         const revision = findRevision(revisions, params.name, params.revision);
-        ctx.body = toRevisionView(revision, revision === revisions[0], status.spec);
+        const { traffic } = await deps.traffic.describe(status);
+        ctx.body = toRevisionView(revision, revision === revisions[0], status.spec, traffic);
       },
     }),
     defineRoute({
@@ -80,7 +77,7 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
       path: "/v1/functions/{name}:rollback",
       operationId: "rollbackFunction",
       summary:
-        "Apply an earlier revision's spec as an update (a new revision), by default the one before the current",
+        "Send every request to an earlier revision at once (by default the one before the revision serving most now); its workload takes them, warm when it has replicas",
       tags: TAGS,
       auth: "write",
       params: functionParamsSchema,
@@ -93,39 +90,79 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
         "REVISION_NOT_FOUND",
         "REVISION_NAME_INVALID",
         "REVISION_NO_PREVIOUS",
-        "FUNCTION_SECRET_MISSING",
-        "FUNCTION_IMAGE_NOT_FOUND",
-        "FUNCTION_IMAGE_PULL_DENIED",
+        "FUNCTION_NOT_READY",
+        "FUNCTION_CRASH_LOOP",
       ],
       async handle(ctx, { params, query, body }) {
         const { status, revisions } = await history(ctx, params.name, query.tenant);
-        const target =
-          body.to === undefined
-            ? previousRevision(revisions, params.name)
-            : findRevision(revisions, params.name, body.to);
-        // The replica count and the history kept are the function's now, not the revision's.
-        const { replicas, revisionHistoryLimit } = status.spec;
-        const fields = parseInput(
-          update,
-          {
-            ...target.spec,
-            replicas,
-            ...(revisionHistoryLimit === undefined ? {} : { revisionHistoryLimit }),
-          },
-          "body",
-        );
-        const { name: _name, ...spec } = fields;
-        const applied = await writer.update(ctx, writer.toSpec(status.tenant, params.name, spec));
+        const to =
+          body.to === undefined ? undefined : findRevision(revisions, params.name, body.to).number;
+        const started = performance.now();
+        const done = await deps.traffic.rollback(status, to, (spec) => driver.update(spec));
         ctx.state.log.info(
           {
             tenant: status.tenant,
             function: params.name,
-            revision: target.number,
+            revision: revisionName(params.name, done.revision),
+            ms: Math.round(performance.now() - started),
             subject: principalOf(ctx).subject,
           },
           "function rolled back",
         );
-        ctx.body = toFunctionView(applied, publicBase(ctx, deps.config.publicUrl));
+        ctx.body = await functionView(deps, ctx, done.status);
+      },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/functions/{name}:traffic",
+      operationId: "setFunctionTraffic",
+      summary:
+        "Split a function's requests between its revisions, and tag revisions (X-EventFlow-Tag); the revisions that take requests are ready before they get any",
+      tags: TAGS,
+      auth: "write",
+      params: functionParamsSchema,
+      query: tenantQuerySchema,
+      body: { name: "FunctionTraffic", schema: trafficRequestSchema },
+      responses: { 200: { description: "The function.", schema: functionStatusSchema } },
+      errors: [
+        "REQUEST_VALIDATION_FAILED",
+        "FUNCTION_NOT_FOUND",
+        "TRAFFIC_INVALID",
+        "REVISION_NOT_FOUND",
+        "REVISION_NAME_INVALID",
+        "FUNCTION_NOT_READY",
+        "FUNCTION_CRASH_LOOP",
+      ],
+      async handle(ctx, { params, query, body }) {
+        const tenant = functionTenant(ctx, params.name, query.tenant);
+        const status = await driver.get(tenant, params.name);
+        // Stored as numbers (the spec's form): a name must be one of this function's revisions.
+        const targets: SpecTraffic = body.traffic.map(({ revision, ...t }) =>
+          revision === undefined
+            ? t
+            : {
+                ...t,
+                revision:
+                  typeof revision === "number"
+                    ? revision
+                    : /^[0-9]+$/.test(revision)
+                      ? Number(revision)
+                      : parseRevisionName(revision, params.name).number,
+              },
+        );
+        const applied = await deps.traffic.applyTraffic(status, targets, (spec) =>
+          driver.update(spec),
+        );
+        ctx.state.log.info(
+          {
+            tenant,
+            function: params.name,
+            traffic: targets,
+            subject: principalOf(ctx).subject,
+          },
+          "function traffic set",
+        );
+        ctx.body = await functionView(deps, ctx, applied);
       },
     }),
   ];

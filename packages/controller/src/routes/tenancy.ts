@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.js";
 import { ownTenantOf, visibleFunctionTenant } from "../auth/tenancy.js";
 import type { FunctionStatus } from "../drivers/driver.js";
 import type { RouteContext } from "./route.js";
+import type { RouteDeps } from "./deps.js";
 
 /** The principal of an authenticated route (set by the route runner). */
 export function principalOf(ctx: RouteContext): Principal {
@@ -54,6 +55,8 @@ export function toFunctionView(status: FunctionStatus, base: string) {
     ...(status.last_error === undefined ? {} : { last_error: status.last_error }),
     url: `${base}/fn/${status.tenant}/${status.name}/`,
     ...(status.autoscaler === undefined ? {} : { autoscaler: status.autoscaler }),
+    ...(status.traffic === undefined ? {} : { traffic: status.traffic }),
+    ...(status.rollout === undefined ? {} : { rollout: status.rollout }),
     spec: {
       image: spec.image,
       replicas: spec.replicas,
@@ -75,6 +78,18 @@ export function toFunctionView(status: FunctionStatus, base: string) {
       ...(spec.revisionHistoryLimit === undefined
         ? {}
         : { revisionHistoryLimit: spec.revisionHistoryLimit }),
+      ...(spec.traffic === undefined ? {} : { traffic: spec.traffic }),
+      ...(spec.rollout === undefined ? {} : { rollout: spec.rollout }),
     },
   };
+}
+
+/** {@link toFunctionView} with the function's traffic and rollout (every route answering one). */
+export async function functionView(
+  deps: Pick<RouteDeps, "traffic" | "config">,
+  ctx: RouteContext,
+  status: FunctionStatus,
+) {
+  const described = { ...status, ...(await deps.traffic.describe(status)) };
+  return toFunctionView(described, publicBase(ctx, deps.config.publicUrl));
 }

@@ -90,6 +90,34 @@ export const functionStatusSchema = z
         description:
           "Request-driven scaling as the answering controller knows it: replicas wanted, the metric over the stable window, panic mode, invocations it holds.",
       }),
+    traffic: z
+      .array(
+        z.object({
+          revision: z.number().int(),
+          name: z.string().meta({ example: "hello-00004" }),
+          percent: z.number().int(),
+          tag: z.string().optional(),
+          latest_revision: z.boolean(),
+          ready_replicas: z.number().int(),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          "Where its requests go: each revision with a share or a tag, and its ready replicas.",
+      }),
+    rollout: z
+      .object({
+        revision: z.number().int(),
+        from: z.number().int(),
+        phase: z.enum(["progressing", "promoted", "rolledBack"]),
+        step: z.number().int(),
+        percent: z.number().int(),
+        since: z.string().meta({ format: "date-time" }),
+        reason: z.string().optional(),
+      })
+      .optional()
+      .meta({ description: "The progressive rollout of its newest revision." }),
     spec: z.object({
       image: z.string(),
       replicas: z.number().int(),
@@ -107,6 +135,24 @@ export const functionStatusSchema = z
       triggers: triggersSchema.optional(),
       retry: retryPolicySchema.optional(),
       revisionHistoryLimit: z.number().int().optional(),
+      traffic: z
+        .array(
+          z.object({
+            revision: z.number().int().optional(),
+            latestRevision: z.boolean().optional(),
+            percent: z.number().int(),
+            tag: z.string().optional(),
+          }),
+        )
+        .optional(),
+      rollout: z
+        .object({
+          steps: z.array(z.number().int()),
+          intervalSeconds: z.number().int(),
+          maxErrorRate: z.number(),
+          maxP95Ms: z.number().int(),
+        })
+        .optional(),
     }),
   })
   .meta({ id: "FunctionStatus" });

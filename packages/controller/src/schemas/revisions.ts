@@ -20,9 +20,27 @@ export const revisionParamsSchema = z.strictObject({
 
 /** Body of `POST /v1/functions/{name}:rollback`. */
 export const rollbackSchema = z.strictObject({
-  to: revisionRef
-    .optional()
-    .meta({ description: "The revision to go back to; absent: the one before the current." }),
+  to: revisionRef.optional().meta({
+    description:
+      "The revision that takes every request; absent: the one before the revision serving most now.",
+  }),
+});
+
+/** Body of `POST /v1/functions/{name}:traffic`. */
+export const trafficRequestSchema = z.strictObject({
+  traffic: z
+    .array(
+      z.strictObject({
+        revision: revisionRef.optional(),
+        latestRevision: z.boolean().optional(),
+        percent: z.number(),
+        tag: z.string().optional(),
+      }),
+    )
+    .meta({
+      description:
+        "Targets: a revision (number or name) or latestRevision: true, a whole percent (adding up to 100; 0 only with a tag), an optional tag.",
+    }),
 });
 
 /** One revision of a function. */
@@ -37,7 +55,14 @@ export const revisionSchema = z
     current: z
       .boolean()
       .meta({ description: "Whether the function runs this revision's spec now." }),
-    spec: functionStatusSchema.shape.spec.omit({ replicas: true, revisionHistoryLimit: true }),
+    percent: z.number().int().meta({ description: "Its share of the function's requests now." }),
+    tags: z.array(z.string()).optional().meta({ description: "Traffic tags that reach it." }),
+    spec: functionStatusSchema.shape.spec.omit({
+      replicas: true,
+      revisionHistoryLimit: true,
+      traffic: true,
+      rollout: true,
+    }),
   })
   .meta({ id: "FunctionRevision" });
 

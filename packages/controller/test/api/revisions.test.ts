@@ -10,6 +10,7 @@ interface Revision {
   created_by: string;
   created_at: string;
   current: boolean;
+  percent: number;
   spec: Record<string, unknown>;
 }
 
@@ -116,32 +117,43 @@ describe("function revisions and rollback", () => {
     expect(await numbers("hello")).toEqual([2, 1]);
   });
 
-  it("rolls back to the revision before the current one, or to a named one, as a new revision", async () => {
+  it("rolls back by sending every request to an earlier revision: no revision made, the spec kept", async () => {
     const back = await rollback("hello", undefined, bob);
     expect(back.status).toBe(200);
-    expect(back.body.spec).toMatchObject({ image: v1, env: { GREETING: "one" }, replicas: 0 });
-    const got = await call(url(), "GET", "/v1/functions/hello", { token: alice });
-    expect(got.body.spec).toMatchObject({ image: v1, env: { GREETING: "one" } });
+    // Revision 1 runs in a workload of its own, ready before it took the requests.
+    expect(back.body.traffic).toEqual([
+      { revision: 1, name: "hello-00001", percent: 100, latest_revision: false, ready_replicas: 1 },
+    ]);
+    expect(back.body.spec).toMatchObject({
+      image: v2,
+      env: { GREETING: "two" },
+      traffic: [{ revision: 1, percent: 100 }],
+    });
+    const [second, first] = await revisions("hello");
+    expect(await numbers("hello")).toEqual([2, 1]);
+    expect(first).toMatchObject({ number: 1, percent: 100, current: false });
+    expect(second).toMatchObject({ number: 2, percent: 0, current: true });
+    // The revision's workload is not a function of the tenant's.
+    const list = await call(url(), "GET", "/v1/functions", { token: alice });
+    expect((list.body as Array<{ name: string }>).map((f) => f.name)).not.toContain("hello-00001");
+    const direct = await call(url(), "GET", "/v1/functions/hello-00001", { token: alice });
+    expect(direct.status).toBe(400);
 
-    const [third, second, first] = await revisions("hello");
-    expect(third).toMatchObject({ number: 3, image: v1, created_by: "bob", current: true });
-    expect(third!.spec).toEqual(first!.spec);
-    expect(third!.digest).toBe(first!.digest);
-    expect(second!.current).toBe(false);
+    // Without `to`, again: nothing is older than revision 1.
+    const none = await rollback("hello");
+    expect(none.status).toBe(409);
+    expect(none.body.error.code).toBe("REVISION_NO_PREVIOUS");
 
     const forward = await rollback("hello", { to: "hello-00002" });
     expect(forward.status).toBe(200);
-    expect(forward.body.spec).toMatchObject({ image: v2, env: { GREETING: "two" } });
-    expect(await numbers("hello")).toEqual([4, 3, 2, 1]);
-
+    expect(forward.body.traffic).toMatchObject([{ revision: 2, percent: 100 }]);
     const byNumber = await rollback("hello", { to: 1 });
-    expect(byNumber.body.spec).toMatchObject({ image: v1 });
-    expect(await numbers("hello")).toEqual([5, 4, 3, 2, 1]);
+    expect(byNumber.body.traffic).toMatchObject([{ revision: 1, percent: 100 }]);
 
     const gone = await rollback("hello", { to: 42 });
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe("REVISION_NOT_FOUND");
-    expect(await numbers("hello")).toEqual([5, 4, 3, 2, 1]);
+    expect(await numbers("hello")).toEqual([2, 1]);
   });
 
   it("answers REVISION_NO_PREVIOUS (409) for a rollback with no earlier revision", async () => {
@@ -182,11 +194,11 @@ describe("function revisions and rollback", () => {
   });
 
   it("lets a viewer list revisions but not roll back", async () => {
-    expect((await revisions("hello", viewer)).length).toBe(5);
+    expect((await revisions("hello", viewer)).length).toBe(2);
     const res = await rollback("hello", undefined, viewer);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("AUTH_FORBIDDEN");
-    expect(await numbers("hello")).toEqual([5, 4, 3, 2, 1]);
+    expect(await numbers("hello")).toEqual([2, 1]);
   });
 
   it("shows another tenant nothing", async () => {
@@ -198,7 +210,7 @@ describe("function revisions and rollback", () => {
     const res = await rollback("hello", { to: 1 }, globex);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("FUNCTION_NOT_FOUND");
-    expect(await numbers("hello")).toEqual([5, 4, 3, 2, 1]);
+    expect(await numbers("hello")).toEqual([2, 1]);
   });
 
   it("deletes a function's revisions with it", async () => {

@@ -11,6 +11,11 @@ import type { Driver } from "../../src/drivers/driver.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics, type ControllerMetrics } from "../../src/metrics.js";
 import { createInvokeHandler, type InvokeHandler } from "../../src/invoke/index.js";
+import {
+  createRevisionTraffic,
+  type RevisionTraffic,
+} from "../../src/revisions/revision-traffic.js";
+import { withRevisionWorkloads } from "../../src/revisions/revision-workloads.js";
 import { startDriver, tempDir } from "../local-driver/helpers/driver-harness.js";
 import { writeTestImage } from "../local-driver/helpers/oci-image.js";
 
@@ -37,6 +42,8 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   /** The invoke router; tests of the API shape may leave it out (invokes then fail loudly). */
   readonly invoke?: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
+  /** Revisions at run time, shared with the invoke router (startLocalDriverApp makes one). */
+  readonly traffic?: RevisionTraffic;
   readonly now?: () => Date;
   /** Readiness for /readyz (default: ready). */
   readonly isReady?: () => boolean;
@@ -82,6 +89,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     ...(options.now ? { now: options.now } : {}),
     ...(options.isReady ? { isReady: options.isReady } : {}),
     ...(options.invocations ? { invocations: options.invocations } : {}),
+    ...(options.traffic ? { traffic: options.traffic } : {}),
     ...(options.jwksCooldownMs === undefined
       ? {}
       : {
@@ -173,7 +181,10 @@ export async function call(
  * The real invoke router over `driver` with the config's limits, for `startTestApp`'s `invoke`;
  * its pools are closed by the returned function.
  */
-export function realInvoke(driver: Driver): {
+export function realInvoke(
+  driver: Driver,
+  traffic?: RevisionTraffic,
+): {
   invoke: (metrics: ControllerMetrics, config: Config) => InvokeHandler;
   close: () => Promise<void>;
 } {
@@ -182,6 +193,7 @@ export function realInvoke(driver: Driver): {
     invoke: (metrics, config) => {
       handler = createInvokeHandler({
         driver,
+        ...(traffic === undefined ? {} : { traffic }),
         recorder: metrics.recorder,
         config: {
           maxBodyBytes: config.limits.maxInvokeBodyBytes,
@@ -213,18 +225,29 @@ export async function startLocalDriverApp(
   const dataDir = `${data.path}/data`;
   const image = await writeTestImage({ dir: `${data.path}/layout`, tag: "v1" });
   const driver = await startDriver(dataDir);
-  const router = realInvoke(driver);
-  const app = await startTestApp({
+  // As the controller's start wires them: the router routes by the revisions' traffic, the API
+  // sees the driver without revision workloads.
+  const traffic = createRevisionTraffic({
     driver,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    intervalMs: 100,
+    idleGraceMs: 1000,
+  });
+  const router = realInvoke(driver, traffic);
+  const app = await startTestApp({
+    driver: withRevisionWorkloads(driver),
     env: { EVENTFLOW_DATA_DIR: dataDir, ...env },
     invoke: router.invoke,
+    traffic,
   });
+  traffic.start();
   return {
     app,
     driver,
     image,
     dataDir,
     async close() {
+      await traffic.stop();
       await app.close();
       await router.close();
       await driver.close();

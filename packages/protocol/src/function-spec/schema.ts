@@ -447,7 +447,11 @@ const trafficSchema = z
   .max(MAX_TRAFFIC_TARGETS)
   .superRefine((targets, ctx) => {
     for (const issue of checkTraffic(targets, undefined))
-      ctx.addIssue({ code: "custom", path: pathUnder("traffic", issue.path), message: issue.message });
+      ctx.addIssue({
+        code: "custom",
+        path: pathUnder("traffic", issue.path),
+        message: issue.message,
+      });
   })
   .meta({
     description:

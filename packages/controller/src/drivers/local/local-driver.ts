@@ -378,8 +378,23 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
       await checkSecretRefs(secrets, spec);
       const sup = supervisor(spec.tenant, spec.name);
       const app = await resolveApp(spec.image);
-      const { replicas: _r, scaling: _s, ...before } = sup.spec;
-      const { replicas: _r2, scaling: _s2, ...after } = spec;
+      // What the processes do not see: no restart when only these change.
+      const {
+        replicas: _r,
+        scaling: _s,
+        traffic: _t,
+        rollout: _o,
+        revisionHistoryLimit: _h,
+        ...before
+      } = sup.spec;
+      const {
+        replicas: _r2,
+        scaling: _s2,
+        traffic: _t2,
+        rollout: _o2,
+        revisionHistoryLimit: _h2,
+        ...after
+      } = spec;
       const rollout =
         app.layerDigest !== sup.app?.layerDigest ||
         JSON.stringify(before) !== JSON.stringify(after) ||

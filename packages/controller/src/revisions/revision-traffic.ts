@@ -1,0 +1,558 @@
+/**
+ * Revisions at run time: the traffic table the invoke router reads on every request, the
+ * workloads of revisions other than the newest (created before they take requests, removed a
+ * while after they take none), traffic changes and rollbacks that never send a request to a
+ * revision without a ready replica, and progressive rollouts judged on each step's own requests.
+ *
+ * Every controller replica keeps the tables (each routes invokes); the loop that removes
+ * workloads and steps rollouts runs where the driver says this controller leads. A rollout's
+ * state lives here and in the traffic it writes: a controller that starts while one runs picks
+ * it up from the traffic (its step, not the counters of the step so far).
+ */
+import {
+  EventFlowError,
+  revisionName,
+  sameRevisionSpec,
+  startRollout,
+  stepRollout,
+  type RolloutSpec,
+  type RolloutState,
+  type RolloutStatus,
+  type TrafficStatus,
+  type TrafficTarget,
+} from "@eventflow/protocol";
+import type {
+  Driver,
+  DriverLogger,
+  FunctionSpec,
+  FunctionStatus,
+  StoredRevision,
+} from "../drivers/driver.js";
+import { ownerOfWorkload, revisionWorkloadSpec } from "./revision-workloads.js";
+import { createStepStats } from "./step-stats.js";
+import {
+  buildFunctionTraffic,
+  percentOf,
+  type FunctionTraffic,
+  type RevisionRoute,
+} from "./traffic-table.js";
+
+/** Dependencies of {@link createRevisionTraffic}. */
+export interface RevisionTrafficDeps {
+  /** The driver that sees revision workloads (not the API's, which hides them). */
+  readonly driver: Driver;
+  readonly logger: DriverLogger;
+  /** Milliseconds (rollout steps, idle workloads). */
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** How long a revision may take to have a ready replica before it takes requests (30 s). */
+  readonly readyTimeoutMs?: number;
+  /** How long a workload of a revision that takes no requests is kept (30 s): in-flight ones end. */
+  readonly idleGraceMs?: number;
+  /** The loop's period (1 s). */
+  readonly intervalMs?: number;
+  /** A revision stopped being live: its metric series can go. */
+  readonly onRevisionGone?: (tenant: string, fn: string, revision: string) => void;
+}
+
+interface Table {
+  readonly fingerprint: string;
+  readonly traffic: FunctionTraffic | undefined;
+  /** Whether the newest revision has the spec the function runs (else: list again later). */
+  readonly settled: boolean;
+  readonly at: number;
+}
+
+interface ActiveRollout {
+  readonly spec: RolloutSpec;
+  readonly revision: number;
+  readonly from: number;
+  state: RolloutState;
+}
+
+/** What a rollout needs from the update that starts it. */
+export interface PendingRollout {
+  readonly spec: RolloutSpec;
+  readonly from: number;
+  readonly state: RolloutState;
+}
+
+/** A table of a function changed around the API is listed again this often. */
+const UNSETTLED_RELIST_MS = 10_000;
+
+const keyOf = (tenant: string, name: string) => `${tenant}/${name}`;
+
+/** Traffic as a spec stores it (revisions by number). */
+export type SpecTraffic = NonNullable<FunctionSpec["traffic"]>;
+
+/** The spec fields that change the table: all but the replica count (which moves constantly). */
+function fingerprintOf(spec: FunctionSpec): string {
+  const { replicas: _r, ...rest } = spec;
+  return JSON.stringify(rest);
+}
+
+/** The revision that serves the most requests (the newer on a tie). */
+function servingRevision(traffic: FunctionTraffic): number {
+  let best = traffic.newest;
+  let bestPercent = -1;
+  for (const n of new Set(traffic.targets.map((t) => t.revision))) {
+    const p = percentOf(traffic, n);
+    if (p > bestPercent || (p === bestPercent && n > best)) [best, bestPercent] = [n, p];
+  }
+  return best;
+}
+
+/** The traffic of a rollout's step: `percent` to the newest, the rest to `from`. */
+function stepTraffic(from: number, percent: number): SpecTraffic | undefined {
+  if (percent >= 100) return undefined;
+  return [
+    { revision: from, percent: 100 - percent },
+    { latestRevision: true, percent },
+  ];
+}
+
+export function createRevisionTraffic(deps: RevisionTrafficDeps) {
+  const { driver, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const readyTimeoutMs = deps.readyTimeoutMs ?? 30_000;
+  const idleGraceMs = deps.idleGraceMs ?? 30_000;
+  const tables = new Map<string, Table>();
+  const rollouts = new Map<string, ActiveRollout>();
+  const idleSince = new Map<string, number>();
+  const stats = createStepStats(random);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  /** Builds the function's table from its spec and revisions (one list of them). */
+  async function refresh(status: FunctionStatus): Promise<Table> {
+    const { tenant, name } = status;
+    const revisions = await driver.revisions.list(tenant, name);
+    const numbers = revisions.map((r) => r.number);
+    let traffic: FunctionTraffic | undefined;
+    try {
+      traffic = buildFunctionTraffic(name, status.spec.traffic, numbers);
+    } catch (error) {
+      // A revision its traffic names is gone (a Function edited around the API): all to the newest.
+      logger.warn(
+        { tenant, function: name, err: error },
+        "function traffic names a revision that does not exist; sending every request to its newest",
+      );
+      traffic = buildFunctionTraffic(name, undefined, numbers);
+    }
+    const newest = revisions[0];
+    const table: Table = {
+      fingerprint: fingerprintOf(status.spec),
+      traffic,
+      settled: newest !== undefined && sameRevisionSpec(newest.spec, status.spec),
+      at: now(),
+    };
+    tables.set(keyOf(tenant, name), table);
+    adoptRollout(status, table);
+    return table;
+  }
+
+  /** A rollout a restarted controller finds in the traffic it left behind. */
+  function adoptRollout(status: FunctionStatus, table: Table): void {
+    const key = keyOf(status.tenant, status.name);
+    const spec = status.spec.rollout;
+    const t = table.traffic;
+    if (rollouts.has(key) || spec === undefined || t === undefined) return;
+    const latest = t.targets.find((x) => x.latestRevision);
+    const pinned = t.targets.filter((x) => !x.latestRevision && x.percent > 0);
+    if (latest === undefined || pinned.length !== 1 || t.targets.length !== 2) return;
+    const step = spec.steps.indexOf(latest.percent);
+    if (step < 0 || step >= spec.steps.length - 1) return;
+    rollouts.set(key, {
+      spec,
+      revision: t.newest,
+      from: pinned[0]!.revision,
+      state: { phase: "progressing", step, since: now() },
+    });
+    stats.watch(keyOf(status.tenant, status.name));
+  }
+
+  /** The table, built on first use (an invoke right after a start, or after a change). */
+  async function tableOf(status: FunctionStatus): Promise<Table> {
+    const table = tables.get(keyOf(status.tenant, status.name));
+    if (table !== undefined && table.fingerprint === fingerprintOf(status.spec)) return table;
+    return refresh(status);
+  }
+
+  /** Creates the workloads `traffic` needs that do not exist, from the revisions' specs. */
+  async function ensureWorkloads(
+    status: FunctionStatus,
+    traffic: FunctionTraffic,
+    revisions: readonly StoredRevision[],
+  ): Promise<void> {
+    const { tenant, name } = status;
+    const existing = new Set((await driver.list(tenant)).map((s) => s.name));
+    for (const n of traffic.workloads) {
+      const workload = revisionName(name, n);
+      idleSince.delete(keyOf(tenant, workload));
+      if (existing.has(workload)) continue;
+      const revision = revisions.find((r) => r.number === n);
+      if (revision === undefined) continue;
+      const replicas = percentOf(traffic, n) > 0 ? 1 : 0;
+      try {
+        await driver.create(revisionWorkloadSpec(revision, workload, replicas));
+        logger.info({ tenant, function: name, revision: workload }, "revision workload created");
+      } catch (error) {
+        if (!(error instanceof EventFlowError && error.code === "FUNCTION_ALREADY_EXISTS"))
+          throw error;
+      }
+    }
+  }
+
+  /** Resolves when every revision of `traffic` that takes requests has a ready replica. */
+  async function warm(status: FunctionStatus, traffic: FunctionTraffic): Promise<void> {
+    await Promise.all(
+      traffic.workloads
+        .filter((n) => percentOf(traffic, n) > 0)
+        .map((n) =>
+          driver.waitForEndpoint(status.tenant, revisionName(status.name, n), readyTimeoutMs),
+        ),
+    );
+  }
+
+  /**
+   * Sends the function's requests as `targets` say: validated against its revisions
+   * (TRAFFIC_INVALID, REVISION_NOT_FOUND), the revisions that will take requests started and
+   * ready first (FUNCTION_NOT_READY, FUNCTION_CRASH_LOOP: nothing changes), then written with
+   * `update` (which records no revision: traffic is outside them).
+   */
+  async function applyTraffic(
+    status: FunctionStatus,
+    targets: SpecTraffic | undefined,
+    update: (spec: FunctionSpec) => Promise<FunctionStatus>,
+  ): Promise<FunctionStatus> {
+    const { tenant, name } = status;
+    const revisions = await driver.revisions.list(tenant, name);
+    const traffic = buildFunctionTraffic(
+      name,
+      targets,
+      revisions.map((r) => r.number),
+    );
+    if (traffic !== undefined) {
+      await ensureWorkloads(status, traffic, revisions);
+      await warm(status, traffic);
+    }
+    const { traffic: _old, ...spec } = status.spec;
+    const updated = await update(targets === undefined ? spec : { ...spec, traffic: [...targets] });
+    await refresh(updated);
+    return updated;
+  }
+
+  /**
+   * Where `:rollback` sends every request: `to`, or the newest revision older than the one that
+   * serves most requests now. Tags keep reaching their revisions (with no share).
+   */
+  async function rollback(
+    status: FunctionStatus,
+    to: number | undefined,
+    update: (spec: FunctionSpec) => Promise<FunctionStatus>,
+  ): Promise<{ status: FunctionStatus; revision: number }> {
+    const { tenant, name } = status;
+    const table = await tableOf(status);
+    const revisions = (await driver.revisions.list(tenant, name)).map((r) => r.number);
+    let target = to;
+    if (target === undefined) {
+      const serving = table.traffic === undefined ? Infinity : servingRevision(table.traffic);
+      target = revisions.filter((n) => n < serving).sort((a, b) => b - a)[0];
+      if (target === undefined)
+        throw new EventFlowError(
+          "REVISION_NO_PREVIOUS",
+          `function ${name} has no revision before the one serving it to roll back to`,
+        );
+    }
+    const tagged: SpecTraffic = (table.traffic?.targets ?? []).flatMap((t) =>
+      t.tag === undefined
+        ? []
+        : [
+            t.latestRevision
+              ? { latestRevision: true, percent: 0, tag: t.tag }
+              : { revision: t.revision, percent: 0, tag: t.tag },
+          ],
+    );
+    const key = keyOf(tenant, name);
+    const ended = rollouts.get(key);
+    rollouts.delete(key);
+    stats.unwatch(key);
+    try {
+      const applied = await applyTraffic(
+        status,
+        [{ revision: target, percent: 100 }, ...tagged],
+        update,
+      );
+      return { status: applied, revision: target };
+    } catch (error) {
+      if (ended !== undefined) rollouts.set(key, ended);
+      throw error;
+    }
+  }
+
+  /**
+   * Before an update: the traffic as it will be once the update is applied (a new revision when
+   * it changes code or configuration) is checked, and every revision it sends requests to other
+   * than the newest is running, with a ready replica, before the write. When the function has a
+   * `rollout` and the update makes a revision, the update's traffic is the rollout's first step:
+   * that share to the new revision, the rest to the revision serving most requests now. Returns
+   * the spec to apply and the rollout to start once the revision is recorded.
+   */
+  async function beforeUpdate(
+    status: FunctionStatus,
+    next: FunctionSpec,
+  ): Promise<{ spec: FunctionSpec; rollout?: PendingRollout }> {
+    const revisions = await driver.revisions.list(status.tenant, status.name);
+    const newest = revisions[0];
+    const makesRevision = newest === undefined || !sameRevisionSpec(newest.spec, next);
+    let spec = next;
+    let rollout: PendingRollout | undefined;
+    if (next.rollout !== undefined && newest !== undefined && makesRevision) {
+      const table = await tableOf(status);
+      const from = table.traffic === undefined ? newest.number : servingRevision(table.traffic);
+      const decision = startRollout(next.rollout, now());
+      const traffic = stepTraffic(from, decision.percent);
+      const { traffic: _t, ...rest } = next;
+      spec = traffic === undefined ? rest : { ...rest, traffic };
+      rollout = { spec: next.rollout, from, state: decision.state };
+    }
+    const numbers = revisions.map((r) => r.number);
+    if (makesRevision) numbers.push((newest?.number ?? 0) + 1);
+    const after = buildFunctionTraffic(status.name, spec.traffic, numbers);
+    if (after !== undefined) {
+      await ensureWorkloads(status, after, revisions);
+      await warm(status, after);
+    }
+    return rollout === undefined ? { spec } : { spec, rollout };
+  }
+
+  /** Throws TRAFFIC_INVALID or REVISION_NOT_FOUND unless `targets` fit revisions `numbers`. */
+  function check(
+    name: string,
+    targets: readonly TrafficTarget[],
+    numbers: readonly number[],
+  ): void {
+    buildFunctionTraffic(name, targets, numbers);
+  }
+
+  /** After a write: the table is built again, and a rollout the update began starts. */
+  async function afterUpdate(
+    status: FunctionStatus,
+    recorded: StoredRevision | undefined,
+    pending: PendingRollout | undefined,
+  ): Promise<void> {
+    const key = keyOf(status.tenant, status.name);
+    if (recorded !== undefined) {
+      // A new revision ends the rollout of the one before it.
+      rollouts.delete(key);
+      stats.unwatch(key);
+    }
+    await refresh(status);
+    if (pending === undefined || recorded === undefined) return;
+    rollouts.set(key, {
+      spec: pending.spec,
+      revision: recorded.number,
+      from: pending.from,
+      state: pending.state,
+    });
+    stats.watch(key);
+    logger.info(
+      {
+        tenant: status.tenant,
+        function: status.name,
+        revision: revisionName(status.name, recorded.number),
+        from: revisionName(status.name, pending.from),
+        percent: pending.spec.steps[0],
+      },
+      "rollout started",
+    );
+  }
+
+  /** Steps one rollout: judges the step on the new revision's own requests. */
+  async function stepOne(key: string, active: ActiveRollout): Promise<void> {
+    if (active.state.phase !== "progressing") return;
+    const counters = stats.read(key);
+    const decision = stepRollout(active.spec, active.state, { now: now(), ...counters });
+    const before = active.state;
+    if (decision.state.step === before.step && decision.state.phase === before.phase) {
+      active.state = decision.state;
+      return;
+    }
+    const [tenant = "", name = ""] = key.split("/");
+    const status = await driver.get(tenant, name);
+    const traffic =
+      decision.state.phase === "rolledBack"
+        ? [{ revision: active.from, percent: 100 }]
+        : stepTraffic(active.from, decision.percent);
+    await applyTraffic(status, traffic, (spec) => driver.update(spec));
+    active.state = decision.state;
+    stats.watch(key);
+    const fields = {
+      tenant,
+      function: name,
+      revision: revisionName(name, active.revision),
+      percent: decision.percent,
+      ...(decision.state.reason === undefined ? {} : { reason: decision.state.reason }),
+    };
+    if (decision.state.phase === "rolledBack") {
+      stats.unwatch(key);
+      logger.warn(fields, "rollout rolled back");
+    } else if (decision.state.phase === "promoted") {
+      stats.unwatch(key);
+      logger.info(fields, "rollout promoted");
+    } else logger.info(fields, "rollout step");
+  }
+
+  /** Removes workloads whose function is gone, or whose revision took no requests for a while. */
+  async function collect(all: readonly FunctionStatus[]): Promise<void> {
+    const functions = new Set(
+      all.filter((s) => ownerOfWorkload(s.name) === undefined).map((s) => keyOf(s.tenant, s.name)),
+    );
+    for (const s of all) {
+      const owner = ownerOfWorkload(s.name);
+      if (owner === undefined) continue;
+      const key = keyOf(s.tenant, s.name);
+      const fnKey = keyOf(s.tenant, owner.function);
+      const needed =
+        functions.has(fnKey) &&
+        (tables.get(fnKey)?.traffic?.workloads.includes(owner.number) ?? true);
+      if (needed) {
+        idleSince.delete(key);
+        continue;
+      }
+      const since = idleSince.get(key) ?? now();
+      idleSince.set(key, since);
+      if (functions.has(fnKey) && now() - since < idleGraceMs) continue;
+      idleSince.delete(key);
+      await driver.delete(s.tenant, s.name);
+      deps.onRevisionGone?.(s.tenant, owner.function, s.name);
+      logger.info(
+        { tenant: s.tenant, function: owner.function, revision: s.name },
+        "revision workload removed",
+      );
+    }
+  }
+
+  /** One pass: tables of changed functions, rollouts and workloads (these two where leading). */
+  async function tick(): Promise<void> {
+    const all = await driver.list();
+    for (const s of all) {
+      if (ownerOfWorkload(s.name) !== undefined) continue;
+      const table = tables.get(keyOf(s.tenant, s.name));
+      const stale =
+        table === undefined ||
+        table.fingerprint !== fingerprintOf(s.spec) ||
+        (!table.settled && now() - table.at >= UNSETTLED_RELIST_MS);
+      if (stale)
+        await refresh(s).catch((err: unknown) =>
+          logger.warn(
+            { err, tenant: s.tenant, function: s.name },
+            "function traffic not refreshed",
+          ),
+        );
+    }
+    const present = new Set(all.map((s) => keyOf(s.tenant, s.name)));
+    for (const key of tables.keys()) if (!present.has(key)) tables.delete(key);
+    if (driver.leading !== undefined && !driver.leading()) return;
+    for (const [key, active] of rollouts) {
+      if (!present.has(key)) {
+        rollouts.delete(key);
+        stats.unwatch(key);
+        continue;
+      }
+      await stepOne(key, active).catch((err: unknown) =>
+        logger.warn({ err, function: key }, "rollout step failed; trying again"),
+      );
+    }
+    await collect(all);
+  }
+
+  return {
+    /**
+     * The route of one invoke (hot path, no I/O): by `tag` when given (null for a tag the
+     * function does not have), else by weight; undefined when the function has no table yet.
+     */
+    route(tenant: string, name: string, tag?: string): RevisionRoute | null | undefined {
+      const traffic = tables.get(keyOf(tenant, name))?.traffic;
+      if (tag !== undefined) return traffic?.tagged(tag) ?? null;
+      if (traffic === undefined) return undefined;
+      const only = traffic.targets.length === 1 ? traffic.targets[0]! : undefined;
+      return only === undefined ? traffic.pick(random) : traffic.route(only.revision);
+    },
+    /** Builds the function's table when it has none or it is out of date (before an invoke). */
+    async prepare(status: FunctionStatus): Promise<void> {
+      await tableOf(status);
+    },
+    /** Counts a revision's answer when its rollout step is being judged. */
+    observe(tenant: string, workload: string, status: number, seconds: number): void {
+      stats.observe(keyOf(tenant, workload), status, seconds);
+    },
+    applyTraffic,
+    rollback,
+    beforeUpdate,
+    check,
+    afterUpdate,
+    /** The function's traffic and rollout as the API shows them. */
+    async describe(
+      status: FunctionStatus,
+    ): Promise<{ traffic?: TrafficStatus[]; rollout?: RolloutStatus }> {
+      const { traffic } = await tableOf(status);
+      const active = rollouts.get(keyOf(status.tenant, status.name));
+      const out: { traffic?: TrafficStatus[]; rollout?: RolloutStatus } = {};
+      if (traffic !== undefined)
+        out.traffic = traffic.targets.map((t) => {
+          const route = traffic.route(t.revision)!;
+          return {
+            revision: t.revision,
+            name: t.name,
+            percent: t.percent,
+            ...(t.tag === undefined ? {} : { tag: t.tag }),
+            latest_revision: t.latestRevision,
+            ready_replicas:
+              route.workload === status.name
+                ? status.ready_replicas
+                : driver.endpoints(status.tenant, route.workload).length,
+          };
+        });
+      if (active !== undefined)
+        out.rollout = {
+          revision: active.revision,
+          from: active.from,
+          phase: active.state.phase,
+          step: active.state.step,
+          percent:
+            active.state.phase === "promoted"
+              ? 100
+              : active.state.phase === "rolledBack"
+                ? 0
+                : (active.spec.steps[active.state.step] ?? 0),
+          since: new Date(active.state.since).toISOString(),
+          ...(active.state.reason === undefined ? {} : { reason: active.state.reason }),
+        };
+      return out;
+    },
+    /** The revisions the function's traffic names (kept when the history is pruned). */
+    referenced(tenant: string, name: string): number[] {
+      const traffic = tables.get(keyOf(tenant, name))?.traffic;
+      return traffic === undefined ? [] : [...new Set(traffic.targets.map((t) => t.revision))];
+    },
+    tick,
+    start(): void {
+      const interval = deps.intervalMs ?? 1000;
+      timer = setInterval(() => {
+        if (running !== undefined) return;
+        running = tick()
+          .catch((err: unknown) => logger.warn({ err }, "revision traffic pass failed"))
+          .finally(() => (running = undefined));
+      }, interval);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export type RevisionTraffic = ReturnType<typeof createRevisionTraffic>;
