@@ -79,7 +79,7 @@ export function FunctionDetailPage({ name }: { name: string }) {
       <MetricsPanel client={client} name={name} />
       {write && <InvokeConsole client={client} fn={fn.data} />}
       <EventsCard name={name} />
-      <RevisionsPanel name={name} canWrite={write} />
+      <RevisionsPanel fn={fn.data} canWrite={write} />
       <FunctionTriggers triggers={fn.data.spec.triggers} />
       <InvocationsPanel name={name} />
       <DeadLetters name={name} canWrite={write} />

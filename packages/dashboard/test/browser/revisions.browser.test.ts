@@ -3,9 +3,10 @@
 /**
  * Revisions in Debian's Chromium against a real controller (local driver, dev auth, its sqlite
  * revision table) and a real function image built by the CLI: an edit of the environment makes
- * a second revision whose change the card names; rolling back to the first, after confirming,
- * records a third with the first's spec, which the controller then runs. axe-core checks the
- * page with the dialog open.
+ * a second revision whose change the card names and which takes all the traffic (one segment
+ * of the bar); "Send all traffic here" on the first, after confirming, moves every request to
+ * it without making a revision: the bar and the table follow, and the controller's answers name
+ * hello-00001. axe-core checks the page with the dialog open.
  */
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -20,17 +21,21 @@ describe("revisions and rollback in Chromium against a real controller", () => {
   let page: Page;
   let image: string;
 
-  async function api(method: string, path: string, body?: unknown) {
+  async function send(method: string, path: string, body?: unknown) {
     const token = signToken(controller.secret, {
       tenant: "default",
       role: "developer",
       exp: Math.floor(Date.now() / 1000) + 600,
     });
-    const res = await fetch(`${controller.url}${path}`, {
+    return fetch(`${controller.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  }
+
+  async function api(method: string, path: string, body?: unknown) {
+    const res = await send(method, path, body);
     const text = await res.text();
     return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
   }
@@ -48,31 +53,47 @@ describe("revisions and rollback in Chromium against a real controller", () => {
 
   afterAll(() => stack?.close());
 
-  it("lists both revisions, the newest current, with what it changed", async () => {
+  const bar = () => page.getByRole("list", { name: "Traffic of hello" });
+
+  it("lists both revisions, the newest current with all the traffic, with what it changed", async () => {
     const table = page.getByRole("table", { name: "Revisions of hello" });
     await table.getByTestId("revision-2").waitFor();
     expect(await table.getByTestId("revision-2").getByTestId("current-revision").count()).toBe(1);
     expect(await table.getByTestId("revision-2").textContent()).toContain("env.GREETING");
     expect(await table.getByTestId("revision-1").textContent()).toContain("created");
-    expect(await table.getByRole("button", { name: "Roll back to hello-00002" }).count()).toBe(0);
+    expect(
+      await table.getByTestId("revision-2").getByTestId("revision-traffic").textContent(),
+    ).toBe("100%");
+    expect(await bar().getByRole("listitem").count()).toBe(1);
+    expect(await bar().getByTestId("traffic-segment-2").textContent()).toContain("100%");
+    expect(
+      await table.getByRole("button", { name: "Send all traffic to hello-00002" }).count(),
+    ).toBe(0);
   });
 
-  it("rolls back to the first revision after confirmation; the controller runs its spec", async () => {
-    await page.getByRole("button", { name: "Roll back to hello-00001" }).click();
-    const dialog = page.getByRole("dialog", { name: "Roll hello back to hello-00001?" });
+  it("sends all traffic to the first revision after confirmation; no revision is made", async () => {
+    await page.getByRole("button", { name: "Send all traffic to hello-00001" }).click();
+    const dialog = page.getByRole("dialog", {
+      name: "Send all of hello's traffic to hello-00001?",
+    });
     await dialog.waitFor();
-    expect(await seriousViolations(page), "page with the rollback dialog").toEqual([]);
-    await dialog.getByRole("button", { name: "Roll back" }).click();
+    expect(await seriousViolations(page), "page with the send-all-traffic dialog").toEqual([]);
+    await dialog.getByRole("button", { name: "Send all traffic here" }).click();
     await page.getByTestId("rollback-done").waitFor();
     await dialog.waitFor({ state: "hidden" });
-    const third = page.getByRole("table", { name: "Revisions of hello" }).getByTestId("revision-3");
-    await third.getByTestId("current-revision").waitFor();
-    expect(await third.textContent()).toContain("env.GREETING");
+    await bar().getByTestId("traffic-segment-1").waitFor();
+    expect(await bar().getByRole("listitem").count()).toBe(1);
+    const table = page.getByRole("table", { name: "Revisions of hello" });
+    expect(await table.getByTestId("revision-3").count()).toBe(0);
     const fn = await api("GET", "/v1/functions/hello");
-    expect(fn.body.spec.env).toEqual({ GREETING: "v1" });
+    expect(fn.body.traffic).toMatchObject([{ revision: 1, percent: 100 }]);
+    // The spec stays the newest revision's; the requests go to the first.
+    expect(fn.body.spec.env).toEqual({ GREETING: "v2" });
+    const answer = await send("POST", "/v1/functions/hello:invoke", {});
+    await answer.arrayBuffer();
+    expect(answer.headers.get("x-eventflow-revision")).toBe("hello-00001");
     const revisions = await api("GET", "/v1/functions/hello/revisions");
     expect(revisions.body.map((r: { name: string }) => r.name)).toEqual([
-      "hello-00003",
       "hello-00002",
       "hello-00001",
     ]);

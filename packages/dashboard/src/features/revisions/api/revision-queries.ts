@@ -1,4 +1,4 @@
-/** Query and mutation options of a function's revisions and its rollback. */
+/** Query and mutation options of a function's revisions and its rollback (a move of all its traffic). */
 import { mutationOptions, queryOptions } from "@tanstack/react-query";
 import type { Client } from "../../../lib/api-client.ts";
 
@@ -20,7 +20,10 @@ export function functionRevisionsQuery(client: Client, name: string) {
   });
 }
 
-/** `POST /v1/functions/{name}:rollback {to}`; resolves to the function as updated. */
+/**
+ * `POST /v1/functions/{name}:rollback {to}`: every request goes to revision `to` at once (no
+ * revision is made); resolves to the function with its traffic.
+ */
 export function rollbackMutation(client: Client, name: string) {
   return mutationOptions({
     mutationKey: ["functions", name, "rollback"],

@@ -1,11 +1,12 @@
 /**
  * A function's revisions, newest first: image, what each changed from the one before it, who
- * made it and when, which one runs; writers roll back to an older one after confirmation.
+ * made it and when, its share of the traffic; the traffic as a bar and the rollout's progress;
+ * writers send all the traffic to another revision after confirmation (a rollback).
  */
-import type { FunctionRevision } from "@eventflow/sdk/client";
+import type { FunctionRevision, FunctionStatus, TrafficStatus } from "@eventflow/sdk/client";
 import { revisionChanges } from "@eventflow/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { CheckCircle2, History } from "lucide-react";
+import { CheckCircle2, Send } from "lucide-react";
 import { useId, useState } from "react";
 import { Badge } from "../../../lib/badge.tsx";
 import { ConfirmDialog, useModalWhile } from "../../../lib/confirm-dialog.tsx";
@@ -14,6 +15,8 @@ import { ListTable } from "../../../lib/list-page.tsx";
 import { errorText } from "../../../lib/server-errors.ts";
 import { useClient } from "../../../lib/use-client.ts";
 import { functionRevisionsQuery, rollbackMutation } from "../api/revision-queries.ts";
+import { RolloutProgress } from "./rollout-progress.tsx";
+import { TrafficBar } from "./traffic-bar.tsx";
 
 const CURRENT = {
   className: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-200",
@@ -32,6 +35,25 @@ export function changesText(revision: FunctionRevision, before: FunctionRevision
   return changes.slice(0, SHOWN_CHANGES).join(", ") + (more > 0 ? ` and ${more} more` : "");
 }
 
+/** A revision's share for the table: `90%`, `0% canary`, or `-` when it takes none. */
+export function trafficText(revision: Pick<FunctionRevision, "percent" | "tags">): string {
+  const tags = revision.tags ?? [];
+  if (revision.percent === 0 && tags.length === 0) return "-";
+  return [`${revision.percent}%`, ...tags].join(" ");
+}
+
+/** What sending every request to `target` does, given where they go now. */
+export function sendAllText(target: FunctionRevision, traffic: readonly TrafficStatus[]): string {
+  const ready = traffic
+    .filter((t) => t.revision === target.number)
+    .reduce((most, t) => Math.max(most, t.ready_replicas), 0);
+  const warm =
+    ready > 0
+      ? `It has ${ready} ready ${ready === 1 ? "replica" : "replicas"}: nothing restarts.`
+      : "It may have no ready replica (an idle revision scales to zero): the first requests wait for one to start.";
+  return `${target.name} takes every request at once. No revision is made and the function's spec stays as it is. ${warm}`;
+}
+
 function useRollback(name: string) {
   const client = useClient();
   const queries = useQueryClient();
@@ -42,8 +64,10 @@ function useRollback(name: string) {
   });
 }
 
-/** The revisions card of function `name`. */
-export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boolean }) {
+/** The revisions card of function `fn`, with its traffic and rollout. */
+export function RevisionsPanel({ fn, canWrite }: { fn: FunctionStatus; canWrite: boolean }) {
+  const { name } = fn;
+  const traffic = fn.traffic ?? [];
   const client = useClient();
   const list = useQuery(functionRevisionsQuery(client, name));
   const rollback = useRollback(name);
@@ -52,14 +76,13 @@ export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boo
   const dialog = useModalWhile(target !== undefined);
   const titleId = useId();
   const revisions = list.data ?? [];
-  const current = revisions.find((r) => r.current);
 
   const confirm = () => {
     if (target === undefined) return;
     setDone(undefined);
     rollback.mutate(target.number, {
       onSuccess: () => {
-        setDone(`Rolled back to ${target.name}: its spec is rolling out as a new revision.`);
+        setDone(`All traffic goes to ${target.name} now.`);
         setTarget(undefined);
       },
     });
@@ -75,6 +98,8 @@ export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boo
           {done}
         </p>
       )}
+      {traffic.length > 0 && <TrafficBar name={name} traffic={traffic} />}
+      <RolloutProgress fn={fn} />
       {list.isPending && <p role="status">Loading revisions...</p>}
       {list.isError && <p role="alert">Could not load revisions: {errorText(list.error)}</p>}
       {list.data?.length === 0 && (
@@ -92,6 +117,7 @@ export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boo
               <th className="px-3 py-2">Changes</th>
               <th className="px-3 py-2">By</th>
               <th className="px-3 py-2">Created</th>
+              <th className="px-3 py-2">Traffic</th>
               <th className="px-3 py-2">
                 <span className="sr-only">Actions</span>
               </th>
@@ -122,18 +148,21 @@ export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boo
                   {formatRelative(r.created_at)}
                 </time>
               </td>
+              <td className="px-3 py-2 whitespace-nowrap" data-testid="revision-traffic">
+                {trafficText(r)}
+              </td>
               <td className="px-3 py-2 text-right">
-                {canWrite && !r.current && (
+                {canWrite && r.percent !== 100 && (
                   <button
                     type="button"
                     className="btn whitespace-nowrap"
-                    aria-label={`Roll back to ${r.name}`}
+                    aria-label={`Send all traffic to ${r.name}`}
                     onClick={() => {
                       rollback.reset();
                       setTarget(r);
                     }}
                   >
-                    <History aria-hidden size={16} /> Roll back
+                    <Send aria-hidden size={16} /> Send all traffic here
                   </button>
                 )}
               </td>
@@ -144,18 +173,14 @@ export function RevisionsPanel({ name, canWrite }: { name: string; canWrite: boo
       {canWrite && (
         <ConfirmDialog
           dialogRef={dialog}
-          title={`Roll ${name} back to ${target?.name ?? ""}?`}
-          confirmLabel="Roll back"
+          title={`Send all of ${name}'s traffic to ${target?.name ?? ""}?`}
+          confirmLabel="Send all traffic here"
           confirmDisabled={rollback.isPending}
           error={rollback.error ?? undefined}
           onConfirm={confirm}
           onClose={() => setTarget(undefined)}
         >
-          <p className="text-sm">
-            Its image ({target ? shortImage(target.image) : ""}) and configuration replace{" "}
-            {current ? current.name : "what runs now"}'s as an update: a rolling update that keeps
-            the replica count and records a new revision.
-          </p>
+          <p className="text-sm">{target ? sendAllText(target, traffic) : ""}</p>
         </ConfirmDialog>
       )}
     </section>
