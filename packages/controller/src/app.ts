@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.js";
 import type { InvokeHandler } from "./invoke/index.js";
 import type { RouteDeps } from "./routes/deps.js";
 import { createRevisionTraffic, type RevisionTraffic } from "./revisions/revision-traffic.js";
+import { withRevisionWorkloads } from "./revisions/revision-workloads.js";
 import { functionRoutes } from "./routes/functions.js";
 import { revisionRoutes } from "./routes/revisions.js";
 import { eventRoutes } from "./routes/events.js";
@@ -132,7 +133,8 @@ export function createApp(deps: AppDeps): Koa<ControllerState> {
   const now = deps.now ?? (() => new Date());
   const routeDeps: RouteDeps = {
     config: deps.config,
-    driver: deps.driver,
+    // Revision workloads are not the API's to show (the controller's start wraps it already).
+    driver: withRevisionWorkloads(deps.driver),
     metrics: deps.metrics,
     invoke: deps.invoke,
     traffic: deps.traffic ?? createRevisionTraffic({ driver: deps.driver, logger: deps.logger }),

@@ -1,7 +1,8 @@
 /**
  * Tier 4: a function's revisions on a real control plane, through the API: ControllerRevisions
  * named as the revision, labelled, owned by the Function, pruned at revisionHistoryLimit,
- * a rollback that applies an old spec, and the garbage collector taking them with the Function.
+ * a rollback that sends the requests to an old revision's own workload, and the garbage
+ * collector taking them with the Function.
  */
 import { randomBytes } from "node:crypto";
 import type { V1ControllerRevision } from "@kubernetes/client-node";
@@ -110,29 +111,44 @@ describe("revisions as ControllerRevisions", { timeout: 120_000 }, () => {
       [2, false],
     ]);
 
-    // Rollback to the one before: revision 2's spec (IMAGE_2, no env) as revision 4.
-    const second = (await revisionsIn("hello"))[0]!.data;
+    // Rollback to the one before: every request goes to revision 2, which runs in a workload of
+    // its own (a Function and Deployment named hello-00002, with IMAGE_2) ready before the switch;
+    // no revision is made and hello's own spec stays as it was.
     const back = await call(app.url, "POST", "/v1/functions/hello:rollback", { token });
     expect(back.status).toBe(200);
+    expect(back.body.traffic).toMatchObject([{ revision: 2, name: "hello-00002", percent: 100 }]);
     const rolled = await readFunction("hello");
-    expect(rolled.spec).toMatchObject({ image: IMAGE_2 });
-    expect(rolled.spec).not.toHaveProperty("env");
-    const after = await revisionsIn("hello");
-    expect(after.map((r) => r.revision)).toEqual([3, 4]);
-    expect(after[1]!.data).toEqual(second);
-    expect(after[1]!.data).toMatchObject({ image: IMAGE_2 });
-    await eventually(
-      async () => {
-        const d = await api.apps.readNamespacedDeployment({ name: "hello", namespace: NS });
-        return d.spec?.template.spec?.containers[0]?.image === IMAGE_2 ? true : undefined;
-      },
-      60_000,
-      "the Deployment runs the rolled-back image",
+    expect(rolled.spec).toMatchObject({
+      image: IMAGE,
+      env,
+      traffic: [{ revision: 2, percent: 100 }],
+    });
+    expect((await revisionsIn("hello")).map((r) => r.revision)).toEqual([2, 3]);
+    const workload = await api.apps.readNamespacedDeployment({
+      name: "hello-00002",
+      namespace: NS,
+    });
+    expect(workload.spec?.template.spec?.containers[0]?.image).toBe(IMAGE_2);
+    expect(workload.spec?.template.spec?.containers[0]?.env ?? []).not.toContainEqual(
+      expect.objectContaining({ name: "GREETING" }),
     );
+    // The API shows hello only; the workload's name is not a function's.
+    const list = await call(app.url, "GET", "/v1/functions", { token });
+    expect(list.body.map((f: { name: string }) => f.name)).toEqual(["hello"]);
   });
 
   it("goes with its Function (the garbage collector deletes what the Function owns)", async () => {
     expect((await call(app.url, "DELETE", "/v1/functions/hello", { token })).status).toBe(204);
+    // Its revision's workload goes with it.
+    await eventually(
+      () =>
+        readFunction("hello-00002").then(
+          () => undefined,
+          () => true,
+        ),
+      30_000,
+      "Function hello-00002 deleted",
+    );
     await eventually(
       async () => ((await revisionsIn("hello")).length === 0 ? true : undefined),
       90_000,
