@@ -9,6 +9,7 @@ import type {
   LogEvent,
   MetricsSeries,
   RollbackRequest,
+  TrafficRequest,
 } from "@eventflow/protocol";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -25,7 +26,11 @@ import type {
   logEventSchema,
   metricsSeriesSchema,
 } from "../../../controller/src/schemas/observe.js";
-import type { revisionSchema, rollbackSchema } from "../../../controller/src/schemas/revisions.js";
+import type {
+  revisionSchema,
+  rollbackSchema,
+  trafficRequestSchema,
+} from "../../../controller/src/schemas/revisions.js";
 import type { FunctionCreateRequest, FunctionSpecInput } from "../../src/client/index.js";
 
 // Both directions: what the server sends reads as the protocol type, and the protocol type
@@ -56,5 +61,7 @@ describe("protocol API types match the controller's schemas", () => {
     expectTypeOf<Omit<Update, "name">>().toExtend<FunctionSpecInput>();
     expectTypeOf<RollbackRequest>().toExtend<z.input<typeof rollbackSchema>>();
     expectTypeOf<z.input<typeof rollbackSchema>>().toExtend<RollbackRequest>();
+    expectTypeOf<TrafficRequest>().toExtend<z.input<typeof trafficRequestSchema>>();
+    expectTypeOf<z.input<typeof trafficRequestSchema>>().toExtend<TrafficRequest>();
   });
 });
