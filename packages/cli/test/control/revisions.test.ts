@@ -1,6 +1,7 @@
 // `eventflow revisions` and `eventflow rollback` as a child process against a real controller
-// (local driver): the history table and JSON, a rollback to the previous and to a named
-// revision, and the controller's refusals as exit codes.
+// (local driver): the history table with each revision's traffic and JSON, a rollback (a move
+// of all the traffic, no new revision) to the previous and to a named revision, and the
+// controller's refusals as exit codes.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,15 +51,23 @@ describe("eventflow revisions and rollback against a real controller", () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it("revisions: a table newest first with the current one marked, and -o json", async () => {
+  it("revisions: a table newest first with the current one marked and the traffic, and -o json", async () => {
     const table = await cli(["revisions", "hello"]);
     expect(table.code, table.stderr).toBe(0);
     const [header, newest, oldest, ...rest] = table.stdout.trimEnd().split("\n");
-    expect(header!.split(/\s+/)).toEqual(["REVISION", "IMAGE", "CREATED", "BY", "CURRENT"]);
+    expect(header!.split(/\s+/)).toEqual([
+      "REVISION",
+      "IMAGE",
+      "CREATED",
+      "BY",
+      "CURRENT",
+      "TRAFFIC",
+    ]);
     expect(newest).toMatch(/^2\s/);
-    expect(newest).toMatch(/\*$/);
+    expect(newest).toMatch(/\s\*\s+100%$/);
     expect(oldest).toMatch(/^1\s/);
-    expect(oldest).not.toMatch(/\*$/);
+    expect(oldest).not.toMatch(/\*/);
+    expect(oldest).toMatch(/\s-$/);
     expect(rest).toEqual([]);
 
     const json = await cli(["revisions", "hello", "-o", "json"]);
@@ -67,23 +76,31 @@ describe("eventflow revisions and rollback against a real controller", () => {
       name: string;
       image: string;
       current: boolean;
+      percent: number;
     }>;
-    expect(list.map((r) => [r.name, r.image, r.current])).toEqual([
-      ["hello-00002", v2, true],
-      ["hello-00001", v1, false],
+    expect(list.map((r) => [r.name, r.image, r.current, r.percent])).toEqual([
+      ["hello-00002", v2, true, 100],
+      ["hello-00001", v1, false, 0],
     ]);
   });
 
-  it("rollback: to the previous revision, then --to a named one", async () => {
+  it("rollback: all traffic to the previous revision, then --to a named one; no revision made", async () => {
     const back = await cli(["rollback", "hello"]);
     expect(back.code, back.stderr).toBe(0);
-    expect(back.stdout).toBe("hello rolled back to the previous revision (now revision 3)\n");
-    expect((await client.functions.get("hello")).spec.image).toBe(v1);
+    expect(back.stdout).toMatch(
+      /^hello rolled back: all traffic to hello-00001 \([0-9]+ ready replicas?\)\n$/,
+    );
+    const after = await client.functions.get("hello");
+    expect(after.traffic?.map((t) => [t.revision, t.percent])).toEqual([[1, 100]]);
+    // The spec stays the newest revision's: a rollback moves traffic, it changes nothing else.
+    expect(after.spec.image).toBe(v2);
 
     const forward = await cli(["rollback", "hello", "--to", "2", "-o", "json"]);
     expect(forward.code, forward.stderr).toBe(0);
-    expect(JSON.parse(forward.stdout)).toMatchObject({ name: "hello", spec: { image: v2 } });
-    expect((await client.functions.revisions("hello")).map((r) => r.number)).toEqual([4, 3, 2, 1]);
+    const fn = JSON.parse(forward.stdout) as { name: string; traffic: unknown[] };
+    expect(fn).toMatchObject({ name: "hello", traffic: [{ revision: 2, percent: 100 }] });
+    expect(fn.traffic).toHaveLength(1);
+    expect((await client.functions.revisions("hello")).map((r) => r.number)).toEqual([2, 1]);
     expect(await client.functions.revision("hello", "hello-00001")).toMatchObject({
       number: 1,
       image: v1,
