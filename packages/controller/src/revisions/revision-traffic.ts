@@ -372,6 +372,22 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
   /** Steps one rollout: judges the step on the new revision's own requests. */
   async function stepOne(key: string, active: ActiveRollout): Promise<void> {
     if (active.state.phase !== "progressing") return;
+    const [tenant = "", name = ""] = key.split("/");
+    const status = await driver.get(tenant, name);
+    const settled =
+      (status.status === "Running" || status.status === "ScaledToZero") &&
+      status.updated_replicas >= status.replicas;
+    if (!settled) {
+      // The function's own workload is still rolling to the new revision: answers now may come
+      // from the revision before it. The step starts over once every replica runs the new one.
+      active.state = {
+        ...active.state,
+        since: now(),
+        reason: `step ${active.state.step + 1}: waiting for every replica to run the new revision`,
+      };
+      stats.watch(key);
+      return;
+    }
     const counters = stats.read(key);
     const decision = stepRollout(active.spec, active.state, { now: now(), ...counters });
     const before = active.state;
@@ -379,8 +395,6 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       active.state = decision.state;
       return;
     }
-    const [tenant = "", name = ""] = key.split("/");
-    const status = await driver.get(tenant, name);
     const traffic =
       decision.state.phase === "rolledBack"
         ? [{ revision: active.from, percent: 100 }]

@@ -165,7 +165,7 @@ describe("API over the real local driver and invoke router", () => {
       await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })
     ).text();
     expect(text).toContain(
-      'eventflow_function_invocations_total{tenant="default",function="hello",code="418"} 1',
+      'eventflow_function_invocations_total{tenant="default",function="hello",revision="",code="418"} 1',
     );
     expect(text).toMatch(/^eventflow_active_functions 1$/m);
     const check = await promtoolCheck(text);

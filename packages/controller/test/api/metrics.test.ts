@@ -22,7 +22,8 @@ describe("metrics", () => {
         body: { name, image: "hello:1" },
       });
     }
-    const alpha = { tenant: "acme", name: "alpha" };
+    // Served by a revision (the router says which): the series carry it.
+    const alpha = { tenant: "acme", name: "alpha", revision: "alpha-00001" };
     app.metrics.recorder.inFlight(alpha, 1);
     app.metrics.recorder.invocation(alpha, 200, 0.012, true);
     app.metrics.recorder.invocation(alpha, 200, 0.018, false);
@@ -31,6 +32,10 @@ describe("metrics", () => {
     app.metrics.recorder.inFlight(alpha, -1);
     app.metrics.series.replicas(functionKey("acme", "alpha"), 2, 1);
     app.metrics.recorder.invocation({ tenant: "acme", name: "beta" }, 200, 0.001, false);
+    // A revision that stopped serving keeps no series.
+    const gamma = { tenant: "acme", name: "gamma", revision: "gamma-00002" };
+    app.metrics.recorder.invocation(gamma, 200, 0.001, false);
+    app.metrics.forgetRevision("acme", "gamma", "gamma-00002");
     await call(app.url, "GET", "/v1/functions/alpha", { token: dev });
     await call(app.url, "GET", "/v1/functions/nope", { token: dev });
     await call(app.url, "GET", "/not/a/route", { token: dev });
@@ -55,8 +60,12 @@ describe("metrics", () => {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).toContain(
-      'eventflow_function_invocations_total{tenant="acme",function="alpha",code="502"} 1',
+      'eventflow_function_invocations_total{tenant="acme",function="alpha",revision="alpha-00001",code="502"} 1',
     );
+    expect(text).toContain(
+      'eventflow_function_invocations_total{tenant="acme",function="beta",revision="",code="200"} 1',
+    );
+    expect(text).not.toContain("gamma-00002");
     expect(text).toContain(
       'eventflow_function_cold_starts_total{tenant="acme",function="alpha"} 1',
     );

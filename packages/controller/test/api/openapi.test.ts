@@ -43,6 +43,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/functions/{name}/revisions",
         "GET /v1/functions/{name}/revisions/{revision}",
         "POST /v1/functions/{name}:rollback",
+        "POST /v1/functions/{name}:traffic",
         "GET /v1/functions/{name}/events",
         "GET /v1/invocations/{id}",
         "GET /v1/dead-letters",

@@ -40,7 +40,7 @@ describe("protected routes and system endpoints", () => {
       }
     }
     // 23, plus the revisions list, one revision and :rollback, plus the events list.
-    expect(protectedCount).toBe(27);
+    expect(protectedCount).toBe(28);
   });
 
   it("/healthz is always 200; /readyz is 503 DRIVER_UNAVAILABLE until the driver started", async () => {
