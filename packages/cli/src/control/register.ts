@@ -218,7 +218,7 @@ export function registerControlCommands(program: Command, run: Run): void {
     );
   connected(output(program.command("rollback"), ["table", "json", "yaml", "name"]))
     .description(
-      "send all the traffic to an earlier revision at once (default: the one before the newest taking traffic)",
+      "send all the traffic to an earlier revision at once (default: the one before the one serving most requests)",
     )
     .argument("<name>")
     .option("--to <revision>", "the revision to go back to: its number or name (hello-00003)")

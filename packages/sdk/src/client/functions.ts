@@ -97,7 +97,7 @@ export interface FunctionsApi {
   ): Promise<FunctionStatus>;
   /**
    * `POST /v1/functions/{name}:rollback`: moves 100 % of the traffic to revision `to` (by
-   * number or name; default the revision before the newest one that takes traffic now) at
+   * number or name; default the revision before the one serving most requests now) at
    * once. No revision is made: the old revision's workload takes the requests, warm when it
    * still has ready replicas. REVISION_NO_PREVIOUS when there is nothing to go back to.
    */
