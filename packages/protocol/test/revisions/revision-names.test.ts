@@ -16,7 +16,6 @@ describe("revisionName", () => {
     ["hello", 99_999, "hello-99999"],
     // Past five digits the number grows instead of stopping the function's deploys.
     ["hello", 100_000, "hello-100000"],
-    ["hello-00004", 1, "hello-00004-00001"],
   ])("%s revision %d is %s", (fn, n, name) => {
     expect(revisionName(fn, n)).toBe(name);
   });
@@ -47,7 +46,6 @@ describe("parseRevisionName", () => {
     ["hello-00004", "hello", 4],
     ["hello-99999", "hello", 99_999],
     ["hello-100000", "hello", 100_000],
-    ["hello-00004-00001", "hello-00004", 1],
     ["a-1-00012", "a-1", 12],
   ])("reads %s as %s revision %d", (name, fn, number) => {
     expect(parseRevisionName(name)).toEqual({ function: fn, number });
@@ -78,6 +76,15 @@ describe("parseRevisionName", () => {
   ])("refuses %s with REVISION_NAME_INVALID", (name) => {
     expect(() => parseRevisionName(name)).toThrow(
       expect.objectContaining({ code: "REVISION_NAME_INVALID", status: 400 }),
+    );
+  });
+
+  it("refuses a function named like a revision (its revisions' workloads take such names)", () => {
+    expect(() => revisionName("hello-00004", 1)).toThrow(
+      expect.objectContaining({ code: "REVISION_NAME_INVALID" }),
+    );
+    expect(() => parseRevisionName("hello-00004-00001")).toThrow(
+      expect.objectContaining({ code: "REVISION_NAME_INVALID" }),
     );
   });
 
