@@ -1,7 +1,8 @@
 // `eventflow traffic`, `invoke --tag` and `describe` as a child process against a real
 // controller (local driver, real replicas): the traffic table, a split with a tag set by
 // assignments, a tag added to the current split, an invoke that names the revision that
-// answered, and the controller's refusals as exit codes.
+// answered, the controller's refusals as exit codes, and a rollout as describe and
+// `list -o wide` show it.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,5 +123,23 @@ describe("eventflow traffic and invoke --tag against a real controller", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("error[CLI_USAGE]");
     expect(bad.stderr).toContain("(got 90)");
+  });
+
+  it("a rollout: describe's Rollout line and list -o wide's ROLLOUT column", async () => {
+    const fn = await client.functions.get("hello");
+    await client.functions.update("hello", {
+      image: fn.spec.image,
+      replicas: 1,
+      env: { FIXTURE_VERSION: "v3" },
+      rollout: { steps: [50, 100], intervalSeconds: 3600, maxErrorRate: 0.5, maxP95Ms: 60_000 },
+    });
+    const described = await cli(["describe", "hello"]);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(
+      /^Rollout: +hello-00003 from hello-0000[12]: progressing, step 1 of 2, [0-9]+% of the requests since \S+/m,
+    );
+    const wide = await cli(["list", "-o", "wide"]);
+    expect(wide.code, wide.stderr).toBe(0);
+    expect(wide.stdout).toMatch(/^hello\s.*\sprogressing 1\/2 [0-9]+%\s/m);
   });
 });
