@@ -6,7 +6,8 @@
  * a second revision whose change the card names and which takes all the traffic (one segment
  * of the bar); "Send all traffic here" on the first, after confirming, moves every request to
  * it without making a revision: the bar and the table follow, and the controller's answers name
- * hello-00001. axe-core checks the page with the dialog open.
+ * hello-00001. axe-core checks the page with the dialog open. An update with a rollout shows its
+ * progress line.
  */
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -98,5 +99,30 @@ describe("revisions and rollback in Chromium against a real controller", () => {
       "hello-00001",
     ]);
     await page.screenshot({ path: join(ARTIFACTS, "revisions.png"), fullPage: true });
+  });
+
+  it("shows a rollout's progress once an update with a rollout starts one", async () => {
+    const rollout = {
+      steps: [50, 100],
+      intervalSeconds: 3600,
+      maxErrorRate: 0.5,
+      maxP95Ms: 60_000,
+    };
+    const put = await api("PUT", "/v1/functions/hello", {
+      image,
+      replicas: 1,
+      env: { GREETING: "v3" },
+      rollout,
+    });
+    expect(put.status).toBe(200);
+    const line = page.getByTestId("rollout-progress");
+    await line.waitFor();
+    expect(await line.textContent()).toMatch(/^Rollout of hello-00003 from hello-00001:/);
+    expect(await line.getByTestId("rollout-phase").textContent()).toBe("progressing");
+    expect(await line.getByTestId("rollout-step").textContent()).toMatch(
+      /^step 1 of 2, [0-9]+% of the requests$/,
+    );
+    await bar().getByTestId("traffic-segment-3").waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "revisions-rollout.png"), fullPage: true });
   });
 });

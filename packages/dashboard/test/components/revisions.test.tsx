@@ -14,6 +14,7 @@ import type {
 } from "@eventflow/sdk/client";
 import { useQuery } from "@tanstack/react-query";
 import { screen, waitFor, within } from "@testing-library/react";
+import { useState } from "react";
 import { describe, expect, it } from "vitest";
 import {
   changesText,
@@ -262,6 +263,32 @@ describe("RevisionsPanel", () => {
     expect(screen.getByTestId("traffic-tag-next").textContent).toBe(
       "next reaches hello-00003 alone (0%, 0 ready)",
     );
+  });
+
+  it("asks for the list again when the function shows other traffic, not only at its interval", async () => {
+    const { client, requests } = standInClient(() =>
+      jsonResponse([revision(2, V2, { current: true })]),
+    );
+    const before = functionStatus([entry(2, 100)]);
+    const after = functionStatus([entry(2, 50), entry(3, 50)]);
+    function Changing() {
+      const [fn, setFn] = useState(before);
+      return (
+        <>
+          <button type="button" onClick={() => setFn(after)}>
+            change
+          </button>
+          <RevisionsPanel fn={fn} canWrite={false} />
+        </>
+      );
+    }
+    const user = renderWithClient(client, <Changing />);
+    await screen.findByRole("table", { name: "Revisions of hello" });
+    const lists = () => requests.filter((r) => r === "GET /v1/functions/hello/revisions").length;
+    expect(lists()).toBe(1);
+    await user.click(screen.getByRole("button", { name: "change" }));
+    await waitFor(() => expect(lists()).toBe(2));
+    expect(segments().map((s) => s[0])).toEqual(["traffic-segment-2", "traffic-segment-3"]);
   });
 
   it("without traffic (a function with no revision yet) there is no bar", async () => {
