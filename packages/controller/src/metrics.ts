@@ -214,8 +214,8 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     for (const code of codes) invocations.remove({ ...l, code });
   };
   const recorder: InvocationRecorder = {
-    invocation(fn, statusCode, seconds, coldStart) {
-      const l = { tenant: fn.tenant, function: fn.name, revision: fn.revision ?? "" };
+    invocation(fn, statusCode, seconds, coldStart, revision = "") {
+      const l = { tenant: fn.tenant, function: fn.name, revision };
       const code = String(statusCode);
       invocations.inc({ ...l, code });
       const key = functionKey(fn.tenant, fn.name);

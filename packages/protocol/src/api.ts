@@ -12,7 +12,6 @@ import type {
 } from "./function-spec/schema.js";
 import type { FunctionRetry, FunctionTrigger } from "./function-spec/triggers.js";
 import type { RolloutPhase } from "./revisions/rollout.js";
-import type { RolloutSpec } from "./revisions/rollout-spec.js";
 import type { TrafficTarget } from "./revisions/traffic.js";
 
 /** Phase of a function as the API reports it. */
@@ -89,8 +88,9 @@ export interface FunctionStatus {
     readonly triggers?: FunctionTrigger[];
     readonly retry?: FunctionRetry;
     readonly revisionHistoryLimit?: number;
-    readonly traffic?: TrafficTarget[];
-    readonly rollout?: RolloutSpec;
+    /** As stored: revisions by number (`TrafficTarget` also takes names, as `:traffic` does). */
+    readonly traffic?: NonNullable<FunctionSpecInput["traffic"]>;
+    readonly rollout?: NonNullable<FunctionSpecInput["rollout"]>;
   };
 }
 

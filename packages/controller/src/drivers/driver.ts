@@ -207,11 +207,12 @@ export interface Driver {
 /** Records invocations; the controller's metrics module implements it. */
 export interface InvocationRecorder {
   invocation(
-    /** `revision`: the revision that served it (`hello-00004`), when the function has revisions. */
-    fn: { tenant: string; name: string; revision?: string },
+    fn: { tenant: string; name: string },
     statusCode: number,
     seconds: number,
     coldStart: boolean,
+    /** The revision that served it (`hello-00004`), when the function has revisions. */
+    revision?: string,
   ): void;
   inFlight(fn: { tenant: string; name: string }, delta: 1 | -1): void;
   /** An invoke refused with 429 because its tenant is over its rate (never reached a replica). */

@@ -338,26 +338,26 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     sendError(res, e, inv.requestId);
   }
 
-  /** The revision of one invoke; undefined after answering TRAFFIC_TAG_NOT_FOUND. */
+  /** The revision of one invoke; null after answering TRAFFIC_TAG_NOT_FOUND. */
   function routeOf(request: InvokeRequest, fn: InvokeTarget) {
+    if (deps.traffic === undefined) return undefined;
     const header = request.req.headers["x-eventflow-tag"];
     const tag = typeof header === "string" && header !== "" ? header : undefined;
-    const route = deps.traffic?.route(fn.tenant, fn.name, tag);
-    if (route !== null) return { route };
+    const route = deps.traffic.route(fn.tenant, fn.name, tag);
+    if (route !== null) return route;
     const error = new EventFlowError(
       "TRAFFIC_TAG_NOT_FOUND",
       `function ${fn.name} has no traffic tag ${JSON.stringify(tag)}`,
       { details: { tag: tag ?? "" } },
     );
     sendError(request.res, error, request.requestId);
-    return undefined;
+    return null;
   }
 
   async function handle(request: InvokeRequest, fn: InvokeTarget): Promise<void> {
     if (!admit(request, fn)) return;
-    const routed = routeOf(request, fn);
-    if (routed === undefined) return;
-    const { route } = routed;
+    const route = routeOf(request, fn);
+    if (route === null) return;
     const started = performance.now();
     const { res } = request;
     const target =
@@ -402,14 +402,7 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       // 499 (nginx's "client closed request") when the caller left before the answer was complete.
       const status = inv.failure instanceof ClientAborted ? 499 : res.statusCode;
       const seconds = (performance.now() - started) / 1000;
-      recorder.invocation(
-        inv.revision === undefined
-          ? fn
-          : { tenant: fn.tenant, name: fn.name, revision: inv.revision },
-        status,
-        seconds,
-        inv.coldStart,
-      );
+      recorder.invocation(fn, status, seconds, inv.coldStart, inv.revision);
       deps.traffic?.observe(fn.tenant, target.name, status, seconds);
     }
   }

@@ -68,6 +68,8 @@ interface ActiveRollout {
   readonly revision: number;
   readonly from: number;
   state: RolloutState;
+  /** The step's answers are being counted (every replica runs the new revision since then). */
+  counting?: boolean;
 }
 
 /** What a rollout needs from the update that starts it. */
@@ -377,14 +379,14 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     const settled =
       (status.status === "Running" || status.status === "ScaledToZero") &&
       status.updated_replicas >= status.replicas;
-    if (!settled) {
+    if (!settled || active.counting !== true) {
       // The function's own workload is still rolling to the new revision: answers now may come
-      // from the revision before it. The step starts over once every replica runs the new one.
-      active.state = {
-        ...active.state,
-        since: now(),
-        reason: `step ${active.state.step + 1}: waiting for every replica to run the new revision`,
-      };
+      // from the revision before it. The step starts over, counting from the first pass that
+      // finds every replica running the new one.
+      active.counting = settled;
+      const { reason: _reason, ...state } = active.state;
+      const waiting = `step ${state.step + 1}: waiting for every replica to run the new revision`;
+      active.state = { ...state, since: now(), ...(settled ? {} : { reason: waiting }) };
       stats.watch(key);
       return;
     }

@@ -23,18 +23,20 @@ describe("metrics", () => {
       });
     }
     // Served by a revision (the router says which): the series carry it.
-    const alpha = { tenant: "acme", name: "alpha", revision: "alpha-00001" };
+    const alpha = { tenant: "acme", name: "alpha" };
+    const invocation = (status: number, seconds: number, cold: boolean) =>
+      app.metrics.recorder.invocation(alpha, status, seconds, cold, "alpha-00001");
     app.metrics.recorder.inFlight(alpha, 1);
-    app.metrics.recorder.invocation(alpha, 200, 0.012, true);
-    app.metrics.recorder.invocation(alpha, 200, 0.018, false);
-    app.metrics.recorder.invocation(alpha, 502, 0.4, false);
-    app.metrics.recorder.invocation(alpha, 400, 0.003, false);
+    invocation(200, 0.012, true);
+    invocation(200, 0.018, false);
+    invocation(502, 0.4, false);
+    invocation(400, 0.003, false);
     app.metrics.recorder.inFlight(alpha, -1);
     app.metrics.series.replicas(functionKey("acme", "alpha"), 2, 1);
     app.metrics.recorder.invocation({ tenant: "acme", name: "beta" }, 200, 0.001, false);
     // A revision that stopped serving keeps no series.
-    const gamma = { tenant: "acme", name: "gamma", revision: "gamma-00002" };
-    app.metrics.recorder.invocation(gamma, 200, 0.001, false);
+    const gamma = { tenant: "acme", name: "gamma" };
+    app.metrics.recorder.invocation(gamma, 200, 0.001, false, "gamma-00002");
     app.metrics.forgetRevision("acme", "gamma", "gamma-00002");
     await call(app.url, "GET", "/v1/functions/alpha", { token: dev });
     await call(app.url, "GET", "/v1/functions/nope", { token: dev });

@@ -199,7 +199,7 @@ describe("traffic between revisions", () => {
       step: 0,
       percent: 20,
     });
-    const drive = async (until: (f: any) => boolean) => {
+    const drive = async (until: (f: { rollout?: { phase: string } }) => boolean) => {
       const deadline = Date.now() + 20_000;
       for (;;) {
         for (let i = 0; i < 20; i++) await invoke("roll");
