@@ -1,5 +1,10 @@
 /** Validation helpers of the serverless.yml mapping: every problem collected under its key. Pure. */
-import { describeIssue, toFieldIssues, type FieldIssue } from "@eventflow/protocol";
+import {
+  describeIssue,
+  toFieldIssues,
+  type EventFlowError,
+  type FieldIssue,
+} from "@eventflow/protocol";
 import type { z } from "zod";
 
 /** Problems found so far, each under its key. */
@@ -27,4 +32,21 @@ export function toEnv(values: Readonly<Record<string, string | number | boolean>
   return values === undefined
     ? undefined
     : Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * An EventFlow error as the framework prints it: the message, the stable code, then each field
+ * problem of `details` the message does not already name. `details` is a list of field problems
+ * only for validation errors; other codes carry an object (a registry's status, a tag), which
+ * adds nothing here.
+ */
+export function frameworkMessage(error: EventFlowError): string {
+  const details: unknown[] = Array.isArray(error.details) ? error.details : [];
+  const lines = details.flatMap((d) => {
+    const { path, message } = (d ?? {}) as { path?: unknown; message?: unknown };
+    if (typeof path !== "string" || error.message.includes(`${path}: ${String(message)}`))
+      return [];
+    return [`\n  ${path}: ${String(message)}`];
+  });
+  return `${error.message} (${error.code})${lines.join("")}`;
 }

@@ -14,6 +14,7 @@ import {
   showInfo,
 } from "./commands.js";
 import { readPluginEnvironment } from "./config.js";
+import { frameworkMessage } from "./issues.js";
 import { buildProviderDefinition } from "./config-schema.js";
 import { deployFunctions, formatEndpoints } from "./deploy.js";
 import { showLogs } from "./logs.js";
@@ -109,15 +110,8 @@ export class EventFlowProvider {
   #toFrameworkError(error: unknown): unknown {
     const FrameworkError = this.#serverless.classes.Error;
     if (isEventFlowError(error)) {
-      const details = (error.details as { path?: string; message?: string }[] | undefined) ?? [];
-      const lines = details
-        .filter((d) => d.path !== undefined && !error.message.includes(`${d.path}: ${d.message}`))
-        .map((d) => `\n  ${d.path}: ${d.message}`);
       // The framework prints the message only: the stable code goes in it, as the CLI shows it.
-      return new FrameworkError(
-        `${error.message} (${error.code})${lines.join("")}`,
-        `EVENTFLOW_${error.code}`,
-      );
+      return new FrameworkError(frameworkMessage(error), `EVENTFLOW_${error.code}`);
     }
     if (error instanceof FunctionStatusError)
       return new FrameworkError(error.message, "EVENTFLOW_FUNCTION_ERROR_STATUS");
