@@ -19,14 +19,21 @@ import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
 const NS = "default";
 const SPLIT = "split";
 const ROLL = "roll";
+const LIVE = "live";
 const ROLLOUT = { steps: [20, 50, 100], intervalSeconds: 2, maxErrorRate: 0.05, maxP95Ms: 5000 };
 
-// Answers `{"version": $VERSION}`; with FAIL_STATUS set, the same body with that status.
-const HANDLER = `export default () => {
+// Answers `{"version": $VERSION}`; with FAIL_STATUS set, the same body with that status. With
+// START_DELAY_MS, a replica takes that long to start (a slow init: a model loaded, a pool
+// connected): the runtime runs `init` before it listens, so the pod is ready only after it.
+const HANDLER = `export async function init() {
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_DELAY_MS ?? 0)));
+}
+
+export function handle() {
   const body = { version: process.env.VERSION ?? "none" };
   const fail = process.env.FAIL_STATUS;
   return fail ? { statusCode: Number(fail), body } : body;
-};
+}
 `;
 
 let cluster: NodeCluster;
@@ -353,6 +360,93 @@ describe("revisions taking traffic on a real node", () => {
       expect(res.revision).toBe("roll-00003");
       expect(res.body.version).toBe("v3");
     }
+  }, 300_000);
+
+  it("under a continuous invoke loop, a rollout is judged on the new revision's own answers while its pods start", async () => {
+    // As users run them: requests keep coming while the function's Deployment rolls, and the
+    // new revision's pods take 6 s to start (START_DELAY_MS), so the Deployment's previous pod
+    // answers the new revision's share until then. Each answer's body says which spec served
+    // it. A step must be judged on the new revision's answers only: a failing revision is
+    // rolled back, and a healthy one that follows it (its Deployment's old pod answering 500)
+    // is promoted.
+    const slow = { START_DELAY_MS: "6000" };
+    const created = await api("POST", "/v1/functions", {
+      name: LIVE,
+      ...spec("v1", { rollout: ROLLOUT }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await rolledTo(LIVE, { VERSION: "v1" });
+
+    let load = true;
+    // `status revision body-version` of each answer, by the update it followed.
+    const answers: { phase: string; key: string }[] = [];
+    let phase = "v2";
+    const caller = async () => {
+      while (load) {
+        const res = await invoke(LIVE);
+        answers.push({ phase, key: `${res.status} ${res.revision} ${res.body.version}` });
+      }
+    };
+    // What GET showed of the rollout while it ran (each change, with its time since the update).
+    const states: string[] = [];
+    const settle = (what: string, since: number) =>
+      eventually(
+        what,
+        async () => {
+          const fn = await getFunction(LIVE);
+          const r = fn.rollout as { phase: string; step: number; reason?: string } | undefined;
+          const state = `${r?.phase} step ${r?.step}: ${r?.reason ?? ""}`;
+          if (!states.at(-1)?.endsWith(state)) states.push(`+${Date.now() - since} ms ${state}`);
+          return r?.phase !== "progressing" ? fn : undefined;
+        },
+        90_000,
+      );
+    const summary = (p: string) => {
+      const counts: Record<string, number> = {};
+      for (const a of answers.filter((x) => x.phase === p))
+        counts[a.key] = (counts[a.key] ?? 0) + 1;
+      return JSON.stringify(counts);
+    };
+    const callers = Array.from({ length: 4 }, caller);
+    let failing: Reply["body"];
+    let healthy: Reply["body"];
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      let t0 = Date.now();
+      const bad = await api(
+        "PUT",
+        `/v1/functions/${LIVE}`,
+        spec("v2", { rollout: ROLLOUT, env: { VERSION: "v2", FAIL_STATUS: "500", ...slow } }),
+      );
+      expect(bad.status, JSON.stringify(bad.body)).toBe(200);
+      failing = await settle("the failing rollout under load", t0);
+      console.log(
+        `[revisions-e2e] under load, slow-starting revision answering 500: ${JSON.stringify(failing.rollout)} ` +
+          `${Date.now() - t0} ms after the update; answers (status revision body-version): ${summary("v2")}; ` +
+          `rollout states: ${states.splice(0).join(" | ")}`,
+      );
+      await rolledTo(LIVE, { VERSION: "v2", FAIL_STATUS: "500", ...slow });
+      phase = "v3";
+      t0 = Date.now();
+      const good = await api(
+        "PUT",
+        `/v1/functions/${LIVE}`,
+        spec("v3", { rollout: ROLLOUT, env: { VERSION: "v3", ...slow } }),
+      );
+      expect(good.status, JSON.stringify(good.body)).toBe(200);
+      healthy = await settle("the healthy rollout under load", t0);
+      console.log(
+        `[revisions-e2e] under load, slow-starting healthy revision after it: ${JSON.stringify(healthy.rollout)} ` +
+          `${Date.now() - t0} ms after the update; answers: ${summary("v3")}; ` +
+          `rollout states: ${states.splice(0).join(" | ")}`,
+      );
+    } finally {
+      load = false;
+      await Promise.all(callers);
+    }
+    expect.soft(failing.rollout).toMatchObject({ revision: 2, phase: "rolledBack" });
+    expect.soft(healthy.rollout).toMatchObject({ revision: 3, phase: "promoted", percent: 100 });
+    expect((await api("DELETE", `/v1/functions/${LIVE}`)).status).toBe(204);
   }, 300_000);
 
   it("deleting a function deletes its revisions' Deployments", async () => {
