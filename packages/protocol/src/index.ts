@@ -1,5 +1,12 @@
 export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeInfo } from "./error-codes.js";
 export { CONNECTION_ERROR_CODES, isConnectionErrorCode } from "./connection-errors.js";
+export type {
+  Invocation,
+  InvocationAccepted,
+  InvocationAttempt,
+  InvocationResult,
+  InvocationState,
+} from "./invocations.js";
 export {
   EventFlowError,
   GENERIC_ERROR_MESSAGE,

@@ -3,10 +3,11 @@
  * backend: what an attempt's outcome does to the record (retry after a backoff, succeed, fail,
  * go dead), so both backends keep the same semantics by running the same code.
  */
+import type { InvocationAttempt, InvocationResult, InvocationState } from "@eventflow/protocol";
 import type { AsyncConfig } from "../config.js";
 
-/** Where an invocation is. `failed`: answered with a status not retried; `dead`: retries used up. */
-export type InvocationState = "queued" | "running" | "succeeded" | "failed" | "dead";
+/** Where an invocation is (the wire's states). */
+export type { InvocationState };
 
 /** The states after which nothing more happens (unless a dead letter is redriven). */
 export const FINAL_STATES: ReadonlySet<InvocationState> = new Set(["succeeded", "failed", "dead"]);
@@ -15,20 +16,10 @@ export const FINAL_STATES: ReadonlySet<InvocationState> = new Set(["succeeded", 
 export type RetryPolicy = AsyncConfig["retry"];
 
 /** An error as recorded on an attempt: a stable code and a message. */
-export interface AttemptError {
-  readonly code: string;
-  readonly message: string;
-}
+export type AttemptError = NonNullable<InvocationAttempt["error"]>;
 
-/** One attempt at delivering an invocation. */
-export interface AttemptRecord {
-  readonly attempt: number;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  /** The function's HTTP status, when it answered. */
-  readonly status?: number;
-  readonly error?: AttemptError;
-}
+/** One attempt at delivering an invocation (stored as the API shows it). */
+export type AttemptRecord = InvocationAttempt;
 
 /** What the function is sent (the body base64, so any bytes survive JSON storage). */
 export interface InvocationRequest {
@@ -39,14 +30,8 @@ export interface InvocationRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The function's answer, kept up to the result size limit. */
-export interface InvocationResult {
-  readonly status: number;
-  readonly contentType?: string;
-  /** base64 of at most the limit's bytes. */
-  readonly body: string;
-  readonly truncated: boolean;
-}
+/** The function's answer, kept up to the result size limit (stored as the API shows it). */
+export type { InvocationResult };
 
 /** The stored record of one asynchronous invocation. */
 export interface Invocation {

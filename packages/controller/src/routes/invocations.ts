@@ -4,7 +4,7 @@
  * a function's invocations, and the dead letters (list, redrive, purge). Every route acts in
  * the caller's tenant (admins may name another), as every other route does.
  */
-import { EventFlowError } from "@eventflow/protocol";
+import { EventFlowError, type Invocation as WireInvocation } from "@eventflow/protocol";
 import { checkCallbackUrl, type Invocation, type InvocationQueue } from "../async/index.js";
 import { readRawBody } from "../http/json-body.js";
 import type { InvokeTarget } from "../invoke/index.js";
@@ -50,7 +50,7 @@ function badHeader(header: string, message: string): EventFlowError {
 }
 
 /** The record as the API shows it (the request body is not echoed). */
-export function toInvocationView(inv: Invocation) {
+export function toInvocationView(inv: Invocation): WireInvocation {
   const { request: _request, retry, attemptBase: _base, dispatches: _d, ...rest } = inv;
   return { ...rest, maxAttempts: retry.maxAttempts };
 }

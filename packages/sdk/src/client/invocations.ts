@@ -2,56 +2,23 @@
  * Asynchronous invocations: queue an invoke (`Prefer: respond-async`), read its record, list a
  * function's, wait for the end, and the dead letters (list, redrive, purge).
  */
-import { EventFlowError } from "@eventflow/protocol";
+import {
+  EventFlowError,
+  type Invocation,
+  type InvocationAccepted,
+  type InvocationState,
+} from "@eventflow/protocol";
 import type { CallOptions } from "./functions.js";
 import { functionPath } from "./functions.js";
 import { encodeBody, type InvokeOptions } from "./invoke.js";
 import { pathSegment, type Transport } from "./transport.js";
 
-/** Where an invocation is. */
-export type InvocationState = "queued" | "running" | "succeeded" | "failed" | "dead";
-
-/** One attempt of an invocation. */
-export interface InvocationAttempt {
-  readonly attempt: number;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly status?: number;
-  readonly error?: { readonly code: string; readonly message: string };
-}
-
-/** An asynchronous invocation as `GET /v1/invocations/{id}` answers it. */
-export interface Invocation {
-  readonly id: string;
-  readonly tenant: string;
-  readonly function: string;
-  readonly state: InvocationState;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly nextAttemptAt?: string;
-  readonly finishedAt?: string;
-  readonly expiresAt?: string;
-  readonly attempts: readonly InvocationAttempt[];
-  readonly maxAttempts: number;
-  /** The function's answer; `body` is base64, cut at the controller's result limit. */
-  readonly result?: {
-    readonly status: number;
-    readonly contentType?: string;
-    readonly body: string;
-    readonly truncated: boolean;
-  };
-  readonly callbackUrl?: string;
-  readonly idempotencyKey?: string;
-}
-
-/** The 202 of an asynchronous invoke. */
-export interface InvocationAccepted {
-  readonly id: string;
-  readonly state: InvocationState;
-  readonly location: string;
-  /** True when an `idempotencyKey` named an invocation made earlier (nothing new was queued). */
-  readonly replayed: boolean;
-}
+export type {
+  Invocation,
+  InvocationAccepted,
+  InvocationAttempt,
+  InvocationState,
+} from "@eventflow/protocol";
 
 /** What to queue: the body options of an invoke, plus the async ones. */
 export interface EnqueueOptions extends Pick<
