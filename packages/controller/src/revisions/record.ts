@@ -4,11 +4,25 @@
  */
 import {
   EventFlowError,
+  parseReference,
   planRevisionHistory,
   sameRevisionSpec,
   toRevisionSpec,
 } from "@eventflow/protocol";
 import type { FunctionSpec, RevisionStore, StoredRevision } from "../drivers/driver.js";
+
+/**
+ * The digest an image reference is pinned to (`repo@sha256:...`), which needs no registry to
+ * know; undefined for a tag (the driver may know what it resolved to) or an `oci:` layout.
+ */
+export function pinnedDigest(image: string): string | undefined {
+  if (image.startsWith("oci:")) return undefined;
+  try {
+    return parseReference(image).digest;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Tries of a revision number another writer took first before giving up. */
 const ADD_ATTEMPTS = 5;
@@ -41,7 +55,7 @@ export async function recordRevision(
       await prune(store, input, revisions);
       return undefined;
     }
-    const digest = store.digest(spec.tenant, spec.name);
+    const digest = store.digest(spec.tenant, spec.name) ?? pinnedDigest(spec.image);
     const revision: StoredRevision = {
       tenant: spec.tenant,
       function: spec.name,
