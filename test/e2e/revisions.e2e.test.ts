@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegistry, type TestRegistry } from "../registry/index.ts";
+import { callApi } from "./support/api.ts";
 import { livePods } from "./support/functions.ts";
 import { eventually } from "./support/eventually.ts";
 import { buildProject, pushFunctionBase } from "./support/images.ts";
@@ -45,35 +46,24 @@ let image: string;
 
 interface Reply {
   readonly status: number;
+  /** `x-eventflow-revision`: the revision that served an invoke. */
   readonly revision: string | null;
-  readonly headers: Headers;
-  /** The JSON answer (the function's `{version}` or the platform's error envelope). */
+  /** The JSON answer (the function's `{version}` or the platform's error envelope); {} if empty. */
   readonly body: { version?: string; error?: { code: string } } & Record<string, unknown>;
 }
 
-/** The controller's API over plain fetch. */
-async function api(method: string, path: string, body?: unknown, headers = {}): Promise<Reply> {
-  const res = await fetch(`${controller.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === "" ? {} : JSON.parse(text);
-  } catch {
-    json = { text };
-  }
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const target = { url: controller.url, token };
+  const res = await callApi<Reply["body"] | undefined>(target, { method, path, body, headers });
   return {
     status: res.status,
     revision: res.headers.get("x-eventflow-revision"),
-    headers: res.headers,
-    body: json as Reply["body"],
+    body: res.body ?? {},
   };
 }
 
