@@ -61,6 +61,8 @@ interface Table {
   /** Whether the newest revision has the spec the function runs (else: list again later). */
   readonly settled: boolean;
   readonly at: number;
+  /** When the spec first had this fingerprint (here). */
+  readonly since: number;
 }
 
 interface ActiveRollout {
@@ -79,7 +81,13 @@ export interface PendingRollout {
   readonly state: RolloutState;
 }
 
-/** A table of a function changed around the API is listed again this often. */
+/**
+ * An unsettled table (its function's spec is not its newest revision's) is listed again on every
+ * pass for this long after the spec changed: another controller replica that wrote the change
+ * records the revision a moment after the spec. Past it (a Function edited around the API, which
+ * records none), every {@link UNSETTLED_RELIST_MS}.
+ */
+const UNSETTLED_EAGER_MS = 30_000;
 const UNSETTLED_RELIST_MS = 10_000;
 
 const keyOf = (tenant: string, name: string) => `${tenant}/${name}`;
@@ -143,11 +151,15 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       traffic = buildFunctionTraffic(name, undefined, numbers);
     }
     const newest = revisions[0];
+    const previous = tables.get(keyOf(tenant, name));
+    const fingerprint = fingerprintOf(status.spec);
     const table: Table = {
-      fingerprint: fingerprintOf(status.spec),
+      fingerprint,
       traffic,
       settled: newest !== undefined && sameRevisionSpec(newest.spec, status.spec),
       at: now(),
+      since:
+        previous !== undefined && previous.fingerprint === fingerprint ? previous.since : now(),
     };
     tables.set(keyOf(tenant, name), table);
     adoptRollout(status, table);
@@ -459,7 +471,8 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       const stale =
         table === undefined ||
         table.fingerprint !== fingerprintOf(s.spec) ||
-        (!table.settled && now() - table.at >= UNSETTLED_RELIST_MS);
+        (!table.settled &&
+          (now() - table.since < UNSETTLED_EAGER_MS || now() - table.at >= UNSETTLED_RELIST_MS));
       if (stale)
         await refresh(s).catch((err: unknown) =>
           logger.warn(
