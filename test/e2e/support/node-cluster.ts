@@ -17,6 +17,35 @@ const execFileP = promisify(execFile);
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TESTENV = join(REPO, "hack", "testenv");
 
+/**
+ * One real node per machine: every node takes the same bridge (efnode0), pod subnet and kubelet
+ * cgroups, so a second one started beside it (another checkout's e2e run) breaks both, its
+ * kubelet killing the other's pods. The lock is held by a child process that exits when this
+ * process does (its stdin closes), so a crashed run never keeps it.
+ */
+const NODE_LOCK = join(tmpdir(), "eventflow-e2e-node.lock");
+const NODE_LOCK_WAIT_SECONDS = 540;
+
+async function lockNode(): Promise<() => void> {
+  const holder = spawn(
+    "flock",
+    ["-w", String(NODE_LOCK_WAIT_SECONDS), NODE_LOCK, "sh", "-c", "echo locked; exec cat"],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once("data", () => resolve());
+    holder.once("error", reject);
+    holder.once("exit", (code) =>
+      reject(
+        new Error(
+          `another e2e run kept the machine's node (${NODE_LOCK}) for ${NODE_LOCK_WAIT_SECONDS} s (flock exit ${code})`,
+        ),
+      ),
+    );
+  });
+  return () => holder.stdin.end();
+}
+
 /** A running control plane with one real node. */
 export interface NodeCluster {
   readonly dir: string;
@@ -69,6 +98,7 @@ function readEnv(file: string): Record<string, string> {
 export async function startNodeCluster(
   options: { kubeProxy?: boolean; functionCrd?: boolean } = {},
 ): Promise<NodeCluster> {
+  const unlock = await lockNode();
   const dir = mkdtempSync(join(tmpdir(), "eventflow-e2e-"));
   const env = {
     EVENTFLOW_TESTENV_DIR: dir,
@@ -78,6 +108,7 @@ export async function startNodeCluster(
   const stop = async () => {
     await run("node-down.sh", env).catch(() => undefined);
     await run("down.sh", env).catch(() => undefined);
+    unlock();
     if (existsSync(dir) && process.env.EVENTFLOW_TESTENV_KEEP !== "1")
       for (const entry of readdirSync(dir))
         if (entry !== "logs") rmSync(join(dir, entry), { recursive: true, force: true });
