@@ -49,6 +49,7 @@ export {
   checkRevisionNumber,
   parseRevisionName,
   revisionName,
+  revisionOfWorkload,
   type RevisionRef,
 } from "./revisions/revision-names.js";
 export {

@@ -8,29 +8,20 @@
  */
 import {
   EventFlowError,
-  parseRevisionName,
   resolveScaling,
+  revisionOfWorkload,
   SCALING_DEFAULTS,
   type FunctionScaling,
 } from "@eventflow/protocol";
 import type { Driver, FunctionSpec, FunctionStatus, StoredRevision } from "../drivers/driver.js";
 
-const REVISION_WORKLOAD = /-[0-9]{5,}$/;
-
 /** Whether a driver function is a revision's workload (`hello-00004`), not a user's function. */
 export function isRevisionWorkload(name: string): boolean {
-  return REVISION_WORKLOAD.test(name);
+  return revisionOfWorkload(name) !== undefined;
 }
 
 /** The function a revision workload belongs to and its revision number. */
-export function ownerOfWorkload(name: string): { function: string; number: number } | undefined {
-  if (!isRevisionWorkload(name)) return undefined;
-  try {
-    return parseRevisionName(name);
-  } catch {
-    return undefined;
-  }
-}
+export const ownerOfWorkload = revisionOfWorkload;
 
 /**
  * How a revision's workload scales: on its own requests, down to zero when idle (an old

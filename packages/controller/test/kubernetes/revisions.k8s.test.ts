@@ -124,6 +124,13 @@ describe("revisions as ControllerRevisions", { timeout: 120_000 }, () => {
       traffic: [{ revision: 2, percent: 100 }],
     });
     expect((await revisionsIn("hello")).map((r) => r.revision)).toEqual([2, 3]);
+    // Owned by hello's Function (not as its controller): it goes with hello however hello goes.
+    const owned = (await readFunction("hello-00002")) as {
+      metadata: { ownerReferences?: Array<{ kind: string; name: string; uid: string }> };
+    };
+    expect(owned.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: "Function", name: "hello", uid: rolled.metadata.uid }),
+    ]);
     const workload = await api.apps.readNamespacedDeployment({
       name: "hello-00002",
       namespace: NS,
@@ -138,16 +145,23 @@ describe("revisions as ControllerRevisions", { timeout: 120_000 }, () => {
   });
 
   it("goes with its Function (the garbage collector deletes what the Function owns)", async () => {
-    expect((await call(app.url, "DELETE", "/v1/functions/hello", { token })).status).toBe(204);
-    // Its revision's workload goes with it.
+    // Deleted around the API (as kubectl does), with no controller loop to tidy up: the garbage
+    // collector takes the revisions and the revision's workload.
+    await api.kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+      group: "eventflow.dev",
+      version: "v1alpha1",
+      plural: "functions",
+      namespace: NS,
+      name: "hello",
+    });
     await eventually(
       () =>
         readFunction("hello-00002").then(
           () => undefined,
           () => true,
         ),
-      30_000,
-      "Function hello-00002 deleted",
+      90_000,
+      "Function hello-00002 collected",
     );
     await eventually(
       async () => ((await revisionsIn("hello")).length === 0 ? true : undefined),

@@ -68,3 +68,17 @@ export function parseRevisionName(name: unknown, fn?: string): RevisionRef {
     throw invalid(`revision ${name} belongs to function ${owner}, not ${fn}`, name);
   return { function: owner, number };
 }
+
+/**
+ * The function and number of a revision's workload named `name` (`hello-00004`: revision 4 of
+ * hello), or undefined for any other name. No function may have such a name (checkFunctionName),
+ * so a name that reads as a revision is one.
+ */
+export function revisionOfWorkload(name: string): RevisionRef | undefined {
+  if (!/-[0-9]{5,}$/.test(name)) return undefined;
+  try {
+    return parseRevisionName(name);
+  } catch {
+    return undefined;
+  }
+}

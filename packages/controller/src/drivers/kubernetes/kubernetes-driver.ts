@@ -7,6 +7,7 @@ import {
 } from "@kubernetes/client-node";
 import {
   EventFlowError,
+  revisionOfWorkload,
   mergeFunctionEvents,
   replicasAfterUpdate,
   resolveScaling,
@@ -377,7 +378,10 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
       const metas = await resolveSecretRefs(secrets, spec);
       await ensureTenant(spec.tenant);
       await check(spec, metas);
-      const written = await functions.create(ref, buildFunctionObject(spec, ref));
+      const revision = revisionOfWorkload(spec.name);
+      const owner =
+        revision === undefined ? undefined : cache.function(ref.namespace, revision.function);
+      const written = await functions.create(ref, buildFunctionObject(spec, ref, owner));
       return statusOf(await settled(written));
     },
     async update(spec) {

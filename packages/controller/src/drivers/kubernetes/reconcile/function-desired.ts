@@ -69,8 +69,16 @@ export function tenantOf(fn: KubernetesObject, tenants: TenantSource): string | 
   return namespace.startsWith(tenants.prefix) ? namespace.slice(tenants.prefix.length) : undefined;
 }
 
-/** The Function object the API writes for a spec (the inverse of {@link functionSpecOf}; pure). */
-export function buildFunctionObject(spec: FunctionSpec, ref: ObjectRef): FunctionObject {
+/**
+ * The Function object the API writes for a spec (the inverse of {@link functionSpecOf}; pure).
+ * A revision's workload (`hello-00004`) is owned by its function's Function `owner`, so the
+ * garbage collector deletes it with that one, however that one is deleted.
+ */
+export function buildFunctionObject(
+  spec: FunctionSpec,
+  ref: ObjectRef,
+  owner?: FunctionObject,
+): FunctionObject {
   const { tenant, name: _name, ...rest } = spec;
   return {
     apiVersion: `${FUNCTION_RESOURCE.group}/${FUNCTION_RESOURCE.version}`,
@@ -79,6 +87,13 @@ export function buildFunctionObject(spec: FunctionSpec, ref: ObjectRef): Functio
       name: ref.name,
       namespace: ref.namespace,
       labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.tenant]: tenant },
+      ...(owner === undefined
+        ? {}
+        : {
+            ownerReferences: [
+              { ...ownedByFunction(owner), controller: false, blockOwnerDeletion: false },
+            ],
+          }),
     },
     spec: JSON.parse(JSON.stringify(rest)) as unknown,
   };
