@@ -40,7 +40,13 @@ function expectNatsCredentialsByReference(c: Container) {
     });
 }
 
-function available(namespace: string) {
+/**
+ * The controller Deployment once `replicas` of it are available and its rollout is done. The
+ * chart leaves `replicas` to its HorizontalPodAutoscaler, so the Deployment starts at the API's
+ * default of 1 until the HPA raises it to minReplicas (within its sync period): waiting for the
+ * count asked for, not for whatever the Deployment says at the moment.
+ */
+function available(namespace: string, replicas = 2) {
   const api = apisFor(clusterKubeconfig());
   return eventually(
     async () => {
@@ -51,6 +57,7 @@ function available(namespace: string) {
       const s = d.status;
       // Available and the rollout finished (an earlier apply may have changed the template).
       const done =
+        d.spec?.replicas === replicas &&
         s?.conditions?.find((c) => c.type === "Available")?.status === "True" &&
         (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
         s.updatedReplicas === d.spec?.replicas &&
