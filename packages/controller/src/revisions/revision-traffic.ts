@@ -2,21 +2,15 @@
  * Revisions at run time: the traffic table the invoke router reads on every request, the
  * workloads of revisions other than the newest (created before they take requests, removed a
  * while after they take none), traffic changes and rollbacks that never send a request to a
- * revision without a ready replica, and progressive rollouts judged on each step's own requests.
+ * revision without a ready replica, and the start of progressive rollouts (run by rollouts.ts).
  *
  * Every controller replica keeps the tables (each routes invokes); the loop that removes
- * workloads and steps rollouts runs where the driver says this controller leads. A rollout's
- * state lives here and in the traffic it writes: a controller that starts while one runs picks
- * it up from the traffic (its step, not the counters of the step so far).
+ * workloads and steps rollouts runs where the driver says this controller leads.
  */
 import {
   EventFlowError,
-  revisionName,
   sameRevisionSpec,
   startRollout,
-  stepRollout,
-  type RolloutSpec,
-  type RolloutState,
   type RolloutStatus,
   type TrafficStatus,
   type TrafficTarget,
@@ -28,11 +22,13 @@ import type {
   FunctionStatus,
   StoredRevision,
 } from "../drivers/driver.js";
-import { ownerOfWorkload, revisionWorkloadSpec } from "./revision-workloads.js";
+import { createWorkloadKeeper, ownerOfWorkload } from "./revision-workloads.js";
+import { createRollouts, stepTraffic, type PendingRollout, type SpecTraffic } from "./rollouts.js";
 import { createStepStats } from "./step-stats.js";
 import {
   buildFunctionTraffic,
   percentOf,
+  referencedRevisions,
   type FunctionTraffic,
   type RevisionRoute,
 } from "./traffic-table.js";
@@ -65,22 +61,6 @@ interface Table {
   readonly since: number;
 }
 
-interface ActiveRollout {
-  readonly spec: RolloutSpec;
-  readonly revision: number;
-  readonly from: number;
-  state: RolloutState;
-  /** The step's answers are being counted (every replica runs the new revision since then). */
-  counting?: boolean;
-}
-
-/** What a rollout needs from the update that starts it. */
-export interface PendingRollout {
-  readonly spec: RolloutSpec;
-  readonly from: number;
-  readonly state: RolloutState;
-}
-
 /**
  * An unsettled table (its function's spec is not its newest revision's) is listed again on every
  * pass for this long after the spec changed: another controller replica that wrote the change
@@ -91,9 +71,6 @@ const UNSETTLED_EAGER_MS = 30_000;
 const UNSETTLED_RELIST_MS = 10_000;
 
 const keyOf = (tenant: string, name: string) => `${tenant}/${name}`;
-
-/** Traffic as a spec stores it (revisions by number). */
-export type SpecTraffic = NonNullable<FunctionSpec["traffic"]>;
 
 /** The spec fields that change the table: all but the replica count (which moves constantly). */
 function fingerprintOf(spec: FunctionSpec): string {
@@ -112,25 +89,27 @@ function servingRevision(traffic: FunctionTraffic): number {
   return best;
 }
 
-/** The traffic of a rollout's step: `percent` to the newest, the rest to `from`. */
-function stepTraffic(from: number, percent: number): SpecTraffic | undefined {
-  if (percent >= 100) return undefined;
-  return [
-    { revision: from, percent: 100 - percent },
-    { latestRevision: true, percent },
-  ];
-}
-
 export function createRevisionTraffic(deps: RevisionTrafficDeps) {
   const { driver, logger } = deps;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const readyTimeoutMs = deps.readyTimeoutMs ?? 30_000;
-  const idleGraceMs = deps.idleGraceMs ?? 30_000;
   const tables = new Map<string, Table>();
-  const rollouts = new Map<string, ActiveRollout>();
-  const idleSince = new Map<string, number>();
+  const workloads = createWorkloadKeeper({
+    driver,
+    logger,
+    now,
+    idleGraceMs: deps.idleGraceMs ?? 30_000,
+    ...(deps.onRevisionGone === undefined ? {} : { onRevisionGone: deps.onRevisionGone }),
+  });
   const stats = createStepStats(random);
+  const rollouts = createRollouts({
+    driver,
+    logger,
+    now,
+    stats,
+    applyTraffic: (status, traffic, update) => applyTraffic(status, traffic, update),
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -162,28 +141,8 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
         previous !== undefined && previous.fingerprint === fingerprint ? previous.since : now(),
     };
     tables.set(keyOf(tenant, name), table);
-    adoptRollout(status, table);
+    rollouts.adopt(status, traffic);
     return table;
-  }
-
-  /** A rollout a restarted controller finds in the traffic it left behind. */
-  function adoptRollout(status: FunctionStatus, table: Table): void {
-    const key = keyOf(status.tenant, status.name);
-    const spec = status.spec.rollout;
-    const t = table.traffic;
-    if (rollouts.has(key) || spec === undefined || t === undefined) return;
-    const latest = t.targets.find((x) => x.latestRevision);
-    const pinned = t.targets.filter((x) => !x.latestRevision && x.percent > 0);
-    if (latest === undefined || pinned.length !== 1 || t.targets.length !== 2) return;
-    const step = spec.steps.indexOf(latest.percent);
-    if (step < 0 || step >= spec.steps.length - 1) return;
-    rollouts.set(key, {
-      spec,
-      revision: t.newest,
-      from: pinned[0]!.revision,
-      state: { phase: "progressing", step, since: now() },
-    });
-    stats.watch(keyOf(status.tenant, status.name));
   }
 
   /** The table, built on first use (an invoke right after a start, or after a change). */
@@ -191,42 +150,6 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     const table = tables.get(keyOf(status.tenant, status.name));
     if (table !== undefined && table.fingerprint === fingerprintOf(status.spec)) return table;
     return refresh(status);
-  }
-
-  /** Creates the workloads `traffic` needs that do not exist, from the revisions' specs. */
-  async function ensureWorkloads(
-    status: FunctionStatus,
-    traffic: FunctionTraffic,
-    revisions: readonly StoredRevision[],
-  ): Promise<void> {
-    const { tenant, name } = status;
-    const existing = new Set((await driver.list(tenant)).map((s) => s.name));
-    for (const n of traffic.workloads) {
-      const workload = revisionName(name, n);
-      idleSince.delete(keyOf(tenant, workload));
-      if (existing.has(workload)) continue;
-      const revision = revisions.find((r) => r.number === n);
-      if (revision === undefined) continue;
-      const replicas = percentOf(traffic, n) > 0 ? 1 : 0;
-      try {
-        await driver.create(revisionWorkloadSpec(revision, workload, replicas));
-        logger.info({ tenant, function: name, revision: workload }, "revision workload created");
-      } catch (error) {
-        if (!(error instanceof EventFlowError && error.code === "FUNCTION_ALREADY_EXISTS"))
-          throw error;
-      }
-    }
-  }
-
-  /** Resolves when every revision of `traffic` that takes requests has a ready replica. */
-  async function warm(status: FunctionStatus, traffic: FunctionTraffic): Promise<void> {
-    await Promise.all(
-      traffic.workloads
-        .filter((n) => percentOf(traffic, n) > 0)
-        .map((n) =>
-          driver.waitForEndpoint(status.tenant, revisionName(status.name, n), readyTimeoutMs),
-        ),
-    );
   }
 
   /**
@@ -248,8 +171,8 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       revisions.map((r) => r.number),
     );
     if (traffic !== undefined) {
-      await ensureWorkloads(status, traffic, revisions);
-      await warm(status, traffic);
+      await workloads.ensure(status, traffic, revisions);
+      await workloads.warm(status, traffic, readyTimeoutMs);
     }
     const { traffic: _old, ...spec } = status.spec;
     const updated = await update(targets === undefined ? spec : { ...spec, traffic: [...targets] });
@@ -289,9 +212,7 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
           ],
     );
     const key = keyOf(tenant, name);
-    const ended = rollouts.get(key);
-    rollouts.delete(key);
-    stats.unwatch(key);
+    const ended = rollouts.end(key);
     try {
       const applied = await applyTraffic(
         status,
@@ -300,7 +221,7 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       );
       return { status: applied, revision: target };
     } catch (error) {
-      if (ended !== undefined) rollouts.set(key, ended);
+      rollouts.restore(key, ended);
       throw error;
     }
   }
@@ -335,8 +256,8 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     if (makesRevision) numbers.push((newest?.number ?? 0) + 1);
     const after = buildFunctionTraffic(status.name, spec.traffic, numbers);
     if (after !== undefined) {
-      await ensureWorkloads(status, after, revisions);
-      await warm(status, after);
+      await workloads.ensure(status, after, revisions);
+      await workloads.warm(status, after, readyTimeoutMs);
     }
     return rollout === undefined ? { spec } : { spec, rollout };
   }
@@ -357,109 +278,11 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     pending: PendingRollout | undefined,
   ): Promise<void> {
     const key = keyOf(status.tenant, status.name);
-    if (recorded !== undefined) {
-      // A new revision ends the rollout of the one before it.
-      rollouts.delete(key);
-      stats.unwatch(key);
-    }
+    // A new revision ends the rollout of the one before it.
+    if (recorded !== undefined) rollouts.end(key);
     await refresh(status);
-    if (pending === undefined || recorded === undefined) return;
-    rollouts.set(key, {
-      spec: pending.spec,
-      revision: recorded.number,
-      from: pending.from,
-      state: pending.state,
-    });
-    stats.watch(key);
-    logger.info(
-      {
-        tenant: status.tenant,
-        function: status.name,
-        revision: revisionName(status.name, recorded.number),
-        from: revisionName(status.name, pending.from),
-        percent: pending.spec.steps[0],
-      },
-      "rollout started",
-    );
-  }
-
-  /** Steps one rollout: judges the step on the new revision's own requests. */
-  async function stepOne(key: string, active: ActiveRollout): Promise<void> {
-    if (active.state.phase !== "progressing") return;
-    const [tenant = "", name = ""] = key.split("/");
-    const status = await driver.get(tenant, name);
-    const settled =
-      (status.status === "Running" || status.status === "ScaledToZero") &&
-      status.updated_replicas >= status.replicas;
-    if (!settled || active.counting !== true) {
-      // The function's own workload is still rolling to the new revision: answers now may come
-      // from the revision before it. The step starts over, counting from the first pass that
-      // finds every replica running the new one.
-      active.counting = settled;
-      const { reason: _reason, ...state } = active.state;
-      const waiting = `step ${state.step + 1}: waiting for every replica to run the new revision`;
-      active.state = { ...state, since: now(), ...(settled ? {} : { reason: waiting }) };
-      stats.watch(key);
-      return;
-    }
-    const counters = stats.read(key);
-    const decision = stepRollout(active.spec, active.state, { now: now(), ...counters });
-    const before = active.state;
-    if (decision.state.step === before.step && decision.state.phase === before.phase) {
-      active.state = decision.state;
-      return;
-    }
-    const traffic =
-      decision.state.phase === "rolledBack"
-        ? [{ revision: active.from, percent: 100 }]
-        : stepTraffic(active.from, decision.percent);
-    await applyTraffic(status, traffic, (spec) => driver.update(spec));
-    active.state = decision.state;
-    stats.watch(key);
-    const fields = {
-      tenant,
-      function: name,
-      revision: revisionName(name, active.revision),
-      percent: decision.percent,
-      ...(decision.state.reason === undefined ? {} : { reason: decision.state.reason }),
-    };
-    if (decision.state.phase === "rolledBack") {
-      stats.unwatch(key);
-      logger.warn(fields, "rollout rolled back");
-    } else if (decision.state.phase === "promoted") {
-      stats.unwatch(key);
-      logger.info(fields, "rollout promoted");
-    } else logger.info(fields, "rollout step");
-  }
-
-  /** Removes workloads whose function is gone, or whose revision took no requests for a while. */
-  async function collect(all: readonly FunctionStatus[]): Promise<void> {
-    const functions = new Set(
-      all.filter((s) => ownerOfWorkload(s.name) === undefined).map((s) => keyOf(s.tenant, s.name)),
-    );
-    for (const s of all) {
-      const owner = ownerOfWorkload(s.name);
-      if (owner === undefined) continue;
-      const key = keyOf(s.tenant, s.name);
-      const fnKey = keyOf(s.tenant, owner.function);
-      const needed =
-        functions.has(fnKey) &&
-        (tables.get(fnKey)?.traffic?.workloads.includes(owner.number) ?? true);
-      if (needed) {
-        idleSince.delete(key);
-        continue;
-      }
-      const since = idleSince.get(key) ?? now();
-      idleSince.set(key, since);
-      if (functions.has(fnKey) && now() - since < idleGraceMs) continue;
-      idleSince.delete(key);
-      await driver.delete(s.tenant, s.name);
-      deps.onRevisionGone?.(s.tenant, owner.function, s.name);
-      logger.info(
-        { tenant: s.tenant, function: owner.function, revision: s.name },
-        "revision workload removed",
-      );
-    }
+    if (pending !== undefined && recorded !== undefined)
+      rollouts.start(status, recorded.number, pending);
   }
 
   /** One pass: tables of changed functions, rollouts and workloads (these two where leading). */
@@ -484,17 +307,12 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     const present = new Set(all.map((s) => keyOf(s.tenant, s.name)));
     for (const key of tables.keys()) if (!present.has(key)) tables.delete(key);
     if (driver.leading !== undefined && !driver.leading()) return;
-    for (const [key, active] of rollouts) {
-      if (!present.has(key)) {
-        rollouts.delete(key);
-        stats.unwatch(key);
-        continue;
-      }
-      await stepOne(key, active).catch((err: unknown) =>
-        logger.warn({ err, function: key }, "rollout step failed; trying again"),
-      );
-    }
-    await collect(all);
+    await rollouts.step(present);
+    await workloads.collect(
+      all,
+      (tenant, fn, number) =>
+        tables.get(keyOf(tenant, fn))?.traffic?.workloads.includes(number) ?? true,
+    );
   }
 
   return {
@@ -527,7 +345,6 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
       status: FunctionStatus,
     ): Promise<{ traffic?: TrafficStatus[]; rollout?: RolloutStatus }> {
       const { traffic } = await tableOf(status);
-      const active = rollouts.get(keyOf(status.tenant, status.name));
       const out: { traffic?: TrafficStatus[]; rollout?: RolloutStatus } = {};
       if (traffic !== undefined)
         out.traffic = traffic.targets.map((t) => {
@@ -544,27 +361,13 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
                 : driver.endpoints(status.tenant, route.workload).length,
           };
         });
-      if (active !== undefined)
-        out.rollout = {
-          revision: active.revision,
-          from: active.from,
-          phase: active.state.phase,
-          step: active.state.step,
-          percent:
-            active.state.phase === "promoted"
-              ? 100
-              : active.state.phase === "rolledBack"
-                ? 0
-                : (active.spec.steps[active.state.step] ?? 0),
-          since: new Date(active.state.since).toISOString(),
-          ...(active.state.reason === undefined ? {} : { reason: active.state.reason }),
-        };
+      const rollout = rollouts.status(keyOf(status.tenant, status.name));
+      if (rollout !== undefined) out.rollout = rollout;
       return out;
     },
     /** The revisions the function's traffic names (kept when the history is pruned). */
     referenced(tenant: string, name: string): number[] {
-      const traffic = tables.get(keyOf(tenant, name))?.traffic;
-      return traffic === undefined ? [] : [...new Set(traffic.targets.map((t) => t.revision))];
+      return referencedRevisions(tables.get(keyOf(tenant, name))?.traffic);
     },
     tick,
     start(): void {
@@ -585,3 +388,5 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
 }
 
 export type RevisionTraffic = ReturnType<typeof createRevisionTraffic>;
+
+export type { PendingRollout, SpecTraffic } from "./rollouts.js";

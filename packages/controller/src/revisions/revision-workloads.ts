@@ -9,11 +9,19 @@
 import {
   EventFlowError,
   resolveScaling,
+  revisionName,
   revisionOfWorkload,
   SCALING_DEFAULTS,
   type FunctionScaling,
 } from "@eventflow/protocol";
-import type { Driver, FunctionSpec, FunctionStatus, StoredRevision } from "../drivers/driver.js";
+import type {
+  Driver,
+  DriverLogger,
+  FunctionSpec,
+  FunctionStatus,
+  StoredRevision,
+} from "../drivers/driver.js";
+import { percentOf, type FunctionTraffic } from "./traffic-table.js";
 
 /** Whether a driver function is a revision's workload (`hello-00004`), not a user's function. */
 export function isRevisionWorkload(name: string): boolean {
@@ -115,4 +123,95 @@ export function withRevisionWorkloads(driver: Driver): Driver {
       );
     },
   });
+}
+
+/** Dependencies of {@link createWorkloadKeeper}. */
+export interface WorkloadKeeperDeps {
+  /** The driver that sees revision workloads. */
+  readonly driver: Pick<Driver, "list" | "create" | "delete" | "waitForEndpoint">;
+  readonly logger: DriverLogger;
+  readonly now: () => number;
+  /** How long a workload of a revision that takes no requests is kept: in-flight ones end. */
+  readonly idleGraceMs: number;
+  /** A revision stopped being live: its metric series can go. */
+  readonly onRevisionGone?: (tenant: string, fn: string, revision: string) => void;
+}
+
+/** Creates, warms and removes the workloads of revisions other than the newest. */
+export function createWorkloadKeeper(deps: WorkloadKeeperDeps) {
+  const { driver, logger, now } = deps;
+  /** Workloads no traffic names, since when (`tenant/hello-00004`). */
+  const idleSince = new Map<string, number>();
+  const keyOf = (tenant: string, name: string) => `${tenant}/${name}`;
+
+  return {
+    /** Creates the workloads `traffic` needs that do not exist, from the revisions' specs. */
+    async ensure(
+      status: FunctionStatus,
+      traffic: FunctionTraffic,
+      revisions: readonly StoredRevision[],
+    ): Promise<void> {
+      const { tenant, name } = status;
+      const existing = new Set((await driver.list(tenant)).map((s) => s.name));
+      for (const n of traffic.workloads) {
+        const workload = revisionName(name, n);
+        idleSince.delete(keyOf(tenant, workload));
+        if (existing.has(workload)) continue;
+        const revision = revisions.find((r) => r.number === n);
+        if (revision === undefined) continue;
+        const replicas = percentOf(traffic, n) > 0 ? 1 : 0;
+        try {
+          await driver.create(revisionWorkloadSpec(revision, workload, replicas));
+          logger.info({ tenant, function: name, revision: workload }, "revision workload created");
+        } catch (error) {
+          if (!(error instanceof EventFlowError && error.code === "FUNCTION_ALREADY_EXISTS"))
+            throw error;
+        }
+      }
+    },
+
+    /** Resolves when every revision of `traffic` that takes requests has a ready replica. */
+    async warm(status: FunctionStatus, traffic: FunctionTraffic, timeoutMs: number): Promise<void> {
+      await Promise.all(
+        traffic.workloads
+          .filter((n) => percentOf(traffic, n) > 0)
+          .map((n) =>
+            driver.waitForEndpoint(status.tenant, revisionName(status.name, n), timeoutMs),
+          ),
+      );
+    },
+
+    /**
+     * Removes the workloads of `all` (every driver function) whose function is gone at once, and
+     * those `needed` says no traffic names after the idle grace.
+     */
+    async collect(
+      all: readonly FunctionStatus[],
+      needed: (tenant: string, fn: string, revision: number) => boolean,
+    ): Promise<void> {
+      const functions = new Set(
+        all.filter((s) => !isRevisionWorkload(s.name)).map((s) => keyOf(s.tenant, s.name)),
+      );
+      for (const s of all) {
+        const owner = ownerOfWorkload(s.name);
+        if (owner === undefined) continue;
+        const key = keyOf(s.tenant, s.name);
+        const alive = functions.has(keyOf(s.tenant, owner.function));
+        if (alive && needed(s.tenant, owner.function, owner.number)) {
+          idleSince.delete(key);
+          continue;
+        }
+        const since = idleSince.get(key) ?? now();
+        idleSince.set(key, since);
+        if (alive && now() - since < deps.idleGraceMs) continue;
+        idleSince.delete(key);
+        await driver.delete(s.tenant, s.name);
+        deps.onRevisionGone?.(s.tenant, owner.function, s.name);
+        logger.info(
+          { tenant: s.tenant, function: owner.function, revision: s.name },
+          "revision workload removed",
+        );
+      }
+    },
+  };
 }
