@@ -8,12 +8,10 @@ import { z } from "zod";
 import { parseImageSource } from "../image-reference.js";
 import { checkFunctionName, FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH } from "../names.js";
 import { retryPolicySchema, triggersSchema } from "./triggers.js";
-import {
-  checkRollout,
-  MAX_ROLLOUT_INTERVAL_SECONDS,
-  MAX_ROLLOUT_STEPS,
-} from "../revisions/rollout-spec.js";
-import { checkTraffic, MAX_TRAFFIC_TAG_LENGTH, MAX_TRAFFIC_TARGETS } from "../revisions/traffic.js";
+import { rolloutSchema, trafficSchema } from "./revision-fields.js";
+import { buildScalingSchema } from "./scaling-schema.js";
+
+export { buildScalingSchema, SCALING_METRICS } from "./scaling-schema.js";
 
 /** Limits of a controller that the spec depends on (`EVENTFLOW_MAX_REPLICAS`, `EVENTFLOW_MAX_INVOKE_BODY_BYTES`). */
 export interface FunctionSpecLimits {
@@ -325,160 +323,6 @@ export const corsSchema = z
   );
 
 const argv = z.array(z.string().max(4096)).max(64);
-const percent = z.number().int().min(1).max(100);
-
-/** What a function's replicas are scaled on (see `resolveScaling`). */
-export const SCALING_METRICS = ["concurrency", "rps", "cpu", "memory"] as const;
-
-/**
- * Autoscaling: bounds (within the controller's replica limit), the metric and its per-replica
- * target. `concurrency` and `rps` are request-driven (the controller's autoscaler, down to zero);
- * `cpu` and `memory` use a HorizontalPodAutoscaler. `targetCPUUtilization` and
- * `targetMemoryUtilization` are the earlier way to ask for the HPA and stay accepted.
- */
-export function buildScalingSchema(limits: FunctionSpecLimits) {
-  return z
-    .strictObject({
-      metric: z.enum(SCALING_METRICS).optional().meta({
-        description:
-          "concurrency (in-flight requests per replica, default) or rps (requests per second per replica): the controller's autoscaler; cpu or memory: a HorizontalPodAutoscaler",
-      }),
-      target: z.number().min(0.01).max(100_000).optional().meta({
-        description:
-          "per replica: in-flight requests (concurrency, default 100), requests per second (rps, default 200) or utilisation percent (cpu, memory, default 80)",
-      }),
-      minReplicas: z.number().int().min(0).max(limits.maxReplicas),
-      maxReplicas: z.number().int().min(1).max(limits.maxReplicas),
-      scaleToZeroAfterSeconds: z.number().int().min(0).max(86_400).optional().meta({
-        description: "idle time before the last replica stops, when minReplicas is 0 (default 60)",
-      }),
-      scaleDownDelaySeconds: z.number().int().min(0).max(3600).optional().meta({
-        description: "how long a lower replica count must hold before replicas stop (default 0)",
-      }),
-      targetCPUUtilization: percent.optional(),
-      targetMemoryUtilization: percent.optional(),
-    })
-    .refine((s) => s.minReplicas <= s.maxReplicas, {
-      path: ["minReplicas"],
-      error: "must not exceed maxReplicas",
-    })
-    .refine(
-      (s) =>
-        !(s.metric === "cpu" || s.metric === "memory") || s.target === undefined || s.target <= 100,
-      {
-        path: ["target"],
-        error: "a cpu or memory target is a utilisation percent: at most 100",
-      },
-    )
-    .refine((s) => !(s.metric === "cpu" || s.metric === "memory") || s.minReplicas >= 1, {
-      path: ["minReplicas"],
-      error:
-        "must be at least 1 with metric cpu or memory: scaling to zero needs metric concurrency or rps",
-    })
-    .refine(
-      (s) =>
-        !(s.metric === "concurrency" || s.metric === "rps") ||
-        (s.targetCPUUtilization === undefined && s.targetMemoryUtilization === undefined),
-      {
-        path: ["metric"],
-        error:
-          "targetCPUUtilization and targetMemoryUtilization apply to metric cpu or memory only",
-      },
-    )
-    .meta({
-      "x-kubernetes-validations": [
-        {
-          rule: "self.minReplicas <= self.maxReplicas",
-          message: "minReplicas must not exceed maxReplicas",
-          fieldPath: ".minReplicas",
-        },
-        {
-          rule: "!has(self.metric) || !(self.metric == 'cpu' || self.metric == 'memory') || self.minReplicas >= 1",
-          message: "minReplicas must be at least 1 with metric cpu or memory",
-          fieldPath: ".minReplicas",
-        },
-        {
-          rule: "!has(self.metric) || !(self.metric == 'cpu' || self.metric == 'memory') || !has(self.target) || self.target <= 100.0",
-          message: "a cpu or memory target is a utilisation percent: at most 100",
-          fieldPath: ".target",
-        },
-        {
-          rule: "!has(self.metric) || !(self.metric == 'concurrency' || self.metric == 'rps') || (!has(self.targetCPUUtilization) && !has(self.targetMemoryUtilization))",
-          message:
-            "targetCPUUtilization and targetMemoryUtilization apply to metric cpu or memory only",
-          fieldPath: ".metric",
-        },
-      ],
-    });
-}
-
-/** A zod issue path from a {@link FieldIssue} path under `field` (`traffic.1.tag` -> [1, "tag"]). */
-function pathUnder(field: string, path: string): (string | number)[] {
-  return path
-    .split(".")
-    .slice(field.split(".").length)
-    .map((part) => (/^[0-9]+$/.test(part) ? Number(part) : part));
-}
-
-/**
- * `traffic`: which revisions take what share of the requests, and tags that reach one revision
- * alone. The rules between targets are {@link checkTraffic}'s; whether a revision exists is
- * checked when the traffic is applied (REVISION_NOT_FOUND), as revisions are not part of a spec.
- */
-const trafficSchema = z
-  .array(
-    z.strictObject({
-      revision: z.number().int().min(1).optional().meta({
-        description: "a revision number (4 for hello-00004)",
-      }),
-      latestRevision: z.boolean().optional().meta({
-        description: "follow the newest revision (instead of revision)",
-      }),
-      percent: z.number().int().min(0).max(100).meta({
-        description: "whole percent of the requests; 0 only with a tag",
-      }),
-      tag: z.string().max(MAX_TRAFFIC_TAG_LENGTH).optional().meta({
-        description:
-          "a DNS label; requests with the header X-EventFlow-Tag: <tag> reach this revision alone",
-      }),
-    }),
-  )
-  .min(1)
-  .max(MAX_TRAFFIC_TARGETS)
-  .superRefine((targets, ctx) => {
-    for (const issue of checkTraffic(targets, undefined))
-      ctx.addIssue({
-        code: "custom",
-        path: pathUnder("traffic", issue.path),
-        message: issue.message,
-      });
-  })
-  .meta({
-    description:
-      "the share of requests each revision takes (default: all to the newest); percents add up to 100",
-  });
-
-/** `rollout`: how each new revision takes over, step by step, judged on its own requests. */
-const rolloutSchema = z
-  .strictObject({
-    steps: z.array(z.number().int().min(1).max(100)).min(1).max(MAX_ROLLOUT_STEPS),
-    intervalSeconds: z.number().int().min(1).max(MAX_ROLLOUT_INTERVAL_SECONDS),
-    maxErrorRate: z.number().min(0).max(1),
-    maxP95Ms: z.number().int().min(1),
-  })
-  .superRefine((rollout, ctx) => {
-    for (const issue of checkRollout(rollout))
-      if (issue.path.startsWith("rollout.steps"))
-        ctx.addIssue({
-          code: "custom",
-          path: pathUnder("rollout", issue.path),
-          message: issue.message,
-        });
-  })
-  .meta({
-    description:
-      "progressive delivery: a new revision takes steps[i] percent of the requests for intervalSeconds each, and is rolled back when a step's error rate or p95 is over the limits",
-  });
 
 /**
  * The spec of one function (everything but its name) for a controller's limits: the body of
