@@ -3,7 +3,12 @@
  * backend: what an attempt's outcome does to the record (retry after a backoff, succeed, fail,
  * go dead), so both backends keep the same semantics by running the same code.
  */
-import type { InvocationAttempt, InvocationResult, InvocationState } from "@eventflow/protocol";
+import type {
+  Invocation as WireInvocation,
+  InvocationAttempt,
+  InvocationResult,
+  InvocationState,
+} from "@eventflow/protocol";
 import type { AsyncConfig } from "../config.js";
 
 /** Where an invocation is (the wire's states). */
@@ -33,27 +38,15 @@ export interface InvocationRequest {
 /** The function's answer, kept up to the result size limit (stored as the API shows it). */
 export type { InvocationResult };
 
-/** The stored record of one asynchronous invocation. */
-export interface Invocation {
-  readonly id: string;
-  readonly tenant: string;
-  readonly function: string;
-  readonly state: InvocationState;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** Not before this time will the next attempt start (queued only). */
-  readonly nextAttemptAt?: string;
-  readonly finishedAt?: string;
-  /** The record is forgotten after this time (set when it reaches a final state). */
-  readonly expiresAt?: string;
-  readonly attempts: readonly AttemptRecord[];
+/**
+ * The stored record of one asynchronous invocation: what the API shows (`maxAttempts` is read
+ * from `retry`) and what only the queue needs.
+ */
+export interface Invocation extends Omit<WireInvocation, "maxAttempts"> {
   /** Attempts made before the last redrive: the retry budget counts from there. */
   readonly attemptBase: number;
   readonly request: InvocationRequest;
-  readonly result?: InvocationResult;
   readonly retry: RetryPolicy;
-  readonly callbackUrl?: string;
-  readonly idempotencyKey?: string;
   /** Bumped by every redrive; backends that publish messages use it to tell them apart. */
   readonly dispatches: number;
 }
