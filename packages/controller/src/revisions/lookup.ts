@@ -5,6 +5,16 @@ import type { StoredRevision } from "../drivers/driver.js";
 const DIGITS = /^[0-9]+$/;
 
 /**
+ * The number `ref` names: a number (`4`, or `"4"` from a path or a body) or a revision name of
+ * function `fn` (`hello-00004`; REVISION_NAME_INVALID for anything else). Whether it exists is
+ * not checked here.
+ */
+export function revisionNumberOf(ref: number | string, fn: string): number {
+  if (typeof ref === "number") return ref;
+  return DIGITS.test(ref) ? Number(ref) : parseRevisionName(ref, fn).number;
+}
+
+/**
  * The revision `ref` names among `revisions` (newest first) of function `fn`: a number (`4`, or
  * `"4"` from a path) or the revision's name (`hello-00004`). REVISION_NAME_INVALID for a name
  * that is not one of `fn`'s, REVISION_NOT_FOUND for one that does not exist (any more).
@@ -14,12 +24,7 @@ export function findRevision(
   fn: string,
   ref: number | string,
 ): StoredRevision {
-  const number =
-    typeof ref === "number"
-      ? ref
-      : DIGITS.test(ref)
-        ? Number(ref)
-        : parseRevisionName(ref, fn).number;
+  const number = revisionNumberOf(ref, fn);
   const found = revisions.find((r) => r.number === number);
   if (found !== undefined) return found;
   const name = Number.isSafeInteger(number) && number >= 1 ? revisionName(fn, number) : String(ref);

@@ -162,9 +162,10 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     status: FunctionStatus,
     targets: SpecTraffic | undefined,
     update: (spec: FunctionSpec) => Promise<FunctionStatus>,
+    listed?: readonly StoredRevision[],
   ): Promise<FunctionStatus> {
     const { tenant, name } = status;
-    const revisions = await driver.revisions.list(tenant, name);
+    const revisions = listed ?? (await driver.revisions.list(tenant, name));
     const traffic = buildFunctionTraffic(
       name,
       targets,
@@ -188,10 +189,13 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
     status: FunctionStatus,
     to: number | undefined,
     update: (spec: FunctionSpec) => Promise<FunctionStatus>,
+    /** The function's revisions when the caller has just listed them (one list, not two). */
+    listed?: readonly StoredRevision[],
   ): Promise<{ status: FunctionStatus; revision: number }> {
     const { tenant, name } = status;
     const table = await tableOf(status);
-    const revisions = (await driver.revisions.list(tenant, name)).map((r) => r.number);
+    const stored = listed ?? (await driver.revisions.list(tenant, name));
+    const revisions = stored.map((r) => r.number);
     let target = to;
     if (target === undefined) {
       const serving = table.traffic === undefined ? Infinity : servingRevision(table.traffic);
@@ -218,6 +222,7 @@ export function createRevisionTraffic(deps: RevisionTrafficDeps) {
         status,
         [{ revision: target, percent: 100 }, ...tagged],
         update,
+        stored,
       );
       return { status: applied, revision: target };
     } catch (error) {

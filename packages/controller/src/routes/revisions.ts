@@ -1,7 +1,7 @@
 /** A function's revisions: list, get one, roll back to one, split traffic between them. */
-import { parseRevisionName, revisionName } from "@eventflow/protocol";
+import { revisionName } from "@eventflow/protocol";
 import type { FunctionStatus, StoredRevision } from "../drivers/driver.js";
-import { findRevision, toRevisionView } from "../revisions/index.js";
+import { findRevision, revisionNumberOf, toRevisionView } from "../revisions/index.js";
 import type { SpecTraffic } from "../revisions/revision-traffic.js";
 import {
   functionParamsSchema,
@@ -98,7 +98,12 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
         const to =
           body.to === undefined ? undefined : findRevision(revisions, params.name, body.to).number;
         const started = performance.now();
-        const done = await deps.traffic.rollback(status, to, (spec) => driver.update(spec));
+        const done = await deps.traffic.rollback(
+          status,
+          to,
+          (spec) => driver.update(spec),
+          revisions,
+        );
         ctx.state.log.info(
           {
             tenant: status.tenant,
@@ -138,17 +143,7 @@ export function revisionRoutes(deps: RouteDeps): AnyRoute[] {
         const status = await driver.get(tenant, params.name);
         // Stored as numbers (the spec's form): a name must be one of this function's revisions.
         const targets: SpecTraffic = body.traffic.map(({ revision, ...t }) =>
-          revision === undefined
-            ? t
-            : {
-                ...t,
-                revision:
-                  typeof revision === "number"
-                    ? revision
-                    : /^[0-9]+$/.test(revision)
-                      ? Number(revision)
-                      : parseRevisionName(revision, params.name).number,
-              },
+          revision === undefined ? t : { ...t, revision: revisionNumberOf(revision, params.name) },
         );
         const applied = await deps.traffic.applyTraffic(status, targets, (spec) =>
           driver.update(spec),
