@@ -30,6 +30,7 @@ import {
 } from "../../packages/controller/test/tracing/jaeger.ts";
 import { eventually } from "./support/eventually.ts";
 import { buildProject, pushFunctionBase } from "./support/images.ts";
+import { callApi, type ApiReply } from "./support/api.ts";
 import { startControllerProcess, type RunningController } from "./support/controller.ts";
 import { startNodeCluster, type NodeCluster } from "./support/node-cluster.ts";
 
@@ -80,30 +81,17 @@ interface Invocation {
   readonly result: { readonly body: string };
 }
 
-/** The controller's API over plain fetch; `T` is what the caller knows the answer holds. */
-async function api<T = Record<string, unknown>>(
+/** The controller's API (support/api.ts); `T` is what the caller knows the answer holds. */
+function api<T = Record<string, unknown>>(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: T }> {
-  const res = await fetch(`${controller.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json as T };
+): Promise<ApiReply<T>> {
+  return callApi<T>(
+    { url: controller.url, token },
+    { method, path, headers, ...(body === undefined ? {} : { body }) },
+  );
 }
 
 async function deploy(spec: Record<string, unknown>): Promise<void> {
