@@ -143,6 +143,9 @@ export interface RevisionStore {
   digest(tenant: string, name: string): string | undefined;
 }
 
+/** What {@link Driver.invokeInfo} answers: the part of a status an invoke needs. */
+export type InvokeInfo = Pick<FunctionStatus, "spec" | "created_at">;
+
 /** A function driver. Methods throw EventFlowError with stable codes (FUNCTION_NOT_FOUND, ...). */
 export interface Driver {
   readonly name: "local" | "kubernetes";
@@ -179,6 +182,13 @@ export interface Driver {
   delete(tenant: string, name: string): Promise<void>;
   scale(tenant: string, name: string, replicas: number): Promise<FunctionStatus>;
   get(tenant: string, name: string): Promise<FunctionStatus>;
+  /**
+   * What an invoke needs of a function (its spec and `created_at`, which invoke tokens are
+   * bound to), read from memory without building its status: the invoke hot path asks it on
+   * every request. Undefined when the driver cannot say at once (not started, unknown
+   * function, a spec it could not read); the caller then asks `get`, which answers the error.
+   */
+  invokeInfo?(tenant: string, name: string): InvokeInfo | undefined;
   /** All functions of one tenant, or of every tenant when `tenant` is undefined. */
   list(tenant?: string): Promise<FunctionStatus[]>;
   /** Ready replicas right now; synchronous because the invoke hot path calls it. */

@@ -95,6 +95,13 @@ export function withRevisionWorkloads(driver: Driver): Driver {
       guard(name);
       return driver.get(tenant, name);
     },
+    // A workload's name gets no answer here, so `get` refuses it.
+    ...(driver.invokeInfo === undefined
+      ? {}
+      : {
+          invokeInfo: (tenant: string, name: string) =>
+            isRevisionWorkload(name) ? undefined : driver.invokeInfo!(tenant, name),
+        }),
     async list(tenant?: string): Promise<FunctionStatus[]> {
       return (await driver.list(tenant)).filter((s) => !isRevisionWorkload(s.name));
     },

@@ -20,7 +20,7 @@ import { parseBearer } from "../auth/middleware.js";
 import { authorize, checkTokenBinding, type Principal } from "../auth/principal.js";
 import { functionNotFound, visibleFunctionTenant } from "../auth/tenancy.js";
 import type { TokenVerifier } from "../auth/verifier.js";
-import type { Driver, FunctionStatus } from "../drivers/driver.js";
+import type { Driver, FunctionSpec, FunctionStatus } from "../drivers/driver.js";
 import { writeEnvelope } from "../envelope.js";
 import { requestIdFor } from "../http/request-id.js";
 import {
@@ -55,20 +55,31 @@ function requestedTenant(req: IncomingMessage): string | undefined {
  * route answers (FUNCTION_NOT_FOUND, AUTH_FORBIDDEN).
  */
 export async function invokeTarget(
-  driver: Pick<Driver, "get">,
+  driver: Pick<Driver, "get" | "invokeInfo">,
   principal: Principal,
   name: string,
   req: IncomingMessage,
 ): Promise<InvokeTarget> {
   const tenant = visibleFunctionTenant(principal, name, requestedTenant(req));
-  const status = await driver.get(tenant, name);
-  checkTokenBinding(principal, status);
-  return targetOf(status);
+  // From the driver's memory when it can say (no status is built per invoke); else `get`,
+  // which also answers FUNCTION_NOT_FOUND.
+  const fn = driver.invokeInfo?.(tenant, name) ?? (await driver.get(tenant, name));
+  checkTokenBinding(principal, fn);
+  return targetOf(fn);
 }
 
+/** Targets by spec: a driver keeps a function's spec object until it changes. */
+const targets = new WeakMap<FunctionSpec, InvokeTarget>();
+
 /** What the invoke router needs of a function's spec (also the async worker's target). */
-export function targetOf(status: FunctionStatus): InvokeTarget {
-  const { tenant, name, timeoutSeconds, maxBodyBytes, auth, containerConcurrency } = status.spec;
+export function targetOf(status: Pick<FunctionStatus, "spec">): InvokeTarget {
+  let target = targets.get(status.spec);
+  if (target === undefined) targets.set(status.spec, (target = buildTarget(status.spec)));
+  return target;
+}
+
+function buildTarget(spec: FunctionSpec): InvokeTarget {
+  const { tenant, name, timeoutSeconds, maxBodyBytes, auth, containerConcurrency } = spec;
   return {
     tenant,
     name,

@@ -57,6 +57,14 @@ describe("local driver: processes, restarts, scaling", () => {
     });
     expect(driver.endpoints("other", "hello")).toHaveLength(0);
     expect((await driver.list("other")).length).toBe(0);
+    expect(driver.invokeInfo?.("other", "hello")).toBeUndefined();
+  });
+
+  it("tells an invoke the function's spec and creation time, as its status does", async () => {
+    const status = await driver.get(T, "hello");
+    const info = driver.invokeInfo?.(T, "hello");
+    expect(info).toEqual({ spec: status.spec, created_at: status.created_at });
+    expect(info?.spec.timeoutSeconds).toBe(7);
   });
 
   it("refuses images not built by EventFlow and missing images, starting nothing", async () => {
@@ -194,6 +202,7 @@ describe("local driver: processes, restarts, scaling", () => {
     const eps = driver.endpoints(T, "hello");
     await driver.delete(T, "hello");
     await expect(driver.get(T, "hello")).rejects.toMatchObject({ code: "FUNCTION_NOT_FOUND" });
+    expect(driver.invokeInfo?.(T, "hello")).toBeUndefined();
     expect(driver.endpoints(T, "hello")).toHaveLength(0);
     await expect(getJson(`${eps[0]!.url}/`)).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });

@@ -162,6 +162,10 @@ export function createMemoryDriver(now: () => Date = () => new Date()): MemoryDr
       count("get");
       return find(tenant, name);
     },
+    invokeInfo(tenant, name) {
+      count("invokeInfo");
+      return functions.get(key(tenant, name));
+    },
     async list(tenant) {
       count("list");
       return [...functions.values()].filter((f) => tenant === undefined || f.tenant === tenant);

@@ -416,6 +416,16 @@ export function createKubernetesDriver(options: KubernetesDriverOptions = {}): K
     async get(tenant, name) {
       return withSecretProblem(statusOf(existing(tenant, name)), secrets, clock().toISOString());
     },
+    invokeInfo(tenant, name) {
+      if (!started || !cache.healthy()) return undefined;
+      const fn = cachedFunction(tenant, name);
+      const spec = fn === undefined ? undefined : specFor(fn);
+      if (fn === undefined || spec === undefined || spec instanceof EventFlowError)
+        return undefined;
+      // The creation time statusOf reports: the Deployment's, before it exists the Function's.
+      const stamp = (deploymentOf(fn) ?? fn).metadata?.creationTimestamp;
+      return stamp ? { spec, created_at: new Date(stamp).toISOString() } : undefined;
+    },
     async list(tenant) {
       requireStarted();
       const out: FunctionStatus[] = [];

@@ -424,6 +424,10 @@ export function createLocalDriver(options: LocalDriverOptions): Driver {
     async get(tenant, name) {
       return supervisor(tenant, name).status();
     },
+    invokeInfo(tenant, name) {
+      const sup = sups.get(key(tenant, name));
+      return sup === undefined ? undefined : { spec: sup.spec, created_at: sup.createdAt };
+    },
     async list(tenant) {
       const out: FunctionStatus[] = [];
       for (const sup of sups.values())
