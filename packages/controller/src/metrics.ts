@@ -72,6 +72,28 @@ export function functionKey(tenant: string, name: string): string {
   return `${tenant}/${name}`;
 }
 
+/** The label set of a function's series. */
+interface FunctionLabels {
+  readonly tenant: string;
+  readonly function: string;
+}
+
+/** One revision's series of a function: its label set, and one per status code it answered. */
+interface RevisionSeries {
+  readonly labels: FunctionLabels & { readonly revision: string };
+  readonly byCode: Map<
+    number,
+    FunctionLabels & { readonly revision: string; readonly code: string }
+  >;
+}
+
+/** The label set of `eventflow_http_requests_total`. */
+interface HttpLabels {
+  readonly method: string;
+  readonly route: string;
+  readonly status: string;
+}
+
 /** Creates the registry and every metric. */
 export function createMetrics(options: MetricsOptions): ControllerMetrics {
   const exemplars = options.exemplars === true;
@@ -110,11 +132,17 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     labelNames: labels,
     registers: [registry],
   });
+  // Counted in a plain map per invoke and handed to the gauge when scraped: the invoke path
+  // pays a map lookup instead of two label-set hashes per request.
+  const inFlightNow = new Map<string, { readonly labels: FunctionLabels; n: number }>();
   const inFlight = new Gauge({
     name: "eventflow_function_invocations_in_flight",
     help: "Invocations currently being proxied to a function.",
     labelNames: labels,
     registers: [registry],
+    collect() {
+      for (const { labels: l, n } of inFlightNow.values()) this.set(l, n);
+    },
   });
   const rateLimited = new Counter({
     name: "eventflow_invocations_rate_limited_total",
@@ -205,25 +233,33 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
 
   const scaling = createScalingMetrics(registry);
 
-  // Revisions and status codes seen per function, so the series of a deleted function (or of a
-  // revision that stopped serving) can all be removed: only live revisions keep series.
-  const codesSeen = new Map<string, Map<string, Set<string>>>();
-  const forgetSeries = (tenant: string, name: string, revision: string, codes: Set<string>) => {
-    const l = { tenant, function: name, revision };
-    duration.remove(l);
-    for (const code of codes) invocations.remove({ ...l, code });
+  // The series of each function's revisions (their label sets, made once, and the status codes
+  // they answered), so the invoke path builds no label object and the series of a deleted
+  // function (or of a revision that stopped serving) can all be removed.
+  const seriesOf = new Map<string, Map<string, RevisionSeries>>();
+  const forgetSeries = (revision: RevisionSeries) => {
+    duration.remove(revision.labels);
+    for (const l of revision.byCode.values()) invocations.remove(l);
+  };
+  const revisionSeries = (fn: { tenant: string; name: string }, key: string, revision: string) => {
+    let revisions = seriesOf.get(key);
+    if (revisions === undefined) seriesOf.set(key, (revisions = new Map()));
+    let found = revisions.get(revision);
+    if (found === undefined) {
+      const l = { tenant: fn.tenant, function: fn.name, revision };
+      revisions.set(revision, (found = { labels: l, byCode: new Map() }));
+    }
+    return found;
   };
   const recorder: InvocationRecorder = {
     invocation(fn, statusCode, seconds, coldStart, revision = "") {
-      const l = { tenant: fn.tenant, function: fn.name, revision };
-      const code = String(statusCode);
-      invocations.inc({ ...l, code });
       const key = functionKey(fn.tenant, fn.name);
-      let revisions = codesSeen.get(key);
-      if (revisions === undefined) codesSeen.set(key, (revisions = new Map()));
-      let codes = revisions.get(l.revision);
-      if (codes === undefined) revisions.set(l.revision, (codes = new Set()));
-      codes.add(code);
+      const s = revisionSeries(fn, key, revision);
+      const l = s.labels;
+      let withCode = s.byCode.get(statusCode);
+      if (withCode === undefined)
+        s.byCode.set(statusCode, (withCode = { ...l, code: String(statusCode) }));
+      invocations.inc(withCode);
       if (!exemplars) duration.observe(l, seconds);
       else {
         const ids = activeTraceFields();
@@ -240,11 +276,28 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       series.record(key, statusCode, seconds, coldStart);
     },
     inFlight(fn, delta) {
-      inFlight.inc({ tenant: fn.tenant, function: fn.name }, delta);
+      const key = functionKey(fn.tenant, fn.name);
+      const entry = inFlightNow.get(key);
+      if (entry !== undefined) entry.n += delta;
+      // An invoke that ends after its function was deleted (and forgotten) leaves no series.
+      else if (delta > 0)
+        inFlightNow.set(key, { labels: { tenant: fn.tenant, function: fn.name }, n: delta });
     },
     rateLimited(fn) {
       rateLimited.inc({ tenant: fn.tenant });
     },
+  };
+
+  // The fast path counts every invoke: its few label sets are made once.
+  const httpLabelSets = new Map<string, Map<string, Map<number, HttpLabels>>>();
+  const httpLabels = (method: string, route: string, status: number) => {
+    let byRoute = httpLabelSets.get(method);
+    if (byRoute === undefined) httpLabelSets.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (byStatus === undefined) byRoute.set(route, (byStatus = new Map()));
+    let l = byStatus.get(status);
+    if (l === undefined) byStatus.set(status, (l = { method, route, status: String(status) }));
+    return l;
   };
 
   const httpMiddleware: Middleware = async (ctx, next) => {
@@ -278,7 +331,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     series,
     httpMiddleware,
     countHttpRequest(method, route, status) {
-      httpRequests.inc({ method, route, status: String(status) });
+      httpRequests.inc(httpLabels(method, route, status));
     },
     countJwksRefreshError: () => jwksRefreshErrors.inc(),
     async: {
@@ -298,16 +351,17 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       inFlight.remove(l);
       logLinesDropped.remove(l);
       const key = functionKey(tenant, name);
-      for (const [revision, codes] of codesSeen.get(key) ?? [])
-        forgetSeries(tenant, name, revision, codes);
-      codesSeen.delete(key);
+      inFlightNow.delete(key);
+      for (const revision of seriesOf.get(key)?.values() ?? []) forgetSeries(revision);
+      seriesOf.delete(key);
       series.forget(key);
     },
     forgetRevision(tenant, name, revision) {
-      const codes = codesSeen.get(functionKey(tenant, name))?.get(revision);
-      if (codes === undefined) return;
-      forgetSeries(tenant, name, revision, codes);
-      codesSeen.get(functionKey(tenant, name))?.delete(revision);
+      const revisions = seriesOf.get(functionKey(tenant, name));
+      const found = revisions?.get(revision);
+      if (found === undefined) return;
+      forgetSeries(found);
+      revisions!.delete(revision);
     },
   };
 }

@@ -34,6 +34,14 @@ describe("metrics", () => {
     app.metrics.recorder.inFlight(alpha, -1);
     app.metrics.series.replicas(functionKey("acme", "alpha"), 2, 1);
     app.metrics.recorder.invocation({ tenant: "acme", name: "beta" }, 200, 0.001, false);
+    // Two invokes of beta start and one ends: one in flight when scraped.
+    for (const delta of [1, 1, -1] as const)
+      app.metrics.recorder.inFlight({ tenant: "acme", name: "beta" }, delta);
+    // An invoke that ends after its function was deleted leaves no series behind.
+    const gone = { tenant: "acme", name: "gone" };
+    app.metrics.recorder.inFlight(gone, 1);
+    app.metrics.forgetFunction("acme", "gone");
+    app.metrics.recorder.inFlight(gone, -1);
     // A revision that stopped serving keeps no series.
     const gamma = { tenant: "acme", name: "gamma" };
     app.metrics.recorder.invocation(gamma, 200, 0.001, false, "gamma-00002");
@@ -68,6 +76,13 @@ describe("metrics", () => {
       'eventflow_function_invocations_total{tenant="acme",function="beta",revision="",code="200"} 1',
     );
     expect(text).not.toContain("gamma-00002");
+    expect(text).not.toContain('function="gone"');
+    expect(text).toMatch(
+      /^eventflow_function_invocations_in_flight\{tenant="acme",function="alpha"\} 0$/m,
+    );
+    expect(text).toMatch(
+      /^eventflow_function_invocations_in_flight\{tenant="acme",function="beta"\} 1$/m,
+    );
     expect(text).toContain(
       'eventflow_function_cold_starts_total{tenant="acme",function="alpha"} 1',
     );
