@@ -1,8 +1,9 @@
 /**
- * The OpenTelemetry SDK of a runtime whose config turns tracing on (loaded lazily by
- * ./tracing.ts): a tracer provider exporting over OTLP/HTTP, the AsyncLocalStorage context
- * manager (so a handler's awaits keep its span), W3C trace context and baggage propagation,
- * and client spans for the handler's fetch/undici calls (./tracing-fetch.ts).
+ * The runtime's spans when its config turns tracing on (loaded lazily by ./tracing.ts, and
+ * with it @eventflow/telemetry's SDK: exporter, provider, the AsyncLocalStorage context manager
+ * that keeps a handler's span across its awaits, W3C propagation): the server and handler
+ * spans of each request, and client spans for the handler's fetch/undici calls
+ * (./tracing-fetch.ts).
  */
 import type { IncomingMessage } from "node:http";
 import {
@@ -14,54 +15,16 @@ import {
   type Attributes,
   type Span,
 } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from "@opentelemetry/core";
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-} from "@opentelemetry/sdk-trace-base";
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_SERVICE_NAME,
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from "@opentelemetry/semantic-conventions";
-import { TRACE_ATTRIBUTES, type TracingConfig } from "@eventflow/protocol";
+import { TRACE_ATTRIBUTES } from "@eventflow/protocol";
+import { createTracingSdk } from "@eventflow/telemetry";
 import type { InvocationTrace, RuntimeTracing, TracingOptions } from "./tracing.js";
 import { traceFetches } from "./tracing-fetch.js";
-
-/** The sampler OTEL_TRACES_SAMPLER(_ARG) names. */
-function buildSampler(config: TracingConfig): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
-  switch (config.sampler) {
-    case "always_on":
-      return new AlwaysOnSampler();
-    case "always_off":
-      return new AlwaysOffSampler();
-    case "traceidratio":
-      return ratio;
-    case "parentbased_always_off":
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case "parentbased_traceidratio":
-      return new ParentBasedSampler({ root: ratio });
-    case "parentbased_always_on":
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  }
-}
 
 const {
   faasTrigger: FAAS_TRIGGER,
@@ -79,29 +42,11 @@ const headerGetter = {
 /** Sets up the SDK from the parsed config and registers it as the process's global one. */
 export function createRuntimeTracing(options: TracingOptions): RuntimeTracing {
   const { config, functionName } = options;
-  const exporter =
-    config.exporter === "console"
-      ? new ConsoleSpanExporter()
-      : config.protocol === "http/json"
-        ? new OTLPJsonTraceExporter({ url: config.endpoint, headers: { ...config.headers } })
-        : new OTLPProtoTraceExporter({ url: config.endpoint, headers: { ...config.headers } });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      ...config.resourceAttributes,
-      [ATTR_SERVICE_NAME]: config.serviceName,
-      [FAAS_NAME]: functionName,
-    }),
-    sampler: buildSampler(config),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
+  const sdk = createTracingSdk(config, {
+    tracerName: "@eventflow/runtime",
+    resourceAttributes: { [FAAS_NAME]: functionName },
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  );
-  trace.setGlobalTracerProvider(provider);
-  const tracer = provider.getTracer("@eventflow/runtime");
+  const { tracer } = sdk;
   const stopFetches = traceFetches(tracer);
   let coldStart = true;
 
@@ -173,7 +118,7 @@ export function createRuntimeTracing(options: TracingOptions): RuntimeTracing {
     },
     async shutdown() {
       stopFetches();
-      await provider.shutdown();
+      await sdk.shutdown();
     },
   };
 }
