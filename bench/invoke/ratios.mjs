@@ -84,6 +84,16 @@ export function invokeRatios(accepted, arms) {
     ratio("proxy_cpu_per_request_vs_node_floor", "controller", "node_floor", "proxyCpuUsPerReq"),
     cpuBound("node_floor_cpu_bound_throughput_vs_nginx", "node_floor", "nginx"),
     ratio("fastify_proxy_throughput_vs_direct", "fastify_proxy", "direct", "rps"),
+    // --semi-space: the controller with another young generation size, against the default.
+    ...arms
+      .filter((a) => /^controller_semi\d+$/.test(a))
+      .flatMap((a) => [
+        diff(`${a}_added_p50_ms`, a, "p50_ms"),
+        diff(`${a}_added_p99_ms`, a, "p99_ms"),
+        ratio(`${a}_p99_vs_controller`, a, "controller", "p99_ms"),
+        ratio(`${a}_throughput_vs_controller`, a, "controller", "rps"),
+        ratio(`${a}_cpu_per_request_vs_controller`, a, "controller", "proxyCpuUsPerReq"),
+      ]),
   ].filter(Boolean);
   const ratios = {};
   const entries = [];

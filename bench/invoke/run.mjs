@@ -27,6 +27,7 @@ import { countInstructions } from "./instruction-suts.mjs";
 import { REPLICA_KEY_HEADER } from "@eventflow/protocol";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 import { invokeRatios } from "./ratios.mjs";
+import { extraControllerLabel, semiSpaceArms, startExtraController } from "./extra-controllers.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opts } = parseArgs({
@@ -40,6 +41,7 @@ const { values: opts } = parseArgs({
     seed: { type: "string", default: "20261126" },
     markdown: { type: "string" },
     "cpu-prof": { type: "string" },
+    "cpu-prof-interval": { type: "string" },
     gc: { type: "string" },
     "max-foreign": { type: "string", default: "0.05" },
     instructions: { type: "boolean", default: false },
@@ -47,6 +49,7 @@ const { values: opts } = parseArgs({
     "instructions-n": { type: "string", default: "300,900" },
     arms: { type: "string" },
     tracing: { type: "boolean", default: false },
+    "semi-space": { type: "string" },
   },
 });
 const quick = opts.quick;
@@ -72,6 +75,7 @@ const ALL_ARMS = [
   "router_only",
   "node_floor",
   ...(opts.tracing ? ["controller_tracing_on"] : []),
+  ...semiSpaceArms(opts["semi-space"]),
 ];
 const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
 const LABELS = {
@@ -81,8 +85,7 @@ const LABELS = {
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
   router_only: "EventFlow invoke router alone (bare node:http + jose verify, no API layer)",
   node_floor: "Node.js floor (node:http + one undici dispatch, nothing else; not a usable proxy)",
-  controller_tracing_on:
-    "EventFlow controller, tracing on (every invoke sampled, OTLP/HTTP to Jaeger; own replica)",
+  ...Object.fromEntries(ALL_ARMS.map((id) => [id, extraControllerLabel(id)]).filter(([, l]) => l)),
 };
 
 /**
@@ -93,6 +96,9 @@ function nodeFlags(arm) {
   const dir = opts["cpu-prof"];
   return [
     ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, arm)}`] : []),
+    ...(dir && opts["cpu-prof-interval"]
+      ? [`--cpu-prof-interval=${opts["cpu-prof-interval"]}`]
+      : []),
     ...(opts.gc ? ["--require", join(ROOT, "bench/invoke/gc-observer.cjs")] : []),
   ];
 }
@@ -105,54 +111,6 @@ if (opts.gc) {
 function need(path, what) {
   if (!existsSync(path))
     throw new Error(`${path} is missing (${what}): run \`npm run build\` first`);
-}
-
-/**
- * The tracing arm (--tracing): a second controller like the first (own data dir and replica of
- * the same image) with OTEL_* tracing on, every invoke sampled and exported to a real Jaeger
- * (started here, in-memory; built by scripts/setup/37-jaeger.sh).
- */
-async function startTracedController({ controllerEnv, image, work, suts }) {
-  const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
-  const jaeger = await startJaeger();
-  suts.push({ stop: () => jaeger.stop() });
-  const port = await freePort();
-  const endpointFile = join(work, "endpoint-traced.json");
-  const sut = await startSut({
-    name: "controller_tracing_on",
-    cmd: process.execPath,
-    args: [join(ROOT, "bench/invoke/controller-sut.mjs")],
-    cpu: 1,
-    cwd: ROOT,
-    env: {
-      ...controllerEnv,
-      PORT: String(port),
-      EVENTFLOW_DATA_DIR: join(work, "data-traced"),
-      ENDPOINT_FILE: endpointFile,
-      OTEL_TRACES_EXPORTER: "otlp",
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
-      OTEL_TRACES_SAMPLER: "always_on",
-    },
-    readyUrl: `http://127.0.0.1:${port}/healthz`,
-  });
-  suts.push(sut);
-  const api = `http://127.0.0.1:${port}`;
-  const tokenRes = await fetch(`${api}/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "bench", role: "developer" }),
-  });
-  const auth = { authorization: `Bearer ${(await tokenRes.json()).token}` };
-  const created = await fetch(`${api}/v1/functions`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ name: "hello", image, replicas: 1 }),
-  });
-  if (created.status !== 201) throw new Error(`traced create failed: ${created.status}`);
-  for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
-    await new Promise((r) => setTimeout(r, 20));
-  progress(`tracing arm: controller pid ${sut.pid}, spans to ${jaeger.otlpUrl}`);
-  return { api, auth, pid: sut.pid };
 }
 
 async function main() {
@@ -234,9 +192,18 @@ async function main() {
       `function replica at ${fn.url} (pid ${fn.pids.join(",")}), controller pid ${controller.pid}`,
     );
 
-    const traced = ARMS.includes("controller_tracing_on")
-      ? await startTracedController({ controllerEnv, image, work, suts })
-      : undefined;
+    const extra = {};
+    for (const id of ARMS.filter((a) => extraControllerLabel(a) !== undefined))
+      extra[id] = await startExtraController({
+        id,
+        controllerEnv,
+        image,
+        work,
+        suts,
+        nodeFlags,
+        progress,
+        root: ROOT,
+      });
 
     const nginxPort = await freePort();
     const [ncmd, nargs] = nginxCommand({
@@ -329,11 +296,7 @@ async function main() {
         headers: {},
         pids: () => (floor ? [floor.pid] : []),
       },
-      controller_tracing_on: {
-        url: `${traced?.api}/v1/functions/hello:invoke`,
-        headers: traced?.auth ?? {},
-        pids: () => (traced ? [traced.pid] : []),
-      },
+      ...extra,
     };
 
     const results = [
@@ -379,9 +342,11 @@ async function main() {
         const arm = arms[id];
         const pids = arm.pids();
         await waitForQuietCore({ cpu: 1, maxShare: cfg.maxForeign, timeoutMs: quick ? 100 : 2000 });
-        const watch = createCoreWatch({ cpu: 1, pids: [...pids, ...fn.pids] });
+        // An extra controller's own replica is its function (not a neighbour).
+        const fnPids = arm.fnPids ?? fn.pids;
+        const watch = createCoreWatch({ cpu: 1, pids: [...pids, ...fnPids] });
         watch.start();
-        const fnCpu0 = cpuSecondsOf(fn.pids);
+        const fnCpu0 = cpuSecondsOf(fnPids);
         const cpu0 = cpuSecondsOf(pids);
         const wrk = await wrkPost({
           url: arm.url,
@@ -390,7 +355,7 @@ async function main() {
           connections: cfg.connections,
         });
         const proxyCpu = cpuSecondsOf(pids) - cpu0;
-        const fnCpu = cpuSecondsOf(fn.pids) - fnCpu0;
+        const fnCpu = cpuSecondsOf(fnPids) - fnCpu0;
         const measured = (measuredCount.get(id) ?? 0) + 1;
         measuredCount.set(id, measured);
         const lat = await openLoopFixedRate({

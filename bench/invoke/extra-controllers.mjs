@@ -1,0 +1,101 @@
+// Arms that run a second controller like the first (own data dir, own replica of the same
+// image), each differing in one thing: `--tracing`'s controller_tracing_on (OTEL_* on, every
+// invoke sampled and exported to a real Jaeger) and `--semi-space`'s controller_semi<N> (Node's
+// young generation at N MiB per semi-space, `--max-semi-space-size`). Their replica's CPU is
+// counted as the function's, not as a neighbour's.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../lib/http-probe.mjs";
+import { startSut } from "../lib/sut-process.mjs";
+
+/** The semi-space arms' ids for `--semi-space 16,32,64`. */
+export function semiSpaceArms(list) {
+  return (list ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((mib) => {
+      if (!/^\d+$/.test(mib)) throw new Error(`--semi-space takes MiB numbers: ${mib}`);
+      return `controller_semi${mib}`;
+    });
+}
+
+/** The label of an extra controller arm, or undefined for another arm. */
+export function extraControllerLabel(id) {
+  if (id === "controller_tracing_on")
+    return "EventFlow controller, tracing on (every invoke sampled, OTLP/HTTP to Jaeger; own replica)";
+  const semi = /^controller_semi(\d+)$/.exec(id);
+  return semi ? `EventFlow controller, --max-semi-space-size=${semi[1]} (own replica)` : undefined;
+}
+
+/**
+ * Starts the extra controller `id` (after the main one, with its environment), deploys hello
+ * from `image` and waits for its replica: `{ url, headers, pids, fnPids }` of the arm.
+ */
+export async function startExtraController({
+  id,
+  controllerEnv,
+  image,
+  work,
+  suts,
+  nodeFlags,
+  progress,
+  root,
+}) {
+  const env = { ...controllerEnv };
+  const args = [...nodeFlags(id)];
+  if (id === "controller_tracing_on") {
+    const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
+    const jaeger = await startJaeger();
+    suts.push({ stop: () => jaeger.stop() });
+    Object.assign(env, {
+      OTEL_TRACES_EXPORTER: "otlp",
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+      OTEL_TRACES_SAMPLER: "always_on",
+    });
+    progress(`${id}: spans to ${jaeger.otlpUrl}`);
+  } else {
+    const semi = /^controller_semi(\d+)$/.exec(id);
+    if (!semi) throw new Error(`no extra controller arm ${id}`);
+    args.push(`--max-semi-space-size=${semi[1]}`);
+  }
+  const port = await freePort();
+  const endpointFile = join(work, `endpoint-${id}.json`);
+  const sut = await startSut({
+    name: id,
+    cmd: process.execPath,
+    args: [...args, join(root, "bench/invoke/controller-sut.mjs")],
+    cpu: 1,
+    cwd: root,
+    env: {
+      ...env,
+      PORT: String(port),
+      EVENTFLOW_DATA_DIR: join(work, `data-${id}`),
+      ENDPOINT_FILE: endpointFile,
+    },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  suts.push(sut);
+  const api = `http://127.0.0.1:${port}`;
+  const tokenRes = await fetch(`${api}/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "bench", role: "developer" }),
+  });
+  const headers = { authorization: `Bearer ${(await tokenRes.json()).token}` };
+  const created = await fetch(`${api}/v1/functions`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ name: "hello", image, replicas: 1 }),
+  });
+  if (created.status !== 201) throw new Error(`${id}: create failed: ${created.status}`);
+  for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  const fn = JSON.parse(readFileSync(endpointFile, "utf8"));
+  progress(`${id}: controller pid ${sut.pid}, replica pid ${fn.pids.join(",")}`);
+  return {
+    url: `${api}/v1/functions/hello:invoke`,
+    headers,
+    pids: () => [sut.pid],
+    fnPids: fn.pids,
+  };
+}
