@@ -18,6 +18,11 @@ const CACHE_MS = 60_000;
 /** Turns a bearer token into a {@link Principal} or throws an AUTH_* error. */
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /**
+   * The principal of a token verified a moment ago and still valid, without waiting (the
+   * invoke hot path); undefined when `verify` has to run.
+   */
+  cached?(token: string): Principal | undefined;
 }
 
 /** Dependencies of {@link createTokenVerifier}. */
@@ -101,13 +106,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return principal;
   }
 
+  function cached(token: string): Principal | undefined {
+    const hit = cache.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.until > clock()) return hit.principal;
+    cache.delete(token);
+    return undefined;
+  }
+
   return {
+    cached,
     async verify(token) {
-      const cached = cache.get(token);
-      if (cached !== undefined) {
-        if (cached.until > clock()) return cached.principal;
-        cache.delete(token);
-      }
+      const hit = cached(token);
+      if (hit !== undefined) return hit;
       let unverified: JWTPayload;
       try {
         unverified = decodeJwt(token);

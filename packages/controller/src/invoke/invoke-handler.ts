@@ -304,12 +304,15 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
       (fn.containerConcurrency && !activator.mayPass(inv.fnKey, endpoints, fn.containerConcurrency))
     )
       endpoints = (await hold(inv)).endpoints;
-    const body = requestBodyFor(req, Math.min(fn.maxBodyBytes ?? Infinity, config.maxBodyBytes));
+    // Usually at hand already (none, or a small one that came with the headers): no wait then.
+    const read = requestBodyFor(req, Math.min(fn.maxBodyBytes ?? Infinity, config.maxBodyBytes));
+    const body =
+      read instanceof Promise ? await bodyWithin(inv, read, announcesBody(req.headers)) : read;
     const opts = buildDispatchOptions(request, {
       forwardAuthorization: fn.public === true,
       requestId: inv.requestId,
       timeoutMs: inv.timeoutMs,
-      body: await bodyWithin(inv, body, announcesBody(req.headers)),
+      body,
     });
     await send(inv, endpoints, opts);
   }

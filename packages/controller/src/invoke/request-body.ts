@@ -62,10 +62,10 @@ export function limitedBody(source: Readable, max: number): Transform {
  * The upstream body for a request: none, the whole small body, or a length-checked stream.
  * Throws REQUEST_BODY_TOO_LARGE when the declared length is over `max`.
  */
-export async function requestBodyFor(
+export function requestBodyFor(
   req: IncomingMessage,
   max: number,
-): Promise<Buffer | Readable | null> {
+): Buffer | Readable | null | Promise<Buffer> {
   const length = req.headers["content-length"];
   const declared = length === undefined ? undefined : Number(length);
   if (declared !== undefined && declared > max) {
