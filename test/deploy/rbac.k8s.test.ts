@@ -1,66 +1,31 @@
-// RBAC proven: deploy/kustomize's ServiceAccount and roles are applied to the test cluster, and
-// the real Kubernetes driver runs with that account's token (no admin credentials) through its
-// whole job: create, update, scale, logs, delete, and tenant namespaces in the tenancy overlay.
-// What it was not granted is refused with 403. Secrets: it writes them but may read none, and
-// the admission policy of deploy/kustomize/base admits writes only to EventFlow's own.
+// RBAC proven in single-tenant mode: deploy/kustomize's ServiceAccount and roles are applied to
+// the test cluster, and the real Kubernetes driver runs with that account's token (no admin
+// credentials) through its whole job: create, update, scale, logs, delete. What it was not
+// granted is refused with 403. Secrets and the tenancy overlay: rbac-*.k8s.test.ts next to it.
 import { randomBytes } from "node:crypto";
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubernetesDriver } from "../../packages/controller/src/drivers/kubernetes/index.ts";
+import { eventually, statusOf } from "../../packages/controller/test/kubernetes/support/k8s.ts";
 import {
-  createKubernetesDriver,
-  type KubernetesDriver,
-} from "../../packages/controller/src/drivers/kubernetes/index.ts";
-import type { FunctionStatus } from "../../packages/controller/src/drivers/driver.ts";
-import {
-  apisFor,
-  eventually,
-  statusOf,
-} from "../../packages/controller/test/kubernetes/support/k8s.ts";
-import {
-  clusterKubeconfig,
-  DEPLOY,
-  dryRunThenApply,
-  kustomize,
-  serviceAccountKubeConfig,
-  tool,
-} from "./support.ts";
+  FUNCTIONS,
+  IMAGE,
+  SA,
+  SYSTEM,
+  startServiceAccountSuite,
+  until,
+  type ServiceAccountSuite,
+} from "./rbac-support.ts";
+import { tool } from "./support.ts";
 
-const SYSTEM = "eventflow-system";
-const FUNCTIONS = "eventflow-functions";
-const SA = "eventflow-controller";
-const IMAGE = "registry.invalid/eventflow/hello:1";
 const run = randomBytes(3).toString("hex");
-const drivers: KubernetesDriver[] = [];
 
-async function startDriver(kc: KubeConfig, options: Parameters<typeof createKubernetesDriver>[0]) {
-  const d = createKubernetesDriver({ kubeconfig: kc, ...options });
-  drivers.push(d);
-  await d.start();
-  return d;
-}
+let suite: ServiceAccountSuite;
+let sa: KubeConfig;
+let admin: ServiceAccountSuite["admin"];
 
-function until(
-  d: KubernetesDriver,
-  tenant: string,
-  name: string,
-  ok: (s: FunctionStatus) => boolean,
-) {
-  return eventually(
-    async () => {
-      const s = await d.get(tenant, name);
-      return ok(s) ? s : undefined;
-    },
-    45_000,
-    `${tenant}/${name}`,
-  );
-}
+const startDriver = (kc: KubeConfig, options: Parameters<ServiceAccountSuite["startDriver"]>[1]) =>
+  suite.startDriver(kc, options);
 
 /** `kubectl auth can-i` as the ServiceAccount (impersonation by the admin). */
 async function canI(verb: string, resource: string, namespace?: string): Promise<boolean> {
@@ -77,25 +42,13 @@ async function canI(verb: string, resource: string, namespace?: string): Promise
   return r.stdout.trim() === "yes";
 }
 
-let sa: KubeConfig;
-let admin: ReturnType<typeof apisFor>;
-
 beforeAll(async () => {
-  admin = apisFor(clusterKubeconfig());
-  const { dryRun, apply } = await dryRunThenApply(await kustomize(`${DEPLOY}/kustomize/base`));
-  expect(dryRun.code, dryRun.stderr).toBe(0);
-  expect(apply.code, apply.stderr).toBe(0);
-  sa = await serviceAccountKubeConfig(SYSTEM, SA);
+  suite = await startServiceAccountSuite(run);
+  ({ sa, admin } = suite);
 });
 
 afterAll(async () => {
-  await Promise.all(drivers.map((d) => d.close()));
-  const ns = await admin.core.listNamespace({
-    labelSelector: "app.kubernetes.io/managed-by=eventflow",
-  });
-  for (const n of ns.items)
-    if (n.metadata?.name?.includes(run))
-      await admin.core.deleteNamespace({ name: n.metadata.name });
+  await suite?.stop();
 });
 
 describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow-functions", () => {
@@ -295,278 +248,5 @@ describe("single-tenant mode (deploy/kustomize/base): a RoleBinding in eventflow
       ["create", "leases.coordination.k8s.io", undefined],
     ] as const)
       expect(await canI(verb, resource, ns), `${verb} ${resource} in ${ns ?? "all"}`).toBe(false);
-  });
-});
-
-describe("secrets: written, never read, and only EventFlow's own (RBAC + admission policy)", () => {
-  let driver: KubernetesDriver;
-  let core: CoreV1Api;
-  const tenant = `s${run}`;
-  const own = `eventflow-secret.${tenant}.api`;
-  const labels = { "app.kubernetes.io/managed-by": "eventflow" };
-
-  beforeAll(async () => {
-    driver = await startDriver(sa, { namespace: FUNCTIONS, controllerNamespace: SYSTEM });
-    core = sa.makeApiClient(CoreV1Api);
-    // Secrets the controller did not make: one unlabelled under its own naming, one labelled
-    // under another name, one of the cluster's own kind.
-    for (const [name, l] of [
-      [`eventflow-secret.${tenant}.foreign`, undefined],
-      [`other-${run}`, labels],
-      [`plain-${run}`, undefined],
-    ] as const)
-      await admin.core.createNamespacedSecret({
-        namespace: FUNCTIONS,
-        body: { metadata: { name, ...(l ? { labels: l } : {}) }, stringData: { k: "v" } },
-      });
-  });
-
-  it("the driver's whole secret job runs on the ServiceAccount's token", async () => {
-    const bytes = (v: string) => ({ KEY: new TextEncoder().encode(v) });
-    // The policy is compiled a moment after its binding is applied.
-    await eventually(
-      async () => (await driver.secrets.put(tenant, "api", bytes("one"), "create")).version,
-      20_000,
-      "first secret written",
-    );
-    await expect(driver.secrets.put(tenant, "api", bytes("dup"), "create")).rejects.toMatchObject({
-      code: "SECRET_ALREADY_EXISTS",
-    });
-    const meta = await driver.secrets.put(tenant, "api", bytes("two"), "replace");
-    expect(await driver.secrets.get(tenant, "api")).toEqual(meta);
-    expect((await driver.secrets.list(tenant)).map((m) => m.name)).toEqual(["api"]);
-    const stored = await admin.core.readNamespacedSecret({ name: own, namespace: FUNCTIONS });
-    expect(Buffer.from(stored.data!.KEY!, "base64").toString()).toBe("two");
-    await driver.secrets.delete(tenant, "api");
-    expect(
-      await statusOf(() => admin.core.readNamespacedSecret({ name: own, namespace: FUNCTIONS })),
-    ).toBe(404);
-  });
-
-  it("cannot read any Secret, its own included (403)", async () => {
-    await driver.secrets.put(tenant, "mine", { K: new TextEncoder().encode("v") }, "create");
-    const name = `eventflow-secret.${tenant}.mine`;
-    expect(await statusOf(() => core.readNamespacedSecret({ name, namespace: FUNCTIONS }))).toBe(
-      403,
-    );
-    expect(await statusOf(() => core.listNamespacedSecret({ namespace: FUNCTIONS }))).toBe(403);
-    expect(
-      await statusOf(() => core.listNamespacedSecret({ namespace: FUNCTIONS, watch: true })),
-    ).toBe(403);
-  });
-
-  it("admission refuses writes to Secrets it does not label or name as EventFlow's (403)", async () => {
-    const patch = (name: string) =>
-      statusOf(() =>
-        core.patchNamespacedSecret(
-          { name, namespace: FUNCTIONS, body: { stringData: { k: "stolen" } } },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-        ),
-      );
-    for (const name of [`eventflow-secret.${tenant}.foreign`, `other-${run}`, `plain-${run}`]) {
-      expect(await patch(name), `patch ${name}`).toBe(403);
-      expect(
-        await statusOf(() => core.deleteNamespacedSecret({ name, namespace: FUNCTIONS })),
-        `delete ${name}`,
-      ).toBe(403);
-    }
-    const create = (name: string, l?: Record<string, string>) =>
-      statusOf(() =>
-        core.createNamespacedSecret({
-          namespace: FUNCTIONS,
-          body: { metadata: { name, ...(l ? { labels: l } : {}) }, stringData: { k: "v" } },
-        }),
-      );
-    expect(await create(`eventflow-secret.${tenant}.nolabel`)).toBe(403);
-    expect(await create(`elsewhere-${run}`, labels)).toBe(403);
-    expect(
-      await statusOf(() =>
-        core.createNamespacedSecret({
-          namespace: FUNCTIONS,
-          body: {
-            metadata: {
-              name: `eventflow-secret.${tenant}.token`,
-              labels,
-              annotations: { "kubernetes.io/service-account.name": "default" },
-            },
-            type: "kubernetes.io/service-account-token",
-          },
-        }),
-      ),
-    ).toBe(403);
-    // Its own Secret cannot be unlabelled (and so taken out of the policy's reach).
-    expect(
-      await statusOf(() =>
-        core.patchNamespacedSecret(
-          {
-            name: `eventflow-secret.${tenant}.mine`,
-            namespace: FUNCTIONS,
-            body: { metadata: { labels: { "app.kubernetes.io/managed-by": null } } },
-          },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-        ),
-      ),
-    ).toBe(403);
-    // The foreign ones are untouched.
-    const foreign = await admin.core.readNamespacedSecret({
-      name: `other-${run}`,
-      namespace: FUNCTIONS,
-    });
-    expect(Buffer.from(foreign.data!.k!, "base64").toString()).toBe("v");
-  });
-
-  it("the same for ConfigMaps: only its labelled eventflow-secret.* index objects", async () => {
-    await admin.core.createNamespacedConfigMap({
-      namespace: FUNCTIONS,
-      body: { metadata: { name: `cm-${run}` }, data: { a: "1" } },
-    });
-    expect(
-      await statusOf(() =>
-        core.replaceNamespacedConfigMap({
-          name: `cm-${run}`,
-          namespace: FUNCTIONS,
-          body: { metadata: { name: `cm-${run}` }, data: { a: "2" } },
-        }),
-      ),
-    ).toBe(403);
-    expect(
-      await statusOf(() =>
-        core.deleteNamespacedConfigMap({ name: `cm-${run}`, namespace: FUNCTIONS }),
-      ),
-    ).toBe(403);
-  });
-});
-
-describe("namespace per tenant (deploy/kustomize/overlays/tenancy)", () => {
-  let driver: KubernetesDriver;
-  const tenant = `t${run}`;
-  const prefix = `ef-${run}-`;
-
-  beforeAll(async () => {
-    const { dryRun, apply } = await dryRunThenApply(
-      await kustomize(`${DEPLOY}/kustomize/overlays/tenancy`),
-    );
-    expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(apply.code, apply.stderr).toBe(0);
-    // Another install than the single-tenant drivers still running in this file: its own Lease
-    // (same Role), or the single-tenant replica holding theirs would be its reconciler too.
-    driver = await startDriver(sa, {
-      namespacePrefix: prefix,
-      controllerNamespace: SYSTEM,
-      leaderElection: { name: "eventflow-controller-tenancy" },
-    });
-  });
-
-  afterAll(async () => {
-    // Back to the base's bindings, so a later run (or file) starts from single-tenant RBAC.
-    await tool("kubectl", [
-      "delete",
-      "clusterrolebinding",
-      "eventflow-controller-functions",
-      "eventflow-controller-tenants",
-      "--ignore-not-found",
-    ]);
-  });
-
-  it("the controller's env in the overlay turns tenancy on", async () => {
-    const d = await admin.apps.readNamespacedDeployment({
-      name: "eventflow-controller",
-      namespace: SYSTEM,
-    });
-    const env = Object.fromEntries(
-      (d.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
-    );
-    expect(env.EVENTFLOW_NAMESPACE_PER_TENANT).toBe("true");
-  });
-
-  it("first function of a tenant: namespace, quota, LimitRange, NetworkPolicy, then Running; logs, scale, delete", async () => {
-    await driver.create({ tenant, name: "hello", image: IMAGE, replicas: 1 });
-    const ns = `${prefix}${tenant}`;
-    const made = await admin.core.readNamespace({ name: ns });
-    expect(made.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    expect(
-      await statusOf(() =>
-        admin.core.readNamespacedResourceQuota({ name: "eventflow-quota", namespace: ns }),
-      ),
-    ).toBe(200);
-    expect(
-      await statusOf(() =>
-        admin.core.readNamespacedLimitRange({ name: "eventflow-defaults", namespace: ns }),
-      ),
-    ).toBe(200);
-    expect(
-      await statusOf(() =>
-        admin.networking.readNamespacedNetworkPolicy({
-          name: "eventflow-ingress-from-controller",
-          namespace: ns,
-        }),
-      ),
-    ).toBe(200);
-    await until(driver, tenant, "hello", (x) => x.status === "Running");
-    const lines = [];
-    for await (const l of driver.logs(tenant, "hello", { tail: 2 })) lines.push(l);
-    expect(lines.length).toBeGreaterThan(0);
-    await driver.scale(tenant, "hello", 2);
-    await until(driver, tenant, "hello", (x) => x.ready_replicas === 2);
-    await driver.delete(tenant, "hello");
-    await eventually(
-      async () =>
-        (await statusOf(() =>
-          admin.apps.readNamespacedDeployment({ name: "hello", namespace: ns }),
-        )) === 404,
-      30_000,
-      "Deployment deleted",
-    );
-  });
-
-  it("still refused: Secrets anywhere, nodes, deleting namespaces, cluster-wide deletes", async () => {
-    const core = sa.makeApiClient(CoreV1Api);
-    const apps = sa.makeApiClient(AppsV1Api);
-    const ns = `${prefix}${tenant}`;
-    expect(await statusOf(() => core.listSecretForAllNamespaces())).toBe(403);
-    expect(await statusOf(() => core.listNamespacedSecret({ namespace: ns }))).toBe(403);
-    expect(
-      await statusOf(() =>
-        core.readNamespacedSecret({ name: "eventflow-secrets", namespace: SYSTEM }),
-      ),
-    ).toBe(403);
-    expect(await statusOf(() => core.listNode())).toBe(403);
-    expect(await statusOf(() => core.deleteNode({ name: "kwok-node-0" }))).toBe(403);
-    expect(await statusOf(() => core.deleteNamespace({ name: ns }))).toBe(403);
-    expect(await statusOf(() => core.deleteCollectionNamespacedPod({ namespace: ns }))).toBe(403);
-    expect(await statusOf(() => apps.deleteCollectionNamespacedDeployment({ namespace: ns }))).toBe(
-      403,
-    );
-    expect(
-      await statusOf(() =>
-        core.deleteNamespacedResourceQuota({ name: "eventflow-quota", namespace: ns }),
-      ),
-    ).toBe(403);
-    expect(await statusOf(() => core.listNamespace())).toBe(403);
-    // ConfigMaps: only labelled eventflow-secret.* indexes (the admission policy).
-    const cm: KubernetesObject & { data: Record<string, string> } = {
-      metadata: { name: "x", labels: { "app.kubernetes.io/managed-by": "eventflow" } },
-      data: {},
-    };
-    expect(await statusOf(() => core.createNamespacedConfigMap({ namespace: ns, body: cm }))).toBe(
-      403,
-    );
-  });
-
-  it("secrets in a tenant namespace on the ServiceAccount's token; still no reads", async () => {
-    await driver.secrets.put(tenant, "key", { K: new TextEncoder().encode("v") }, "create");
-    expect((await driver.secrets.list()).map((m) => `${m.tenant}/${m.name}`)).toContain(
-      `${tenant}/key`,
-    );
-    const core = sa.makeApiClient(CoreV1Api);
-    expect(
-      await statusOf(() =>
-        core.readNamespacedSecret({
-          name: `eventflow-secret.${tenant}.key`,
-          namespace: `${prefix}${tenant}`,
-        }),
-      ),
-    ).toBe(403);
-    await driver.secrets.delete(tenant, "key");
   });
 });
