@@ -1,104 +1,48 @@
 /**
  * Tier 4: the Kubernetes driver against a real kube-apiserver, kube-controller-manager and
  * kube-scheduler (etcd behind them, kwok simulating the node and its pods), or against the
- * cluster KUBECONFIG names. One cluster per run, one namespace per describe block.
+ * cluster KUBECONFIG names: functions in one namespace, from create to delete. Tenants, the API
+ * server going away and the controller's API are in the driver-*.k8s.test.ts files next to it;
+ * support/driver-suite.ts is their common set-up.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FunctionSpec, FunctionStatus } from "../../src/drivers/driver.js";
 import {
   FIELD_MANAGER,
   buildDeployment,
-  createKubernetesDriver,
   type KubernetesDriver,
 } from "../../src/drivers/kubernetes/index.js";
-import { startTestCluster, type TestCluster } from "./support/cluster.js";
+import type { TestCluster } from "./support/cluster.js";
 import {
-  apisFor,
-  createRestrictedNamespace,
-  eventually,
-  statusOf,
-  viaPort,
-  type Apis,
-} from "./support/k8s.js";
-import { startTcpProxy } from "./support/tcp-proxy.js";
-import { parseConfig } from "../../src/config.js";
-import { startController } from "../../src/server.js";
+  CRASHING,
+  IMAGE_2,
+  UNPULLABLE,
+  spec,
+  startDriverSuite,
+  until,
+  type DriverSuite,
+} from "./support/driver-suite.js";
+import { createRestrictedNamespace, eventually, statusOf, type Apis } from "./support/k8s.js";
 
-const IMAGE = "registry.invalid/eventflow/hello:1";
-const IMAGE_2 = "registry.invalid/eventflow/hello:2";
-const UNPULLABLE = "registry.invalid/eventflow/unpullable:1";
-const CRASHING = "registry.invalid/eventflow/crashing:1";
 const run = randomBytes(3).toString("hex");
 const NS = `ef-k8s-${run}`;
 
+let suite: DriverSuite;
 let cluster: TestCluster;
 let api: Apis;
 let driver: KubernetesDriver;
-const drivers: KubernetesDriver[] = [];
 
-const spec = (name: string, patch: Partial<FunctionSpec> = {}): FunctionSpec => ({
-  tenant: "acme",
-  name,
-  image: IMAGE,
-  replicas: 1,
-  ...patch,
-});
-
-/**
- * A controller's driver. Those of one namespace are candidates for one Lease there, as the
- * replicas of one install are: one of them reconciles what any of them writes.
- */
-async function newDriver(options: Parameters<typeof createKubernetesDriver>[0]) {
-  const d = createKubernetesDriver({ leaderElection: { namespace: NS }, ...options });
-  drivers.push(d);
-  await d.start();
-  return d;
-}
-
+const newDriver = (options: Parameters<DriverSuite["newDriver"]>[0]) => suite.newDriver(options);
 const readDeployment = (name: string, namespace = NS) =>
   api.apps.readNamespacedDeployment({ name, namespace });
 
-function until(
-  d: KubernetesDriver,
-  tenant: string,
-  name: string,
-  ok: (s: FunctionStatus) => boolean,
-  ms = 30_000,
-) {
-  return eventually(
-    async () => {
-      const s = await d.get(tenant, name);
-      return ok(s) ? s : undefined;
-    },
-    ms,
-    `${tenant}/${name} status`,
-  );
-}
-
 beforeAll(async () => {
-  cluster = await startTestCluster();
-  api = apisFor(cluster.kubeconfig);
-  await createRestrictedNamespace(api, NS);
-  driver = await newDriver({ kubeconfig: cluster.kubeconfig, namespace: NS });
+  suite = await startDriverSuite(NS);
+  ({ cluster, api, driver } = suite);
 }, 900_000);
 
 afterAll(async () => {
-  await Promise.all(drivers.map((d) => d.close()));
-  if (api) {
-    const namespaces = await api.core.listNamespace({
-      labelSelector: "app.kubernetes.io/managed-by=eventflow",
-    });
-    for (const ns of [
-      NS,
-      ...namespaces.items.map((n) => n.metadata!.name!).filter((n) => n.startsWith(`ef-${run}-`)),
-    ])
-      await api.core.deleteNamespace({ name: ns }).catch(() => {});
-  }
-  await cluster?.stop();
+  await suite?.stop();
 }, 120_000);
 
 describe(
@@ -431,182 +375,3 @@ describe(
     });
   },
 );
-
-describe("tenants as namespaces", { timeout: 120_000 }, () => {
-  let tenants: KubernetesDriver;
-  const prefix = `ef-${run}-`;
-
-  beforeAll(async () => {
-    tenants = await newDriver({
-      kubeconfig: cluster.kubeconfig,
-      namespacePrefix: prefix,
-      controllerNamespace: "eventflow-system",
-      // The only controller watching tenant namespaces: it reconciles without an election.
-      leaderElection: false,
-      tenantPolicy: {
-        quota: { pods: "2", "requests.cpu": "2", "requests.memory": "2Gi", "limits.memory": "4Gi" },
-      },
-    });
-  });
-
-  it("a namespace per tenant with Pod Security labels, quota, limit range and network policy", async () => {
-    await tenants.create(spec("fn", { tenant: "red" }));
-    await tenants.create(spec("fn", { tenant: "blue" }));
-    for (const t of ["red", "blue"]) {
-      const ns = await api.core.readNamespace({ name: `${prefix}${t}` });
-      expect(ns.metadata?.labels).toMatchObject({
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "eventflow.dev/tenant": t,
-      });
-      const quota = await api.core.readNamespacedResourceQuota({
-        name: "eventflow-quota",
-        namespace: `${prefix}${t}`,
-      });
-      expect(quota.spec?.hard?.pods).toBe("2");
-      await api.core.readNamespacedLimitRange({
-        name: "eventflow-defaults",
-        namespace: `${prefix}${t}`,
-      });
-      const np = await api.networking.readNamespacedNetworkPolicy({
-        name: "eventflow-ingress-from-controller",
-        namespace: `${prefix}${t}`,
-      });
-      expect(np.spec?.ingress?.[0]?._from?.[0]?.namespaceSelector?.matchLabels).toEqual({
-        "kubernetes.io/metadata.name": "eventflow-system",
-      });
-    }
-    await until(tenants, "red", "fn", (x) => x.status === "Running");
-    await until(tenants, "blue", "fn", (x) => x.status === "Running");
-  });
-
-  it("tenants see only their own functions", async () => {
-    expect((await tenants.list("red")).map((s) => `${s.tenant}/${s.name}`)).toEqual(["red/fn"]);
-    expect((await tenants.list()).map((s) => `${s.tenant}/${s.name}`)).toEqual([
-      "blue/fn",
-      "red/fn",
-    ]);
-    await tenants.delete("red", "fn");
-    await eventually(async () => (await tenants.list("red")).length === 0);
-    expect((await tenants.get("blue", "fn")).status).toBe("Running");
-  });
-
-  it("a function beyond the tenant's pod quota reports KUBERNETES_QUOTA_EXCEEDED", async () => {
-    await tenants.create(spec("big", { tenant: "blue", replicas: 3 }));
-    const s = await until(
-      tenants,
-      "blue",
-      "big",
-      (x) => x.last_error?.code === "KUBERNETES_QUOTA_EXCEEDED",
-      60_000,
-    );
-    expect(s.ready_replicas).toBeLessThan(3);
-  });
-});
-
-describe("the API server going away", { timeout: 120_000 }, () => {
-  it("readiness fails, calls answer KUBERNETES_UNREACHABLE, and the informers resync on return", async () => {
-    const server = new URL(api.kc.getCurrentCluster()!.server);
-    const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 443) });
-    try {
-      const d = await newDriver({ kubeconfig: viaPort(api.kc, proxy.port), namespace: NS });
-      expect(d.ready?.()).toBe(true);
-      expect((await d.get("acme", "hello")).status).toBe("Running");
-      await proxy.cut();
-      await eventually(() => d.ready?.() === false, 30_000, "readiness to fail");
-      await expect(d.get("acme", "hello")).rejects.toMatchObject({
-        code: "KUBERNETES_UNREACHABLE",
-        status: 503,
-      });
-      await expect(d.create(spec("while-down"))).rejects.toMatchObject({
-        code: "KUBERNETES_UNREACHABLE",
-      });
-      // Changed behind its back while it could not watch:
-      await driver.scale("acme", "hello", 2);
-      await proxy.restore();
-      await eventually(() => d.ready?.() === true, 30_000, "readiness to return");
-      const s = await until(d, "acme", "hello", (x) => x.replicas === 2, 30_000);
-      expect(s.replicas).toBe(2);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it("a driver that cannot reach the API server at start fails with KUBERNETES_UNREACHABLE", async () => {
-    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 9 });
-    const port = proxy.port;
-    await proxy.close();
-    const d = createKubernetesDriver({ kubeconfig: viaPort(api.kc, port), namespace: NS });
-    await expect(d.start()).rejects.toMatchObject({ code: "KUBERNETES_UNREACHABLE" });
-    await d.close();
-  });
-});
-
-describe("the controller's API over the kubernetes driver", { timeout: 120_000 }, () => {
-  it("deploys through the API; with the API server gone /readyz and reads answer 503 with retry-after", async () => {
-    const server = new URL(api.kc.getCurrentCluster()!.server);
-    const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 443) });
-    const dir = mkdtempSync(join(tmpdir(), "eventflow-k8s-api-"));
-    const kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(kubeconfig, viaPort(api.kc, proxy.port).exportConfig());
-    // The driver gets the proxied kubeconfig explicitly (client-node would read KUBECONFIG).
-    const controller = await startController(
-      parseConfig({
-        JWT_SECRET: "k8s-tier-secret-with-at-least-32-characters",
-        PORT: "0",
-        METRICS_PORT: "0",
-        EVENTFLOW_HOST: "127.0.0.1",
-        EVENTFLOW_DRIVER: "kubernetes",
-        EVENTFLOW_DEV_AUTH: "true",
-        KUBECONFIG: kubeconfig,
-        NAMESPACE: NS,
-        LOG_LEVEL: "silent",
-      }),
-      {
-        driver: createKubernetesDriver({
-          kubeconfig,
-          namespace: NS,
-          leaderElection: { namespace: NS },
-        }),
-      },
-    );
-    try {
-      expect(controller.driver.name).toBe("kubernetes");
-      const { token } = (await (
-        await fetch(`${controller.url}/auth/token`, { method: "POST" })
-      ).json()) as {
-        token: string;
-      };
-      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-      const created = await fetch(`${controller.url}/v1/functions`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ name: "via-api", image: IMAGE, replicas: 1 }),
-      });
-      expect(created.status).toBe(201);
-      await eventually(async () => {
-        const r = await fetch(`${controller.url}/v1/functions/via-api`, { headers: auth });
-        return r.status === 200 && ((await r.json()) as { status: string }).status === "Running";
-      });
-      expect((await fetch(`${controller.url}/readyz`)).status).toBe(200);
-      await proxy.cut();
-      await eventually(async () => (await fetch(`${controller.url}/readyz`)).status === 503);
-      const down = await fetch(`${controller.url}/v1/functions/via-api`, { headers: auth });
-      expect(down.status).toBe(503);
-      expect(down.headers.get("retry-after")).not.toBeNull();
-      expect(((await down.json()) as { error: { code: string } }).error.code).toBe(
-        "KUBERNETES_UNREACHABLE",
-      );
-      await proxy.restore();
-      await eventually(async () => (await fetch(`${controller.url}/readyz`)).status === 200);
-      const del = await fetch(`${controller.url}/v1/functions/via-api`, {
-        method: "DELETE",
-        headers: auth,
-      });
-      expect(del.status).toBeLessThan(300);
-    } finally {
-      await controller.close();
-      await proxy.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});

@@ -1,7 +1,7 @@
 /**
  * Optional vitest globalSetup for a dedicated k8s project: starts the test cluster once for all
  * files of the run and exports KUBECONFIG to the workers, whose `startTestCluster()` then
- * adopts it. Without it, driver.k8s.test.ts starts the cluster itself in its beforeAll.
+ * adopts it. Without it, each k8s file starts the cluster itself in its beforeAll.
  */
 import { startTestCluster, type TestCluster } from "./cluster.js";
 
