@@ -11,15 +11,31 @@ import { BodyTooLarge, ClientAborted } from "./upstream-errors.js";
  */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-/** Reads a small body of known length; rejects if the client goes away first. */
-export function readSmallBody(req: Readable, length: number): Buffer | Promise<Buffer> {
-  // Usually the whole body arrived with the headers and already sits in the stream's buffer:
-  // take it without listeners or a promise.
+/** The whole body when it already sits in the stream's buffer, else undefined. */
+function buffered(req: Readable, length: number): Buffer | undefined {
   if (length > 0 && req.readableLength === length && !req.readableFlowing) {
     const whole = req.read(length) as Buffer | null;
     if (whole !== null && whole.length === length) return whole;
     if (whole !== null) req.unshift(whole);
   }
+  return undefined;
+}
+
+/** Reads a small body of known length; rejects if the client goes away first. */
+export function readSmallBody(req: Readable, length: number): Buffer | Promise<Buffer> {
+  // Usually the whole body arrived with the headers: take it without listeners. Node hands a
+  // request over as soon as its headers are parsed, before the body of the same packet, which
+  // is in the buffer once the parser is done: after one turn of the microtask queue.
+  return (
+    buffered(req, length) ??
+    Promise.resolve().then(() => buffered(req, length) ?? bodyByEvents(req, length))
+  );
+}
+
+/** Reads a body of known length as it arrives. */
+function bodyByEvents(req: Readable, length: number): Promise<Buffer> {
+  // Gone before the wait began: its close has been emitted already, and will not be again.
+  if (req.destroyed) return Promise.reject(new ClientAborted());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
