@@ -30,7 +30,8 @@ const CONSUMED = new Set([
 ]);
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // Nearly every message says only one of these: no list to read.
+  if (!value || value === "keep-alive" || value === "close") return undefined;
   const tokens = value
     .split(",")
     .map((t) => t.trim().toLowerCase())
