@@ -1,8 +1,9 @@
 // Arms that run a second controller like the first (own data dir, own replica of the same
 // image), each differing in one thing: `--tracing`'s controller_tracing_on (OTEL_* on, every
-// invoke sampled and exported to a real Jaeger) and `--semi-space`'s controller_semi<N> (Node's
-// young generation at N MiB per semi-space, `--max-semi-space-size`). Their replica's CPU is
-// counted as the function's, not as a neighbour's.
+// invoke sampled and exported to a real Jaeger), `--semi-space`'s controller_semi<N> (Node's
+// young generation at N MiB per semi-space, `--max-semi-space-size`) and `--baseline DIR`'s
+// controller_baseline (the controller of another built checkout, for before/after in one run).
+// Their replica's CPU is counted as the function's, not as a neighbour's.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../lib/http-probe.mjs";
@@ -20,7 +21,9 @@ export function semiSpaceArms(list) {
 }
 
 /** The label of an extra controller arm, or undefined for another arm. */
-export function extraControllerLabel(id) {
+export function extraControllerLabel(id, baseline) {
+  if (id === "controller_baseline")
+    return `EventFlow controller of the baseline checkout (${baseline ?? "--baseline"}; own replica)`;
   if (id === "controller_tracing_on")
     return "EventFlow controller, tracing on (every invoke sampled, OTLP/HTTP to Jaeger; own replica)";
   const semi = /^controller_semi(\d+)$/.exec(id);
@@ -40,10 +43,17 @@ export async function startExtraController({
   nodeFlags,
   progress,
   root,
+  baseline,
 }) {
   const env = { ...controllerEnv };
   const args = [...nodeFlags(id)];
-  if (id === "controller_tracing_on") {
+  let sutRoot = root;
+  if (id === "controller_baseline") {
+    if (!baseline) throw new Error("controller_baseline needs --baseline DIR");
+    if (!existsSync(join(baseline, "packages/controller/dist/index.js")))
+      throw new Error(`${baseline} has no built controller: run npm ci and npx tsc -b there`);
+    sutRoot = baseline;
+  } else if (id === "controller_tracing_on") {
     const { startJaeger } = await import("../../packages/controller/test/tracing/jaeger.ts");
     const jaeger = await startJaeger();
     suts.push({ stop: () => jaeger.stop() });
@@ -63,9 +73,9 @@ export async function startExtraController({
   const sut = await startSut({
     name: id,
     cmd: process.execPath,
-    args: [...args, join(root, "bench/invoke/controller-sut.mjs")],
+    args: [...args, join(sutRoot, "bench/invoke/controller-sut.mjs")],
     cpu: 1,
-    cwd: root,
+    cwd: sutRoot,
     env: {
       ...env,
       PORT: String(port),

@@ -84,6 +84,17 @@ export function invokeRatios(accepted, arms) {
     ratio("proxy_cpu_per_request_vs_node_floor", "controller", "node_floor", "proxyCpuUsPerReq"),
     cpuBound("node_floor_cpu_bound_throughput_vs_nginx", "node_floor", "nginx"),
     ratio("fastify_proxy_throughput_vs_direct", "fastify_proxy", "direct", "rps"),
+    // --baseline: this controller against another checkout's, in the same rounds.
+    diff("baseline_added_p50_ms", "controller_baseline", "p50_ms"),
+    diff("baseline_added_p99_ms", "controller_baseline", "p99_ms"),
+    ratio("throughput_vs_baseline", "controller", "controller_baseline", "rps"),
+    ratio("p99_vs_baseline", "controller", "controller_baseline", "p99_ms"),
+    ratio(
+      "proxy_cpu_per_request_vs_baseline",
+      "controller",
+      "controller_baseline",
+      "proxyCpuUsPerReq",
+    ),
     // --semi-space: the controller with another young generation size, against the default.
     ...arms
       .filter((a) => /^controller_semi\d+$/.test(a))

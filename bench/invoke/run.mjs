@@ -50,6 +50,7 @@ const { values: opts } = parseArgs({
     arms: { type: "string" },
     tracing: { type: "boolean", default: false },
     "semi-space": { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const quick = opts.quick;
@@ -76,6 +77,7 @@ const ALL_ARMS = [
   "node_floor",
   ...(opts.tracing ? ["controller_tracing_on"] : []),
   ...semiSpaceArms(opts["semi-space"]),
+  ...(opts.baseline ? ["controller_baseline"] : []),
 ];
 const ARMS = opts.arms ? opts.arms.split(",").filter((a) => ALL_ARMS.includes(a)) : ALL_ARMS;
 const LABELS = {
@@ -85,7 +87,9 @@ const LABELS = {
   controller: "EventFlow controller (JWT verified per request, local driver, undici Pool)",
   router_only: "EventFlow invoke router alone (bare node:http + jose verify, no API layer)",
   node_floor: "Node.js floor (node:http + one undici dispatch, nothing else; not a usable proxy)",
-  ...Object.fromEntries(ALL_ARMS.map((id) => [id, extraControllerLabel(id)]).filter(([, l]) => l)),
+  ...Object.fromEntries(
+    ALL_ARMS.map((id) => [id, extraControllerLabel(id, opts.baseline)]).filter(([, l]) => l),
+  ),
 };
 
 /**
@@ -203,6 +207,7 @@ async function main() {
         nodeFlags,
         progress,
         root: ROOT,
+        baseline: opts.baseline,
       });
 
     const nginxPort = await freePort();
