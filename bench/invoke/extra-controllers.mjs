@@ -68,18 +68,29 @@ export async function startExtraController({
     if (!semi) throw new Error(`no extra controller arm ${id}`);
     args.push(`--max-semi-space-size=${semi[1]}`);
   }
+  const c = await startBenchController({ name: id, args, root: sutRoot, env, image, work, suts });
+  progress(`${id}: controller pid ${c.pid}, replica pid ${c.fn.pids.join(",")}`);
+  return { url: c.url, headers: c.headers, pids: () => [c.pid], fnPids: c.fn.pids };
+}
+
+/**
+ * Starts one controller of the bench (controller-sut.mjs under `root`, pinned to the server
+ * core, on a free port with its own data dir), takes a dev token, deploys hello from `image`
+ * and waits for its replica: `{ api, url, headers, pid, fn }`, `fn` its replica's url, key and pids.
+ */
+export async function startBenchController({ name, args = [], root, env, image, work, suts }) {
   const port = await freePort();
-  const endpointFile = join(work, `endpoint-${id}.json`);
+  const endpointFile = join(work, `endpoint-${name}.json`);
   const sut = await startSut({
-    name: id,
+    name,
     cmd: process.execPath,
-    args: [...args, join(sutRoot, "bench/invoke/controller-sut.mjs")],
+    args: [...args, join(root, "bench/invoke/controller-sut.mjs")],
     cpu: 1,
-    cwd: sutRoot,
+    cwd: root,
     env: {
       ...env,
       PORT: String(port),
-      EVENTFLOW_DATA_DIR: join(work, `data-${id}`),
+      EVENTFLOW_DATA_DIR: join(work, `data-${name}`),
       ENDPOINT_FILE: endpointFile,
     },
     readyUrl: `http://127.0.0.1:${port}/healthz`,
@@ -97,15 +108,10 @@ export async function startExtraController({
     headers: { ...headers, "content-type": "application/json" },
     body: JSON.stringify({ name: "hello", image, replicas: 1 }),
   });
-  if (created.status !== 201) throw new Error(`${id}: create failed: ${created.status}`);
+  if (created.status !== 201)
+    throw new Error(`${name}: create failed: ${created.status} ${await created.text()}`);
   for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
     await new Promise((r) => setTimeout(r, 20));
   const fn = JSON.parse(readFileSync(endpointFile, "utf8"));
-  progress(`${id}: controller pid ${sut.pid}, replica pid ${fn.pids.join(",")}`);
-  return {
-    url: `${api}/v1/functions/hello:invoke`,
-    headers,
-    pids: () => [sut.pid],
-    fnPids: fn.pids,
-  };
+  return { api, url: `${api}/v1/functions/hello:invoke`, headers, pid: sut.pid, fn };
 }

@@ -6,7 +6,7 @@
 // arm's garbage collections and each fixed-rate request (gc-observer.cjs, gc-tail.mjs) and
 // reports how many slow requests were in flight during a collection.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +27,12 @@ import { countInstructions } from "./instruction-suts.mjs";
 import { REPLICA_KEY_HEADER } from "@eventflow/protocol";
 import { nginxCommand, nginxWorkers } from "./nginx.mjs";
 import { invokeRatios } from "./ratios.mjs";
-import { extraControllerLabel, semiSpaceArms, startExtraController } from "./extra-controllers.mjs";
+import {
+  extraControllerLabel,
+  semiSpaceArms,
+  startBenchController,
+  startExtraController,
+} from "./extra-controllers.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opts } = parseArgs({
@@ -152,46 +157,24 @@ async function main() {
     );
     const image = built.trim().split("\n").at(-1);
 
-    const endpointFile = join(work, "endpoint.json");
-    const controllerPort = await freePort();
+    // Every controller of the run (this one and the extra arms') is configured alike.
     const controllerEnv = {
-      PORT: String(controllerPort),
       METRICS_PORT: "0",
       EVENTFLOW_DRIVER: "local",
-      EVENTFLOW_DATA_DIR: join(work, "data"),
       EVENTFLOW_DEV_AUTH: "true",
       JWT_SECRET: randomBytes(32).toString("base64url"),
       LOG_LEVEL: "warn",
-      ENDPOINT_FILE: endpointFile,
     };
-    const controller = await startSut({
+    const controller = await startBenchController({
       name: "controller",
-      cmd: process.execPath,
-      args: [...nodeFlags("controller"), join(ROOT, "bench/invoke/controller-sut.mjs")],
-      cpu: 1,
-      cwd: ROOT,
+      args: nodeFlags("controller"),
+      root: ROOT,
       env: controllerEnv,
-      readyUrl: `http://127.0.0.1:${controllerPort}/healthz`,
+      image,
+      work,
+      suts,
     });
-    suts.push(controller);
-    const api = `http://127.0.0.1:${controllerPort}`;
-    const tokenRes = await fetch(`${api}/auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tenant: "bench", role: "developer" }),
-    });
-    const { token } = await tokenRes.json();
-    const auth = { authorization: `Bearer ${token}` };
-    const created = await fetch(`${api}/v1/functions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ name: "hello", image, replicas: 1 }),
-    });
-    if (created.status !== 201 && created.status !== 200)
-      throw new Error(`create failed: ${created.status} ${await created.text()}`);
-    for (let i = 0; i < 500 && !existsSync(endpointFile); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    const fn = JSON.parse(readFileSync(endpointFile, "utf8"));
+    const { api, headers: auth, fn } = controller;
     progress(
       `function replica at ${fn.url} (pid ${fn.pids.join(",")}), controller pid ${controller.pid}`,
     );
@@ -287,7 +270,7 @@ async function main() {
         pids: () => [fastify.pid],
       },
       controller: {
-        url: `${api}/v1/functions/hello:invoke`,
+        url: controller.url,
         headers: auth,
         pids: () => [controller.pid],
       },
@@ -452,7 +435,7 @@ async function main() {
         work,
         fn,
         image,
-        token,
+        token: auth.authorization.slice("Bearer ".length),
         jwtSecret: controllerEnv.JWT_SECRET,
         n1,
         n2,
@@ -498,7 +481,7 @@ async function main() {
       const cold = await measureColdInvoke({
         api,
         auth,
-        dataDir: join(work, "data"),
+        dataDir: join(work, "data-controller"),
         iterations: coldIterations,
         progress,
       });
