@@ -7,14 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, ensureTestBaseImage, runEventflow } from "../../../../test/cli/index.ts";
-import {
-  skopeo,
-  skopeoFlags,
-  startRegistry,
-  type TestRegistry,
-} from "../../../../test/registry/index.ts";
+import { REPO_ROOT, runEventflow } from "../../../../test/cli/index.ts";
+import type { TestRegistry } from "../../../../test/registry/index.ts";
 import { freePort, waitForHttp } from "../helpers.ts";
+import { startBaseRegistry } from "./registry-support.ts";
 
 const run = promisify(execFile);
 let registry: TestRegistry;
@@ -27,8 +23,8 @@ const podman = async (args: readonly string[]) =>
     .stdout;
 
 beforeAll(async () => {
-  const base = await ensureTestBaseImage();
-  registry = await startRegistry({ mode: "plain" });
+  // The registry with the base in it, as base/node:multi (and :amd64), as the registry tests have it.
+  ({ registry } = await startBaseRegistry());
   storage = await mkdtemp(join(tmpdir(), "ef-podman-"));
   podmanFlags = [
     "--root",
@@ -38,13 +34,6 @@ beforeAll(async () => {
     "--storage-driver",
     "vfs",
   ];
-  await skopeo([
-    "copy",
-    "--all",
-    ...skopeoFlags(registry, "dest-creds"),
-    `oci:${base.layout}:multi`,
-    `docker://${registry.host}/base/node:multi`,
-  ]);
 }, 120_000);
 
 afterAll(async () => {
