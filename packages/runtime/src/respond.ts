@@ -28,22 +28,9 @@ async function pipeIterable(
   if (!res.destroyed) res.end();
 }
 
-function addHeaders(
-  prepared: PreparedResponse,
-  extra: Record<string, string>,
-): Record<string, string> {
-  const headers = prepared.headers as Record<string, string>;
-  for (const key in extra) headers[key] = extra[key]!;
-  return headers;
-}
-
 /** Writes a response whose body is complete (or absent) in one go, with content-length. */
-export function writeComplete(
-  res: ServerResponse,
-  prepared: PreparedResponse,
-  extra: Record<string, string>,
-): void {
-  const headers = addHeaders(prepared, extra);
+export function writeComplete(res: ServerResponse, prepared: PreparedResponse): void {
+  const headers = prepared.headers as Record<string, string>;
   const body = prepared.body;
   if (body === null) {
     res.writeHead(prepared.status, headers);
@@ -59,21 +46,14 @@ export function writeComplete(
   res.end(body);
 }
 
-/**
- * Writes a prepared response: complete bodies in one write, streams chunk by chunk with
- * backpressure. `extra` headers (request id, duration) are added.
- */
-export async function writeResponse(
-  res: ServerResponse,
-  prepared: PreparedResponse,
-  extra: Record<string, string>,
-): Promise<void> {
+/** Writes a prepared response: complete bodies in one write, streams chunk by chunk with backpressure. */
+export async function writeResponse(res: ServerResponse, prepared: PreparedResponse): Promise<void> {
   const body = prepared.body;
   if (body === null || typeof body === "string" || body instanceof Uint8Array) {
-    writeComplete(res, prepared, extra);
+    writeComplete(res, prepared);
     return;
   }
-  res.writeHead(prepared.status, addHeaders(prepared, extra));
+  res.writeHead(prepared.status, prepared.headers as Record<string, string>);
   await pipeIterable(res, body);
 }
 

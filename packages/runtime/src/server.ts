@@ -19,7 +19,7 @@ import type { RuntimeMetrics } from "./metrics.js";
 import { writeComplete, writeError, writeResponse } from "./respond.js";
 import { serveReserved, RESERVED_PREFIX } from "./reserved.js";
 import { createReplicaKeyCheck, isProbePath } from "./replica-key.js";
-import { isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
+import { formatMs, isAsyncFunction, requestIdOf, sleep, withTimeout } from "./support.js";
 import type { InvocationTrace, RuntimeTracing } from "./tracing.js";
 
 export type { RuntimeState } from "./admission.js";
@@ -103,13 +103,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const isComplete = (body: PreparedResponse["body"]): body is null | string | Uint8Array =>
     body === null || typeof body === "string" || body instanceof Uint8Array;
 
-  const extraHeaders = (requestId: string, started: number, at: number): Record<string, string> => {
-    const extra: Record<string, string> = {
-      "x-request-id": requestId,
-      "x-eventflow-duration-ms": (at - started).toFixed(3),
-    };
-    if (state === "draining") extra.connection = "close";
-    return extra;
+  // The platform's headers go straight into the prepared response's own (fresh) header object.
+  const stampHeaders = (
+    prepared: PreparedResponse,
+    requestId: string,
+    started: number,
+    at: number,
+  ): PreparedResponse => {
+    const headers = prepared.headers as Record<string, string>;
+    headers["x-request-id"] = requestId;
+    headers["x-eventflow-duration-ms"] = formatMs(at - started);
+    if (state === "draining") headers.connection = "close";
+    return prepared;
   };
 
   const done = (res: ServerResponse, started: number, at: number): void => {
@@ -149,7 +154,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   ): void => {
     const at = performance.now();
     try {
-      writeComplete(res, prepared, extraHeaders(requestId, started, at));
+      writeComplete(res, stampHeaders(prepared, requestId, started, at));
     } catch (error) {
       writeFailed(res, error, requestId);
     }
@@ -186,7 +191,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (timedOut) return;
     if (isComplete(prepared.body)) clearTimeout(timer);
     try {
-      await writeResponse(res, prepared, extraHeaders(requestId, started, performance.now()));
+      await writeResponse(res, stampHeaders(prepared, requestId, started, performance.now()));
     } catch (error) {
       writeFailed(res, error, requestId);
     }
