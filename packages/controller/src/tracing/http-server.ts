@@ -10,6 +10,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Tracer,
 } from "@opentelemetry/api";
 import {
@@ -43,20 +44,18 @@ export function traceRequests(listener: Listener, options: TraceRequestsOptions)
     const url = req.url ?? "/";
     const route = routeOf(method, url);
     const parent = propagation.extract(context.active(), req.headers, headerGetter);
+    const query = url.indexOf("?");
+    const attributes: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_URL_PATH]: query === -1 ? url : url.slice(0, query),
+      [ATTR_URL_SCHEME]: "http",
+    };
+    if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
+    const client = req.socket.remoteAddress;
+    if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
     const span = tracer.startSpan(
       route === undefined ? method : `${method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_URL_PATH]: url.split("?")[0],
-          [ATTR_URL_SCHEME]: "http",
-          ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
-          ...(req.socket.remoteAddress === undefined
-            ? {}
-            : { [ATTR_CLIENT_ADDRESS]: req.socket.remoteAddress }),
-        },
-      },
+      { kind: SpanKind.SERVER, attributes },
       parent,
     );
     res.once("close", () => {

@@ -58,15 +58,36 @@ const incomingGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (headers, key) => headers[key],
 };
 
-/** Replaces a header's value in undici's flat header list (appends it when missing). */
+/**
+ * Replaces a header's value in undici's flat header list (appends it when missing); `name` is
+ * lower case. Searched from the end, where the router puts its own headers, and only names of
+ * the same length are lower-cased.
+ */
 export function setFlatHeader(headers: string[], name: string, value: string): void {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === name) {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    const h = headers[i]!;
+    if (h.length === name.length && (h === name || h.toLowerCase() === name)) {
       headers[i + 1] = value;
       return;
     }
   }
   headers.push(name, value);
+}
+
+/** `server.address` and `server.port` of a replica URL, parsed once per URL (a bounded cache). */
+const addresses = new Map<string, { readonly host: string; readonly port: number }>();
+function addressOf(target: string): { readonly host: string; readonly port: number } {
+  let found = addresses.get(target);
+  if (found === undefined) {
+    const url = new URL(target);
+    found = {
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+    };
+    if (addresses.size >= 1024) addresses.clear();
+    addresses.set(target, found);
+  }
+  return found;
 }
 
 /** The `traceparent` of a span. */
@@ -104,7 +125,7 @@ export function createInvokeTracing(tracer: Tracer): InvokeTracing {
       }
     },
     attempt(headers, target) {
-      const url = new URL(target.url);
+      const address = addressOf(target.url);
       // No request span (a delivery from the async queue): the trace the message carries, as
       // it came (the upstream headers already hold the router's own hop id instead).
       const active = context.active();
@@ -119,8 +140,8 @@ export function createInvokeTracing(tracer: Tracer): InvokeTracing {
           attributes: {
             [ATTR_HTTP_REQUEST_METHOD]: target.method,
             [ATTR_URL_FULL]: target.url,
-            [ATTR_SERVER_ADDRESS]: url.hostname,
-            [ATTR_SERVER_PORT]: Number(url.port || 80),
+            [ATTR_SERVER_ADDRESS]: address.host,
+            [ATTR_SERVER_PORT]: address.port,
             [FAAS_INVOKED_NAME]: target.name,
           },
         },

@@ -114,7 +114,7 @@ describe("a trace from the caller to the handler's own calls, in Jaeger", () => 
       .getTracer("test")
       .startSpan("caller", { kind: SpanKind.CLIENT }, ROOT_CONTEXT);
     const { traceId, spanId } = caller.spanContext();
-    const res = await call(controller.url, "POST", "/v1/functions/traced:invoke", {
+    const res = await call(controller.url, "POST", "/v1/functions/traced:invoke?via=test", {
       token,
       body: {},
       headers: { traceparent: `00-${traceId}-${spanId}-01`, baggage: "tier=gold" },
@@ -145,6 +145,16 @@ describe("a trace from the caller to the handler's own calls, in Jaeger", () => 
     );
     expect(parentOf(proxy)).toBe(server.spanID);
     expect(tagOf(proxy, "faas.invoked_name")).toBe("traced");
+    // HTTP semantic conventions of both spans (the query is not part of url.path).
+    expect(tagOf(server, "url.path")).toBe("/v1/functions/traced:invoke");
+    expect(tagOf(server, "http.route")).toBe("/v1/functions/{name}:invoke");
+    expect(tagOf(server, "url.scheme")).toBe("http");
+    expect(String(tagOf(server, "client.address"))).toMatch(
+      /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/,
+    );
+    const replicaUrl = new URL(String(tagOf(proxy, "url.full")));
+    expect(tagOf(proxy, "server.address")).toBe(replicaUrl.hostname);
+    expect(tagOf(proxy, "server.port")).toBe(Number(replicaUrl.port));
     const replica = one(
       (s) => service(s) === "traced-fn" && tagOf(s, "span.kind") === "server",
       "runtime server span",
