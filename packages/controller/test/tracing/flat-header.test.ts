@@ -18,7 +18,7 @@ describe("setFlatHeader (undici's flat header list)", () => {
   it("appends the header when the list has none, and leaves same-length names alone", () => {
     const headers = ["x-trace-parent", "a", "traceparenx", "b"];
     setFlatHeader(headers, "traceparent", "00-new");
-    expect(headers).toEqual(["x-trace-parent", "a", "traceparenT2", "b", "traceparent", "00-new"]);
+    expect(headers).toEqual(["x-trace-parent", "a", "traceparenx", "b", "traceparent", "00-new"]);
     const empty: string[] = [];
     setFlatHeader(empty, "traceparent", "00-x");
     expect(empty).toEqual(["traceparent", "00-x"]);
