@@ -83,8 +83,30 @@ interface RevisionSeries {
   readonly labels: FunctionLabels & { readonly revision: string };
   readonly byCode: Map<
     number,
-    FunctionLabels & { readonly revision: string; readonly code: string }
+    PendingCount<FunctionLabels & { readonly revision: string; readonly code: string }>
   >;
+}
+
+/**
+ * A counter series counted on the hot path in a plain number (`n`) and handed to prom-client
+ * when `/metrics` is scraped (`n - pushed`): no label-set hash per request.
+ */
+interface PendingCount<L> {
+  readonly labels: L;
+  n: number;
+  pushed: number;
+}
+
+/** Adds what each series counted since the last scrape to `counter`. */
+function pushCounts<L extends object>(
+  counter: Counter<string>,
+  counts: Iterable<PendingCount<L>>,
+): void {
+  for (const c of counts) {
+    if (c.n === c.pushed) continue;
+    counter.inc(c.labels as Partial<Record<string, string>>, c.n - c.pushed);
+    c.pushed = c.n;
+  }
 }
 
 /** The label set of `eventflow_http_requests_total`. */
@@ -117,6 +139,10 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     help: "Function invocations through the controller by tenant, function, revision and HTTP status code.",
     labelNames: [...labels, "revision", "code"],
     registers: [registry],
+    collect() {
+      for (const revisions of seriesOf.values())
+        for (const revision of revisions.values()) pushCounts(this, revision.byCode.values());
+    },
   });
   const duration = new Histogram({
     name: "eventflow_function_duration_seconds",
@@ -155,6 +181,10 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     help: "Controller API requests by method, route template and status code.",
     labelNames: ["method", "route", "status"],
     registers: [registry],
+    collect() {
+      for (const byRoute of httpCounts.values())
+        for (const byStatus of byRoute.values()) pushCounts(this, byStatus.values());
+    },
   });
   const logWriteErrors = new Counter({
     name: "eventflow_log_write_errors_total",
@@ -239,7 +269,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
   const seriesOf = new Map<string, Map<string, RevisionSeries>>();
   const forgetSeries = (revision: RevisionSeries) => {
     duration.remove(revision.labels);
-    for (const l of revision.byCode.values()) invocations.remove(l);
+    for (const c of revision.byCode.values()) invocations.remove(c.labels);
   };
   const revisionSeries = (fn: { tenant: string; name: string }, key: string, revision: string) => {
     let revisions = seriesOf.get(key);
@@ -257,9 +287,11 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
       const s = revisionSeries(fn, key, revision);
       const l = s.labels;
       let withCode = s.byCode.get(statusCode);
-      if (withCode === undefined)
-        s.byCode.set(statusCode, (withCode = { ...l, code: String(statusCode) }));
-      invocations.inc(withCode);
+      if (withCode === undefined) {
+        withCode = { labels: { ...l, code: String(statusCode) }, n: 0, pushed: 0 };
+        s.byCode.set(statusCode, withCode);
+      }
+      withCode.n++;
       if (!exemplars) duration.observe(l, seconds);
       else {
         const ids = activeTraceFields();
@@ -288,16 +320,20 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     },
   };
 
-  // The fast path counts every invoke: its few label sets are made once.
-  const httpLabelSets = new Map<string, Map<string, Map<number, HttpLabels>>>();
-  const httpLabels = (method: string, route: string, status: number) => {
-    let byRoute = httpLabelSets.get(method);
-    if (byRoute === undefined) httpLabelSets.set(method, (byRoute = new Map()));
+  // The fast path counts every invoke in its series' own number (its few label sets are made
+  // once); the counter gets the sums when scraped.
+  const httpCounts = new Map<string, Map<string, Map<number, PendingCount<HttpLabels>>>>();
+  const httpCount = (method: string, route: string, status: number) => {
+    let byRoute = httpCounts.get(method);
+    if (byRoute === undefined) httpCounts.set(method, (byRoute = new Map()));
     let byStatus = byRoute.get(route);
     if (byStatus === undefined) byRoute.set(route, (byStatus = new Map()));
-    let l = byStatus.get(status);
-    if (l === undefined) byStatus.set(status, (l = { method, route, status: String(status) }));
-    return l;
+    let c = byStatus.get(status);
+    if (c === undefined) {
+      c = { labels: { method, route, status: String(status) }, n: 0, pushed: 0 };
+      byStatus.set(status, c);
+    }
+    return c;
   };
 
   const httpMiddleware: Middleware = async (ctx, next) => {
@@ -331,7 +367,7 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     series,
     httpMiddleware,
     countHttpRequest(method, route, status) {
-      httpRequests.inc(httpLabels(method, route, status));
+      httpCount(method, route, status).n++;
     },
     countJwksRefreshError: () => jwksRefreshErrors.inc(),
     async: {

@@ -153,6 +153,32 @@ describe("metrics", () => {
     expect(defaultRange.body.points).toHaveLength(60);
   });
 
+  it("counts every invoke once, however often it is scraped", async () => {
+    const scrape = async () =>
+      (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    const value = (text: string, series: RegExp) => Number(series.exec(text)?.[1]);
+    const ok =
+      /^eventflow_function_invocations_total\{[^}]*function="alpha"[^}]*code="200"[^}]*\} (\d+)$/m;
+    const invokes =
+      /^eventflow_http_requests_total\{method="POST",route="\/v1\/functions\/\{name\}:invoke",status="200"\} (\d+)$/m;
+    const first = await scrape();
+    const before = value(first, ok);
+    expect(before).toBe(2);
+    const invokesBefore = value(first, invokes) || 0;
+    expect(value(await scrape(), ok)).toBe(before);
+    const alpha = { tenant: "acme", name: "alpha" };
+    for (let i = 0; i < 3; i++)
+      app.metrics.recorder.invocation(alpha, 200, 0.002, false, "alpha-00001");
+    for (let i = 0; i < 4; i++)
+      app.metrics.countHttpRequest("POST", "/v1/functions/{name}:invoke", 200);
+    const after = await scrape();
+    expect(value(after, ok)).toBe(before + 3);
+    expect(value(after, invokes)).toBe(invokesBefore + 4);
+    const again = await scrape();
+    expect(value(again, ok)).toBe(before + 3);
+    expect(value(again, invokes)).toBe(invokesBefore + 4);
+  });
+
   it("drops a deleted function's series", async () => {
     expect((await call(app.url, "DELETE", "/v1/functions/beta", { token: dev })).status).toBe(204);
     const text = await (
