@@ -47,7 +47,10 @@ export function writeComplete(res: ServerResponse, prepared: PreparedResponse): 
 }
 
 /** Writes a prepared response: complete bodies in one write, streams chunk by chunk with backpressure. */
-export async function writeResponse(res: ServerResponse, prepared: PreparedResponse): Promise<void> {
+export async function writeResponse(
+  res: ServerResponse,
+  prepared: PreparedResponse,
+): Promise<void> {
   const body = prepared.body;
   if (body === null || typeof body === "string" || body instanceof Uint8Array) {
     writeComplete(res, prepared);
