@@ -26,7 +26,7 @@ const FN = {
  * The console with the SDK's real client; the fetch stands in for the controller (no controller
  * runs in the jsdom tier; the browser tier invokes a real function) and records each request.
  */
-function renderConsole(fn: FunctionStatus) {
+function renderConsole(fn: FunctionStatus, answerHeaders: Record<string, string> = {}) {
   const requests: string[] = [];
   const client = createClient({
     url: "http://127.0.0.1:1",
@@ -41,7 +41,11 @@ function renderConsole(fn: FunctionStatus) {
         });
       return new Response('{"ok":true,"n":[1,2]}', {
         status: 200,
-        headers: { "content-type": "application/json", "x-request-id": "req-42" },
+        headers: {
+          "content-type": "application/json",
+          "x-request-id": "req-42",
+          ...answerHeaders,
+        },
       });
     },
   });
@@ -71,9 +75,19 @@ describe("InvokeConsole", () => {
     expect((await screen.findByTestId("invoke-status")).textContent).toBe("200");
     expect(requests.at(-1)).toBe("GET /fn/default/hello/orders/42?x=1");
     expect(screen.getByTestId("invoke-request-id").textContent).toBe("req-42");
+    // A function without revisions: the answer names none, and the console shows none.
+    expect(screen.queryByTestId("invoke-revision")).toBeNull();
     expect(screen.getByTestId("invoke-body").textContent).toBe(
       JSON.stringify({ ok: true, n: [1, 2] }, null, 2),
     );
+  });
+
+  it("names the revision that answered (a canary shows which one took the request)", async () => {
+    const user = userEvent.setup();
+    renderConsole(FN, { "x-eventflow-revision": "hello-00004" });
+    await user.click(screen.getByRole("button", { name: "Send" }));
+    expect((await screen.findByTestId("invoke-status")).textContent).toBe("200");
+    expect(screen.getByTestId("invoke-revision").textContent).toBe("hello-00004");
   });
 
   it("is off for a Failed function, with the reason", async () => {

@@ -24,6 +24,8 @@ export interface InvokeAnswer {
   readonly durationMs: number;
   /** The controller's `x-request-id`, to find the invocation in the logs. */
   readonly requestId: string | undefined;
+  /** The revision that answered (`x-eventflow-revision`), when the function has revisions. */
+  readonly revision: string | undefined;
 }
 
 /** `Name: value` lines to a header record; blank lines and lines without a colon are skipped. */
@@ -62,6 +64,7 @@ export function invokeMutation(client: Client, name: string) {
         body: prettyBody(result.text(), result.headers.get("content-type") ?? undefined),
         durationMs: result.durationMs,
         requestId: result.requestId,
+        revision: result.revision,
       };
     },
   });

@@ -170,6 +170,14 @@ export function InvokeConsole({ client, fn }: { client: Client; fn: FunctionStat
                 </code>
               </span>
             )}
+            {result.revision && (
+              <span>
+                revision{" "}
+                <code className="code" data-testid="invoke-revision">
+                  {result.revision}
+                </code>
+              </span>
+            )}
           </p>
           <details>
             <summary className="cursor-pointer text-sm">Response headers</summary>
