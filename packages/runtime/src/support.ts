@@ -16,7 +16,7 @@ export function requestIdOf(req: IncomingMessage): string {
 
 /**
  * Milliseconds with exactly three decimals (`0.042`, `12.346`), as `toFixed(3)` writes them for
- * the durations the runtime measures, at half its cost: one integer division, no float printing.
+ * the durations the runtime measures, with integer arithmetic instead of float printing.
  */
 export function formatMs(ms: number): string {
   const us = Math.round(ms * 1000);
