@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { requestIdFor } from "../../src/http/request-id.js";
-import type { Driver, InvocationRecorder } from "../../src/drivers/driver.js";
+import type { Driver, Endpoint, InvocationRecorder } from "../../src/drivers/driver.js";
 import {
   createInvokeHandler,
   type InvokeConfig,
@@ -14,6 +14,17 @@ import type { ActivatorRecorder } from "../../src/invoke/activator.js";
 export interface Recorded {
   readonly invocations: { name: string; status: number; seconds: number; coldStart: boolean }[];
   inFlight: number;
+}
+
+/**
+ * A driver double that lists fixed replicas: the invoke router asks a driver only for a
+ * function's endpoints (and, with none, waits; unused here).
+ */
+export function stubDriver(endpoints: Endpoint[]): Driver {
+  return {
+    endpoints: () => endpoints,
+    waitForEndpoint: () => Promise.reject(new Error("unused")),
+  } as unknown as Driver;
 }
 
 /** An InvocationRecorder that keeps everything in arrays. */

@@ -3,8 +3,7 @@ import diagnostics from "node:diagnostics_channel";
 import { once } from "node:events";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Driver, Endpoint } from "../../src/drivers/driver.js";
-import { createTestRecorder, startInvokeServer } from "./invoke-harness.js";
+import { createTestRecorder, startInvokeServer, stubDriver } from "./invoke-harness.js";
 
 // A replica killed (SIGKILL) under continuous invokes, with real processes and sockets: the
 // test/e2e tier does the same with a container on a real node. The driver double keeps listing
@@ -24,13 +23,6 @@ async function startReplica(): Promise<{ child: ChildProcess; url: string; port:
   const [line] = (await once(child.stdout!, "data")) as [Buffer];
   const port = Number(line.toString().trim());
   return { child, url: `http://127.0.0.1:${port}`, port };
-}
-
-function stubDriver(endpoints: Endpoint[]): Driver {
-  return {
-    endpoints: () => endpoints,
-    waitForEndpoint: () => Promise.reject(new Error("unused")),
-  } as unknown as Driver;
 }
 
 describe("a replica killed under continuous invokes", () => {

@@ -2,8 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Driver, Endpoint } from "../../src/drivers/driver.js";
-import { createTestRecorder, startInvokeServer } from "./invoke-harness.js";
+import { createTestRecorder, startInvokeServer, stubDriver } from "./invoke-harness.js";
 
 // Replicas that die under a request: real sockets on loopback. One answers, one resets every
 // connection as soon as a request arrives (what a killed container does to a socket it had not
@@ -23,13 +22,6 @@ function replica(
       resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }),
     ),
   );
-}
-
-function stubDriver(endpoints: Endpoint[]): Driver {
-  return {
-    endpoints: () => endpoints,
-    waitForEndpoint: () => Promise.reject(new Error("unused")),
-  } as unknown as Driver;
 }
 
 const REFUSING = "http://127.0.0.1:9"; // discard port: nothing listens on loopback here
