@@ -3,11 +3,12 @@
  * implements the invoke router's InvocationRecorder and feeds the per-function series.
  */
 import type { Middleware } from "koa";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { activeTraceFields } from "./tracing/active.js";
 import type { InvocationRecorder, LogRecorder, StoreRecorder } from "./drivers/driver.js";
 import { createFunctionSeries, type FunctionSeries } from "./function-series.js";
 import { createScalingMetrics, type ScalingMetrics } from "./autoscale/metrics.js";
+import { createDurationHistogram, type DurationSeries } from "./duration-histogram.js";
 
 /** Seconds buckets for invocation latency: 1 ms to 5 minutes. */
 const DURATION_BUCKETS = [
@@ -78,9 +79,13 @@ interface FunctionLabels {
   readonly function: string;
 }
 
-/** One revision's series of a function: its label set, and one per status code it answered. */
+/**
+ * One revision's series of a function: its label set, its duration histogram, and one count per
+ * status code it answered.
+ */
 interface RevisionSeries {
   readonly labels: FunctionLabels & { readonly revision: string };
+  readonly duration: DurationSeries;
   readonly byCode: Map<
     number,
     PendingCount<FunctionLabels & { readonly revision: string; readonly code: string }>
@@ -144,13 +149,16 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
         for (const revision of revisions.values()) pushCounts(this, revision.byCode.values());
     },
   });
-  const duration = new Histogram({
+  const duration = createDurationHistogram({
     name: "eventflow_function_duration_seconds",
     help: "Function invocation duration as seen by the controller by revision, in seconds.",
-    labelNames: [...labels, "revision"],
     buckets: DURATION_BUCKETS,
-    registers: [registry],
-    enableExemplars: exemplars,
+    registry,
+    exemplars,
+    *live() {
+      for (const revisions of seriesOf.values())
+        for (const revision of revisions.values()) yield revision.duration;
+    },
   });
   const coldStarts = new Counter({
     name: "eventflow_function_cold_starts_total",
@@ -267,8 +275,8 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
   // they answered), so the invoke path builds no label object and the series of a deleted
   // function (or of a revision that stopped serving) can all be removed.
   const seriesOf = new Map<string, Map<string, RevisionSeries>>();
+  // Its duration series goes with it (the histogram shows the series listed in `seriesOf`).
   const forgetSeries = (revision: RevisionSeries) => {
-    duration.remove(revision.labels);
     for (const c of revision.byCode.values()) invocations.remove(c.labels);
   };
   const revisionSeries = (fn: { tenant: string; name: string }, key: string, revision: string) => {
@@ -277,7 +285,10 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
     let found = revisions.get(revision);
     if (found === undefined) {
       const l = { tenant: fn.tenant, function: fn.name, revision };
-      revisions.set(revision, (found = { labels: l, byCode: new Map() }));
+      revisions.set(
+        revision,
+        (found = { labels: l, duration: duration.series(l), byCode: new Map() }),
+      );
     }
     return found;
   };
@@ -292,17 +303,14 @@ export function createMetrics(options: MetricsOptions): ControllerMetrics {
         s.byCode.set(statusCode, withCode);
       }
       withCode.n++;
-      if (!exemplars) duration.observe(l, seconds);
+      if (!exemplars) duration.observe(s.duration, seconds);
       else {
         const ids = activeTraceFields();
-        if (ids.trace_id === undefined) duration.observe({ labels: l, value: seconds });
-        // prom-client types exemplar labels as the metric's own label names.
-        else
-          duration.observe({
-            labels: l,
-            value: seconds,
-            exemplarLabels: ids as unknown as typeof l,
-          });
+        duration.observe(
+          s.duration,
+          seconds,
+          ids.trace_id === undefined ? undefined : (ids as Record<string, string>),
+        );
       }
       if (coldStart) coldStarts.inc({ tenant: fn.tenant, function: fn.name });
       series.record(key, statusCode, seconds, coldStart);
