@@ -378,9 +378,9 @@ export function createInvokeHandler(deps: InvokeHandlerDeps): InvokeRouter {
     tracing?.started({ tenant: fn.tenant, name: fn.name, requestId: inv.requestId });
     // A timer of its own, cleared when the invoke ends: Node keeps timers of one duration in a
     // list, so adding and clearing cost a link and an unlink, and a cleared timer holds nothing.
-    // (A shared timer over a Set of pending deadlines measured worse: while it iterated the Set,
-    // young-generation collections still reached deleted entries, and each one's whole invoke
-    // was promoted to the old generation; invoke-retention.test.ts.)
+    // (A shared timer over a Set of pending deadlines measured worse: young-generation
+    // collections still reached entries already deleted from the Set, and through each one's
+    // callback promoted its whole finished invoke; invoke-retention.test.ts.)
     const deadline = setTimeout(() => {
       inv.failure = new InvokeTimeout();
       inv.stopBodyWait?.(inv.failure);
